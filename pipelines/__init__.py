@@ -1,0 +1,1 @@
+"""HOW a search runs: config, data, tuner, tracking, evaluation."""

@@ -1,0 +1,120 @@
+"""The experiment file: its schema, and errors that name the file, the key and the fix.
+
+Everything that can be checked without training is checked here, including
+the search-space overrides against the family's catalogue, so a bad file
+fails in a second and leaves nothing behind in MLflow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipelines.errors import ConfigError
+from search_spaces import FAMILIES, SearchSpace, SearchSpaceError
+
+OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(StrictModel):
+    source: Literal["digits"] = Field(description="built-in data set")
+    layout: Literal["image", "flat", "sequence"] = "image"
+    test_split: float = Field(0.2, gt=0, lt=1, description="share of all samples held out for the final test")
+    validation_split: float = Field(0.2, gt=0, lt=1, description="share of the rest used to choose hyperparameters")
+
+
+class TunerConfig(StrictModel):
+    algorithm: Literal["random", "hyperband", "bayesian", "grid"] = "random"
+    max_trials: int = Field(10, ge=1, description="trials to run (hyperband: upper bound on models trained)")
+    epochs: int = Field(20, ge=1, description="epochs per trial (hyperband: the most any model gets)")
+    patience: int = Field(5, ge=0, description="stop a trial after this many epochs without improvement; 0 never")
+    executions_per_trial: int = Field(1, ge=1, description="models trained per trial, their scores averaged")
+
+
+class Experiment(StrictModel):
+    name: str = Field(min_length=1, description="MLflow experiment name; defaults to the file name")
+    seed: int = 42
+    data: DataConfig
+    family: str
+    search_space: dict[str, Any] = Field(default_factory=dict)
+    tuner: TunerConfig = TunerConfig()
+    objective: Literal["val_accuracy", "val_loss", "val_mae"] = "val_accuracy"
+    tracking_uri: str = "sqlite:///mlflow.db"
+    tuner_dir: str = Field(".keras_tuner", description="where KerasTuner keeps trial state and checkpoints")
+    source_file: str = Field("", exclude=True)
+
+    @property
+    def direction(self) -> str:
+        return OBJECTIVES[self.objective]
+
+    def search_space_for(self, family_cls) -> SearchSpace:
+        return SearchSpace(family_cls.catalogue, self.search_space)
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The valid keys of the section `loc` points into, for 'unknown key' messages."""
+    for part in loc:
+        annotation = model.model_fields[part].annotation if part in model.model_fields else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return list(model.model_fields)
+
+
+def _explain(error: dict) -> str:
+    loc = tuple(error["loc"])
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        valid = [f for f in _fields_at(Experiment, loc[:-1]) if f != "source_file"]
+        return f"{key}: unknown key; valid keys here are {', '.join(valid)}."
+    if kind == "missing":
+        return f"{key}: required key is missing."
+    if kind == "literal_error":
+        return f"{key}: {error['input']!r} is not valid; use {error['ctx']['expected']}."
+    return f"{key}: {error['msg']} (got {error['input']!r})."
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such experiment file. Give the path of a YAML file, e.g. experiments/digits_cnn.yaml.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}. Check the indentation and quoting there.") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: an experiment file must be a mapping of keys (data, family, search_space, tuner, ...).")
+    return raw
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file; raise ConfigError listing every problem found."""
+    path = Path(path)
+    raw = _read_yaml(path)
+    raw.setdefault("name", path.stem)
+    try:
+        experiment = Experiment(**raw, source_file=str(path))
+    except ValidationError as exc:
+        problems = "\n  ".join(_explain(e) for e in exc.errors())
+        raise ConfigError(f"{path}: invalid experiment file:\n  {problems}") from None
+    family_cls = FAMILIES.get(experiment.family)
+    if family_cls is None:
+        raise ConfigError(f"{path}: family: {experiment.family!r} is not valid; use one of {', '.join(FAMILIES)}.")
+    try:
+        space = experiment.search_space_for(family_cls)
+        if experiment.tuner.algorithm == "grid":
+            space.require_steps()
+    except SearchSpaceError as exc:
+        raise ConfigError(f"{path}: search_space.{exc.key}: {exc.message}") from None
+    return experiment
+

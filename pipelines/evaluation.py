@@ -1,0 +1,86 @@
+"""Scores and pictures of one trained model: final metrics, confusion matrix, learning curves.
+
+Files are written to a folder the caller logs to MLflow; nothing here knows
+about MLflow, so the same functions serve a report or a notebook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn import metrics as sk_metrics  # noqa: E402
+
+
+def classification_scores(y_true: np.ndarray, probabilities: np.ndarray, prefix: str) -> dict[str, float]:
+    y_pred = probabilities.argmax(axis=1)
+    precision, recall, f1, _ = sk_metrics.precision_recall_fscore_support(
+        y_true, y_pred, average="macro", zero_division=0
+    )
+    return {
+        f"{prefix}_accuracy": float(sk_metrics.accuracy_score(y_true, y_pred)),
+        f"{prefix}_precision_macro": float(precision),
+        f"{prefix}_recall_macro": float(recall),
+        f"{prefix}_f1_macro": float(f1),
+    }
+
+
+def per_class_report(y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
+    labels = list(range(len(class_names)))
+    precision, recall, f1, support = sk_metrics.precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
+    return pd.DataFrame(
+        {"class": class_names, "precision": precision, "recall": recall, "f1": f1, "support": support}
+    )
+
+
+def confusion_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
+    """Counts with true classes as rows and predicted classes as columns."""
+    matrix = sk_metrics.confusion_matrix(y_true, y_pred, labels=list(range(len(class_names))))
+    return pd.DataFrame(matrix, index=pd.Index(class_names, name="true"), columns=list(class_names))
+
+
+def plot_confusion(table: pd.DataFrame, path: Path, title: str) -> Path:
+    """Counts beside row-normalized rates: counts show volume, rates show which class is confused."""
+    counts = table.to_numpy()
+    rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    size = max(4.0, 0.45 * len(table) + 2)
+    fig, axes = plt.subplots(1, 2, figsize=(2 * size, size), constrained_layout=True)
+    for ax, values, label, fmt in ((axes[0], counts, "counts", "d"), (axes[1], rates, "normalized by true class", ".2f")):
+        ax.imshow(values, cmap="Blues")
+        ax.set_title(f"{title}: {label}")
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_xticks(range(len(table.columns)), table.columns, rotation=45, ha="right")
+        ax.set_yticks(range(len(table.index)), table.index)
+        threshold = values.max() / 2 if values.max() else 1
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7,
+                    color="white" if v > threshold else "black")
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path
+
+
+def plot_learning_curves(history: dict[str, list[tuple[int, float]]], path: Path, title: str) -> Path:
+    """One panel per metric (loss, accuracy, ...), training and validation on the same axes."""
+    names = sorted({k.removeprefix("val_") for k in history})
+    fig, axes = plt.subplots(1, max(len(names), 1), figsize=(5 * max(len(names), 1), 3.6), constrained_layout=True)
+    for ax, name in zip(np.atleast_1d(axes), names):
+        for key, label in ((name, "training"), (f"val_{name}", "validation")):
+            if history.get(key):
+                steps, values = zip(*history[key])
+                ax.plot(steps, values, marker=".", label=label)
+        ax.set_title(f"{title}: {name}")
+        ax.set_xlabel("epoch")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path

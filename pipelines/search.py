@@ -1,0 +1,135 @@
+"""One search from a validated experiment to a logged best model.
+
+Order matters: the data and the model family are checked before the first
+MLflow call, so bad input leaves nothing behind in the tracking store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from pathlib import Path
+
+import keras
+import keras_tuner
+import pandas as pd
+from rich.console import Console
+
+from pipelines.config import Experiment
+from pipelines.data import Dataset, load_dataset
+from pipelines.errors import DataError
+from pipelines.progress import SearchProgress
+from pipelines.tracking import SearchTracker, trials_frame
+from pipelines.tuners import make_tuner
+from search_spaces import FAMILIES, InputShapeError
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchResult:
+    experiment: Experiment
+    parent_run_id: str
+    trials: pd.DataFrame
+    best_trial_id: str | None
+    best_score: float | None
+    best_model_uri: str | None
+    best_model_path: Path | None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", text).strip("-") or "experiment"
+
+
+def build_hypermodel(experiment: Experiment, dataset: Dataset):
+    family_cls = FAMILIES[experiment.family]
+    try:
+        return family_cls(dataset.info.input_shape, dataset.info.num_classes, experiment.search_space)
+    except InputShapeError as exc:
+        raise DataError(
+            f"{experiment.source_file}: data {dataset.info.name!r} does not fit family {experiment.family!r}: {exc} "
+            "Choose a family that fits the data, or change data.layout."
+        ) from None
+
+
+def _search_settings(experiment: Experiment, dataset: Dataset) -> dict:
+    info = dataset.info
+    return {
+        "family": experiment.family,
+        "seed": experiment.seed,
+        "objective": experiment.objective,
+        **{f"tuner.{k}": v for k, v in experiment.tuner.model_dump().items()},
+        **{f"data.{k}": v for k, v in experiment.data.model_dump().items()},
+        **{f"data.{k}_size": v for k, v in info.sizes.items()},
+        "data.digest": info.digest,
+    }
+
+
+def run_search(experiment: Experiment, console: Console | None = None) -> SearchResult:
+    console = console or Console()
+    keras.utils.set_random_seed(experiment.seed)
+    dataset = load_dataset(experiment.data, experiment.seed)
+    hypermodel = build_hypermodel(experiment, dataset)
+    tuner_cfg = experiment.tuner
+    tracker = SearchTracker(experiment.tracking_uri, experiment.name)
+    tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": tuner_cfg.algorithm}
+
+    with tracker.search_run(f"{tuner_cfg.algorithm} search", tags) as parent_run_id:
+        tracker.log_params(_search_settings(experiment, dataset))
+        tracker.log_yaml(hypermodel.space.describe(), "search_space.yaml")
+        project = f"{_slug(experiment.name)}-{parent_run_id[:8]}"
+        max_trials = None if tuner_cfg.algorithm == "hyperband" else tuner_cfg.max_trials
+        with SearchProgress(console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction) as progress:
+            tuner = make_tuner(
+                tuner_cfg.algorithm,
+                hypermodel,
+                objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
+                max_trials=tuner_cfg.max_trials,
+                epochs=tuner_cfg.epochs,
+                executions_per_trial=tuner_cfg.executions_per_trial,
+                seed=experiment.seed,
+                directory=experiment.tuner_dir,
+                project_name=project,
+                tracker=tracker,
+                dataset=dataset,
+                progress=progress,
+            )
+            callbacks = []
+            if tuner_cfg.patience:
+                callbacks.append(
+                    keras.callbacks.EarlyStopping(experiment.objective, patience=tuner_cfg.patience, mode=experiment.direction)
+                )
+            tuner.search(
+                dataset.x_train,
+                dataset.y_train,
+                validation_data=(dataset.x_val, dataset.y_val),
+                epochs=tuner_cfg.epochs,
+                callbacks=callbacks,
+                verbose=0,
+            )
+        trials = trials_frame(parent_run_id, experiment.direction)
+        tracker.log_table(trials, "trials.csv")
+        best = _best_row(trials)
+        if best is None:
+            return SearchResult(experiment, parent_run_id, trials, None, None, None, None)
+        best_model_uri, best_model_path = _log_best(tracker, tuner, best, experiment, dataset, project)
+    return SearchResult(
+        experiment, parent_run_id, trials, best["trial_id"], float(best["score"]), best_model_uri, best_model_path
+    )
+
+
+def _best_row(trials: pd.DataFrame) -> pd.Series | None:
+    """The best finished trial; a NaN or infinite score never wins."""
+    finished = trials[(trials["status"] == "FINISHED") & trials["score"].map(lambda s: s is not None and math.isfinite(s))]
+    return None if finished.empty else finished.iloc[0]
+
+
+def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experiment, dataset: Dataset, project: str):
+    trial = tuner.oracle.get_trial(best["trial_id"])
+    model = tuner.load_model(trial)
+    params = {k: v for k, v in best.items() if k in trial.hyperparameters.values}
+    tracker.log_params({"best_trial_id": best["trial_id"], "best_run_id": best["run_id"], **params})
+    tracker.log_metrics({"best_score": best["score"], "best_test_accuracy": best.get("test_accuracy")})
+    path = Path(experiment.tuner_dir) / project / "best_model.keras"
+    model.save(path)
+    uri = tracker.log_model(model, "best_model", dataset.x_train[:5], registered_name=experiment.name)
+    return uri, path

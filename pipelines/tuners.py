@@ -1,0 +1,143 @@
+"""KerasTuner's own tuners, each given one MLflow child run per trial.
+
+The hooks are KerasTuner's public ones: `run_trial` wraps a trial, and
+`on_epoch_end` (called by KerasTuner's own callback) sees every epoch, which
+KerasTuner itself does not keep: only the best step survives in its records,
+so the learning curves are logged here, as they happen.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections import defaultdict
+import time
+import warnings
+from pathlib import Path
+
+import keras
+import keras_tuner
+import numpy as np
+
+from pipelines import evaluation
+from pipelines.data import Dataset
+from pipelines.tracking import SearchTracker, finite_metrics
+
+ALGORITHMS = {
+    "random": keras_tuner.RandomSearch,
+    "hyperband": keras_tuner.Hyperband,
+    "bayesian": keras_tuner.BayesianOptimization,
+    "grid": keras_tuner.GridSearch,
+}
+
+
+class NonFiniteLoss(keras.callbacks.Callback):
+    """A NaN or infinite loss fails the trial with the epoch named, instead of training on garbage."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            raise keras_tuner.errors.FailedTrialError(f"loss became {loss} at epoch {epoch}")
+
+
+def active_values(hp: keras_tuner.HyperParameters) -> dict:
+    """The trial's hyperparameters that take effect: conditional ones only under their parent value."""
+    return {
+        name: value
+        for name, value in hp.values.items()
+        if not name.startswith("tuner/") and hp.is_active(name)
+    }
+
+
+def trial_score(histories, objective: str, direction: str) -> float:
+    """KerasTuner's score: best epoch of each execution, averaged over executions."""
+    pick = max if direction == "max" else min
+    values = [pick(h.history[objective]) for h in histories if h.history.get(objective)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+class TrackedTuner:
+    """Mixed in before a KerasTuner tuner class; see `make_tuner`."""
+
+    def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tracker = tracker
+        self.dataset = dataset
+        self.progress = progress
+
+    def on_trial_begin(self, trial):
+        super().on_trial_begin(trial)
+        self.progress.trial_started(trial.trial_id)
+
+    def on_epoch_end(self, trial, model, epoch, logs=None):
+        super().on_epoch_end(trial, model, epoch, logs=logs)
+        self.tracker.log_epoch(logs or {}, epoch)
+        for key, value in finite_metrics(logs or {}).items():
+            self._curves[key].append((epoch, value))
+        self.progress.epoch_ended(epoch, logs or {})
+
+    def on_trial_end(self, trial):
+        super().on_trial_end(trial)
+        self.progress.trial_ended(trial.trial_id, trial.score, trial.status)
+
+    def run_trial(self, trial, *args, **kwargs):
+        hp = trial.hyperparameters
+        started = time.monotonic()
+        self._curves: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        with self.tracker.trial_run(trial.trial_id, active_values(hp)):
+            extra = {k: hp.values[k] for k in ("tuner/trial_id",) if k in hp.values}
+            if extra:
+                self.tracker.log_params({"continues_trial": extra["tuner/trial_id"]})
+            callbacks = [*kwargs.pop("callbacks", []), NonFiniteLoss()]
+            histories = super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
+            score = trial_score(histories, self.oracle.objective.name, self.oracle.objective.direction)
+            epochs = max(len(h.epoch) for h in histories)
+            self.tracker.log_metrics({"score": score, "epochs": epochs, "duration_s": time.monotonic() - started})
+            self._evaluate(trial)
+        return histories
+
+    def load_model(self, trial):
+        # A fresh model has no optimizer state to restore; only the weights matter here.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            return super().load_model(trial)
+
+    def _evaluate(self, trial) -> None:
+        """Final scores of the best epoch's weights on validation and test, with pictures."""
+        model = self.load_model(trial)
+        data, info = self.dataset, self.dataset.info
+        results = {"parameters": model.count_params()}
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            files = []
+            if info.num_classes is not None:
+                for prefix, x, y in (("final_val", data.x_val, data.y_val), ("test", data.x_test, data.y_test)):
+                    probabilities = model.predict(x, verbose=0)
+                    results.update(evaluation.classification_scores(y, probabilities, prefix))
+                y_pred = probabilities.argmax(axis=1)
+                table = evaluation.confusion_table(data.y_test, y_pred, info.class_names)
+                table.to_csv(tmp / "confusion_matrix.csv")
+                evaluation.per_class_report(data.y_test, y_pred, info.class_names).to_csv(
+                    tmp / "per_class_report.csv", index=False
+                )
+                files += [
+                    tmp / "confusion_matrix.csv",
+                    tmp / "per_class_report.csv",
+                    evaluation.plot_confusion(table, tmp / "confusion_matrix.png", f"trial {trial.trial_id}, test"),
+                ]
+            self.tracker.log_metrics(results)
+            files.append(
+                evaluation.plot_learning_curves(self._curves, tmp / "learning_curves.png", f"trial {trial.trial_id}")
+            )
+            self.tracker.log_files(*files)
+
+
+def make_tuner(algorithm: str, hypermodel, **kwargs) -> keras_tuner.Tuner:
+    base = ALGORITHMS[algorithm]
+    tuner_cls = type(f"Tracked{base.__name__}", (TrackedTuner, base), {})
+    if algorithm == "hyperband":
+        kwargs["max_epochs"] = kwargs.pop("epochs")
+        kwargs.pop("max_trials")
+    else:
+        kwargs.pop("epochs")
+    return tuner_cls(hypermodel, **kwargs)

@@ -1,0 +1,71 @@
+"""Command line of the Keras AutoML runner: `search` an experiment file, list its `trials`.
+
+Kept thin: each command parses its arguments and calls one function of
+`pipelines`; errors a user can fix are printed as one paragraph, without a
+traceback, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+DEFAULT_EXPERIMENT = Path(__file__).parent / "experiments" / "digits_cnn.yaml"
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM ends a search like Ctrl-C does, so its MLflow runs close as KILLED."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from pipelines.config import load_experiment
+    from pipelines.search import run_search
+    from pipelines.summary import print_summary
+
+    experiment = load_experiment(args.experiment)
+    console = Console()
+    console.print(f"[bold]{experiment.name}[/]: {experiment.family} on {experiment.data.source}, "
+                  f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}")
+    result = run_search(experiment, console)
+    print_summary(result, console)
+    return 0 if result.best_trial_id is not None else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="runner.py", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    search = commands.add_parser("search", help="run a hyperparameter search described by an experiment file")
+    search.add_argument("experiment", nargs="?", default=str(DEFAULT_EXPERIMENT),
+                        help="experiment YAML (default: experiments/digits_cnn.yaml)")
+    search.set_defaults(func=cmd_search)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    _interrupt_on_sigterm()
+    from pipelines.errors import RunnerError
+
+    try:
+        return args.func(args)
+    except RunnerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: open MLflow runs were marked KILLED", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

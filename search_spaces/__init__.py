@@ -1,0 +1,12 @@
+"""WHAT is searched: one KerasTuner HyperModel per model family.
+
+Families never know which tuner runs them or where results are logged.
+"""
+
+from search_spaces.base import FamilyHyperModel, InputShapeError
+from search_spaces.cnn import CNN
+from search_spaces.space import SearchSpace, SearchSpaceError
+
+FAMILIES: dict[str, type[FamilyHyperModel]] = {cls.family: cls for cls in (CNN,)}
+
+__all__ = ["FAMILIES", "CNN", "FamilyHyperModel", "InputShapeError", "SearchSpace", "SearchSpaceError"]
