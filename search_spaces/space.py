@@ -164,9 +164,24 @@ class SearchSpace:
         """Names that vary between trials, in catalogue order."""
         return [name for name, spec in self.specs.items() if not isinstance(spec, Fixed)]
 
+    def values_of(self, name: str) -> tuple | None:
+        """The values a categorical hyperparameter can take in this space (None for a range)."""
+        spec = self.specs[name]
+        return (spec.value,) if isinstance(spec, Fixed) else spec.values if isinstance(spec, Choice) else None
+
+    def reachable(self, name: str) -> bool:
+        """False for a conditional hyperparameter whose parent never takes an activating value."""
+        when = self.params[name].when
+        if when is None:
+            return True
+        parent_values = self.values_of(when[0])
+        return parent_values is None or bool(set(parent_values) & set(when[1]))
+
     def require_steps(self) -> None:
         """Grid search enumerates values, so every float range needs a step."""
         for name, spec in self.specs.items():
+            if not self.reachable(name):
+                continue
             if isinstance(spec, Range) and spec.step is None and self.params[name].kind is float:
                 raise SearchSpaceError(
                     name, "grid search needs a step for every float range, e.g. {min: 0.0, max: 0.5, step: 0.1}."

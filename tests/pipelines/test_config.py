@@ -1,0 +1,100 @@
+"""Every bad experiment file fails with one message naming file, key and fix, and writes nothing to MLflow."""
+
+from __future__ import annotations
+
+import pytest
+
+import runner
+from pipelines.config import load_experiment
+from pipelines.errors import ConfigError
+from tests.conftest import write_experiment
+
+
+def run_cli(path, capsys) -> tuple[int, str]:
+    code = runner.main(["search", str(path)])
+    return code, capsys.readouterr().err
+
+
+def test_valid_file_loads_with_defaults(experiment_file):
+    experiment = load_experiment(experiment_file)
+    assert experiment.name == "tiny"
+    assert experiment.tuner.algorithm == "grid"
+    assert experiment.objective == "val_accuracy" and experiment.direction == "max"
+    assert experiment.data.test_split == 0.2
+
+
+def test_name_defaults_to_file_stem(tmp_path):
+    path = write_experiment(tmp_path, name="unnamed")
+    text = path.read_text().replace("name: unnamed\n", "")
+    path.write_text(text)
+    assert load_experiment(path).name == "unnamed"
+
+
+BAD_FILES = {
+    "malformed yaml": ("data: {source: digits\nfamily: cnn\n", r"not valid YAML at line \d+, column \d+"),
+    "not a mapping": ("- just\n- a list\n", r"must be a mapping of keys"),
+    "unknown top-level key": (
+        {"epochz": 3},
+        r"epochz: unknown key; valid keys here are name, seed, data, family, search_space, tuner",
+    ),
+    "unknown nested key": ({"tuner": {"algorithm": "random", "trials": 3}}, r"tuner\.trials: unknown key; valid keys here are algorithm, max_trials"),
+    "unknown tuner": (
+        {"tuner": {"algorithm": "annealing"}},
+        r"tuner\.algorithm: 'annealing' is not valid; use 'random', 'hyperband', 'bayesian' or 'grid'",
+    ),
+    "unknown family": ({"family": "transformer"}, r"family: 'transformer' is not valid; use one of cnn"),
+    "missing data": ({"data": None}, r"data: "),
+    "unknown hyperparameter": (
+        {"search_space": {"dropuot": 0.2}},
+        r"search_space\.dropuot: unknown hyperparameter 'dropuot'; valid names are .*dropout",
+    ),
+    "range with min > max": (
+        {"search_space": {"dropout": {"min": 0.5, "max": 0.1}}},
+        r"search_space\.dropout: `min <= max` must hold, but got min=0.5, max=0.1",
+    ),
+    "unknown choice": (
+        {"search_space": {"optimizer": ["adam", "adagrad"]}},
+        r"search_space\.optimizer: 'adagrad' is not valid; use one of sgd, rmsprop, adam, adamw, nadam",
+    ),
+    "value out of bounds": ({"search_space": {"dropout": 1.5}}, r"search_space\.dropout: 1.5 is out of bounds"),
+    "log range from zero": (
+        {"search_space": {"momentum": {"min": 0.0, "max": 0.9, "sampling": "log"}}},
+        r"search_space\.momentum: log sampling needs min > 0",
+    ),
+    "grid over a float range without step": (
+        {"search_space": {"dropout": {"min": 0.0, "max": 0.5}}},
+        r"search_space\.dropout: grid search needs a step",
+    ),
+    "non-positive budget": ({"tuner": {"algorithm": "random", "max_trials": 0}}, r"tuner\.max_trials: .*greater than or equal to 1"),
+}
+
+
+@pytest.mark.parametrize("content, message", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_bad_file_fails_before_mlflow(tmp_path, capsys, content, message):
+    path = write_experiment(tmp_path)
+    if isinstance(content, str):
+        path.write_text(content)
+    else:
+        path = write_experiment(tmp_path, **content)
+    code, err = run_cli(path, capsys)
+    assert code == 2
+    assert str(path) in err
+    assert err.count("Traceback") == 0
+    with pytest.raises(ConfigError, match=message):
+        load_experiment(path)
+    assert not (tmp_path / "mlflow.db").exists()
+    assert not (tmp_path / "tuner").exists()
+
+
+def test_missing_file_names_it(tmp_path, capsys):
+    code, err = run_cli(tmp_path / "nope.yaml", capsys)
+    assert code == 2
+    assert "nope.yaml: no such experiment file" in err
+
+
+def test_data_that_does_not_fit_the_family_fails_before_mlflow(tmp_path, capsys):
+    path = write_experiment(tmp_path, data={"source": "digits", "layout": "flat"})
+    code, err = run_cli(path, capsys)
+    assert code == 2
+    assert "does not fit family 'cnn'" in err and "samples of shape (64,)" in err
+    assert not (tmp_path / "mlflow.db").exists()

@@ -1,0 +1,45 @@
+"""Splits are stratified, seeded, and the test split never overlaps what chooses hyperparameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipelines.config import DataConfig
+from pipelines.data import load_dataset, split
+from pipelines.errors import DataError
+
+
+def test_split_parts_are_disjoint_and_cover_everything():
+    ids = np.arange(1000)
+    labels = ids % 4
+    x_train, y_train, x_val, y_val, x_test, y_test = split(ids, labels, 0.2, 0.25, seed=1, stratify=True)
+    parts = [set(x_train), set(x_val), set(x_test)]
+    assert not parts[0] & parts[2] and not parts[1] & parts[2] and not parts[0] & parts[1]
+    assert set().union(*parts) == set(ids)
+    assert len(x_test) == 200 and len(x_val) == 200
+    for y in (y_train, y_val, y_test):
+        assert np.bincount(y).tolist() == [len(y) // 4] * 4
+
+
+def test_split_is_seeded():
+    ids = np.arange(100)
+    first = split(ids, ids % 2, 0.2, 0.2, seed=5, stratify=True)
+    again = split(ids, ids % 2, 0.2, 0.2, seed=5, stratify=True)
+    other = split(ids, ids % 2, 0.2, 0.2, seed=6, stratify=True)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not np.array_equal(first[4], other[4])
+
+
+def test_too_few_samples_is_a_data_error():
+    with pytest.raises(DataError, match=r"cannot split 6 samples into train, validation and test"):
+        split(np.arange(6), np.arange(6) % 3, 0.2, 0.2, seed=0, stratify=True)
+
+
+@pytest.mark.parametrize("layout, shape", [("image", (8, 8, 1)), ("flat", (64,)), ("sequence", (8, 8))])
+def test_digits_layouts(layout, shape):
+    data = load_dataset(DataConfig(source="digits", layout=layout), seed=0)
+    assert data.info.input_shape == shape
+    assert data.info.num_classes == 10 and data.info.class_names[:3] == ("0", "1", "2")
+    assert sum(data.info.sizes.values()) == 1797
+    assert data.x_train.max() <= 1.0 and data.x_train.min() >= 0.0

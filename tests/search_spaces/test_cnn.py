@@ -1,0 +1,66 @@
+"""The CNN family: defaults, fixed values, conditional optimizer knobs, and one training step."""
+
+from __future__ import annotations
+
+import keras_tuner
+import numpy as np
+import pytest
+
+from search_spaces import CNN, InputShapeError
+
+DEFAULTS = {
+    "depth": 1,
+    "filters": 16,
+    "kernel_size": 3,
+    "pooling": "max",
+    "global_pooling": False,
+    "regularizer": "none",
+    "initializer": "glorot_uniform",
+    "batch_norm": False,
+    "activation": "relu",
+    "dropout": 0.0,
+    "optimizer": "adam",
+    "learning_rate": 1e-4,
+    "clipnorm": 0.0,
+    "batch_size": 32,
+}
+
+
+def test_empty_hyperparameters_build_the_defaults():
+    hp = keras_tuner.HyperParameters()
+    CNN((8, 8, 1), 10).build(hp)
+    active = {name: value for name, value in hp.values.items() if hp.is_active(name)}
+    assert active == pytest.approx(DEFAULTS)
+
+
+def test_fixed_override_is_used():
+    hp = keras_tuner.HyperParameters()
+    model = CNN((8, 8, 1), 10, {"depth": 3, "filters": 4}).build(hp)
+    convs = [layer for layer in model.layers if "conv" in layer.name]
+    assert [c.filters for c in convs] == [4, 4, 4]
+
+
+@pytest.mark.parametrize("optimizer, has_momentum", [("adam", False), ("sgd", True)])
+def test_momentum_is_active_only_for_sgd(optimizer, has_momentum):
+    hp = keras_tuner.HyperParameters()
+    model = CNN((8, 8, 1), 10, {"optimizer": optimizer, "momentum": 0.5}).build(hp)
+    assert hp.is_active("momentum") is has_momentum
+    assert model.optimizer.name == optimizer
+    if has_momentum:
+        assert model.optimizer.momentum == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("shape", [(8, 8, 1), (16, 3)], ids=["image", "sequence"])
+def test_one_training_step_on_images_and_sequences(shape):
+    model = CNN(shape, 3, {"depth": 2, "filters": 4, "batch_norm": True, "regularizer": "l2"}).build(
+        keras_tuner.HyperParameters()
+    )
+    x = np.random.default_rng(0).random((6, *shape), dtype="float32")
+    loss = model.train_on_batch(x, np.array([0, 1, 2, 0, 1, 2]))
+    assert np.isfinite(loss).all()
+    assert model.output_shape == (None, 3)
+
+
+def test_flat_features_are_refused_with_the_shape():
+    with pytest.raises(InputShapeError, match=r"needs images .* but the data has samples of shape \(64,\)"):
+        CNN((64,), 10)
