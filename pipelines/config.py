@@ -34,7 +34,7 @@ class TunerConfig(StrictModel):
     algorithm: Literal["random", "hyperband", "bayesian", "grid"] = "random"
     max_trials: int = Field(10, ge=1, description="trials to run (hyperband: upper bound on models trained)")
     epochs: int = Field(20, ge=1, description="epochs per trial (hyperband: the most any model gets)")
-    patience: int = Field(5, ge=0, description="stop a trial after this many epochs without improvement; 0 never")
+    patience: int = Field(5, ge=0, description="stop a trial after this many epochs without a lower val_loss; 0 never")
     executions_per_trial: int = Field(1, ge=1, description="models trained per trial, their scores averaged")
 
 

@@ -93,11 +93,8 @@ def run_search(experiment: Experiment, console: Console | None = None) -> Search
                 dataset=dataset,
                 progress=progress,
             )
-            callbacks = []
-            if tuner_cfg.patience:
-                callbacks.append(
-                    keras.callbacks.EarlyStopping(experiment.objective, patience=tuner_cfg.patience, mode=experiment.direction)
-                )
+            # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
+            callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
             tuner.search(
                 dataset.x_train,
                 dataset.y_train,
