@@ -1,4 +1,4 @@
-"""Command line of the Keras AutoML runner: `search` an experiment file, list its `trials`.
+"""Command line of the Keras AutoML runner: `search` an experiment file, `report` on a search.
 
 Kept thin: each command parses its arguments and calls one function of
 `pipelines`; errors a user can fix are printed as one paragraph, without a
@@ -41,6 +41,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0 if result.best_trial_id is not None else 1
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from reports.build import build_report
+    from reports.source import load_search
+
+    record = load_search(args.tracking_uri, args.experiment)
+    out = build_report(record, Path(args.out or f"{record.experiment_name}-report.pdf"))
+    print(f"report of {record.experiment_name} (parent run {record.parent.info.run_id}): {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="runner.py", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -48,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("experiment", nargs="?", default=str(DEFAULT_EXPERIMENT),
                         help="experiment YAML (default: experiments/digits_cnn.yaml)")
     search.set_defaults(func=cmd_search)
+    report = commands.add_parser("report", help="write a PDF report of a search, read from MLflow")
+    report.add_argument("experiment", help="experiment name (its latest search) or a parent run id")
+    report.add_argument("--out", help="PDF path (default: EXPERIMENT-report.pdf)")
+    report.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

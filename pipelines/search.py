@@ -22,6 +22,8 @@ from pipelines.errors import DataError
 from pipelines.progress import SearchProgress
 from pipelines.tracking import SearchTracker, trials_frame
 from pipelines.tuners import make_tuner
+from reports.build import build_report
+from reports.source import load_search
 from search_spaces import FAMILIES, InputShapeError
 
 
@@ -34,6 +36,7 @@ class SearchResult:
     best_score: float | None
     best_model_uri: str | None
     best_model_path: Path | None
+    report_path: Path
 
 
 def _slug(text: str) -> str:
@@ -106,11 +109,15 @@ def run_search(experiment: Experiment, console: Console | None = None) -> Search
         trials = trials_frame(parent_run_id, experiment.direction)
         tracker.log_table(trials, "trials.csv")
         best = _best_row(trials)
-        if best is None:
-            return SearchResult(experiment, parent_run_id, trials, None, None, None, None)
-        best_model_uri, best_model_path = _log_best(tracker, tuner, best, experiment, dataset, project)
+        best_model_uri = best_model_path = None
+        if best is not None:
+            best_model_uri, best_model_path = _log_best(tracker, tuner, best, experiment, dataset, project)
+        report = build_report(load_search(experiment.tracking_uri, parent_run_id), Path(tuner.project_dir) / "report.pdf")
+        tracker.log_files(report)
+    if best is None:
+        return SearchResult(experiment, parent_run_id, trials, None, None, None, None, report)
     return SearchResult(
-        experiment, parent_run_id, trials, best["trial_id"], float(best["score"]), best_model_uri, best_model_path
+        experiment, parent_run_id, trials, best["trial_id"], float(best["score"]), best_model_uri, best_model_path, report
     )
 
 

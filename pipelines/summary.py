@@ -39,6 +39,7 @@ def trials_table(trials: pd.DataFrame, title: str, best_trial_id: str | None = N
 def print_summary(result: SearchResult, console: Console) -> None:
     experiment = result.experiment
     console.print(trials_table(result.trials, f"{experiment.name}: trials by {experiment.objective}", result.best_trial_id))
+    console.print(f"report: {result.report_path}")
     if result.best_trial_id is None:
         console.print("[red]No trial finished with a finite score; see the failed runs' failure_reason tags in MLflow.[/]")
         return

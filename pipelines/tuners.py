@@ -126,6 +126,10 @@ class TrackedTuner:
                     evaluation.plot_confusion(table, tmp / "confusion_matrix.png", f"trial {trial.trial_id}, test"),
                 ]
             self.tracker.log_metrics(results)
+            summary = tmp / "model_summary.txt"
+            with summary.open("w", encoding="utf-8") as f:
+                model.summary(print_fn=lambda line, **_: f.write(line + "\n"), line_length=90)
+            files.append(summary)
             files.append(
                 evaluation.plot_learning_curves(self._curves, tmp / "learning_curves.png", f"trial {trial.trial_id}")
             )

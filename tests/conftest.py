@@ -7,9 +7,18 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "true")
 
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import keras  # noqa: E402
+import mlflow  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
+from mlflow.tracking import MlflowClient  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EPOCHS = 3
 
 TINY = {
     "seed": 3,
@@ -25,7 +34,7 @@ TINY = {
         "momentum": 0.9,
         "optimizer": ["adam", "sgd"],
     },
-    "tuner": {"algorithm": "grid", "max_trials": 2, "epochs": 3, "patience": 0},
+    "tuner": {"algorithm": "grid", "max_trials": 2, "epochs": EPOCHS, "patience": 0},
 }
 
 
@@ -52,3 +61,23 @@ def write_experiment(directory, name="tiny", **changes):
 @pytest.fixture
 def experiment_file(tmp_path):
     return write_experiment(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def finished_search(tmp_path_factory):
+    """Grid over optimizer [adam, sgd]: two trials, one with the conditional momentum, one without."""
+    tmp = tmp_path_factory.mktemp("search")
+    path = write_experiment(tmp, name="e2e")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
+        capture_output=True, text=True, cwd=tmp, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    uri = f"sqlite:///{tmp}/mlflow.db"
+    mlflow.set_tracking_uri(uri)
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("e2e")
+    runs = client.search_runs([experiment.experiment_id])
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    return {"tmp": tmp, "uri": uri, "stdout": proc.stdout, "client": client, "parents": parents, "children": children}

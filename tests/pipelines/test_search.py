@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import mlflow
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import write_experiment
-
-ROOT = Path(__file__).resolve().parents[2]
-EPOCHS = 3
-
-
-@pytest.fixture(scope="module")
-def finished_search(tmp_path_factory):
-    """Grid over optimizer [adam, sgd]: two trials, one with the conditional momentum, one without."""
-    tmp = tmp_path_factory.mktemp("search")
-    path = write_experiment(tmp, name="e2e")
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        capture_output=True, text=True, cwd=tmp, timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
-    client = MlflowClient()
-    experiment = client.get_experiment_by_name("e2e")
-    runs = client.search_runs([experiment.experiment_id])
-    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
-    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
-    return {"tmp": tmp, "stdout": proc.stdout, "client": client, "parents": parents, "children": children}
+from tests.conftest import EPOCHS
 
 
 def test_one_parent_and_one_finished_child_per_trial(finished_search):

@@ -1,0 +1,112 @@
+"""What the trials say: which hyperparameters mattered, what each did, what the curves show.
+
+Every sentence is built from measured values; where the data cannot tell
+(too few trials, differences within noise) the sentence says so.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestRegressor
+
+MIN_TRIALS_FOR_IMPORTANCE = 4
+NOISE = 0.005  # differences in score below this are not called an effect
+
+
+def _finished(trials: pd.DataFrame) -> pd.DataFrame:
+    ok = trials["status"].eq("FINISHED") & trials["score"].map(lambda s: s is not None and math.isfinite(s))
+    return trials[ok]
+
+
+def importance(trials: pd.DataFrame, searched: list[str]) -> pd.Series | None:
+    """Random-forest importance of each searched hyperparameter for the score (sums to 1)."""
+    finished = _finished(trials)
+    if len(finished) < MIN_TRIALS_FOR_IMPORTANCE or not searched:
+        return None
+    features = pd.get_dummies(finished[searched].astype(object).where(finished[searched].notna(), "inactive"))
+    for column in searched:
+        if pd.api.types.is_numeric_dtype(finished[column]):
+            features = features.drop(columns=[c for c in features if c.startswith(f"{column}_")]).assign(
+                **{column: finished[column].fillna(finished[column].median())}
+            )
+    forest = RandomForestRegressor(n_estimators=200, random_state=0).fit(features, finished["score"])
+    scores = pd.Series(forest.feature_importances_, index=features.columns)
+    grouped = {name: scores[[c for c in scores.index if c == name or c.startswith(f"{name}_")]].sum() for name in searched}
+    return pd.Series(grouped).sort_values(ascending=False)
+
+
+def _fmt(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: str) -> str:
+    """One sentence on what `name` did to the score, from the finished trials."""
+    finished = _finished(trials).dropna(subset=[name])
+    if finished.empty:
+        return f"{name}: no finished trial used it."
+    better_first = direction == "max"
+    values = finished[name]
+    if pd.api.types.is_numeric_dtype(values) and values.nunique() > 4:
+        ranked = finished.sort_values("score", ascending=not better_first)
+        top = ranked.head(max(1, len(ranked) // 3))[name]
+        rho = finished[[name, "score"]].corr(method="spearman").iloc[0, 1]
+        trend = "no monotone trend" if not np.isfinite(rho) or abs(rho) < 0.3 else (
+            f"higher values scored {'better' if (rho > 0) == better_first else 'worse'} (Spearman {rho:+.2f})"
+        )
+        edge = ""
+        best_value = ranked.iloc[0][name]
+        if best_value in (values.min(), values.max()):
+            edge = "; the best trial sits at the edge of the values tried, so widen the range that way"
+        return (
+            f"{name}: the best third of trials used {_fmt(top.min())} to {_fmt(top.max())} "
+            f"(tried {_fmt(values.min())} to {_fmt(values.max())}); {trend}{edge}."
+        )
+    groups = finished.groupby(name)["score"].agg(["mean", "std", "count"]).sort_values("mean", ascending=not better_first)
+    best, worst = groups.iloc[0], groups.iloc[-1]
+    if len(groups) == 1:
+        return f"{name}: only {_fmt(groups.index[0])} finished, so its effect cannot be told."
+    gap = abs(best["mean"] - worst["mean"])
+    spread = np.nanmax(groups["std"].to_numpy()) if groups["count"].max() > 1 else 0.0
+    head = (
+        f"{name}: {_fmt(groups.index[0])} gave the best mean {objective} ({best['mean']:.4f} over {int(best['count'])} "
+        f"trials), {_fmt(groups.index[-1])} the worst ({worst['mean']:.4f} over {int(worst['count'])})"
+    )
+    if gap < max(NOISE, spread if np.isfinite(spread) else 0.0):
+        return f"{head}; the difference ({gap:.4f}) is within the noise between trials, so no clear effect."
+    return f"{head}; a difference of {gap:.4f}."
+
+
+def diagnose(curves: dict[str, list[tuple[int, float]]]) -> str:
+    """Overfitting, underfitting or unstable training from one trial's learning curves, with the epoch."""
+    loss = [v for _, v in curves.get("loss", [])]
+    val_loss = [v for _, v in curves.get("val_loss", [])]
+    epochs = [s for s, _ in curves.get("loss", [])]
+    if len(loss) < 2 or len(val_loss) < 2:
+        return "too few epochs to judge the curves."
+    findings = []
+    for i in range(2, len(loss)):
+        low = min(loss[:i])
+        if loss[i] > 1.5 * low and loss[i] - low > 0.1 * loss[0]:
+            findings.append(f"unstable: training loss jumped from {low:.3f} to {loss[i]:.3f} at epoch {epochs[i]}")
+            break
+    best = int(np.argmin(val_loss))
+    if best < len(val_loss) - 2 and val_loss[-1] > 1.1 * val_loss[best] and loss[-1] < loss[best]:
+        findings.append(
+            f"overfitting from epoch {epochs[best]}: validation loss rose from {val_loss[best]:.3f} to "
+            f"{val_loss[-1]:.3f} while training loss fell from {loss[best]:.3f} to {loss[-1]:.3f}"
+        )
+    accuracy = [v for _, v in curves.get("accuracy", [])]
+    val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
+    if accuracy and accuracy[-1] < 0.9:
+        findings.append(f"underfitting: training accuracy only reached {accuracy[-1]:.3f}")
+    elif loss[-1] > 0.5 * loss[0] and loss[-1] > 0.3:
+        findings.append(f"underfitting: training loss only fell from {loss[0]:.3f} to {loss[-1]:.3f}")
+    if not findings:
+        gap = f"; final accuracy gap {accuracy[-1] - val_accuracy[-1]:+.3f}" if accuracy and val_accuracy else ""
+        findings.append(
+            f"healthy: validation loss was lowest at epoch {epochs[best]} ({val_loss[best]:.3f}), near the end{gap}"
+        )
+    return "; ".join(findings) + "."

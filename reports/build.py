@@ -1,0 +1,141 @@
+"""A search's PDF report: summary, best model, all trials, hyperparameter effects, curve diagnosis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from reports import analysis, figures
+from reports.document import ReportDocument
+from reports.source import ReportError, SearchRecord
+
+TOP_TRIALS_DIAGNOSED = 3
+
+
+def _when(millis: int | None) -> str:
+    return "-" if not millis else dt.datetime.fromtimestamp(millis / 1000).strftime("%Y-%m-%d %H:%M")
+
+
+def _summary(doc: ReportDocument, record: SearchRecord) -> None:
+    p, info = record.params, record.parent.info
+    trials = record.trials
+    counts = trials["status"].value_counts().to_dict()
+    minutes = ((info.end_time or info.start_time) - info.start_time) / 60000
+    doc.title_block(f"Hyperparameter search: {record.experiment_name}")
+    rows = [
+        ("experiment", record.experiment_name),
+        ("parent run", info.run_id),
+        ("data", f"{p.get('data.source', '-')} ({p.get('data.layout', '-')}): {p.get('data.train_size', '-')} train, "
+                 f"{p.get('data.validation_size', '-')} validation, {p.get('data.test_size', '-')} test"),
+        ("model family", p.get("family", "-")),
+        ("tuner", f"{p.get('tuner.algorithm', '-')}, up to {p.get('tuner.max_trials', '-')} trials of "
+                  f"{p.get('tuner.epochs', '-')} epochs, patience {p.get('tuner.patience', '-')}"),
+        ("objective", f"{record.objective} ({record.direction}imize), seed {p.get('seed', '-')}"),
+        ("started", f"{_when(info.start_time)}, {minutes:.1f} minutes, status {info.status}"),
+        ("trials", f"{len(trials)}: {counts.get('FINISHED', 0)} finished, {counts.get('FAILED', 0)} failed, "
+                   f"{counts.get('KILLED', 0) + counts.get('RUNNING', 0)} interrupted"),
+    ]
+    best_id = p.get("best_trial_id")
+    if best_id is None:
+        rows.append(("best trial", "none: no trial finished with a finite score"))
+    else:
+        best = trials[trials["trial_id"] == best_id].iloc[0]
+        rows.append(("best trial", f"trial {best_id}: {record.objective} {best['score']:.4f}, "
+                                   f"test accuracy {_fmt(best.get('test_accuracy'))}"))
+    doc.table(pd.DataFrame(rows), font_size=9, headings=False)
+
+
+def _fmt(value) -> str:
+    return "-" if value is None or value != value else f"{value:.4f}"
+
+
+def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
+    best_id = record.params.get("best_trial_id")
+    if best_id is None:
+        return
+    run_id = record.params["best_run_id"]
+    run = record.client.get_run(run_id)
+    doc.section(f"The best model: trial {best_id}", new_page=True)
+    hyper = pd.DataFrame(sorted(run.data.params.items()), columns=["hyperparameter", "value"])
+    doc.table(hyper, font_size=8)
+    summary = record.artifact(run_id, "model_summary.txt", tmp)
+    if summary:
+        doc.paragraph(f"Architecture ({int(run.data.metrics.get('parameters', 0)):,} parameters):")
+        doc.set_font("body", size=6)
+        doc.paragraph(summary.read_text(encoding="utf-8"))
+        doc.set_font("body", size=10)
+    curves = record.curves(run_id)
+    if curves:
+        doc.figure(figures.learning_curves(curves, f"trial {best_id}", tmp / "best_curves.png"))
+        doc.paragraph(f"Diagnosis: {analysis.diagnose(curves)}")
+    confusion = record.artifact(run_id, "confusion_matrix.png", tmp)
+    if confusion:
+        doc.figure(confusion)
+    per_class = record.table(run_id, "per_class_report.csv")
+    if per_class is not None:
+        doc.paragraph("Per-class scores on the test split:")
+        doc.table(per_class.round(3), font_size=8)
+
+
+def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
+    doc.section("All trials, best first", new_page=True)
+    columns = ["trial_id", "status", "score", "test_accuracy", "epochs", "duration_s", *record.searched]
+    doc.table(record.trials[[c for c in columns if c in record.trials]], font_size=7)
+
+
+def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
+    doc.section("What each hyperparameter did", new_page=True)
+    names = record.searched
+    if not names:
+        doc.paragraph("No hyperparameter took more than one value, so there is nothing to compare.")
+        return
+    doc.paragraph(
+        "Each point is a finished trial; for choices the bar is the mean. Look for values whose best trials "
+        "sit at the edge of the range searched: the range should then be widened that way."
+    )
+    doc.figure(figures.hyperparameter_effects(record.trials, names, record.objective, tmp / "effects.png"))
+    doc.bullets([analysis.effect_sentence(record.trials, n, record.objective, record.direction) for n in names])
+    ranking = analysis.importance(record.trials, names)
+    if ranking is None:
+        doc.paragraph(f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials; "
+                      "this search has too few to rank the hyperparameters.")
+        return
+    doc.paragraph("Importance ranking (random forest fitted to the trial table):")
+    doc.figure(figures.importance_bars(ranking, tmp / "importance.png"), width=120)
+
+
+def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
+    doc.section("Diagnosis from the learning curves")
+    finished = record.trials[record.trials["status"] == "FINISHED"].head(TOP_TRIALS_DIAGNOSED)
+    if finished.empty:
+        doc.paragraph("No trial finished, so there are no curves to diagnose.")
+    lines = [f"trial {row.trial_id} ({record.objective} {row.score:.4f}): {analysis.diagnose(record.curves(row.run_id))}"
+             for row in finished.itertuples()]
+    failed = record.trials[record.trials["status"] == "FAILED"]
+    for row in failed.itertuples():
+        reason = record.client.get_run(row.run_id).data.tags.get("failure_reason", "no reason recorded")
+        lines.append(f"trial {row.trial_id} failed: {reason.splitlines()[0][:200]}")
+    doc.bullets(lines)
+
+
+def build_report(record: SearchRecord, out: Path) -> Path:
+    doc = ReportDocument(f"{record.experiment_name}: search report")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        _summary(doc, record)
+        if record.trials.empty:
+            doc.paragraph("This search has no trials: it was stopped or failed before the first one ended.")
+        else:
+            _diagnosis(doc, record)
+            _best_model(doc, record, tmp)
+            _effects(doc, record, tmp)
+            _all_trials(doc, record)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            doc.output(str(out))
+        except OSError as exc:
+            raise ReportError(f"cannot write the report to {out}: {exc.strerror}. Choose a writable --out path.") from None
+    return out

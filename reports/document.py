@@ -1,0 +1,96 @@
+"""The PDF page layer: headings, paragraphs, tables and figures with real, searchable text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from reports.fonts import DEJAVU, cjk_font
+
+
+class ReportDocument(FPDF):
+    """A4 pages with the report's title as a running heading and 'page k of n' at the foot."""
+
+    def __init__(self, heading: str):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.heading = heading
+        self.add_font("body", "", str(DEJAVU / "DejaVuSans.ttf"))
+        self.add_font("body", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
+        cjk = cjk_font()
+        if cjk is not None:
+            self.add_font("cjk", "", str(cjk))
+            self.add_font("cjk", "B", str(cjk))
+            self.set_fallback_fonts(["cjk"])
+        self.set_font("body", size=10)
+        self.set_auto_page_break(auto=True, margin=15)
+        self.set_title(heading)
+        self.add_page()
+
+    def header(self):
+        self.set_font("body", size=8)
+        self.set_text_color(110)
+        self.cell(0, 6, self.heading, new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0)
+        self.set_font("body", size=10)
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font("body", size=8)
+        self.cell(0, 6, f"page {self.page_no()} of {{nb}}", align="C")
+
+    def title_block(self, text: str) -> None:
+        self.set_font("body", "B", 16)
+        self.multi_cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
+        self.set_font("body", size=10)
+        self.ln(2)
+
+    def section(self, text: str, new_page: bool = False) -> None:
+        if new_page:
+            self.add_page()
+        self.ln(3)
+        self.set_font("body", "B", 13)
+        self.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+        self.set_font("body", size=10)
+        self.ln(1)
+
+    def paragraph(self, text: str) -> None:
+        self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        self.ln(1.5)
+
+    def bullets(self, lines: list[str]) -> None:
+        for line in lines:
+            self.multi_cell(0, 5, f"\u2022 {line}", new_x="LMARGIN", new_y="NEXT")
+        self.ln(1.5)
+
+    def table(self, frame: pd.DataFrame, font_size: float = 8, headings: bool = True) -> None:
+        """Headings repeat on every page a long table spills onto."""
+        self.set_font("body", size=font_size)
+        with super().table(
+            first_row_as_headings=headings,
+            repeat_headings=1,
+            headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 235)),
+            line_height=font_size * 0.5,
+            text_align="LEFT",
+        ) as table:
+            if headings:
+                table.row([str(c) for c in frame.columns])
+            for _, row in frame.iterrows():
+                table.row([_cell(v) for v in row])
+        self.set_font("body", size=10)
+        self.ln(2)
+
+    def figure(self, path: Path, width: float | None = None) -> None:
+        width = width or self.epw
+        self.image(str(path), w=width, x=self.l_margin + (self.epw - width) / 2)
+        self.ln(2)
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

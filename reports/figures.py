@@ -1,0 +1,80 @@
+"""Figures for the report, drawn from the trial table and the metric histories MLflow holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from reports.fonts import matplotlib_families  # noqa: E402
+
+DPI = 150
+
+
+def _save(fig, path: Path) -> Path:
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def _style() -> None:
+    plt.rcParams["font.family"] = matplotlib_families()
+
+
+def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: str, path: Path) -> Path:
+    """Score against each searched value: a strip of points per choice, a scatter for ranges."""
+    _style()
+    columns = min(3, len(names))
+    rows = int(np.ceil(len(names) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows), constrained_layout=True, squeeze=False)
+    finished = trials[trials["status"].eq("FINISHED")]
+    for ax, name in zip(axes.flat, names):
+        data = finished[[name, "score"]].dropna()
+        numeric = pd.api.types.is_numeric_dtype(data[name]) and data[name].nunique() > 4
+        if numeric:
+            ax.scatter(data[name], data["score"], alpha=0.8)
+            if (data[name] > 0).all() and data[name].max() / data[name].min() > 50:
+                ax.set_xscale("log")
+        else:
+            labels = sorted(data[name].unique(), key=str)
+            for i, value in enumerate(labels):
+                scores = data.loc[data[name] == value, "score"]
+                jitter = np.random.default_rng(i).uniform(-0.12, 0.12, len(scores))
+                ax.scatter(np.full(len(scores), i) + jitter, scores, alpha=0.8)
+                ax.hlines(scores.mean(), i - 0.25, i + 0.25, color="black")
+            ax.set_xticks(range(len(labels)), [str(v) for v in labels])
+        ax.set_xlabel(name)
+        ax.set_ylabel(objective)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    return _save(fig, path)
+
+
+def learning_curves(curves: dict[str, list[tuple[int, float]]], title: str, path: Path) -> Path:
+    _style()
+    metrics = [m for m in ("loss", "accuracy", "mae") if m in curves]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.2), constrained_layout=True, squeeze=False)
+    for ax, metric in zip(axes.flat, metrics):
+        for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
+            if curves.get(key):
+                steps, values = zip(*curves[key])
+                ax.plot(steps, values, marker=".", label=label)
+        ax.set_title(f"{title}: {metric}")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return _save(fig, path)
+
+
+def importance_bars(importance: pd.Series, path: Path) -> Path:
+    _style()
+    fig, ax = plt.subplots(figsize=(6, 0.4 * len(importance) + 1), constrained_layout=True)
+    ax.barh(importance.index[::-1], importance.to_numpy()[::-1])
+    ax.set_xlabel("share of the score's variation explained (random forest)")
+    return _save(fig, path)

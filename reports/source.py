@@ -1,0 +1,95 @@
+"""A finished (or failed, or empty) search read back from MLflow, the only thing reports look at."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tempfile
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+from mlflow.entities import Run
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from pipelines.config import OBJECTIVES
+from pipelines.errors import RunnerError
+from pipelines.tracking import ROLE_TAG, trials_frame
+
+RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
+
+
+class ReportError(RunnerError):
+    """The search to report on cannot be found or the report cannot be written."""
+
+
+@dataclasses.dataclass
+class SearchRecord:
+    experiment_name: str
+    parent: Run
+    trials: pd.DataFrame
+    client: MlflowClient
+
+    @property
+    def params(self) -> dict[str, str]:
+        return self.parent.data.params
+
+    @property
+    def objective(self) -> str:
+        return self.params.get("objective", "score")
+
+    @property
+    def direction(self) -> str:
+        return OBJECTIVES.get(self.objective, "max")
+
+    @property
+    def searched(self) -> list[str]:
+        """Hyperparameters that took more than one value across trials."""
+        fixed = {"trial_id", "status", "score", "test_accuracy", "epochs", "duration_s", "run_id", "continues_trial"}
+        return [c for c in self.trials.columns if c not in fixed and self.trials[c].nunique(dropna=True) > 1]
+
+    def curves(self, run_id: str) -> dict[str, list[tuple[int, float]]]:
+        out = {}
+        for key in CURVE_KEYS:
+            history = self.client.get_metric_history(run_id, key)
+            if history:
+                out[key] = [(m.step, m.value) for m in sorted(history, key=lambda m: m.step)]
+        return out
+
+    def artifact(self, run_id: str, name: str, into: Path) -> Path | None:
+        try:
+            return Path(self.client.download_artifacts(run_id, name, str(into)))
+        except (MlflowException, OSError):
+            return None
+
+    def table(self, run_id: str, name: str, **read_kwargs) -> pd.DataFrame | None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = self.artifact(run_id, name, Path(tmp))
+            return pd.read_csv(path, **read_kwargs) if path else None
+
+
+def load_search(tracking_uri: str, reference: str) -> SearchRecord:
+    """`reference` is an experiment name (its latest search) or a parent run id."""
+    mlflow.set_tracking_uri(tracking_uri)
+    client = MlflowClient()
+    if RUN_ID.match(reference):
+        try:
+            parent = client.get_run(reference)
+        except MlflowException:
+            raise ReportError(f"no run with id {reference} in {tracking_uri}. Check the id in the MLflow UI.") from None
+        experiment = client.get_experiment(parent.info.experiment_id)
+    else:
+        experiment = client.get_experiment_by_name(reference)
+        if experiment is None:
+            names = ", ".join(e.name for e in client.search_experiments()) or "none"
+            raise ReportError(f"no experiment named {reference!r} in {tracking_uri}; experiments there: {names}.")
+        parents = client.search_runs(
+            [experiment.experiment_id], f"tags.`{ROLE_TAG}` = 'search'", order_by=["attributes.start_time DESC"], max_results=1
+        )
+        if not parents:
+            raise ReportError(f"experiment {reference!r} in {tracking_uri} has no search runs yet. Run a search first.")
+        parent = parents[0]
+    direction = OBJECTIVES.get(parent.data.params.get("objective", ""), "max")
+    return SearchRecord(experiment.name, parent, trials_frame(parent.info.run_id, direction), client)

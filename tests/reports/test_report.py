@@ -1,0 +1,78 @@
+"""Reports are built from MLflow alone and read back as text with a PDF reader."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from mlflow.tracking import MlflowClient
+from pypdf import PdfReader
+
+import runner
+
+
+def pdf_text(path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+@pytest.fixture(scope="module")
+def report_text(finished_search, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "e2e.pdf"
+    assert runner.main(["report", "e2e", "--tracking-uri", finished_search["uri"], "--out", str(out)]) == 0
+    return pdf_text(out)
+
+
+def test_report_names_the_search_and_its_best_trial(finished_search, report_text):
+    parent = finished_search["parents"][0]
+    assert "Hyperparameter search: e2e" in report_text
+    assert parent.info.run_id in report_text
+    best_id = parent.data.params["best_trial_id"]
+    assert f"trial {best_id}: val_accuracy {parent.data.metrics['best_score']:.4f}" in report_text
+
+
+def test_report_explains_the_searched_hyperparameter_and_the_curves(report_text):
+    assert "What each hyperparameter did" in report_text
+    assert "optimizer: " in report_text and "gave the best mean val_accuracy" in report_text
+    assert "Diagnosis from the learning curves" in report_text
+    assert "Per-class scores on the test split" in report_text
+    assert "page 1 of" in report_text
+
+
+def test_search_logs_its_report_on_the_parent_run(finished_search, tmp_path):
+    parent = finished_search["parents"][0]
+    path = finished_search["client"].download_artifacts(parent.info.run_id, "report.pdf", str(tmp_path))
+    text = pdf_text(path)
+    assert "Hyperparameter search: e2e" in text
+    assert f"{len(finished_search['children'])}: {len(finished_search['children'])} finished, 0 failed" in text
+
+
+def test_report_by_parent_run_id(finished_search, tmp_path):
+    parent_id = finished_search["parents"][0].info.run_id
+    out = tmp_path / "by-id.pdf"
+    assert runner.main(["report", parent_id, "--tracking-uri", finished_search["uri"], "--out", str(out)]) == 0
+    assert parent_id in pdf_text(out)
+
+
+def test_experiment_without_runs_gets_a_report_error(tmp_path, capsys):
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    MlflowClient(tracking_uri=uri).create_experiment("empty")
+    assert runner.main(["report", "empty", "--tracking-uri", uri]) == 2
+    assert "experiment 'empty'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "reference, message",
+    [("no-such-experiment", r"no experiment named 'no-such-experiment'.*experiments there: .*e2e"),
+     ("0123456789abcdef0123456789abcdef", r"no run with id 0123456789abcdef0123456789abcdef")],
+)
+def test_unknown_experiment_or_run_is_named(finished_search, capsys, reference, message):
+    assert runner.main(["report", reference, "--tracking-uri", finished_search["uri"]]) == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_unwritable_output_path_is_a_clear_error(finished_search, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code = runner.main(["report", "e2e", "--tracking-uri", finished_search["uri"], "--out", str(blocker / "r.pdf")])
+    assert code == 2
+    assert f"cannot write the report to {blocker / 'r.pdf'}" in capsys.readouterr().err
