@@ -21,7 +21,7 @@ from pipelines.data import Dataset, load_dataset
 from pipelines.errors import DataError
 from pipelines.progress import SearchProgress
 from pipelines.tracking import SearchTracker, trials_frame
-from pipelines.tuners import make_tuner
+from pipelines.tuners import active_values, make_tuner
 from reports.build import build_report
 from reports.source import load_search
 from search_spaces import FAMILIES, InputShapeError
@@ -130,7 +130,7 @@ def _best_row(trials: pd.DataFrame) -> pd.Series | None:
 def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experiment, dataset: Dataset, project: str):
     trial = tuner.oracle.get_trial(best["trial_id"])
     model = tuner.load_model(trial)
-    params = {k: v for k, v in best.items() if k in trial.hyperparameters.values}
+    params = active_values(trial.hyperparameters)
     tracker.log_params({"best_trial_id": best["trial_id"], "best_run_id": best["run_id"], **params})
     tracker.log_metrics({"best_score": best["score"], "best_test_accuracy": best.get("test_accuracy")})
     path = Path(experiment.tuner_dir) / project / "best_model.keras"

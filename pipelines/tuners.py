@@ -85,9 +85,8 @@ class TrackedTuner:
         started = time.monotonic()
         self._curves: dict[str, list[tuple[int, float]]] = defaultdict(list)
         with self.tracker.trial_run(trial.trial_id, active_values(hp)):
-            extra = {k: hp.values[k] for k in ("tuner/trial_id",) if k in hp.values}
-            if extra:
-                self.tracker.log_params({"continues_trial": extra["tuner/trial_id"]})
+            if "tuner/trial_id" in hp.values:  # Hyperband trains on from an earlier trial's checkpoint
+                self.tracker.log_params({"continues_trial": hp.values["tuner/trial_id"]})
             callbacks = [*kwargs.pop("callbacks", []), NonFiniteLoss()]
             histories = super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
             score = trial_score(histories, self.oracle.objective.name, self.oracle.objective.direction)

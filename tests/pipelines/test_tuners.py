@@ -1,0 +1,45 @@
+"""Each KerasTuner algorithm runs a real tiny search and logs one child run per trial."""
+
+from __future__ import annotations
+
+import keras
+import pytest
+from mlflow.tracking import MlflowClient
+from rich.console import Console
+
+from pipelines.config import load_experiment
+from pipelines.search import run_search
+from pipelines.tuners import trial_score
+from tests.conftest import write_experiment
+
+
+@pytest.mark.parametrize("algorithm", ["random", "hyperband", "bayesian", "grid"])
+def test_every_algorithm_completes_a_tracked_search(tmp_path, algorithm):
+    path = write_experiment(
+        tmp_path,
+        name=f"algo-{algorithm}",
+        search_space={"depth": [1, 2], "filters": 4, "dropout": 0.0, "optimizer": "adam", "learning_rate": 0.01,
+                      "batch_size": 128},
+        tuner={"algorithm": algorithm, "max_trials": 2, "epochs": 2, "patience": 0},
+    )
+    result = run_search(load_experiment(path), Console(quiet=True))
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    parent = client.get_run(result.parent_run_id)
+    children = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{result.parent_run_id}'")
+    assert parent.info.status == "FINISHED"
+    assert len(children) == len(result.trials) >= 2
+    assert {c.info.status for c in children} == {"FINISHED"}
+    assert parent.data.params["best_trial_id"] == result.best_trial_id
+    assert result.report_path.is_file()
+
+
+def _history(values) -> keras.callbacks.History:
+    history = keras.callbacks.History()
+    history.history = {"val_accuracy": values}
+    return history
+
+
+def test_trial_score_is_the_best_epoch_averaged_over_executions():
+    histories = [_history([0.5, 0.9, 0.8]), _history([0.6, 0.7])]
+    assert trial_score(histories, "val_accuracy", "max") == pytest.approx(0.8)
+    assert trial_score(histories, "val_accuracy", "min") == pytest.approx(0.55)
