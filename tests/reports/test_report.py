@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
 import pytest
 from mlflow.tracking import MlflowClient
 from pypdf import PdfReader
+from rich.console import Console
 
 import runner
+from pipelines.config import load_experiment
+from pipelines.search import run_search
+from reports.fonts import cjk_font
+from tests.conftest import write_experiment
 
 
 def pdf_text(path) -> str:
@@ -76,3 +83,14 @@ def test_unwritable_output_path_is_a_clear_error(finished_search, tmp_path, caps
     code = runner.main(["report", "e2e", "--tracking-uri", finished_search["uri"], "--out", str(blocker / "r.pdf")])
     assert code == 2
     assert f"cannot write the report to {blocker / 'r.pdf'}" in capsys.readouterr().err
+
+
+def test_chinese_experiment_name_survives_into_the_pdf(tmp_path):
+    if cjk_font() is None or shutil.which("pdftotext") is None:
+        pytest.skip("needs Debian's fonts-noto-cjk and poppler-utils (.ci/run installs both)")
+    name = "循环神经网络对比"
+    path = write_experiment(tmp_path, name=name, tuner={"algorithm": "grid", "max_trials": 1, "epochs": 1, "patience": 0})
+    result = run_search(load_experiment(path), Console(quiet=True))
+    # poppler, not pypdf: pypdf pads each glyph of this CFF font with a NUL when extracting.
+    text = subprocess.run(["pdftotext", str(result.report_path), "-"], capture_output=True, text=True, check=True).stdout
+    assert f"Hyperparameter search: {name}" in text
