@@ -1,4 +1,4 @@
-"""Scores and pictures of one trained model: final metrics, confusion matrix, learning curves.
+"""Scores and pictures of one trained model: final metrics, per-class report, confusion matrix.
 
 Files are written to a folder the caller logs to MLflow; nothing here knows
 about MLflow, so the same functions serve a report or a notebook.
@@ -63,24 +63,6 @@ def plot_confusion(table: pd.DataFrame, path: Path, title: str) -> Path:
         for (i, j), v in np.ndenumerate(values):
             ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7,
                     color="white" if v > threshold else "black")
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
-
-
-def plot_learning_curves(history: dict[str, list[tuple[int, float]]], path: Path, title: str) -> Path:
-    """One panel per metric (loss, accuracy, ...), training and validation on the same axes."""
-    names = sorted({k.removeprefix("val_") for k in history})
-    fig, axes = plt.subplots(1, max(len(names), 1), figsize=(5 * max(len(names), 1), 3.6), constrained_layout=True)
-    for ax, name in zip(np.atleast_1d(axes), names):
-        for key, label in ((name, "training"), (f"val_{name}", "validation")):
-            if history.get(key):
-                steps, values = zip(*history[key])
-                ax.plot(steps, values, marker=".", label=label)
-        ax.set_title(f"{title}: {name}")
-        ax.set_xlabel("epoch")
-        ax.legend()
-        ax.grid(alpha=0.3)
     fig.savefig(path, dpi=150)
     plt.close(fig)
     return path

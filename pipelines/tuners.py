@@ -22,6 +22,7 @@ import numpy as np
 from pipelines import evaluation
 from pipelines.data import Dataset
 from pipelines.tracking import SearchTracker, finite_metrics
+from reports import figures
 
 ALGORITHMS = {
     "random": keras_tuner.RandomSearch,
@@ -130,7 +131,7 @@ class TrackedTuner:
                 model.summary(print_fn=lambda line, **_: f.write(line + "\n"), line_length=90)
             files.append(summary)
             files.append(
-                evaluation.plot_learning_curves(self._curves, tmp / "learning_curves.png", f"trial {trial.trial_id}")
+                figures.learning_curves(self._curves, f"trial {trial.trial_id}", tmp / "learning_curves.png")
             )
             self.tracker.log_files(*files)
 
