@@ -66,3 +66,22 @@ def plot_confusion(table: pd.DataFrame, path: Path, title: str) -> Path:
     fig.savefig(path, dpi=150)
     plt.close(fig)
     return path
+
+
+def write_test_artifacts(y_true, y_pred, class_names: tuple[str, ...], folder: Path, title: str) -> list[Path]:
+    """Confusion matrix (CSV, so matrices compare across runs, and PNG) and the per-class report."""
+    table = confusion_table(y_true, y_pred, class_names)
+    table.to_csv(folder / "confusion_matrix.csv")
+    per_class_report(y_true, y_pred, class_names).to_csv(folder / "per_class_report.csv", index=False)
+    return [
+        folder / "confusion_matrix.csv",
+        folder / "per_class_report.csv",
+        plot_confusion(table, folder / "confusion_matrix.png", title),
+    ]
+
+
+def write_model_summary(model, path: Path) -> Path:
+    """Layers, output shapes and parameter counts as text, for the report's architecture section."""
+    with path.open("w", encoding="utf-8") as f:
+        model.summary(print_fn=lambda line, **_: f.write(line + "\n"), line_length=90)
+    return path

@@ -106,33 +106,22 @@ class TrackedTuner:
         """Final scores of the best epoch's weights on validation and test, with pictures."""
         model = self.load_model(trial)
         data, info = self.dataset, self.dataset.info
+        title = f"trial {trial.trial_id}"
         results = {"parameters": model.count_params()}
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            files = []
+            files = [
+                evaluation.write_model_summary(model, tmp / "model_summary.txt"),
+                figures.learning_curves(self._curves, title, tmp / "learning_curves.png"),
+            ]
             if info.num_classes is not None:
-                for prefix, x, y in (("final_val", data.x_val, data.y_val), ("test", data.x_test, data.y_test)):
-                    probabilities = model.predict(x, verbose=0)
-                    results.update(evaluation.classification_scores(y, probabilities, prefix))
-                y_pred = probabilities.argmax(axis=1)
-                table = evaluation.confusion_table(data.y_test, y_pred, info.class_names)
-                table.to_csv(tmp / "confusion_matrix.csv")
-                evaluation.per_class_report(data.y_test, y_pred, info.class_names).to_csv(
-                    tmp / "per_class_report.csv", index=False
-                )
-                files += [
-                    tmp / "confusion_matrix.csv",
-                    tmp / "per_class_report.csv",
-                    evaluation.plot_confusion(table, tmp / "confusion_matrix.png", f"trial {trial.trial_id}, test"),
-                ]
+                val_probabilities = model.predict(data.x_val, verbose=0)
+                test_probabilities = model.predict(data.x_test, verbose=0)
+                results.update(evaluation.classification_scores(data.y_val, val_probabilities, "final_val"))
+                results.update(evaluation.classification_scores(data.y_test, test_probabilities, "test"))
+                y_pred = test_probabilities.argmax(axis=1)
+                files += evaluation.write_test_artifacts(data.y_test, y_pred, info.class_names, tmp, f"{title}, test")
             self.tracker.log_metrics(results)
-            summary = tmp / "model_summary.txt"
-            with summary.open("w", encoding="utf-8") as f:
-                model.summary(print_fn=lambda line, **_: f.write(line + "\n"), line_length=90)
-            files.append(summary)
-            files.append(
-                figures.learning_curves(self._curves, f"trial {trial.trial_id}", tmp / "learning_curves.png")
-            )
             self.tracker.log_files(*files)
 
 
