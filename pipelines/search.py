@@ -67,37 +67,31 @@ def _search_settings(experiment: Experiment, dataset: Dataset) -> dict:
     }
 
 
-def run_search(experiment: Experiment, console: Console | None = None) -> SearchResult:
-    console = console or Console()
-    keras.utils.set_random_seed(experiment.seed)
-    dataset = load_dataset(experiment.data, experiment.seed)
-    hypermodel = build_hypermodel(experiment, dataset)
-    tuner_cfg = experiment.tuner
-    tracker = SearchTracker(experiment.tracking_uri, experiment.name)
-    tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": tuner_cfg.algorithm}
+class NoFinishedTrial(Exception):
+    """Raised inside the parent run, after its report is logged, so the run ends FAILED with this reason."""
 
-    with tracker.search_run(f"{tuner_cfg.algorithm} search", tags) as parent_run_id:
-        tracker.log_params(_search_settings(experiment, dataset))
-        tracker.log_yaml(hypermodel.space.describe(), "search_space.yaml")
-        project = f"{_slug(experiment.name)}-{parent_run_id[:8]}"
-        max_trials = None if tuner_cfg.algorithm == "hyperband" else tuner_cfg.max_trials
-        with SearchProgress(console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction) as progress:
-            tuner = make_tuner(
-                tuner_cfg.algorithm,
-                hypermodel,
-                objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
-                max_trials=tuner_cfg.max_trials,
-                epochs=tuner_cfg.epochs,
-                executions_per_trial=tuner_cfg.executions_per_trial,
-                seed=experiment.seed,
-                directory=experiment.tuner_dir,
-                project_name=project,
-                tracker=tracker,
-                dataset=dataset,
-                progress=progress,
-            )
-            # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
-            callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
+
+def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, console):
+    tuner_cfg = experiment.tuner
+    max_trials = None if tuner_cfg.algorithm == "hyperband" else tuner_cfg.max_trials
+    with SearchProgress(console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction) as progress:
+        tuner = make_tuner(
+            tuner_cfg.algorithm,
+            hypermodel,
+            objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
+            max_trials=tuner_cfg.max_trials,
+            epochs=tuner_cfg.epochs,
+            executions_per_trial=tuner_cfg.executions_per_trial,
+            seed=experiment.seed,
+            directory=experiment.tuner_dir,
+            project_name=project,
+            tracker=tracker,
+            dataset=dataset,
+            progress=progress,
+        )
+        # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
+        callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
+        try:
             tuner.search(
                 dataset.x_train,
                 dataset.y_train,
@@ -106,15 +100,41 @@ def run_search(experiment: Experiment, console: Console | None = None) -> Search
                 callbacks=callbacks,
                 verbose=0,
             )
-        trials = trials_frame(parent_run_id, experiment.direction)
-        tracker.log_table(trials, "trials.csv")
-        best = _best_row(trials)
-        best_model_uri = best_model_path = None
-        if best is not None:
-            best_model_uri, best_model_path = _log_best(tracker, tuner, best, experiment, dataset, project)
-        report = build_report(load_search(experiment.tracking_uri, parent_run_id), Path(tuner.project_dir) / "report.pdf")
-        tracker.log_files(report)
-    if best is None:
+        except RuntimeError as exc:  # KerasTuner's limit on consecutive failed trials
+            if "consecutive failures" not in str(exc):
+                raise
+            reason = str(exc).splitlines()[0]
+            tracker.set_tag("stopped_early", reason)
+            console.print(f"[yellow]search stopped: {reason}[/]")
+    return tuner
+
+
+def run_search(experiment: Experiment, console: Console | None = None) -> SearchResult:
+    """Run the search; the result has no best trial when none finished with a finite score."""
+    console = console or Console()
+    keras.utils.set_random_seed(experiment.seed)
+    dataset = load_dataset(experiment.data, experiment.seed)
+    hypermodel = build_hypermodel(experiment, dataset)
+    tracker = SearchTracker(experiment.tracking_uri, experiment.name)
+    algorithm = experiment.tuner.algorithm
+    tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm}
+    best = None
+    try:
+        with tracker.search_run(f"{algorithm} search", tags) as parent_run_id:
+            tracker.log_params(_search_settings(experiment, dataset))
+            tracker.log_yaml(hypermodel.space.describe(), "search_space.yaml")
+            project = f"{_slug(experiment.name)}-{parent_run_id[:8]}"
+            tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console)
+            trials = trials_frame(parent_run_id, experiment.direction)
+            tracker.log_table(trials, "trials.csv")
+            best = _best_row(trials)
+            if best is not None:
+                best_model_uri, best_model_path = _log_best(tracker, tuner, best, experiment, dataset, project)
+            report = build_report(load_search(experiment.tracking_uri, parent_run_id), Path(tuner.project_dir) / "report.pdf")
+            tracker.log_files(report)
+            if best is None:
+                raise NoFinishedTrial("no trial finished with a finite score")
+    except NoFinishedTrial:
         return SearchResult(experiment, parent_run_id, trials, None, None, None, None, report)
     return SearchResult(
         experiment, parent_run_id, trials, best["trial_id"], float(best["score"]), best_model_uri, best_model_path, report

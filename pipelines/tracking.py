@@ -83,6 +83,10 @@ class SearchTracker:
         mlflow.log_metrics(finite_metrics(values))
 
     @staticmethod
+    def set_tag(key: str, value: str) -> None:
+        mlflow.set_tag(key, value)
+
+    @staticmethod
     def log_params(values: Mapping[str, Any]) -> None:
         mlflow.log_params(dict(values))
 

@@ -38,6 +38,9 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
         ("trials", f"{len(trials)}: {counts.get('FINISHED', 0)} finished, {counts.get('FAILED', 0)} failed, "
                    f"{counts.get('KILLED', 0) + counts.get('RUNNING', 0)} interrupted"),
     ]
+    stopped = record.parent.data.tags.get("stopped_early")
+    if stopped:
+        rows.append(("stopped early", stopped))
     best_id = p.get("best_trial_id")
     if best_id is None:
         rows.append(("best trial", "none: no trial finished with a finite score"))
