@@ -80,8 +80,16 @@ def write_test_artifacts(y_true, y_pred, class_names: tuple[str, ...], folder: P
     ]
 
 
-def write_model_summary(model, path: Path) -> Path:
-    """Layers, output shapes and parameter counts as text, for the report's architecture section."""
-    with path.open("w", encoding="utf-8") as f:
-        model.summary(print_fn=lambda line, **_: f.write(line + "\n"), line_length=90)
+def write_layer_table(model, path: Path) -> Path:
+    """Layers, output shapes and parameter counts, for the report's architecture section."""
+    rows = [
+        {
+            "layer": layer.name,
+            "type": type(layer).__name__,
+            "output_shape": str(tuple(layer.output.shape)) if hasattr(layer, "output") else "-",
+            "parameters": layer.count_params(),
+        }
+        for layer in model.layers
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
     return path

@@ -111,7 +111,7 @@ class TrackedTuner:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             files = [
-                evaluation.write_model_summary(model, tmp / "model_summary.txt"),
+                evaluation.write_layer_table(model, tmp / "layers.csv"),
                 figures.learning_curves(self._curves, title, tmp / "learning_curves.png"),
             ]
             if info.num_classes is not None:

@@ -23,7 +23,10 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     p, info = record.params, record.parent.info
     trials = record.trials
     counts = trials["status"].value_counts().to_dict()
-    minutes = ((info.end_time or info.start_time) - info.start_time) / 60000
+    # A search writes its report before closing its run: then "now" is the end.
+    end = info.end_time or int(dt.datetime.now().timestamp() * 1000)
+    minutes = (end - info.start_time) / 60000
+    status = "" if info.status == "RUNNING" else f", status {info.status}"
     doc.title_block(f"Hyperparameter search: {record.experiment_name}")
     rows = [
         ("experiment", record.experiment_name),
@@ -34,7 +37,7 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
         ("tuner", f"{p.get('tuner.algorithm', '-')}, up to {p.get('tuner.max_trials', '-')} trials of "
                   f"{p.get('tuner.epochs', '-')} epochs, patience {p.get('tuner.patience', '-')}"),
         ("objective", f"{record.objective} ({record.direction}imize), seed {p.get('seed', '-')}"),
-        ("started", f"{_when(info.start_time)}, {minutes:.1f} minutes, status {info.status}"),
+        ("started", f"{_when(info.start_time)}, {minutes:.1f} minutes{status}"),
         ("trials", f"{len(trials)}: {counts.get('FINISHED', 0)} finished, {counts.get('FAILED', 0)} failed, "
                    f"{counts.get('KILLED', 0) + counts.get('RUNNING', 0)} interrupted"),
     ]
@@ -51,6 +54,14 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     doc.table(pd.DataFrame(rows), font_size=9, headings=False)
 
 
+def _number(text: str) -> str:
+    """MLflow params are text; show a float param with 4 significant digits."""
+    try:
+        return text if float(text).is_integer() or "." not in text else f"{float(text):.4g}"
+    except ValueError:
+        return text
+
+
 def _fmt(value) -> str:
     return "-" if value is None or value != value else f"{value:.4f}"
 
@@ -62,14 +73,12 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     run_id = record.params["best_run_id"]
     run = record.client.get_run(run_id)
     doc.section(f"The best model: trial {best_id}", new_page=True)
-    hyper = pd.DataFrame(sorted(run.data.params.items()), columns=["hyperparameter", "value"])
+    hyper = pd.DataFrame([(k, _number(v)) for k, v in sorted(run.data.params.items())], columns=["hyperparameter", "value"])
     doc.table(hyper, font_size=8)
-    summary = record.artifact(run_id, "model_summary.txt", tmp)
-    if summary:
+    layers = record.table(run_id, "layers.csv")
+    if layers is not None:
         doc.paragraph(f"Architecture ({int(run.data.metrics.get('parameters', 0)):,} parameters):")
-        doc.set_font("body", size=6)
-        doc.paragraph(summary.read_text(encoding="utf-8"))
-        doc.set_font("body", size=10)
+        doc.table(layers, font_size=8)
     curves = record.curves(run_id)
     if curves:
         doc.figure(figures.learning_curves(curves, f"trial {best_id}", tmp / "best_curves.png"))

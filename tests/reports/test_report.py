@@ -42,6 +42,7 @@ def test_report_explains_the_searched_hyperparameter_and_the_curves(report_text)
     assert "optimizer: " in report_text and "gave the best mean val_accuracy" in report_text
     assert "Diagnosis from the learning curves" in report_text
     assert "Per-class scores on the test split" in report_text
+    assert "Architecture (" in report_text and "Conv2D" in report_text
     assert "page 1 of" in report_text
 
 
