@@ -43,11 +43,15 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from reports.build import build_report
+    from reports.compare import build_comparison
     from reports.source import load_search
 
-    record = load_search(args.tracking_uri, args.experiment)
-    out = build_report(record, Path(args.out or f"{record.experiment_name}-report.pdf"))
-    print(f"report of {record.experiment_name} (parent run {record.parent.info.run_id}): {out}")
+    records = [load_search(args.tracking_uri, reference) for reference in args.experiments]
+    if len(records) == 1:
+        out = build_report(records[0], Path(args.out or f"{records[0].experiment_name}-report.pdf"))
+    else:
+        out = build_comparison(records, Path(args.out or "comparison-report.pdf"))
+    print("report of " + ", ".join(f"{r.experiment_name} (parent run {r.parent.info.run_id})" for r in records) + f": {out}")
     return 0
 
 
@@ -59,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="experiment YAML (default: experiments/digits_cnn.yaml)")
     search.set_defaults(func=cmd_search)
     report = commands.add_parser("report", help="write a PDF report of a search, read from MLflow")
-    report.add_argument("experiment", help="experiment name (its latest search) or a parent run id")
+    report.add_argument("experiments", nargs="+", metavar="EXPERIMENT",
+                        help="experiment name (its latest search) or parent run id; several compare side by side")
     report.add_argument("--out", help="PDF path (default: EXPERIMENT-report.pdf)")
     report.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
     report.set_defaults(func=cmd_report)

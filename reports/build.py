@@ -10,7 +10,7 @@ import pandas as pd
 
 from reports import analysis, figures
 from reports.document import ReportDocument
-from reports.source import ReportError, SearchRecord
+from reports.source import SearchRecord
 
 TOP_TRIALS_DIAGNOSED = 3
 
@@ -145,9 +145,5 @@ def build_report(record: SearchRecord, out: Path) -> Path:
             _best_model(doc, record, tmp)
             _effects(doc, record, tmp)
             _all_trials(doc, record)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            doc.output(str(out))
-        except OSError as exc:
-            raise ReportError(f"cannot write the report to {out}: {exc.strerror}. Choose a writable --out path.") from None
+        doc.save(out)
     return out

@@ -9,6 +9,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from reports.fonts import DEJAVU, cjk_font
+from reports.source import ReportError
 
 
 class ReportDocument(FPDF):
@@ -81,6 +82,14 @@ class ReportDocument(FPDF):
                 table.row([_cell(v) for v in row])
         self.set_font("body", size=10)
         self.ln(2)
+
+    def save(self, out: Path) -> Path:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self.output(str(out))
+        except OSError as exc:
+            raise ReportError(f"cannot write the report to {out}: {exc.strerror}. Choose a writable --out path.") from None
+        return out
 
     def figure(self, path: Path, width: float | None = None) -> None:
         width = width or self.epw

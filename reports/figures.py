@@ -78,3 +78,38 @@ def importance_bars(importance: pd.Series, path: Path) -> Path:
     ax.barh(importance.index[::-1], importance.to_numpy()[::-1])
     ax.set_xlabel("share of the score's variation explained (random forest)")
     return _save(fig, path)
+
+
+def curves_side_by_side(curves: dict[str, dict[str, list[tuple[int, float]]]], path: Path) -> Path:
+    """One column per search, loss above and accuracy (or MAE) below, shared axes for a fair look."""
+    _style()
+    metrics = [m for m in ("loss", "accuracy", "mae") if any(m in c for c in curves.values())]
+    fig, axes = plt.subplots(len(metrics), len(curves), figsize=(4.2 * len(curves), 3 * len(metrics)),
+                             constrained_layout=True, squeeze=False, sharey="row")
+    for column, (name, series) in enumerate(curves.items()):
+        for row, metric in enumerate(metrics):
+            ax = axes[row][column]
+            for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
+                if series.get(key):
+                    steps, values = zip(*series[key])
+                    ax.plot(steps, values, marker=".", label=label)
+            ax.set_title(f"{name}: {metric}")
+            ax.set_xlabel("epoch")
+            ax.grid(alpha=0.3)
+            ax.legend()
+    return _save(fig, path)
+
+
+def confusions_side_by_side(tables: dict[str, pd.DataFrame], path: Path) -> Path:
+    _style()
+    fig, axes = plt.subplots(1, len(tables), figsize=(4.2 * len(tables), 4), constrained_layout=True, squeeze=False)
+    for ax, (name, table) in zip(axes[0], tables.items()):
+        counts = table.to_numpy()
+        rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+        ax.set_title(name)
+        ax.set_xticks(range(len(table.columns)), table.columns, rotation=45, ha="right", fontsize=7)
+        ax.set_yticks(range(len(table.index)), table.index, fontsize=7)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+    return _save(fig, path)

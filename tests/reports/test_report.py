@@ -15,7 +15,7 @@ import runner
 from pipelines.config import load_experiment
 from pipelines.search import run_search
 from reports.fonts import cjk_font
-from tests.conftest import write_experiment
+from tests.conftest import TINY, write_experiment
 
 
 def pdf_text(path) -> str:
@@ -95,3 +95,16 @@ def test_chinese_experiment_name_survives_into_the_pdf(tmp_path):
     # poppler, not pypdf: pypdf pads each glyph of this CFF font with a NUL when extracting.
     text = subprocess.run(["pdftotext", str(result.report_path), "-"], capture_output=True, text=True, check=True).stdout
     assert f"Hyperparameter search: {name}" in text
+
+
+def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path):
+    other = write_experiment(tmp_path, name="e2e-deeper", search_space={**TINY["search_space"], "depth": 2, "optimizer": "adam"},
+                             tracking_uri=finished_search["uri"], tuner={"algorithm": "grid", "max_trials": 1, "epochs": 2, "patience": 0})
+    deeper = run_search(load_experiment(other), Console(quiet=True))
+    out = tmp_path / "comparison.pdf"
+    assert runner.main(["report", "e2e", "e2e-deeper", "--tracking-uri", finished_search["uri"], "--out", str(out)]) == 0
+    text = pdf_text(out)
+    assert "Comparison of searches: e2e vs e2e-deeper" in text
+    assert f"{deeper.best_score:.4f}" in text
+    assert f"{finished_search['parents'][0].data.metrics['best_score']:.4f}" in text
+    assert "Learning curves of each search's best trial" in text and "Confusion matrices" in text

@@ -1,0 +1,62 @@
+"""Several searches side by side: settings, best scores, best trials' curves and confusion matrices."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from reports import figures
+from reports.document import ReportDocument
+from reports.source import SearchRecord
+
+
+def _settings_row(record: SearchRecord) -> dict:
+    p = record.params
+    trials = record.trials
+    best_id = p.get("best_trial_id")
+    best = trials[trials["trial_id"] == best_id].iloc[0] if best_id is not None else None
+    return {
+        "experiment": record.experiment_name,
+        "family": p.get("family", "-"),
+        "data": f"{p.get('data.source', '-')} ({p.get('data.layout', '-')})",
+        "tuner": p.get("tuner.algorithm", "-"),
+        "trials": f"{int((trials['status'] == 'FINISHED').sum())}/{len(trials)} finished",
+        "best trial": best_id or "-",
+        record.objective: None if best is None else float(best["score"]),
+        "test accuracy": None if best is None else best.get("test_accuracy"),
+    }
+
+
+def build_comparison(records: list[SearchRecord], out: Path) -> Path:
+    names = [r.experiment_name for r in records]
+    doc = ReportDocument("comparison: " + " vs ".join(names))
+    doc.title_block("Comparison of searches: " + " vs ".join(names))
+    settings = pd.DataFrame([_settings_row(r) for r in records])
+    doc.table(settings, font_size=8)
+    with_best = [r for r in records if r.params.get("best_trial_id") is not None]
+    if with_best:
+        objective = records[0].objective
+        ranked = settings.dropna(subset=[objective]).sort_values(objective, ascending=records[0].direction == "min")
+        top = ranked.iloc[0]
+        doc.paragraph(
+            f"Best {objective}: {top['experiment']} with {top[objective]:.4f} (trial {top['best trial']}). "
+            + "; ".join(f"{row['experiment']}: {row[objective]:.4f}" for _, row in ranked.iloc[1:].iterrows())
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        curves = {r.experiment_name: r.curves(r.params["best_run_id"]) for r in with_best}
+        if curves:
+            doc.section("Learning curves of each search's best trial")
+            doc.figure(figures.curves_side_by_side(curves, tmp / "curves.png"))
+        matrices = {}
+        for r in with_best:
+            table = r.table(r.params["best_run_id"], "confusion_matrix.csv", index_col=0)
+            if table is not None:
+                matrices[r.experiment_name] = table
+        if matrices:
+            doc.section("Confusion matrices of each search's best trial (test split, normalized by true class)")
+            doc.figure(figures.confusions_side_by_side(matrices, tmp / "confusions.png"))
+        doc.save(out)
+    return out
