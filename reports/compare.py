@@ -29,13 +29,21 @@ def _settings_row(record: SearchRecord) -> dict:
     }
 
 
-def build_comparison(records: list[SearchRecord], out: Path) -> Path:
+def _labels(records: list[SearchRecord]) -> list[str]:
+    """Experiment names, with the parent run's short id where two searches share a name."""
     names = [r.experiment_name for r in records]
+    if len(set(names)) == len(names):
+        return names
+    return [f"{r.experiment_name} ({r.parent.info.run_id[:8]})" for r in records]
+
+
+def build_comparison(records: list[SearchRecord], out: Path) -> Path:
+    names = _labels(records)
     doc = ReportDocument("comparison: " + " vs ".join(names))
     doc.title_block("Comparison of searches: " + " vs ".join(names))
-    settings = pd.DataFrame([_settings_row(r) for r in records])
+    settings = pd.DataFrame([{**_settings_row(r), "experiment": name} for r, name in zip(records, names)])
     doc.table(settings, font_size=8)
-    with_best = [r for r in records if r.params.get("best_trial_id") is not None]
+    with_best = [(name, r) for name, r in zip(names, records) if r.params.get("best_trial_id") is not None]
     if with_best:
         objective = records[0].objective
         ranked = settings.dropna(subset=[objective]).sort_values(objective, ascending=records[0].direction == "min")
@@ -46,17 +54,18 @@ def build_comparison(records: list[SearchRecord], out: Path) -> Path:
         )
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        curves = {r.experiment_name: r.curves(r.params["best_run_id"]) for r in with_best}
+        width = min(doc.epw, 65 * len(with_best))
+        curves = {name: r.curves(r.params["best_run_id"]) for name, r in with_best}
         if curves:
             doc.section("Learning curves of each search's best trial")
-            doc.figure(figures.curves_side_by_side(curves, tmp / "curves.png"))
+            doc.figure(figures.curves_side_by_side(curves, tmp / "curves.png"), width=width)
         matrices = {}
-        for r in with_best:
+        for name, r in with_best:
             table = r.table(r.params["best_run_id"], "confusion_matrix.csv", index_col=0)
             if table is not None:
-                matrices[r.experiment_name] = table
+                matrices[name] = table
         if matrices:
             doc.section("Confusion matrices of each search's best trial (test split, normalized by true class)")
-            doc.figure(figures.confusions_side_by_side(matrices, tmp / "confusions.png"))
+            doc.figure(figures.confusions_side_by_side(matrices, tmp / "confusions.png"), width=width)
         doc.save(out)
     return out

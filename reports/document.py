@@ -44,7 +44,7 @@ class ReportDocument(FPDF):
 
     def title_block(self, text: str) -> None:
         self.set_font("body", "B", 16)
-        self.multi_cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 9, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_font("body", size=10)
         self.ln(2)
 
@@ -53,7 +53,7 @@ class ReportDocument(FPDF):
             self.add_page()
         self.ln(3)
         self.set_font("body", "B", 13)
-        self.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 7, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_font("body", size=10)
         self.ln(1)
 
