@@ -11,23 +11,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from pipelines.errors import ConfigError
+from pipelines.sources import SOURCE_MODELS, DataConfig, StrictModel
 from search_spaces import FAMILIES, SearchSpace, SearchSpaceError
 
 OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DataConfig(StrictModel):
-    source: Literal["digits"] = Field(description="built-in data set")
-    layout: Literal["image", "flat", "sequence"] = "image"
-    test_split: float = Field(0.2, gt=0, lt=1, description="share of all samples held out for the final test")
-    validation_split: float = Field(0.2, gt=0, lt=1, description="share of the rest used to choose hyperparameters")
 
 
 class TunerConfig(StrictModel):
@@ -58,23 +48,30 @@ class Experiment(StrictModel):
         return SearchSpace(family_cls.catalogue, self.search_space)
 
 
-def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The valid keys of the section `loc` points into, for 'unknown key' messages."""
-    for part in loc:
+def _section(loc: tuple) -> tuple[type[BaseModel], tuple]:
+    """The schema `loc` points into, and `loc` without pydantic's union tag (data.csv.path -> data.path)."""
+    model: type[BaseModel] = Experiment
+    if len(loc) > 1 and loc[0] == "data" and loc[1] in SOURCE_MODELS:
+        return SOURCE_MODELS[loc[1]], ("data", *loc[2:])
+    for part in loc[:-1]:
         annotation = model.model_fields[part].annotation if part in model.model_fields else None
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             break
         model = annotation
-    return list(model.model_fields)
+    return model, loc
 
 
 def _explain(error: dict) -> str:
-    loc = tuple(error["loc"])
+    model, loc = _section(tuple(error["loc"]))
     key = ".".join(str(p) for p in loc) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
-        valid = [f for f in _fields_at(Experiment, loc[:-1]) if f != "source_file"]
+        valid = [f for f in model.model_fields if f != "source_file"]
         return f"{key}: unknown key; valid keys here are {', '.join(valid)}."
+    if kind == "union_tag_invalid":
+        return f"{key}.source: {error['ctx']['tag']!r} is not valid; use one of {', '.join(SOURCE_MODELS)}."
+    if kind == "union_tag_not_found":
+        return f"{key}.source: required key is missing; use one of {', '.join(SOURCE_MODELS)}."
     if kind == "missing":
         return f"{key}: required key is missing."
     if kind == "literal_error":

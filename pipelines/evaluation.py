@@ -30,6 +30,15 @@ def classification_scores(y_true: np.ndarray, probabilities: np.ndarray, prefix:
     }
 
 
+def regression_scores(y_true: np.ndarray, predictions: np.ndarray, prefix: str) -> dict[str, float]:
+    y_pred = predictions.reshape(len(y_true))
+    return {
+        f"{prefix}_mae": float(sk_metrics.mean_absolute_error(y_true, y_pred)),
+        f"{prefix}_rmse": float(np.sqrt(sk_metrics.mean_squared_error(y_true, y_pred))),
+        f"{prefix}_r2": float(sk_metrics.r2_score(y_true, y_pred)),
+    }
+
+
 def per_class_report(y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
     labels = list(range(len(class_names)))
     precision, recall, f1, support = sk_metrics.precision_recall_fscore_support(

@@ -20,7 +20,7 @@ from pipelines.config import Experiment
 from pipelines.data import Dataset, load_dataset
 from pipelines.errors import DataError
 from pipelines.progress import SearchProgress
-from pipelines.tracking import SearchTracker, trials_frame
+from pipelines.tracking import TEST_METRICS, SearchTracker, trials_frame
 from pipelines.tuners import active_values, make_tuner
 from reports.build import build_report
 from reports.source import load_search
@@ -44,9 +44,17 @@ def _slug(text: str) -> str:
 
 
 def build_hypermodel(experiment: Experiment, dataset: Dataset):
+    info = dataset.info
+    if info.task == "regression" and experiment.objective == "val_accuracy":
+        raise DataError(f"{experiment.source_file}: objective: val_accuracy needs classes, but {info.name!r} is a "
+                        "regression task. Use objective: val_mae or val_loss.")
+    if info.task == "classification" and experiment.objective == "val_mae":
+        raise DataError(f"{experiment.source_file}: objective: val_mae is for regression, but {info.name!r} has "
+                        "classes. Use objective: val_accuracy or val_loss.")
     family_cls = FAMILIES[experiment.family]
     try:
-        return family_cls(dataset.info.input_shape, dataset.info.num_classes, experiment.search_space)
+        return family_cls(info.input_shape, info.num_classes, experiment.search_space, preprocess=info.preprocess,
+                          vocabulary=info.vocabulary, target_scale=info.target_scale)
     except InputShapeError as exc:
         raise DataError(
             f"{experiment.source_file}: data {dataset.info.name!r} does not fit family {experiment.family!r}: {exc} "
@@ -64,6 +72,7 @@ def _search_settings(experiment: Experiment, dataset: Dataset) -> dict:
         **{f"data.{k}": v for k, v in experiment.data.model_dump().items()},
         **{f"data.{k}_size": v for k, v in info.sizes.items()},
         "data.digest": info.digest,
+        "data.task": info.task,
     }
 
 
@@ -113,7 +122,7 @@ def run_search(experiment: Experiment, console: Console | None = None) -> Search
     """Run the search; the result has no best trial when none finished with a finite score."""
     console = console or Console()
     keras.utils.set_random_seed(experiment.seed)
-    dataset = load_dataset(experiment.data, experiment.seed)
+    dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     hypermodel = build_hypermodel(experiment, dataset)
     tracker = SearchTracker(experiment.tracking_uri, experiment.name)
     algorithm = experiment.tuner.algorithm
@@ -152,8 +161,8 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     model = tuner.load_model(trial)
     params = active_values(trial.hyperparameters)
     tracker.log_params({"best_trial_id": best["trial_id"], "best_run_id": best["run_id"], **params})
-    tracker.log_metrics({"best_score": best["score"], "best_test_accuracy": best.get("test_accuracy")})
+    tracker.log_metrics({"best_score": best["score"], **{f"best_{k}": best.get(k) for k in TEST_METRICS}})
     path = Path(experiment.tuner_dir) / project / "best_model.keras"
     model.save(path)
-    uri = tracker.log_model(model, "best_model", dataset.x_train[:5], registered_name=experiment.name)
+    uri = tracker.log_model(model, "best_model", dataset.x_test[:5], registered_name=experiment.name)
     return uri, path

@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.search import SearchResult
-
-FIXED_COLUMNS = ("trial_id", "status", "score", "test_accuracy", "epochs", "duration_s", "run_id")
+from pipelines.tracking import TEST_METRICS, TRIAL_COLUMNS
 
 
 def _cell(value) -> str:
@@ -23,14 +22,15 @@ def _cell(value) -> str:
 
 def trials_table(trials: pd.DataFrame, title: str, best_trial_id: str | None = None) -> Table:
     """Trials sorted by score; only hyperparameters that vary between trials, wrapped in one column."""
-    varying = [c for c in trials.columns if c not in FIXED_COLUMNS and trials[c].nunique(dropna=False) > 1]
+    varying = [c for c in trials.columns if c not in TRIAL_COLUMNS and trials[c].nunique(dropna=False) > 1]
     table = Table(title=title)
-    for column in ("trial", "status", "score", "test acc.", "epochs", "seconds"):
+    test_metric = next((m for m in TEST_METRICS if m in trials), TEST_METRICS[0])
+    for column in ("trial", "status", "score", test_metric.replace("_", " "), "epochs", "seconds"):
         table.add_column(column, justify="left" if column == "status" else "right", no_wrap=True)
     table.add_column("hyperparameters that varied", ratio=1, overflow="fold")
     for _, row in trials.iterrows():
         hyperparameters = ", ".join(f"{c}={_cell(row[c])}" for c in varying if _cell(row[c]) != "-")
-        cells = [row.get(c) for c in ("trial_id", "status", "score", "test_accuracy", "epochs", "duration_s")]
+        cells = [row.get(c) for c in ("trial_id", "status", "score", test_metric, "epochs", "duration_s")]
         style = "bold green" if row["trial_id"] == best_trial_id else None
         table.add_row(*(_cell(c) for c in cells), hyperparameters, style=style)
     return table
@@ -44,7 +44,7 @@ def print_summary(result: SearchResult, console: Console) -> None:
         console.print("[red]No trial finished with a finite score; see the failed runs' failure_reason tags in MLflow.[/]")
         return
     best = result.trials[result.trials["trial_id"] == result.best_trial_id].iloc[0]
-    console.print(f"best trial {result.best_trial_id}: {experiment.objective} {result.best_score:.4f}, "
-                  f"test accuracy {_cell(best.get('test_accuracy'))}")
+    tests = ", ".join(f"{m.replace('_', ' ')} {_cell(best[m])}" for m in TEST_METRICS if m in best)
+    console.print(f"best trial {result.best_trial_id}: {experiment.objective} {result.best_score:.4f}, {tests}")
     console.print(f"best model: {result.best_model_path} (MLflow: {result.best_model_uri})")
     console.print(f"parent run {result.parent_run_id}; browse with: mlflow ui --backend-store-uri {experiment.tracking_uri}")

@@ -22,6 +22,9 @@ from mlflow.entities import RunStatus
 from mlflow.tracking import MlflowClient
 
 ROLE_TAG = "automl.role"
+TEST_METRICS = ("test_accuracy", "test_mae")
+# Columns of the trials table that are not hyperparameters.
+TRIAL_COLUMNS = ("trial_id", "status", "score", *TEST_METRICS, "epochs", "duration_s", "run_id", "continues_trial")
 
 
 def _git_commit() -> str | None:
@@ -168,12 +171,13 @@ def trials_frame(parent_run_id: str, direction: str = "max") -> pd.DataFrame:
     if runs.empty:
         return pd.DataFrame(columns=["trial_id", "status", "score", "run_id"])
     params = sorted(c for c in runs.columns if c.startswith("params."))
-    wanted = ["metrics.score", "metrics.test_accuracy", "metrics.epochs", "metrics.duration_s"]
+    always = ["metrics.score", "metrics.epochs", "metrics.duration_s"]  # present even when every trial failed
+    wanted = [*always, *[f"metrics.{m}" for m in TEST_METRICS if f"metrics.{m}" in runs]]
     frame = pd.DataFrame(
         {
             "trial_id": runs["tags.trial_id"],
             "status": runs["status"],
-            **{c.removeprefix("metrics."): runs.get(c) for c in wanted},
+            **{c.removeprefix("metrics."): runs[c] if c in runs else float("nan") for c in wanted},
             **{c.removeprefix("params."): _typed(runs[c]) for c in params},
             "run_id": runs["run_id"],
         }

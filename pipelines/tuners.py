@@ -114,12 +114,15 @@ class TrackedTuner:
                 evaluation.write_layer_table(model, tmp / "layers.csv"),
                 figures.learning_curves(self._curves, title, tmp / "learning_curves.png"),
             ]
-            if info.num_classes is not None:
-                val_probabilities = model.predict(data.x_val, verbose=0)
-                test_probabilities = model.predict(data.x_test, verbose=0)
-                results.update(evaluation.classification_scores(data.y_val, val_probabilities, "final_val"))
-                results.update(evaluation.classification_scores(data.y_test, test_probabilities, "test"))
-                y_pred = test_probabilities.argmax(axis=1)
+            val_predictions = model.predict(data.x_val, verbose=0)
+            test_predictions = model.predict(data.x_test, verbose=0)
+            if info.num_classes is None:
+                results.update(evaluation.regression_scores(data.y_val, val_predictions, "final_val"))
+                results.update(evaluation.regression_scores(data.y_test, test_predictions, "test"))
+            else:
+                results.update(evaluation.classification_scores(data.y_val, val_predictions, "final_val"))
+                results.update(evaluation.classification_scores(data.y_test, test_predictions, "test"))
+                y_pred = test_predictions.argmax(axis=1)
                 files += evaluation.write_test_artifacts(data.y_test, y_pred, info.class_names, tmp, f"{title}, test")
             self.tracker.log_metrics(results)
             self.tracker.log_files(*files)

@@ -50,7 +50,7 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     else:
         best = trials[trials["trial_id"] == best_id].iloc[0]
         rows.append(("best trial", f"trial {best_id}: {record.objective} {best['score']:.4f}, "
-                                   f"test accuracy {_fmt(best.get('test_accuracy'))}"))
+                                   f"{record.test_metric.replace('_', ' ')} {_fmt(best.get(record.test_metric))}"))
     doc.table(pd.DataFrame(rows), font_size=9, headings=False)
 
 
@@ -94,7 +94,7 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
 
 def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
     doc.section("All trials, best first", new_page=True)
-    columns = ["trial_id", "status", "score", "test_accuracy", "epochs", "duration_s", *record.searched]
+    columns = ["trial_id", "status", "score", record.test_metric, "epochs", "duration_s", *record.searched]
     doc.table(record.trials[[c for c in columns if c in record.trials]], font_size=7)
 
 

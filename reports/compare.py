@@ -25,7 +25,7 @@ def _settings_row(record: SearchRecord) -> dict:
         "trials": f"{int((trials['status'] == 'FINISHED').sum())}/{len(trials)} finished",
         "best trial": best_id or "-",
         record.objective: None if best is None else float(best["score"]),
-        "test accuracy": None if best is None else best.get("test_accuracy"),
+        record.test_metric.replace("_", " "): None if best is None else best.get(record.test_metric),
     }
 
 

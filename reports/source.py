@@ -15,7 +15,7 @@ from mlflow.tracking import MlflowClient
 
 from pipelines.config import OBJECTIVES
 from pipelines.errors import RunnerError
-from pipelines.tracking import ROLE_TAG, trials_frame
+from pipelines.tracking import ROLE_TAG, TEST_METRICS, TRIAL_COLUMNS, trials_frame
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
@@ -47,8 +47,12 @@ class SearchRecord:
     @property
     def searched(self) -> list[str]:
         """Hyperparameters that took more than one value across trials."""
-        fixed = {"trial_id", "status", "score", "test_accuracy", "epochs", "duration_s", "run_id", "continues_trial"}
-        return [c for c in self.trials.columns if c not in fixed and self.trials[c].nunique(dropna=True) > 1]
+        return [c for c in self.trials.columns if c not in TRIAL_COLUMNS and self.trials[c].nunique(dropna=True) > 1]
+
+    @property
+    def test_metric(self) -> str:
+        """test_accuracy for classification, test_mae for regression."""
+        return next((m for m in TEST_METRICS if m in self.trials), TEST_METRICS[0])
 
     def curves(self, run_id: str) -> dict[str, list[tuple[int, float]]]:
         out = {}

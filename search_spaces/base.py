@@ -4,17 +4,21 @@ Call order, as KerasTuner drives it: the constructor checks that the data fits
 the family and that the overrides are valid (both before any training);
 `build(hp)` declares the hyperparameters it reads and returns a compiled model;
 `fit(hp, model, ...)` trains it with the trial's batch size.
+
+The data's preprocessing (standardization, pixel rescaling, text
+vectorization) is the model's first layer and a regression target's scale
+its last, so a saved model takes raw input and answers in the data's units.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import keras
 import keras_tuner
 
-from search_spaces.common import make_optimizer
+from search_spaces.common import TEXT, make_optimizer
 from search_spaces.space import Hyperparameter, SearchSpace
 
 
@@ -23,37 +27,73 @@ class InputShapeError(ValueError):
 
 
 class FamilyHyperModel(keras_tuner.HyperModel):
-    """Base of every family: the input, the output head and the compile step.
+    """Base of every family: input, preprocessing, output head and the compile step.
 
-    Subclasses set `family` and `catalogue` and implement `features(inputs, hp)`.
-    `num_classes=None` means regression with one output.
+    Subclasses set `family`, `catalogue`, `input_ranks` (ranks of one sample
+    the family accepts; text arrives embedded as rank 2 when `accepts_text`)
+    and implement `features(x, hp)`. `num_classes=None` means regression.
     """
 
     family: ClassVar[str]
     catalogue: ClassVar[tuple[Hyperparameter, ...]]
     input_ranks: ClassVar[tuple[int, ...]]
     input_ranks_hint: ClassVar[str]
+    accepts_text: ClassVar[bool] = False
 
-    def __init__(self, input_shape: tuple[int, ...], num_classes: int | None, overrides: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        num_classes: int | None,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        preprocess: Callable[[], keras.layers.Layer] | None = None,
+        vocabulary: Sequence[str] | None = None,
+        target_scale: tuple[float, float] | None = None,
+    ):
         super().__init__(name=self.family)
         self.input_shape = tuple(input_shape)
         self.num_classes = num_classes
-        if len(self.input_shape) not in self.input_ranks:
+        self.preprocess = preprocess
+        self.vocabulary = list(vocabulary) if vocabulary is not None else None
+        self.target_scale = target_scale
+        if self.vocabulary is not None and not self.accepts_text:
+            raise InputShapeError(f"the {self.family} family does not read text; use rnn or cnn for text.")
+        if self.vocabulary is None and len(self.input_shape) not in self.input_ranks:
             raise InputShapeError(
                 f"the {self.family} family needs {self.input_ranks_hint}, but the data has samples of shape "
                 f"{self.input_shape}."
             )
-        self.space = SearchSpace(self.catalogue, overrides)
+        catalogue = self.catalogue + (TEXT if self.vocabulary is not None else ())
+        self.space = SearchSpace(catalogue, overrides)
 
-    def features(self, inputs, hp: keras_tuner.HyperParameters):
+    def features(self, x, hp: keras_tuner.HyperParameters):
         raise NotImplementedError
 
+    def _text_input(self, hp):
+        """Raw strings -> token ids -> embeddings; the vocabulary is the training split's, most frequent first."""
+        max_tokens = self.space.declare(hp, "max_tokens")
+        inputs = keras.Input((), dtype="string")
+        vectorize = keras.layers.TextVectorization(
+            max_tokens=max_tokens,
+            output_sequence_length=self.space.declare(hp, "sequence_length"),
+            vocabulary=[t for t in self.vocabulary if t not in ("", "[UNK]")][: max_tokens - 2],
+        )
+        embed = keras.layers.Embedding(max_tokens, self.space.declare(hp, "embedding_dim"))
+        return inputs, embed(vectorize(inputs))
+
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
-        inputs = keras.Input(self.input_shape)
-        x = self.features(inputs, hp)
-        x = keras.layers.Dropout(self.space.declare(hp, "dropout"))(x)
+        if self.vocabulary is not None:
+            inputs, x = self._text_input(hp)
+        else:
+            inputs = x = keras.Input(self.input_shape)
+            if self.preprocess is not None:
+                x = self.preprocess()(x)
+        x = self.features(x, hp)
         if self.num_classes is None:
             outputs = keras.layers.Dense(1)(x)
+            if self.target_scale is not None:
+                scale, offset = self.target_scale
+                outputs = keras.layers.Rescaling(scale, offset=offset)(outputs)
             loss, metrics = "mse", ["mae"]
         else:
             outputs = keras.layers.Dense(self.num_classes, activation="softmax")(x)

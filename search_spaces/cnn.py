@@ -1,18 +1,18 @@
-"""Convolutional blocks for images (height, width, channels) and sequences (steps, channels)."""
+"""Convolutional blocks for images (height, width, channels), sequences (steps, channels) and embedded text."""
 
 from __future__ import annotations
 
 import keras
 
 from search_spaces.base import FamilyHyperModel
-from search_spaces.common import catalogue, layer_options, normalize_and_activate
+from search_spaces.common import catalogue, layer_options, normalize_and_activate, widths
 from search_spaces.space import Choice, Fixed, Hyperparameter, Range
 
 POOLINGS = ("max", "average", "none")
 
 
 class CNN(FamilyHyperModel):
-    """`depth` blocks of convolution, normalization, activation and pooling, then a flat head.
+    """`depth` blocks of convolution, normalization, activation and pooling; dropout before the output.
 
     Pooling halves the spatial size only while it is at least 2, so a deep
     stack on small inputs (8x8 digits) stays valid instead of failing.
@@ -21,6 +21,7 @@ class CNN(FamilyHyperModel):
     family = "cnn"
     input_ranks = (2, 3)
     input_ranks_hint = "images (height, width, channels) or sequences (steps, channels)"
+    accepts_text = True
     catalogue = catalogue(
         Hyperparameter("depth", int, Range(1, 3), bounds=(1, 12)),
         Hyperparameter("filters", int, Choice((16, 32, 64)), bounds=(1, 4096)),
@@ -29,25 +30,24 @@ class CNN(FamilyHyperModel):
         Hyperparameter("global_pooling", bool, Fixed(False)),
     )
 
-    def features(self, inputs, hp):
-        two_d = len(self.input_shape) == 3
+    def features(self, x, hp):
+        two_d = len(x.shape) == 4
         conv = keras.layers.Conv2D if two_d else keras.layers.Conv1D
         pools = {
             "max": keras.layers.MaxPooling2D if two_d else keras.layers.MaxPooling1D,
             "average": keras.layers.AveragePooling2D if two_d else keras.layers.AveragePooling1D,
         }
-        depth = self.space.declare(hp, "depth")
-        filters = self.space.declare(hp, "filters")
         kernel_size = self.space.declare(hp, "kernel_size")
         pooling = self.space.declare(hp, "pooling")
         options = layer_options(hp, self.space)
-        x = inputs
-        for _ in range(depth):
+        for filters in widths(hp, self.space, "filters"):
             x = conv(filters, kernel_size, padding="same", **options)(x)
             x = normalize_and_activate(x, hp, self.space)
             if pooling != "none" and min(x.shape[1:-1]) >= 2:
                 x = pools[pooling]()(x)
         if self.space.declare(hp, "global_pooling"):
             pool = keras.layers.GlobalAveragePooling2D if two_d else keras.layers.GlobalAveragePooling1D
-            return pool()(x)
-        return keras.layers.Flatten()(x)
+            x = pool()(x)
+        else:
+            x = keras.layers.Flatten()(x)
+        return keras.layers.Dropout(self.space.declare(hp, "dropout"))(x)

@@ -43,13 +43,23 @@ COMMON = (
     Hyperparameter("momentum", float, Range(0.0, 0.95), bounds=(0.0, 0.999), when=("optimizer", ("sgd",))),
     Hyperparameter("nesterov", bool, Fixed(False), when=("optimizer", ("sgd",))),
     Hyperparameter("clipnorm", float, Fixed(0.0), bounds=(0.0, None), help="0 turns clipping off"),
+    Hyperparameter("growth", float, Fixed(1.0), bounds=(0.25, 4.0), help="width multiplier from one block to the next"),
     Hyperparameter("batch_size", int, Choice((32, 64)), bounds=(1, None)),
 )
 
 
-def catalogue(*family_params: Hyperparameter, **defaults) -> tuple[Hyperparameter, ...]:
-    """A family's full catalogue: its own knobs first, then the shared ones with its defaults."""
-    shared = tuple(p.with_default(defaults.pop(p.name)) if p.name in defaults else p for p in COMMON)
+TEXT = (
+    Hyperparameter("max_tokens", int, Fixed(10000), bounds=(3, 1_000_000), help="vocabulary size"),
+    Hyperparameter("sequence_length", int, Fixed(64), bounds=(1, 100_000), help="tokens kept per text"),
+    Hyperparameter("embedding_dim", int, Choice((32, 64)), bounds=(1, 4096)),
+)
+
+
+def catalogue(*family_params: Hyperparameter, exclude: tuple[str, ...] = (), **defaults) -> tuple[Hyperparameter, ...]:
+    """A family's full catalogue: its own knobs first, then the shared ones it uses, with its defaults."""
+    shared = tuple(
+        p.with_default(defaults.pop(p.name)) if p.name in defaults else p for p in COMMON if p.name not in exclude
+    )
     if defaults:
         raise TypeError(f"no shared hyperparameter named {', '.join(defaults)}")
     return family_params + shared
@@ -70,6 +80,12 @@ def layer_options(hp, space: SearchSpace) -> dict:
         "kernel_initializer": space.declare(hp, "initializer"),
         "kernel_regularizer": make_penalty() if make_penalty else None,
     }
+
+
+def widths(hp, space: SearchSpace, name: str) -> list[int]:
+    """Units or filters of each block: the first block's width times `growth` per block."""
+    depth, first, growth = space.declare(hp, "depth"), space.declare(hp, name), space.declare(hp, "growth")
+    return [max(1, round(first * growth**i)) for i in range(depth)]
 
 
 def normalize_and_activate(x, hp, space: SearchSpace):

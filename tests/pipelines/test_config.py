@@ -42,7 +42,7 @@ BAD_FILES = {
         {"tuner": {"algorithm": "annealing"}},
         r"tuner\.algorithm: 'annealing' is not valid; use 'random', 'hyperband', 'bayesian' or 'grid'",
     ),
-    "unknown family": ({"family": "transformer"}, r"family: 'transformer' is not valid; use one of cnn"),
+    "unknown family": ({"family": "transformer"}, r"family: 'transformer' is not valid; use one of mlp, cnn, rnn"),
     "missing data": ({"data": None}, r"data: "),
     "unknown hyperparameter": (
         {"search_space": {"dropuot": 0.2}},

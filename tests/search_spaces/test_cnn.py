@@ -22,6 +22,7 @@ DEFAULTS = {
     "optimizer": "adam",
     "learning_rate": 1e-4,
     "clipnorm": 0.0,
+    "growth": 1.0,
     "batch_size": 32,
 }
 

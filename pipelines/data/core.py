@@ -1,0 +1,149 @@
+"""Splits, checks and the preprocessing that travels inside the model.
+
+Every loader hands raw arrays to `make_dataset`, which checks them, splits
+them (the test split first, stratified and seeded) and fits preprocessing on
+the training split only. The preprocessing becomes the model's first layer,
+so the logged model predicts on raw input and no statistic leaks from the
+validation or test split.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Callable
+
+import keras
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from pipelines.errors import DataError
+
+Preprocess = Callable[[], keras.layers.Layer]
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    source: str
+    input_shape: tuple[int, ...]
+    num_classes: int | None
+    class_names: tuple[str, ...]
+    sizes: dict[str, int]
+    digest: str
+    preprocess: Preprocess | None = None
+    vocabulary: tuple[str, ...] | None = None
+    target_scale: tuple[float, float] | None = None  # (std, mean) of a regression target on the training split
+
+    @property
+    def task(self) -> str:
+        return "regression" if self.num_classes is None else "classification"
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    info: DatasetInfo
+
+
+def split(x: np.ndarray, y: np.ndarray, test_split: float, validation_split: float, seed: int, stratify: bool,
+          shuffle: bool = True):
+    """Three-way split: test first, then validation from the rest; stratified for classes."""
+    try:
+        x_rest, x_test, y_rest, y_test = train_test_split(
+            x, y, test_size=test_split, random_state=seed, shuffle=shuffle, stratify=y if stratify else None
+        )
+        x_train, x_val, y_train, y_val = train_test_split(
+            x_rest, y_rest, test_size=validation_split, random_state=seed, shuffle=shuffle,
+            stratify=y_rest if stratify else None,
+        )
+    except ValueError as exc:
+        raise DataError(
+            f"cannot split {len(x)} samples into train, validation and test ({exc}). "
+            "Lower test_split / validation_split or use more data."
+        ) from None
+    return x_train, y_train, x_val, y_val, x_test, y_test
+
+
+def digest(*arrays: np.ndarray) -> str:
+    h = hashlib.sha256()
+    for array in arrays:
+        h.update(np.ascontiguousarray(array).tobytes() if array.dtype != object else "\x1f".join(map(str, array)).encode())
+    return h.hexdigest()[:16]
+
+
+def normalizer(x_train: np.ndarray) -> Preprocess:
+    """Per-feature standardization with the training split's statistics, as a layer."""
+    axes = tuple(range(x_train.ndim - 1))
+    mean, variance = x_train.mean(axis=axes), x_train.var(axis=axes)
+    variance = np.where(variance > 0, variance, 1.0)
+    return lambda: keras.layers.Normalization(mean=mean, variance=variance)
+
+
+def rescaler(scale: float) -> Preprocess:
+    return lambda: keras.layers.Rescaling(scale)
+
+
+def check_arrays(x: np.ndarray, y: np.ndarray, where: str, task: str) -> None:
+    if len(x) != len(y):
+        raise DataError(f"{where}: {len(x)} samples but {len(y)} labels; x and y must have the same length.")
+    if len(x) == 0:
+        raise DataError(f"{where}: no samples. Check the file or folder.")
+    if x.dtype != object and not np.isfinite(x).all():
+        bad = int((~np.isfinite(x)).sum())
+        raise DataError(f"{where}: {bad} values are NaN or infinite. Fill or drop them before the search.")
+    if task == "classification" and len(np.unique(y)) < 2:
+        raise DataError(f"{where}: only one class ({y[0]!r}); classification needs at least two.")
+    if task == "regression" and not np.isfinite(np.asarray(y, dtype="float64")).all():
+        raise DataError(f"{where}: the target has NaN or infinite values. Fill or drop them before the search.")
+
+
+def encode_labels(y, where: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Class labels of any type to 0..k-1, with their names in sorted order."""
+    values = np.asarray(y)
+    if values.dtype != object and np.issubdtype(values.dtype, np.floating) and not np.isfinite(values).all():
+        raise DataError(f"{where}: the labels have NaN or infinite values. Drop those rows.")
+    classes, codes = np.unique(values.astype(str) if values.dtype == object else values, return_inverse=True)
+    return codes.astype("int64"), tuple(str(c) for c in classes)
+
+
+def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_names: tuple[str, ...] | None,
+                 config, seed: int, where: str, preprocess: str | float | None = "normalize",
+                 shuffle: bool = True) -> Dataset:
+    """Check, split and describe raw arrays; `class_names=None` means regression.
+
+    `preprocess`: "normalize" (fitted on the training split), a float (a fixed
+    rescaling, e.g. 1/255 for pixels), or None.
+    """
+    task = "regression" if class_names is None else "classification"
+    check_arrays(x, y, where, task)
+    if task == "classification" and np.bincount(y).min() < 3:
+        rare = int(np.argmin(np.bincount(y)))
+        raise DataError(f"{where}: class {class_names[rare]!r} has fewer than 3 samples; the stratified "
+                        "train / validation / test split needs at least 3 per class.")
+    parts = split(x, y, config.test_split, config.validation_split, seed, stratify=task == "classification",
+                  shuffle=shuffle)
+    x_train = parts[0]
+    if preprocess == "normalize":
+        layer = normalizer(x_train.astype("float32"))
+    elif isinstance(preprocess, float):
+        layer = rescaler(preprocess)
+    else:
+        layer = None
+    info = DatasetInfo(
+        name=name,
+        source=source,
+        input_shape=tuple(x.shape[1:]),
+        num_classes=None if class_names is None else len(class_names),
+        class_names=class_names or (),
+        sizes={"train": len(parts[0]), "validation": len(parts[2]), "test": len(parts[4])},
+        digest=digest(x, np.asarray(y)),
+        preprocess=layer,
+        target_scale=None if task == "classification" else (float(parts[1].std() or 1.0), float(parts[1].mean())),
+    )
+    return Dataset(*parts, info)

@@ -1,0 +1,128 @@
+"""The user's own files: a CSV table, an NPZ of arrays, text for classification."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipelines.data.core import Dataset, encode_labels, make_dataset
+from pipelines.errors import DataError
+from pipelines.sources import CsvData, NpzData, TextData
+
+MAX_CATEGORIES = 50  # a text column with more distinct values is free text or an id, not a category
+VOCABULARY_SIZE = 20000
+
+
+def _sniff(path: Path) -> str:
+    sample = path.read_text(encoding="utf-8", errors="replace")[:20000]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t| ").delimiter
+    except csv.Error:
+        return ","
+
+
+def read_table(path: Path, delimiter: str | None, header: bool) -> pd.DataFrame:
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty.")
+    try:
+        frame = pd.read_csv(path, sep=delimiter or _sniff(path), header=0 if header else None, quoting=csv.QUOTE_MINIMAL)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot be read as a table ({exc}). Check data.delimiter and data.header.") from None
+    if frame.empty:
+        raise DataError(f"{path}: the table has no rows.")
+    return frame
+
+
+def column(frame: pd.DataFrame, key: str | int, path: Path, what: str) -> str | int:
+    """A column by name, or by position (negative counts from the end)."""
+    if isinstance(key, int):
+        if not -len(frame.columns) <= key < len(frame.columns):
+            raise DataError(f"{path}: data.{what}: position {key} is outside the {len(frame.columns)} columns.")
+        return frame.columns[key]
+    if key not in frame.columns:
+        shown = ", ".join(map(str, frame.columns[:20]))
+        raise DataError(f"{path}: data.{what}: no column named {key!r}; the columns are {shown}. "
+                        "For a file without a header row set header: false and give a position.")
+    return key
+
+
+def encode_features(features: pd.DataFrame, path: Path) -> np.ndarray:
+    """Numbers stay; a text column with few distinct values becomes one-hot columns."""
+    parts = []
+    for name in features.columns:
+        values = features[name]
+        if pd.api.types.is_numeric_dtype(values):
+            parts.append(values.to_numpy(dtype="float32")[:, None])
+            continue
+        distinct = values.nunique(dropna=False)
+        if distinct > MAX_CATEGORIES:
+            raise DataError(f"{path}: column {name!r} is text with {distinct} distinct values, too many to encode as "
+                            "categories. Drop it, or use source: text for text classification.")
+        parts.append(pd.get_dummies(values.astype(str), dtype="float32").to_numpy())
+    return np.concatenate(parts, axis=1)
+
+
+def csv_table(config: CsvData, seed: int, path: Path) -> Dataset:
+    frame = read_table(path, config.delimiter, config.header)
+    target = column(frame, config.target, path, "target")
+    y_raw = frame[target]
+    x = encode_features(frame.drop(columns=[target]), path)
+    if config.task == "regression":
+        y, names = pd.to_numeric(y_raw, errors="coerce").to_numpy("float32"), None
+    else:
+        y, names = encode_labels(y_raw.to_numpy(), str(path))
+    return make_dataset(x, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
+                        where=str(path))
+
+
+def npz_arrays(config: NpzData, seed: int, path: Path) -> Dataset:
+    with np.load(path, allow_pickle=False) as arrays:
+        missing = [k for k in ("x", "y") if k not in arrays]
+        if missing:
+            raise DataError(f"{path}: no array named {', '.join(missing)}; the file has {', '.join(arrays.files) or 'none'}. "
+                            "Save it with np.savez(path, x=..., y=...).")
+        x, y = arrays["x"].astype("float32"), arrays["y"]
+    if len(x) != len(y):
+        raise DataError(f"{path}: x has {len(x)} samples but y has {len(y)}; they must have the same length.")
+    if config.task == "regression":
+        y, names = y.astype("float32"), None
+    else:
+        y, names = encode_labels(y, str(path))
+    return make_dataset(x, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
+                        where=str(path))
+
+
+def _text_folder(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    texts, labels = [], []
+    for folder in sorted(p for p in path.iterdir() if p.is_dir()):
+        for file in sorted(folder.glob("*.txt")):
+            texts.append(file.read_text(encoding="utf-8", errors="replace"))
+            labels.append(folder.name)
+    if not texts:
+        raise DataError(f"{path}: no .txt files in class sub-folders; expected {path}/<class>/<file>.txt.")
+    return np.array(texts, dtype=object), np.array(labels, dtype=object)
+
+
+def text_classification(config: TextData, seed: int, path: Path) -> Dataset:
+    """Raw strings in, so the logged model classifies raw text; the vocabulary comes from the training split."""
+    import keras
+
+    if path.is_dir():
+        texts, labels = _text_folder(path)
+    else:
+        frame = read_table(path, config.delimiter, config.header)
+        text_col = column(frame, config.text_column, path, "text_column")
+        label_col = column(frame, config.label_column, path, "label_column")
+        frame = frame.dropna(subset=[text_col, label_col])
+        texts, labels = frame[text_col].astype(str).to_numpy(dtype=object), frame[label_col].to_numpy()
+    y, names = encode_labels(labels, str(path))
+    dataset = make_dataset(texts, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
+                           where=str(path), preprocess=None)
+    vectorizer = keras.layers.TextVectorization(max_tokens=VOCABULARY_SIZE)
+    vectorizer.adapt(dataset.x_train.astype(str))
+    vocabulary = tuple(vectorizer.get_vocabulary())
+    return dataclasses.replace(dataset, info=dataclasses.replace(dataset.info, vocabulary=vocabulary))

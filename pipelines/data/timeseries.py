@@ -1,0 +1,40 @@
+"""A time-series CSV cut into windows: the past `window` steps predict the target `horizon` steps ahead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipelines.data.core import Dataset, make_dataset
+from pipelines.data.files import column, read_table
+from pipelines.errors import DataError
+from pipelines.sources import TimeSeriesData
+
+
+def windows(values: np.ndarray, target: np.ndarray, window: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    count = len(values) - window - horizon + 1
+    if count < 1:
+        raise DataError(f"{len(values)} rows are too few for window {window} and horizon {horizon}.")
+    index = np.arange(window)[None, :] + np.arange(count)[:, None]
+    return values[index], target[window + horizon - 1 + np.arange(count)]
+
+
+def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
+    """Splits are chronological (no shuffling): validation and test are the most recent windows."""
+    frame = read_table(path, None, True)
+    target = column(frame, config.target, path, "target")
+    inputs = [column(frame, c, path, "inputs") for c in config.inputs] if config.inputs else [
+        c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    non_numeric = [c for c in inputs if not pd.api.types.is_numeric_dtype(frame[c])]
+    if non_numeric:
+        raise DataError(f"{path}: data.inputs: {non_numeric} are not numeric; list numeric columns only.")
+    if not pd.api.types.is_numeric_dtype(frame[target]):
+        raise DataError(f"{path}: data.target: column {target!r} is not numeric.")
+    used = frame[list(dict.fromkeys([*inputs, target]))]
+    used = used.ffill().bfill() if config.missing == "fill" else used.dropna()
+    x, y = windows(used[inputs].to_numpy("float32"), used[target].to_numpy("float32"), config.window, config.horizon)
+    return make_dataset(x, y, name=f"{path.stem}-w{config.window}-h{config.horizon}", source=str(path), class_names=None,
+                        config=config, seed=seed, where=str(path), shuffle=False)

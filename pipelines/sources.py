@@ -1,0 +1,86 @@
+"""The `data:` section of an experiment file: one schema per kind of source, told apart by `source`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Splits(StrictModel):
+    test_split: float = Field(0.2, gt=0, lt=1, description="share of all samples held out for the final test")
+    validation_split: float = Field(0.2, gt=0, lt=1, description="share of the rest used to choose hyperparameters")
+
+
+class DigitsData(Splits):
+    source: Literal["digits"]
+    layout: Literal["image", "flat", "sequence"] = "image"
+    classes: list[int] | None = Field(None, description="keep only these digits, e.g. [0, 1, 2, 3, 4]")
+
+
+class SklearnData(Splits):
+    source: Literal["iris", "wine", "breast_cancer", "diabetes"]
+
+
+class MnistData(Splits):
+    source: Literal["mnist", "fashion_mnist"]
+    path: str | None = Field(None, description="folder of the published IDX files; none: Keras' download")
+    layout: Literal["image", "flat", "sequence"] = "image"
+    limit: int | None = Field(None, ge=10, description="use only the first N images")
+
+
+class CsvData(Splits):
+    source: Literal["csv"]
+    path: str
+    target: str | int = Field(description="label column: its name, or its position (0-based, -1 = last)")
+    header: bool = True
+    delimiter: str | None = Field(None, description="none: detected from the file")
+    task: Literal["classification", "regression"] = "classification"
+
+
+class NpzData(Splits):
+    source: Literal["npz"]
+    path: str
+    task: Literal["classification", "regression"] = "classification"
+
+
+class TextData(Splits):
+    source: Literal["text"]
+    path: str = Field(description="a CSV/TSV file with a text and a label column, or a folder with a sub-folder of .txt files per class")
+    text_column: str | int = 1
+    label_column: str | int = 0
+    delimiter: str | None = None
+    header: bool = True
+
+
+class TimeSeriesData(Splits):
+    source: Literal["timeseries"]
+    path: str
+    target: str = Field(description="the column to forecast")
+    inputs: list[str] | None = Field(None, description="input columns (default: every numeric column)")
+    window: int = Field(12, ge=1, description="past steps the model sees")
+    horizon: int = Field(1, ge=1, description="how many steps ahead the target is")
+    missing: Literal["fill", "drop"] = "fill"
+    test_split: float = Field(0.2, gt=0, lt=1)
+
+
+class SyntheticData(Splits):
+    source: Literal["adding", "long_range"]
+    length: int = Field(50, ge=2, description="time steps T")
+    samples: int = Field(3000, ge=30)
+
+
+DataConfig = Annotated[
+    Union[DigitsData, SklearnData, MnistData, CsvData, NpzData, TextData, TimeSeriesData, SyntheticData],
+    Field(discriminator="source"),
+]
+
+SOURCE_MODELS: dict[str, type[StrictModel]] = {
+    tag: model
+    for model in (DigitsData, SklearnData, MnistData, CsvData, NpzData, TextData, TimeSeriesData, SyntheticData)
+    for tag in model.model_fields["source"].annotation.__args__
+}

@@ -1,0 +1,31 @@
+"""Dense blocks for tabular features (images are flattened first)."""
+
+from __future__ import annotations
+
+import keras
+
+from search_spaces.base import FamilyHyperModel
+from search_spaces.common import catalogue, layer_options, normalize_and_activate, widths
+from search_spaces.space import Choice, Hyperparameter, Range
+
+
+class MLP(FamilyHyperModel):
+    """`depth` blocks of dense layer, normalization, activation and dropout."""
+
+    family = "mlp"
+    input_ranks = (1, 2, 3)
+    input_ranks_hint = "features (or images, which are flattened)"
+    catalogue = catalogue(
+        Hyperparameter("depth", int, Range(1, 3), bounds=(1, 32)),
+        Hyperparameter("units", int, Choice((32, 64, 128)), bounds=(1, 16384)),
+    )
+
+    def features(self, x, hp):
+        x = keras.layers.Flatten()(x) if len(x.shape) > 2 else x
+        options = layer_options(hp, self.space)
+        dropout = self.space.declare(hp, "dropout")
+        for units in widths(hp, self.space, "units"):
+            x = keras.layers.Dense(units, **options)(x)
+            x = normalize_and_activate(x, hp, self.space)
+            x = keras.layers.Dropout(dropout)(x)
+        return x
