@@ -45,7 +45,7 @@ class Experiment(StrictModel):
         return OBJECTIVES[self.objective]
 
     def search_space_for(self, family_cls) -> SearchSpace:
-        return SearchSpace(family_cls.catalogue, self.search_space)
+        return SearchSpace(family_cls.full_catalogue(text=self.data.source == "text"), self.search_space)
 
 
 def _section(loc: tuple) -> tuple[type[BaseModel], tuple]:

@@ -63,8 +63,12 @@ class FamilyHyperModel(keras_tuner.HyperModel):
                 f"the {self.family} family needs {self.input_ranks_hint}, but the data has samples of shape "
                 f"{self.input_shape}."
             )
-        catalogue = self.catalogue + (TEXT if self.vocabulary is not None else ())
-        self.space = SearchSpace(catalogue, overrides)
+        self.space = SearchSpace(self.full_catalogue(text=self.vocabulary is not None), overrides)
+
+    @classmethod
+    def full_catalogue(cls, text: bool) -> tuple[Hyperparameter, ...]:
+        """The family's hyperparameters, with the tokenizer and embedding ones when it reads text."""
+        return cls.catalogue + (TEXT if text and cls.accepts_text else ())
 
     def features(self, x, hp: keras_tuner.HyperParameters):
         raise NotImplementedError

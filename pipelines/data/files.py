@@ -18,18 +18,22 @@ VOCABULARY_SIZE = 20000
 
 
 def _sniff(path: Path) -> str:
-    sample = path.read_text(encoding="utf-8", errors="replace")[:20000]
+    with path.open(encoding="utf-8", errors="replace") as f:
+        sample = "".join(f.readline() for _ in range(5))
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t| ").delimiter
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         return ","
 
 
 def read_table(path: Path, delimiter: str | None, header: bool) -> pd.DataFrame:
+    """A delimited table; a tab-separated one is read without quoting, as TSV files are written."""
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty.")
+    delimiter = delimiter or _sniff(path)
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     try:
-        frame = pd.read_csv(path, sep=delimiter or _sniff(path), header=0 if header else None, quoting=csv.QUOTE_MINIMAL)
+        frame = pd.read_csv(path, sep=delimiter, header=0 if header else None, quoting=quoting)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot be read as a table ({exc}). Check data.delimiter and data.header.") from None
     if frame.empty:
