@@ -89,7 +89,7 @@ def rescaler(scale: float) -> Preprocess:
     return lambda: keras.layers.Rescaling(scale)
 
 
-def check_arrays(x: np.ndarray, y: np.ndarray, where: str, task: str) -> None:
+def check_arrays(x: np.ndarray, y: np.ndarray, where: str, class_names: tuple[str, ...] | None) -> None:
     if len(x) != len(y):
         raise DataError(f"{where}: {len(x)} samples but {len(y)} labels; x and y must have the same length.")
     if len(x) == 0:
@@ -97,9 +97,9 @@ def check_arrays(x: np.ndarray, y: np.ndarray, where: str, task: str) -> None:
     if x.dtype != object and not np.isfinite(x).all():
         bad = int((~np.isfinite(x)).sum())
         raise DataError(f"{where}: {bad} values are NaN or infinite. Fill or drop them before the search.")
-    if task == "classification" and len(np.unique(y)) < 2:
-        raise DataError(f"{where}: only one class ({y[0]!r}); classification needs at least two.")
-    if task == "regression" and not np.isfinite(np.asarray(y, dtype="float64")).all():
+    if class_names is not None and len(np.unique(y)) < 2:
+        raise DataError(f"{where}: only one class ({class_names[int(y[0])]!r}); classification needs at least two.")
+    if class_names is None and not np.isfinite(np.asarray(y, dtype="float64")).all():
         raise DataError(f"{where}: the target has NaN or infinite values. Fill or drop them before the search.")
 
 
@@ -121,7 +121,7 @@ def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_
     rescaling, e.g. 1/255 for pixels), or None.
     """
     task = "regression" if class_names is None else "classification"
-    check_arrays(x, y, where, task)
+    check_arrays(x, y, where, class_names)
     if task == "classification" and np.bincount(y).min() < 3:
         rare = int(np.argmin(np.bincount(y)))
         raise DataError(f"{where}: class {class_names[rare]!r} has fewer than 3 samples; the stratified "
