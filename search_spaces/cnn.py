@@ -44,7 +44,7 @@ class CNN(FamilyHyperModel):
             x = conv(filters, kernel_size, padding="same", **options)(x)
             x = normalize_and_activate(x, hp, self.space)
             if pooling != "none" and min(x.shape[1:-1]) >= 2:
-                x = pools[pooling]()(x)
+                x = pools[pooling](pool_size=2)(x)
         if self.space.declare(hp, "global_pooling"):
             pool = keras.layers.GlobalAveragePooling2D if two_d else keras.layers.GlobalAveragePooling1D
             x = pool()(x)
