@@ -33,6 +33,7 @@ class Experiment(StrictModel):
     seed: int = 42
     data: DataConfig
     family: str
+    base_model: str | None = Field(None, description="transfer only: a .keras file, runs:/<id>/<name> or models:/<name>/<version>")
     search_space: dict[str, Any] = Field(default_factory=dict)
     tuner: TunerConfig = TunerConfig()
     objective: Literal["val_accuracy", "val_loss", "val_mae"] = "val_accuracy"
@@ -107,6 +108,10 @@ def load_experiment(path: str | Path) -> Experiment:
     family_cls = FAMILIES.get(experiment.family)
     if family_cls is None:
         raise ConfigError(f"{path}: family: {experiment.family!r} is not valid; use one of {', '.join(FAMILIES)}.")
+    if (experiment.family == "transfer") != (experiment.base_model is not None):
+        fix = ("add base_model: a .keras file, runs:/<run id>/<model name> or models:/<name>/<version>"
+               if experiment.family == "transfer" else "remove it, or use family: transfer")
+        raise ConfigError(f"{path}: base_model: the transfer family needs a base model and no other family takes one; {fix}.")
     try:
         space = experiment.search_space_for(family_cls)
         if experiment.tuner.algorithm == "grid":

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import keras
 import keras_tuner
+import mlflow
 import pandas as pd
+from mlflow.exceptions import MlflowException
 from rich.console import Console
 
 from pipelines.config import Experiment
@@ -43,6 +45,23 @@ def _slug(text: str) -> str:
     return re.sub(r"[^\w.-]+", "-", text).strip("-") or "experiment"
 
 
+def load_base_model(experiment: Experiment) -> keras.Model:
+    """The trained model a transfer search starts from, read before any run of this search is created."""
+    reference = experiment.base_model
+    try:
+        if reference.startswith(("runs:/", "models:/")):
+            mlflow.set_tracking_uri(experiment.tracking_uri)
+            return mlflow.keras.load_model(reference)
+        path = Path(experiment.source_file).parent / reference
+        return keras.saving.load_model(path)
+    except (MlflowException, OSError, ValueError) as exc:
+        raise DataError(
+            f"{experiment.source_file}: base_model: cannot load {reference!r} ({str(exc).splitlines()[0][:200]}). "
+            "Give a .keras file (relative to the experiment file), runs:/<run id>/<model name> or "
+            "models:/<name>/<version> in the store at tracking_uri."
+        ) from None
+
+
 def build_hypermodel(experiment: Experiment, dataset: Dataset):
     info = dataset.info
     if info.task == "regression" and experiment.objective == "val_accuracy":
@@ -52,9 +71,10 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset):
         raise DataError(f"{experiment.source_file}: objective: val_mae is for regression, but {info.name!r} has "
                         "classes. Use objective: val_accuracy or val_loss.")
     family_cls = FAMILIES[experiment.family]
+    extra = {"base_model": load_base_model(experiment)} if experiment.base_model else {}
     try:
         return family_cls(info.input_shape, info.num_classes, experiment.search_space, preprocess=info.preprocess,
-                          vocabulary=info.vocabulary, target_scale=info.target_scale)
+                          vocabulary=info.vocabulary, target_scale=info.target_scale, **extra)
     except InputShapeError as exc:
         raise DataError(
             f"{experiment.source_file}: data {dataset.info.name!r} does not fit family {experiment.family!r}: {exc} "

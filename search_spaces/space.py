@@ -58,6 +58,7 @@ class Hyperparameter:
     (dropout below 1, a learning rate above 0). `when` makes the knob
     conditional: `("optimizer", ("sgd",))` means it only exists for SGD, so
     the tuner spends no trials on it elsewhere and MLflow does not show it.
+    `aliases` let a numeric knob take a word: `frozen_layers: all` is -1.
     """
 
     name: str
@@ -67,6 +68,7 @@ class Hyperparameter:
     bounds: tuple[float | None, float | None] = (None, None)
     when: tuple[str, tuple] | None = None
     help: str = ""
+    aliases: tuple[tuple[str, Any], ...] = ()
 
     def with_default(self, default: Spec) -> Hyperparameter:
         return dataclasses.replace(self, default=default)
@@ -87,10 +89,12 @@ def _describe_options(param: Hyperparameter) -> str:
         return "one of " + ", ".join(str(o) for o in param.options)
     low, high = param.bounds
     limits = f" between {low} and {high}" if low is not None and high is not None else ""
-    return f"a {param.kind.__name__}{limits}"
+    words = "".join(f" or {word!r}" for word, _ in param.aliases)
+    return f"a {param.kind.__name__}{limits}{words}"
 
 
 def _check_value(param: Hyperparameter, value: Any) -> Any:
+    value = dict(param.aliases).get(value, value) if isinstance(value, str) else value
     if param.kind is float and _is_kind(value, float):
         value = float(value)
     if not _is_kind(value, param.kind) or (param.options is not None and value not in param.options):

@@ -35,14 +35,14 @@ BAD_FILES = {
     "not a mapping": ("- just\n- a list\n", r"must be a mapping of keys"),
     "unknown top-level key": (
         {"epochz": 3},
-        r"epochz: unknown key; valid keys here are name, seed, data, family, search_space, tuner",
+        r"epochz: unknown key; valid keys here are name, seed, data, family, base_model, search_space, tuner",
     ),
     "unknown nested key": ({"tuner": {"algorithm": "random", "trials": 3}}, r"tuner\.trials: unknown key; valid keys here are algorithm, max_trials"),
     "unknown tuner": (
         {"tuner": {"algorithm": "annealing"}},
         r"tuner\.algorithm: 'annealing' is not valid; use 'random', 'hyperband', 'bayesian' or 'grid'",
     ),
-    "unknown family": ({"family": "transformer"}, r"family: 'transformer' is not valid; use one of mlp, cnn, rnn"),
+    "unknown family": ({"family": "transformer"}, r"family: 'transformer' is not valid; use one of mlp, cnn, rnn, transfer"),
     "missing data": ({"data": None}, r"data: "),
     "unknown hyperparameter": (
         {"search_space": {"dropuot": 0.2}},

@@ -9,8 +9,20 @@ import pytest
 from search_spaces import FAMILIES, InputShapeError
 from search_spaces.space import Choice, Fixed
 
-SHAPES = {"mlp": (6,), "cnn": (8, 8, 1), "rnn": (5, 3)}
-SMALL = {"mlp": {"units": 4}, "cnn": {"filters": 2}, "rnn": {"units": 4}}
+SHAPES = {"mlp": (6,), "cnn": (8, 8, 1), "rnn": (5, 3), "transfer": (8, 8, 1)}
+SMALL = {"mlp": {"units": 4, "depth": 2}, "cnn": {"filters": 2, "depth": 2}, "rnn": {"units": 4, "depth": 2},
+         "transfer": {"frozen_layers": 2}}
+
+
+def _base_model():
+    """A small trained-shape CNN to transfer from (weights as initialized: only shapes matter here)."""
+    return FAMILIES["cnn"]((8, 8, 1), 5, {"filters": 2, "depth": 2}).build(keras_tuner.HyperParameters())
+
+
+def _make(family: str, shape, num_classes, overrides, **kwargs):
+    if family == "transfer":
+        kwargs["base_model"] = _base_model()
+    return FAMILIES[family](shape, num_classes, overrides, **kwargs)
 
 
 def categorical_cases():
@@ -25,7 +37,7 @@ def categorical_cases():
 
 def _train_one_step(family: str, overrides: dict, shape=None, num_classes=3):
     shape = shape or SHAPES[family]
-    hypermodel = FAMILIES[family](shape, num_classes, {**SMALL[family], "depth": 2, **overrides})
+    hypermodel = _make(family, shape, num_classes, {**SMALL[family], **overrides})
     hp = keras_tuner.HyperParameters()
     model = hypermodel.build(hp)
     x = np.random.default_rng(0).random((6, *shape), dtype="float32")
@@ -56,14 +68,14 @@ def test_defaults_fill_every_active_hyperparameter(family):
     expected = {p.name for p in catalogue if p.when is None}
     assert expected <= active
     for param in catalogue:
-        overridden = {*SMALL[family], "depth"}
+        overridden = set(SMALL[family])
         if isinstance(param.default, Fixed) and param.name not in overridden and param.name in active:
             assert hp.get(param.name) == param.default.value
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_regression_head_answers_in_the_targets_units(family):
-    hypermodel = FAMILIES[family](SHAPES[family], None, SMALL[family], target_scale=(100.0, 500.0))
+    hypermodel = _make(family, SHAPES[family], None, SMALL[family], target_scale=(100.0, 500.0))
     model = hypermodel.build(keras_tuner.HyperParameters())
     assert model.output_shape == (None, 1)
     prediction = model.predict(np.zeros((1, *SHAPES[family]), "float32"), verbose=0)
@@ -85,6 +97,11 @@ def test_attention_head_and_bidirectional_stack():
 def test_shape_that_does_not_fit_is_refused_before_training(family, shape, message):
     with pytest.raises(InputShapeError, match=message):
         FAMILIES[family](shape, 10)
+
+
+def test_transfer_refuses_data_shaped_unlike_the_base():
+    with pytest.raises(InputShapeError, match=r"the base model takes samples of shape \(8, 8, 1\), but the data has \(64,\)"):
+        _make("transfer", (64,), 5, {})
 
 
 def test_mlp_does_not_read_text():

@@ -1,0 +1,83 @@
+"""Transfer learning: a trained model's layers under a new head sized for the new classes."""
+
+from __future__ import annotations
+
+import keras
+
+from search_spaces.base import FamilyHyperModel, InputShapeError
+from search_spaces.common import catalogue, make_optimizer
+from search_spaces.space import Fixed, Hyperparameter
+
+MODES = ("feature_extraction", "fine_tuning")
+ALL = -1
+
+
+class Transfer(FamilyHyperModel):
+    """The base model minus its output layer, then dropout and a new softmax (or regression) head.
+
+    `frozen_layers` counts the base's layers from the input (-1 or `all`: every
+    one). `feature_extraction` trains what is not frozen from the start.
+    `fine_tuning` first trains the head alone for half the epochs, then
+    unfreezes the layers above `frozen_layers` and trains on at
+    `fine_tune_factor` times the learning rate; epochs keep counting, so both
+    phases form one learning curve.
+    """
+
+    family = "transfer"
+    input_ranks = (1, 2, 3)
+    input_ranks_hint = "samples shaped like the base model's input"
+    catalogue = catalogue(
+        Hyperparameter("frozen_layers", int, Fixed(ALL), bounds=(ALL, 10_000), aliases=(("all", ALL),)),
+        Hyperparameter("mode", str, Fixed("feature_extraction"), options=MODES),
+        Hyperparameter("fine_tune_factor", float, Fixed(0.1), bounds=(1e-4, 1.0)),
+        exclude=("batch_norm", "activation", "initializer", "regularizer", "regularization", "growth"),
+    )
+
+    def __init__(self, input_shape, num_classes, overrides=None, *, base_model: keras.Model, **kwargs):
+        expected = tuple(base_model.input_shape[1:])
+        if expected != tuple(input_shape):
+            raise InputShapeError(f"the base model takes samples of shape {expected}, but the data has {tuple(input_shape)}.")
+        # The base model carries its own preprocessing as its first layers.
+        kwargs.pop("preprocess", None)
+        super().__init__(input_shape, num_classes, overrides, **kwargs)
+        self.base_model = base_model
+
+    def base_layers(self) -> list[keras.layers.Layer]:
+        return [layer for layer in self.base_model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+    def frozen(self, hp) -> int:
+        count = self.space.declare(hp, "frozen_layers")
+        layers = len(self.base_layers()) - 1  # the output layer is replaced, never reused
+        return layers if count == ALL else min(count, layers)
+
+    def features(self, x, hp):
+        """A fresh copy of the base every trial, so no trial trains another's weights."""
+        base = keras.models.clone_model(self.base_model)
+        base.set_weights(self.base_model.get_weights())
+        body = keras.Model(base.inputs, base.layers[-2].output, name="base")
+        frozen = self.frozen(hp)
+        mode = self.space.declare(hp, "mode")
+        self.space.declare(hp, "fine_tune_factor")
+        layers = [layer for layer in body.layers if not isinstance(layer, keras.layers.InputLayer)]
+        for i, layer in enumerate(layers):
+            layer.trainable = i >= frozen and mode == "feature_extraction"
+        x = body(x)
+        return keras.layers.Dropout(self.space.declare(hp, "dropout"))(x)
+
+    def fit(self, hp, model: keras.Model, *args, epochs: int = 1, initial_epoch: int = 0, **kwargs):
+        if self.space.declare(hp, "mode") == "feature_extraction":
+            return super().fit(hp, model, *args, epochs=epochs, initial_epoch=initial_epoch, **kwargs)
+        switch = initial_epoch + max(1, (epochs - initial_epoch) // 2)
+        head = super().fit(hp, model, *args, epochs=switch, initial_epoch=initial_epoch, **kwargs)
+        body = model.get_layer("base")
+        layers = [layer for layer in body.layers if not isinstance(layer, keras.layers.InputLayer)]
+        for i, layer in enumerate(layers):
+            layer.trainable = i >= self.frozen(hp)
+        optimizer = make_optimizer(hp, self.space)
+        optimizer.learning_rate = float(optimizer.learning_rate) * self.space.declare(hp, "fine_tune_factor")
+        model.compile(optimizer=optimizer, loss=model.loss, metrics=["mae"] if self.num_classes is None else ["accuracy"])
+        tuned = super().fit(hp, model, *args, epochs=epochs, initial_epoch=switch, **kwargs)
+        for key, values in tuned.history.items():
+            head.history.setdefault(key, []).extend(values)
+        head.epoch += tuned.epoch
+        return head
