@@ -14,6 +14,8 @@ POOLINGS = ("max", "average", "none")
 class CNN(FamilyHyperModel):
     """`depth` blocks of convolution, normalization, activation and pooling; dropout before the output.
 
+    With `residual`, each block's input is added to its output (through a 1x1
+    convolution when the channel count changes), before pooling.
     Pooling halves the spatial size only while it is at least 2, so a deep
     stack on small inputs (8x8 digits) stays valid instead of failing.
     """
@@ -27,6 +29,9 @@ class CNN(FamilyHyperModel):
         Hyperparameter("filters", int, Choice((16, 32, 64)), bounds=(1, 4096)),
         Hyperparameter("kernel_size", int, Choice((3, 5)), bounds=(1, 15)),
         Hyperparameter("pooling", str, Fixed("max"), options=POOLINGS),
+        Hyperparameter("pooling_every", int, Fixed(1), bounds=(1, 12), help="pool after every n-th block"),
+        Hyperparameter("dilation_rate", int, Fixed(1), bounds=(1, 16)),
+        Hyperparameter("residual", bool, Fixed(False), help="skip connection around each block"),
         Hyperparameter("global_pooling", bool, Fixed(False)),
     )
 
@@ -39,11 +44,19 @@ class CNN(FamilyHyperModel):
         }
         kernel_size = self.space.declare(hp, "kernel_size")
         pooling = self.space.declare(hp, "pooling")
+        pooling_every = self.space.declare(hp, "pooling_every")
+        dilation_rate = self.space.declare(hp, "dilation_rate")
+        residual = self.space.declare(hp, "residual")
         options = layer_options(hp, self.space)
-        for filters in widths(hp, self.space, "filters"):
-            x = conv(filters, kernel_size, padding="same", **options)(x)
+        for block, filters in enumerate(widths(hp, self.space, "filters"), start=1):
+            shortcut = x
+            x = conv(filters, kernel_size, padding="same", dilation_rate=dilation_rate, **options)(x)
             x = normalize_and_activate(x, hp, self.space)
-            if pooling != "none" and min(x.shape[1:-1]) >= 2:
+            if residual:
+                if shortcut.shape[-1] != filters:  # a 1x1 convolution matches the channel count
+                    shortcut = conv(filters, 1, padding="same", **options)(shortcut)
+                x = keras.layers.Add()([x, shortcut])
+            if pooling != "none" and block % pooling_every == 0 and min(x.shape[1:-1]) >= 2:
                 x = pools[pooling](pool_size=2)(x)
         if self.space.declare(hp, "global_pooling"):
             pool = keras.layers.GlobalAveragePooling2D if two_d else keras.layers.GlobalAveragePooling1D

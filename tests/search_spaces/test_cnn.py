@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import keras_tuner
 import numpy as np
 import pytest
@@ -13,6 +14,9 @@ DEFAULTS = {
     "filters": 16,
     "kernel_size": 3,
     "pooling": "max",
+    "pooling_every": 1,
+    "dilation_rate": 1,
+    "residual": False,
     "global_pooling": False,
     "regularizer": "none",
     "initializer": "glorot_uniform",
@@ -65,3 +69,21 @@ def test_one_training_step_on_images_and_sequences(shape):
 def test_flat_features_are_refused_with_the_shape():
     with pytest.raises(InputShapeError, match=r"needs images .* but the data has samples of shape \(64,\)"):
         CNN((64,), 10)
+
+
+def test_residual_blocks_add_a_projected_shortcut():
+    model = CNN((8, 8, 1), 10, {"depth": 2, "filters": 4, "residual": True}).build(keras_tuner.HyperParameters())
+    adds = [layer for layer in model.layers if isinstance(layer, keras.layers.Add)]
+    projections = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D) and layer.kernel_size == (1, 1)]
+    assert len(adds) == 2
+    assert len(projections) == 1  # only the first block changes the channel count (1 -> 4)
+
+
+def test_pooling_every_second_block_and_dilation():
+    model = CNN((8, 8, 1), 10, {"depth": 2, "filters": 4, "pooling_every": 2, "dilation_rate": 2}).build(
+        keras_tuner.HyperParameters()
+    )
+    pools = [layer for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert len(pools) == 1
+    assert all(conv.dilation_rate == (2, 2) for conv in convs)
