@@ -151,6 +151,11 @@ def run_search(experiment: Experiment, console: Console | None = None) -> Search
     try:
         with tracker.search_run(f"{algorithm} search", tags) as parent_run_id:
             tracker.log_params(_search_settings(experiment, dataset))
+            tracker.log_dataset(dataset.info.name, dataset.info.source, {
+                "train": (dataset.x_train, dataset.y_train),
+                "validation": (dataset.x_val, dataset.y_val),
+                "test": (dataset.x_test, dataset.y_test),
+            })
             tracker.log_yaml(hypermodel.space.describe(), "search_space.yaml")
             project = f"{_slug(experiment.name)}-{parent_run_id[:8]}"
             tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console)

@@ -11,11 +11,13 @@ import contextlib
 import math
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import mlflow
+import mlflow.data
 import pandas as pd
 import yaml
 from mlflow.entities import RunStatus
@@ -84,6 +86,15 @@ class SearchTracker:
     @staticmethod
     def log_metrics(values: Mapping[str, Any]) -> None:
         mlflow.log_metrics(finite_metrics(values))
+
+    @staticmethod
+    def log_dataset(name: str, source: str, splits: Mapping[str, tuple[Any, Any]]) -> None:
+        """Each split as an MLflow dataset input (context = split), so runs on other data never compare by mistake."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+            for context, (x, y) in splits.items():
+                features = x.astype(str) if x.dtype == object else x
+                mlflow.log_input(mlflow.data.from_numpy(features, targets=y, source=source, name=name), context=context)
 
     @staticmethod
     def set_tag(key: str, value: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import mlflow
 import pandas as pd
 import pytest
@@ -76,3 +78,15 @@ def test_terminal_shows_the_summary_and_best_model_path(finished_search):
     assert f"best trial {parent.data.params['best_trial_id']}" in out
     assert "best_model.keras" in out
     assert any(p.name == "best_model.keras" for p in (finished_search["tmp"] / "tuner").rglob("*.keras"))
+
+
+def test_parent_records_the_data_splits_as_mlflow_dataset_inputs(finished_search):
+    inputs = finished_search["parents"][0].inputs.dataset_inputs
+    contexts = {next(t.value for t in i.tags if t.key == "mlflow.data.context"): i.dataset for i in inputs}
+    assert set(contexts) == {"train", "validation", "test"}
+    assert {d.name for d in contexts.values()} == {"digits-image"}
+    assert len({d.digest for d in contexts.values()}) == 3
+    assert json.loads(contexts["test"].profile)["features_shape"] == [360, 8, 8, 1]
+    assert json.loads(contexts["train"].profile)["targets_shape"] == [1149]
+    parent_params = finished_search["parents"][0].data.params
+    assert parent_params["data.test_size"] == "360" and parent_params["data.train_size"] == "1149"
