@@ -19,7 +19,7 @@ from mlflow.exceptions import MlflowException
 from rich.console import Console
 
 from pipelines.config import Experiment
-from pipelines.data import Dataset, load_dataset
+from pipelines.data import Dataset, head, load_dataset
 from pipelines.errors import DataError
 from pipelines.progress import SearchProgress
 from pipelines.tracking import TEST_METRICS, SearchTracker, trials_frame
@@ -120,11 +120,11 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
         )
         # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
         callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
+        fit_args, validation_data = dataset.fit_data()
         try:
             tuner.search(
-                dataset.x_train,
-                dataset.y_train,
-                validation_data=(dataset.x_val, dataset.y_val),
+                *fit_args,
+                validation_data=validation_data,
                 epochs=tuner_cfg.epochs,
                 callbacks=callbacks,
                 verbose=0,
@@ -151,11 +151,7 @@ def run_search(experiment: Experiment, console: Console | None = None) -> Search
     try:
         with tracker.search_run(f"{algorithm} search", tags) as parent_run_id:
             tracker.log_params(_search_settings(experiment, dataset))
-            tracker.log_dataset(dataset.info.name, dataset.info.source, {
-                "train": (dataset.x_train, dataset.y_train),
-                "validation": (dataset.x_val, dataset.y_val),
-                "test": (dataset.x_test, dataset.y_test),
-            })
+            tracker.log_dataset(dataset.info.name, dataset.info.source, dataset.records())
             tracker.log_yaml(hypermodel.space.describe(), "search_space.yaml")
             project = f"{_slug(experiment.name)}-{parent_run_id[:8]}"
             tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console)
@@ -189,5 +185,5 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     tracker.log_metrics({"best_score": best["score"], **{f"best_{k}": best.get(k) for k in TEST_METRICS}})
     path = Path(experiment.tuner_dir) / project / "best_model.keras"
     model.save(path)
-    uri = tracker.log_model(model, "best_model", dataset.x_test[:5], registered_name=experiment.name)
+    uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5), registered_name=experiment.name)
     return uri, path

@@ -57,6 +57,13 @@ class TextData(Splits):
     header: bool = True
 
 
+class ImageFolderData(Splits):
+    source: Literal["images"]
+    path: str = Field(description="a folder with one sub-folder of images per class")
+    image_size: tuple[int, int] | None = Field(None, description="[height, width] to resize to; none: all images must share one size")
+    color: Literal["grayscale", "rgb"] = "rgb"
+
+
 class TimeSeriesData(Splits):
     source: Literal["timeseries"]
     path: str
@@ -75,12 +82,13 @@ class SyntheticData(Splits):
 
 
 DataConfig = Annotated[
-    Union[DigitsData, SklearnData, MnistData, CsvData, NpzData, TextData, TimeSeriesData, SyntheticData],
+    Union[DigitsData, SklearnData, MnistData, CsvData, NpzData, TextData, ImageFolderData, TimeSeriesData, SyntheticData],
     Field(discriminator="source"),
 ]
 
 SOURCE_MODELS: dict[str, type[StrictModel]] = {
     tag: model
-    for model in (DigitsData, SklearnData, MnistData, CsvData, NpzData, TextData, TimeSeriesData, SyntheticData)
+    for model in (DigitsData, SklearnData, MnistData, CsvData, NpzData, TextData, ImageFolderData, TimeSeriesData,
+                  SyntheticData)
     for tag in model.model_fields["source"].annotation.__args__
 }

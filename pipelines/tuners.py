@@ -20,7 +20,7 @@ import keras_tuner
 import numpy as np
 
 from pipelines import evaluation
-from pipelines.data import Dataset
+from pipelines.data import Dataset, batches
 from pipelines.tracking import SearchTracker, finite_metrics
 from reports import figures
 
@@ -114,8 +114,8 @@ class TrackedTuner:
                 evaluation.write_layer_table(model, tmp / "layers.csv"),
                 figures.learning_curves(self._curves, title, tmp / "learning_curves.png"),
             ]
-            val_predictions = model.predict(data.x_val, verbose=0)
-            test_predictions = model.predict(data.x_test, verbose=0)
+            val_predictions = model.predict(batches(data.x_val), verbose=0)
+            test_predictions = model.predict(batches(data.x_test), verbose=0)
             if info.num_classes is None:
                 results.update(evaluation.regression_scores(data.y_val, val_predictions, "final_val"))
                 results.update(evaluation.regression_scores(data.y_test, test_predictions, "test"))

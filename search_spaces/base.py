@@ -108,5 +108,11 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         self.space.declare(hp, "batch_size")
         return model
 
-    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, *args, **kwargs):
-        return model.fit(*args, batch_size=self.space.declare(hp, "batch_size"), **kwargs)
+    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x, y=None, *, validation_data=None, **kwargs):
+        batch_size = self.space.declare(hp, "batch_size")
+        if hasattr(x, "batch"):  # a tf.data stream of (x, y): batched here, as the batch size is per trial
+            x = x.batch(batch_size).prefetch(-1)
+            if validation_data is not None:
+                validation_data = validation_data.batch(batch_size).prefetch(-1)
+            return model.fit(x, validation_data=validation_data, shuffle=False, **kwargs)  # the stream shuffles itself
+        return model.fit(x, y, batch_size=batch_size, validation_data=validation_data, **kwargs)

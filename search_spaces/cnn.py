@@ -9,6 +9,7 @@ from search_spaces.common import catalogue, layer_options, normalize_and_activat
 from search_spaces.space import Choice, Fixed, Hyperparameter, Range
 
 POOLINGS = ("max", "average", "none")
+FLIPS = ("none", "horizontal", "vertical", "horizontal_and_vertical")
 
 
 class CNN(FamilyHyperModel):
@@ -33,10 +34,32 @@ class CNN(FamilyHyperModel):
         Hyperparameter("dilation_rate", int, Fixed(1), bounds=(1, 16)),
         Hyperparameter("residual", bool, Fixed(False), help="skip connection around each block"),
         Hyperparameter("global_pooling", bool, Fixed(False)),
+        Hyperparameter("augment_flip", str, Fixed("none"), options=FLIPS),
+        Hyperparameter("augment_rotation", float, Fixed(0.0), bounds=(0.0, 0.5), help="fraction of a full turn"),
+        Hyperparameter("augment_zoom", float, Fixed(0.0), bounds=(0.0, 0.5)),
+        Hyperparameter("augment_translation", float, Fixed(0.0), bounds=(0.0, 0.5), help="fraction of the size"),
     )
+
+    def augment(self, x, hp):
+        """Random flips, turns, zooms and shifts of images; Keras applies them in training only."""
+        flip = self.space.declare(hp, "augment_flip")
+        rotation = self.space.declare(hp, "augment_rotation")
+        zoom = self.space.declare(hp, "augment_zoom")
+        translation = self.space.declare(hp, "augment_translation")
+        if flip != "none":
+            x = keras.layers.RandomFlip(flip)(x)
+        if rotation:
+            x = keras.layers.RandomRotation(rotation)(x)
+        if zoom:
+            x = keras.layers.RandomZoom(zoom)(x)
+        if translation:
+            x = keras.layers.RandomTranslation(translation, translation)(x)
+        return x
 
     def features(self, x, hp):
         two_d = len(x.shape) == 4
+        if two_d:
+            x = self.augment(x, hp)
         conv = keras.layers.Conv2D if two_d else keras.layers.Conv1D
         pools = {
             "max": keras.layers.MaxPooling2D if two_d else keras.layers.MaxPooling1D,

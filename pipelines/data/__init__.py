@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.data import builtin, files, idx, timeseries
-from pipelines.data.core import Dataset, DatasetInfo, split
+from pipelines.data import builtin, files, idx, images, timeseries
+from pipelines.data.core import Dataset, DatasetInfo, batches, head, split
 from pipelines.errors import DataError
 
 FILE_LOADERS = {
     "csv": files.csv_table,
     "npz": files.npz_arrays,
     "text": files.text_classification,
+    "images": images.image_folder,
     "timeseries": timeseries.time_series,
 }
 BUILTIN_LOADERS = {
@@ -45,4 +46,4 @@ def load_dataset(config, seed: int, base_dir: Path = Path(".")) -> Dataset:
     return FILE_LOADERS[config.source](config, seed, resolve(config.path, base_dir))
 
 
-__all__ = ["Dataset", "DatasetInfo", "load_dataset", "split"]
+__all__ = ["Dataset", "DatasetInfo", "batches", "head", "load_dataset", "split"]

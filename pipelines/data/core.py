@@ -42,6 +42,8 @@ class DatasetInfo:
 
 @dataclasses.dataclass(frozen=True)
 class Dataset:
+    """Arrays, or for streamed sources tf.data pipelines of (x, y) pairs with the labels also as arrays."""
+
     x_train: np.ndarray
     y_train: np.ndarray
     x_val: np.ndarray
@@ -49,6 +51,35 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     info: DatasetInfo
+    files: dict[str, np.ndarray] | None = None  # a streamed source's file names per split
+
+    @property
+    def streamed(self) -> bool:
+        return self.files is not None
+
+    def fit_data(self) -> tuple[tuple, tuple | object]:
+        """Positional arguments and validation_data for fit: (x, y) arrays, or (pairs,) when streamed."""
+        if self.streamed:
+            return (self.x_train,), self.x_val
+        return (self.x_train, self.y_train), (self.x_val, self.y_val)
+
+    def records(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """What identifies each split for MLflow: the arrays, or a streamed source's file names."""
+        xs = self.files or {"train": self.x_train, "validation": self.x_val, "test": self.x_test}
+        return {"train": (xs["train"], self.y_train), "validation": (xs["validation"], self.y_val),
+                "test": (xs["test"], self.y_test)}
+
+
+def batches(x, size: int = 256):
+    """Arrays as they are; a tf.data pipeline batched, for predict."""
+    return x.batch(size).prefetch(-1) if hasattr(x, "batch") else x
+
+
+def head(x, count: int) -> np.ndarray:
+    """The first samples as an array (an input example), from arrays or a stream of pairs."""
+    if isinstance(x, np.ndarray):
+        return x[:count]
+    return np.stack([sample.numpy() for sample, _ in x.take(count)])
 
 
 def split(x: np.ndarray, y: np.ndarray, test_split: float, validation_split: float, seed: int, stratify: bool,

@@ -20,11 +20,34 @@ SMALL_CNN = {"depth": 1, "filters": 4, "batch_size": 64, "optimizer": "adam", "l
              "kernel_size": 3}
 
 
-def _npz(tmp: Path) -> str:
+def _npz(tmp: Path) -> dict:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 5)).astype("float32")
     np.savez(tmp / "arrays.npz", x=x, y=(x[:, 0] > 0).astype(int))
-    return str(tmp / "arrays.npz")
+    return {"source": "npz", "path": str(tmp / "arrays.npz")}
+
+
+def write_digit_images(tmp: Path, sizes=((16, 16),)) -> Path:
+    """Real PNG files: scikit-learn digits 0 and 1, upscaled, one sub-folder per class."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    folder = tmp / "images"
+    for label in (0, 1):
+        (folder / f"digit-{label}").mkdir(parents=True)
+        for i, image in enumerate(bunch.images[bunch.target == label][:40]):
+            size = sizes[i % len(sizes)]
+            Image.fromarray((image * 15).astype("uint8")).resize(size[::-1]).save(folder / f"digit-{label}" / f"{i}.png")
+    return folder
+
+
+def _images(tmp: Path) -> dict:
+    return {"source": "images", "path": str(write_digit_images(tmp)), "color": "grayscale"}
+
+
+def _text_folder_data(tmp: Path) -> dict:
+    return {"source": "text", "path": _text_folder(tmp)}
 
 
 def _text_folder(tmp: Path) -> str:
@@ -47,11 +70,13 @@ CASES = {
         {"source": "csv", "path": str(SHARED / "tabular" / "sonar.csv"), "header": False, "target": -1}, "mlp", SMALL,
         "val_accuracy"),
     "NPZ": (_npz, "mlp", SMALL, "val_accuracy"),
+    "image folder, streamed, augmented": (
+        _images, "cnn", {**SMALL_CNN, "augment_flip": "horizontal", "augment_rotation": 0.1}, "val_accuracy"),
     "SMS spam text": (
         {"source": "text", "path": str(SHARED / "text" / "SMSSpamCollection"), "text_column": "SMS",
          "label_column": "Label"}, "rnn", {**SMALL_RNN, "max_tokens": 2000, "sequence_length": 20, "embedding_dim": 8},
         "val_accuracy"),
-    "text folder": (_text_folder, "cnn", {**SMALL_CNN, "embedding_dim": 4, "sequence_length": 8}, "val_accuracy"),
+    "text folder": (_text_folder_data, "cnn", {**SMALL_CNN, "embedding_dim": 4, "sequence_length": 8}, "val_accuracy"),
     "airline time series": (
         {"source": "timeseries", "path": str(SHARED / "timeseries" / "airline-passengers.csv"), "target": "Passengers",
          "window": 12}, "rnn", SMALL_RNN, "val_mae"),
@@ -66,7 +91,7 @@ CASES = {
 @pytest.mark.parametrize("data, family, space, objective", CASES.values(), ids=CASES.keys())
 def test_source_runs_a_short_search(tmp_path, data, family, space, objective):
     if callable(data):
-        data = {"source": "npz" if data is _npz else "text", "path": data(tmp_path)}
+        data = data(tmp_path)
     path = write_experiment(tmp_path, data=data, family=family, search_space=space, objective=objective,
                             tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0})
     result = run_search(load_experiment(path), Console(quiet=True))
@@ -104,3 +129,24 @@ def test_logged_tabular_model_predicts_on_raw_rows(tmp_path):
     predicted = model.predict(dataset.x_test, verbose=0).argmax(axis=1)
     assert dataset.x_test.max() > 0.9  # raw readings, not standardized
     assert np.mean(predicted == dataset.y_test) == pytest.approx(result.trials.iloc[0]["test_accuracy"])
+
+
+def test_image_folder_is_streamed_not_loaded(tmp_path):
+    data = load_dataset(load_experiment(write_experiment(tmp_path, data=_images(tmp_path))).data, seed=0)
+    assert data.streamed and not isinstance(data.x_train, np.ndarray)
+    assert data.info.input_shape == (16, 16, 1)
+    assert sum(data.info.sizes.values()) == 80 and len(data.y_train) == data.info.sizes["train"]
+    images, labels = next(iter(data.x_train.batch(4)))
+    assert images.shape == (4, 16, 16, 1) and float(images.numpy().max()) <= 255.0
+
+
+def test_mixed_image_sizes_need_a_resize_setting(tmp_path):
+    from pipelines.errors import DataError
+
+    folder = write_digit_images(tmp_path, sizes=((16, 16), (12, 12)))
+    config = load_experiment(write_experiment(tmp_path, data={"source": "images", "path": str(folder)})).data
+    with pytest.raises(DataError, match=r"images of mixed sizes .*Set data.image_size: \[height, width\]"):
+        load_dataset(config, seed=0)
+    resized = load_experiment(write_experiment(tmp_path, data={"source": "images", "path": str(folder),
+                                                               "image_size": [10, 10]})).data
+    assert load_dataset(resized, seed=0).info.input_shape == (10, 10, 3)

@@ -17,6 +17,10 @@ DEFAULTS = {
     "pooling_every": 1,
     "dilation_rate": 1,
     "residual": False,
+    "augment_flip": "none",
+    "augment_rotation": 0.0,
+    "augment_zoom": 0.0,
+    "augment_translation": 0.0,
     "global_pooling": False,
     "regularizer": "none",
     "initializer": "glorot_uniform",
@@ -87,3 +91,13 @@ def test_pooling_every_second_block_and_dilation():
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     assert len(pools) == 1
     assert all(conv.dilation_rate == (2, 2) for conv in convs)
+
+
+def test_augmentation_changes_training_inputs_only():
+    model = CNN((8, 8, 1), 3, {"depth": 1, "filters": 2, "augment_flip": "horizontal", "augment_rotation": 0.2,
+                               "augment_zoom": 0.1, "augment_translation": 0.1}).build(keras_tuner.HyperParameters())
+    names = {type(layer).__name__ for layer in model.layers}
+    assert {"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation"} <= names
+    x = np.random.default_rng(0).random((4, 8, 8, 1), dtype="float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert np.isfinite(model.train_on_batch(x, np.array([0, 1, 2, 0]))).all()
