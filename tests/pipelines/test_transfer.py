@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import keras
+import keras_tuner
 import mlflow
 import numpy as np
 from rich.console import Console
 
 from pipelines.config import load_experiment
 from pipelines.search import run_search
+from search_spaces import CNN as CNN_FAMILY
 from tests.conftest import write_experiment
 
 CNN = {"depth": 2, "filters": 8, "kernel_size": 3, "dropout": 0.0, "optimizer": "adam", "learning_rate": 0.01,
@@ -62,3 +64,23 @@ def test_fine_tuning_logs_both_phases_as_one_curve(tmp_path):
     history = client.get_metric_history(result.trials.iloc[0]["run_id"], "val_loss")
     assert sorted(m.step for m in history) == [0, 1, 2, 3]
     assert result.trials.iloc[0]["epochs"] == 4
+
+
+def test_base_model_from_a_keras_file_and_a_bad_reference(tmp_path):
+    import pytest
+
+    from pipelines.errors import DataError
+    from pipelines.search import load_base_model
+
+    base = CNN_FAMILY((8, 8, 1), 5, CNN).build(keras_tuner.HyperParameters())
+    base.save(tmp_path / "base.keras")
+    experiment = load_experiment(write_experiment(tmp_path, family="transfer", base_model="base.keras",
+                                                  data={"source": "digits", "classes": [5, 6, 7, 8, 9]}, search_space={},
+                                                  tuner={"algorithm": "random"}))
+    loaded = load_base_model(experiment)
+    for before, after in zip(base.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    missing = load_experiment(write_experiment(tmp_path, family="transfer", base_model="runs:/0123456789abcdef0123456789abcdef/best_model",
+                                               search_space={}, tuner={"algorithm": "random"}))
+    with pytest.raises(DataError, match=r"base_model: cannot load 'runs:/0123456789abcdef0123456789abcdef/best_model'"):
+        load_base_model(missing)

@@ -86,15 +86,23 @@ def test_unwritable_output_path_is_a_clear_error(finished_search, tmp_path, caps
     assert f"cannot write the report to {blocker / 'r.pdf'}" in capsys.readouterr().err
 
 
-def test_chinese_experiment_name_survives_into_the_pdf(tmp_path):
+def test_chinese_experiment_and_class_names_survive_into_the_pdf(tmp_path):
     if cjk_font() is None or shutil.which("pdftotext") is None:
         pytest.skip("needs Debian's fonts-noto-cjk and poppler-utils (.ci/run installs both)")
     name = "循环神经网络对比"
-    path = write_experiment(tmp_path, name=name, tuner={"algorithm": "grid", "max_trials": 1, "epochs": 1, "patience": 0})
+    for label, words in (("垃圾短信", "win cash prize now"), ("正常短信", "see you at dinner")):
+        (tmp_path / "texts" / label).mkdir(parents=True)
+        for i in range(12):
+            (tmp_path / "texts" / label / f"{i}.txt").write_text(f"{words} {i}", encoding="utf-8")
+    path = write_experiment(tmp_path, name=name, family="rnn", data={"source": "text", "path": str(tmp_path / "texts")},
+                            search_space={"units": 4, "embedding_dim": 4, "sequence_length": 6, "batch_size": 16,
+                                          "optimizer": "adam", "learning_rate": 0.01},
+                            tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0})
     result = run_search(load_experiment(path), Console(quiet=True))
     # poppler, not pypdf: pypdf pads each glyph of this CFF font with a NUL when extracting.
     text = subprocess.run(["pdftotext", str(result.report_path), "-"], capture_output=True, text=True, check=True).stdout
     assert f"Hyperparameter search: {name}" in text
+    assert "垃圾短信" in text and "正常短信" in text  # the per-class table
 
 
 def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path):
