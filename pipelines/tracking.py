@@ -80,8 +80,9 @@ class SearchTracker:
 
     @staticmethod
     def log_epoch(logs: Mapping[str, Any], epoch: int) -> None:
-        # Asynchronous: an epoch never waits for the tracking store.
-        mlflow.log_metrics(finite_metrics(logs), step=epoch, synchronous=False)
+        # One synchronous call per epoch: about 6 ms on SQLite. MLflow's asynchronous mode
+        # costs more here, as closing a run waits about a second for its queue to drain.
+        mlflow.log_metrics(finite_metrics(logs), step=epoch)
 
     @staticmethod
     def log_metrics(values: Mapping[str, Any]) -> None:
@@ -152,14 +153,12 @@ def _run_scope(params: Mapping[str, Any] | None = None, **start_kwargs) -> Itera
     try:
         yield run.info.run_id
     except Exception as exc:
-        mlflow.flush_async_logging()
         mlflow.set_tag("failure_reason", f"{type(exc).__name__}: {exc}"[:5000])
         mlflow.end_run(RunStatus.to_string(RunStatus.FAILED))
         raise
     except BaseException:
         mlflow.end_run(RunStatus.to_string(RunStatus.KILLED))
         raise
-    mlflow.flush_async_logging()
     mlflow.end_run()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "true")
 
 import subprocess  # noqa: E402
 import sys  # noqa: E402

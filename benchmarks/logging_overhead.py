@@ -1,0 +1,97 @@
+"""Cost of the runner's per-epoch MLflow logging: the same model and epochs with logging on and off.
+
+Runs are interleaved (off, on, off, on, ...) so that drift in a shared
+machine's speed hits both sides alike; the result is the median of the
+per-pair ratios. Usage:
+
+    python benchmarks/logging_overhead.py [--pairs 5] [--epochs 30] [--out benchmarks/results/logging_overhead.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+import keras_tuner  # noqa: E402
+import mlflow  # noqa: E402
+
+from pipelines.data import load_dataset  # noqa: E402
+from pipelines.sources import DigitsData  # noqa: E402
+from pipelines.tracking import SearchTracker  # noqa: E402
+from search_spaces import CNN  # noqa: E402
+
+SPACE = {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam", "learning_rate": 1e-3,
+         "batch_size": 32}
+
+
+class LogEveryEpoch(keras.callbacks.Callback):
+    """Exactly what the tracked tuner does at each epoch end."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        SearchTracker.log_epoch(logs or {}, epoch)
+
+
+def train(data, epochs: int, logging: bool, tracker: SearchTracker | None) -> float:
+    keras.utils.set_random_seed(0)
+    hypermodel = CNN(data.info.input_shape, data.info.num_classes, SPACE, preprocess=data.info.preprocess)
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    callbacks = [LogEveryEpoch()] if logging else []
+    started = time.perf_counter()
+    if logging:
+        with tracker.trial_run("bench", {"logging": True}):
+            hypermodel.fit(hp, model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+                           epochs=epochs, callbacks=callbacks, verbose=0)
+    else:
+        hypermodel.fit(hp, model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+                       epochs=epochs, callbacks=callbacks, verbose=0)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "logging_overhead.md")
+    args = parser.parse_args()
+    data = load_dataset(DigitsData(source="digits"), seed=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        tracker = SearchTracker(f"sqlite:///{tmp}/mlflow.db", "logging-overhead")
+        with tracker.search_run("benchmark", {}):
+            train(data, 2, True, tracker)  # warm-up: graph tracing, store creation
+            train(data, 2, False, tracker)
+            off, on = [], []
+            for _ in range(args.pairs):
+                off.append(train(data, args.epochs, False, tracker))
+                on.append(train(data, args.epochs, True, tracker))
+    ratios = [b / a for a, b in zip(off, on)]
+    lines = [
+        "# Per-epoch MLflow logging: training time with logging on / off",
+        "",
+        f"- command: `python benchmarks/logging_overhead.py --pairs {args.pairs} --epochs {args.epochs}`",
+        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
+        f"Keras {keras.__version__} ({keras.backend.backend()}), MLflow {mlflow.__version__}, SQLite store",
+        f"- model: CNN on scikit-learn digits (1,149 training images), {args.epochs} epochs, batch 32",
+        f"- off (s): {', '.join(f'{t:.2f}' for t in off)}",
+        f"- on (s): {', '.join(f'{t:.2f}' for t in on)}",
+        f"- ratio on/off per pair: {', '.join(f'{r:.3f}' for r in ratios)}",
+        f"- **median ratio: {statistics.median(ratios):.3f}** (target: at most 1.05)",
+        "",
+    ]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
