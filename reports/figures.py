@@ -56,19 +56,23 @@ def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: st
     return _save(fig, path)
 
 
+def _training_and_validation(ax, curves: dict[str, list[tuple[int, float]]], metric: str, title: str) -> None:
+    for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
+        if curves.get(key):
+            steps, values = zip(*curves[key])
+            ax.plot(steps, values, marker=".", label=label)
+    ax.set_title(title)
+    ax.set_xlabel("epoch")
+    ax.grid(alpha=0.3)
+    ax.legend()
+
+
 def learning_curves(curves: dict[str, list[tuple[int, float]]], title: str, path: Path) -> Path:
     _style()
     metrics = [m for m in ("loss", "accuracy", "mae") if m in curves]
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.2), constrained_layout=True, squeeze=False)
     for ax, metric in zip(axes.flat, metrics):
-        for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
-            if curves.get(key):
-                steps, values = zip(*curves[key])
-                ax.plot(steps, values, marker=".", label=label)
-        ax.set_title(f"{title}: {metric}")
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.legend()
+        _training_and_validation(ax, curves, metric, f"{title}: {metric}")
     return _save(fig, path)
 
 
@@ -88,15 +92,7 @@ def curves_side_by_side(curves: dict[str, dict[str, list[tuple[int, float]]]], p
                              constrained_layout=True, squeeze=False, sharey="row")
     for column, (name, series) in enumerate(curves.items()):
         for row, metric in enumerate(metrics):
-            ax = axes[row][column]
-            for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
-                if series.get(key):
-                    steps, values = zip(*series[key])
-                    ax.plot(steps, values, marker=".", label=label)
-            ax.set_title(f"{name}: {metric}")
-            ax.set_xlabel("epoch")
-            ax.grid(alpha=0.3)
-            ax.legend()
+            _training_and_validation(axes[row][column], series, metric, f"{name}: {metric}")
     return _save(fig, path)
 
 
