@@ -1,4 +1,4 @@
-"""Command line of the Keras AutoML runner: `search` an experiment file, `report` on a search.
+"""Command line of the Keras AutoML runner: `search` an experiment file, `report` on a search, list its `trials`.
 
 Kept thin: each command parses its arguments and calls one function of
 `pipelines`; errors a user can fix are printed as one paragraph, without a
@@ -55,6 +55,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trials(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from pipelines.summary import trials_table
+    from reports.source import load_search
+
+    record = load_search(args.tracking_uri, args.experiment)
+    if args.csv:
+        record.trials.to_csv(args.csv, index=False)
+        print(f"{len(record.trials)} trials of {record.experiment_name} written to {args.csv}")
+        return 0
+    Console().print(trials_table(record.trials, f"{record.experiment_name} (parent run {record.parent.info.run_id}): "
+                                                f"trials by {record.objective}", record.params.get("best_trial_id")))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="runner.py", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="PDF path (default: EXPERIMENT-report.pdf)")
     report.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
     report.set_defaults(func=cmd_report)
+    trials = commands.add_parser("trials", help="the trials of a search as a table, or as CSV with --csv")
+    trials.add_argument("experiment", help="experiment name (its latest search) or a parent run id")
+    trials.add_argument("--csv", help="write the table to this CSV file instead of printing it")
+    trials.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
+    trials.set_defaults(func=cmd_trials)
     return parser
 
 

@@ -116,3 +116,18 @@ def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path)
     assert f"{deeper.best_score:.4f}" in text
     assert f"{finished_search['parents'][0].data.metrics['best_score']:.4f}" in text
     assert "Learning curves of each search's best trial" in text and "Confusion matrices" in text
+
+
+def test_trials_command_prints_and_exports_the_table(finished_search, tmp_path, capsys):
+    import pandas as pd
+
+    assert runner.main(["trials", "e2e", "--tracking-uri", finished_search["uri"]]) == 0
+    out = capsys.readouterr().out
+    assert "trials by val_accuracy" in out
+    for child in finished_search["children"]:
+        assert f"{child.data.metrics['score']:.4g}" in out
+    csv = tmp_path / "trials.csv"
+    assert runner.main(["trials", "e2e", "--tracking-uri", finished_search["uri"], "--csv", str(csv)]) == 0
+    table = pd.read_csv(csv)
+    assert sorted(table["optimizer"]) == ["adam", "sgd"]
+    assert set(table["run_id"]) == {c.info.run_id for c in finished_search["children"]}
