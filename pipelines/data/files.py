@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.data.core import Dataset, encode_labels, make_dataset
+from pipelines.data.core import Dataset, encode_labels, make_dataset, split
 from pipelines.errors import DataError
 from pipelines.sources import CsvData, NpzData, TextData
 
@@ -54,8 +54,12 @@ def column(frame: pd.DataFrame, key: str | int, path: Path, what: str) -> str | 
     return key
 
 
-def encode_features(features: pd.DataFrame, path: Path) -> np.ndarray:
-    """Numbers stay; a text column with few distinct values becomes one-hot columns."""
+def encode_features(features: pd.DataFrame, path: Path, train_rows: np.ndarray) -> np.ndarray:
+    """Numbers stay; a text column with few distinct values becomes one-hot columns.
+
+    The categories are those of the training rows: a value seen only in
+    validation or test encodes as all zeros, as it would for new data.
+    """
     parts = []
     for name in features.columns:
         values = features[name]
@@ -66,7 +70,9 @@ def encode_features(features: pd.DataFrame, path: Path) -> np.ndarray:
         if distinct > MAX_CATEGORIES:
             raise DataError(f"{path}: column {name!r} is text with {distinct} distinct values, too many to encode as "
                             "categories. Drop it, or use source: text for text classification.")
-        parts.append(pd.get_dummies(values.astype(str), dtype="float32").to_numpy())
+        text = values.astype(str)
+        categories = sorted(set(text.iloc[train_rows]))
+        parts.append(np.stack([(text == c).to_numpy("float32") for c in categories], axis=1))
     return np.concatenate(parts, axis=1)
 
 
@@ -74,11 +80,14 @@ def csv_table(config: CsvData, seed: int, path: Path) -> Dataset:
     frame = read_table(path, config.delimiter, config.header)
     target = column(frame, config.target, path, "target")
     y_raw = frame[target]
-    x = encode_features(frame.drop(columns=[target]), path)
     if config.task == "regression":
         y, names = pd.to_numeric(y_raw, errors="coerce").to_numpy("float32"), None
     else:
         y, names = encode_labels(y_raw.to_numpy(), str(path))
+    # make_dataset splits the rows again with the same ids, labels and seed, so the partitions are identical.
+    train_rows = split(np.arange(len(frame)), y, config.test_split, config.validation_split, seed,
+                       stratify=names is not None and np.bincount(y).min() >= 3)[0]
+    x = encode_features(frame.drop(columns=[target]), path, train_rows)
     return make_dataset(x, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
                         where=str(path))
 

@@ -44,3 +44,18 @@ def test_digits_layouts(layout, shape):
     assert sum(data.info.sizes.values()) == 1797
     assert data.x_train.max() == 16.0  # raw pixels: the model's first layer rescales them
     assert float(data.info.preprocess()(data.x_train).numpy().max()) == 1.0
+
+
+def test_csv_categories_come_from_the_training_rows_only(tmp_path):
+    from pipelines.data import load_dataset as load
+    from pipelines.sources import CsvData
+
+    rows = ["size,colour,label"] + [f"{i},{'red' if i % 2 else 'blue'},{i % 2}" for i in range(60)]
+    rows[-1] = "59,purple,1"  # a single purple row: wherever it lands, only the training split may define columns
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    config = CsvData(source="csv", path="t.csv", target="label")
+    data = load(config, seed=0, base_dir=tmp_path)
+    train_ids = set(data.x_train[:, 0].astype(int))
+    expected_columns = 1 + (3 if 59 in train_ids else 2)
+    assert data.x_train.shape[1] == expected_columns
+    assert set(np.unique(data.x_train[:, 1:])) <= {0.0, 1.0}
