@@ -16,6 +16,11 @@ class Splits(StrictModel):
     validation_split: float = Field(0.2, gt=0, lt=1, description="share of the rest used to choose hyperparameters")
 
 
+class FileSplits(Splits):
+    validation_path: str | None = Field(None, description="a file of the same kind used as the validation split")
+    test_path: str | None = Field(None, description="a file of the same kind used as the test split")
+
+
 class DigitsData(Splits):
     source: Literal["digits"]
     layout: Literal["image", "flat", "sequence"] = "image"
@@ -33,7 +38,7 @@ class MnistData(Splits):
     limit: int | None = Field(None, ge=10, description="use only the first N images")
 
 
-class CsvData(Splits):
+class CsvData(FileSplits):
     source: Literal["csv"]
     path: str
     target: str | int = Field(description="label column: its name, or its position (0-based, -1 = last)")
@@ -42,13 +47,13 @@ class CsvData(Splits):
     task: Literal["classification", "regression"] = "classification"
 
 
-class NpzData(Splits):
+class NpzData(FileSplits):
     source: Literal["npz"]
     path: str
     task: Literal["classification", "regression"] = "classification"
 
 
-class TextData(Splits):
+class TextData(FileSplits):
     source: Literal["text"]
     path: str = Field(description="a CSV/TSV file with a text and a label column, or a folder with a sub-folder of .txt files per class")
     text_column: str | int = 1

@@ -9,15 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.data import builtin, files, idx, images, timeseries
-from pipelines.data.core import Dataset, DatasetInfo, batches, head, split
-from pipelines.errors import DataError
+from pipelines.data.core import Dataset, DatasetInfo, batches, head, resolve, split
 
 FILE_LOADERS = {
+    "images": images.image_folder,
+    "timeseries": timeseries.time_series,
+}
+# These also take explicit validation and test files.
+SPLIT_FILE_LOADERS = {
     "csv": files.csv_table,
     "npz": files.npz_arrays,
     "text": files.text_classification,
-    "images": images.image_folder,
-    "timeseries": timeseries.time_series,
 }
 BUILTIN_LOADERS = {
     "digits": builtin.digits,
@@ -30,19 +32,15 @@ BUILTIN_LOADERS = {
 }
 
 
-def resolve(path: str, base_dir: Path) -> Path:
-    """A relative path is read from the experiment file's folder, so a file runs from any working directory."""
-    resolved = (base_dir / path).resolve() if not Path(path).is_absolute() else Path(path)
-    if not resolved.exists():
-        raise DataError(f"data.path: {resolved} does not exist. Paths are relative to the experiment file's folder.")
-    return resolved
-
-
 def load_dataset(config, seed: int, base_dir: Path = Path(".")) -> Dataset:
     if config.source in BUILTIN_LOADERS:
         return BUILTIN_LOADERS[config.source](config, seed)
     if config.source in ("mnist", "fashion_mnist"):
         return idx.mnist(config, seed, resolve(config.path, base_dir) if config.path else None)
+    if config.source in SPLIT_FILE_LOADERS:
+        extras = {name: resolve(p, base_dir) for name, p in (("validation", config.validation_path),
+                                                             ("test", config.test_path)) if p}
+        return SPLIT_FILE_LOADERS[config.source](config, seed, resolve(config.path, base_dir), extras)
     return FILE_LOADERS[config.source](config, seed, resolve(config.path, base_dir))
 
 

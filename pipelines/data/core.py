@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from pathlib import Path
 from typing import Callable
 
 import keras
@@ -82,23 +83,36 @@ def head(x, count: int) -> np.ndarray:
     return np.stack([sample.numpy() for sample, _ in x.take(count)])
 
 
-def split(x: np.ndarray, y: np.ndarray, test_split: float, validation_split: float, seed: int, stratify: bool,
-          shuffle: bool = True):
-    """Three-way split: test first, then validation from the rest; stratified for classes."""
+def split_indices(y: np.ndarray, test_split: float, validation_split: float, seed: int, stratify: bool,
+                  shuffle: bool = True, given: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Row indices of train, validation and test: test cut first, then validation from the rest.
+
+    `given` names a split per row ("validation", "test", or "" for rows to be
+    split): rows from explicit validation or test files keep their split, and
+    that share is then not cut from the other rows.
+    """
+    given = np.asarray(given if given is not None else [""] * len(y), dtype=object)
+    parts = {name: np.flatnonzero(given == name) for name in ("validation", "test")}
+    free = np.flatnonzero(given == "")
     try:
-        x_rest, x_test, y_rest, y_test = train_test_split(
-            x, y, test_size=test_split, random_state=seed, shuffle=shuffle, stratify=y if stratify else None
-        )
-        x_train, x_val, y_train, y_val = train_test_split(
-            x_rest, y_rest, test_size=validation_split, random_state=seed, shuffle=shuffle,
-            stratify=y_rest if stratify else None,
-        )
+        for name, share in (("test", test_split), ("validation", validation_split)):
+            if len(parts[name]) == 0:
+                free, parts[name] = train_test_split(free, test_size=share, random_state=seed, shuffle=shuffle,
+                                                     stratify=y[free] if stratify else None)
     except ValueError as exc:
         raise DataError(
-            f"cannot split {len(x)} samples into train, validation and test ({exc}). "
+            f"cannot split {len(free)} samples into train, validation and test ({exc}). "
             "Lower test_split / validation_split or use more data."
         ) from None
-    return x_train, y_train, x_val, y_val, x_test, y_test
+    parts["train"] = free
+    return parts
+
+
+def split(x: np.ndarray, y: np.ndarray, test_split: float, validation_split: float, seed: int, stratify: bool,
+          shuffle: bool = True, given: np.ndarray | None = None):
+    """x_train, y_train, x_val, y_val, x_test, y_test; see `split_indices`."""
+    parts = split_indices(y, test_split, validation_split, seed, stratify, shuffle, given)
+    return tuple(array[parts[name]] for name in ("train", "validation", "test") for array in (x, y))
 
 
 def digest(*arrays: np.ndarray) -> str:
@@ -118,6 +132,14 @@ def normalizer(x_train: np.ndarray) -> Preprocess:
 
 def rescaler(scale: float) -> Preprocess:
     return lambda: keras.layers.Rescaling(scale)
+
+
+def resolve(path: str, base_dir: Path) -> Path:
+    """A relative path is read from the experiment file's folder, so a file runs from any working directory."""
+    resolved = (base_dir / path).resolve() if not Path(path).is_absolute() else Path(path)
+    if not resolved.exists():
+        raise DataError(f"data: {resolved} does not exist. Paths are relative to the experiment file's folder.")
+    return resolved
 
 
 def check_arrays(x: np.ndarray, y: np.ndarray, where: str, class_names: tuple[str, ...] | None) -> None:
@@ -145,7 +167,7 @@ def encode_labels(y, where: str) -> tuple[np.ndarray, tuple[str, ...]]:
 
 def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_names: tuple[str, ...] | None,
                  config, seed: int, where: str, preprocess: str | float | None = "normalize",
-                 shuffle: bool = True) -> Dataset:
+                 shuffle: bool = True, given: np.ndarray | None = None) -> Dataset:
     """Check, split and describe raw arrays; `class_names=None` means regression.
 
     `preprocess`: "normalize" (fitted on the training split), a float (a fixed
@@ -158,7 +180,7 @@ def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_
         raise DataError(f"{where}: class {class_names[rare]!r} has fewer than 3 samples; the stratified "
                         "train / validation / test split needs at least 3 per class.")
     parts = split(x, y, config.test_split, config.validation_split, seed, stratify=task == "classification",
-                  shuffle=shuffle)
+                  shuffle=shuffle, given=given)
     x_train = parts[0]
     if preprocess == "normalize":
         layer = normalizer(x_train.astype("float32"))

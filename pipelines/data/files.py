@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.data.core import Dataset, encode_labels, make_dataset, split
+from pipelines.data.core import Dataset, encode_labels, make_dataset, split_indices
 from pipelines.errors import DataError
 from pipelines.sources import CsvData, NpzData, TextData
 
@@ -76,8 +76,18 @@ def encode_features(features: pd.DataFrame, path: Path, train_rows: np.ndarray) 
     return np.concatenate(parts, axis=1)
 
 
-def csv_table(config: CsvData, seed: int, path: Path) -> Dataset:
-    frame = read_table(path, config.delimiter, config.header)
+def with_extras(read, path: Path, extras: dict[str, Path], length=len):
+    """The main file's records followed by those of the explicit validation / test files, and each row's split."""
+    parts = [read(path), *(read(p) for p in extras.values())]
+    given = np.concatenate([np.full(length(part), name, dtype=object) for part, name in zip(parts, ["", *extras])])
+    return parts, given
+
+
+def csv_table(config: CsvData, seed: int, path: Path, extras: dict[str, Path]) -> Dataset:
+    parts, given = with_extras(lambda p: read_table(p, config.delimiter, config.header), path, extras)
+    if any(list(part.columns) != list(parts[0].columns) for part in parts[1:]):
+        raise DataError(f"{path}: the validation or test file has other columns than {path.name}; they must match.")
+    frame = pd.concat(parts, ignore_index=True)
     target = column(frame, config.target, path, "target")
     y_raw = frame[target]
     if config.task == "regression":
@@ -85,14 +95,14 @@ def csv_table(config: CsvData, seed: int, path: Path) -> Dataset:
     else:
         y, names = encode_labels(y_raw.to_numpy(), str(path))
     # make_dataset splits the rows again with the same ids, labels and seed, so the partitions are identical.
-    train_rows = split(np.arange(len(frame)), y, config.test_split, config.validation_split, seed,
-                       stratify=names is not None and np.bincount(y).min() >= 3)[0]
+    train_rows = split_indices(y, config.test_split, config.validation_split, seed,
+                               stratify=names is not None and np.bincount(y).min() >= 3, given=given)["train"]
     x = encode_features(frame.drop(columns=[target]), path, train_rows)
     return make_dataset(x, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
-                        where=str(path))
+                        where=str(path), given=given)
 
 
-def npz_arrays(config: NpzData, seed: int, path: Path) -> Dataset:
+def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     with np.load(path, allow_pickle=False) as arrays:
         missing = [k for k in ("x", "y") if k not in arrays]
         if missing:
@@ -101,12 +111,18 @@ def npz_arrays(config: NpzData, seed: int, path: Path) -> Dataset:
         x, y = arrays["x"].astype("float32"), arrays["y"]
     if len(x) != len(y):
         raise DataError(f"{path}: x has {len(x)} samples but y has {len(y)}; they must have the same length.")
+    return x, y
+
+
+def npz_arrays(config: NpzData, seed: int, path: Path, extras: dict[str, Path]) -> Dataset:
+    parts, given = with_extras(_read_npz, path, extras, length=lambda pair: len(pair[0]))
+    x, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     if config.task == "regression":
         y, names = y.astype("float32"), None
     else:
         y, names = encode_labels(y, str(path))
     return make_dataset(x, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
-                        where=str(path))
+                        where=str(path), given=given)
 
 
 def _text_folder(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -120,21 +136,25 @@ def _text_folder(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.array(texts, dtype=object), np.array(labels, dtype=object)
 
 
-def text_classification(config: TextData, seed: int, path: Path) -> Dataset:
+def _read_texts(config: TextData, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    if path.is_dir():
+        return _text_folder(path)
+    frame = read_table(path, config.delimiter, config.header)
+    text_col = column(frame, config.text_column, path, "text_column")
+    label_col = column(frame, config.label_column, path, "label_column")
+    frame = frame.dropna(subset=[text_col, label_col])
+    return frame[text_col].astype(str).to_numpy(dtype=object), frame[label_col].to_numpy(dtype=object)
+
+
+def text_classification(config: TextData, seed: int, path: Path, extras: dict[str, Path]) -> Dataset:
     """Raw strings in, so the logged model classifies raw text; the vocabulary comes from the training split."""
     import keras
 
-    if path.is_dir():
-        texts, labels = _text_folder(path)
-    else:
-        frame = read_table(path, config.delimiter, config.header)
-        text_col = column(frame, config.text_column, path, "text_column")
-        label_col = column(frame, config.label_column, path, "label_column")
-        frame = frame.dropna(subset=[text_col, label_col])
-        texts, labels = frame[text_col].astype(str).to_numpy(dtype=object), frame[label_col].to_numpy()
-    y, names = encode_labels(labels, str(path))
+    parts, given = with_extras(lambda p: _read_texts(config, p), path, extras, length=lambda pair: len(pair[0]))
+    texts = np.concatenate([p[0] for p in parts])
+    y, names = encode_labels(np.concatenate([p[1] for p in parts]).astype(str), str(path))
     dataset = make_dataset(texts, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
-                           where=str(path), preprocess=None)
+                           where=str(path), preprocess=None, given=given)
     vectorizer = keras.layers.TextVectorization(max_tokens=VOCABULARY_SIZE)
     vectorizer.adapt(dataset.x_train.astype(str))
     vocabulary = tuple(vectorizer.get_vocabulary())

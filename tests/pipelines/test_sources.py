@@ -150,3 +150,24 @@ def test_mixed_image_sizes_need_a_resize_setting(tmp_path):
     resized = load_experiment(write_experiment(tmp_path, data={"source": "images", "path": str(folder),
                                                                "image_size": [10, 10]})).data
     assert load_dataset(resized, seed=0).info.input_shape == (10, 10, 3)
+
+
+def test_explicit_validation_and_test_files_are_used_as_given(tmp_path):
+    rows = lambda start, stop: "".join(f"{i},{i % 7},{i % 2}\n" for i in range(start, stop))  # noqa: E731
+    for name, (start, stop) in {"train.csv": (0, 100), "val.csv": (100, 130), "test.csv": (130, 150)}.items():
+        (tmp_path / name).write_text("a,b,label\n" + rows(start, stop))
+    data = {"source": "csv", "path": "train.csv", "target": "label", "validation_path": "val.csv", "test_path": "test.csv"}
+    experiment = load_experiment(write_experiment(tmp_path, data=data))
+    dataset = load_dataset(experiment.data, experiment.seed, tmp_path)
+    assert sorted(dataset.x_test[:, 0].astype(int)) == list(range(130, 150))
+    assert sorted(dataset.x_val[:, 0].astype(int)) == list(range(100, 130))
+    assert sorted(dataset.x_train[:, 0].astype(int)) == list(range(100))
+
+
+def test_explicit_test_file_alone_leaves_validation_to_be_cut(tmp_path):
+    _npz(tmp_path)
+    np.savez(tmp_path / "test.npz", x=np.ones((10, 5), "float32"), y=np.array([0, 1] * 5))
+    experiment = load_experiment(write_experiment(tmp_path, data={**_npz(tmp_path), "test_path": "test.npz"}))
+    dataset = load_dataset(experiment.data, experiment.seed, tmp_path)
+    assert len(dataset.x_test) == 10 and (dataset.x_test == 1).all()
+    assert len(dataset.x_train) + len(dataset.x_val) == 120 and len(dataset.x_val) == 24
