@@ -40,6 +40,7 @@ def _train_one_step(family: str, overrides: dict, shape=None, num_classes=3):
     hypermodel = _make(family, shape, num_classes, {**SMALL[family], **overrides})
     hp = keras_tuner.HyperParameters()
     model = hypermodel.build(hp)
+    model.run_eagerly = True  # one real step without tracing a graph: 0.2 s instead of 2 s per case
     x = np.random.default_rng(0).random((6, *shape), dtype="float32")
     y = np.array([0, 1, 2, 0, 1, 2]) if num_classes else np.linspace(0, 1, 6, dtype="float32")
     loss = model.train_on_batch(x, y)
