@@ -12,6 +12,11 @@ MODES = ("feature_extraction", "fine_tuning")
 ALL = -1
 
 
+def _weight_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """A model's layers counted from the input, the input placeholder excluded."""
+    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
 class Transfer(FamilyHyperModel):
     """The base model minus its output layer, then dropout and a new softmax (or regression) head.
 
@@ -42,25 +47,25 @@ class Transfer(FamilyHyperModel):
         super().__init__(input_shape, num_classes, overrides, **kwargs)
         self.base_model = base_model
 
-    def base_layers(self) -> list[keras.layers.Layer]:
-        return [layer for layer in self.base_model.layers if not isinstance(layer, keras.layers.InputLayer)]
-
     def frozen(self, hp) -> int:
         count = self.space.declare(hp, "frozen_layers")
-        layers = len(self.base_layers()) - 1  # the output layer is replaced, never reused
+        layers = len(_weight_layers(self.base_model)) - 1  # the output layer is replaced, never reused
         return layers if count == ALL else min(count, layers)
+
+    def _unfreeze_above(self, body: keras.Model, hp, trainable: bool) -> None:
+        """Layers below `frozen_layers` never train; those above train when `trainable`."""
+        frozen = self.frozen(hp)
+        for i, layer in enumerate(_weight_layers(body)):
+            layer.trainable = trainable and i >= frozen
 
     def features(self, x, hp):
         """A fresh copy of the base every trial, so no trial trains another's weights."""
         base = keras.models.clone_model(self.base_model)
         base.set_weights(self.base_model.get_weights())
         body = keras.Model(base.inputs, base.layers[-2].output, name="base")
-        frozen = self.frozen(hp)
         mode = self.space.declare(hp, "mode")
         self.space.declare(hp, "fine_tune_factor")
-        layers = [layer for layer in body.layers if not isinstance(layer, keras.layers.InputLayer)]
-        for i, layer in enumerate(layers):
-            layer.trainable = i >= frozen and mode == "feature_extraction"
+        self._unfreeze_above(body, hp, trainable=mode == "feature_extraction")
         x = body(x)
         return keras.layers.Dropout(self.space.declare(hp, "dropout"))(x)
 
@@ -69,10 +74,7 @@ class Transfer(FamilyHyperModel):
             return super().fit(hp, model, *args, epochs=epochs, initial_epoch=initial_epoch, **kwargs)
         switch = initial_epoch + max(1, (epochs - initial_epoch) // 2)
         head = super().fit(hp, model, *args, epochs=switch, initial_epoch=initial_epoch, **kwargs)
-        body = model.get_layer("base")
-        layers = [layer for layer in body.layers if not isinstance(layer, keras.layers.InputLayer)]
-        for i, layer in enumerate(layers):
-            layer.trainable = i >= self.frozen(hp)
+        self._unfreeze_above(model.get_layer("base"), hp, trainable=True)
         optimizer = make_optimizer(hp, self.space)
         optimizer.learning_rate = float(optimizer.learning_rate) * self.space.declare(hp, "fine_tune_factor")
         model.compile(optimizer=optimizer, loss=model.loss, metrics=["mae"] if self.num_classes is None else ["accuracy"])
