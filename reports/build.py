@@ -44,12 +44,11 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     stopped = record.parent.data.tags.get("stopped_early")
     if stopped:
         rows.append(("stopped early", stopped))
-    best_id = p.get("best_trial_id")
-    if best_id is None:
+    best = record.best
+    if best is None:
         rows.append(("best trial", "none: no trial finished with a finite score"))
     else:
-        best = trials[trials["trial_id"] == best_id].iloc[0]
-        rows.append(("best trial", f"trial {best_id}: {record.objective} {best['score']:.4f}, "
+        rows.append(("best trial", f"trial {best['trial_id']}: {record.objective} {best['score']:.4f}, "
                                    f"{record.test_metric.replace('_', ' ')} {_fmt(best.get(record.test_metric))}"))
     doc.table(pd.DataFrame(rows), font_size=9, headings=False)
 

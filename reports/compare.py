@@ -15,15 +15,14 @@ from reports.source import SearchRecord
 def _settings_row(record: SearchRecord) -> dict:
     p = record.params
     trials = record.trials
-    best_id = p.get("best_trial_id")
-    best = trials[trials["trial_id"] == best_id].iloc[0] if best_id is not None else None
+    best = record.best
     return {
         "experiment": record.experiment_name,
         "family": p.get("family", "-"),
         "data": f"{p.get('data.source', '-')} ({p.get('data.layout', '-')})",
         "tuner": p.get("tuner.algorithm", "-"),
         "trials": f"{int((trials['status'] == 'FINISHED').sum())}/{len(trials)} finished",
-        "best trial": best_id or "-",
+        "best trial": "-" if best is None else best["trial_id"],
         record.objective: None if best is None else float(best["score"]),
         record.test_metric.replace("_", " "): None if best is None else best.get(record.test_metric),
     }

@@ -50,6 +50,12 @@ class SearchRecord:
         return [c for c in self.trials.columns if c not in TRIAL_COLUMNS and self.trials[c].nunique(dropna=True) > 1]
 
     @property
+    def best(self) -> pd.Series | None:
+        """The best trial's row of the trials table, as the parent run names it; None if no trial finished."""
+        best_id = self.params.get("best_trial_id")
+        return None if best_id is None else self.trials[self.trials["trial_id"] == best_id].iloc[0]
+
+    @property
     def test_metric(self) -> str:
         """test_accuracy for classification, test_mae for regression."""
         return next((m for m in TEST_METRICS if m in self.trials), TEST_METRICS[0])
