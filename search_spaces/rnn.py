@@ -6,7 +6,7 @@ import keras
 
 from search_spaces.base import FamilyHyperModel
 from search_spaces.common import catalogue, layer_options, widths
-from search_spaces.space import Choice, Fixed, Hyperparameter, Range
+from search_spaces.space import Choice, Fixed, Hyperparameter
 
 CELLS = {"simple": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 HEADS = ("last", "attention")

@@ -7,7 +7,6 @@ import json
 import mlflow
 import pandas as pd
 import pytest
-from mlflow.tracking import MlflowClient
 
 from tests.conftest import EPOCHS
 
