@@ -36,7 +36,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     console = Console()
     console.print(f"[bold]{experiment.name}[/]: {experiment.family} on {experiment.data.source}, "
                   f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}")
-    result = run_search(experiment, console)
+    result = run_search(experiment, console, resume=args.resume)
     print_summary(result, console)
     return 0 if result.best_trial_id is not None else 1
 
@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="run a hyperparameter search described by an experiment file")
     search.add_argument("experiment", nargs="?", default=str(DEFAULT_EXPERIMENT),
                         help="experiment YAML (default: experiments/digits_cnn.yaml)")
+    search.add_argument("--resume", action="store_true",
+                        help="carry on the experiment's latest unfinished search (same parent run, finished trials kept)")
     search.set_defaults(func=cmd_search)
     report = commands.add_parser("report", help="write a PDF report of a search, read from MLflow")
     report.add_argument("experiments", nargs="+", metavar="EXPERIMENT",
@@ -104,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: open MLflow runs were marked KILLED", file=sys.stderr)
+        print("interrupted: open MLflow runs were marked KILLED; `search FILE --resume` carries the search on",
+              file=sys.stderr)
         return 130
 
 

@@ -11,3 +11,7 @@ class ConfigError(RunnerError):
 
 class DataError(RunnerError):
     """The data set is missing, malformed, or does not fit the model family."""
+
+
+class ResumeError(RunnerError):
+    """`--resume` has no search to carry on, or carrying it on would mix two different searches."""

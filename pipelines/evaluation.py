@@ -6,6 +6,7 @@ about MLflow, so the same functions serve a report or a notebook.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import matplotlib
@@ -77,16 +78,78 @@ def plot_confusion(table: pd.DataFrame, path: Path, title: str) -> Path:
     return path
 
 
-def write_test_artifacts(y_true, y_pred, class_names: tuple[str, ...], folder: Path, title: str) -> list[Path]:
-    """Confusion matrix (CSV, so matrices compare across runs, and PNG) and the per-class report."""
+def write_test_artifacts(y_true, probabilities, class_names: tuple[str, ...], folder: Path, title: str):
+    """Confusion matrix (CSV, so matrices compare across runs, and PNG), per-class report, ROC and PR curves.
+
+    Returns the files and the areas under the curves as `test_*` metrics.
+    """
+    y_pred = probabilities.argmax(axis=1)
     table = confusion_table(y_true, y_pred, class_names)
     table.to_csv(folder / "confusion_matrix.csv")
     per_class_report(y_true, y_pred, class_names).to_csv(folder / "per_class_report.csv", index=False)
-    return [
+    curves = probability_curves(y_true, probabilities, class_names)
+    (folder / "roc_pr_curves.json").write_text(json.dumps(curves))
+    files = [
         folder / "confusion_matrix.csv",
         folder / "per_class_report.csv",
         plot_confusion(table, folder / "confusion_matrix.png", title),
+        folder / "roc_pr_curves.json",
+        plot_probability_curves(curves, folder / "roc_pr_curves.png", title),
     ]
+    return files, probability_scores(curves, "test")
+
+
+def _one_vs_rest(y_true: np.ndarray, probabilities: np.ndarray, class_names: tuple[str, ...]):
+    """(class name, is-that-class, its probability) per curve; two classes need only the second one's."""
+    classes = [1] if len(class_names) == 2 else range(len(class_names))
+    for k in classes:
+        yield class_names[k], (y_true == k).astype(int), probabilities[:, k]
+
+
+def probability_curves(y_true: np.ndarray, probabilities: np.ndarray, class_names: tuple[str, ...]) -> dict:
+    """ROC and precision-recall points per class (one-vs-rest) with their areas, as plain lists for JSON.
+
+    A class absent from `y_true` has no curve: its recall is undefined.
+    """
+    curves = {}
+    for name, truth, score in _one_vs_rest(y_true, probabilities, class_names):
+        if truth.min() == truth.max():
+            continue
+        fpr, tpr, _ = sk_metrics.roc_curve(truth, score)
+        precision, recall, _ = sk_metrics.precision_recall_curve(truth, score)
+        curves[name] = {
+            "roc_auc": float(sk_metrics.roc_auc_score(truth, score)),
+            "average_precision": float(sk_metrics.average_precision_score(truth, score)),
+            "fpr": fpr.tolist(), "tpr": tpr.tolist(),
+            "precision": precision.tolist(), "recall": recall.tolist(),
+        }
+    return curves
+
+
+def probability_scores(curves: dict, prefix: str) -> dict[str, float]:
+    """Macro averages of the per-class areas."""
+    if not curves:
+        return {}
+    return {
+        f"{prefix}_roc_auc_macro": float(np.mean([c["roc_auc"] for c in curves.values()])),
+        f"{prefix}_average_precision_macro": float(np.mean([c["average_precision"] for c in curves.values()])),
+    }
+
+
+def plot_probability_curves(curves: dict, path: Path, title: str) -> Path:
+    """ROC beside precision-recall, one line per class, areas in the legend."""
+    fig, (roc, pr) = plt.subplots(1, 2, figsize=(11, 5), constrained_layout=True)
+    for name, c in curves.items():
+        roc.plot(c["fpr"], c["tpr"], lw=1.2, label=f"{name} (AUC {c['roc_auc']:.3f})")
+        pr.plot(c["recall"], c["precision"], lw=1.2, label=f"{name} (AP {c['average_precision']:.3f})")
+    roc.plot([0, 1], [0, 1], color="grey", ls=":", lw=1)
+    roc.set(title=f"{title}: ROC (one-vs-rest)", xlabel="false positive rate", ylabel="true positive rate")
+    pr.set(title=f"{title}: precision-recall", xlabel="recall", ylabel="precision", ylim=(0, 1.02))
+    for ax in (roc, pr):
+        ax.legend(fontsize=7, loc="lower right" if ax is roc else "lower left")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def write_layer_table(model, path: Path) -> Path:

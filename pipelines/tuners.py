@@ -8,20 +8,21 @@ so the learning curves are logged here, as they happen.
 
 from __future__ import annotations
 
+import gc
 import math
 import tempfile
-from collections import defaultdict
 import time
 import warnings
+from collections import defaultdict
 from pathlib import Path
 
 import keras
 import keras_tuner
 import numpy as np
 
-from pipelines import evaluation
-from pipelines.data import Dataset, batches
-from pipelines.tracking import SearchTracker, finite_metrics
+from pipelines import evaluation, memory
+from pipelines.data import Dataset, batches, head
+from pipelines.tracking import EPOCH_METRICS_TAG, SearchTracker, finite_metrics
 from reports import figures
 
 ALGORITHMS = {
@@ -72,28 +73,37 @@ class TrackedTuner:
 
     def on_epoch_end(self, trial, model, epoch, logs=None):
         super().on_epoch_end(trial, model, epoch, logs=logs)
-        self.tracker.log_epoch(logs or {}, epoch)
-        for key, value in finite_metrics(logs or {}).items():
+        logs = {**(logs or {}), "learning_rate": _learning_rate(model)}
+        self.tracker.log_epoch(logs, epoch)
+        for key, value in finite_metrics(logs).items():
             self._curves[key].append((epoch, value))
-        self.progress.epoch_ended(epoch, logs or {})
+        self.progress.epoch_ended(epoch, logs)
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
         self.progress.trial_ended(trial.trial_id, trial.score, trial.status)
+        # Without this, every trial's graphs and weights stay reachable and a long search keeps growing.
+        keras.backend.clear_session()
+        gc.collect()
 
     def run_trial(self, trial, *args, **kwargs):
         hp = trial.hyperparameters
         started = time.monotonic()
+        memory.reset_peak()
         self._curves: dict[str, list[tuple[int, float]]] = defaultdict(list)
         with self.tracker.trial_run(trial.trial_id, active_values(hp)):
             if "tuner/trial_id" in hp.values:  # Hyperband trains on from an earlier trial's checkpoint
-                self.tracker.log_params({"continues_trial": hp.values["tuner/trial_id"]})
+                self._curves.update(self.tracker.copy_history(hp.values["tuner/trial_id"], hp.values["tuner/initial_epoch"]))
             callbacks = [*kwargs.pop("callbacks", []), NonFiniteLoss()]
-            histories = super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
+            try:
+                histories = super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
+            finally:
+                self.tracker.set_tag(EPOCH_METRICS_TAG, ",".join(sorted(self._curves)))
             score = trial_score(histories, self.oracle.objective.name, self.oracle.objective.direction)
             epochs = max(len(h.epoch) for h in histories)
-            self.tracker.log_metrics({"score": score, "epochs": epochs, "duration_s": time.monotonic() - started})
             self._evaluate(trial)
+            self.tracker.log_metrics({"score": score, "epochs": epochs, "duration_s": time.monotonic() - started,
+                                      "peak_memory_mb": memory.peak_mb()})
         return histories
 
     def load_model(self, trial):
@@ -122,10 +132,18 @@ class TrackedTuner:
             else:
                 results.update(evaluation.classification_scores(data.y_val, val_predictions, "final_val"))
                 results.update(evaluation.classification_scores(data.y_test, test_predictions, "test"))
-                y_pred = test_predictions.argmax(axis=1)
-                files += evaluation.write_test_artifacts(data.y_test, y_pred, info.class_names, tmp, f"{title}, test")
+                test_files, areas = evaluation.write_test_artifacts(
+                    data.y_test, test_predictions, info.class_names, tmp, f"{title}, test")
+                files += test_files
+                results.update(areas)
             self.tracker.log_metrics(results)
             self.tracker.log_files(*files)
+            self.tracker.log_model(model, "model", head(data.x_test, 5))
+
+
+def _learning_rate(model) -> float:
+    """The optimizer's rate now, schedules included, so a curve shows what the optimizer really used."""
+    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
 
 
 def make_tuner(algorithm: str, hypermodel, **kwargs) -> keras_tuner.Tuner:

@@ -89,3 +89,45 @@ def test_parent_records_the_data_splits_as_mlflow_dataset_inputs(finished_search
     assert json.loads(contexts["train"].profile)["targets_shape"] == [1149]
     parent_params = finished_search["parents"][0].data.params
     assert parent_params["data.test_size"] == "360" and parent_params["data.train_size"] == "1149"
+
+
+def test_children_log_the_learning_rate_each_epoch(finished_search):
+    for child in finished_search["children"]:
+        history = finished_search["client"].get_metric_history(child.info.run_id, "learning_rate")
+        assert sorted(m.step for m in history) == list(range(EPOCHS))
+        assert {round(m.value, 6) for m in history} == {0.01}  # the experiment's fixed rate
+
+
+def test_children_hold_roc_and_precision_recall_curves(finished_search):
+    client = finished_search["client"]
+    for child in finished_search["children"]:
+        path = client.download_artifacts(child.info.run_id, "roc_pr_curves.json", str(finished_search["tmp"]))
+        curves = json.loads(open(path).read())
+        assert set(curves) == {str(d) for d in range(10)}  # one-vs-rest, one curve per digit
+        for curve in curves.values():
+            assert curve["fpr"][0] == 0.0 and curve["fpr"][-1] == 1.0
+            assert len(curve["precision"]) == len(curve["recall"])
+        macro = sum(c["roc_auc"] for c in curves.values()) / 10
+        assert child.data.metrics["test_roc_auc_macro"] == pytest.approx(macro)
+        assert 0.5 < macro <= 1.0
+        assert "roc_pr_curves.png" in {a.path for a in client.list_artifacts(child.info.run_id)}
+
+
+def test_each_child_holds_its_model_with_signature_and_input_example(finished_search):
+    child = finished_search["children"][0]
+    uri = f"runs:/{child.info.run_id}/model"
+    info = mlflow.models.Model.load(uri)
+    assert info.flavors.keys() >= {"keras", "python_function"}
+    assert info.signature.inputs.to_dict()[0]["tensor-spec"]["shape"] == (-1, 8, 8, 1)
+    example = info.load_input_example(mlflow.artifacts.download_artifacts(uri))
+    probabilities = mlflow.keras.load_model(uri).predict(example, verbose=0)
+    assert probabilities.shape == (5, 10)
+    assert probabilities.sum(axis=1) == pytest.approx([1.0] * 5, abs=1e-4)
+
+
+def test_children_record_trial_id_parameter_count_and_peak_memory(finished_search):
+    for child in finished_search["children"]:
+        assert child.data.params["trial_id"] == child.data.tags["trial_id"]
+        assert child.data.metrics["parameters"] > 0
+        assert 100 < child.data.metrics["peak_memory_mb"] < 24 * 1024  # TensorFlow alone takes a few hundred MiB
+        assert "learning_rate" in child.data.tags["automl.epoch_metrics"].split(",")
