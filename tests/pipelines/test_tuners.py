@@ -43,3 +43,25 @@ def test_trial_score_is_the_best_epoch_averaged_over_executions():
     histories = [_history([0.5, 0.9, 0.8]), _history([0.6, 0.7])]
     assert trial_score(histories, "val_accuracy", "max") == pytest.approx(0.8)
     assert trial_score(histories, "val_accuracy", "min") == pytest.approx(0.55)
+
+
+def test_hyperband_continuations_keep_whole_learning_curves(tmp_path):
+    path = write_experiment(
+        tmp_path, name="hyperband-curves",
+        search_space={"depth": 1, "filters": 4, "dropout": 0.0, "optimizer": "adam",
+                      "learning_rate": {"min": 0.003, "max": 0.03, "sampling": "log"},
+                      "batch_size": 128},
+        tuner={"algorithm": "hyperband", "epochs": 4, "patience": 0},
+    )
+    result = run_search(load_experiment(path), Console(quiet=True))
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    parent = client.get_run(result.parent_run_id)
+    children = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{result.parent_run_id}'")
+    continuing = [c for c in children if "continues_run_id" in c.data.params]
+    assert continuing, "Hyperband with max_epochs 4 continues trials in its later rounds"
+    for child in continuing:
+        earlier = [(m.step, m.value) for m in sorted(client.get_metric_history(child.data.params["continues_run_id"], "val_loss"), key=lambda m: m.step)]
+        whole = [(m.step, m.value) for m in sorted(client.get_metric_history(child.info.run_id, "val_loss"), key=lambda m: m.step)]
+        assert [step for step, _ in whole] == list(range(len(whole)))  # epochs continue, from 0, none overwritten
+        assert len(whole) > len(earlier)
+        assert whole[: len(earlier)] == earlier  # the earlier trial's epochs, copied as they were

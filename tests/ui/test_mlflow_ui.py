@@ -1,0 +1,105 @@
+"""The MLflow UI, served by a real `mlflow server`, shows a finished search in headless Chromium.
+
+Chromium is Debian's package (`.ci/run` installs it), driven by Playwright;
+no browser is downloaded. Screenshots land in tests/artifacts/ for a person
+to look at after CI.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+SCREENSHOTS = ROOT / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(finished_search):
+    port = _free_port()
+    log = open(finished_search["tmp"] / "mlflow-server.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", finished_search["uri"],
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        cwd=finished_search["tmp"], stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"mlflow server did not start: {(finished_search['tmp'] / 'mlflow-server.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def page():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: apt-get install chromium (bash .ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.set_default_timeout(60_000)
+        yield page
+        browser.close()
+
+
+def test_runs_table_shows_the_search_and_its_trials(mlflow_server, page, finished_search):
+    parent = finished_search["parents"][0]
+    page.goto(f"{mlflow_server}/#/experiments/{parent.info.experiment_id}/runs")
+    parent_row = page.locator("[role=row]", has_text=parent.info.run_name).first
+    parent_row.wait_for()
+    parent_row.locator("button").first.click()  # expand the nested child runs
+    for child in finished_search["children"]:
+        page.get_by_text(child.info.run_name, exact=True).wait_for()
+    page.screenshot(path=SCREENSHOTS / "mlflow-runs.png", full_page=True)
+
+
+def test_child_run_page_shows_its_params_and_metrics(mlflow_server, page, finished_search):
+    child = finished_search["children"][0]
+    page.goto(f"{mlflow_server}/#/experiments/{child.info.experiment_id}/runs/{child.info.run_id}")
+    page.get_by_text(f"Parameters ({len(child.data.params)})").wait_for()
+    page.get_by_text(f"Metrics ({len(child.data.metrics)})").wait_for()
+    body = page.inner_text("body")
+    for name in ("optimizer", "learning_rate", "test_accuracy", "val_loss", "peak_memory_mb"):
+        assert name in body
+    assert child.data.params["optimizer"] in body
+    assert f"{child.data.metrics['test_accuracy']}"[:6] in body
+    page.screenshot(path=SCREENSHOTS / "mlflow-trial.png", full_page=True)
+
+
+def test_confusion_matrix_artifact_renders(mlflow_server, page, finished_search):
+    child = finished_search["children"][0]
+    page.goto(f"{mlflow_server}/#/experiments/{child.info.experiment_id}/runs/{child.info.run_id}/artifacts")
+    page.get_by_text("confusion_matrix.png", exact=True).click()
+    image = page.locator("img[src^='blob:']").first
+    image.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") > 500  # the two-panel PNG the trial logged, not an icon
+    page.screenshot(path=SCREENSHOTS / "mlflow-confusion-matrix.png", full_page=True)
