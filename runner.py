@@ -1,4 +1,4 @@
-"""Command line of the Keras AutoML runner: `search` an experiment file, `report` on a search, list its `trials`.
+"""Command line of the Keras AutoML runner: `search` an experiment file, run a `study`, `report` on a search, list its `trials`.
 
 Kept thin: each command parses its arguments and calls one function of
 `pipelines`; errors a user can fix are printed as one paragraph, without a
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 DEFAULT_EXPERIMENT = Path(__file__).parent / "experiments" / "digits_cnn.yaml"
+STUDIES = Path(__file__).parent / "experiments" / "studies"
 
 
 def _interrupt_on_sigterm() -> None:
@@ -34,11 +35,45 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     experiment = load_experiment(args.experiment)
     console = Console()
+    if experiment.study:
+        return _run_study(experiment, console, args.resume)
     console.print(f"[bold]{experiment.name}[/]: {experiment.family} on {experiment.data.source}, "
                   f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}")
     result = run_search(experiment, console, resume=args.resume)
     print_summary(result, console)
     return 0 if result.best_trial_id is not None else 1
+
+
+def _run_study(experiment, console, resume: bool) -> int:
+    from pipelines.errors import ConfigError
+    from pipelines.study import run_study
+    from reports.study import load_study
+
+    if resume:
+        raise ConfigError(f"{experiment.source_file}: --resume carries on one search; a study runs its searches afresh.")
+    console.print(f"[bold]study {experiment.name}[/]: {experiment.study.question}")
+    result = run_study(experiment, console)
+    console.rule("answer")
+    for sentence in load_study(experiment.tracking_uri, result.study_run_id).answer():
+        console.print(f"- {sentence}")
+    console.print(f"study report: {result.report_path} (study run {result.study_run_id})")
+    return 0
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    from pipelines.config import load_experiment
+    from pipelines.errors import ConfigError
+
+    path = Path(args.name) if args.name.endswith((".yaml", ".yml")) else STUDIES / f"{args.name}.yaml"
+    if not path.is_file():
+        names = ", ".join(sorted(p.stem for p in STUDIES.glob("*.yaml")))
+        raise ConfigError(f"{path}: no such study; the studies are: {names}.")
+    from rich.console import Console
+
+    experiment = load_experiment(path)
+    if experiment.study is None:
+        raise ConfigError(f"{path}: not a study (no study: section); run it with `runner.py search {path}`.")
+    return _run_study(experiment, Console(), resume=False)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -80,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--resume", action="store_true",
                         help="carry on the experiment's latest unfinished search (same parent run, finished trials kept)")
     search.set_defaults(func=cmd_search)
+    study = commands.add_parser("study", help="run a study from experiments/studies and answer its question")
+    study.add_argument("name", help="study name (e.g. gated_cells) or a study YAML file")
+    study.set_defaults(func=cmd_study)
     report = commands.add_parser("report", help="write a PDF report of a search, read from MLflow")
     report.add_argument("experiments", nargs="+", metavar="EXPERIMENT",
                         help="experiment name (its latest search) or parent run id; several compare side by side")

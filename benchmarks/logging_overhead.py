@@ -28,6 +28,7 @@ import mlflow  # noqa: E402
 from pipelines.data import load_dataset  # noqa: E402
 from pipelines.sources import DigitsData  # noqa: E402
 from pipelines.tracking import SearchTracker  # noqa: E402
+from pipelines.tuners import learning_rate  # noqa: E402
 from search_spaces import CNN  # noqa: E402
 
 SPACE = {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam", "learning_rate": 1e-3,
@@ -38,7 +39,7 @@ class LogEveryEpoch(keras.callbacks.Callback):
     """Exactly what the tracked tuner does at each epoch end."""
 
     def on_epoch_end(self, epoch, logs=None):
-        SearchTracker.log_epoch(logs or {}, epoch)
+        SearchTracker.log_epoch({**(logs or {}), "learning_rate": learning_rate(self.model)}, epoch)
 
 
 def train(data, epochs: int, logging: bool, tracker: SearchTracker | None) -> float:

@@ -28,6 +28,24 @@ class TunerConfig(StrictModel):
     executions_per_trial: int = Field(1, ge=1, description="models trained per trial, their scores averaged")
 
 
+class StudyConfig(StrictModel):
+    """What a study asks and what the textbook expects, so its report can say whether the runs agree."""
+
+    question: str = Field(min_length=1, description="the question the report's first page answers")
+    compare: list[str] = Field(min_length=1, max_length=2, description="one or two searched hyperparameters")
+    detail: list[str] = Field(default_factory=list, description="searched hyperparameters named beside compare[0] "
+                              "where active (optimizer 'sgd (momentum 0.9)')")
+    metrics: list[str] = Field(["test_accuracy"], min_length=1, description="child-run metrics; the first decides")
+    expect_best: list[str] = Field(default_factory=list, description="values of compare[0] expected to do best")
+    expectation: str = Field("", description="the expected outcome, in words")
+    baseline: float | None = Field(None, description="a reference value of the first metric, e.g. predict-the-mean")
+    baseline_label: str = "baseline"
+    sweep: dict[str, list[Any]] | None = Field(
+        None, description="one data key and its values: one search per value (e.g. {length: [25, 50]})")
+    prepare: str | None = Field(None, description="an experiment file run first when the model it registers is "
+                                "missing, e.g. the base model of a transfer study (relative to this file)")
+
+
 class Experiment(StrictModel):
     name: str = Field(min_length=1, description="MLflow experiment name; defaults to the file name")
     seed: int = 42
@@ -39,6 +57,7 @@ class Experiment(StrictModel):
     objective: Literal["val_accuracy", "val_loss", "val_mae"] = "val_accuracy"
     tracking_uri: str = "sqlite:///mlflow.db"
     tuner_dir: str = Field(".keras_tuner", description="where KerasTuner keeps trial state and checkpoints")
+    study: StudyConfig | None = None
     source_file: str = Field("", exclude=True)
 
     @property
@@ -118,5 +137,27 @@ def load_experiment(path: str | Path) -> Experiment:
             space.require_steps()
     except SearchSpaceError as exc:
         raise ConfigError(f"{path}: search_space.{exc.key}: {exc.message}") from None
+    if experiment.study:
+        _check_study(experiment, path)
     return experiment
+
+
+def _check_study(experiment: Experiment, path: Path) -> None:
+    study = experiment.study
+    for name in [*study.compare, *study.detail]:
+        if not isinstance(experiment.search_space.get(name), list):
+            raise ConfigError(f"{path}: study.compare: {name!r} must be searched over a list of values in "
+                              f"search_space (e.g. {name}: [a, b]).")
+    values = {str(v) for v in experiment.search_space[study.compare[0]]}
+    unknown = [v for v in study.expect_best if str(v) not in values]
+    if unknown:
+        raise ConfigError(f"{path}: study.expect_best: {', '.join(map(str, unknown))} not among the values of "
+                          f"{study.compare[0]} ({', '.join(sorted(values))}).")
+    if study.sweep:
+        if len(study.sweep) != 1:
+            raise ConfigError(f"{path}: study.sweep: give exactly one data key, e.g. sweep: {{length: [25, 50]}}.")
+        key = next(iter(study.sweep))
+        if key not in type(experiment.data).model_fields:
+            raise ConfigError(f"{path}: study.sweep: {key!r} is not a key of data source "
+                              f"{experiment.data.source!r}; valid: {', '.join(type(experiment.data).model_fields)}.")
 

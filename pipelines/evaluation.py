@@ -35,6 +35,7 @@ def regression_scores(y_true: np.ndarray, predictions: np.ndarray, prefix: str) 
     y_pred = predictions.reshape(len(y_true))
     return {
         f"{prefix}_mae": float(sk_metrics.mean_absolute_error(y_true, y_pred)),
+        f"{prefix}_mse": float(sk_metrics.mean_squared_error(y_true, y_pred)),
         f"{prefix}_rmse": float(np.sqrt(sk_metrics.mean_squared_error(y_true, y_pred))),
         f"{prefix}_r2": float(sk_metrics.r2_score(y_true, y_pred)),
     }
@@ -150,6 +151,15 @@ def plot_probability_curves(curves: dict, path: Path, title: str) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def near_zero_share(model, tolerance: float = 1e-3) -> float:
+    """Share of kernel weights (dense, convolution, recurrent) below `tolerance` in size: what L1 pushes to zero."""
+    kernels = [np.abs(np.asarray(w)).ravel() for w in model.weights if w.path.endswith("kernel")]
+    if not kernels:
+        return float("nan")
+    values = np.concatenate(kernels)
+    return float((values < tolerance).mean())
 
 
 def write_layer_table(model, path: Path) -> Path:

@@ -141,7 +141,8 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
     return tuner
 
 
-def run_search(experiment: Experiment, console: Console | None = None, resume: bool = False) -> SearchResult:
+def run_search(experiment: Experiment, console: Console | None = None, resume: bool = False,
+               tags: dict[str, str] | None = None) -> SearchResult:
     """Run the search, or with `resume` carry on the experiment's latest unfinished one.
 
     The result has no best trial when none finished with a finite score.
@@ -154,7 +155,7 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     settings = _search_settings(experiment, dataset)
     previous = resumable_search(experiment, settings) if resume else None
     algorithm = experiment.tuner.algorithm
-    tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm}
+    tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm, **(tags or {})}
     best = None
     try:
         with tracker.search_run(f"{algorithm} search", tags, previous and previous.info.run_id) as parent_run_id:

@@ -14,6 +14,8 @@ class StrictModel(BaseModel):
 class Splits(StrictModel):
     test_split: float = Field(0.2, gt=0, lt=1, description="share of all samples held out for the final test")
     validation_split: float = Field(0.2, gt=0, lt=1, description="share of the rest used to choose hyperparameters")
+    train_per_class: int | None = Field(None, ge=1, description="keep only this many training samples per class "
+                                        "(few-shot); validation and test stay whole")
 
 
 class FileSplits(Splits):
@@ -81,7 +83,7 @@ class TimeSeriesData(Splits):
 
 
 class SyntheticData(Splits):
-    source: Literal["adding", "long_range"]
+    source: Literal["adding", "long_range", "ends"]
     length: int = Field(50, ge=2, description="time steps T")
     samples: int = Field(3000, ge=30)
 

@@ -117,8 +117,8 @@ class SearchTracker:
         mlflow.log_metrics(finite_metrics(logs), step=epoch)
 
     @staticmethod
-    def log_metrics(values: Mapping[str, Any]) -> None:
-        mlflow.log_metrics(finite_metrics(values))
+    def log_metrics(values: Mapping[str, Any], step: int | None = None) -> None:
+        mlflow.log_metrics(finite_metrics(values), step=step)
 
     @staticmethod
     def log_dataset(name: str, source: str, splits: Mapping[str, tuple[Any, Any]]) -> None:

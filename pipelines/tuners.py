@@ -73,11 +73,24 @@ class TrackedTuner:
 
     def on_epoch_end(self, trial, model, epoch, logs=None):
         super().on_epoch_end(trial, model, epoch, logs=logs)
-        logs = {**(logs or {}), "learning_rate": _learning_rate(model)}
-        self.tracker.log_epoch(logs, epoch)
-        for key, value in finite_metrics(logs).items():
-            self._curves[key].append((epoch, value))
+        logs = {**(logs or {}), "learning_rate": learning_rate(model)}
         self.progress.epoch_ended(epoch, logs)
+        if self._execution.index:  # later executions (seeds) get curves of their own, grouped by prefix in the UI
+            self.tracker.log_epoch({f"execution_{self._execution.index}/{k}": v for k, v in logs.items()}, epoch)
+        else:
+            self.tracker.log_epoch(logs, epoch)
+            for key, value in finite_metrics(logs).items():
+                self._curves[key].append((epoch, value))
+        if self.executions_per_trial > 1:
+            self._execution.epoch_ended(model, logs.get(self.oracle.objective.name))
+
+    def _build_and_fit_model(self, trial, *args, **kwargs):
+        """One execution; with several per trial, each is scored on the test split so seeds can be compared."""
+        self._execution.start()
+        history = super()._build_and_fit_model(trial, *args, **kwargs)
+        if self.executions_per_trial > 1:
+            self._execution.finish(self.dataset)
+        return history
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
@@ -91,6 +104,7 @@ class TrackedTuner:
         started = time.monotonic()
         memory.reset_peak()
         self._curves: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._execution = ExecutionScores(self.oracle.objective.direction)
         with self.tracker.trial_run(trial.trial_id, active_values(hp)):
             if "tuner/trial_id" in hp.values:  # Hyperband trains on from an earlier trial's checkpoint
                 self._curves.update(self.tracker.copy_history(hp.values["tuner/trial_id"], hp.values["tuner/initial_epoch"]))
@@ -102,6 +116,7 @@ class TrackedTuner:
             score = trial_score(histories, self.oracle.objective.name, self.oracle.objective.direction)
             epochs = max(len(h.epoch) for h in histories)
             self._evaluate(trial)
+            self._execution.log(self.tracker)
             self.tracker.log_metrics({"score": score, "epochs": epochs, "duration_s": time.monotonic() - started,
                                       "peak_memory_mb": memory.peak_mb()})
         return histories
@@ -117,7 +132,7 @@ class TrackedTuner:
         model = self.load_model(trial)
         data, info = self.dataset, self.dataset.info
         title = f"trial {trial.trial_id}"
-        results = {"parameters": model.count_params()}
+        results = {"parameters": model.count_params(), "near_zero_weights": evaluation.near_zero_share(model)}
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             files = [
@@ -141,7 +156,50 @@ class TrackedTuner:
             self.tracker.log_model(model, "model", head(data.x_test, 5))
 
 
-def _learning_rate(model) -> float:
+class ExecutionScores:
+    """Test scores of each execution of a trial (KerasTuner's `executions_per_trial`, one seed each).
+
+    KerasTuner averages the executions' objective and keeps one checkpoint;
+    the spread between seeds, which says whether two settings really differ,
+    is kept here: each execution's best-epoch weights are scored on the test split.
+    """
+
+    def __init__(self, direction: str):
+        self.better = (lambda a, b: a > b) if direction == "max" else (lambda a, b: a < b)
+        self.index = -1
+        self.results: list[dict[str, float]] = []
+
+    def start(self) -> None:
+        self.index += 1
+        self.best, self.weights, self.model = None, None, None
+
+    def epoch_ended(self, model, objective_value) -> None:
+        if objective_value is not None and math.isfinite(objective_value) and (
+                self.best is None or self.better(objective_value, self.best)):
+            self.best, self.weights, self.model = objective_value, model.get_weights(), model
+
+    def finish(self, data: Dataset) -> None:
+        if self.model is None:
+            return
+        self.model.set_weights(self.weights)
+        predictions = self.model.predict(batches(data.x_test), verbose=0)
+        scorer = evaluation.regression_scores if data.info.num_classes is None else evaluation.classification_scores
+        self.results.append({"score": self.best, **scorer(data.y_test, predictions, "test"),
+                             "near_zero_weights": evaluation.near_zero_share(self.model)})
+        self.weights = self.model = None
+
+    def log(self, tracker: SearchTracker) -> None:
+        """Each value per execution (step = execution), and their mean and standard deviation."""
+        if not self.results:
+            return
+        for step, result in enumerate(self.results):
+            tracker.log_metrics({f"execution_{key}": value for key, value in result.items()}, step=step)
+        for key in self.results[0]:
+            values = np.array([r[key] for r in self.results])
+            tracker.log_metrics({f"{key}_mean": values.mean(), f"{key}_std": values.std(ddof=1) if len(values) > 1 else 0.0})
+
+
+def learning_rate(model) -> float:
     """The optimizer's rate now, schedules included, so a curve shows what the optimizer really used."""
     return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
 

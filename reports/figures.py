@@ -109,3 +109,31 @@ def confusions_side_by_side(tables: dict[str, pd.DataFrame], path: Path) -> Path
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
     return _save(fig, path)
+
+
+def study_comparison(summary: pd.DataFrame, label: str, metric: str, path: Path, x: str | None = None,
+                     baseline: float | None = None, baseline_label: str = "baseline") -> Path:
+    """Mean and standard deviation over seeds per setting: lines over `x` (a sweep or a second hyperparameter),
+    or bars when there is nothing to put on the x axis."""
+    _style()
+    fig, ax = plt.subplots(figsize=(7, 3.8), constrained_layout=True)
+    errors = summary["std"].fillna(0)
+    if x is None:
+        names = summary[label].astype(str)
+        ax.bar(names, summary["mean"], yerr=errors, capsize=4, color="#4C72B0")
+        ax.set_xlabel(label)
+    else:
+        positions = {v: i for i, v in enumerate(dict.fromkeys(summary[x].astype(str)))}
+        for value, rows in summary.groupby(label, sort=False):
+            xs = [positions[v] for v in rows[x].astype(str)]
+            ax.errorbar(xs, rows["mean"], yerr=rows["std"].fillna(0), marker="o", capsize=4, label=f"{label}={value}")
+        ax.set_xticks(range(len(positions)), list(positions))
+        ax.set_xlabel(x if x != "sweep" else "")
+        ax.legend(fontsize=8)
+    if baseline is not None:
+        ax.axhline(baseline, color="grey", ls="--", lw=1)
+        ax.annotate(f"{baseline_label} {baseline:.3g}", (0, baseline), xycoords=("axes fraction", "data"),
+                    fontsize=8, color="grey", va="bottom")
+    ax.set_ylabel(f"{metric} (mean ± sd over seeds)")
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)

@@ -39,7 +39,8 @@ COMMON = (
         when=("regularizer", ("l1", "l2", "l1_l2")),
     ),
     Hyperparameter("optimizer", str, Choice(("adam", "rmsprop", "sgd")), options=OPTIMIZERS),
-    Hyperparameter("learning_rate", float, Range(1e-4, 1e-2, sampling="log"), bounds=(1e-8, 10.0)),
+    Hyperparameter("learning_rate", float, Range(1e-4, 1e-2, sampling="log"), bounds=(0.0, 10.0),
+                   help="0 takes the optimizer's Keras default (SGD 0.01, the others 0.001)"),
     Hyperparameter("momentum", float, Range(0.0, 0.95), bounds=(0.0, 0.999), when=("optimizer", ("sgd",))),
     Hyperparameter("nesterov", bool, Fixed(False), when=("optimizer", ("sgd",))),
     Hyperparameter("clipnorm", float, Fixed(0.0), bounds=(0.0, None), help="0 turns clipping off"),
@@ -101,12 +102,13 @@ def make_optimizer(hp, space: SearchSpace) -> keras.optimizers.Optimizer:
     momentum = space.declare(hp, "momentum")
     nesterov = space.declare(hp, "nesterov")
     clipnorm = space.declare(hp, "clipnorm") or None
+    rate = {"learning_rate": learning_rate} if learning_rate else {}
     if name == "sgd":
-        return keras.optimizers.SGD(learning_rate, momentum=momentum, nesterov=nesterov, clipnorm=clipnorm)
+        return keras.optimizers.SGD(**rate, momentum=momentum, nesterov=nesterov, clipnorm=clipnorm)
     optimizers = {
         "rmsprop": keras.optimizers.RMSprop,
         "adam": keras.optimizers.Adam,
         "adamw": keras.optimizers.AdamW,
         "nadam": keras.optimizers.Nadam,
     }
-    return optimizers[name](learning_rate, clipnorm=clipnorm)
+    return optimizers[name](**rate, clipnorm=clipnorm)

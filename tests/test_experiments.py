@@ -28,7 +28,7 @@ def shrunk_copy(path: Path, tmp: Path) -> Path:
         data["path"] = str((path.parent / data["path"]).resolve())
     if data["source"] == "mnist":
         data["limit"] = 600
-    if data["source"] in ("adding", "long_range"):
+    if data["source"] in ("adding", "long_range", "ends"):
         data["samples"] = 300
     config["tuner"] = {"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0}
     config["tracking_uri"] = f"sqlite:///{tmp}/mlflow.db"

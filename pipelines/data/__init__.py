@@ -29,6 +29,7 @@ BUILTIN_LOADERS = {
     "diabetes": builtin.sklearn_set,
     "adding": builtin.synthetic,
     "long_range": builtin.synthetic,
+    "ends": builtin.synthetic,
 }
 
 

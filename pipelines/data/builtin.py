@@ -66,11 +66,27 @@ def long_range(samples: int, length: int, rng: np.random.Generator) -> tuple[np.
     return x.astype("float32"), y.astype("int64")
 
 
+def ends(samples: int, length: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Signs written in the first and the last 3 steps, noise between; the class is whether they agree.
+
+    A forward RNN holds the end fresh but must carry the start across the
+    whole sequence; a bidirectional one reads each end last in one direction.
+    """
+    start, end = rng.choice([-1.0, 1.0], samples), rng.choice([-1.0, 1.0], samples)
+    x = rng.normal(0, 1, (samples, length, 1))
+    x[:, :3, 0] = start[:, None] + rng.normal(0, 0.1, (samples, 3))
+    x[:, -3:, 0] = end[:, None] + rng.normal(0, 0.1, (samples, 3))
+    return x.astype("float32"), (start == end).astype("int64")
+
+
 def synthetic(config: SyntheticData, seed: int) -> Dataset:
     rng = np.random.default_rng(seed)
     if config.source == "adding":
         x, y = adding_problem(config.samples, config.length, rng)
         names = None
+    elif config.source == "ends":
+        x, y = ends(config.samples, config.length, rng)
+        names = ("differ", "agree")
     else:
         x, y = long_range(config.samples, config.length, rng)
         names = ("minus", "plus")

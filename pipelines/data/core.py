@@ -181,6 +181,12 @@ def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_
                         "train / validation / test split needs at least 3 per class.")
     parts = split(x, y, config.test_split, config.validation_split, seed, stratify=task == "classification",
                   shuffle=shuffle, given=given)
+    if getattr(config, "train_per_class", None):
+        if task != "classification":
+            raise DataError(f"{where}: data.train_per_class needs classes, but this is a regression task. Remove it.")
+        keep = np.concatenate([np.flatnonzero(parts[1] == k)[: config.train_per_class] for k in range(len(class_names))])
+        keep.sort()
+        parts = (parts[0][keep], parts[1][keep], *parts[2:])
     x_train = parts[0]
     if preprocess == "normalize":
         layer = normalizer(x_train.astype("float32"))

@@ -85,6 +85,7 @@ CASES = {
          "inputs": ["pm2.5", "DEWP", "TEMP", "PRES", "Iws"], "window": 24, "missing": "fill"}, "mlp", SMALL, "val_mae"),
     "adding problem": ({"source": "adding", "length": 20, "samples": 300}, "rnn", SMALL_RNN, "val_mae"),
     "long-range classification": ({"source": "long_range", "length": 20, "samples": 300}, "rnn", SMALL_RNN, "val_accuracy"),
+    "start-and-end classification": ({"source": "ends", "length": 20, "samples": 300}, "rnn", SMALL_RNN, "val_accuracy"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 from rich.console import Console
@@ -65,3 +66,25 @@ def test_hyperband_continuations_keep_whole_learning_curves(tmp_path):
         assert [step for step, _ in whole] == list(range(len(whole)))  # epochs continue, from 0, none overwritten
         assert len(whole) > len(earlier)
         assert whole[: len(earlier)] == earlier  # the earlier trial's epochs, copied as they were
+
+
+def test_each_execution_of_a_trial_is_scored_so_seeds_can_be_compared(tmp_path):
+    path = write_experiment(
+        tmp_path, name="executions",
+        search_space={"depth": 1, "filters": 4, "dropout": 0.0, "optimizer": "adam", "learning_rate": 0.01,
+                      "batch_size": 128},
+        tuner={"algorithm": "grid", "max_trials": 1, "epochs": 2, "patience": 0, "executions_per_trial": 3},
+    )
+    result = run_search(load_experiment(path), Console(quiet=True))
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    child = client.get_run(result.trials["run_id"][0])
+    per_execution = sorted(client.get_metric_history(child.info.run_id, "execution_test_accuracy"), key=lambda m: m.step)
+    assert [m.step for m in per_execution] == [0, 1, 2]
+    values = np.array([m.value for m in per_execution])
+    assert len(set(values)) > 1  # three seeds, three different models
+    assert child.data.metrics["test_accuracy_mean"] == pytest.approx(values.mean())
+    assert child.data.metrics["test_accuracy_std"] == pytest.approx(values.std(ddof=1))
+    scores = [m.value for m in client.get_metric_history(child.info.run_id, "execution_score")]
+    assert child.data.metrics["score"] == pytest.approx(np.mean(scores))  # KerasTuner's average over executions
+    for key in ("loss", "execution_1/loss", "execution_2/val_accuracy"):
+        assert sorted(m.step for m in client.get_metric_history(child.info.run_id, key)) == [0, 1]

@@ -1,0 +1,83 @@
+"""A study: one experiment file, searched once per value of its sweep, answered in one report.
+
+The study itself is an MLflow run (role "study") that names its searches'
+parent runs by tag; it is opened with the client rather than the fluent API
+so that each search can still open its own parent run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import yaml
+from mlflow.entities import RunStatus
+from mlflow.tracking import MlflowClient
+from rich.console import Console
+
+from pipelines.config import Experiment, load_experiment
+from pipelines.errors import DataError
+from pipelines.search import SearchResult, run_search
+from pipelines.tracking import ROLE_TAG, SearchTracker
+from reports.study import STUDY_TAG, SWEEP_TAG, build_study_report, load_study
+
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyResult:
+    study_run_id: str
+    searches: list[SearchResult]
+    report_path: Path
+
+
+def _variants(experiment: Experiment) -> list[tuple[str, Experiment]]:
+    """(label, experiment) per sweep value; a study without a sweep is one search."""
+    sweep = experiment.study.sweep
+    if not sweep:
+        return [("", experiment)]
+    key, values = next(iter(sweep.items()))
+    return [(f"{key}={value}", experiment.model_copy(update={"data": experiment.data.model_copy(update={key: value})}))
+            for value in values]
+
+
+def _prepare(experiment: Experiment, console: Console) -> None:
+    """Run the study's `prepare` experiment, in the study's store, unless its model is already registered."""
+    path = Path(experiment.source_file).parent / experiment.study.prepare
+    base = load_experiment(path).model_copy(update={"tracking_uri": experiment.tracking_uri,
+                                                    "tuner_dir": experiment.tuner_dir})
+    if MlflowClient().search_model_versions(f"name='{base.name}'"):
+        return
+    console.rule(f"preparing {base.name} ({path})")
+    if run_search(base, console).best_trial_id is None:
+        raise DataError(f"{experiment.source_file}: study.prepare: {path} finished no trial, so there is no model to "
+                        "start from. Run it alone to see why.")
+
+
+def run_study(experiment: Experiment, console: Console | None = None) -> StudyResult:
+    console = console or Console()
+    SearchTracker(experiment.tracking_uri, experiment.name)
+    if experiment.study.prepare:
+        _prepare(experiment, console)
+    client = MlflowClient()
+    found = client.get_experiment_by_name(experiment.name)
+    experiment_id = found.experiment_id if found else client.create_experiment(experiment.name)
+    study_run = client.create_run(experiment_id, run_name="study",
+                                  tags={ROLE_TAG: "study", "experiment_file": experiment.source_file})
+    run_id = study_run.info.run_id
+    client.log_text(run_id, yaml.safe_dump(experiment.study.model_dump(), sort_keys=False, allow_unicode=True), "study.yaml")
+    searches = []
+    try:
+        for label, variant in _variants(experiment):
+            if label:
+                console.rule(f"{experiment.name}: {label}")
+            searches.append(run_search(variant, console, tags={STUDY_TAG: run_id, SWEEP_TAG: label}))
+        report = build_study_report(load_study(experiment.tracking_uri, run_id), Path(experiment.tuner_dir) / f"{run_id}-study.pdf")
+        client.log_artifact(run_id, str(report))
+    except BaseException as exc:
+        failed = isinstance(exc, Exception)
+        if failed:
+            client.set_tag(run_id, "failure_reason", f"{type(exc).__name__}: {exc}"[:5000])
+        client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED if failed else RunStatus.KILLED))
+        raise
+    client.set_terminated(run_id)
+    return StudyResult(run_id, searches, report)

@@ -1,0 +1,132 @@
+"""A study's report: the question, its answer worded from the numbers, the comparison plot and table.
+
+Read from MLflow only: the study run (its `study.yaml`) and the searches that
+name it, so a report can be rebuilt at any time with `runner.py report`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import yaml
+from mlflow.entities import Run
+from mlflow.tracking import MlflowClient
+
+from reports import figures, verdict
+from reports.document import ReportDocument
+from reports.source import RUN_ID, ReportError
+
+STUDY_TAG, SWEEP_TAG = "study_run_id", "study_sweep"
+
+
+@dataclasses.dataclass
+class StudyRecord:
+    experiment_name: str
+    run: Run
+    config: dict
+    searches: list[Run]
+    values: pd.DataFrame  # one row per seed of each finished trial: sweep, compared hyperparameters, metric, value
+    failures: list[str]  # "<setting>: <reason>" for each trial that did not finish
+
+    @property
+    def panels(self) -> list[str]:
+        """What splits the answer into separate statements: the sweep, and a second compared hyperparameter."""
+        return (["sweep"] if self.config.get("sweep") else []) + self.config["compare"][1:]
+
+    def summary(self, metric: str) -> pd.DataFrame:
+        keys = [*self.panels, self.config["compare"][0]]
+        return verdict.summarize(self.values[self.values["metric"] == metric], keys)
+
+    def answer(self) -> list[str]:
+        c = self.config
+        sentences = []
+        for i, metric in enumerate(c["metrics"]):
+            sentences += verdict.answer(self.summary(metric), c["compare"], metric, self.panels,
+                                        c.get("expect_best", []) if i == 0 else [], c.get("expectation", ""),
+                                        c.get("baseline") if i == 0 else None, c.get("baseline_label", "baseline"))
+        if self.failures:
+            sentences.append(f"{len(self.failures)} trial(s) failed and are left out: {'; '.join(self.failures)}.")
+        return sentences
+
+
+def _seed_values(client: MlflowClient, child: Run, metric: str) -> list[float]:
+    """The per-execution values when a trial ran several seeds, else its one value."""
+    history = client.get_metric_history(child.info.run_id, f"execution_{metric}")
+    if history:
+        return [m.value for m in sorted(history, key=lambda m: m.step)]
+    value = child.data.metrics.get(metric)
+    return [] if value is None else [value]
+
+
+def load_study(tracking_uri: str, reference: str) -> StudyRecord:
+    """`reference` is a study run id, or an experiment name (its latest study)."""
+    mlflow.set_tracking_uri(tracking_uri)
+    client = MlflowClient()
+    if RUN_ID.match(reference):
+        run = client.get_run(reference)
+        experiment = client.get_experiment(run.info.experiment_id)
+    else:
+        experiment = client.get_experiment_by_name(reference)
+        runs = [] if experiment is None else client.search_runs(
+            [experiment.experiment_id], "tags.`automl.role` = 'study'", order_by=["attributes.start_time DESC"], max_results=1)
+        if not runs:
+            raise ReportError(f"no study named {reference!r} in {tracking_uri}. Run it with `runner.py study NAME`.")
+        run = runs[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        config = yaml.safe_load(Path(client.download_artifacts(run.info.run_id, "study.yaml", tmp)).read_text())
+    searches = client.search_runs([experiment.experiment_id], f"tags.`{STUDY_TAG}` = '{run.info.run_id}'",
+                                  order_by=["attributes.start_time ASC"])
+    rows, failures = [], []
+    for search in searches:
+        sweep = search.data.tags.get(SWEEP_TAG, "")
+        for child in client.search_runs([experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{search.info.run_id}'"):
+            setting = _setting(child.data.params, config)
+            if child.info.status != "FINISHED":
+                where = ", ".join(str(v) for v in (sweep, *setting.values()) if v)
+                failures.append(f"{where}: {child.data.tags.get('failure_reason', child.info.status.lower())}")
+                continue
+            for metric in config["metrics"]:
+                for value in _seed_values(client, child, metric):
+                    rows.append({"sweep": sweep, **setting, "metric": metric, "value": value})
+    values = pd.DataFrame(rows, columns=["sweep", *config["compare"], "metric", "value"])
+    return StudyRecord(experiment.name, run, config, searches, values, failures)
+
+
+def _setting(params: dict[str, str], config: dict) -> dict[str, str]:
+    """The compared values of one trial, the first named with its active details ('sgd (momentum 0.9)')."""
+    first, *rest = config["compare"]
+    details = " ".join(f"{name} {params[name]}" for name in config.get("detail", []) if name in params)
+    label = params.get(first, "?") + (f" ({details})" if details else "")
+    return {first: label, **{name: params.get(name) for name in rest}}
+
+
+def build_study_report(record: StudyRecord, out: Path) -> Path:
+    c = record.config
+    doc = ReportDocument(f"Study: {record.experiment_name}")
+    doc.title_block(f"Study: {record.experiment_name}")
+    doc.paragraph(c["question"])
+    doc.section("Answer")
+    if record.values.empty:
+        doc.paragraph("No trial finished, so there is nothing to compare.")
+        return doc.save(out)
+    doc.bullets(record.answer())
+    label = c["compare"][0]
+    x = record.panels[0] if record.panels else None
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, metric in enumerate(c["metrics"]):
+            summary = record.summary(metric)
+            baseline = c.get("baseline") if i == 0 else None
+            doc.figure(figures.study_comparison(summary, label, metric, Path(tmp) / f"{metric}.png", x, baseline,
+                                                c.get("baseline_label", "baseline")), width=doc.epw * 0.8)
+            doc.table(summary.rename(columns={"mean": f"{metric} mean", "std": "sd", "n": "seeds", "seeds": "per seed"}))
+    doc.section("Searches")
+    doc.bullets([f"{s.data.tags.get(SWEEP_TAG) or record.experiment_name}: parent run {s.info.run_id}, "
+                 f"{s.info.status.lower()}" for s in record.searches])
+    doc.paragraph(f"Study run {record.run.info.run_id}. Each search has its own report on its parent run. "
+                  "Two settings are called different only when their means differ by more than twice the standard "
+                  "error of the difference over seeds.")
+    return doc.save(out)

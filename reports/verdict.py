@@ -1,0 +1,108 @@
+"""A study's answer, worded from its numbers: means and spread over seeds, and whether differences exceed noise.
+
+Two settings differ only when their means are further apart than twice the
+standard error of the difference (Welch's, from each setting's seeds); with a
+single seed there is no spread, and the text says so instead of claiming a winner.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+def direction(metric: str) -> str:
+    """Errors and losses go down; accuracy, areas, F1 and the share of near-zero weights go up."""
+    return "min" if any(part in metric for part in ("mae", "mse", "loss")) else "max"
+
+
+def summarize(values: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per setting (`keys`): mean, standard deviation and count of its per-seed `value`s."""
+    grouped = values.groupby(keys, sort=False, dropna=False)["value"]
+    out = grouped.agg(mean="mean", std=lambda v: v.std(ddof=1) if len(v) > 1 else float("nan"), n="count")
+    out["seeds"] = grouped.agg(lambda v: ", ".join(f"{x:.3g}" for x in v))
+    return out.reset_index()
+
+
+def noise(a: pd.Series, b: pd.Series) -> float:
+    """Twice the standard error of the difference of two settings' means; NaN with a single seed."""
+    if a["n"] < 2 or b["n"] < 2:
+        return float("nan")
+    return 2 * math.sqrt(a["std"] ** 2 / a["n"] + b["std"] ** 2 / b["n"])
+
+
+def fmt(row: pd.Series) -> str:
+    spread = f" ± {row['std']:.2g}" if row["n"] > 1 else ""
+    return f"{row['mean']:.3g}{spread}"
+
+
+def _seeds(rows: pd.DataFrame) -> str:
+    counts = sorted(set(rows["n"]))
+    return f"{counts[0]} seed{'s' if counts[0] > 1 else ''} each" if len(counts) == 1 else "seeds: " + "/".join(map(str, counts))
+
+
+def panel_sentences(rows: pd.DataFrame, label: str, metric: str, where: str,
+                    baseline: float | None = None, baseline_label: str = "baseline") -> tuple[list[str], str | None, list[str]]:
+    """Sentences for one panel, its best setting, and the settings within noise of that best."""
+    way = direction(metric)
+    ordered = rows.sort_values("mean", ascending=way == "min").reset_index(drop=True)
+    values = "; ".join(f"{r[label]} {fmt(r)}" for _, r in ordered.iterrows())
+    sentences = [f"{where}{metric}: {values} ({_seeds(ordered)})."]
+    best = ordered.iloc[0]
+    close, clear, unknown = [], [], []
+    for _, other in ordered.iloc[1:].iterrows():
+        margin = noise(best, other)
+        if math.isnan(margin):
+            unknown.append(str(other[label]))
+        elif abs(best["mean"] - other["mean"]) <= margin:
+            close.append(str(other[label]))
+        else:
+            clear.append(str(other[label]))
+    verdict = f"{best[label]} did best"
+    if close:
+        verdict += f", but {', '.join(close)} {'is' if len(close) == 1 else 'are'} within noise of it"
+    if clear:
+        verdict += f"; {', '.join(clear)} {'is' if len(clear) == 1 else 'are'} clearly {'higher' if way == 'min' else 'lower'}"
+    if unknown:
+        verdict += f"; with one seed there is no spread to tell {', '.join(unknown)} apart from it"
+    sentences.append(verdict + ".")
+    if baseline is not None:
+        at_baseline = [str(r[label]) for _, r in ordered.iterrows()
+                       if abs(r["mean"] - baseline) <= max(2 * (r["std"] if r["n"] > 1 else 0), 0.05 * abs(baseline))]
+        if at_baseline:
+            sentences.append(f"{', '.join(at_baseline)} stayed at the {baseline_label} ({baseline:.3g}).")
+    return sentences, str(best[label]), close + unknown
+
+
+def answer(summary: pd.DataFrame, compare: list[str], metric: str, panels: list[str], expect_best: list[str],
+           expectation: str, baseline: float | None = None, baseline_label: str = "baseline") -> list[str]:
+    """The answer section: per panel what was measured, then whether the expected outcome shows."""
+    label = compare[0]
+    sentences, shown, not_shown = [], [], []
+    groups = summary.groupby(panels, sort=False) if panels else [((), summary)]
+    for key, rows in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        where = "".join(f"{v} " if n == "sweep" else f"{n}={v} " for n, v in zip(panels, key) if v != "")
+        where = f"At {where.strip()}, " if where.strip() else ""
+        said, best, close = panel_sentences(rows, label, metric, where, baseline, baseline_label)
+        sentences += said
+        if not expect_best:
+            continue
+        place = where.removeprefix("At ").rstrip(", ") or "this setting"
+        expected = {str(v) for v in expect_best}
+        if best in expected and not (set(close) - expected):
+            shown.append(place)
+        elif best in expected:
+            not_shown.append(f"{place} ({', '.join(sorted(set(close) - expected))} within noise of {best})")
+        else:
+            not_shown.append(f"{place} ({best} did best)")
+    if expect_best:
+        intro = f"Expected: {expectation or ', '.join(map(str, expect_best)) + ' do best'}."
+        if not not_shown:
+            cases = f" in all {len(shown)} cases measured" if len(shown) > 1 else ""
+            sentences.append(f"{intro} The runs show it{cases}.")
+        elif not shown:
+            sentences.append(f"{intro} The runs do not show it: {'; '.join(not_shown)}.")
+        else:
+            sentences.append(f"{intro} Shown at {', '.join(shown)}; not shown at {'; '.join(not_shown)}.")
+    return sentences

@@ -1,0 +1,69 @@
+"""Every study in experiments/studies runs at a tiny budget and answers with numbers MLflow holds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from mlflow.tracking import MlflowClient
+from pypdf import PdfReader
+from rich.console import Console
+
+from pipelines.config import load_experiment
+from pipelines.study import run_study
+from reports.study import load_study
+from tests.conftest import ROOT
+
+STUDIES = sorted((ROOT / "experiments" / "studies").glob("*.yaml"))
+
+
+def tiny_copy(path: Path, tmp: Path) -> Path:
+    """The study with 1 epoch, 2 seeds, little data and at most two sweep values, in `tmp`'s store."""
+    config = yaml.safe_load(path.read_text())
+    data = config["data"]
+    if "path" in data:
+        data["path"] = str((path.parent / data["path"]).resolve())
+    if data["source"] == "mnist":
+        data["limit"] = 600
+    if "samples" in data:
+        data["samples"] = 200
+    config["tuner"].update(epochs=1, patience=0, executions_per_trial=2)
+    study = config["study"]
+    if study.get("sweep"):
+        study["sweep"] = {key: values[:2] for key, values in study["sweep"].items()}
+    if study.get("prepare"):
+        study["prepare"] = str(tiny_base(path.parent / study["prepare"], tmp))
+    config["tracking_uri"] = f"sqlite:///{tmp}/mlflow.db"
+    config["tuner_dir"] = str(tmp / "tuner")
+    copy = tmp / path.name
+    copy.write_text(yaml.safe_dump(config))
+    return copy
+
+
+def tiny_base(path: Path, tmp: Path) -> Path:
+    config = yaml.safe_load(path.read_text())
+    config["tuner"] = {"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0}
+    copy = tmp / f"base-{path.name}"
+    copy.write_text(yaml.safe_dump(config))
+    return copy
+
+
+@pytest.mark.parametrize("path", STUDIES, ids=[p.stem for p in STUDIES])
+def test_study_answers_with_the_numbers_mlflow_holds(path, tmp_path):
+    experiment = load_experiment(tiny_copy(path, tmp_path))
+    result = run_study(experiment, Console(quiet=True))
+    record = load_study(experiment.tracking_uri, result.study_run_id)
+    answer = " ".join(record.answer())
+    metric = experiment.study.metrics[0]
+    summary = record.summary(metric)
+    assert len(summary) >= 2 and (summary["n"] == 2).all()  # every setting, two seeds each
+    for _, row in summary.iterrows():
+        assert f"{row['mean']:.3g}" in answer  # the mean of the seeds' values MLflow holds
+    if experiment.study.expect_best:
+        assert "Expected:" in answer
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(result.report_path).pages))
+    assert experiment.study.question in text
+    assert "Answer" in text and f"{summary['mean'].iloc[0]:.3g}" in text
+    assert result.report_path.name in {a.path for a in MlflowClient().list_artifacts(result.study_run_id)}
