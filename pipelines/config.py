@@ -8,7 +8,7 @@ fails in a second and leaves nothing behind in MLflow.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
@@ -75,9 +75,11 @@ def _section(loc: tuple) -> tuple[type[BaseModel], tuple]:
         return SOURCE_MODELS[loc[1]], ("data", *loc[2:])
     for part in loc[:-1]:
         annotation = model.model_fields[part].annotation if part in model.model_fields else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        # An optional section (`StudyConfig | None`) is looked into like a required one.
+        candidates = [a for a in (annotation, *get_args(annotation)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not candidates:
             break
-        model = annotation
+        model = candidates[0]
     return model, loc
 
 

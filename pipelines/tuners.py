@@ -51,6 +51,12 @@ def active_values(hp: keras_tuner.HyperParameters) -> dict:
     }
 
 
+def val_loss_rise(history) -> float:
+    """How far validation loss climbed after its lowest epoch: the size of the overfitting the run went into."""
+    losses = [v for v in history.history.get("val_loss", []) if math.isfinite(v)]
+    return float(losses[-1] - min(losses)) if losses else float("nan")
+
+
 def trial_score(histories, objective: str, direction: str) -> float:
     """KerasTuner's score: best epoch of each execution, averaged over executions."""
     pick = max if direction == "max" else min
@@ -89,7 +95,7 @@ class TrackedTuner:
         self._execution.start()
         history = super()._build_and_fit_model(trial, *args, **kwargs)
         if self.executions_per_trial > 1:
-            self._execution.finish(self.dataset)
+            self._execution.finish(self.dataset, history)
         return history
 
     def on_trial_end(self, trial):
@@ -118,6 +124,7 @@ class TrackedTuner:
             self._evaluate(trial)
             self._execution.log(self.tracker)
             self.tracker.log_metrics({"score": score, "epochs": epochs, "duration_s": time.monotonic() - started,
+                                      "val_loss_rise": np.mean([val_loss_rise(h) for h in histories]),
                                       "peak_memory_mb": memory.peak_mb()})
         return histories
 
@@ -178,14 +185,15 @@ class ExecutionScores:
                 self.best is None or self.better(objective_value, self.best)):
             self.best, self.weights, self.model = objective_value, model.get_weights(), model
 
-    def finish(self, data: Dataset) -> None:
+    def finish(self, data: Dataset, history) -> None:
         if self.model is None:
             return
         self.model.set_weights(self.weights)
         predictions = self.model.predict(batches(data.x_test), verbose=0)
         scorer = evaluation.regression_scores if data.info.num_classes is None else evaluation.classification_scores
         self.results.append({"score": self.best, **scorer(data.y_test, predictions, "test"),
-                             "near_zero_weights": evaluation.near_zero_share(self.model)})
+                             "near_zero_weights": evaluation.near_zero_share(self.model),
+                             "val_loss_rise": val_loss_rise(history)})
         self.weights = self.model = None
 
     def log(self, tracker: SearchTracker) -> None:

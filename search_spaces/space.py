@@ -204,6 +204,8 @@ class SearchSpace:
     def _declare(hp: keras_tuner.HyperParameters, param: Hyperparameter, spec: Spec) -> Any:
         if isinstance(spec, Fixed):
             return hp.Fixed(param.name, spec.value)
+        if isinstance(spec, Choice) and param.kind is bool:
+            return hp.Boolean(param.name)  # KerasTuner's Choice would store [False, True] as 0 and 1
         if isinstance(spec, Choice):
             return hp.Choice(param.name, list(spec.values))
         if param.kind is int:

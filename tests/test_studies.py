@@ -20,7 +20,7 @@ STUDIES = sorted((ROOT / "experiments" / "studies").glob("*.yaml"))
 
 
 def tiny_copy(path: Path, tmp: Path) -> Path:
-    """The study with 1 epoch, 2 seeds, little data and at most two sweep values, in `tmp`'s store."""
+    """The study with 1 epoch, 2 seeds, little data and at most two values per compared key, in `tmp`'s store."""
     config = yaml.safe_load(path.read_text())
     data = config["data"]
     if "path" in data:
@@ -31,6 +31,10 @@ def tiny_copy(path: Path, tmp: Path) -> Path:
         data["samples"] = 200
     config["tuner"].update(epochs=1, patience=0, executions_per_trial=2)
     study = config["study"]
+    for name in study["compare"]:
+        config["search_space"][name] = config["search_space"][name][:2]
+    kept = {str(v) for v in config["search_space"][study["compare"][0]]}
+    study["expect_best"] = [v for v in study.get("expect_best", []) if str(v) in kept][:1] or sorted(kept)[:1]
     if study.get("sweep"):
         study["sweep"] = {key: values[:2] for key, values in study["sweep"].items()}
     if study.get("prepare"):

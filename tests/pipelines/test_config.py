@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import runner
@@ -98,3 +100,29 @@ def test_data_that_does_not_fit_the_family_fails_before_mlflow(tmp_path, capsys)
     assert code == 2
     assert "does not fit family 'cnn'" in err and "samples of shape (64,)" in err
     assert not (tmp_path / "mlflow.db").exists()
+
+
+STUDY = {"question": "Does adam beat sgd?", "compare": ["optimizer"], "expect_best": ["adam"]}
+BAD_STUDIES = {
+    "compared hyperparameter not searched": ({**STUDY, "compare": ["depth"]},
+                                             r"study\.compare: 'depth' must be searched over a list of values"),
+    "expected value not searched": ({**STUDY, "expect_best": ["nadam"]},
+                                    r"study\.expect_best: nadam not among the values of optimizer \(adam, sgd\)"),
+    "sweep over a key the source lacks": ({**STUDY, "sweep": {"length": [10, 20]}},
+                                          r"study\.sweep: 'length' is not a key of data source 'digits'"),
+    "unknown study key": ({**STUDY, "seeds": 3}, r"study\.seeds: unknown key; valid keys here are question, compare"),
+}
+
+
+@pytest.mark.parametrize("study, message", BAD_STUDIES.values(), ids=BAD_STUDIES.keys())
+def test_bad_study_section_names_key_and_fix(tmp_path, capsys, study, message):
+    code, err = run_cli(write_experiment(tmp_path, study=study), capsys)
+    assert code == 2
+    assert re.search(message, err), err
+    assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_study_command_lists_the_studies_for_an_unknown_name(capsys):
+    assert runner.main(["study", "no_such_study"]) == 2
+    err = capsys.readouterr().err
+    assert "no such study; the studies are:" in err and "gated_cells" in err and "bidirectional" in err

@@ -1,0 +1,54 @@
+"""The study answer's wording follows the numbers: a winner only beyond noise, and honesty when the data disagrees."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from reports.verdict import answer, summarize
+
+
+def _values(settings: dict[str, list[float]], sweep: str = "") -> pd.DataFrame:
+    return pd.DataFrame([{"sweep": sweep, "cell": name, "value": v} for name, values in settings.items() for v in values])
+
+
+def test_summary_gives_mean_sample_sd_and_count():
+    summary = summarize(_values({"lstm": [0.1, 0.2, 0.3]}), ["cell"]).iloc[0]
+    assert summary["mean"] == pytest.approx(0.2)
+    assert summary["std"] == pytest.approx(0.1)
+    assert summary["n"] == 3
+
+
+def test_a_clear_difference_is_called_and_the_expectation_shown():
+    summary = summarize(_values({"simple": [0.166, 0.168, 0.167], "lstm": [0.004, 0.005, 0.003]}), ["cell"])
+    text = " ".join(answer(summary, ["cell"], "test_mse", [], ["lstm"], "LSTM beats SimpleRNN", baseline=0.167,
+                           baseline_label="predict-the-mean baseline"))
+    assert "lstm 0.004 ± 0.001; simple 0.167 ± 0.001 (3 seeds each)" in text
+    assert "lstm did best; simple is clearly higher" in text
+    assert "simple stayed at the predict-the-mean baseline (0.167)" in text
+    assert "The runs show it." in text
+
+
+def test_overlapping_seeds_are_within_noise_and_the_expectation_not_shown():
+    summary = summarize(_values({"0.0": [0.90, 0.95, 0.85], "0.5": [0.91, 0.96, 0.86]}), ["cell"])
+    text = " ".join(answer(summary, ["cell"], "test_accuracy", [], ["0.5"], "dropout helps"))
+    assert "0.5 did best, but 0.0 is within noise of it" in text
+    assert "The runs do not show it" in text
+
+
+def test_an_unexpected_winner_is_reported_per_panel():
+    values = pd.concat([
+        _values({"lstm": [0.01, 0.011], "simple": [0.16, 0.17]}, sweep="length=100"),
+        _values({"lstm": [0.16, 0.17], "simple": [0.01, 0.012]}, sweep="length=25"),
+    ])
+    summary = summarize(values, ["sweep", "cell"])
+    text = " ".join(answer(summary, ["cell"], "test_mse", ["sweep"], ["lstm"], "LSTM wins"))
+    assert "At length=100, test_mse: lstm" in text and "At length=25, test_mse: simple" in text
+    assert "Shown at length=100; not shown at length=25 (simple did best)" in text
+
+
+def test_one_seed_claims_no_winner():
+    summary = summarize(_values({"a": [0.9], "b": [0.8]}), ["cell"])
+    text = " ".join(answer(summary, ["cell"], "test_accuracy", [], [], ""))
+    assert "with one seed there is no spread to tell b apart from it" in text
+    assert "clearly" not in text
