@@ -20,6 +20,7 @@ from pipelines.errors import DataError
 from pipelines.search import SearchResult, run_search
 from pipelines.tracking import ROLE_TAG, SearchTracker
 from reports.study import STUDY_TAG, SWEEP_TAG, build_study_report, load_study
+from search_spaces import FAMILIES
 
 
 
@@ -53,6 +54,15 @@ def _prepare(experiment: Experiment, console: Console) -> None:
                         "start from. Run it alone to see why.")
 
 
+def _logged_study(experiment: Experiment) -> dict:
+    """The study section with expected values as MLflow logs them (frozen_layers `all` is logged as -1)."""
+    study = experiment.study.model_dump()
+    space = experiment.search_space_for(FAMILIES[experiment.family])
+    aliases = dict(space.params[study["compare"][0]].aliases)
+    study["expect_best"] = [str(aliases.get(value, value)) for value in study["expect_best"]]
+    return study
+
+
 def run_study(experiment: Experiment, console: Console | None = None) -> StudyResult:
     console = console or Console()
     SearchTracker(experiment.tracking_uri, experiment.name)
@@ -64,7 +74,7 @@ def run_study(experiment: Experiment, console: Console | None = None) -> StudyRe
     study_run = client.create_run(experiment_id, run_name="study",
                                   tags={ROLE_TAG: "study", "experiment_file": experiment.source_file})
     run_id = study_run.info.run_id
-    client.log_text(run_id, yaml.safe_dump(experiment.study.model_dump(), sort_keys=False, allow_unicode=True), "study.yaml")
+    client.log_text(run_id, yaml.safe_dump(_logged_study(experiment), sort_keys=False, allow_unicode=True), "study.yaml")
     searches = []
     try:
         for label, variant in _variants(experiment):

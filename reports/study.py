@@ -39,14 +39,18 @@ class StudyRecord:
 
     def summary(self, metric: str) -> pd.DataFrame:
         keys = [*self.panels, self.config["compare"][0]]
-        return verdict.summarize(self.values[self.values["metric"] == metric], keys)
+        summary = verdict.summarize(self.values[self.values["metric"] == metric], keys)
+        if not self.panels:
+            return summary
+        return summary.sort_values(self.panels, key=lambda column: column.map(_natural), kind="stable").reset_index(drop=True)
 
     def answer(self) -> list[str]:
         c = self.config
         sentences = []
         for i, metric in enumerate(c["metrics"]):
+            expected = [label(c["compare"][0], v) for v in c.get("expect_best", [])] if i == 0 else []
             sentences += verdict.answer(self.summary(metric), c["compare"], metric, self.panels,
-                                        c.get("expect_best", []) if i == 0 else [], c.get("expectation", ""),
+                                        expected, c.get("expectation", ""),
                                         c.get("baseline") if i == 0 else None, c.get("baseline_label", "baseline"))
         if self.failures:
             sentences.append(f"{len(self.failures)} trial(s) failed and are left out: {'; '.join(self.failures)}.")
@@ -100,8 +104,22 @@ def _setting(params: dict[str, str], config: dict) -> dict[str, str]:
     """The compared values of one trial, the first named with its active details ('sgd (momentum 0.9)')."""
     first, *rest = config["compare"]
     details = " ".join(f"{name} {params[name]}" for name in config.get("detail", []) if name in params)
-    label = params.get(first, "?") + (f" ({details})" if details else "")
-    return {first: label, **{name: params.get(name) for name in rest}}
+    named = label(first, params.get(first, "?")) + (f" ({details})" if details else "")
+    return {first: named, **{name: params.get(name) for name in rest}}
+
+
+def label(name: str, value) -> str:
+    """A value as the answer names it: words stand alone (lstm), numbers and booleans carry their name (dropout=0.5)."""
+    text = str(value)
+    return text if text.replace("_", "").isalpha() and text not in ("True", "False") else f"{name}={text}"
+
+
+def _natural(value):
+    """Sort key that puts length=25 before length=100 and 2 before 6."""
+    try:
+        return (0, float(str(value).rsplit("=", 1)[-1]), "")
+    except ValueError:
+        return (1, 0.0, str(value))
 
 
 def build_study_report(record: StudyRecord, out: Path) -> Path:

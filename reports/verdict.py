@@ -32,7 +32,8 @@ def noise(a: pd.Series, b: pd.Series) -> float:
 
 
 def fmt(row: pd.Series) -> str:
-    spread = f" ± {row['std']:.2g}" if row["n"] > 1 else ""
+    std = row["std"] if row["std"] > 1e-9 * max(1.0, abs(row["mean"])) else 0.0  # identical seeds: no float dust
+    spread = f" ± {std:.2g}" if row["n"] > 1 else ""
     return f"{row['mean']:.3g}{spread}"
 
 
@@ -99,7 +100,7 @@ def answer(summary: pd.DataFrame, compare: list[str], metric: str, panels: list[
     if expect_best:
         intro = f"Expected: {expectation or ', '.join(map(str, expect_best)) + ' do best'}."
         if not not_shown:
-            cases = f" in all {len(shown)} cases measured" if len(shown) > 1 else ""
+            cases = {1: "", 2: " in both cases measured"}.get(len(shown), f" in all {len(shown)} cases measured")
             sentences.append(f"{intro} The runs show it{cases}.")
         elif not shown:
             sentences.append(f"{intro} The runs do not show it: {'; '.join(not_shown)}.")
