@@ -120,6 +120,7 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
             tracker=tracker,
             dataset=dataset,
             progress=progress,
+            log_models=experiment.log_trial_models,
         )
         # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
         callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []

@@ -67,11 +67,12 @@ def trial_score(histories, objective: str, direction: str) -> float:
 class TrackedTuner:
     """Mixed in before a KerasTuner tuner class; see `make_tuner`."""
 
-    def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, **kwargs):
+    def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, log_models: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.tracker = tracker
         self.dataset = dataset
         self.progress = progress
+        self.log_models = log_models
 
     def on_trial_begin(self, trial):
         super().on_trial_begin(trial)
@@ -160,7 +161,8 @@ class TrackedTuner:
                 results.update(areas)
             self.tracker.log_metrics(results)
             self.tracker.log_files(*files)
-            self.tracker.log_model(model, "model", head(data.x_test, 5))
+            if self.log_models:
+                self.tracker.log_model(model, "model", head(data.x_test, 5))
 
 
 class ExecutionScores:

@@ -50,6 +50,7 @@ def write_experiment(directory, name="tiny", **changes):
         **TINY,
         "tracking_uri": f"sqlite:///{directory}/mlflow.db",
         "tuner_dir": str(directory / "tuner"),
+        "log_trial_models": False,  # finished_search logs them and tests them; elsewhere they only cost time
     }
     config.update(changes)
     path = directory / f"{name}.yaml"
@@ -66,7 +67,7 @@ def experiment_file(tmp_path):
 def finished_search(tmp_path_factory):
     """Grid over optimizer [adam, sgd]: two trials, one with the conditional momentum, one without."""
     tmp = tmp_path_factory.mktemp("search")
-    path = write_experiment(tmp, name="e2e")
+    path = write_experiment(tmp, name="e2e", log_trial_models=True)
     proc = subprocess.run(
         [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
         capture_output=True, text=True, cwd=tmp, timeout=600,

@@ -33,6 +33,7 @@ def shrunk_copy(path: Path, tmp: Path) -> Path:
     config["tuner"] = {"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0}
     config["tracking_uri"] = f"sqlite:///{tmp}/mlflow.db"
     config["tuner_dir"] = str(tmp / "tuner")
+    config["log_trial_models"] = False
     copy = tmp / path.name
     copy.write_text(yaml.safe_dump(config))
     return copy

@@ -41,6 +41,7 @@ def tiny_copy(path: Path, tmp: Path) -> Path:
         study["prepare"] = str(tiny_base(path.parent / study["prepare"], tmp))
     config["tracking_uri"] = f"sqlite:///{tmp}/mlflow.db"
     config["tuner_dir"] = str(tmp / "tuner")
+    config["log_trial_models"] = False
     copy = tmp / path.name
     copy.write_text(yaml.safe_dump(config))
     return copy

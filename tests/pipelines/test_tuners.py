@@ -30,6 +30,7 @@ def test_every_algorithm_completes_a_tracked_search(tmp_path, algorithm):
     assert parent.info.status == "FINISHED"
     assert len(children) == len(result.trials) >= 2
     assert {c.info.status for c in children} == {"FINISHED"}
+    assert "model" not in {a.path for a in client.list_artifacts(children[0].info.run_id)}  # log_trial_models: false
     assert parent.data.params["best_trial_id"] == result.best_trial_id
     assert result.report_path.is_file()
 
