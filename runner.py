@@ -76,11 +76,29 @@ def cmd_study(args: argparse.Namespace) -> int:
     return _run_study(experiment, Console(), resume=False)
 
 
+def _study_or_none(tracking_uri: str, reference: str):
+    """The study `reference` names (a study run, or an experiment that has one), else None."""
+    from reports.source import ReportError
+    from reports.study import load_study
+
+    try:
+        return load_study(tracking_uri, reference)
+    except ReportError:
+        return None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from reports.build import build_report
     from reports.compare import build_comparison
     from reports.source import load_search
+    from reports.study import build_study_report
 
+    if len(args.experiments) == 1:
+        study = _study_or_none(args.tracking_uri, args.experiments[0])
+        if study is not None:
+            out = build_study_report(study, Path(args.out or f"{study.experiment_name}-study-report.pdf"))
+            print(f"study report of {study.experiment_name} (study run {study.run.info.run_id}): {out}")
+            return 0
     records = [load_search(args.tracking_uri, reference) for reference in args.experiments]
     if len(records) == 1:
         out = build_report(records[0], Path(args.out or f"{records[0].experiment_name}-report.pdf"))
@@ -120,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     study.set_defaults(func=cmd_study)
     report = commands.add_parser("report", help="write a PDF report of a search, read from MLflow")
     report.add_argument("experiments", nargs="+", metavar="EXPERIMENT",
-                        help="experiment name (its latest search) or parent run id; several compare side by side")
+                        help="experiment name (its latest study, else its latest search), a parent or study run id; "
+                             "several searches compare side by side")
     report.add_argument("--out", help="PDF path (default: EXPERIMENT-report.pdf)")
     report.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
     report.set_defaults(func=cmd_report)

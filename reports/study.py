@@ -14,6 +14,7 @@ import mlflow
 import pandas as pd
 import yaml
 from mlflow.entities import Run
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from reports import figures, verdict
@@ -71,7 +72,12 @@ def load_study(tracking_uri: str, reference: str) -> StudyRecord:
     mlflow.set_tracking_uri(tracking_uri)
     client = MlflowClient()
     if RUN_ID.match(reference):
-        run = client.get_run(reference)
+        try:
+            run = client.get_run(reference)
+        except MlflowException:
+            raise ReportError(f"no run with id {reference} in {tracking_uri}.") from None
+        if run.data.tags.get("automl.role") != "study":
+            raise ReportError(f"run {reference} is not a study run.")
         experiment = client.get_experiment(run.info.experiment_id)
     else:
         experiment = client.get_experiment_by_name(reference)
