@@ -117,7 +117,11 @@ def _setting(params: dict[str, str], config: dict) -> dict[str, str]:
 def label(name: str, value) -> str:
     """A value as the answer names it: words stand alone (lstm), numbers and booleans carry their name (dropout=0.5)."""
     text = str(value)
-    return text if text.replace("_", "").isalpha() and text not in ("True", "False") else f"{name}={text}"
+    try:
+        float(text)
+    except ValueError:
+        return f"{name}={text}" if text in ("True", "False") else text
+    return f"{name}={text}"
 
 
 def _natural(value):
