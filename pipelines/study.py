@@ -23,7 +23,6 @@ from reports.study import STUDY_TAG, SWEEP_TAG, build_study_report, load_study
 from search_spaces import FAMILIES
 
 
-
 @dataclasses.dataclass(frozen=True)
 class StudyResult:
     study_run_id: str
@@ -81,7 +80,8 @@ def run_study(experiment: Experiment, console: Console | None = None) -> StudyRe
             if label:
                 console.rule(f"{experiment.name}: {label}")
             searches.append(run_search(variant, console, tags={STUDY_TAG: run_id, SWEEP_TAG: label}))
-        report = build_study_report(load_study(experiment.tracking_uri, run_id), Path(experiment.tuner_dir) / f"{run_id}-study.pdf")
+        report = build_study_report(load_study(experiment.tracking_uri, run_id),
+                                    Path(experiment.tuner_dir) / f"{run_id}-study.pdf")
         client.log_artifact(run_id, str(report))
     except BaseException as exc:
         failed = isinstance(exc, Exception)
