@@ -89,14 +89,14 @@ def answer(summary: pd.DataFrame, compare: list[str], metric: str, panels: list[
         sentences += said
         if not expect_best:
             continue
-        place = where.removeprefix("At ").rstrip(", ") or "this setting"
+        place = where.removeprefix("At ").rstrip(", ")
         expected = {str(v) for v in expect_best}
         if best in expected and not (set(close) - expected):
             shown.append(place)
-        elif best in expected:
-            not_shown.append(f"{place} ({', '.join(sorted(set(close) - expected))} within noise of {best})")
         else:
-            not_shown.append(f"{place} ({best} did best)")
+            reason = (f"{', '.join(sorted(set(close) - expected))} within noise of {best}" if best in expected
+                      else f"{best} did best")
+            not_shown.append(f"{place} ({reason})" if place else reason)
     if expect_best:
         intro = f"Expected: {expectation or ', '.join(map(str, expect_best)) + ' do best'}."
         if not not_shown:
