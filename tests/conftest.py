@@ -71,6 +71,7 @@ def finished_search(tmp_path_factory):
     proc = subprocess.run(
         [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
         capture_output=True, text=True, cwd=tmp, timeout=600,
+        env={**os.environ, "COLUMNS": "250"},  # rich folds long paths at the terminal width
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     uri = f"sqlite:///{tmp}/mlflow.db"
