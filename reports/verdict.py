@@ -42,9 +42,16 @@ def _seeds(rows: pd.DataFrame) -> str:
     return f"{counts[0]} seed{'s' if counts[0] > 1 else ''} each" if len(counts) == 1 else "seeds: " + "/".join(map(str, counts))
 
 
-def panel_sentences(rows: pd.DataFrame, label: str, metric: str, where: str,
-                    baseline: float | None = None, baseline_label: str = "baseline") -> tuple[list[str], str | None, list[str]]:
-    """Sentences for one panel, its best setting, and the settings within noise of that best."""
+def not_past(row: pd.Series, baseline: float, way: str) -> bool:
+    """No better than the baseline: short of it by less than twice the standard error (or 5% of it), or worse."""
+    error = 2 * row["std"] / math.sqrt(row["n"]) if row["n"] > 1 else 0.0
+    gain = baseline - row["mean"] if way == "min" else row["mean"] - baseline
+    return gain <= max(error, 0.05 * abs(baseline))
+
+
+def panel_sentences(rows: pd.DataFrame, label: str, metric: str, where: str, baseline: float | None = None,
+                    baseline_label: str = "baseline") -> tuple[list[str], str, list[str], list[str]]:
+    """Sentences for one panel; its best setting; the settings within noise of it; those at the baseline."""
     way = direction(metric)
     ordered = rows.sort_values("mean", ascending=way == "min").reset_index(drop=True)
     values = "; ".join(f"{r[label]} {fmt(r)}" for _, r in ordered.iterrows())
@@ -67,12 +74,10 @@ def panel_sentences(rows: pd.DataFrame, label: str, metric: str, where: str,
     if unknown:
         verdict += f"; with one seed there is no spread to tell {', '.join(unknown)} apart from it"
     sentences.append(verdict + ".")
-    if baseline is not None:
-        at_baseline = [str(r[label]) for _, r in ordered.iterrows()
-                       if abs(r["mean"] - baseline) <= max(2 * (r["std"] if r["n"] > 1 else 0), 0.05 * abs(baseline))]
-        if at_baseline:
-            sentences.append(f"{', '.join(at_baseline)} stayed at the {baseline_label} ({baseline:.3g}).")
-    return sentences, str(best[label]), close + unknown
+    stuck = [] if baseline is None else [str(r[label]) for _, r in ordered.iterrows() if not_past(r, baseline, way)]
+    if stuck:
+        sentences.append(f"{', '.join(stuck)} did not get past the {baseline_label} ({baseline:.3g}).")
+    return sentences, str(best[label]), close + unknown, stuck
 
 
 def answer(summary: pd.DataFrame, compare: list[str], metric: str, panels: list[str], expect_best: list[str],
@@ -85,17 +90,21 @@ def answer(summary: pd.DataFrame, compare: list[str], metric: str, panels: list[
         key = key if isinstance(key, tuple) else (key,)
         where = "".join(f"{v} " if n == "sweep" else f"{n}={v} " for n, v in zip(panels, key) if v != "")
         where = f"At {where.strip()}, " if where.strip() else ""
-        said, best, close = panel_sentences(rows, label, metric, where, baseline, baseline_label)
+        said, best, close, stuck = panel_sentences(rows, label, metric, where, baseline, baseline_label)
         sentences += said
         if not expect_best:
             continue
         place = where.removeprefix("At ").rstrip(", ")
         expected = {str(v) for v in expect_best}
-        if best in expected and not (set(close) - expected):
+        if best in expected and not (set(close) - expected) and best not in stuck:
             shown.append(place)
         else:
-            reason = (f"{', '.join(sorted(set(close) - expected))} within noise of {best}" if best in expected
-                      else f"{best} did best")
+            if best in stuck:
+                reason = f"no setting got past the {baseline_label}"
+            elif best in expected:
+                reason = f"{', '.join(sorted(set(close) - expected))} within noise of {best}"
+            else:
+                reason = f"{best} did best"
             not_shown.append(f"{place} ({reason})" if place else reason)
     if expect_best:
         intro = f"Expected: {expectation or ', '.join(map(str, expect_best)) + ' do best'}."

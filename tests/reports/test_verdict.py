@@ -25,7 +25,7 @@ def test_a_clear_difference_is_called_and_the_expectation_shown():
                            baseline_label="predict-the-mean baseline"))
     assert "lstm 0.004 ± 0.001; simple 0.167 ± 0.001 (3 seeds each)" in text
     assert "lstm did best; simple is clearly higher" in text
-    assert "simple stayed at the predict-the-mean baseline (0.167)" in text
+    assert "simple did not get past the predict-the-mean baseline (0.167)" in text
     assert "The runs show it." in text
 
 
@@ -52,3 +52,18 @@ def test_one_seed_claims_no_winner():
     text = " ".join(answer(summary, ["cell"], "test_accuracy", [], [], ""))
     assert "with one seed there is no spread to tell b apart from it" in text
     assert "clearly" not in text
+
+
+def test_a_winner_still_at_the_baseline_does_not_show_the_expectation():
+    summary = summarize(_values({"lstm": [0.1630, 0.1632, 0.1628], "simple": [0.168, 0.172, 0.170]}), ["cell"])
+    text = " ".join(answer(summary, ["cell"], "test_mse", [], ["lstm"], "LSTM learns", baseline=0.167,
+                           baseline_label="predict-the-mean baseline"))
+    assert "lstm did best; simple is clearly higher" in text
+    assert "lstm, simple did not get past the predict-the-mean baseline" in text
+    assert "The runs do not show it: no setting got past the predict-the-mean baseline." in text
+
+
+def test_a_wide_spread_is_not_mistaken_for_the_baseline():
+    summary = summarize(_values({"lstm": [0.03, 0.10, 0.12], "gru": [0.008, 0.009, 0.01]}), ["cell"])
+    text = " ".join(answer(summary, ["cell"], "test_mse", [], ["gru"], "", baseline=0.167))
+    assert "did not get past" not in text
