@@ -58,6 +58,28 @@ def write_experiment(directory, name="tiny", **changes):
     return path
 
 
+def tiny_copy(path: Path, tmp: Path, tuner: dict, edit=None, prefix: str = "") -> Path:
+    """A shipped experiment file rewritten for a test: `tuner` merged in, little data, `tmp`'s store.
+
+    `edit` changes the config further before it is written.
+    """
+    config = yaml.safe_load(path.read_text())
+    data = config["data"]
+    if "path" in data:
+        data["path"] = str((path.parent / data["path"]).resolve())
+    if data["source"] == "mnist":
+        data["limit"] = 600
+    if "samples" in data:
+        data["samples"] = 300
+    config["tuner"] = {**config.get("tuner", {}), **tuner}
+    if edit:
+        edit(config)
+    config.update(tracking_uri=f"sqlite:///{tmp}/mlflow.db", tuner_dir=str(tmp / "tuner"), log_trial_models=False)
+    copy = tmp / f"{prefix}{path.name}"
+    copy.write_text(yaml.safe_dump(config))
+    return copy
+
+
 @pytest.fixture
 def experiment_file(tmp_path):
     return write_experiment(tmp_path)

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from mlflow.tracking import MlflowClient
 from pypdf import PdfReader
 from rich.console import Console
@@ -15,22 +14,13 @@ import runner
 from pipelines.config import load_experiment
 from pipelines.study import run_study
 from reports.study import load_study
-from tests.conftest import ROOT
+from tests.conftest import ROOT, tiny_copy
 
 STUDIES = sorted((ROOT / "experiments" / "studies").glob("*.yaml"))
 
 
-def tiny_copy(path: Path, tmp: Path) -> Path:
-    """The study with 1 epoch, 2 seeds, little data and at most two values per compared key, in `tmp`'s store."""
-    config = yaml.safe_load(path.read_text())
-    data = config["data"]
-    if "path" in data:
-        data["path"] = str((path.parent / data["path"]).resolve())
-    if data["source"] == "mnist":
-        data["limit"] = 600
-    if "samples" in data:
-        data["samples"] = 200
-    config["tuner"].update(epochs=1, patience=0, executions_per_trial=2)
+def shrink_study(config: dict, tmp: Path, folder: Path) -> None:
+    """Two values per compared key (and sweep), the base of a transfer study shrunk too."""
     study = config["study"]
     for name in study["compare"]:
         config["search_space"][name] = config["search_space"][name][:2]
@@ -39,26 +29,16 @@ def tiny_copy(path: Path, tmp: Path) -> Path:
     if study.get("sweep"):
         study["sweep"] = {key: values[:2] for key, values in study["sweep"].items()}
     if study.get("prepare"):
-        study["prepare"] = str(tiny_base(path.parent / study["prepare"], tmp))
-    config["tracking_uri"] = f"sqlite:///{tmp}/mlflow.db"
-    config["tuner_dir"] = str(tmp / "tuner")
-    config["log_trial_models"] = False
-    copy = tmp / path.name
-    copy.write_text(yaml.safe_dump(config))
-    return copy
-
-
-def tiny_base(path: Path, tmp: Path) -> Path:
-    config = yaml.safe_load(path.read_text())
-    config["tuner"] = {"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0}
-    copy = tmp / f"base-{path.name}"
-    copy.write_text(yaml.safe_dump(config))
-    return copy
+        base = tiny_copy(folder / study["prepare"], tmp, {"algorithm": "random", "max_trials": 1, "epochs": 1},
+                         prefix="base-")
+        study["prepare"] = str(base)
 
 
 @pytest.mark.parametrize("path", STUDIES, ids=[p.stem for p in STUDIES])
 def test_study_answers_with_the_numbers_mlflow_holds(path, tmp_path):
-    experiment = load_experiment(tiny_copy(path, tmp_path))
+    tiny = tiny_copy(path, tmp_path, {"epochs": 1, "patience": 0, "executions_per_trial": 2},
+                     edit=lambda config: shrink_study(config, tmp_path, path.parent))
+    experiment = load_experiment(tiny)
     result = run_study(experiment, Console(quiet=True))
     record = load_study(experiment.tracking_uri, result.study_run_id)
     answer = " ".join(record.answer())
