@@ -9,19 +9,22 @@ from pipelines.config import load_experiment
 from pipelines.search import run_search
 from tests.conftest import ROOT, tiny_copy
 
-# The transfer experiment reads the model the digits 0-4 experiment registers: run that one first.
-FILES = sorted((ROOT / "experiments").glob("*.yaml"), key=lambda p: (p.name.startswith("transfer"), p.name))
+FILES = sorted((ROOT / "experiments").glob("*.yaml"))
+TINY = {"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def store(tmp_path_factory):
-    return tmp_path_factory.mktemp("experiments")
+    """A store that already holds the model the transfer experiment starts from, whatever order tests run in."""
+    store = tmp_path_factory.mktemp("experiments")
+    base = load_experiment(tiny_copy(ROOT / "experiments" / "digits_0_4_cnn.yaml", store, TINY, prefix="base-"))
+    assert run_search(base, Console(quiet=True)).best_trial_id is not None
+    return store
 
 
-@pytest.mark.xdist_group("experiments")  # one worker, in order, sharing one store
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_experiment_file_runs(path, store):
-    experiment = load_experiment(tiny_copy(path, store, {"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0}))
+    experiment = load_experiment(tiny_copy(path, store, TINY))
     result = run_search(experiment, Console(quiet=True))
     assert result.best_trial_id is not None, result.trials
     assert result.report_path.is_file()
