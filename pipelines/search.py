@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import re
-import socket
 from pathlib import Path
 
 import keras
@@ -22,10 +20,10 @@ from rich.console import Console
 
 from pipelines.config import Experiment
 from pipelines.data import Dataset, head, load_dataset
-from pipelines.errors import DataError, ResumeError
+from pipelines.errors import DataError
 from pipelines.progress import SearchProgress
-from pipelines.tracking import (HOST_TAG, PID_TAG, TEST_METRICS, SearchTracker, close_orphans, latest_search,
-                                trials_frame)
+from pipelines.resume import resumable_search
+from pipelines.tracking import TEST_METRICS, SearchTracker, close_orphans, trials_frame
 from pipelines.tuners import active_values, make_tuner
 from reports.build import build_report
 from reports.source import load_search
@@ -185,43 +183,6 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     return SearchResult(
         experiment, parent_run_id, trials, best["trial_id"], float(best["score"]), best_model_uri, best_model_path, report
     )
-
-
-def resumable_search(experiment: Experiment, settings: dict):
-    """The parent run `--resume` carries on, after checking that carrying it on is safe and meaningful."""
-    where = f"{experiment.source_file}: --resume"
-    previous = latest_search(experiment.name)
-    if previous is None:
-        raise ResumeError(f"{where}: no earlier search of {experiment.name!r} in {experiment.tracking_uri}. "
-                          "Run without --resume to start one.")
-    run_id, status, tags = previous.info.run_id, previous.info.status, previous.data.tags
-    if status == "FINISHED":
-        raise ResumeError(f"{where}: the latest search of {experiment.name!r} (parent run {run_id}) finished. "
-                          "Run without --resume to start a new search.")
-    pid = int(tags.get(PID_TAG, "0"))
-    if tags.get(HOST_TAG) == socket.gethostname() and pid != os.getpid() and _process_alive(pid):
-        raise ResumeError(f"{where}: parent run {run_id} is still being run by process {pid}. "
-                          "Wait for it or stop it first.")
-    stored = previous.data.params
-    changed = [key for key, value in settings.items() if key in stored and stored[key] != str(value)]
-    if changed:
-        raise ResumeError(f"{where}: the experiment changed since parent run {run_id} ({', '.join(changed)}). "
-                          "Restore it, or run without --resume to start a new search.")
-    project_dir = Path(experiment.tuner_dir) / stored.get("tuner.project", "?")
-    if not project_dir.is_dir():
-        raise ResumeError(f"{where}: KerasTuner's folder {project_dir} of parent run {run_id} is gone. "
-                          "Run without --resume to start a new search.")
-    return previous
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, under another user
-        return True
-    return pid > 0
 
 
 def _best_row(trials: pd.DataFrame) -> pd.Series | None:
