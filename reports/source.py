@@ -9,7 +9,7 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
-from mlflow.entities import Run
+from mlflow.entities import Experiment, Run
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
@@ -80,26 +80,33 @@ class SearchRecord:
             return pd.read_csv(path, **read_kwargs) if path else None
 
 
-def load_search(tracking_uri: str, reference: str) -> SearchRecord:
-    """`reference` is an experiment name (its latest search) or a parent run id."""
+def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experiment]:
+    """The run `reference` names: a run id of that role, or an experiment name (its latest run of that role)."""
     mlflow.set_tracking_uri(tracking_uri)
     client = MlflowClient()
     if RUN_ID.match(reference):
         try:
-            parent = client.get_run(reference)
+            run = client.get_run(reference)
         except MlflowException:
             raise ReportError(f"no run with id {reference} in {tracking_uri}. Check the id in the MLflow UI.") from None
-        experiment = client.get_experiment(parent.info.experiment_id)
-    else:
-        experiment = client.get_experiment_by_name(reference)
-        if experiment is None:
-            names = ", ".join(e.name for e in client.search_experiments()) or "none"
-            raise ReportError(f"no experiment named {reference!r} in {tracking_uri}; experiments there: {names}.")
-        parents = client.search_runs(
-            [experiment.experiment_id], f"tags.`{ROLE_TAG}` = 'search'", order_by=["attributes.start_time DESC"], max_results=1
-        )
-        if not parents:
-            raise ReportError(f"experiment {reference!r} in {tracking_uri} has no search runs yet. Run a search first.")
-        parent = parents[0]
+        actual = run.data.tags.get(ROLE_TAG, role)
+        if actual != role:
+            raise ReportError(f"run {reference} is a {actual} run, not a {role} run.")
+        return run, client.get_experiment(run.info.experiment_id)
+    experiment = client.get_experiment_by_name(reference)
+    if experiment is None:
+        names = ", ".join(e.name for e in client.search_experiments()) or "none"
+        raise ReportError(f"no experiment named {reference!r} in {tracking_uri}; experiments there: {names}.")
+    runs = client.search_runs(
+        [experiment.experiment_id], f"tags.`{ROLE_TAG}` = '{role}'", order_by=["attributes.start_time DESC"], max_results=1
+    )
+    if not runs:
+        raise ReportError(f"experiment {reference!r} in {tracking_uri} has no {role} runs yet. Run a {role} first.")
+    return runs[0], experiment
+
+
+def load_search(tracking_uri: str, reference: str) -> SearchRecord:
+    """`reference` is an experiment name (its latest search) or a parent run id."""
+    parent, experiment = find_run(tracking_uri, reference, "search")
     direction = OBJECTIVES.get(parent.data.params.get("objective", ""), "max")
-    return SearchRecord(experiment.name, parent, trials_frame(parent.info.run_id, direction), client)
+    return SearchRecord(experiment.name, parent, trials_frame(parent.info.run_id, direction), MlflowClient())

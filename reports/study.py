@@ -10,16 +10,14 @@ import dataclasses
 import tempfile
 from pathlib import Path
 
-import mlflow
 import pandas as pd
 import yaml
 from mlflow.entities import Run
-from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from reports import figures, verdict
 from reports.document import ReportDocument
-from reports.source import RUN_ID, ReportError
+from reports.source import find_run
 
 STUDY_TAG, SWEEP_TAG = "study_run_id", "study_sweep"
 
@@ -69,23 +67,8 @@ def _seed_values(client: MlflowClient, child: Run, metric: str) -> list[float]:
 
 def load_study(tracking_uri: str, reference: str) -> StudyRecord:
     """`reference` is a study run id, or an experiment name (its latest study)."""
-    mlflow.set_tracking_uri(tracking_uri)
+    run, experiment = find_run(tracking_uri, reference, "study")
     client = MlflowClient()
-    if RUN_ID.match(reference):
-        try:
-            run = client.get_run(reference)
-        except MlflowException:
-            raise ReportError(f"no run with id {reference} in {tracking_uri}.") from None
-        if run.data.tags.get("automl.role") != "study":
-            raise ReportError(f"run {reference} is not a study run.")
-        experiment = client.get_experiment(run.info.experiment_id)
-    else:
-        experiment = client.get_experiment_by_name(reference)
-        runs = [] if experiment is None else client.search_runs(
-            [experiment.experiment_id], "tags.`automl.role` = 'study'", order_by=["attributes.start_time DESC"], max_results=1)
-        if not runs:
-            raise ReportError(f"no study named {reference!r} in {tracking_uri}. Run it with `runner.py study NAME`.")
-        run = runs[0]
     with tempfile.TemporaryDirectory() as tmp:
         config = yaml.safe_load(Path(client.download_artifacts(run.info.run_id, "study.yaml", tmp)).read_text())
     searches = client.search_runs([experiment.experiment_id], f"tags.`{STUDY_TAG}` = '{run.info.run_id}'",
