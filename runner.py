@@ -78,7 +78,7 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 def _study_or_none(tracking_uri: str, reference: str):
     """The study `reference` names (a study run, or an experiment that has one), else None."""
-    from reports.source import ReportError
+    from reports.errors import ReportError
     from reports.study import load_study
 
     try:
@@ -113,6 +113,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
 
     from pipelines.summary import trials_table
     from reports.source import load_search
+    from reports.store import BEST_TRIAL_PARAM
 
     record = load_search(args.tracking_uri, args.experiment)
     if args.csv:
@@ -120,7 +121,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
         print(f"{len(record.trials)} trials of {record.experiment_name} written to {args.csv}")
         return 0
     Console().print(trials_table(record.trials, f"{record.experiment_name} (parent run {record.parent.info.run_id}): "
-                                                f"trials by {record.objective}", record.params.get("best_trial_id")))
+                                                f"trials by {record.objective}", record.params.get(BEST_TRIAL_PARAM)))
     return 0
 
 
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     _interrupt_on_sigterm()
-    from pipelines.errors import RunnerError
+    from reports.errors import RunnerError
 
     try:
         return args.func(args)

@@ -15,10 +15,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pipelines.errors import ConfigError
 from pipelines.sources import SOURCE_MODELS, DataConfig, StrictModel
+from reports.store import OBJECTIVES
 from search_spaces import FAMILIES, SearchSpace, SearchSpaceError
-
-OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}
-
 
 class TunerConfig(StrictModel):
     algorithm: Literal["random", "hyperband", "bayesian", "grid"] = "random"
@@ -26,6 +24,8 @@ class TunerConfig(StrictModel):
     epochs: int = Field(20, ge=1, description="epochs per trial (hyperband: the most any model gets)")
     patience: int = Field(5, ge=0, description="stop a trial after this many epochs without a lower val_loss; 0 never")
     executions_per_trial: int = Field(1, ge=1, description="models trained per trial, their scores averaged")
+    max_retries: int = Field(1, ge=0, description="how often a trial whose process died (killed, out of memory) "
+                             "is run again on --resume before it is recorded as failed")
 
 
 class StudyConfig(StrictModel):

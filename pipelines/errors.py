@@ -1,8 +1,6 @@
-"""Errors a user can fix, kept apart from bugs so the command line shows them without a traceback."""
+"""Errors a user can fix in an experiment, its data or a resume; `RunnerError` is their common base."""
 
-
-class RunnerError(Exception):
-    """Bad input: the message says what is wrong, where, and how to fix it."""
+from reports.errors import RunnerError
 
 
 class ConfigError(RunnerError):
@@ -15,3 +13,6 @@ class DataError(RunnerError):
 
 class ResumeError(RunnerError):
     """`--resume` has no search to carry on, or carrying it on would mix two different searches."""
+
+
+__all__ = ["ConfigError", "DataError", "ResumeError", "RunnerError"]

@@ -1,37 +1,52 @@
-"""Whether `--resume` may carry on an experiment's latest search, and which one.
+"""Whether `--resume` may carry on an experiment's latest search, and the claim that only one process does.
 
 Carrying on is refused rather than guessed at: with nothing to resume, a
-finished search, a search whose process is still alive, a changed experiment
-file, or KerasTuner's folder gone.
+finished search, a search another process holds, a changed experiment file,
+or KerasTuner's folder gone. A search is claimed by an OS lock on a file in
+its KerasTuner folder, held for the life of the process that runs it: the
+operating system releases it when that process ends, however it ends, so a
+crashed search is free to resume and a running one is never resumed twice.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 from pathlib import Path
+
+import filelock
 
 from pipelines.config import Experiment
 from pipelines.errors import ResumeError
-from pipelines.tracking import HOST_TAG, PID_TAG, latest_search
+from reports.errors import StoreError
+from reports.store import latest_search, open_store
+
+CLAIM_FILE = "search.lock"
+
+
+def claim_search(project_dir: Path) -> filelock.BaseFileLock | None:
+    """Lock the search in `project_dir` for this process; None when another process holds it."""
+    project_dir.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(project_dir / CLAIM_FILE), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        return None
+    return lock
 
 
 def resumable_search(experiment: Experiment, settings: dict):
-    """The parent run `--resume` carries on, after checking that carrying it on is safe and meaningful."""
+    """The parent run `--resume` carries on and this process's claim on it, after checking that carrying it on
+    is safe and meaningful."""
     where = f"{experiment.source_file}: --resume"
-    previous = latest_search(experiment.name)
+    try:
+        client = open_store(experiment.tracking_uri, create=False)
+    except StoreError as exc:
+        raise ResumeError(f"{where}: {exc}") from None
+    previous = latest_search(client, experiment.name)
     if previous is None:
         raise ResumeError(f"{where}: no earlier search of {experiment.name!r} in {experiment.tracking_uri}. "
                           "Run without --resume to start one.")
-    run_id, status, tags = previous.info.run_id, previous.info.status, previous.data.tags
-    if status == "FINISHED":
-        raise ResumeError(f"{where}: the latest search of {experiment.name!r} (parent run {run_id}) finished. "
-                          "Run without --resume to start a new search.")
-    pid = int(tags.get(PID_TAG, "0"))
-    if tags.get(HOST_TAG) == socket.gethostname() and pid != os.getpid() and _process_alive(pid):
-        raise ResumeError(f"{where}: parent run {run_id} is still being run by process {pid}. "
-                          "Wait for it or stop it first.")
-    stored = previous.data.params
+    run_id, stored = previous.info.run_id, previous.data.params
+    _refuse_finished(previous.info.status, run_id, experiment, where)
     changed = [key for key, value in settings.items() if key in stored and stored[key] != str(value)]
     if changed:
         raise ResumeError(f"{where}: the experiment changed since parent run {run_id} ({', '.join(changed)}). "
@@ -40,14 +55,19 @@ def resumable_search(experiment: Experiment, settings: dict):
     if not project_dir.is_dir():
         raise ResumeError(f"{where}: KerasTuner's folder {project_dir} of parent run {run_id} is gone. "
                           "Run without --resume to start a new search.")
-    return previous
+    claim = claim_search(project_dir)
+    if claim is None:
+        raise ResumeError(f"{where}: parent run {run_id} is being run by another process (it holds "
+                          f"{project_dir / CLAIM_FILE}). Wait for it or stop it first.")
+    try:  # read again under the claim: the process that held it may have finished the search meanwhile
+        _refuse_finished(client.get_run(run_id).info.status, run_id, experiment, where)
+    except ResumeError:
+        claim.release()
+        raise
+    return previous, claim
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, under another user
-        return True
-    return pid > 0
+def _refuse_finished(status: str, run_id: str, experiment: Experiment, where: str) -> None:
+    if status == "FINISHED":
+        raise ResumeError(f"{where}: the latest search of {experiment.name!r} (parent run {run_id}) finished. "
+                          "Run without --resume to start a new search.")

@@ -6,6 +6,7 @@ MLflow call, so bad input leaves nothing behind in the tracking store.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import re
@@ -15,18 +16,22 @@ import keras
 import keras_tuner
 import mlflow
 import pandas as pd
+import yaml
 from mlflow.exceptions import MlflowException
 from rich.console import Console
 
 from pipelines.config import Experiment
-from pipelines.data import Dataset, head, load_dataset
+from pipelines.baselines import Baseline, Comparison, compare, trivial_baseline
+from pipelines.data import Dataset, batches, head, load_dataset
 from pipelines.errors import DataError
 from pipelines.progress import SearchProgress
-from pipelines.resume import resumable_search
-from pipelines.tracking import TEST_METRICS, SearchTracker, close_orphans, trials_frame
+from pipelines.resume import claim_search, resumable_search
+from pipelines.tracking import SearchTracker, close_orphans
 from pipelines.tuners import active_values, make_tuner
 from reports.build import build_report
 from reports.source import load_search
+from reports.store import (BASELINE_NAME_PARAM, BASELINE_PREFIX, BEATS_BASELINE_TAG, BEST_RUN_PARAM, BEST_TRIAL_PARAM,
+                           FAILURE_TAG, GAIN_ERROR_METRIC, GAIN_METRIC, TEST_METRICS, open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
 
 
@@ -40,6 +45,7 @@ class SearchResult:
     best_model_uri: str | None
     best_model_path: Path | None
     report_path: Path
+    baseline: Comparison | None = None  # the best model against the trivial baseline on the test split
 
 
 def _slug(text: str) -> str:
@@ -51,6 +57,7 @@ def load_base_model(experiment: Experiment) -> keras.Model:
     reference = experiment.base_model
     try:
         if reference.startswith(("runs:/", "models:/")):
+            open_store(experiment.tracking_uri)
             mlflow.set_tracking_uri(experiment.tracking_uri)
             return mlflow.keras.load_model(reference)
         path = Path(experiment.source_file).parent / reference
@@ -83,7 +90,8 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset):
         ) from None
 
 
-def _search_settings(experiment: Experiment, dataset: Dataset) -> dict:
+def _search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
+    """What decides which models a search trains: `--resume` refuses to carry on a search if any of it changed."""
     info = dataset.info
     return {
         "family": experiment.family,
@@ -94,6 +102,9 @@ def _search_settings(experiment: Experiment, dataset: Dataset) -> dict:
         **{f"data.{k}_size": v for k, v in info.sizes.items()},
         "data.digest": info.digest,
         "data.task": info.task,
+        **({"base_model": experiment.base_model} if experiment.base_model else {}),
+        **{f"search_space.{name}": yaml.safe_dump(spec, default_flow_style=True, width=10**6).strip()
+           for name, spec in space.describe().items()},
     }
 
 
@@ -119,6 +130,7 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
             dataset=dataset,
             progress=progress,
             log_models=experiment.log_trial_models,
+            max_retries=tuner_cfg.max_retries,
         )
         # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
         callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
@@ -150,39 +162,53 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     hypermodel = build_hypermodel(experiment, dataset)
+    settings = _search_settings(experiment, dataset, hypermodel.space)
+    with contextlib.ExitStack() as claims:  # this process's claim on the search, released when it ends
+        previous = None
+        if resume:
+            previous, claim = resumable_search(experiment, settings)
+            claims.callback(claim.release)
+        return _tracked_search(experiment, dataset, hypermodel, settings, previous, console, tags, claims)
+
+
+def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settings: dict, previous, console,
+                    tags: dict[str, str] | None, claims: contextlib.ExitStack) -> SearchResult:
     tracker = SearchTracker(experiment.tracking_uri, experiment.name)
-    settings = _search_settings(experiment, dataset)
-    previous = resumable_search(experiment, settings) if resume else None
     algorithm = experiment.tuner.algorithm
     tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm, **(tags or {})}
-    best = None
+    best, comparison = None, None
+    baseline = trivial_baseline(dataset.y_train, dataset.y_test, dataset.info.class_names or None)
     try:
         with tracker.search_run(f"{algorithm} search", tags, previous and previous.info.run_id) as parent_run_id:
             if previous:
                 project = previous.data.params["tuner.project"]
-                orphans = close_orphans(parent_run_id)
+                orphans = close_orphans(tracker.client, parent_run_id)
+                tracker.delete_tag(FAILURE_TAG)  # the reason an earlier attempt at this search ended no longer holds
                 console.print(f"resuming parent run {parent_run_id}"
                               + (f"; {len(orphans)} trial runs left RUNNING were marked KILLED" if orphans else ""))
             else:
                 project = f"{_slug(experiment.name)}-{parent_run_id[:8]}"
+                claims.callback(claim_search(Path(experiment.tuner_dir) / project).release)  # a new folder: free
                 tracker.log_params({**settings, "tuner.project": project})
                 tracker.log_dataset(dataset.info.name, dataset.info.source, dataset.records())
                 tracker.log_yaml(hypermodel.space.describe(), "search_space.yaml")
+                tracker.log_params({BASELINE_NAME_PARAM: baseline.name})
+                tracker.log_metrics({BASELINE_PREFIX + baseline.metric: baseline.value})
             tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console)
-            trials = trials_frame(parent_run_id, experiment.direction)
+            trials = trials_frame(tracker.client, parent_run_id, experiment.direction)
             tracker.log_table(trials, "trials.csv")
             best = _best_row(trials)
             if best is not None:
-                best_model_uri, best_model_path = _log_best(tracker, tuner, best, experiment, dataset, project)
+                best_model_uri, best_model_path, comparison = _log_best(tracker, tuner, best, experiment, dataset,
+                                                                        project, baseline)
             report = build_report(load_search(experiment.tracking_uri, parent_run_id), Path(tuner.project_dir) / "report.pdf")
             tracker.log_files(report)
             if best is None:
                 raise NoFinishedTrial("no trial finished with a finite score")
     except NoFinishedTrial:
         return SearchResult(experiment, parent_run_id, trials, None, None, None, None, report)
-    return SearchResult(
-        experiment, parent_run_id, trials, best["trial_id"], float(best["score"]), best_model_uri, best_model_path, report
-    )
+    return SearchResult(experiment, parent_run_id, trials, best["trial_id"], float(best["score"]), best_model_uri,
+                        best_model_path, report, comparison)
 
 
 def _best_row(trials: pd.DataFrame) -> pd.Series | None:
@@ -191,13 +217,19 @@ def _best_row(trials: pd.DataFrame) -> pd.Series | None:
     return None if finished.empty else finished.iloc[0]
 
 
-def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experiment, dataset: Dataset, project: str):
+def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experiment, dataset: Dataset, project: str,
+              baseline: Baseline):
+    """Log the best trial's model on the parent run; register it only when it beats the trivial baseline."""
     trial = tuner.oracle.get_trial(best["trial_id"])
     model = tuner.load_model(trial)
     params = active_values(trial.hyperparameters)
-    tracker.log_params({"best_trial_id": best["trial_id"], "best_run_id": best["run_id"], **params})
+    tracker.log_params({BEST_TRIAL_PARAM: best["trial_id"], BEST_RUN_PARAM: best["run_id"], **params})
     tracker.log_metrics({"best_score": best["score"], **{f"best_{k}": best.get(k) for k in TEST_METRICS}})
     path = Path(experiment.tuner_dir) / project / "best_model.keras"
     model.save(path)
-    uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5), registered_name=experiment.name)
-    return uri, path
+    comparison = compare(baseline, dataset.y_test, model.predict(batches(dataset.x_test), verbose=0))
+    tracker.log_metrics({GAIN_METRIC: comparison.gain, GAIN_ERROR_METRIC: comparison.standard_error})
+    tracker.set_tag(BEATS_BASELINE_TAG, str(comparison.better).lower())
+    uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5),
+                            registered_name=experiment.name if comparison.better else None)
+    return uri, path, comparison

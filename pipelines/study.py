@@ -12,14 +12,13 @@ from pathlib import Path
 
 import yaml
 from mlflow.entities import RunStatus
-from mlflow.tracking import MlflowClient
 from rich.console import Console
 
 from pipelines.config import Experiment, load_experiment
 from pipelines.errors import DataError
 from pipelines.search import SearchResult, run_search
-from pipelines.tracking import ROLE_TAG, SearchTracker
-from reports.study import STUDY_TAG, SWEEP_TAG, build_study_report, load_study
+from reports.store import FAILURE_TAG, ROLE_TAG, STUDY_TAG, SWEEP_TAG, open_store
+from reports.study import build_study_report, load_study
 from search_spaces import FAMILIES
 
 
@@ -45,7 +44,7 @@ def _prepare(experiment: Experiment, console: Console) -> None:
     path = Path(experiment.source_file).parent / experiment.study.prepare
     base = load_experiment(path).model_copy(update={"tracking_uri": experiment.tracking_uri,
                                                     "tuner_dir": experiment.tuner_dir})
-    if MlflowClient().search_model_versions(f"name='{base.name}'"):
+    if open_store(experiment.tracking_uri).search_model_versions(f"name='{base.name}'"):
         return
     console.rule(f"preparing {base.name} ({path})")
     if run_search(base, console).best_trial_id is None:
@@ -64,10 +63,9 @@ def _logged_study(experiment: Experiment) -> dict:
 
 def run_study(experiment: Experiment, console: Console | None = None) -> StudyResult:
     console = console or Console()
-    SearchTracker(experiment.tracking_uri, experiment.name)
+    client = open_store(experiment.tracking_uri)
     if experiment.study.prepare:
         _prepare(experiment, console)
-    client = MlflowClient()
     found = client.get_experiment_by_name(experiment.name)
     experiment_id = found.experiment_id if found else client.create_experiment(experiment.name)
     study_run = client.create_run(experiment_id, run_name="study",
@@ -86,7 +84,7 @@ def run_study(experiment: Experiment, console: Console | None = None) -> StudyRe
     except BaseException as exc:
         failed = isinstance(exc, Exception)
         if failed:
-            client.set_tag(run_id, "failure_reason", f"{type(exc).__name__}: {exc}"[:5000])
+            client.set_tag(run_id, FAILURE_TAG, f"{type(exc).__name__}: {exc}"[:5000])
         client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED if failed else RunStatus.KILLED))
         raise
     client.set_terminated(run_id)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.search import SearchResult
-from pipelines.tracking import TEST_METRICS, TRIAL_COLUMNS
+from reports.store import FAILURE_TAG, TEST_METRICS, TRIAL_COLUMNS
 
 
 def _cell(value) -> str:
@@ -41,10 +41,16 @@ def print_summary(result: SearchResult, console: Console) -> None:
     console.print(trials_table(result.trials, f"{experiment.name}: trials by {experiment.objective}", result.best_trial_id))
     console.print(f"report: {result.report_path}")
     if result.best_trial_id is None:
-        console.print("[red]No trial finished with a finite score; see the failed runs' failure_reason tags in MLflow.[/]")
+        console.print(f"[red]No trial finished with a finite score; see the failed runs' {FAILURE_TAG} tags in MLflow.[/]")
         return
     best = result.trials[result.trials["trial_id"] == result.best_trial_id].iloc[0]
     tests = ", ".join(f"{m.replace('_', ' ')} {_cell(best[m])}" for m in TEST_METRICS if m in best)
     console.print(f"best trial {result.best_trial_id}: {experiment.objective} {result.best_score:.4f}, {tests}")
+    comparison = result.baseline
+    if comparison is not None and not comparison.better:
+        console.print(f"[yellow]Warning: {comparison.sentence()}. The model was not registered: the network learned "
+                      "nothing a constant answer does not give. Check the data, the learning rate and the budget.[/]")
+    elif comparison is not None:
+        console.print(f"Baseline: {comparison.sentence()}.")
     console.print(f"best model: {result.best_model_path} (MLflow: {result.best_model_uri})")
     console.print(f"parent run {result.parent_run_id}; browse with: mlflow ui --backend-store-uri {experiment.tracking_uri}")

@@ -24,16 +24,9 @@ import mlflow.data
 import pandas as pd
 import yaml
 from mlflow.entities import Metric, RunStatus
-from mlflow.tracking import MlflowClient
 
-ROLE_TAG = "automl.role"
-EPOCH_METRICS_TAG = "automl.epoch_metrics"  # which metrics of a trial are per-epoch curves
-PID_TAG, HOST_TAG = "automl.pid", "automl.host"  # which process runs a search, so --resume can tell it is gone
-TEST_METRICS = ("test_accuracy", "test_mae")
-# Columns of the trials table that are not hyperparameters.
-TRIAL_COLUMNS = ("trial_id", "status", "score", *TEST_METRICS, "epochs", "duration_s", "peak_memory_mb",
-                 "parameters", "run_id", "continues_trial", "continues_run_id")
-
+from reports.store import (EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG, PID_TAG, ROLE_TAG, TRIAL_ID_TAG,
+                           children, open_store, trial_runs)
 
 def _git_commit() -> str | None:
     try:
@@ -62,6 +55,7 @@ class SearchTracker:
     """Opens the parent run, hands out child runs, and closes both with an honest status."""
 
     def __init__(self, tracking_uri: str, experiment_name: str):
+        self.client = open_store(tracking_uri)
         mlflow.set_tracking_uri(tracking_uri)
         self.experiment_name = experiment_name
         self.parent_run_id: str | None = None
@@ -83,9 +77,12 @@ class SearchTracker:
             run_name=f"trial {trial_id}",
             nested=True,
             parent_run_id=self.parent_run_id,
-            tags={ROLE_TAG: "trial", "trial_id": trial_id},
-            params={"trial_id": trial_id, **params},
+            tags={ROLE_TAG: "trial", TRIAL_ID_TAG: trial_id},
+            params={TRIAL_ID_TAG: trial_id, **params},
         )
+
+    def trial_runs(self, trial_id: str) -> list:
+        return trial_runs(self.client, self.parent_run_id, trial_id)
 
     def copy_history(self, trial_id: str, before_step: int) -> dict[str, list[tuple[int, float]]]:
         """Log an earlier trial's curves, up to `before_step`, into the active run and return them.
@@ -93,8 +90,9 @@ class SearchTracker:
         A Hyperband trial trains on from an earlier trial's weights, with epoch
         numbers that continue; copying the earlier epochs keeps its curves whole.
         """
-        client = MlflowClient()
-        earlier = _children(self.parent_run_id, f"tags.trial_id = '{trial_id}' and attributes.status = 'FINISHED'")
+        client = self.client
+        earlier = children(client, self.parent_run_id,
+                           f"tags.`{TRIAL_ID_TAG}` = '{trial_id}' and attributes.status = 'FINISHED'")
         if not earlier:
             return {}
         run_id = earlier[0].info.run_id
@@ -132,6 +130,11 @@ class SearchTracker:
     @staticmethod
     def set_tag(key: str, value: str) -> None:
         mlflow.set_tag(key, value)
+
+    def delete_tag(self, key: str) -> None:
+        run_id = mlflow.active_run().info.run_id
+        if key in self.client.get_run(run_id).data.tags:
+            self.client.delete_tag(run_id, key)
 
     @staticmethod
     def log_params(values: Mapping[str, Any]) -> None:
@@ -190,7 +193,7 @@ def _run_scope(params: Mapping[str, Any] | None = None, tags: Mapping[str, str] 
     try:
         yield run.info.run_id
     except Exception as exc:
-        mlflow.set_tag("failure_reason", f"{type(exc).__name__}: {exc}"[:5000])
+        mlflow.set_tag(FAILURE_TAG, f"{type(exc).__name__}: {exc}"[:5000])
         mlflow.end_run(RunStatus.to_string(RunStatus.FAILED))
         raise
     except BaseException:
@@ -199,61 +202,15 @@ def _run_scope(params: Mapping[str, Any] | None = None, tags: Mapping[str, str] 
     mlflow.end_run()
 
 
-def _typed(column: pd.Series) -> pd.Series:
-    """MLflow stores params as text; numbers become numbers again so they sort and format as such."""
-    try:
-        return pd.to_numeric(column)
-    except (ValueError, TypeError):
-        return column
+def close_orphans(client, parent_run_id: str) -> list[str]:
+    """Mark KILLED the child runs a dead process left RUNNING (a SIGKILL gives it no chance to).
 
-
-def _children(parent_run_id: str, condition: str = "") -> list:
-    parent = MlflowClient().get_run(parent_run_id)
-    query = f"tags.`mlflow.parentRunId` = '{parent_run_id}'" + (f" and {condition}" if condition else "")
-    return MlflowClient().search_runs([parent.info.experiment_id], query, max_results=50000)
-
-
-def close_orphans(parent_run_id: str) -> list[str]:
-    """Mark KILLED the child runs a dead process left RUNNING (a SIGKILL gives it no chance to)."""
-    orphans = [r.info.run_id for r in _children(parent_run_id, "attributes.status = 'RUNNING'")]
-    client = MlflowClient()
+    They are tagged as orphans: each is an attempt at its trial that killed
+    the process, and the count of them bounds how often a trial is retried.
+    """
+    orphans = [r.info.run_id for r in children(client, parent_run_id, "attributes.status = 'RUNNING'")]
     for run_id in orphans:
-        client.set_tag(run_id, "failure_reason", "the search process ended without closing this run")
+        client.set_tag(run_id, FAILURE_TAG, "the search process ended without closing this run")
+        client.set_tag(run_id, ORPHAN_TAG, "true")
         client.set_terminated(run_id, RunStatus.to_string(RunStatus.KILLED))
     return orphans
-
-
-def latest_search(experiment_name: str):
-    """The newest parent run of an experiment, or None."""
-    experiment = MlflowClient().get_experiment_by_name(experiment_name)
-    if experiment is None:
-        return None
-    runs = MlflowClient().search_runs([experiment.experiment_id], f"tags.`{ROLE_TAG}` = 'search'",
-                                      order_by=["attributes.start_time DESC"], max_results=1)
-    return runs[0] if runs else None
-
-
-def trials_frame(parent_run_id: str, direction: str = "max") -> pd.DataFrame:
-    """One row per trial of a search, read back from MLflow: what the UI, the CLI and reports share."""
-    parent = MlflowClient().get_run(parent_run_id)
-    runs = mlflow.search_runs(
-        experiment_ids=[parent.info.experiment_id],
-        filter_string=f"tags.`mlflow.parentRunId` = '{parent_run_id}'",
-        output_format="pandas",
-    )
-    if runs.empty:
-        return pd.DataFrame(columns=["trial_id", "status", "score", "run_id"])
-    params = sorted(c for c in runs.columns if c.startswith("params.") and c != "params.trial_id")
-    always = ["metrics.score", "metrics.epochs", "metrics.duration_s"]  # present even when every trial failed
-    optional = [*TEST_METRICS, "peak_memory_mb", "parameters"]
-    wanted = [*always, *[f"metrics.{m}" for m in optional if f"metrics.{m}" in runs]]
-    frame = pd.DataFrame(
-        {
-            "trial_id": runs["tags.trial_id"],
-            "status": runs["status"],
-            **{c.removeprefix("metrics."): runs[c] if c in runs else float("nan") for c in wanted},
-            **{c.removeprefix("params."): _typed(runs[c]) for c in params},
-            "run_id": runs["run_id"],
-        }
-    )
-    return frame.sort_values("score", ascending=direction != "max", na_position="last").reset_index(drop=True)

@@ -22,8 +22,9 @@ import numpy as np
 
 from pipelines import evaluation, memory
 from pipelines.data import Dataset, batches, head
-from pipelines.tracking import EPOCH_METRICS_TAG, SearchTracker, finite_metrics
+from pipelines.tracking import SearchTracker, finite_metrics
 from reports import figures
+from reports.store import EPOCH_METRICS_TAG, ORPHAN_TAG
 
 ALGORITHMS = {
     "random": keras_tuner.RandomSearch,
@@ -33,13 +34,33 @@ ALGORITHMS = {
 }
 
 
-class NonFiniteLoss(keras.callbacks.Callback):
-    """A NaN or infinite loss fails the trial with the epoch named, instead of training on garbage."""
+class DivergenceGuard(keras.callbacks.Callback):
+    """A loss that is NaN, infinite or exploding fails the trial with the epoch named, instead of training on garbage.
+
+    Exploding means above `bound`, or `growth` times the first epoch's loss.
+    Losses here are on standardized scales (cross-entropy, or squared error of
+    a standardized target), where a healthy loss is a few units at most; a
+    diverged one reaches millions without ever becoming NaN, and the trial
+    would otherwise count as finished.
+    """
+
+    def __init__(self, bound: float = 1e6, growth: float = 1e3):
+        super().__init__()
+        self.bound, self.growth = bound, growth
+        self.first: float | None = None
 
     def on_epoch_end(self, epoch, logs=None):
         loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(loss):
-            raise keras_tuner.errors.FailedTrialError(f"loss became {loss} at epoch {epoch}")
+        if loss is None:
+            return
+        if not math.isfinite(loss):
+            raise keras_tuner.errors.FailedTrialError(f"diverged: loss became {loss} at epoch {epoch}")
+        self.first = loss if self.first is None else self.first
+        if loss > self.bound or (self.first > 0 and loss > self.growth * self.first):
+            raise keras_tuner.errors.FailedTrialError(
+                f"diverged: loss reached {loss:.3g} at epoch {epoch} (first epoch {self.first:.3g}; a trial fails "
+                f"above {self.bound:.0e} or {self.growth:.0f} times its first epoch). Lower the learning rate or "
+                "add clipnorm.")
 
 
 def active_values(hp: keras_tuner.HyperParameters) -> dict:
@@ -67,12 +88,14 @@ def trial_score(histories, objective: str, direction: str) -> float:
 class TrackedTuner:
     """Mixed in before a KerasTuner tuner class; see `make_tuner`."""
 
-    def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, log_models: bool = True, **kwargs):
+    def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, log_models: bool = True,
+                 max_retries: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.tracker = tracker
         self.dataset = dataset
         self.progress = progress
         self.log_models = log_models
+        self.max_retries = max_retries
 
     def on_trial_begin(self, trial):
         super().on_trial_begin(trial)
@@ -107,15 +130,35 @@ class TrackedTuner:
         gc.collect()
 
     def run_trial(self, trial, *args, **kwargs):
+        """Train and log one trial, unless MLflow shows it already finished or kept killing its process.
+
+        KerasTuner hands a trial that was running when its process died to
+        the next process again, and keeps no count of how often. The trial's
+        runs in MLflow are that record: a FINISHED one means the process died
+        after logging the trial but before KerasTuner saved its end (its
+        score is handed back, not trained again); each orphaned run is an
+        attempt that killed the process, and past `max_retries` of them the
+        trial fails instead of killing every resume.
+        """
+        earlier = self.tracker.trial_runs(trial.trial_id)
+        finished = [r for r in earlier if r.info.status == "FINISHED"]
+        if finished:
+            return {self.oracle.objective.name: finished[-1].data.metrics.get("score", float("nan"))}
+        crashes = sum(ORPHAN_TAG in r.data.tags for r in earlier)
         hp = trial.hyperparameters
         started = time.monotonic()
         memory.reset_peak()
         self._curves: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._execution = ExecutionScores(self.oracle.objective.direction)
         with self.tracker.trial_run(trial.trial_id, active_values(hp)):
+            if crashes > self.max_retries:
+                raise keras_tuner.errors.FailedTrialError(
+                    f"the search process died during this trial {crashes} times (max_retries: {self.max_retries}); "
+                    "it is not tried again. A trial that kills its process usually runs out of memory: lower "
+                    "batch_size or the model's size.")
             if "tuner/trial_id" in hp.values:  # Hyperband trains on from an earlier trial's checkpoint
                 self._curves.update(self.tracker.copy_history(hp.values["tuner/trial_id"], hp.values["tuner/initial_epoch"]))
-            callbacks = [*kwargs.pop("callbacks", []), NonFiniteLoss()]
+            callbacks = [*kwargs.pop("callbacks", []), DivergenceGuard()]
             try:
                 histories = super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
             finally:

@@ -11,6 +11,7 @@ import pandas as pd
 from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
+from reports.store import BEST_RUN_PARAM, BEST_TRIAL_PARAM, FAILURE_TAG
 
 TOP_TRIALS_DIAGNOSED = 3
 
@@ -66,10 +67,10 @@ def _fmt(value) -> str:
 
 
 def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
-    best_id = record.params.get("best_trial_id")
+    best_id = record.params.get(BEST_TRIAL_PARAM)
     if best_id is None:
         return
-    run_id = record.params["best_run_id"]
+    run_id = record.params[BEST_RUN_PARAM]
     run = record.client.get_run(run_id)
     doc.section(f"The best model: trial {best_id}", new_page=True)
     hyper = pd.DataFrame([(k, _number(v)) for k, v in sorted(run.data.params.items())], columns=["hyperparameter", "value"])
@@ -127,7 +128,7 @@ def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
              for row in finished.itertuples()]
     failed = record.trials[record.trials["status"] == "FAILED"]
     for row in failed.itertuples():
-        reason = record.client.get_run(row.run_id).data.tags.get("failure_reason", "no reason recorded")
+        reason = record.client.get_run(row.run_id).data.tags.get(FAILURE_TAG, "no reason recorded")
         lines.append(f"trial {row.trial_id} failed: {reason.splitlines()[0][:200]}")
     doc.bullets(lines)
 

@@ -10,6 +10,7 @@ import pandas as pd
 from reports import figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
+from reports.store import BEST_RUN_PARAM, BEST_TRIAL_PARAM
 
 
 def _settings_row(record: SearchRecord) -> dict:
@@ -42,7 +43,7 @@ def build_comparison(records: list[SearchRecord], out: Path) -> Path:
     doc.title_block("Comparison of searches: " + " vs ".join(names))
     settings = pd.DataFrame([{**_settings_row(r), "experiment": name} for r, name in zip(records, names)])
     doc.table(settings, font_size=8)
-    with_best = [(name, r) for name, r in zip(names, records) if r.params.get("best_trial_id") is not None]
+    with_best = [(name, r) for name, r in zip(names, records) if r.params.get(BEST_TRIAL_PARAM) is not None]
     if with_best:
         objective = records[0].objective
         ranked = settings.dropna(subset=[objective]).sort_values(objective, ascending=records[0].direction == "min")
@@ -54,13 +55,13 @@ def build_comparison(records: list[SearchRecord], out: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         width = min(doc.epw, 65 * len(with_best))
-        curves = {name: r.curves(r.params["best_run_id"]) for name, r in with_best}
+        curves = {name: r.curves(r.params[BEST_RUN_PARAM]) for name, r in with_best}
         if curves:
             doc.section("Learning curves of each search's best trial")
             doc.figure(figures.curves_side_by_side(curves, tmp / "curves.png"), width=width)
         matrices = {}
         for name, r in with_best:
-            table = r.table(r.params["best_run_id"], "confusion_matrix.csv", index_col=0)
+            table = r.table(r.params[BEST_RUN_PARAM], "confusion_matrix.csv", index_col=0)
             if table is not None:
                 matrices[name] = table
         if matrices:

@@ -9,7 +9,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from reports.fonts import DEJAVU, cjk_font
-from reports.source import ReportError
+from reports.errors import ReportError
 
 
 class ReportDocument(FPDF):

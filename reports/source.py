@@ -7,22 +7,17 @@ import re
 import tempfile
 from pathlib import Path
 
-import mlflow
 import pandas as pd
 from mlflow.entities import Experiment, Run
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from pipelines.config import OBJECTIVES
-from pipelines.errors import RunnerError
-from pipelines.tracking import ROLE_TAG, TEST_METRICS, TRIAL_COLUMNS, trials_frame
+from reports.errors import ReportError
+from reports.store import (BEST_TRIAL_PARAM, OBJECTIVES, ROLE_TAG, TEST_METRICS, TRIAL_COLUMNS, open_store,
+                           trials_frame)
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
-
-
-class ReportError(RunnerError):
-    """The search to report on cannot be found or the report cannot be written."""
 
 
 @dataclasses.dataclass
@@ -52,7 +47,7 @@ class SearchRecord:
     @property
     def best(self) -> pd.Series | None:
         """The best trial's row of the trials table, as the parent run names it; None if no trial finished."""
-        best_id = self.params.get("best_trial_id")
+        best_id = self.params.get(BEST_TRIAL_PARAM)
         return None if best_id is None else self.trials[self.trials["trial_id"] == best_id].iloc[0]
 
     @property
@@ -82,8 +77,7 @@ class SearchRecord:
 
 def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experiment]:
     """The run `reference` names: a run id of that role, or an experiment name (its latest run of that role)."""
-    mlflow.set_tracking_uri(tracking_uri)
-    client = MlflowClient()
+    client = open_store(tracking_uri, create=False)
     if RUN_ID.match(reference):
         try:
             run = client.get_run(reference)
@@ -108,5 +102,6 @@ def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experim
 def load_search(tracking_uri: str, reference: str) -> SearchRecord:
     """`reference` is an experiment name (its latest search) or a parent run id."""
     parent, experiment = find_run(tracking_uri, reference, "search")
+    client = open_store(tracking_uri)
     direction = OBJECTIVES.get(parent.data.params.get("objective", ""), "max")
-    return SearchRecord(experiment.name, parent, trials_frame(parent.info.run_id, direction), MlflowClient())
+    return SearchRecord(experiment.name, parent, trials_frame(client, parent.info.run_id, direction), client)

@@ -18,8 +18,7 @@ from mlflow.tracking import MlflowClient
 from reports import figures, verdict
 from reports.document import ReportDocument
 from reports.source import find_run
-
-STUDY_TAG, SWEEP_TAG = "study_run_id", "study_sweep"
+from reports.store import FAILURE_TAG, STUDY_TAG, SWEEP_TAG, open_store
 
 
 @dataclasses.dataclass
@@ -68,7 +67,7 @@ def _seed_values(client: MlflowClient, child: Run, metric: str) -> list[float]:
 def load_study(tracking_uri: str, reference: str) -> StudyRecord:
     """`reference` is a study run id, or an experiment name (its latest study)."""
     run, experiment = find_run(tracking_uri, reference, "study")
-    client = MlflowClient()
+    client = open_store(tracking_uri)
     with tempfile.TemporaryDirectory() as tmp:
         config = yaml.safe_load(Path(client.download_artifacts(run.info.run_id, "study.yaml", tmp)).read_text())
     searches = client.search_runs([experiment.experiment_id], f"tags.`{STUDY_TAG}` = '{run.info.run_id}'",
@@ -80,7 +79,7 @@ def load_study(tracking_uri: str, reference: str) -> StudyRecord:
             setting = _setting(child.data.params, config)
             if child.info.status != "FINISHED":
                 where = ", ".join(str(v) for v in (sweep, *setting.values()) if v)
-                failures.append(f"{where}: {child.data.tags.get('failure_reason', child.info.status.lower())}")
+                failures.append(f"{where}: {child.data.tags.get(FAILURE_TAG, child.info.status.lower())}")
                 continue
             for metric in config["metrics"]:
                 for value in _seed_values(client, child, metric):

@@ -1,0 +1,75 @@
+"""The simplest answer a network must beat, and whether the best network beats it beyond noise.
+
+The trivial baseline is the training split's majority class (classification)
+or its mean (regression), scored on the test split before any trial. After
+the search the best model is compared with it sample by sample on that same
+test split: the mean per-sample gain (correct answers, or absolute error
+saved) must exceed twice its standard error, so a network that only matches
+chance by luck of the draw is not called better.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+Z = 2.0  # standard errors a gain must exceed to count
+
+
+@dataclasses.dataclass(frozen=True)
+class Baseline:
+    name: str  # as a sentence names it: "the majority class (7)"
+    metric: str  # test_accuracy or test_mae
+    value: float
+    predictions: np.ndarray  # one per test sample: a class index, or a value
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """The best model against the baseline on n test samples: mean per-sample gain and its standard error."""
+
+    baseline: Baseline
+    model_value: float
+    gain: float
+    standard_error: float
+    n: int
+
+    @property
+    def better(self) -> bool:
+        return self.gain > Z * self.standard_error and self.gain > 0
+
+    def sentence(self) -> str:
+        metric = self.baseline.metric.replace("_", " ")
+        verdict = "beats" if self.better else "is no better than"
+        return (f"the best model's {metric} {self.model_value:.4g} {verdict} the {self.baseline.value:.4g} of "
+                f"{self.baseline.name} on the {self.n} test samples (gain per sample {self.gain:.3g} ± "
+                f"{self.standard_error:.2g} standard error; called better only beyond {Z:.0f} standard errors)")
+
+
+def trivial_baseline(y_train: np.ndarray, y_test: np.ndarray, class_names: tuple[str, ...] | None) -> Baseline:
+    """Majority class of the training split for classes, its mean for a regression target."""
+    if class_names:
+        majority = int(np.bincount(y_train.astype(int)).argmax())
+        predictions = np.full(len(y_test), majority)
+        return Baseline(f"the majority class ({class_names[majority]})", "test_accuracy",
+                        float((predictions == y_test).mean()), predictions)
+    mean = float(np.mean(y_train))
+    predictions = np.full(len(y_test), mean)
+    return Baseline("predicting the training mean", "test_mae", float(np.abs(y_test - mean).mean()), predictions)
+
+
+def compare(baseline: Baseline, y_test: np.ndarray, model_output: np.ndarray) -> Comparison:
+    """Per-sample gain of the model over the baseline: correct-answer difference, or absolute error saved."""
+    if baseline.metric == "test_accuracy":
+        predicted = model_output.argmax(axis=1)
+        model_value = float((predicted == y_test).mean())
+        gain = (predicted == y_test).astype(float) - (baseline.predictions == y_test).astype(float)
+    else:
+        predicted = model_output.reshape(len(y_test))
+        model_value = float(np.abs(y_test - predicted).mean())
+        gain = np.abs(y_test - baseline.predictions) - np.abs(y_test - predicted)
+    n = len(gain)
+    error = float(gain.std(ddof=1) / math.sqrt(n)) if n > 1 else float("inf")
+    return Comparison(baseline, model_value, float(gain.mean()), error, n)

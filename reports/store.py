@@ -1,0 +1,122 @@
+"""Opening the MLflow store: once per process, and a new SQLite file created and migrated under a lock.
+
+MLflow migrates a fresh SQLite database the first time a process touches it,
+with no lock between processes: several searches started at once on a new
+store each run the migration and leave the database half-migrated for good.
+Here the first opening in each process holds a lock file beside the database,
+so exactly one process creates the tables and the others wait, then find them.
+Readers never create a store: a report on a store that is not there says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import filelock
+import pandas as pd
+from mlflow.tracking import MlflowClient
+
+from reports.errors import StoreError
+
+LOCK_TIMEOUT_S = 600  # migrating a new store takes seconds; a lock held this long belongs to a hung process
+_opened: dict[str, MlflowClient] = {}
+
+
+def sqlite_path(tracking_uri: str) -> Path | None:
+    """The database file of a `sqlite:///` URI (relative to the working directory), else None."""
+    prefix = "sqlite:///"
+    return Path(tracking_uri[len(prefix):]) if tracking_uri.startswith(prefix) else None
+
+
+def open_store(tracking_uri: str, create: bool = True) -> MlflowClient:
+    """A client on the store at `tracking_uri`, its tables created and migrated first if it is new.
+
+    With `create=False` (readers, `--resume`), a SQLite file that does not
+    exist is an error instead of a new, empty store left behind.
+    """
+    if tracking_uri in _opened:
+        return _opened[tracking_uri]
+    path = sqlite_path(tracking_uri)
+    if path is not None and not create and not path.is_file():
+        raise StoreError(f"no MLflow store at {tracking_uri} ({path.resolve()} does not exist). "
+                         "Run a search first, or pass --tracking-uri of the store that holds it.")
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_S) if path is not None else contextlib.nullcontext()
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    with lock:
+        client.search_experiments(max_results=1)  # builds the tracking store: a new database is migrated here
+        client.search_registered_models(max_results=1)  # and the model registry's tables
+    _opened[tracking_uri] = client
+    return client
+
+
+# The layout of the store. A search is a parent run (role "search"), each KerasTuner trial a nested
+# child run (role "trial"); a study is a run of its own (role "study") that its searches name by tag.
+ROLE_TAG = "automl.role"
+TRIAL_ID_TAG = "trial_id"  # also a param of each child run, so it shows in the runs table
+FAILURE_TAG = "failure_reason"  # why a run ended FAILED or KILLED
+ORPHAN_TAG = "automl.orphaned"  # set on a trial's run its process died in: such runs count the trial's attempts
+EPOCH_METRICS_TAG = "automl.epoch_metrics"  # which metrics of a trial are per-epoch curves
+PID_TAG, HOST_TAG = "automl.pid", "automl.host"  # which process runs a search
+STUDY_TAG, SWEEP_TAG = "study_run_id", "study_sweep"
+BEST_TRIAL_PARAM, BEST_RUN_PARAM = "best_trial_id", "best_run_id"
+# The trivial baseline (majority class, or the mean) on the test split, and the best model's gain over it.
+BASELINE_PREFIX, BASELINE_NAME_PARAM = "baseline.", "baseline.name"
+GAIN_METRIC, GAIN_ERROR_METRIC = "best_gain_over_baseline", "best_gain_over_baseline_se"
+BEATS_BASELINE_TAG = "automl.beats_baseline"
+TEST_METRICS = ("test_accuracy", "test_mae")
+OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}  # the objectives and their directions
+# Columns of the trials table that are not hyperparameters.
+TRIAL_COLUMNS = ("trial_id", "status", "score", *TEST_METRICS, "epochs", "duration_s", "peak_memory_mb",
+                 "parameters", "run_id", "continues_trial", "continues_run_id")
+
+
+def children(client: MlflowClient, parent_run_id: str, condition: str = "") -> list:
+    """The child runs of a parent run, optionally filtered further (`attributes.status = 'RUNNING'`)."""
+    parent = client.get_run(parent_run_id)
+    query = f"tags.`mlflow.parentRunId` = '{parent_run_id}'" + (f" and {condition}" if condition else "")
+    return client.search_runs([parent.info.experiment_id], query, max_results=50000)
+
+
+def trial_runs(client: MlflowClient, parent_run_id: str, trial_id: str) -> list:
+    """Every run of one trial under a search, oldest first: reruns after a crash add runs."""
+    runs = children(client, parent_run_id, f"tags.`{TRIAL_ID_TAG}` = '{trial_id}'")
+    return sorted(runs, key=lambda r: r.info.start_time)
+
+
+def latest_search(client: MlflowClient, experiment_name: str):
+    """The newest parent run of an experiment, or None."""
+    experiment = client.get_experiment_by_name(experiment_name)
+    if experiment is None:
+        return None
+    runs = client.search_runs([experiment.experiment_id], f"tags.`{ROLE_TAG}` = 'search'",
+                              order_by=["attributes.start_time DESC"], max_results=1)
+    return runs[0] if runs else None
+
+
+def _typed(values: list) -> list:
+    """MLflow stores params as text; numbers become numbers again so they sort and format as such."""
+    try:
+        return pd.to_numeric(pd.Series(values, dtype=object)).tolist()
+    except (ValueError, TypeError):
+        return values
+
+
+def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max") -> pd.DataFrame:
+    """One row per trial run of a search, read back from MLflow: what the UI, the CLI and reports share."""
+    runs = children(client, parent_run_id)
+    if not runs:
+        return pd.DataFrame(columns=["trial_id", "status", "score", "run_id"])
+    always = ["score", "epochs", "duration_s"]  # present even when every trial failed
+    optional = [m for m in (*TEST_METRICS, "peak_memory_mb", "parameters") if any(m in r.data.metrics for r in runs)]
+    params = sorted({p for r in runs for p in r.data.params if p != TRIAL_ID_TAG})
+    frame = pd.DataFrame({
+        "trial_id": [r.data.tags.get(TRIAL_ID_TAG) for r in runs],
+        "status": [r.info.status for r in runs],
+        **{m: [r.data.metrics.get(m, float("nan")) for r in runs] for m in [*always, *optional]},
+        **{p: _typed([r.data.params.get(p) for r in runs]) for p in params},
+        "run_id": [r.info.run_id for r in runs],
+    })
+    return frame.sort_values("score", ascending=direction != "max", na_position="last").reset_index(drop=True)
