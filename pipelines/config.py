@@ -119,49 +119,66 @@ def _read_yaml(path: Path) -> dict:
 
 
 def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment file; raise ConfigError listing every problem found."""
+    """Read and validate an experiment file; raise ConfigError listing every problem found, not just the first."""
     path = Path(path)
     raw = _read_yaml(path)
     raw.setdefault("name", path.stem)
     try:
         experiment = Experiment(**raw, source_file=str(path))
     except ValidationError as exc:
-        problems = "\n  ".join(_explain(e) for e in exc.errors())
-        raise ConfigError(f"{path}: invalid experiment file:\n  {problems}") from None
+        problems = [_explain(e) for e in exc.errors()]
+        if raw.get("family") in FAMILIES and isinstance(raw.get("search_space"), dict):
+            problems += _space_problems(FAMILIES[raw["family"]], raw["search_space"], raw.get("data"), grid=False)
+        raise ConfigError(f"{path}: invalid experiment file:\n  " + "\n  ".join(problems)) from None
+    problems = []
     family_cls = FAMILIES.get(experiment.family)
     if family_cls is None:
-        raise ConfigError(f"{path}: family: {experiment.family!r} is not valid; use one of {', '.join(FAMILIES)}.")
+        problems.append(f"family: {experiment.family!r} is not valid; use one of {', '.join(FAMILIES)}.")
     if (experiment.family == "transfer") != (experiment.base_model is not None):
         fix = ("add base_model: a .keras file, runs:/<run id>/<model name> or models:/<name>/<version>"
                if experiment.family == "transfer" else "remove it, or use family: transfer")
-        raise ConfigError(f"{path}: base_model: the transfer family needs a base model and no other family takes one; {fix}.")
-    try:
-        space = experiment.search_space_for(family_cls)
-        if experiment.tuner.algorithm == "grid":
-            space.require_steps()
-    except SearchSpaceError as exc:
-        raise ConfigError(f"{path}: search_space.{exc.key}: {exc.message}") from None
-    if experiment.study:
-        _check_study(experiment, path)
+        problems.append(f"base_model: the transfer family needs a base model and no other family takes one; {fix}.")
+    if family_cls is not None:
+        space_problems = _space_problems(family_cls, experiment.search_space, experiment.data.model_dump(),
+                                         grid=experiment.tuner.algorithm == "grid")
+        problems += space_problems
+        if experiment.study and not space_problems:
+            problems += _study_problems(experiment)
+    if len(problems) == 1:
+        raise ConfigError(f"{path}: {problems[0]}")
+    if problems:
+        raise ConfigError(f"{path}: invalid experiment file:\n  " + "\n  ".join(problems))
     return experiment
 
 
-def _check_study(experiment: Experiment, path: Path) -> None:
+def _space_problems(family_cls, overrides: dict, data: dict | None, grid: bool) -> list[str]:
+    """Every search_space key at fault, each with its fix."""
+    text = isinstance(data, dict) and data.get("source") == "text"
+    try:
+        space = SearchSpace(family_cls.full_catalogue(text=text), overrides)
+        if grid:
+            space.require_steps()
+    except SearchSpaceError as exc:
+        return [f"search_space.{e.key}: {e.message}" for e in exc.problems]
+    return []
+
+
+def _study_problems(experiment: Experiment) -> list[str]:
     study = experiment.study
-    for name in [*study.compare, *study.detail]:
-        if not isinstance(experiment.search_space.get(name), list):
-            raise ConfigError(f"{path}: study.compare: {name!r} must be searched over a list of values in "
-                              f"search_space (e.g. {name}: [a, b]).")
+    problems = [f"study.compare: {name!r} must be searched over a list of values in search_space (e.g. {name}: [a, b])."
+                for name in [*study.compare, *study.detail] if not isinstance(experiment.search_space.get(name), list)]
+    if problems:
+        return problems
     values = {str(v) for v in experiment.search_space[study.compare[0]]}
     unknown = [v for v in study.expect_best if str(v) not in values]
     if unknown:
-        raise ConfigError(f"{path}: study.expect_best: {', '.join(map(str, unknown))} not among the values of "
-                          f"{study.compare[0]} ({', '.join(sorted(values))}).")
-    if study.sweep:
-        if len(study.sweep) != 1:
-            raise ConfigError(f"{path}: study.sweep: give exactly one data key, e.g. sweep: {{length: [25, 50]}}.")
+        problems.append(f"study.expect_best: {', '.join(map(str, unknown))} not among the values of "
+                        f"{study.compare[0]} ({', '.join(sorted(values))}).")
+    if study.sweep and len(study.sweep) != 1:
+        problems.append("study.sweep: give exactly one data key, e.g. sweep: {length: [25, 50]}.")
+    elif study.sweep:
         key = next(iter(study.sweep))
         if key not in type(experiment.data).model_fields:
-            raise ConfigError(f"{path}: study.sweep: {key!r} is not a key of data source "
-                              f"{experiment.data.source!r}; valid: {', '.join(type(experiment.data).model_fields)}.")
-
+            problems.append(f"study.sweep: {key!r} is not a key of data source {experiment.data.source!r}; "
+                            f"valid: {', '.join(type(experiment.data).model_fields)}.")
+    return problems

@@ -201,7 +201,8 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
             if best is not None:
                 best_model_uri, best_model_path, comparison = _log_best(tracker, tuner, best, experiment, dataset,
                                                                         project, baseline)
-            report = build_report(load_search(experiment.tracking_uri, parent_run_id), Path(tuner.project_dir) / "report.pdf")
+            record = dataclasses.replace(load_search(experiment.tracking_uri, parent_run_id), finishing=True)
+            report = build_report(record, Path(tuner.project_dir) / "report.pdf")
             tracker.log_files(report)
             if best is None:
                 raise NoFinishedTrial("no trial finished with a finite score")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.search import SearchResult
 from reports.store import FAILURE_TAG, TEST_METRICS, TRIAL_COLUMNS
+
+if TYPE_CHECKING:  # importing the search at run time would load TensorFlow for `runner.py trials`
+    from pipelines.search import SearchResult
 
 
 def _cell(value) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.store import BEST_RUN_PARAM, BEST_TRIAL_PARAM, FAILURE_TAG
+from reports.store import FAILURE_TAG
 
 TOP_TRIALS_DIAGNOSED = 3
 
@@ -24,11 +24,11 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     p, info = record.params, record.parent.info
     trials = record.trials
     counts = trials["status"].value_counts().to_dict()
-    # A search writes its report before closing its run: then "now" is the end.
-    end = info.end_time or int(dt.datetime.now().timestamp() * 1000)
-    minutes = (end - info.start_time) / 60000
-    status = "" if info.status == "RUNNING" else f", status {info.status}"
+    minutes = (record.end_millis - info.start_time) / 60000
     doc.title_block(f"Hyperparameter search: {record.experiment_name}")
+    if record.state != "finished":
+        doc.paragraph(f"This search is {record.state}. {counts.get('FINISHED', 0)} of up to "
+                      f"{p.get('tuner.max_trials', '?')} trials finished; what follows covers those.")
     rows = [
         ("experiment", record.experiment_name),
         ("parent run", info.run_id),
@@ -38,7 +38,7 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
         ("tuner", f"{p.get('tuner.algorithm', '-')}, up to {p.get('tuner.max_trials', '-')} trials of "
                   f"{p.get('tuner.epochs', '-')} epochs, patience {p.get('tuner.patience', '-')}"),
         ("objective", f"{record.objective} ({record.direction}imize), seed {p.get('seed', '-')}"),
-        ("started", f"{_when(info.start_time)}, {minutes:.1f} minutes{status}"),
+        ("started", f"{_when(info.start_time)}, {minutes:.1f} minutes, {record.state}"),
         ("trials", f"{len(trials)}: {counts.get('FINISHED', 0)} finished, {counts.get('FAILED', 0)} failed, "
                    f"{counts.get('KILLED', 0) + counts.get('RUNNING', 0)} interrupted"),
     ]
@@ -67,10 +67,10 @@ def _fmt(value) -> str:
 
 
 def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
-    best_id = record.params.get(BEST_TRIAL_PARAM)
-    if best_id is None:
+    best = record.best
+    if best is None:
         return
-    run_id = record.params[BEST_RUN_PARAM]
+    best_id, run_id = best["trial_id"], best["run_id"]
     run = record.client.get_run(run_id)
     doc.section(f"The best model: trial {best_id}", new_page=True)
     hyper = pd.DataFrame([(k, _number(v)) for k, v in sorted(run.data.params.items())], columns=["hyperparameter", "value"])

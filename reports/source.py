@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import tempfile
+import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from mlflow.entities import Experiment, Run
 from mlflow.exceptions import MlflowException
@@ -26,6 +28,7 @@ class SearchRecord:
     parent: Run
     trials: pd.DataFrame
     client: MlflowClient
+    finishing: bool = False  # read by the search itself as it ends: its parent run closes right after the report
 
     @property
     def params(self) -> dict[str, str]:
@@ -46,9 +49,37 @@ class SearchRecord:
 
     @property
     def best(self) -> pd.Series | None:
-        """The best trial's row of the trials table, as the parent run names it; None if no trial finished."""
+        """The best trial's row: the one the parent run names, else (a search cut off before naming it) the best
+        finished trial with a finite score; None if no trial finished."""
+        finished = self.trials[self.trials["status"].eq("FINISHED") & np.isfinite(self.trials["score"].astype(float))]
         best_id = self.params.get(BEST_TRIAL_PARAM)
-        return None if best_id is None else self.trials[self.trials["trial_id"] == best_id].iloc[0]
+        if best_id is not None:
+            finished = finished[finished["trial_id"] == best_id]
+        return None if finished.empty else finished.iloc[0]
+
+    @property
+    def state(self) -> str:
+        """How the search stands, in words: finished, or why it is not."""
+        status = self.parent.info.status
+        if status == "FINISHED" or self.finishing:
+            return "finished"
+        if status == "RUNNING":
+            return "incomplete: still running, or its process died (--resume carries it on)"
+        return f"incomplete: {'interrupted' if status == 'KILLED' else status.lower()} (--resume carries it on)"
+
+    @property
+    def end_millis(self) -> int:
+        """When the search ended; for one still open, its last recorded activity, so the duration does not grow
+        with every rebuild of the report."""
+        if self.parent.info.end_time:
+            return self.parent.info.end_time
+        if self.finishing:
+            return int(time.time() * 1000)
+        activity = [self.parent.info.start_time]
+        for run_id in self.trials.get("run_id", []):
+            info = self.client.get_run(run_id).info
+            activity.append(info.end_time or info.start_time)
+        return max(activity)
 
     @property
     def test_metric(self) -> str:

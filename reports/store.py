@@ -44,9 +44,9 @@ def open_store(tracking_uri: str, create: bool = True) -> MlflowClient:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_S) if path is not None else contextlib.nullcontext()
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     with lock:
-        client.search_experiments(max_results=1)  # builds the tracking store: a new database is migrated here
+        client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)  # builds the tracking store
+        client.search_experiments(max_results=1)
         client.search_registered_models(max_results=1)  # and the model registry's tables
     _opened[tracking_uri] = client
     return client

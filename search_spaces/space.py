@@ -20,12 +20,17 @@ SAMPLINGS = ("linear", "log", "reverse_log")
 
 
 class SearchSpaceError(ValueError):
-    """A search-space override that cannot work; `key` is the hyperparameter at fault."""
+    """A search-space override that cannot work; `key` is the hyperparameter at fault.
 
-    def __init__(self, key: str, message: str):
+    `problems` holds every fault found in one pass (this one first), so a
+    file with three mistakes is fixed in one go, not three runs.
+    """
+
+    def __init__(self, key: str, message: str, problems: list[SearchSpaceError] | None = None):
         super().__init__(message)
         self.key = key
         self.message = message
+        self.problems = problems or [self]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,12 +161,18 @@ class SearchSpace:
     def __init__(self, catalogue: Iterable[Hyperparameter], overrides: Mapping[str, Any] | None = None):
         self.params = {param.name: param for param in catalogue}
         self.specs: dict[str, Spec] = {name: param.default for name, param in self.params.items()}
+        problems = []
         for name, raw in (overrides or {}).items():
-            if name not in self.params:
-                raise SearchSpaceError(
-                    name, f"unknown hyperparameter {name!r}; valid names are {', '.join(sorted(self.params))}."
-                )
-            self.specs[name] = parse_spec(self.params[name], raw)
+            try:
+                if name not in self.params:
+                    raise SearchSpaceError(
+                        name, f"unknown hyperparameter {name!r}; valid names are {', '.join(sorted(self.params))}."
+                    )
+                self.specs[name] = parse_spec(self.params[name], raw)
+            except SearchSpaceError as exc:
+                problems.append(exc)
+        if problems:
+            raise SearchSpaceError(problems[0].key, problems[0].message, problems)
 
     @property
     def searched(self) -> list[str]:

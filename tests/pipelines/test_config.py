@@ -126,3 +126,25 @@ def test_study_command_lists_the_studies_for_an_unknown_name(capsys):
     assert runner.main(["study", "no_such_study"]) == 2
     err = capsys.readouterr().err
     assert "no such study; the studies are:" in err and "gated_cells" in err and "bidirectional" in err
+
+
+def test_every_mistake_of_a_file_is_listed_at_once(tmp_path, capsys):
+    path = write_experiment(tmp_path, tuner={"algorithm": "random", "trials": 3},
+                            search_space={"dropuot": 0.2, "optimizer": ["adam", "adagrad"],
+                                          "dropout": {"min": 0.5, "max": 0.1}})
+    code, err = run_cli(path, capsys)
+    assert code == 2
+    for message in (r"tuner\.trials: unknown key", r"search_space\.dropuot: unknown hyperparameter",
+                    r"search_space\.optimizer: 'adagrad' is not valid", r"search_space\.dropout: `min <= max`"):
+        assert re.search(message, err), (message, err)
+    assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_search_space_mistakes_beside_a_transfer_mistake_are_listed_together(tmp_path):
+    path = write_experiment(tmp_path, family="mlp", base_model="base.keras", search_space={"units": [7, "many"],
+                                                                                          "depht": 2})
+    with pytest.raises(ConfigError) as error:
+        load_experiment(path)
+    for message in ("base_model: the transfer family", "search_space.units: 'many' is not valid",
+                    "search_space.depht: unknown hyperparameter"):
+        assert message in str(error.value), (message, str(error.value))

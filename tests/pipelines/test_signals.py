@@ -10,95 +10,57 @@ import time
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT, write_experiment
-
-EPOCHS = 12  # long enough to catch a trial mid-way, short enough to finish the search after a resume
-
-
-def _experiment(tmp_path, **changes):
-    return write_experiment(tmp_path, name="signals",
-                            tuner={"algorithm": "grid", "max_trials": 2, "epochs": EPOCHS, "patience": 0}, **changes)
-
-
-def _search(path, *extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "runner.py"), "search", str(path), *extra],
-                            cwd=path.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _runs(tmp_path) -> tuple[list, list]:
-    """(parents, children) of the store, newest first."""
-    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
-    experiment = client.get_experiment_by_name("signals")
-    if experiment is None:
-        return [], []
-    runs = client.search_runs([experiment.experiment_id])
-    return ([r for r in runs if "mlflow.parentRunId" not in r.data.tags],
-            [r for r in runs if "mlflow.parentRunId" in r.data.tags])
-
-
-def _wait_until_training(tmp_path, proc, finished_trials: int):
-    """Block until `finished_trials` trials are done and the next one has logged an epoch."""
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()[1][-2000:]
-        try:
-            _, children = _runs(tmp_path)
-        except Exception:  # the store is still being created
-            children = []
-        done = [c for c in children if c.info.status == "FINISHED"]
-        training = [c for c in children if c.info.status == "RUNNING" and "loss" in c.data.metrics]
-        if len(done) == finished_trials and training:
-            return
-        time.sleep(0.3)
-    pytest.fail("the search never reached a training epoch")
-
+from tests.conftest import ROOT, TINY
+from tests.processes import EPOCHS, by_trial, runs, search, wait_until_training
+from tests.processes import experiment as _experiment
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupt_and_terminate_end_the_open_runs_as_killed(tmp_path, signum):
-    proc = _search(_experiment(tmp_path))
-    _wait_until_training(tmp_path, proc, finished_trials=0)
+    proc = search(_experiment(tmp_path))
+    wait_until_training(tmp_path, proc, finished_trials=0)
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err[-2000:]
     assert "marked KILLED" in err
-    parents, children = _runs(tmp_path)
+    parents, children = runs(tmp_path)
     assert [p.info.status for p in parents] == ["KILLED"]
     assert [c.info.status for c in children] == ["KILLED"]
 
 
 def test_resume_after_sigkill_closes_orphans_and_runs_only_what_is_left(tmp_path):
     path = _experiment(tmp_path)
-    proc = _search(path)
-    _wait_until_training(tmp_path, proc, finished_trials=1)
+    proc = search(path)
+    wait_until_training(tmp_path, proc, finished_trials=1)
     proc.kill()
     proc.wait(timeout=60)
-    parents, children = _runs(tmp_path)
+    parents, children = runs(tmp_path)
     assert [p.info.status for p in parents] == ["RUNNING"]  # nothing could close them
     orphan = next(c for c in children if c.info.status == "RUNNING")
     finished = next(c for c in children if c.info.status == "FINISHED")
+    _check_report_of_the_cut_off_search(tmp_path, finished)
 
-    changed = _experiment(tmp_path, seed=4)
+    changed = _experiment(tmp_path, seed=4, search_space={**TINY["search_space"], "filters": 16, "depth": 2})
     refused = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(changed), "--resume"],
                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2
-    assert "experiment changed since parent run" in refused.stderr and "seed" in refused.stderr
+    assert "experiment changed since parent run" in refused.stderr
+    for key in ("seed", "search_space.depth", "search_space.filters"):
+        assert key in refused.stderr, refused.stderr
 
-    resumed = _search(_experiment(tmp_path), "--resume")
+    resumed = search(_experiment(tmp_path), "--resume")
     out, err = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, err[-3000:]
     assert "1 trial runs left RUNNING were marked KILLED" in " ".join(out.split())  # rich wraps long lines
 
-    parents_after, children_after = _runs(tmp_path)
+    parents_after, children_after = runs(tmp_path)
     assert [p.info.run_id for p in parents_after] == [parents[0].info.run_id]  # the same parent run, carried on
     assert parents_after[0].info.status == "FINISHED"
     status = {c.info.run_id: c.info.status for c in children_after}
     assert status[orphan.info.run_id] == "KILLED"
     assert status[finished.info.run_id] == "FINISHED"
-    by_trial = {}
-    for child in children_after:
-        by_trial.setdefault(child.data.tags["trial_id"], []).append(child.info.status)
-    assert sorted(by_trial[finished.data.tags["trial_id"]]) == ["FINISHED"]  # not run or logged twice
-    assert sorted(by_trial[orphan.data.tags["trial_id"]]) == ["FINISHED", "KILLED"]  # the killed trial ran again
+    statuses = by_trial(children_after)
+    assert statuses[finished.data.tags["trial_id"]] == ["FINISHED"]  # not run or logged twice
+    assert statuses[orphan.data.tags["trial_id"]] == ["FINISHED", "KILLED"]  # the killed trial ran again
     rerun = next(c for c in children_after if c.data.tags["trial_id"] == orphan.data.tags["trial_id"]
                  and c.info.status == "FINISHED")
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
@@ -110,8 +72,29 @@ def test_resume_refuses_a_finished_search_and_a_store_without_one(tmp_path, fini
     from pipelines.errors import ResumeError
     from pipelines.search import run_search
 
-    with pytest.raises(ResumeError, match="no earlier search of 'signals'"):
+    with pytest.raises(ResumeError, match=r"no MLflow store at sqlite:///.*Run a search first"):
         run_search(load_experiment(_experiment(tmp_path)), resume=True)
+    assert not (tmp_path / "mlflow.db").exists()  # a refused resume leaves nothing behind
     finished = load_experiment(finished_search["tmp"] / "e2e.yaml")
     with pytest.raises(ResumeError, match=r"\(parent run \w+\) finished"):
         run_search(finished, resume=True)
+
+
+def _check_report_of_the_cut_off_search(tmp_path, finished):
+    """The report of a search killed after trial 0 names that trial as the best so far and says the search is
+    incomplete; its duration is the last activity's, the same on every rebuild."""
+    from pypdf import PdfReader
+
+    from reports.source import load_search
+
+    report = subprocess.run([sys.executable, str(ROOT / "runner.py"), "report", "signals", "--out", "partial.pdf",
+                             "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stderr[-2000:]
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(tmp_path / "partial.pdf").pages).split())
+    assert "This search is incomplete: still running, or its process died" in text
+    assert "1 of up to 2 trials finished" in text
+    assert f"trial {finished.data.tags['trial_id']}: val_accuracy {finished.data.metrics['score']:.4f}" in text
+    first = load_search(f"sqlite:///{tmp_path}/mlflow.db", "signals").end_millis
+    time.sleep(0.05)
+    assert load_search(f"sqlite:///{tmp_path}/mlflow.db", "signals").end_millis == first

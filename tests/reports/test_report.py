@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 from mlflow.tracking import MlflowClient
@@ -15,7 +17,7 @@ import runner
 from pipelines.config import load_experiment
 from pipelines.search import run_search
 from reports.fonts import cjk_font
-from tests.conftest import TINY, write_experiment
+from tests.conftest import ROOT, TINY, write_experiment
 
 
 def pdf_text(path) -> str:
@@ -131,3 +133,25 @@ def test_trials_command_prints_and_exports_the_table(finished_search, tmp_path, 
     table = pd.read_csv(csv)
     assert sorted(table["optimizer"]) == ["adam", "sgd"]
     assert set(table["run_id"]) == {c.info.run_id for c in finished_search["children"]}
+
+
+@pytest.mark.parametrize("command", [["report", "e2e", "--out", "r.pdf"], ["trials", "e2e"], ["trials", "e2e", "--csv", "t.csv"]],
+                         ids=["report", "trials", "trials --csv"])
+def test_reading_commands_never_load_tensorflow(finished_search, tmp_path, command):
+    """The read side stands alone: a report or a trials table from any machine that reaches the store, fast."""
+    probe = ("import sys, runner; code = runner.main(sys.argv[1:]); "
+             "loaded = [m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules]; "
+             "print('LOADED', loaded); sys.exit(code)")
+    proc = subprocess.run([sys.executable, "-c", probe, *command, "--tracking-uri", finished_search["uri"]],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "LOADED []" in proc.stdout
+
+
+def test_reading_a_store_that_is_not_there_creates_none(tmp_path, capsys):
+    uri = f"sqlite:///{tmp_path}/absent.db"
+    assert runner.main(["report", "e2e", "--tracking-uri", uri]) == 2
+    assert runner.main(["trials", "e2e", "--tracking-uri", uri]) == 2
+    assert f"no MLflow store at {uri}" in capsys.readouterr().err
+    assert not (tmp_path / "absent.db").exists()

@@ -1,0 +1,148 @@
+"""Nothing lost, nothing run twice: concurrent first use of a store, racing resumes, trials that kill their process,
+a process killed between MLflow's record of a trial and KerasTuner's, diverging losses, useless best models."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import keras_tuner
+import numpy as np
+import pytest
+from mlflow.tracking import MlflowClient
+
+from pipelines.tuners import DivergenceGuard
+from tests.conftest import ROOT
+from tests.processes import by_trial, experiment, kill_while_training, runs, search
+
+OPEN_AND_LOG = textwrap.dedent("""
+    import sys
+    from reports.store import open_store
+    client = open_store(sys.argv[1])
+    try:
+        experiment_id = client.create_experiment("shared")
+    except Exception:  # another process created it first
+        experiment_id = client.get_experiment_by_name("shared").experiment_id
+    run = client.create_run(experiment_id)
+    client.log_metric(run.info.run_id, "m", 1.0)
+    client.set_terminated(run.info.run_id)
+""")
+
+
+def test_eight_processes_opening_one_fresh_store_all_succeed_and_leave_it_usable(tmp_path):
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    procs = [subprocess.Popen([sys.executable, "-c", OPEN_AND_LOG, uri], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+             for _ in range(8)]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, "\n".join(e[-800:] for e in errors)
+    # Usable afterwards, by a ninth process too.
+    ninth = subprocess.run([sys.executable, "-c", OPEN_AND_LOG, uri], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300)
+    assert ninth.returncode == 0, ninth.stderr[-2000:]
+    client = MlflowClient(tracking_uri=uri)
+    runs_logged = client.search_runs([client.get_experiment_by_name("shared").experiment_id])
+    assert len(runs_logged) == 9 and all(r.data.metrics["m"] == 1.0 for r in runs_logged)
+
+
+@pytest.mark.slow
+def test_four_resumes_at_once_exactly_one_carries_the_search_on(tmp_path):
+    path = experiment(tmp_path)
+    kill_while_training(path, finished_trials=1)
+    procs = [search(path, "--resume") for _ in range(4)]
+    results = [(p.wait(timeout=600), p.communicate()[1]) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2, 2, 2], [err[-1500:] for _, err in results]
+    for code, err in results:
+        if code == 2:
+            assert "is being run by another process" in err or "finished" in err, err[-1500:]
+    parents, children = runs(tmp_path)
+    assert [p.info.status for p in parents] == ["FINISHED"]
+    assert "failure_reason" not in parents[0].data.tags
+    assert by_trial(children) == {"0": ["FINISHED"], "1": ["FINISHED", "KILLED"]}
+
+
+@pytest.mark.slow
+def test_a_trial_that_keeps_killing_its_process_fails_after_max_retries(tmp_path):
+    path = experiment(tmp_path, tuner={"max_retries": 1})
+    kill_while_training(path, 1)  # trial 1, first attempt
+    kill_while_training(path, 1, "--resume")  # its retry
+    resumed = search(path, "--resume")
+    out, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err[-3000:]
+    parents, children = runs(tmp_path)
+    assert [p.info.status for p in parents] == ["FINISHED"]
+    assert by_trial(children) == {"0": ["FINISHED"], "1": ["FAILED", "KILLED", "KILLED"]}
+    failed = next(c for c in children if c.info.status == "FAILED")
+    assert "died during this trial 2 times (max_retries: 1)" in failed.data.tags["failure_reason"]
+    project = parents[0].data.params["tuner.project"]
+    trial = json.loads((tmp_path / "tuner" / project / "trial_1" / "trial.json").read_text())
+    assert trial["status"] == "FAILED"  # KerasTuner agrees, so no later resume runs it again
+
+
+@pytest.mark.slow
+def test_a_trial_logged_but_not_ended_in_kerastuner_is_taken_from_mlflow_not_run_again(tmp_path):
+    """The state a kill leaves between the child run's end and KerasTuner's end_trial, written as that kill leaves it."""
+    path = experiment(tmp_path, tuner={"epochs": 2})
+    finished = search(path)
+    assert finished.wait(timeout=600) == 0, finished.communicate()[1][-3000:]
+    parents, children = runs(tmp_path)
+    parent = parents[0]
+    score = next(c for c in children if c.data.tags["trial_id"] == "1").data.metrics["score"]
+    project = tmp_path / "tuner" / parent.data.params["tuner.project"]
+    trial_file = project / "trial_1" / "trial.json"
+    trial = json.loads(trial_file.read_text())
+    trial.update(status="RUNNING", score=None, metrics={"metrics": {}})
+    trial_file.write_text(json.dumps(trial))
+    oracle_file = project / "oracle.json"
+    oracle = json.loads(oracle_file.read_text())
+    oracle["ongoing_trials"] = {"tuner0": "1"}
+    oracle["end_order"] = [t for t in oracle["end_order"] if t != "1"]
+    oracle_file.write_text(json.dumps(oracle))
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    client.set_terminated(parent.info.run_id, "KILLED")
+
+    resumed = search(path, "--resume")
+    out, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err[-3000:]
+    parents_after, children_after = runs(tmp_path)
+    assert [p.info.status for p in parents_after] == ["FINISHED"]
+    assert by_trial(children_after) == {"0": ["FINISHED"], "1": ["FINISHED"]}  # one FINISHED run per trial
+    ended = json.loads(trial_file.read_text())
+    assert ended["status"] == "COMPLETED" and ended["score"] == pytest.approx(score)
+
+
+def test_a_loss_that_explodes_without_becoming_nan_fails_the_trial_with_its_epoch():
+    """Full-batch SGD on y = x above the stable learning rate: the squared error doubles every epoch, finite."""
+    x = np.linspace(-1.7, 1.7, 64, dtype="float32").reshape(-1, 1)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.2), loss="mse")
+    with pytest.raises(keras_tuner.errors.FailedTrialError,
+                       match=r"diverged: loss reached \S+ at epoch \d+ \(first epoch \S+; a trial fails above 1e\+06 "
+                             r"or 1000 times its first epoch\)"):
+        model.fit(x, x, batch_size=64, epochs=60, verbose=0, callbacks=[DivergenceGuard()])
+
+
+def test_a_best_model_no_better_than_the_majority_class_is_not_registered(tmp_path):
+    """Labels drawn at random, 85% of them one class: no network can beat always answering that class."""
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "noise.npz", x=rng.normal(size=(400, 6)).astype("float32"),
+             y=(rng.random(400) < 0.15).astype(int))
+    path = experiment(tmp_path, name="noise", family="mlp", data={"source": "npz", "path": "noise.npz"},
+                      search_space={"depth": 1, "units": 8, "learning_rate": 0.01, "optimizer": "adam"},
+                      tuner={"max_trials": 1, "epochs": 3})
+    proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "400"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = " ".join(proc.stdout.split())
+    assert "is no better than the" in out and "of the majority class (0) on the 80 test samples" in out, out[-2000:]
+    assert "The model was not registered" in out
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    assert client.search_registered_models() == []
+    parents, _ = runs(tmp_path, "noise")
+    assert parents[0].data.tags["automl.beats_baseline"] == "false"
+    assert parents[0].data.metrics["baseline.test_accuracy"] == pytest.approx(
+        parents[0].data.metrics["best_test_accuracy"], abs=0.05)

@@ -1,0 +1,70 @@
+"""Real `runner.py search` processes for tests that send them signals, kill them and resume them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from reports.store import open_store
+from tests.conftest import ROOT, write_experiment
+
+EPOCHS = 12  # long enough to catch a trial mid-way, short enough to finish the search after a resume
+
+
+def experiment(tmp_path, name="signals", **changes):
+    """Grid over optimizer [adam, sgd]: trial 0 trains with adam, trial 1 with sgd."""
+    return write_experiment(tmp_path, name=name,
+                            tuner={"algorithm": "grid", "max_trials": 2, "epochs": EPOCHS, "patience": 0, **changes.pop("tuner", {})},
+                            **changes)
+
+
+def search(path, *extra) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "runner.py"), "search", str(path), *extra],
+                            cwd=path.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def runs(tmp_path, name="signals") -> tuple[list, list]:
+    """(parents, children) of the store, newest first; opened as the runner opens it, never mid-creation."""
+    client = open_store(f"sqlite:///{tmp_path}/mlflow.db")
+    found = client.get_experiment_by_name(name)
+    if found is None:
+        return [], []
+    all_runs = client.search_runs([found.experiment_id])
+    return ([r for r in all_runs if "mlflow.parentRunId" not in r.data.tags],
+            [r for r in all_runs if "mlflow.parentRunId" in r.data.tags])
+
+
+def wait_until_training(tmp_path, proc, finished_trials: int, name="signals", old_runs: frozenset = frozenset()):
+    """Block until `finished_trials` trials are done and a new run (not in `old_runs`) has logged an epoch."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        children = runs(tmp_path, name)[1] if (tmp_path / "mlflow.db").exists() else []
+        done = [c for c in children if c.info.status == "FINISHED"]
+        training = [c for c in children if c.info.status == "RUNNING" and "loss" in c.data.metrics
+                    and c.info.run_id not in old_runs]
+        if len(done) == finished_trials and training:
+            return
+        time.sleep(0.3)
+    pytest.fail("the search never reached a training epoch")
+
+
+def kill_while_training(path, finished_trials: int, *extra) -> None:
+    """Start a search (or a resume, with `--resume` in `extra`) and SIGKILL it once it trains past `finished_trials`."""
+    old_runs = frozenset(c.info.run_id for c in runs(path.parent, path.stem)[1]) if (path.parent / "mlflow.db").exists() \
+        else frozenset()
+    proc = search(path, *extra)
+    wait_until_training(path.parent, proc, finished_trials, name=path.stem, old_runs=old_runs)
+    proc.kill()
+    proc.wait(timeout=60)
+
+
+def by_trial(children) -> dict[str, list[str]]:
+    """Each trial's run statuses, sorted."""
+    out: dict[str, list[str]] = {}
+    for child in children:
+        out.setdefault(child.data.tags["trial_id"], []).append(child.info.status)
+    return {trial: sorted(statuses) for trial, statuses in out.items()}
