@@ -7,6 +7,7 @@ fails in a second and leaves nothing behind in MLflow.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -103,11 +104,26 @@ def _explain(error: dict) -> str:
     return f"{key}: {error['msg']} (got {error['input']!r})."
 
 
+class _NumberLoader(yaml.SafeLoader):
+    """YAML 1.1 as PyYAML reads it, except that `1e-4`, `1E-3` and `5e2` are numbers, as people write them.
+
+    PyYAML's float pattern wants a dot and a signed exponent (`1.0e-4`), so it
+    reads `1e-4` as the string '1e-4' and a learning-rate range fails.
+    """
+
+
+_NumberLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
 def _read_yaml(path: Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"{path}: no such experiment file. Give the path of a YAML file, e.g. experiments/digits_cnn.yaml.")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NumberLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

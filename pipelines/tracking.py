@@ -28,6 +28,7 @@ from mlflow.entities import Metric, RunStatus
 from reports.store import (EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG, PID_TAG, ROLE_TAG, TRIAL_ID_TAG,
                            children, open_store, trial_runs)
 
+
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(

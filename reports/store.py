@@ -1,11 +1,16 @@
-"""Opening the MLflow store: once per process, and a new SQLite file created and migrated under a lock.
+"""The MLflow store: how it is opened, the names of its layout, and the readers both sides share.
 
-MLflow migrates a fresh SQLite database the first time a process touches it,
-with no lock between processes: several searches started at once on a new
-store each run the migration and leave the database half-migrated for good.
-Here the first opening in each process holds a lock file beside the database,
-so exactly one process creates the tables and the others wait, then find them.
-Readers never create a store: a report on a store that is not there says so.
+The training side (pipelines) writes with these names and the read side
+(reports) reads with them; this module imports nothing that trains, so
+reports and trial tables work anywhere the store is reachable.
+
+A store is opened once per process. MLflow migrates a fresh SQLite
+database the first time a process touches it, with no lock between
+processes: several searches started at once on a new store each run the
+migration and leave the database half-migrated for good. Here the first
+opening in each process holds a lock file beside the database, so exactly one
+process creates the tables and the others wait, then find them. Readers
+never create a store: a report on a store that is not there says so.
 """
 
 from __future__ import annotations

@@ -148,3 +148,16 @@ def test_search_space_mistakes_beside_a_transfer_mistake_are_listed_together(tmp
     for message in ("base_model: the transfer family", "search_space.units: 'many' is not valid",
                     "search_space.depht: unknown hyperparameter"):
         assert message in str(error.value), (message, str(error.value))
+
+
+@pytest.mark.parametrize("text, value", [("1e-4", 1e-4), ("1E-3", 1e-3), ("5e-1", 0.5), ("1.0e-2", 1e-2)])
+def test_numbers_in_exponent_form_are_numbers(tmp_path, text, value):
+    """YAML 1.1 reads 1e-4 as text; people write it everywhere a learning rate goes."""
+    path = write_experiment(tmp_path, tuner={"algorithm": "random", "max_trials": 1, "epochs": 1})
+    path.write_text(path.read_text().replace("learning_rate: 0.01", f"learning_rate: {{min: {text}, max: 0.9}}"))
+    assert load_experiment(path).search_space["learning_rate"] == {"min": pytest.approx(value), "max": 0.9}
+
+
+def test_text_that_only_looks_like_a_number_stays_text(tmp_path):
+    path = write_experiment(tmp_path, name="e5")
+    assert load_experiment(path).name == "e5"
