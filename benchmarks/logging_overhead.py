@@ -38,8 +38,12 @@ SPACE = {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer
 class LogEveryEpoch(keras.callbacks.Callback):
     """Exactly what the tracked tuner does at each epoch end."""
 
+    def __init__(self, tracker: SearchTracker):
+        super().__init__()
+        self.tracker = tracker
+
     def on_epoch_end(self, epoch, logs=None):
-        SearchTracker.log_epoch({**(logs or {}), "learning_rate": learning_rate(self.model)}, epoch)
+        self.tracker.log_epoch({**(logs or {}), "learning_rate": learning_rate(self.model)}, epoch)
 
 
 def train(data, epochs: int, logging: bool, tracker: SearchTracker | None) -> float:
@@ -47,7 +51,7 @@ def train(data, epochs: int, logging: bool, tracker: SearchTracker | None) -> fl
     hypermodel = CNN(data.info.input_shape, data.info.num_classes, SPACE, preprocess=data.info.preprocess)
     hp = keras_tuner.HyperParameters()
     model = hypermodel.build(hp)
-    callbacks = [LogEveryEpoch()] if logging else []
+    callbacks = [LogEveryEpoch(tracker)] if logging else []
     started = time.perf_counter()
     if logging:
         with tracker.trial_run("bench", {"logging": True}):

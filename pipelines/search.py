@@ -24,6 +24,7 @@ from pipelines.config import Experiment
 from pipelines.baselines import Baseline, Comparison, compare, trivial_baseline
 from pipelines.data import Dataset, batches, head, load_dataset
 from pipelines.errors import DataError
+from pipelines.journal import JOURNAL_FILE, StoreUnreachable
 from pipelines.progress import SearchProgress
 from pipelines.resume import claim_search, resumable_search
 from pipelines.tracking import SearchTracker, close_orphans
@@ -108,6 +109,9 @@ def _search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
     }
 
 
+STORE_WAIT_S = 120  # how long the closing steps wait for a tracking store that is down
+
+
 class NoFinishedTrial(Exception):
     """Raised inside the parent run, after its report is logged, so the run ends FAILED with this reason."""
 
@@ -182,6 +186,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
         with tracker.search_run(f"{algorithm} search", tags, previous and previous.info.run_id) as parent_run_id:
             if previous:
                 project = previous.data.params["tuner.project"]
+                _journal_in(tracker, experiment, Path(experiment.tuner_dir) / project, console)
                 orphans = close_orphans(tracker.client, parent_run_id)
                 tracker.delete_tag(FAILURE_TAG)  # the reason an earlier attempt at this search ended no longer holds
                 console.print(f"resuming parent run {parent_run_id}"
@@ -189,12 +194,14 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
             else:
                 project = f"{_slug(experiment.name)}-{parent_run_id[:8]}"
                 claims.callback(claim_search(Path(experiment.tuner_dir) / project).release)  # a new folder: free
+                _journal_in(tracker, experiment, Path(experiment.tuner_dir) / project, console)
                 tracker.log_params({**settings, "tuner.project": project})
                 tracker.log_dataset(dataset.info.name, dataset.info.source, dataset.records())
                 tracker.log_yaml(hypermodel.space.describe(), "search_space.yaml")
                 tracker.log_params({BASELINE_NAME_PARAM: baseline.name})
                 tracker.log_metrics({BASELINE_PREFIX + baseline.metric: baseline.value})
             tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console)
+            _send_journal(tracker, experiment, console)
             trials = trials_frame(tracker.client, parent_run_id, experiment.direction)
             tracker.log_table(trials, "trials.csv")
             best = _best_row(trials)
@@ -210,6 +217,33 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
         return SearchResult(experiment, parent_run_id, trials, None, None, None, None, report)
     return SearchResult(experiment, parent_run_id, trials, best["trial_id"], float(best["score"]), best_model_uri,
                         best_model_path, report, comparison)
+
+
+def _journal_in(tracker: SearchTracker, experiment: Experiment, project_dir: Path, console: Console) -> None:
+    """Keep what cannot reach the tracking store in a journal in the search's folder; send one left by an
+    earlier process first, so the store holds everything before the search carries on."""
+    writer = tracker.writer
+    writer.journal_in(project_dir)
+    writer.on_offline = lambda: console.print(
+        f"[yellow]The tracking store {experiment.tracking_uri} does not answer. Training goes on; what it logs is "
+        f"kept in {project_dir / JOURNAL_FILE} and sent, in order, when the store answers again.[/]")
+    writer.on_back = lambda sent: console.print(f"The tracking store answers again: {sent} journaled writes sent.")
+    _send_journal(tracker, experiment, console)
+
+
+def _send_journal(tracker: SearchTracker, experiment: Experiment, console: Console) -> None:
+    """Everything in the store before the search's closing steps read it back: waits a while for a store that
+    is down, then stops with the journal kept for `--resume`."""
+    pending = tracker.writer.pending
+    if not pending:
+        return
+    console.print(f"Waiting up to {STORE_WAIT_S} s for the tracking store to take {pending} journaled writes.")
+    if not tracker.writer.wait_for_store(STORE_WAIT_S):
+        raise StoreUnreachable(
+            f"{experiment.source_file}: the tracking store {experiment.tracking_uri} still does not answer. No "
+            f"training result is lost: {tracker.writer.pending} writes are kept in "
+            f"{tracker.writer.folder / JOURNAL_FILE}. Once the store is back, `runner.py search "
+            f"{experiment.source_file} --resume` sends them and finishes the search (best model, report).")
 
 
 def _best_row(trials: pd.DataFrame) -> pd.Series | None:

@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import tempfile
-import time
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -23,8 +22,9 @@ import mlflow
 import mlflow.data
 import pandas as pd
 import yaml
-from mlflow.entities import Metric, RunStatus
+from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
+from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
 from reports.store import (EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG, PID_TAG, ROLE_TAG, TRIAL_ID_TAG,
                            children, open_store, trial_runs)
 
@@ -53,112 +53,153 @@ def finite_metrics(values: Mapping[str, Any]) -> dict[str, float]:
 
 
 class SearchTracker:
-    """Opens the parent run, hands out child runs, and closes both with an honest status."""
+    """Opens the parent run, hands out child runs, and closes both with an honest status.
+
+    Every write names its run explicitly, through a `JournaledWriter`: a
+    tracking server that goes down mid-search costs a journal entry, not a
+    trial. The writes go to the innermost open run: the trial's while one is
+    open, else the search's.
+    """
 
     def __init__(self, tracking_uri: str, experiment_name: str):
+        if tracking_uri.startswith(("http://", "https://")):
+            bound_http_retries()
         self.client = open_store(tracking_uri)
-        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_tracking_uri(tracking_uri)  # for MLflow's model helpers (register, load), which take no client
+        self.writer = JournaledWriter(self.client, tracking_uri)
         self.experiment_name = experiment_name
         self.parent_run_id: str | None = None
+        self.experiment_id: str | None = None
+        self._open: list[str] = []  # keys of the open runs, innermost last
+
+    @property
+    def run(self) -> str:
+        return self._open[-1]
 
     @contextlib.contextmanager
     def search_run(self, run_name: str, tags: Mapping[str, str], resume_run_id: str | None = None) -> Iterator[str]:
         """A new parent run, or the earlier one reopened (`resume_run_id`) to carry on its search."""
-        mlflow.set_experiment(self.experiment_name)
         commit = _git_commit()
         all_tags = {ROLE_TAG: "search", **tags, **({"git_commit": commit} if commit else {}),
                     PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-        start = {"run_id": resume_run_id} if resume_run_id else {"run_name": run_name}
-        with _run_scope(tags=all_tags, **start) as run_id:
-            self.parent_run_id = run_id
-            yield run_id
+        if resume_run_id:
+            self.client.update_run(resume_run_id, status="RUNNING")
+            self.client.log_batch(resume_run_id, tags=[RunTag(k, v) for k, v in all_tags.items()])
+            run = self.client.get_run(resume_run_id)
+        else:
+            found = self.client.get_experiment_by_name(self.experiment_name)
+            experiment_id = found.experiment_id if found else self.client.create_experiment(self.experiment_name)
+            run = self.client.create_run(experiment_id, run_name=run_name, tags=all_tags)
+        self.parent_run_id, self.experiment_id = run.info.run_id, run.info.experiment_id
+        with self._scope(self.parent_run_id):
+            yield self.parent_run_id
 
-    def trial_run(self, trial_id: str, params: Mapping[str, Any]) -> contextlib.AbstractContextManager[str]:
-        return _run_scope(
-            run_name=f"trial {trial_id}",
-            nested=True,
-            parent_run_id=self.parent_run_id,
-            tags={ROLE_TAG: "trial", TRIAL_ID_TAG: trial_id},
-            params={TRIAL_ID_TAG: trial_id, **params},
-        )
+    @contextlib.contextmanager
+    def trial_run(self, trial_id: str, params: Mapping[str, Any]) -> Iterator[str]:
+        key = self.writer.create_run(self.experiment_id, f"trial {trial_id}",
+                                     {ROLE_TAG: "trial", TRIAL_ID_TAG: trial_id, "mlflow.parentRunId": self.parent_run_id})
+        self.writer.log_batch(key, params={TRIAL_ID_TAG: trial_id, **params})
+        with self._scope(key):
+            yield key
+
+    @contextlib.contextmanager
+    def _scope(self, key: str) -> Iterator[None]:
+        """A run that always ends with an honest status.
+
+        An exception makes it FAILED with the reason as a tag; Ctrl-C or SIGTERM
+        (KeyboardInterrupt / SystemExit) makes it KILLED, never FINISHED and never
+        left RUNNING. A store that stayed unreachable leaves it open, for
+        `--resume` to carry on once the journal is sent.
+        """
+        self._open.append(key)
+        try:
+            yield
+        except StoreUnreachable:
+            raise
+        except Exception as exc:
+            self.writer.log_batch(key, tags={FAILURE_TAG: f"{type(exc).__name__}: {exc}"[:5000]})
+            self.writer.set_terminated(key, RunStatus.to_string(RunStatus.FAILED))
+            raise
+        except BaseException:
+            self.writer.set_terminated(key, RunStatus.to_string(RunStatus.KILLED))
+            raise
+        finally:
+            self._open.pop()
+        self.writer.set_terminated(key, RunStatus.to_string(RunStatus.FINISHED))
 
     def trial_runs(self, trial_id: str) -> list:
-        return trial_runs(self.client, self.parent_run_id, trial_id)
+        """The trial's runs in the store; none known while the store is down."""
+        return [] if self.writer.offline else trial_runs(self.client, self.parent_run_id, trial_id)
 
     def copy_history(self, trial_id: str, before_step: int) -> dict[str, list[tuple[int, float]]]:
-        """Log an earlier trial's curves, up to `before_step`, into the active run and return them.
+        """Log an earlier trial's curves, up to `before_step`, into the open trial run and return them.
 
         A Hyperband trial trains on from an earlier trial's weights, with epoch
         numbers that continue; copying the earlier epochs keeps its curves whole.
         """
-        client = self.client
-        earlier = children(client, self.parent_run_id,
+        if self.writer.offline:
+            return {}
+        earlier = children(self.client, self.parent_run_id,
                            f"tags.`{TRIAL_ID_TAG}` = '{trial_id}' and attributes.status = 'FINISHED'")
         if not earlier:
             return {}
         run_id = earlier[0].info.run_id
         curves = {}
         for key in earlier[0].data.tags.get(EPOCH_METRICS_TAG, "").split(","):
-            points = [(m.step, m.value) for m in client.get_metric_history(run_id, key) if m.step < before_step]
+            points = [(m.step, m.value) for m in self.client.get_metric_history(run_id, key) if m.step < before_step]
             if points:
                 curves[key] = sorted(points)
-        mlflow.log_params({"continues_trial": trial_id, "continues_run_id": run_id})
-        metrics = [Metric(key, value, int(time.time() * 1000), step) for key, points in curves.items()
-                   for step, value in points]
-        if metrics:
-            client.log_batch(mlflow.active_run().info.run_id, metrics=metrics)
+        self.log_params({"continues_trial": trial_id, "continues_run_id": run_id})
+        self.writer.log_metric_points(self.run, [(key, value, step) for key, points in curves.items()
+                                                 for step, value in points])
         return curves
 
-    @staticmethod
-    def log_epoch(logs: Mapping[str, Any], epoch: int) -> None:
+    def log_epoch(self, logs: Mapping[str, Any], epoch: int) -> None:
         # One synchronous call per epoch: about 6 ms on SQLite. MLflow's asynchronous mode
         # costs more here, as closing a run waits about a second for its queue to drain.
-        mlflow.log_metrics(finite_metrics(logs), step=epoch)
+        self.writer.log_batch(self.run, metrics=finite_metrics(logs), step=epoch)
 
-    @staticmethod
-    def log_metrics(values: Mapping[str, Any], step: int | None = None) -> None:
-        mlflow.log_metrics(finite_metrics(values), step=step)
+    def log_metrics(self, values: Mapping[str, Any], step: int | None = None) -> None:
+        self.writer.log_batch(self.run, metrics=finite_metrics(values), step=step)
 
-    @staticmethod
-    def log_dataset(name: str, source: str, splits: Mapping[str, tuple[Any, Any]]) -> None:
+    def log_dataset(self, name: str, source: str, splits: Mapping[str, tuple[Any, Any]]) -> None:
         """Each split as an MLflow dataset input (context = split), so runs on other data never compare by mistake."""
+        inputs = []
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
             for context, (x, y) in splits.items():
                 features = x.astype(str) if x.dtype == object else x
-                mlflow.log_input(mlflow.data.from_numpy(features, targets=y, source=source, name=name), context=context)
+                dataset = mlflow.data.from_numpy(features, targets=y, source=source, name=name)
+                inputs.append(DatasetInput(dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", context)]))
+        self.client.log_inputs(self.run, datasets=inputs)
 
-    @staticmethod
-    def set_tag(key: str, value: str) -> None:
-        mlflow.set_tag(key, value)
+    def set_tag(self, key: str, value: str) -> None:
+        self.writer.log_batch(self.run, tags={key: value})
 
     def delete_tag(self, key: str) -> None:
-        run_id = mlflow.active_run().info.run_id
-        if key in self.client.get_run(run_id).data.tags:
-            self.client.delete_tag(run_id, key)
+        if key in self.client.get_run(self.run).data.tags:
+            self.client.delete_tag(self.run, key)
 
-    @staticmethod
-    def log_params(values: Mapping[str, Any]) -> None:
-        mlflow.log_params(dict(values))
+    def log_params(self, values: Mapping[str, Any]) -> None:
+        self.writer.log_batch(self.run, params=dict(values))
 
-    @staticmethod
-    def log_files(*paths: Path) -> None:
+    def log_files(self, *paths: Path) -> None:
         for path in paths:
-            mlflow.log_artifact(str(path))
+            self.writer.log_artifacts(self.run, path)
 
-    @staticmethod
-    def log_yaml(data: Any, name: str) -> None:
-        mlflow.log_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), name)
+    def log_yaml(self, data: Any, name: str) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            self.writer.log_artifacts(self.run, path)
 
-    @staticmethod
-    def log_table(frame: pd.DataFrame, name: str) -> None:
+    def log_table(self, frame: pd.DataFrame, name: str) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
             frame.to_csv(path, index=False)
-            mlflow.log_artifact(str(path))
+            self.writer.log_artifacts(self.run, path)
 
-    @staticmethod
-    def log_model(model, name: str, x_example, registered_name: str | None = None) -> str:
+    def log_model(self, model, name: str, x_example, registered_name: str | None = None) -> str:
         """The model in MLflow's Keras flavour, with a signature and an input example from real rows.
 
         Saved to a folder and then logged as artifacts: `mlflow.keras.log_model`
@@ -170,37 +211,11 @@ class SearchTracker:
             path.mkdir()
             mlflow.keras.save_model(model, str(path), signature=signature, input_example=x_example,
                                     pip_requirements=["keras", "tensorflow"])
-            mlflow.log_artifacts(str(path), name)
-        uri = f"runs:/{mlflow.active_run().info.run_id}/{name}"
+            self.writer.log_artifacts(self.run, path, name)
+        uri = f"runs:/{self.writer.run_id(self.run)}/{name}"
         if registered_name:
             mlflow.register_model(uri, registered_name)
         return uri
-
-
-@contextlib.contextmanager
-def _run_scope(params: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None,
-               **start_kwargs) -> Iterator[str]:
-    """A run that always ends with an honest status.
-
-    An exception makes it FAILED with the reason as a tag; Ctrl-C or SIGTERM
-    (KeyboardInterrupt / SystemExit) makes it KILLED, never FINISHED and never
-    left RUNNING.
-    """
-    run = mlflow.start_run(**start_kwargs)
-    if tags:
-        mlflow.set_tags(dict(tags))
-    if params:
-        mlflow.log_params(dict(params))
-    try:
-        yield run.info.run_id
-    except Exception as exc:
-        mlflow.set_tag(FAILURE_TAG, f"{type(exc).__name__}: {exc}"[:5000])
-        mlflow.end_run(RunStatus.to_string(RunStatus.FAILED))
-        raise
-    except BaseException:
-        mlflow.end_run(RunStatus.to_string(RunStatus.KILLED))
-        raise
-    mlflow.end_run()
 
 
 def close_orphans(client, parent_run_id: str) -> list[str]:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import keras
 import keras_tuner
@@ -17,7 +18,8 @@ from mlflow.tracking import MlflowClient
 
 from pipelines.tuners import DivergenceGuard
 from tests.conftest import ROOT
-from tests.processes import by_trial, experiment, kill_while_training, runs, search
+from tests.processes import (EPOCHS, by_trial, experiment, free_port, kill_while_training, runs, search,
+                             start_mlflow_server, stop_mlflow_server)
 
 OPEN_AND_LOG = textwrap.dedent("""
     import sys
@@ -146,3 +148,44 @@ def test_a_best_model_no_better_than_the_majority_class_is_not_registered(tmp_pa
     assert parents[0].data.tags["automl.beats_baseline"] == "false"
     assert parents[0].data.metrics["baseline.test_accuracy"] == pytest.approx(
         parents[0].data.metrics["best_test_accuracy"], abs=0.05)
+
+
+@pytest.mark.slow
+def test_a_tracking_server_stopped_and_restarted_mid_search_loses_no_epoch(tmp_path):
+    """A real `mlflow server` goes down while trial 0 trains and comes back some epochs later: the search goes on
+    from a journal, and afterwards the store holds every epoch of every trial, each trial FINISHED once."""
+    port = free_port()
+    backend = f"sqlite:///{tmp_path}/server.db"
+    server = start_mlflow_server(backend, tmp_path, port)
+    path = experiment(tmp_path, name="outage", tracking_uri=f"http://127.0.0.1:{port}")
+    proc = search(path)
+    client = MlflowClient(tracking_uri=f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 300
+    while True:  # until trial 0 has logged two epochs
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1][-3000:]
+        found = client.get_experiment_by_name("outage")
+        trials = client.search_runs([found.experiment_id], "tags.trial_id = '0'") if found else []
+        if trials and len(client.get_metric_history(trials[0].info.run_id, "loss")) >= 2:
+            break
+        time.sleep(0.3)
+    stop_mlflow_server(server)
+    time.sleep(8)  # epochs go by with the store down
+    server = start_mlflow_server(backend, tmp_path, port)
+    try:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-3000:]
+        said = " ".join(out.split())
+        assert "does not answer. Training goes on" in said and "answers again" in said, said[-3000:]
+        parents = client.search_runs([found.experiment_id], "tags.`automl.role` = 'search'")
+        children = client.search_runs([found.experiment_id], "tags.`automl.role` = 'trial'")
+        assert [p.info.status for p in parents] == ["FINISHED"]
+        assert by_trial(children) == {"0": ["FINISHED"], "1": ["FINISHED"]}
+        for child in children:
+            steps = sorted(m.step for m in client.get_metric_history(child.info.run_id, "val_loss"))
+            assert steps == list(range(EPOCHS)), (child.data.tags["trial_id"], steps)
+            assert {"confusion_matrix.png", "learning_curves.png"} <= {a.path for a in client.list_artifacts(
+                child.info.run_id)}
+        project = tmp_path / "tuner" / parents[0].data.params["tuner.project"]
+        assert not (project / "tracking-journal.jsonl").exists()  # all of it sent
+    finally:
+        stop_mlflow_server(server)

@@ -8,51 +8,23 @@ to look at after CI.
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.processes import free_port, start_mlflow_server, stop_mlflow_server
 
 SCREENSHOTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def mlflow_server(finished_search):
-    port = _free_port()
-    log = open(finished_search["tmp"] / "mlflow-server.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", finished_search["uri"],
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=finished_search["tmp"], stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"mlflow server did not start: {(finished_search['tmp'] / 'mlflow-server.log').read_text()[-2000:]}")
-            time.sleep(0.5)
-    yield url
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    port = free_port()
+    server = start_mlflow_server(finished_search["uri"], finished_search["tmp"], port)
+    yield f"http://127.0.0.1:{port}"
+    stop_mlflow_server(server)
 
 
 @pytest.fixture(scope="module")

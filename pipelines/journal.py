@@ -1,0 +1,226 @@
+"""Writes to the tracking store that survive the store being down: a journal on disk, replayed in order.
+
+A team's MLflow server can restart or drop off the network in the middle of a
+long search. Training must not wait for it, and no result may be lost: a
+write that cannot reach the store goes to a journal file in the search's
+KerasTuner folder (files to log are copied beside it), every later write
+joins the journal so the order stays the same, and the journal is replayed as
+soon as the store answers again (probed every few seconds, never per epoch).
+Runs created while the store is down get a journal key; the replay creates
+them and maps each key to the run id the store hands out, persisting the map
+so that a replay cut off half-way carries on where it stopped.
+
+A local SQLite store is never down in this sense and is written directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import requests
+from mlflow.entities import Metric, Param, RunTag
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from reports.errors import RunnerError
+
+JOURNAL_FILE, IDS_FILE, FILES_DIR = "tracking-journal.jsonl", "tracking-journal-ids.json", "tracking-journal-files"
+PROBE_EVERY_S = 5.0
+KEY_PREFIX = "journal-"
+
+
+def bound_http_retries() -> None:
+    """MLflow's client retries a failed request for about a minute by default, stalling training; here a failed
+    write fails fast (one retry) and goes to the journal instead."""
+    for name, value in (("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1"), ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1"),
+                        ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0"), ("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")):
+        os.environ.setdefault(name, value)
+
+
+def unreachable(exc: BaseException) -> bool:
+    """True for an error that says the store could not be reached, as opposed to one that it refused the write."""
+    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError)):
+        return True
+    text = str(exc)
+    return isinstance(exc, MlflowException) and any(
+        sign in text for sign in ("Max retries exceeded", "Connection refused", "Connection aborted", "timed out",
+                                  "error code 502", "error code 503", "error code 504"))
+
+
+class StoreUnreachable(RunnerError):
+    """The tracking store stayed unreachable; what was not sent is in the journal."""
+
+
+class JournaledWriter:
+    """The write calls the runner makes, each sent to the store, or to the journal while the store is down."""
+
+    def __init__(self, client: MlflowClient, tracking_uri: str):
+        self.client = client
+        self.remote = tracking_uri.startswith(("http://", "https://"))
+        self.health_url = tracking_uri.rstrip("/") + "/health"
+        self.folder: Path | None = None
+        self.ids: dict[str, str] = {}
+        self._next_probe = 0.0
+        self.on_offline = lambda: None  # told once each time the store is lost
+        self.on_back = lambda sent: None  # told when a replay has sent the journal
+
+    # -- where the journal lives ------------------------------------------------------------------------
+    def journal_in(self, folder: Path) -> None:
+        """Keep the journal in `folder` (the search's KerasTuner folder), where a `--resume` finds it again."""
+        self.folder = folder
+        ids = folder / IDS_FILE
+        self.ids = json.loads(ids.read_text()) if ids.is_file() else {}
+
+    @property
+    def _journal(self) -> Path | None:
+        return self.folder / JOURNAL_FILE if self.folder else None
+
+    @property
+    def pending(self) -> int:
+        """How many writes wait in the journal."""
+        journal = self._journal
+        return sum(1 for _ in journal.open()) if journal and journal.is_file() else 0
+
+    @property
+    def offline(self) -> bool:
+        return self.pending > 0
+
+    def run_id(self, key: str) -> str | None:
+        """The store's id of a run, or None for a run the store has not seen yet."""
+        return self.ids.get(key) if key.startswith(KEY_PREFIX) else key
+
+    # -- the writes -------------------------------------------------------------------------------------
+    def create_run(self, experiment_id: str, run_name: str, tags: dict[str, str]) -> str:
+        """A new run's key: its id, or a journal key while the store is down."""
+        key = f"{KEY_PREFIX}{time.time_ns()}"
+        created = self._write({"op": "create_run", "key": key, "experiment_id": experiment_id,
+                               "run_name": run_name, "tags": tags})
+        return created or key
+
+    def log_batch(self, run: str, metrics: dict[str, float] | None = None, step: int | None = None,
+                  params: dict[str, Any] | None = None, tags: dict[str, str] | None = None) -> None:
+        stamp = int(time.time() * 1000)
+        self._write({"op": "log_batch", "run": run,
+                     "metrics": [[k, v, stamp, step or 0] for k, v in (metrics or {}).items()],
+                     "params": [[k, str(v)] for k, v in (params or {}).items()],
+                     "tags": [[k, str(v)] for k, v in (tags or {}).items()]})
+
+    def log_metric_points(self, run: str, points: Sequence[tuple[str, float, int]]) -> None:
+        """Metric values with their own steps (a copied learning curve), in one write."""
+        stamp = int(time.time() * 1000)
+        self._write({"op": "log_batch", "run": run, "metrics": [[k, v, stamp, s] for k, v, s in points],
+                     "params": [], "tags": []})
+
+    def log_artifacts(self, run: str, local: Path, artifact_path: str | None = None) -> None:
+        """A file, or a folder's content under `artifact_path`."""
+        self._write({"op": "log_artifacts", "run": run, "local": str(local), "artifact_path": artifact_path})
+
+    def set_terminated(self, run: str, status: str) -> None:
+        self._write({"op": "set_terminated", "run": run, "status": status})
+
+    # -- sending, journaling, replaying -----------------------------------------------------------------
+    def _write(self, entry: dict) -> str | None:
+        if self.remote and self.offline and not self.replay():
+            self._append(entry)
+            return None
+        try:
+            return self._send(entry)
+        except Exception as exc:
+            if not (self.remote and self.folder and unreachable(exc)):
+                raise
+            self._append(entry)
+            self.on_offline()
+            return None
+
+    def _send(self, entry: dict) -> str | None:
+        op = entry["op"]
+        if op == "create_run":
+            run = self.client.create_run(entry["experiment_id"], run_name=entry["run_name"], tags=entry["tags"])
+            return run.info.run_id
+        run_id = self.run_id(entry["run"])
+        if op == "log_batch":
+            self.client.log_batch(run_id, metrics=[Metric(k, v, t, s) for k, v, t, s in entry["metrics"]],
+                                  params=[Param(k, v) for k, v in entry["params"]],
+                                  tags=[RunTag(k, v) for k, v in entry["tags"]])
+        elif op == "log_artifacts":
+            local = Path(entry["local"])
+            if local.is_dir():
+                self.client.log_artifacts(run_id, str(local), entry["artifact_path"])
+            else:
+                self.client.log_artifact(run_id, str(local), entry["artifact_path"])
+        elif op == "set_terminated":
+            self.client.set_terminated(run_id, entry["status"])
+        return None
+
+    def _append(self, entry: dict) -> None:
+        """Add a write to the journal; a file to log is copied in first, since the caller's copy is temporary."""
+        if entry["op"] == "log_artifacts":
+            kept = self.folder / FILES_DIR / str(time.time_ns())
+            source = Path(entry["local"])
+            if source.is_dir():
+                shutil.copytree(source, kept / source.name)
+            else:
+                kept.mkdir(parents=True)
+                shutil.copy2(source, kept / source.name)
+            entry = {**entry, "local": str(kept / source.name)}
+        with self._journal.open("a") as journal:
+            journal.write(json.dumps(entry) + "\n")
+
+    def _reachable(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def replay(self, force: bool = False) -> bool:
+        """Send the journal in order if the store answers (probed at most every few seconds unless `force`).
+
+        True when nothing is left in it. A replay cut off by the store going
+        down again keeps the rest, and the run ids it has learnt, for later.
+        """
+        if not self.offline:
+            return True
+        now = time.monotonic()
+        if not force and now < self._next_probe:
+            return False
+        self._next_probe = now + PROBE_EVERY_S
+        if not self._reachable():
+            return False
+        entries = [json.loads(line) for line in self._journal.read_text().splitlines() if line.strip()]
+        for done, entry in enumerate(entries):
+            try:
+                created = self._send(entry)
+            except Exception as exc:
+                if not unreachable(exc):
+                    raise
+                self._rewrite(entries[done:])
+                return False
+            if created:
+                self.ids[entry["key"]] = created
+                (self.folder / IDS_FILE).write_text(json.dumps(self.ids))
+        self._journal.unlink()
+        shutil.rmtree(self.folder / FILES_DIR, ignore_errors=True)
+        self.on_back(len(entries))
+        return True
+
+    def _rewrite(self, entries: list[dict]) -> None:
+        temporary = self._journal.with_suffix(".tmp")
+        temporary.write_text("".join(json.dumps(e) + "\n" for e in entries))
+        temporary.replace(self._journal)
+
+    def wait_for_store(self, seconds: float) -> bool:
+        """Replay, retrying for up to `seconds`; True when the journal is empty."""
+        deadline = time.monotonic() + seconds
+        while not self.replay(force=True):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(PROBE_EVERY_S)
+        return True
