@@ -37,10 +37,11 @@ KEY_PREFIX = "journal-"
 
 
 def bound_http_retries() -> None:
-    """MLflow's client retries a failed request for about a minute by default, stalling training; here a failed
-    write fails fast (one retry) and goes to the journal instead."""
+    """Settings for a remote store. MLflow's client retries a failed request for about a minute by default,
+    stalling training; here a failed write fails fast (one retry) and goes to the journal instead."""
     for name, value in (("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1"), ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1"),
-                        ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0"), ("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")):
+                        ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0"), ("MLFLOW_HTTP_REQUEST_TIMEOUT", "20"),
+                        ("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")):  # a line per ended run, amid the progress
         os.environ.setdefault(name, value)
 
 
