@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import re
 from pathlib import Path
 
@@ -32,7 +31,8 @@ from pipelines.tuners import active_values, make_tuner
 from reports.build import build_report
 from reports.source import load_search
 from reports.store import (BASELINE_NAME_PARAM, BASELINE_PREFIX, BEATS_BASELINE_TAG, BEST_RUN_PARAM, BEST_TRIAL_PARAM,
-                           FAILURE_TAG, GAIN_ERROR_METRIC, GAIN_METRIC, TEST_METRICS, open_store, trials_frame)
+                           FAILURE_TAG, GAIN_ERROR_METRIC, GAIN_METRIC, TEST_METRICS, best_finished, open_store,
+                           trials_frame)
 from search_spaces import FAMILIES, InputShapeError
 
 
@@ -193,8 +193,9 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                               + (f"; {len(orphans)} trial runs left RUNNING were marked KILLED" if orphans else ""))
             else:
                 project = f"{_slug(experiment.name)}-{parent_run_id[:8]}"
-                claims.callback(claim_search(Path(experiment.tuner_dir) / project).release)  # a new folder: free
-                _journal_in(tracker, experiment, Path(experiment.tuner_dir) / project, console)
+                project_dir = Path(experiment.tuner_dir) / project
+                claims.callback(claim_search(project_dir).release)  # a new folder: no other process holds it
+                _journal_in(tracker, experiment, project_dir, console)
                 tracker.log_params({**settings, "tuner.project": project})
                 tracker.log_dataset(dataset.info.name, dataset.info.source, dataset.records())
                 tracker.log_yaml(hypermodel.space.describe(), "search_space.yaml")
@@ -204,7 +205,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
             _send_journal(tracker, experiment, console)
             trials = trials_frame(tracker.client, parent_run_id, experiment.direction)
             tracker.log_table(trials, "trials.csv")
-            best = _best_row(trials)
+            best = best_finished(trials)
             if best is not None:
                 best_model_uri, best_model_path, comparison = _log_best(tracker, tuner, best, experiment, dataset,
                                                                         project, baseline)
@@ -244,12 +245,6 @@ def _send_journal(tracker: SearchTracker, experiment: Experiment, console: Conso
             f"training result is lost: {tracker.writer.pending} writes are kept in "
             f"{tracker.writer.folder / JOURNAL_FILE}. Once the store is back, `runner.py search "
             f"{experiment.source_file} --resume` sends them and finishes the search (best model, report).")
-
-
-def _best_row(trials: pd.DataFrame) -> pd.Series | None:
-    """The best finished trial; a NaN or infinite score never wins."""
-    finished = trials[(trials["status"] == "FINISHED") & trials["score"].map(lambda s: s is not None and math.isfinite(s))]
-    return None if finished.empty else finished.iloc[0]
 
 
 def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experiment, dataset: Dataset, project: str,

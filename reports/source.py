@@ -8,14 +8,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from mlflow.entities import Experiment, Run
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from reports.errors import ReportError
-from reports.store import (BEST_TRIAL_PARAM, OBJECTIVES, ROLE_TAG, TEST_METRICS, TRIAL_COLUMNS, open_store,
+from reports.store import (BEST_TRIAL_PARAM, best_finished, OBJECTIVES, ROLE_TAG, TEST_METRICS, TRIAL_COLUMNS, open_store,
                            trials_frame)
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -51,11 +50,8 @@ class SearchRecord:
     def best(self) -> pd.Series | None:
         """The best trial's row: the one the parent run names, else (a search cut off before naming it) the best
         finished trial with a finite score; None if no trial finished."""
-        finished = self.trials[self.trials["status"].eq("FINISHED") & np.isfinite(self.trials["score"].astype(float))]
         best_id = self.params.get(BEST_TRIAL_PARAM)
-        if best_id is not None:
-            finished = finished[finished["trial_id"] == best_id]
-        return None if finished.empty else finished.iloc[0]
+        return best_finished(self.trials if best_id is None else self.trials[self.trials["trial_id"] == best_id])
 
     @property
     def state(self) -> str:

@@ -19,6 +19,7 @@ import contextlib
 from pathlib import Path
 
 import filelock
+import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
@@ -107,6 +108,13 @@ def _typed(values: list) -> list:
         return pd.to_numeric(pd.Series(values, dtype=object)).tolist()
     except (ValueError, TypeError):
         return values
+
+
+def best_finished(trials: pd.DataFrame) -> pd.Series | None:
+    """The best trial that finished with a finite score (a NaN or infinite score never wins), from a trials
+    table sorted best first; None if there is none."""
+    finished = trials[trials["status"].eq("FINISHED") & np.isfinite(trials["score"].astype(float))]
+    return None if finished.empty else finished.iloc[0]
 
 
 def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max") -> pd.DataFrame:
