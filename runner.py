@@ -1,4 +1,4 @@
-"""Command line of the Keras AutoML runner: `search` an experiment file, run a `study`, `report` on a search, list its `trials`.
+"""Command line of the Keras AutoML runner: `search` an experiment file, run a `study`, `report` on a search, list its `trials`, open the `ui`.
 
 Kept thin: each command parses its arguments and calls one function of
 `pipelines`; errors a user can fix are printed as one paragraph, without a
@@ -8,6 +8,7 @@ traceback, and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -26,17 +27,41 @@ def _interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _library_logs_to_file(experiment, verbose: bool, console) -> None:
+    """MLflow, alembic, absl, TensorFlow and Python warnings go to a log file beside the store, not between the
+    runner's own lines (unless --verbose); its path is printed once."""
+    if verbose:
+        return
+    from reports.store import sqlite_path
+
+    database = sqlite_path(experiment.tracking_uri)
+    path = (database.parent if database else Path(experiment.tuner_dir)) / "automl.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.INFO)
+    for name in ("mlflow", "alembic", "absl", "tensorflow", "keras_tuner"):
+        logging.getLogger(name).handlers = []  # whatever a library set up for itself
+        logging.getLogger(name).propagate = True
+    logging.captureWarnings(True)
+    console.print(f"library messages: {path}", style="dim")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from pipelines.config import load_experiment
-    from pipelines.search import run_search
-    from pipelines.summary import print_summary
 
     experiment = load_experiment(args.experiment)
     console = Console()
+    _library_logs_to_file(experiment, args.verbose, console)
     if experiment.study:
         return _run_study(experiment, console, args.resume)
+    from pipelines.search import run_search
+    from pipelines.summary import print_summary
+
     console.print(f"[bold]{experiment.name}[/]: {experiment.family} on {experiment.data.source}, "
                   f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}")
     result = run_search(experiment, console, resume=args.resume)
@@ -73,7 +98,9 @@ def cmd_study(args: argparse.Namespace) -> int:
     experiment = load_experiment(path)
     if experiment.study is None:
         raise ConfigError(f"{path}: not a study (no study: section); run it with `runner.py search {path}`.")
-    return _run_study(experiment, Console(), resume=False)
+    console = Console()
+    _library_logs_to_file(experiment, args.verbose, console)
+    return _run_study(experiment, console, resume=False)
 
 
 def _study_or_none(tracking_uri: str, reference: str):
@@ -125,6 +152,31 @@ def cmd_trials(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    """The MLflow UI on the store, on this machine only unless a host is given; runs until Ctrl-C."""
+    import subprocess
+
+    from reports.store import open_store
+
+    if args.tracking_uri.startswith(("http://", "https://")):
+        print(f"{args.tracking_uri} is an MLflow server already: open it in a browser.")
+        return 0
+    open_store(args.tracking_uri, create=False)  # a clear error for a store that is not there
+    if args.host != "127.0.0.1":
+        print(f"warning: the MLflow UI has no login; listening on {args.host} shows every run to the network.",
+              file=sys.stderr)
+    command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", args.tracking_uri,
+               "--host", args.host, "--port", str(args.port), "--workers", "1"]  # one is plenty for a person
+    server = subprocess.Popen(command)
+    print(f"MLflow UI on {args.tracking_uri}: http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait(timeout=30)
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="runner.py", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -133,9 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="experiment YAML (default: experiments/digits_cnn.yaml)")
     search.add_argument("--resume", action="store_true",
                         help="carry on the experiment's latest unfinished search (same parent run, finished trials kept)")
+    search.add_argument("--verbose", action="store_true",
+                        help="show MLflow's, TensorFlow's and KerasTuner's own messages instead of logging them to a file")
     search.set_defaults(func=cmd_search)
     study = commands.add_parser("study", help="run a study from experiments/studies and answer its question")
     study.add_argument("name", help="study name (e.g. gated_cells) or a study YAML file")
+    study.add_argument("--verbose", action="store_true", help="show the libraries' own messages")
     study.set_defaults(func=cmd_study)
     report = commands.add_parser("report", help="write a PDF report of a search, read from MLflow")
     report.add_argument("experiments", nargs="+", metavar="EXPERIMENT",
@@ -149,12 +204,18 @@ def build_parser() -> argparse.ArgumentParser:
     trials.add_argument("--csv", help="write the table to this CSV file instead of printing it")
     trials.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
     trials.set_defaults(func=cmd_trials)
+    ui = commands.add_parser("ui", help="open the MLflow UI on the store (http://127.0.0.1:5000)")
+    ui.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
+    ui.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
+    ui.add_argument("--port", type=int, default=5000)
+    ui.set_defaults(func=cmd_ui)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("MLFLOW_CONFIGURE_LOGGING", "false")  # its messages go where the runner sends them
     _interrupt_on_sigterm()
     from reports.errors import RunnerError
 

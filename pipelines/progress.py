@@ -1,33 +1,74 @@
-"""What a person watching a search sees: trial k of n, the epoch, the best score so far."""
+"""What a person watching a search sees: trial k of n with an ETA, the epoch, and one line per finished trial.
+
+Trials are named by KerasTuner's trial id everywhere (here, in the table, in
+MLflow's run names and in the report), so "trial 02" is one trial wherever it
+is read. Numbers are shown with four significant digits throughout.
+"""
 
 from __future__ import annotations
 
 import math
+import time
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 
+def number(value) -> str:
+    """A score for a person: four significant digits with trailing zeros kept, so scores line up (1.000 beside
+    0.9965); whole numbers as they are."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int) or (float(value).is_integer() and abs(value) >= 1e4):
+        return f"{value:.0f}"
+    return f"{value:#.4g}".rstrip(".")
+
+
+def setting(value) -> str:
+    """A hyperparameter value as a person types it: 0.3, 0.00227, adam."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def items(values: dict) -> str:
+    """Hyperparameters as `name=value` items; a reader's terminal wraps between them, never inside one."""
+    return "  ".join(f"{name}={setting(value)}" for name, value in values.items())
+
+
+def duration(seconds: float | None) -> str:
+    """m:ss, or h:mm:ss; "-" when unknown."""
+    if seconds is None or math.isnan(seconds):
+        return "-"
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
 class SearchProgress:
-    """Two bars, trials and epochs of the current trial; a line per finished trial stays on screen."""
+    """Two bars, the trials (elapsed and an ETA from the trials so far) and the epochs of the current trial;
+    a line per finished trial stays on screen."""
 
     def __init__(self, console: Console, max_trials: int | None, epochs: int, objective: str, direction: str):
         self.console = console
         self.objective = objective
         self.better = max if direction == "max" else min
         self.best: float | None = None
+        self.max_trials = max_trials
         self.done = 0
         self.epochs = epochs
+        self.started = time.monotonic()
         self._bars = Progress(
             TextColumn("{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=20),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[eta]}"),
             console=console,
             transient=True,
         )
-        self._trials = self._bars.add_task("trials", total=max_trials)
-        self._epochs = self._bars.add_task("epochs", total=epochs, visible=False)
+        self._trials = self._bars.add_task("trials", total=max_trials, eta="")
+        self._epochs = self._bars.add_task("epochs", total=epochs, visible=False, eta="")
 
     def __enter__(self) -> SearchProgress:
         self._bars.start()
@@ -36,22 +77,38 @@ class SearchProgress:
     def __exit__(self, *exc) -> None:
         self._bars.stop()
 
-    def _best_text(self) -> str:
-        return "none yet" if self.best is None else f"{self.best:.4f}"
+    def eta(self) -> str:
+        """Time left at the mean pace of the trials finished so far."""
+        if not self.done or not self.max_trials or self.done >= self.max_trials:
+            return ""
+        left = (time.monotonic() - self.started) / self.done * (self.max_trials - self.done)
+        return f"about {duration(left)} left"
 
     def trial_started(self, trial_id: str) -> None:
-        self._bars.update(self._trials, description=f"trial {self.done + 1} (id {trial_id}), best {self.objective} {self._best_text()}")
+        of = f" of {self.max_trials}" if self.max_trials else ""
+        best = "" if self.best is None else f", best {self.objective} {number(self.best)}"
+        self._bars.update(self._trials, description=f"trial {trial_id} ({self.done + 1}{of}){best}", eta=self.eta())
         self._bars.reset(self._epochs, total=self.epochs, visible=True, description="  epoch")
 
     def epoch_ended(self, epoch: int, logs: dict) -> None:
-        shown = ", ".join(f"{k} {v:.4f}" for k, v in logs.items() if k in ("loss", self.objective))
+        shown = ", ".join(f"{k} {number(v)}" for k, v in logs.items() if k in ("loss", self.objective))
         self._bars.update(self._epochs, completed=epoch + 1, description=f"  epoch {epoch + 1}: {shown}")
 
-    def trial_ended(self, trial_id: str, score: float | None, status: str) -> None:
+    def trial_ended(self, trial_id: str, status: str, score: float | None, values: dict, test: dict,
+                    epochs: int | None, seconds: float, reason: str = "") -> None:
+        """One line: the trial, its searched values, the objective, the test score, epochs and duration."""
         self.done += 1
         if score is not None and math.isfinite(score):
             self.best = score if self.best is None else self.better(self.best, score)
-        shown = "no score" if score is None else f"{self.objective} {score:.4f}"
-        self._bars.console.print(f"trial {self.done} (id {trial_id}): {status.lower()}, {shown}; best so far {self._best_text()}")
-        self._bars.update(self._trials, completed=self.done)
+        parts = [f"trial {trial_id} {status.lower()}", items(values)]
+        if score is not None and math.isfinite(score):
+            parts.append(f"{self.objective} {number(score)}")
+        parts += [f"{name.replace('_', ' ')} {number(value)}" for name, value in test.items()]
+        if epochs:
+            parts.append(f"{epochs} epochs")
+        parts.append(duration(seconds))
+        if reason:
+            parts.append(reason)
+        self._bars.console.print(" | ".join(p for p in parts if p), highlight=False)
+        self._bars.update(self._trials, completed=self.done, eta=self.eta())
         self._bars.update(self._epochs, visible=False)

@@ -202,6 +202,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 tracker.log_params({BASELINE_NAME_PARAM: baseline.name})
                 tracker.log_metrics({BASELINE_PREFIX + baseline.metric: baseline.value})
             tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console)
+            console.print("Trials done: logging the best model, comparing it with the baseline, writing the report.")
             _send_journal(tracker, experiment, console)
             trials = trials_frame(tracker.client, parent_run_id, experiment.direction)
             tracker.log_table(trials, "trials.csv")

@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich.console import Console
+from rich import box
 from rich.table import Table
+
+from pipelines.progress import duration, items, number
 
 from reports.store import FAILURE_TAG, TEST_METRICS, TRIAL_COLUMNS
 
@@ -15,27 +18,28 @@ if TYPE_CHECKING:  # importing the search at run time would load TensorFlow for 
     from pipelines.search import SearchResult
 
 
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}" if not value.is_integer() or abs(value) < 1e4 else f"{value:.0f}"
-    return str(value)
-
-
 def trials_table(trials: pd.DataFrame, title: str, best_trial_id: str | None = None) -> Table:
-    """Trials sorted by score; only hyperparameters that vary between trials, wrapped in one column."""
+    """Trials sorted by score, and the hyperparameters that varied between them as `name=value` items.
+
+    The items column is never narrower than its longest item, so a narrow
+    terminal or a piped log wraps between items and never inside one.
+    """
     varying = [c for c in trials.columns if c not in TRIAL_COLUMNS and trials[c].nunique(dropna=False) > 1]
-    table = Table(title=title)
     test_metric = next((m for m in TEST_METRICS if m in trials), TEST_METRICS[0])
-    for column in ("trial", "status", "score", test_metric.replace("_", " "), "epochs", "seconds"):
-        table.add_column(column, justify="left" if column == "status" else "right", no_wrap=True)
-    table.add_column("hyperparameters that varied", ratio=1, overflow="fold")
+    rows = []
     for _, row in trials.iterrows():
-        hyperparameters = ", ".join(f"{c}={_cell(row[c])}" for c in varying if _cell(row[c]) != "-")
-        cells = [row.get(c) for c in ("trial_id", "status", "score", test_metric, "epochs", "duration_s")]
-        style = "bold green" if row["trial_id"] == best_trial_id else None
-        table.add_row(*(_cell(c) for c in cells), hyperparameters, style=style)
+        values = {c: row[c] for c in varying if not (isinstance(row[c], float) and math.isnan(row[c]))}
+        rows.append((row, items(values)))
+    widest = max((len(item) for _, text in rows for item in text.split("  ")), default=10)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("trial", "status", "score", test_metric.replace("_", " ").replace("accuracy", "acc."), "epochs",
+                   "time"):
+        table.add_column(column, justify="left" if column in ("trial", "status") else "right", no_wrap=True)
+    table.add_column("hyperparameters that varied", min_width=min(widest, 40), overflow="fold")
+    for row, text in rows:
+        cells = [row["trial_id"], str(row["status"]).lower(), number(row.get("score")), number(row.get(test_metric)),
+                 "-" if pd.isna(row.get("epochs")) else str(int(row["epochs"])), duration(row.get("duration_s"))]
+        table.add_row(*cells, text, style="bold green" if row["trial_id"] == best_trial_id else None)
     return table
 
 
@@ -47,8 +51,8 @@ def print_summary(result: SearchResult, console: Console) -> None:
         console.print(f"[red]No trial finished with a finite score; see the failed runs' {FAILURE_TAG} tags in MLflow.[/]")
         return
     best = result.trials[result.trials["trial_id"] == result.best_trial_id].iloc[0]
-    tests = ", ".join(f"{m.replace('_', ' ')} {_cell(best[m])}" for m in TEST_METRICS if m in best)
-    console.print(f"best trial {result.best_trial_id}: {experiment.objective} {result.best_score:.4f}, {tests}")
+    tests = ", ".join(f"{m.replace('_', ' ')} {number(best[m])}" for m in TEST_METRICS if m in best)
+    console.print(f"best trial {result.best_trial_id}: {experiment.objective} {number(result.best_score)}, {tests}")
     comparison = result.baseline
     if comparison is not None and not comparison.better:
         console.print(f"[yellow]Warning: {comparison.sentence()}. The model was not registered: the network learned "
@@ -56,4 +60,4 @@ def print_summary(result: SearchResult, console: Console) -> None:
     elif comparison is not None:
         console.print(f"Baseline: {comparison.sentence()}.")
     console.print(f"best model: {result.best_model_path} (MLflow: {result.best_model_uri})")
-    console.print(f"parent run {result.parent_run_id}; browse with: mlflow ui --backend-store-uri {experiment.tracking_uri}")
+    console.print(f"parent run {result.parent_run_id}; browse it with: automl ui --tracking-uri {experiment.tracking_uri}")

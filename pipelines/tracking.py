@@ -212,10 +212,13 @@ class SearchTracker:
             mlflow.keras.save_model(model, str(path), signature=signature, input_example=x_example,
                                     pip_requirements=["keras", "tensorflow"])
             self.writer.log_artifacts(self.run, path, name)
-        uri = f"runs:/{self.writer.run_id(self.run)}/{name}"
-        if registered_name:
-            mlflow.register_model(uri, registered_name)
-        return uri
+        run_id = self.writer.run_id(self.run)
+        if registered_name:  # through the client: MLflow's register_model prints to stderr and needs a global URI
+            if not self.client.search_registered_models(f"name = '{registered_name}'"):
+                self.client.create_registered_model(registered_name)
+            source = f"{self.client.get_run(run_id).info.artifact_uri}/{name}"
+            self.client.create_model_version(registered_name, source, run_id=run_id)
+        return f"runs:/{run_id}/{name}"
 
 
 def close_orphans(client, parent_run_id: str) -> list[str]:

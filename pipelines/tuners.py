@@ -24,7 +24,7 @@ from pipelines import evaluation, memory
 from pipelines.data import Dataset, batches, head
 from pipelines.tracking import SearchTracker, finite_metrics
 from reports import figures
-from reports.store import EPOCH_METRICS_TAG, ORPHAN_TAG
+from reports.store import EPOCH_METRICS_TAG, ORPHAN_TAG, TEST_METRICS
 
 ALGORITHMS = {
     "random": keras_tuner.RandomSearch,
@@ -100,6 +100,8 @@ class TrackedTuner:
     def on_trial_begin(self, trial):
         super().on_trial_begin(trial)
         self.progress.trial_started(trial.trial_id)
+        self._trial_began = time.monotonic()
+        self._shown: dict = {"test": {}, "epochs": None}  # what the trial's line shows when it ends
 
     def on_epoch_end(self, trial, model, epoch, logs=None):
         super().on_epoch_end(trial, model, epoch, logs=logs)
@@ -124,7 +126,11 @@ class TrackedTuner:
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
-        self.progress.trial_ended(trial.trial_id, trial.score, trial.status)
+        searched = set(self.hypermodel.space.searched)
+        values = {k: v for k, v in active_values(trial.hyperparameters).items() if k in searched}
+        reason = (trial.message or "").strip().splitlines()[-1].split(": ", 1)[-1] if trial.status != "COMPLETED" else ""
+        self.progress.trial_ended(trial.trial_id, trial.status, trial.score, values, self._shown["test"],
+                                  self._shown["epochs"], time.monotonic() - self._trial_began, reason[:200])
         # Without this, every trial's graphs and weights stay reachable and a long search keeps growing.
         keras.backend.clear_session()
         gc.collect()
@@ -167,6 +173,7 @@ class TrackedTuner:
             epochs = max(len(h.epoch) for h in histories)
             self._evaluate(trial)
             self._execution.log(self.tracker)
+            self._shown["epochs"] = epochs
             self.tracker.log_metrics({"score": score, "epochs": epochs, "duration_s": time.monotonic() - started,
                                       "val_loss_rise": np.mean([val_loss_rise(h) for h in histories]),
                                       "peak_memory_mb": memory.peak_mb()})
@@ -203,6 +210,7 @@ class TrackedTuner:
                 files += test_files
                 results.update(areas)
             self.tracker.log_metrics(results)
+            self._shown["test"] = {k: results[k] for k in TEST_METRICS if k in results}
             self.tracker.log_files(*files)
             if self.log_models:
                 self.tracker.log_model(model, "model", head(data.x_test, 5))
@@ -258,6 +266,9 @@ def learning_rate(model) -> float:
 
 
 def make_tuner(algorithm: str, hypermodel, **kwargs) -> keras_tuner.Tuner:
+    # KerasTuner prints the traceback of every failed trial to stderr when this is on (its default); the reason is
+    # in the trial's line and its run's failure_reason tag instead.
+    keras_tuner.src.config.DEBUG = False
     base = ALGORITHMS[algorithm]
     tuner_cls = type(f"Tracked{base.__name__}", (TrackedTuner, base), {})
     if algorithm == "hyperband":

@@ -91,16 +91,22 @@ def start_mlflow_server(backend_uri: str, folder: Path, port: int) -> subprocess
          "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    deadline = time.monotonic() + 120
-    while True:
+    if not wait_for_url(f"http://127.0.0.1:{port}/health", server):
+        stop_mlflow_server(server)
+        pytest.fail(f"mlflow server did not start: {(folder / f'mlflow-server-{port}.log').read_text()[-2000:]}")
+    return server
+
+
+def wait_for_url(url: str, process: subprocess.Popen, seconds: float = 120) -> bool:
+    """True once `url` answers; False if `process` ends or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
-            return server
+            urllib.request.urlopen(url, timeout=2)
+            return True
         except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                stop_mlflow_server(server)
-                pytest.fail(f"mlflow server did not start: {(folder / f'mlflow-server-{port}.log').read_text()[-2000:]}")
             time.sleep(0.5)
+    return False
 
 
 def stop_mlflow_server(server: subprocess.Popen) -> None:

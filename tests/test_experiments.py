@@ -9,6 +9,8 @@ from pipelines.config import load_experiment
 from pipelines.search import run_search
 from tests.conftest import ROOT, tiny_copy
 
+pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
+
 FILES = sorted((ROOT / "experiments").glob("*.yaml"))
 TINY = {"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0}
 

@@ -16,6 +16,8 @@ from pipelines.study import run_study
 from reports.study import load_study
 from tests.conftest import ROOT, tiny_copy
 
+pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
+
 STUDIES = sorted((ROOT / "experiments" / "studies").glob("*.yaml"))
 
 

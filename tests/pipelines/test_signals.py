@@ -14,6 +14,8 @@ from tests.conftest import ROOT, TINY
 from tests.processes import EPOCHS, by_trial, runs, search, wait_until_training
 from tests.processes import experiment as _experiment
 
+pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupt_and_terminate_end_the_open_runs_as_killed(tmp_path, signum):
     proc = search(_experiment(tmp_path))

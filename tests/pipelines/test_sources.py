@@ -13,6 +13,8 @@ from pipelines.data import load_dataset
 from pipelines.search import run_search
 from tests.conftest import write_experiment
 
+pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
+
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 SMALL = {"depth": 1, "units": 8, "batch_size": 64, "optimizer": "adam", "learning_rate": 0.01, "dropout": 0.0}
 SMALL_RNN = {**SMALL, "units": 8, "cell": "gru"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import keras
 import keras_tuner
 import mlflow
@@ -12,6 +14,8 @@ from pipelines.config import load_experiment
 from pipelines.search import run_search
 from search_spaces import CNN as CNN_FAMILY
 from tests.conftest import write_experiment
+
+pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
 
 CNN = {"depth": 2, "filters": 8, "kernel_size": 3, "dropout": 0.0, "optimizer": "adam", "learning_rate": 0.01,
        "batch_size": 64}

@@ -13,6 +13,8 @@ from pipelines.search import run_search
 from pipelines.tuners import trial_score
 from tests.conftest import write_experiment
 
+pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
+
 
 @pytest.mark.parametrize("algorithm", ["random", "hyperband", "bayesian", "grid"])
 def test_every_algorithm_completes_a_tracked_search(tmp_path, algorithm):

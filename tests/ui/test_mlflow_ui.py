@@ -15,6 +15,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.processes import free_port, start_mlflow_server, stop_mlflow_server
 
+pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
+
 SCREENSHOTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

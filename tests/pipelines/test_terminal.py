@@ -1,0 +1,139 @@
+"""What a person reads in the terminal: at 80 columns and in a pipe, one trial numbering, no library chatter, an ETA."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from pipelines.progress import SearchProgress, number
+from pipelines.summary import trials_table
+from reports.store import open_store
+from tests.conftest import ROOT, write_experiment
+
+ITEM = re.compile(r"\b([a-z_]+)=(\S*)")
+
+
+def _values_by_name(params: list[dict]) -> dict[str, set[str]]:
+    """Every value each hyperparameter took, as the terminal may print it (4 significant digits)."""
+    out: dict[str, set[str]] = {}
+    for run_params in params:
+        for name, text in run_params.items():
+            try:
+                shown = f"{float(text):.4g}" if text not in ("True", "False") else text
+            except ValueError:
+                shown = text
+            out.setdefault(name, set()).update({shown, text})
+    return out
+
+
+def _check_items_whole(text: str, values: dict[str, set[str]]) -> None:
+    """Every `name=value` item is on one line with its whole value: a wrap never falls inside one."""
+    for line in text.splitlines():
+        assert not line.rstrip().endswith("="), line
+        for name, value in ITEM.findall(line):
+            if name in values:
+                assert value.rstrip(",") in values[name], (name, value, line)
+
+
+@pytest.fixture(scope="module")
+def piped_search(tmp_path_factory):
+    """A real search with output to a pipe at 80 columns: three learning rates and two optimizers."""
+    tmp = tmp_path_factory.mktemp("terminal")
+    path = write_experiment(tmp, name="terminal", search_space={
+        "depth": 1, "filters": 8, "kernel_size": 3, "dropout": 0.0, "batch_size": 64, "momentum": 0.9,
+        "optimizer": ["adam", "rmsprop"], "learning_rate": {"min": 0.0003, "max": 0.003, "sampling": "log"}},
+        tuner={"algorithm": "random", "max_trials": 3, "epochs": 2, "patience": 0})
+    proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=tmp,
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    client = open_store(f"sqlite:///{tmp}/mlflow.db")
+    runs = client.search_runs([client.get_experiment_by_name("terminal").experiment_id], "tags.`automl.role` = 'trial'")
+    return {"tmp": tmp, "out": proc.stdout, "err": proc.stderr, "runs": runs}
+
+
+def test_piped_output_at_80_columns_never_splits_a_hyperparameter(piped_search):
+    out = piped_search["out"]
+    assert max(len(line) for line in out.splitlines()) <= 80
+    values = _values_by_name([r.data.params for r in piped_search["runs"]])
+    assert "learning_rate=" in out and "optimizer=" in out
+    _check_items_whole(out, values)
+
+
+def test_trials_carry_the_numbers_of_their_mlflow_runs(piped_search):
+    shown = set(re.findall(r"^trial (\S+) (?:completed|failed)", piped_search["out"], flags=re.M))
+    assert shown == {r.info.run_name.removeprefix("trial ") for r in piped_search["runs"]}
+    table_rows = set(re.findall(r"^ *(\d+) +finished ", piped_search["out"], flags=re.M))
+    assert table_rows == shown
+
+
+def test_each_finished_trial_line_has_values_scores_epochs_and_time(piped_search):
+    for run in piped_search["runs"]:
+        trial = run.data.tags["trial_id"]
+        line = " ".join(piped_search["out"].split("\n\n")[0].split())  # lines as one text; rich may wrap a long one
+        expected = (f"trial {trial} completed | optimizer={run.data.params['optimizer']}", 
+                    f"val_accuracy {number(run.data.metrics['score'])}",
+                    f"test accuracy {number(run.data.metrics['test_accuracy'])}", "2 epochs")
+        for part in expected:
+            assert part in line, (part, line)
+
+
+def test_library_messages_go_to_a_log_file(piped_search):
+    everything = piped_search["out"] + piped_search["err"]
+    for chatter in ("INFO", "alembic", "Creating initial MLflow database", "Successfully registered", "Traceback"):
+        assert chatter not in everything, chatter
+    log = piped_search["tmp"] / "automl.log"
+    assert f"library messages: {log}" in " ".join(piped_search["out"].split())
+    assert "Creating initial MLflow database tables" in log.read_text()
+
+
+def test_the_final_table_fits_80_columns_and_wraps_only_between_items():
+    rng = [0.000940312, 0.00227, 0.0123]
+    trials = pd.DataFrame({
+        "trial_id": ["07", "03", "11"], "status": ["FINISHED", "FINISHED", "FAILED"], "score": [1.0, 0.99653, math.nan],
+        "test_accuracy": [0.98611, 0.975, math.nan], "epochs": [12.0, 9.0, math.nan], "duration_s": [15.2, 71.9, 3.0],
+        "batch_norm": [True, False, True], "optimizer": ["rmsprop", "adam", "sgd"], "learning_rate": rng,
+        "augment_translation": [0.1, 0.2, 0.0], "run_id": ["a", "b", "c"]})
+    console = Console(width=80, record=True, file=open(os.devnull, "w"))
+    console.print(trials_table(trials, "demo: trials by val_accuracy", "07"))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    _check_items_whole(text, {"learning_rate": {f"{v:.4g}" for v in rng}, "optimizer": {"rmsprop", "adam", "sgd"},
+                              "batch_norm": {"True", "False"}, "augment_translation": {"0.1", "0.2", "0"}})
+    assert "1.000" in text and "0.9965" in text  # one number of significant digits for every score
+    assert "1:12" in text  # 71.9 s
+    assert re.search(r"^ 07 +finished +1.000 +0.9861 +12 +0:15 ", text, flags=re.M), text
+
+
+def test_the_progress_shows_elapsed_time_and_an_eta():
+    console = Console(width=100, record=True, force_terminal=True, file=open(os.devnull, "w"))
+    with SearchProgress(console, 4, 3, "val_accuracy", "max") as progress:
+        progress.trial_started("0")
+        progress.epoch_ended(0, {"loss": 0.5, "val_accuracy": 0.9})
+        progress.trial_ended("0", "COMPLETED", 0.9, {"optimizer": "adam"}, {"test_accuracy": 0.88}, 1, 2.0)
+        progress.trial_started("1")
+        progress._bars.refresh()
+        text = console.export_text()
+    assert re.search(r"trial 1 \(2 of 4\), best val_accuracy 0\.9000 .*about \d+:\d\d left", text), text
+    assert "trial 0 completed | optimizer=adam | val_accuracy 0.9000 | test accuracy 0.8800 | 1 epochs" in text
+
+
+def test_ui_serves_the_store_on_this_machine(piped_search):
+    from tests.processes import free_port, wait_for_url
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "runner.py"), "ui", "--port", str(port)],
+                            cwd=piped_search["tmp"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        assert wait_for_url(f"http://127.0.0.1:{port}/health", proc)
+        assert f"http://127.0.0.1:{port}" in proc.stdout.readline()
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
