@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
@@ -27,6 +27,23 @@ class TunerConfig(StrictModel):
     executions_per_trial: int = Field(1, ge=1, description="models trained per trial, their scores averaged")
     max_retries: int = Field(1, ge=0, description="how often a trial whose process died (killed, out of memory) "
                              "is run again on --resume before it is recorded as failed")
+    initial_points: int | None = Field(None, ge=1, description="bayesian: random trials before the Gaussian process "
+                                       "proposes; default 3 per searched hyperparameter, at most half of max_trials")
+    alpha: float = Field(1e-4, gt=0, description="bayesian: the noise the Gaussian process assumes in the scores")
+    beta: float = Field(2.6, ge=0, description="bayesian: exploration; larger tries less known regions more often")
+    factor: int = Field(3, ge=2, description="hyperband: each round keeps 1/factor of the models and trains them "
+                        "factor times longer")
+    iterations: int = Field(1, ge=1, description="hyperband: how many times the whole schedule of rounds runs")
+
+    ALGORITHM_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "bayesian": ("initial_points", "alpha", "beta"), "hyperband": ("factor", "iterations")}
+
+    def initial_points_for(self, searched: int) -> int:
+        """Bayesian optimization's random start: KerasTuner's default is 3 per searched hyperparameter, which
+        with a usual budget leaves no trial to the Gaussian process; here at most half of the trials are random."""
+        if self.initial_points is not None:
+            return self.initial_points
+        return max(1, min(3 * max(searched, 1), self.max_trials // 2))
 
 
 class StudyConfig(StrictModel):
@@ -158,6 +175,8 @@ def load_experiment(path: str | Path) -> Experiment:
         space_problems = _space_problems(family_cls, experiment.search_space, experiment.data.model_dump(),
                                          grid=experiment.tuner.algorithm == "grid")
         problems += space_problems
+        if not space_problems:
+            problems += _tuner_problems(experiment, experiment.search_space_for(family_cls))
         if experiment.study and not space_problems:
             problems += _study_problems(experiment)
     if len(problems) == 1:
@@ -177,6 +196,26 @@ def _space_problems(family_cls, overrides: dict, data: dict | None, grid: bool) 
     except SearchSpaceError as exc:
         return [f"search_space.{e.key}: {e.message}" for e in exc.problems]
     return []
+
+
+def _tuner_problems(experiment: Experiment, space: SearchSpace) -> list[str]:
+    """Settings with which the named algorithm cannot act, refused with the numbers before anything runs."""
+    tuner = experiment.tuner
+    problems = [f"tuner.{key}: applies to algorithm: {algorithm} only; remove it, or use algorithm: {algorithm}."
+                for algorithm, keys in TunerConfig.ALGORITHM_KEYS.items() if algorithm != tuner.algorithm
+                for key in keys if key in tuner.model_fields_set]
+    if tuner.algorithm == "bayesian":
+        initial = tuner.initial_points_for(len(space.searched))
+        if initial >= tuner.max_trials:
+            problems.append(f"tuner.initial_points: {initial} random trials leave none of max_trials "
+                            f"{tuner.max_trials} for the Gaussian process to propose, so this would be a random "
+                            f"search; give initial_points below max_trials (e.g. {max(1, tuner.max_trials // 2)}) "
+                            "or more trials.")
+    if tuner.algorithm == "hyperband" and tuner.epochs < tuner.factor:
+        problems.append(f"tuner.epochs: hyperband with at most {tuner.epochs} epochs and factor {tuner.factor} has "
+                        "no shorter rounds, so every model trains in full, as in a random search; give epochs of at "
+                        f"least factor squared ({tuner.factor ** 2}) or use algorithm: random.")
+    return problems
 
 
 def _study_problems(experiment: Experiment) -> list[str]:

@@ -109,6 +109,7 @@ def _search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
     }
 
 
+RESOLVED_SAMPLES = 1000  # from here on, one sample moves val_accuracy by at most 0.001
 STORE_WAIT_S = 120  # how long the closing steps wait for a tracking store that is down
 
 
@@ -121,12 +122,9 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
     max_trials = None if tuner_cfg.algorithm == "hyperband" else tuner_cfg.max_trials
     with SearchProgress(console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction) as progress:
         tuner = make_tuner(
-            tuner_cfg.algorithm,
+            tuner_cfg,
             hypermodel,
             objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
-            max_trials=tuner_cfg.max_trials,
-            epochs=tuner_cfg.epochs,
-            executions_per_trial=tuner_cfg.executions_per_trial,
             seed=experiment.seed,
             directory=experiment.tuner_dir,
             project_name=project,
@@ -134,7 +132,6 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
             dataset=dataset,
             progress=progress,
             log_models=experiment.log_trial_models,
-            max_retries=tuner_cfg.max_retries,
         )
         # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
         callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
@@ -167,12 +164,25 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     hypermodel = build_hypermodel(experiment, dataset)
     settings = _search_settings(experiment, dataset, hypermodel.space)
+    resolution = objective_resolution(experiment.objective, dataset.info.sizes["validation"])
+    if resolution:
+        console.print(resolution)
     with contextlib.ExitStack() as claims:  # this process's claim on the search, released when it ends
         previous = None
         if resume:
             previous, claim = resumable_search(experiment, settings)
             claims.callback(claim.release)
         return _tracked_search(experiment, dataset, hypermodel, settings, previous, console, tags, claims)
+
+
+def objective_resolution(objective: str, validation_samples: int) -> str | None:
+    """A warning when the objective can only move in coarse steps: accuracy on n samples moves by 1/n, so
+    trials that differ by less than one sample tie, and a search cannot rank them."""
+    if objective != "val_accuracy" or validation_samples >= RESOLVED_SAMPLES:
+        return None
+    return (f"Note: val_accuracy on {validation_samples} validation samples moves in steps of "
+            f"1/{validation_samples} = {1 / validation_samples:.4f}; trials within a step of each other tie. "
+            "objective: val_loss ranks them more finely.")
 
 
 def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settings: dict, previous, console,

@@ -265,15 +265,19 @@ def learning_rate(model) -> float:
     return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
 
 
-def make_tuner(algorithm: str, hypermodel, **kwargs) -> keras_tuner.Tuner:
+def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
+    """The KerasTuner tuner `config.algorithm` names, with its own settings from the experiment file, tracked."""
     # KerasTuner prints the traceback of every failed trial to stderr when this is on (its default); the reason is
     # in the trial's line and its run's failure_reason tag instead.
     keras_tuner.src.config.DEBUG = False
-    base = ALGORITHMS[algorithm]
+    base = ALGORITHMS[config.algorithm]
     tuner_cls = type(f"Tracked{base.__name__}", (TrackedTuner, base), {})
-    if algorithm == "hyperband":
-        kwargs["max_epochs"] = kwargs.pop("epochs")
-        kwargs.pop("max_trials")
+    if config.algorithm == "hyperband":
+        kwargs.update(max_epochs=config.epochs, factor=config.factor, hyperband_iterations=config.iterations)
     else:
-        kwargs.pop("epochs")
-    return tuner_cls(hypermodel, **kwargs)
+        kwargs["max_trials"] = config.max_trials
+    if config.algorithm == "bayesian":
+        kwargs.update(num_initial_points=config.initial_points_for(len(hypermodel.space.searched)),
+                      alpha=config.alpha, beta=config.beta)
+    return tuner_cls(hypermodel, executions_per_trial=config.executions_per_trial, max_retries=config.max_retries,
+                     **kwargs)

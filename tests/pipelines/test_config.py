@@ -161,3 +161,43 @@ def test_numbers_in_exponent_form_are_numbers(tmp_path, text, value):
 def test_text_that_only_looks_like_a_number_stays_text(tmp_path):
     path = write_experiment(tmp_path, name="e5")
     assert load_experiment(path).name == "e5"
+
+
+BAD_TUNERS = {
+    "bayesian with no trial left for its model": (
+        {"algorithm": "bayesian", "max_trials": 6, "initial_points": 6},
+        r"tuner\.initial_points: 6 random trials leave none of max_trials 6 for the Gaussian process"),
+    "bayesian with one trial": ({"algorithm": "bayesian", "max_trials": 1},
+                                r"tuner\.initial_points: 1 random trials leave none of max_trials 1"),
+    "hyperband without shorter rounds": ({"algorithm": "hyperband", "epochs": 2, "factor": 3},
+                                         r"tuner\.epochs: hyperband with at most 2 epochs and factor 3 has no "
+                                         r"shorter rounds.*at least factor squared \(9\)"),
+    "a hyperband key on random search": ({"algorithm": "random", "factor": 4},
+                                         r"tuner\.factor: applies to algorithm: hyperband only"),
+    "a bayesian key on grid search": ({"algorithm": "grid", "max_trials": 2, "beta": 3.0},
+                                      r"tuner\.beta: applies to algorithm: bayesian only"),
+}
+
+
+@pytest.mark.parametrize("tuner, message", BAD_TUNERS.values(), ids=BAD_TUNERS.keys())
+def test_settings_with_which_the_algorithm_cannot_act_are_refused(tmp_path, tuner, message):
+    path = write_experiment(tmp_path, tuner={"epochs": 3, "patience": 0, **tuner})
+    with pytest.raises(ConfigError, match=message):
+        load_experiment(path)
+
+
+def test_bayesian_optimization_starts_with_at_most_half_of_its_trials_at_random():
+    from pipelines.config import TunerConfig
+
+    assert TunerConfig(algorithm="bayesian", max_trials=8).initial_points_for(searched=5) == 4
+    assert TunerConfig(algorithm="bayesian", max_trials=40).initial_points_for(searched=5) == 15  # KerasTuner's 3 each
+    assert TunerConfig(algorithm="bayesian", max_trials=8, initial_points=2).initial_points_for(searched=5) == 2
+
+
+def test_a_coarse_objective_is_named_at_the_start():
+    from pipelines.search import objective_resolution
+
+    note = objective_resolution("val_accuracy", 288)
+    assert note.startswith("Note: val_accuracy on 288 validation samples moves in steps of 1/288 = 0.0035")
+    assert objective_resolution("val_loss", 288) is None
+    assert objective_resolution("val_accuracy", 5000) is None

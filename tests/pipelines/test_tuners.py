@@ -91,3 +91,22 @@ def test_each_execution_of_a_trial_is_scored_so_seeds_can_be_compared(tmp_path):
     assert child.data.metrics["score"] == pytest.approx(np.mean(scores))  # KerasTuner's average over executions
     for key in ("loss", "execution_1/loss", "execution_2/val_accuracy"):
         assert sorted(m.step for m in client.get_metric_history(child.info.run_id, key)) == [0, 1]
+
+
+def test_bayesian_optimization_proposes_trials_of_its_own(tmp_path):
+    """5 searched hyperparameters and 8 trials: KerasTuner's default would spend all 8 (15) at random."""
+    space = {"depth": {"min": 1, "max": 3}, "units": [16, 32, 64], "dropout": {"min": 0.0, "max": 0.5},
+             "optimizer": ["adam", "rmsprop"], "learning_rate": {"min": 0.0003, "max": 0.03, "sampling": "log"},
+             "batch_size": 128}
+    values = {}
+    for algorithm in ("random", "bayesian"):
+        path = write_experiment(tmp_path, name=algorithm, family="mlp", data={"source": "digits", "layout": "flat"},
+                                search_space=space, objective="val_loss",
+                                tuner={"algorithm": algorithm, "max_trials": 8, "epochs": 2, "patience": 0})
+        result = run_search(load_experiment(path), Console(quiet=True))
+        trials = result.trials.sort_values("trial_id")
+        values[algorithm] = [tuple(row[["depth", "units", "dropout", "optimizer", "learning_rate"]])
+                             for _, row in trials.iterrows()]
+    assert len(values["bayesian"]) == 8
+    assert values["bayesian"][:4] == values["random"][:4], values  # the random start: the same draws as random search
+    assert all(b != r for b, r in zip(values["bayesian"][4:], values["random"][4:])), values  # then the model proposes
