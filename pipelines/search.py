@@ -31,8 +31,8 @@ from pipelines.tuners import active_values, make_tuner
 from reports.build import build_report
 from reports.source import load_search
 from reports.store import (BASELINE_NAME_PARAM, BASELINE_PREFIX, BEATS_BASELINE_TAG, BEST_RUN_PARAM, BEST_TRIAL_PARAM,
-                           FAILURE_TAG, GAIN_ERROR_METRIC, GAIN_METRIC, TEST_METRICS, best_finished, open_store,
-                           trials_frame)
+                           DATA_NOTES_PARAM, FAILURE_TAG, GAIN_ERROR_METRIC, GAIN_METRIC, TEST_METRICS, best_finished,
+                           open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
 
 
@@ -103,6 +103,7 @@ def _search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
         **{f"data.{k}_size": v for k, v in info.sizes.items()},
         "data.digest": info.digest,
         "data.task": info.task,
+        **({DATA_NOTES_PARAM: " | ".join(info.notes)[:6000]} if info.notes else {}),
         **({"base_model": experiment.base_model} if experiment.base_model else {}),
         **{f"search_space.{name}": yaml.safe_dump(spec, default_flow_style=True, width=10**6).strip()
            for name, spec in space.describe().items()},
@@ -164,6 +165,8 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     hypermodel = build_hypermodel(experiment, dataset)
     settings = _search_settings(experiment, dataset, hypermodel.space)
+    for note in dataset.info.notes:
+        console.print(f"Data: {note}.", highlight=False)
     resolution = objective_resolution(experiment.objective, dataset.info.sizes["validation"])
     if resolution:
         console.print(resolution)

@@ -47,6 +47,13 @@ class CsvData(FileSplits):
     header: bool = True
     delimiter: str | None = Field(None, description="none: detected from the file")
     task: Literal["classification", "regression"] = "classification"
+    inputs: list[str | int] | None = Field(None, description="the input columns; default: all but the target")
+    drop: list[str | int] = Field(default_factory=list, description="columns to leave out")
+    dates: Literal["drop", "features"] = Field("drop", description="date columns: left out, or calendar features")
+    invalid: Literal["error", "missing"] = Field("error", description="cells of a number column that are not "
+                                                 "numbers: an error naming them, or missing values")
+    missing: Literal["error", "fill", "drop"] = Field("error", description="missing input cells: an error, the "
+                                                      "training rows' median, or the row dropped")
 
 
 class NpzData(FileSplits):

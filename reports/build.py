@@ -11,7 +11,7 @@ import pandas as pd
 from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.store import FAILURE_TAG
+from reports.store import DATA_NOTES_PARAM, FAILURE_TAG
 
 TOP_TRIALS_DIAGNOSED = 3
 
@@ -34,6 +34,7 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
         ("parent run", info.run_id),
         ("data", f"{p.get('data.source', '-')} ({p.get('data.layout', '-')}): {p.get('data.train_size', '-')} train, "
                  f"{p.get('data.validation_size', '-')} validation, {p.get('data.test_size', '-')} test"),
+        *([("data as loaded", p[DATA_NOTES_PARAM].replace(" | ", "; "))] if p.get(DATA_NOTES_PARAM) else []),
         ("model family", p.get("family", "-")),
         ("tuner", f"{p.get('tuner.algorithm', '-')}, up to {p.get('tuner.max_trials', '-')} trials of "
                   f"{p.get('tuner.epochs', '-')} epochs, patience {p.get('tuner.patience', '-')}"),

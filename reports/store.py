@@ -72,6 +72,7 @@ BEST_TRIAL_PARAM, BEST_RUN_PARAM = "best_trial_id", "best_run_id"
 BASELINE_PREFIX, BASELINE_NAME_PARAM = "baseline.", "baseline.name"
 GAIN_METRIC, GAIN_ERROR_METRIC = "best_gain_over_baseline", "best_gain_over_baseline_se"
 BEATS_BASELINE_TAG = "automl.beats_baseline"
+DATA_NOTES_PARAM = "data.notes"  # what loading changed in the data, in words, " | " between notes
 TEST_METRICS = ("test_accuracy", "test_mae")
 OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}  # the objectives and their directions
 # Columns of the trials table that are not hyperparameters.

@@ -35,6 +35,7 @@ class DatasetInfo:
     preprocess: Preprocess | None = None
     vocabulary: tuple[str, ...] | None = None
     target_scale: tuple[float, float] | None = None  # (std, mean) of a regression target on the training split
+    notes: tuple[str, ...] = ()  # what loading changed (columns left out, cells filled, rows dropped), in words
 
     @property
     def task(self) -> str:
@@ -167,7 +168,7 @@ def encode_labels(y, where: str) -> tuple[np.ndarray, tuple[str, ...]]:
 
 def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_names: tuple[str, ...] | None,
                  config, seed: int, where: str, preprocess: str | float | None = "normalize",
-                 shuffle: bool = True, given: np.ndarray | None = None) -> Dataset:
+                 shuffle: bool = True, given: np.ndarray | None = None, notes: tuple[str, ...] = ()) -> Dataset:
     """Check, split and describe raw arrays; `class_names=None` means regression.
 
     `preprocess`: "normalize" (fitted on the training split), a float (a fixed
@@ -204,5 +205,6 @@ def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_
         digest=digest(x, np.asarray(y)),
         preprocess=layer,
         target_scale=None if task == "classification" else (float(parts[1].std() or 1.0), float(parts[1].mean())),
+        notes=notes,
     )
     return Dataset(*parts, info)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.data import columns
 from pipelines.data.core import Dataset, encode_labels, make_dataset, split_indices
 from pipelines.errors import DataError
 from pipelines.sources import CsvData, NpzData, TextData
@@ -38,6 +39,7 @@ def read_table(path: Path, delimiter: str | None, header: bool) -> pd.DataFrame:
         raise DataError(f"{path}: cannot be read as a table ({exc}). Check data.delimiter and data.header.") from None
     if frame.empty:
         raise DataError(f"{path}: the table has no rows.")
+    columns.delimiter_hint(frame, path, delimiter)
     return frame
 
 
@@ -55,7 +57,8 @@ def column(frame: pd.DataFrame, key: str | int, path: Path, what: str) -> str | 
 
 
 def encode_features(features: pd.DataFrame, path: Path, train_rows: np.ndarray) -> np.ndarray:
-    """Numbers stay; a text column with few distinct values becomes one-hot columns.
+    """Numbers stay (missing ones filled with the training rows' median); a text column with few distinct values
+    becomes one-hot columns.
 
     The categories are those of the training rows: a value seen only in
     validation or test encodes as all zeros, as it would for new data.
@@ -64,12 +67,14 @@ def encode_features(features: pd.DataFrame, path: Path, train_rows: np.ndarray) 
     for name in features.columns:
         values = features[name]
         if pd.api.types.is_numeric_dtype(values):
-            parts.append(values.to_numpy(dtype="float32")[:, None])
+            filled = values.fillna(values.iloc[train_rows].median()) if values.isna().any() else values
+            parts.append(filled.to_numpy(dtype="float32")[:, None])
             continue
         distinct = values.nunique(dropna=False)
         if distinct > MAX_CATEGORIES:
             raise DataError(f"{path}: column {name!r} is text with {distinct} distinct values, too many to encode as "
-                            "categories. Drop it, or use source: text for text classification.")
+                            f"categories. Leave it out with data.drop: [{name}], or use source: text for text "
+                            "classification.")
         text = values.astype(str)
         categories = sorted(set(text.iloc[train_rows]))
         parts.append(np.stack([(text == c).to_numpy("float32") for c in categories], axis=1))
@@ -89,17 +94,23 @@ def csv_table(config: CsvData, seed: int, path: Path, extras: dict[str, Path]) -
         raise DataError(f"{path}: the validation or test file has other columns than {path.name}; they must match.")
     frame = pd.concat(parts, ignore_index=True)
     target = column(frame, config.target, path, "target")
+    notes: list[str] = []
+    names = columns.chosen(frame, target, config.inputs, config.drop, path, column)
+    frame, names = columns.dates(frame, names, config.dates, notes)
+    frame = columns.numbers(frame, names, config.invalid, path, notes)
+    kept = columns.missing_rows(frame, names, config.missing, path, notes)
+    frame, given = frame[kept].reset_index(drop=True), given[kept]
     y_raw = frame[target]
     if config.task == "regression":
-        y, names = pd.to_numeric(y_raw, errors="coerce").to_numpy("float32"), None
+        y, classes = pd.to_numeric(y_raw, errors="coerce").to_numpy("float32"), None
     else:
-        y, names = encode_labels(y_raw.to_numpy(), str(path))
+        y, classes = encode_labels(y_raw.to_numpy(), str(path))
     # make_dataset splits the rows again with the same ids, labels and seed, so the partitions are identical.
     train_rows = split_indices(y, config.test_split, config.validation_split, seed,
-                               stratify=names is not None and np.bincount(y).min() >= 3, given=given)["train"]
-    x = encode_features(frame.drop(columns=[target]), path, train_rows)
-    return make_dataset(x, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
-                        where=str(path), given=given)
+                               stratify=classes is not None and np.bincount(y).min() >= 3, given=given)["train"]
+    x = encode_features(frame[names], path, train_rows)
+    return make_dataset(x, y, name=path.stem, source=str(path), class_names=classes, config=config, seed=seed,
+                        where=str(path), given=given, notes=tuple(notes))
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -34,7 +34,14 @@ def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
     if not pd.api.types.is_numeric_dtype(frame[target]):
         raise DataError(f"{path}: data.target: column {target!r} is not numeric.")
     used = frame[list(dict.fromkeys([*inputs, target]))]
+    empty = used.isna()
+    notes = []
+    if empty.any().any():
+        counts = ", ".join(f"{n!r} {int(c)}" for n, c in empty.sum().items() if c)
+        notes.append(f"{int(empty.to_numpy().sum())} missing cells filled from the previous reading ({counts})"
+                     if config.missing == "fill" else
+                     f"{int(empty.any(axis=1).sum())} rows with missing cells dropped ({counts})")
     used = used.ffill().bfill() if config.missing == "fill" else used.dropna()
     x, y = windows(used[inputs].to_numpy("float32"), used[target].to_numpy("float32"), config.window, config.horizon)
     return make_dataset(x, y, name=f"{path.stem}-w{config.window}-h{config.horizon}", source=str(path), class_names=None,
-                        config=config, seed=seed, where=str(path), shuffle=False)
+                        config=config, seed=seed, where=str(path), shuffle=False, notes=tuple(notes))

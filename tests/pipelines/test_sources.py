@@ -174,3 +174,24 @@ def test_explicit_test_file_alone_leaves_validation_to_be_cut(tmp_path):
     dataset = load_dataset(experiment.data, experiment.seed, tmp_path)
     assert len(dataset.x_test) == 10 and (dataset.x_test == 1).all()
     assert len(dataset.x_train) + len(dataset.x_val) == 120 and len(dataset.x_val) == 24
+
+
+def test_what_loading_changed_is_printed_logged_and_in_the_report(tmp_path, capsys):
+    from pypdf import PdfReader
+
+    from tests.pipelines.test_real_files import weather
+
+    path = weather(tmp_path, missing=(3, 7, 8))
+    experiment = write_experiment(tmp_path, name="weather", family="mlp", search_space=SMALL,
+                                  data={"source": "csv", "path": str(path), "target": "rain", "missing": "fill"},
+                                  tuner={"algorithm": "grid", "max_trials": 1, "epochs": 1, "patience": 0})
+    result = run_search(load_experiment(experiment), Console(width=200))
+    said = capsys.readouterr().out
+    assert "Data: column 'date' holds dates: left out" in said
+    assert "Data: 3 missing input cells filled with the training rows' median ('humidity' 3)." in said
+    from reports.store import DATA_NOTES_PARAM, open_store
+
+    parent = open_store(f"sqlite:///{tmp_path}/mlflow.db").get_run(result.parent_run_id)
+    assert "3 missing input cells filled" in parent.data.params[DATA_NOTES_PARAM]
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(result.report_path).pages).split())
+    assert "data as loaded" in text and "3 missing input cells filled with the training rows' median" in text
