@@ -48,8 +48,13 @@ class Comparison:
                 f"{self.standard_error:.2g} standard error; called better only beyond {Z:.0f} standard errors)")
 
 
-def trivial_baseline(y_train: np.ndarray, y_test: np.ndarray, class_names: tuple[str, ...] | None) -> Baseline:
-    """Majority class of the training split for classes, its mean for a regression target."""
+def trivial_baseline(y_train: np.ndarray, y_test: np.ndarray, class_names: tuple[str, ...] | None,
+                     last_values: np.ndarray | None = None) -> Baseline:
+    """Majority class of the training split for classes; for a forecast, the naive one (the last observed value,
+    `last_values` per test window); else the training split's mean."""
+    if last_values is not None:
+        return Baseline("the naive forecast (the last observed value)", "test_mae",
+                        float(np.abs(y_test - last_values).mean()), last_values)
     if class_names:
         majority = int(np.bincount(y_train.astype(int)).argmax())
         predictions = np.full(len(y_test), majority)

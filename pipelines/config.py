@@ -74,6 +74,8 @@ class Experiment(StrictModel):
     tuner: TunerConfig = TunerConfig()
     objective: Literal["val_accuracy", "val_loss", "val_mae"] = "val_accuracy"
     tracking_uri: str = "sqlite:///mlflow.db"
+    class_weight: Literal["none", "balanced"] = Field("none", description="balanced: every class weighs the same "
+                                                      "in the loss, however many rows it has")
     log_trial_models: bool = Field(True, description="log every trial's model to MLflow (the best one always is); "
                                    "off saves disk on long searches of large models")
     tuner_dir: str = Field(".keras_tuner", description="where KerasTuner keeps trial state and checkpoints")

@@ -22,6 +22,7 @@ from rich.console import Console
 from pipelines.config import Experiment
 from pipelines.baselines import Baseline, Comparison, compare, trivial_baseline
 from pipelines.data import Dataset, batches, head, load_dataset
+from pipelines.data.core import balanced_class_weights
 from pipelines.errors import DataError
 from pipelines.journal import JOURNAL_FILE, StoreUnreachable
 from pipelines.progress import SearchProgress
@@ -79,11 +80,15 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset):
     if info.task == "classification" and experiment.objective == "val_mae":
         raise DataError(f"{experiment.source_file}: objective: val_mae is for regression, but {info.name!r} has "
                         "classes. Use objective: val_accuracy or val_loss.")
+    if info.task == "regression" and experiment.class_weight == "balanced":
+        raise DataError(f"{experiment.source_file}: class_weight: balanced weighs classes, but {info.name!r} is a "
+                        "regression task. Remove it.")
     family_cls = FAMILIES[experiment.family]
     extra = {"base_model": load_base_model(experiment)} if experiment.base_model else {}
     try:
         return family_cls(info.input_shape, info.num_classes, experiment.search_space, preprocess=info.preprocess,
-                          vocabulary=info.vocabulary, target_scale=info.target_scale, **extra)
+                          vocabulary=info.vocabulary, target_scale=info.target_scale,
+                          last_value_index=info.last_value_index if info.forecast_change else None, **extra)
     except InputShapeError as exc:
         raise DataError(
             f"{experiment.source_file}: data {dataset.info.name!r} does not fit family {experiment.family!r}: {exc} "
@@ -97,6 +102,7 @@ def _search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
     return {
         "family": experiment.family,
         "seed": experiment.seed,
+        "class_weight": experiment.class_weight,
         "objective": experiment.objective,
         **{f"tuner.{k}": v for k, v in experiment.tuner.model_dump().items()},
         **{f"data.{k}": v for k, v in experiment.data.model_dump().items()},
@@ -137,6 +143,8 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
         # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
         callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
         fit_args, validation_data = dataset.fit_data()
+        weights = {"class_weight": balanced_class_weights(dataset.y_train)} if experiment.class_weight == "balanced" \
+            else {}
         try:
             tuner.search(
                 *fit_args,
@@ -144,6 +152,7 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
                 epochs=tuner_cfg.epochs,
                 callbacks=callbacks,
                 verbose=0,
+                **weights,
             )
         except RuntimeError as exc:  # KerasTuner's limit on consecutive failed trials
             if "consecutive failures" not in str(exc):
@@ -194,7 +203,9 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
     algorithm = experiment.tuner.algorithm
     tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm, **(tags or {})}
     best, comparison = None, None
-    baseline = trivial_baseline(dataset.y_train, dataset.y_test, dataset.info.class_names or None)
+    index = dataset.info.last_value_index
+    baseline = trivial_baseline(dataset.y_train, dataset.y_test, dataset.info.class_names or None,
+                                None if index is None else dataset.x_test[:, -1, index])
     try:
         with tracker.search_run(f"{algorithm} search", tags, previous and previous.info.run_id) as parent_run_id:
             if previous:

@@ -87,6 +87,9 @@ class TimeSeriesData(Splits):
     horizon: int = Field(1, ge=1, description="how many steps ahead the target is")
     missing: Literal["fill", "drop"] = "fill"
     test_split: float = Field(0.2, gt=0, lt=1)
+    target_mode: Literal["change", "level"] = Field("change", description="change: the network predicts the change "
+                                                    "from the last observed target, so learning nothing scores the "
+                                                    "naive forecast; level: the value itself")
 
 
 class SyntheticData(Splits):

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import keras
 import keras_tuner
+import numpy as np
 
 from search_spaces.common import TEXT, make_optimizer
 from search_spaces.space import Hyperparameter, SearchSpace
@@ -49,6 +50,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         preprocess: Callable[[], keras.layers.Layer] | None = None,
         vocabulary: Sequence[str] | None = None,
         target_scale: tuple[float, float] | None = None,
+        last_value_index: int | None = None,
     ):
         super().__init__(name=self.family)
         self.input_shape = tuple(input_shape)
@@ -56,6 +58,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         self.preprocess = preprocess
         self.vocabulary = list(vocabulary) if vocabulary is not None else None
         self.target_scale = target_scale
+        self.last_value_index = last_value_index  # set: the output is a change added to this input's last value
         if self.vocabulary is not None and not self.accepts_text:
             raise InputShapeError(f"the {self.family} family does not read text; use rnn or cnn for text.")
         if self.vocabulary is None and len(self.input_shape) not in self.input_ranks:
@@ -98,6 +101,8 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             if self.target_scale is not None:
                 scale, offset = self.target_scale
                 outputs = keras.layers.Rescaling(scale, offset=offset)(outputs)
+            if self.last_value_index is not None:
+                outputs = keras.layers.Add(name="from_last_value")([outputs, self._last_value(inputs)])
             loss, metrics = "mse", ["mae"]
         else:
             outputs = keras.layers.Dense(self.num_classes, activation="softmax")(x)
@@ -107,6 +112,18 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         # Declared here, read in fit: KerasTuner learns the space from build() alone.
         self.space.declare(hp, "batch_size")
         return model
+
+    def _last_value(self, inputs):
+        """The raw last step's target value, from stock layers only, so the saved model loads anywhere: the last
+        step cropped out, then a fixed one-hot weight vector picks the target among the inputs."""
+        steps, features = self.input_shape
+        last = keras.layers.Flatten()(keras.layers.Cropping1D((steps - 1, 0))(inputs))
+        choose = keras.layers.Dense(1, use_bias=False, trainable=False, name="last_value")
+        value = choose(last)
+        pick = np.zeros((features, 1), dtype="float32")
+        pick[self.last_value_index] = 1.0
+        choose.set_weights([pick])  # weights, not an initializer, so they are saved with the model
+        return value
 
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x, y=None, *, validation_data=None, **kwargs):
         batch_size = self.space.declare(hp, "batch_size")

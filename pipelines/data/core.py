@@ -36,6 +36,8 @@ class DatasetInfo:
     vocabulary: tuple[str, ...] | None = None
     target_scale: tuple[float, float] | None = None  # (std, mean) of a regression target on the training split
     notes: tuple[str, ...] = ()  # what loading changed (columns left out, cells filled, rows dropped), in words
+    last_value_index: int | None = None  # a series whose target is an input: its position among the inputs
+    forecast_change: bool = False  # the model predicts the change from that last value, not the level
 
     @property
     def task(self) -> str:
@@ -166,6 +168,26 @@ def encode_labels(y, where: str) -> tuple[np.ndarray, tuple[str, ...]]:
     return codes.astype("int64"), tuple(str(c) for c in classes)
 
 
+IMBALANCED = 0.2  # the smallest class under this share of the largest
+
+
+def imbalance(y_train: np.ndarray, class_names: tuple[str, ...]) -> list[str]:
+    """A note when the training split's smallest class is under a fifth of its largest: accuracy then rewards
+    ignoring the small class, which per-class recall and `class_weight: balanced` address."""
+    counts = np.bincount(y_train, minlength=len(class_names))
+    small, large = int(np.argmin(counts)), int(np.argmax(counts))
+    if counts[small] >= IMBALANCED * counts[large]:
+        return []
+    return [f"classes are imbalanced: {class_names[small]!r} has {counts[small]:,} training rows, "
+            f"{class_names[large]!r} {counts[large]:,}; read the per-class recall, and consider class_weight: balanced"]
+
+
+def balanced_class_weights(y_train: np.ndarray) -> dict[int, float]:
+    """Keras class weights that give every class the same total weight: n / (classes x count)."""
+    counts = np.bincount(y_train)
+    return {k: float(len(y_train) / (len(counts) * c)) for k, c in enumerate(counts) if c}
+
+
 def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_names: tuple[str, ...] | None,
                  config, seed: int, where: str, preprocess: str | float | None = "normalize",
                  shuffle: bool = True, given: np.ndarray | None = None, notes: tuple[str, ...] = ()) -> Dataset:
@@ -189,6 +211,8 @@ def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_
         keep.sort()
         parts = (parts[0][keep], parts[1][keep], *parts[2:])
     x_train = parts[0]
+    if task == "classification":
+        notes = (*notes, *imbalance(parts[1], class_names))
     if preprocess == "normalize":
         layer = normalizer(x_train.astype("float32"))
     elif isinstance(preprocess, float):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -43,5 +44,23 @@ def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
                      f"{int(empty.any(axis=1).sum())} rows with missing cells dropped ({counts})")
     used = used.ffill().bfill() if config.missing == "fill" else used.dropna()
     x, y = windows(used[inputs].to_numpy("float32"), used[target].to_numpy("float32"), config.window, config.horizon)
-    return make_dataset(x, y, name=f"{path.stem}-w{config.window}-h{config.horizon}", source=str(path), class_names=None,
-                        config=config, seed=seed, where=str(path), shuffle=False, notes=tuple(notes))
+    dataset = make_dataset(x, y, name=f"{path.stem}-w{config.window}-h{config.horizon}", source=str(path),
+                           class_names=None, config=config, seed=seed, where=str(path), shuffle=False,
+                           notes=tuple(notes))
+    return _from_last_value(dataset, inputs.index(target) if target in inputs else None, config, path)
+
+
+def _from_last_value(dataset: Dataset, index: int | None, config: TimeSeriesData, path: Path) -> Dataset:
+    """Where the target is an input, the naive forecast (its last observed value) is known; in change mode the
+    network predicts the change from it, scaled by the training split's changes, so a network that learns
+    nothing scores the naive forecast rather than worse."""
+    if index is None:
+        if config.target_mode == "change":
+            raise DataError(f"{path}: data.target_mode: change predicts the change from the last observed "
+                            f"{config.target!r}, so it must be among data.inputs. Add it, or set target_mode: level.")
+        return dataset
+    info = dataclasses.replace(dataset.info, last_value_index=index, forecast_change=config.target_mode == "change")
+    if info.forecast_change:
+        change = dataset.y_train - dataset.x_train[:, -1, index]
+        info = dataclasses.replace(info, target_scale=(float(change.std() or 1.0), float(change.mean())))
+    return dataclasses.replace(dataset, info=info)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import keras
+import keras_tuner
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from pipelines.data import load_dataset
 from pipelines.errors import DataError
 from pipelines.sources import CsvData, TimeSeriesData
+from search_spaces import RNN
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -83,3 +86,51 @@ def test_filled_gaps_of_a_real_series_are_counted_in_a_note():
                                        window=24), seed=1)
     expected = int(pd.read_csv(path)["pm2.5"].isna().sum())
     assert f"{expected} missing cells filled from the previous reading ('pm2.5' {expected})" in data.info.notes
+
+
+def test_imbalanced_classes_get_a_note_and_balanced_weights(tmp_path):
+    from pipelines.data.core import balanced_class_weights
+
+    rng = np.random.default_rng(3)
+    path = tmp_path / "rare.csv"
+    pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400),
+                  "label": np.where(np.arange(400) < 40, "fraud", "ok")}).to_csv(path, index=False)
+    data = load_dataset(CsvData(source="csv", path=str(path), target="label"), seed=1)
+    counts = np.bincount(data.y_train)
+    assert (f"classes are imbalanced: 'fraud' has {counts[0]} training rows, 'ok' {counts[1]}; read the per-class "
+            "recall, and consider class_weight: balanced") in data.info.notes
+    weights = balanced_class_weights(data.y_train)
+    assert weights[0] * counts[0] == pytest.approx(weights[1] * counts[1])  # each class weighs the same in all
+    assert not any("imbalanced" in n for n in load(weather(tmp_path)).info.notes)
+
+
+def test_a_forecast_starts_from_the_last_observed_value_and_saves_as_stock_keras(tmp_path):
+    """In change mode a network whose last layer learnt nothing predicts the last value plus the mean change of
+    the training split: the naive forecast, not something worse. The model uses stock layers only."""
+    config = TimeSeriesData(source="timeseries", path=str(SHARED / "timeseries" / "airline-passengers.csv"),
+                            target="Passengers", window=12, test_split=0.15, validation_split=0.15)
+    data = load_dataset(config, seed=1)
+    index = data.info.last_value_index
+    assert index == 0 and data.info.forecast_change
+    hypermodel = RNN(data.info.input_shape, None, {"cell": "gru", "units": 8}, preprocess=data.info.preprocess,
+                     target_scale=data.info.target_scale, last_value_index=index)
+    model = hypermodel.build(keras_tuner.HyperParameters())
+    assert model.layers[-1].name == "from_last_value"
+    dense = next(layer for layer in model.layers if isinstance(layer, keras.layers.Dense) and layer.trainable
+                 and layer.units == 1)
+    dense.set_weights([np.zeros_like(w) for w in dense.get_weights()])
+    predicted = model.predict(data.x_test, verbose=0).ravel()
+    change = data.y_train - data.x_train[:, -1, index]
+    assert predicted == pytest.approx(data.x_test[:, -1, index] + change.mean(), rel=1e-5)
+    model.save(tmp_path / "forecast.keras")
+    loaded = keras.saving.load_model(tmp_path / "forecast.keras")
+    assert loaded.predict(data.x_test, verbose=0).ravel() == pytest.approx(predicted, rel=1e-6)
+
+
+def test_change_mode_needs_the_target_among_the_inputs():
+    config = TimeSeriesData(source="timeseries", path=str(SHARED / "timeseries" / "pollution.csv"), target="pm2.5",
+                            inputs=["DEWP", "TEMP"], window=24)
+    with pytest.raises(DataError, match=r"target_mode: change predicts the change from the last observed 'pm2\.5'"):
+        load_dataset(config, seed=1)
+    level = load_dataset(config.model_copy(update={"target_mode": "level"}), seed=1)
+    assert level.info.last_value_index is None and not level.info.forecast_change

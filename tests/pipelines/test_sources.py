@@ -184,6 +184,7 @@ def test_what_loading_changed_is_printed_logged_and_in_the_report(tmp_path, caps
     path = weather(tmp_path, missing=(3, 7, 8))
     experiment = write_experiment(tmp_path, name="weather", family="mlp", search_space=SMALL,
                                   data={"source": "csv", "path": str(path), "target": "rain", "missing": "fill"},
+                                  class_weight="balanced",
                                   tuner={"algorithm": "grid", "max_trials": 1, "epochs": 1, "patience": 0})
     result = run_search(load_experiment(experiment), Console(width=200))
     said = capsys.readouterr().out
@@ -193,5 +194,6 @@ def test_what_loading_changed_is_printed_logged_and_in_the_report(tmp_path, caps
 
     parent = open_store(f"sqlite:///{tmp_path}/mlflow.db").get_run(result.parent_run_id)
     assert "3 missing input cells filled" in parent.data.params[DATA_NOTES_PARAM]
+    assert parent.data.params["class_weight"] == "balanced"
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(result.report_path).pages).split())
     assert "data as loaded" in text and "3 missing input cells filled with the training rows' median" in text
