@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field, ValidationError
 from pipelines.errors import ConfigError
 from pipelines.sources import SOURCE_MODELS, DataConfig, StrictModel
 from reports.store import OBJECTIVES
-from search_spaces import FAMILIES, SearchSpace, SearchSpaceError
+from search_spaces.catalogue import CATALOGUES, full_catalogue
+from search_spaces.space import SearchSpace, SearchSpaceError
 
 class TunerConfig(StrictModel):
     algorithm: Literal["random", "hyperband", "bayesian", "grid"] = "random"
@@ -86,8 +87,9 @@ class Experiment(StrictModel):
     def direction(self) -> str:
         return OBJECTIVES[self.objective]
 
-    def search_space_for(self, family_cls) -> SearchSpace:
-        return SearchSpace(family_cls.full_catalogue(text=self.data.source == "text"), self.search_space)
+    def space(self) -> SearchSpace:
+        """The family's catalogue with this file's search_space overrides applied."""
+        return SearchSpace(full_catalogue(self.family, text=self.data.source == "text"), self.search_space)
 
 
 def _section(loc: tuple) -> tuple[type[BaseModel], tuple]:
@@ -162,23 +164,23 @@ def load_experiment(path: str | Path) -> Experiment:
         experiment = Experiment(**raw, source_file=str(path))
     except ValidationError as exc:
         problems = [_explain(e) for e in exc.errors()]
-        if raw.get("family") in FAMILIES and isinstance(raw.get("search_space"), dict):
-            problems += _space_problems(FAMILIES[raw["family"]], raw["search_space"], raw.get("data"), grid=False)
+        if raw.get("family") in CATALOGUES and isinstance(raw.get("search_space"), dict):
+            problems += _space_problems(raw["family"], raw["search_space"], raw.get("data"), grid=False)
         raise ConfigError(f"{path}: invalid experiment file:\n  " + "\n  ".join(problems)) from None
     problems = []
-    family_cls = FAMILIES.get(experiment.family)
-    if family_cls is None:
-        problems.append(f"family: {experiment.family!r} is not valid; use one of {', '.join(FAMILIES)}.")
+    known = experiment.family in CATALOGUES
+    if not known:
+        problems.append(f"family: {experiment.family!r} is not valid; use one of {', '.join(CATALOGUES)}.")
     if (experiment.family == "transfer") != (experiment.base_model is not None):
         fix = ("add base_model: a .keras file, runs:/<run id>/<model name> or models:/<name>/<version>"
                if experiment.family == "transfer" else "remove it, or use family: transfer")
         problems.append(f"base_model: the transfer family needs a base model and no other family takes one; {fix}.")
-    if family_cls is not None:
-        space_problems = _space_problems(family_cls, experiment.search_space, experiment.data.model_dump(),
+    if known:
+        space_problems = _space_problems(experiment.family, experiment.search_space, experiment.data.model_dump(),
                                          grid=experiment.tuner.algorithm == "grid")
         problems += space_problems
         if not space_problems:
-            problems += _tuner_problems(experiment, experiment.search_space_for(family_cls))
+            problems += _tuner_problems(experiment, experiment.space())
         if experiment.study and not space_problems:
             problems += _study_problems(experiment)
     if len(problems) == 1:
@@ -188,11 +190,11 @@ def load_experiment(path: str | Path) -> Experiment:
     return experiment
 
 
-def _space_problems(family_cls, overrides: dict, data: dict | None, grid: bool) -> list[str]:
+def _space_problems(family: str, overrides: dict, data: dict | None, grid: bool) -> list[str]:
     """Every search_space key at fault, each with its fix."""
     text = isinstance(data, dict) and data.get("source") == "text"
     try:
-        space = SearchSpace(family_cls.full_catalogue(text=text), overrides)
+        space = SearchSpace(full_catalogue(family, text=text), overrides)
         if grid:
             space.require_steps()
     except SearchSpaceError as exc:

@@ -19,7 +19,6 @@ from pipelines.errors import DataError
 from pipelines.search import SearchResult, run_search
 from reports.store import FAILURE_TAG, ROLE_TAG, STUDY_TAG, SWEEP_TAG, open_store
 from reports.study import build_study_report, load_study
-from search_spaces import FAMILIES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +54,7 @@ def _prepare(experiment: Experiment, console: Console) -> None:
 def _logged_study(experiment: Experiment) -> dict:
     """The study section with expected values as MLflow logs them (frozen_layers `all` is logged as -1)."""
     study = experiment.study.model_dump()
-    space = experiment.search_space_for(FAMILIES[experiment.family])
+    space = experiment.space()
     aliases = dict(space.params[study["compare"][0]].aliases)
     study["expect_best"] = [str(aliases.get(value, value)) for value in study["expect_best"]]
     return study

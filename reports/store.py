@@ -18,10 +18,14 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import filelock
 import numpy as np
 import pandas as pd
-from mlflow.tracking import MlflowClient
+
+if TYPE_CHECKING:  # MLflow loads on first opening: validating an experiment file reads these names, not the store
+    from mlflow.tracking import MlflowClient
 
 from reports.errors import StoreError
 
@@ -50,6 +54,8 @@ def open_store(tracking_uri: str, create: bool = True) -> MlflowClient:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_S) if path is not None else contextlib.nullcontext()
+    from mlflow.tracking import MlflowClient
+
     with lock:
         client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)  # builds the tracking store
         client.search_experiments(max_results=1)

@@ -19,7 +19,8 @@ import keras
 import keras_tuner
 import numpy as np
 
-from search_spaces.common import TEXT, make_optimizer
+from search_spaces.catalogue import READS_TEXT, full_catalogue
+from search_spaces.common import make_optimizer
 from search_spaces.space import Hyperparameter, SearchSpace
 
 
@@ -30,16 +31,15 @@ class InputShapeError(ValueError):
 class FamilyHyperModel(keras_tuner.HyperModel):
     """Base of every family: input, preprocessing, output head and the compile step.
 
-    Subclasses set `family`, `catalogue`, `input_ranks` (ranks of one sample
-    the family accepts; text arrives embedded as rank 2 when `accepts_text`)
-    and implement `features(x, hp)`. `num_classes=None` means regression.
+    Subclasses set `family` (their hyperparameters are `CATALOGUES[family]`),
+    `input_ranks` (ranks of one sample the family accepts; text arrives
+    embedded as rank 2 for the families in `READS_TEXT`) and implement
+    `features(x, hp)`. `num_classes=None` means regression.
     """
 
     family: ClassVar[str]
-    catalogue: ClassVar[tuple[Hyperparameter, ...]]
     input_ranks: ClassVar[tuple[int, ...]]
     input_ranks_hint: ClassVar[str]
-    accepts_text: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -59,7 +59,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         self.vocabulary = list(vocabulary) if vocabulary is not None else None
         self.target_scale = target_scale
         self.last_value_index = last_value_index  # set: the output is a change added to this input's last value
-        if self.vocabulary is not None and not self.accepts_text:
+        if self.vocabulary is not None and self.family not in READS_TEXT:
             raise InputShapeError(f"the {self.family} family does not read text; use rnn or cnn for text.")
         if self.vocabulary is None and len(self.input_shape) not in self.input_ranks:
             raise InputShapeError(
@@ -71,7 +71,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
     @classmethod
     def full_catalogue(cls, text: bool) -> tuple[Hyperparameter, ...]:
         """The family's hyperparameters, with the tokenizer and embedding ones when it reads text."""
-        return cls.catalogue + (TEXT if text and cls.accepts_text else ())
+        return full_catalogue(cls.family, text)
 
     def features(self, x, hp: keras_tuner.HyperParameters):
         raise NotImplementedError

@@ -5,11 +5,7 @@ from __future__ import annotations
 import keras
 
 from search_spaces.base import FamilyHyperModel
-from search_spaces.common import catalogue, layer_options, normalize_and_activate, widths
-from search_spaces.space import Choice, Fixed, Hyperparameter, Range
-
-POOLINGS = ("max", "average", "none")
-FLIPS = ("none", "horizontal", "vertical", "horizontal_and_vertical")
+from search_spaces.common import layer_options, normalize_and_activate, widths
 
 
 class CNN(FamilyHyperModel):
@@ -24,21 +20,6 @@ class CNN(FamilyHyperModel):
     family = "cnn"
     input_ranks = (2, 3)
     input_ranks_hint = "images (height, width, channels) or sequences (steps, channels)"
-    accepts_text = True
-    catalogue = catalogue(
-        Hyperparameter("depth", int, Range(1, 3), bounds=(1, 12)),
-        Hyperparameter("filters", int, Choice((16, 32, 64)), bounds=(1, 4096)),
-        Hyperparameter("kernel_size", int, Choice((3, 5)), bounds=(1, 15)),
-        Hyperparameter("pooling", str, Fixed("max"), options=POOLINGS),
-        Hyperparameter("pooling_every", int, Fixed(1), bounds=(1, 12), help="pool after every n-th block"),
-        Hyperparameter("dilation_rate", int, Fixed(1), bounds=(1, 16)),
-        Hyperparameter("residual", bool, Fixed(False), help="skip connection around each block"),
-        Hyperparameter("global_pooling", bool, Fixed(False)),
-        Hyperparameter("augment_flip", str, Fixed("none"), options=FLIPS),
-        Hyperparameter("augment_rotation", float, Fixed(0.0), bounds=(0.0, 0.5), help="fraction of a full turn"),
-        Hyperparameter("augment_zoom", float, Fixed(0.0), bounds=(0.0, 0.5)),
-        Hyperparameter("augment_translation", float, Fixed(0.0), bounds=(0.0, 0.5), help="fraction of the size"),
-    )
 
     def augment(self, x, hp):
         """Random flips, turns, zooms and shifts of images; Keras applies them in training only."""

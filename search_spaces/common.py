@@ -9,62 +9,7 @@ from __future__ import annotations
 
 import keras
 
-from search_spaces.space import Choice, Fixed, Hyperparameter, Range, SearchSpace
-
-ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid")
-INITIALIZERS = (
-    "glorot_uniform",
-    "glorot_normal",
-    "he_uniform",
-    "he_normal",
-    "lecun_normal",
-    "random_normal",
-    "zeros",
-    "ones",
-)
-REGULARIZERS = ("none", "l1", "l2", "l1_l2")
-OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "nadam")
-
-COMMON = (
-    Hyperparameter("activation", str, Fixed("relu"), options=ACTIVATIONS),
-    Hyperparameter("batch_norm", bool, Fixed(False)),
-    Hyperparameter("dropout", float, Range(0.0, 0.5, step=0.1), bounds=(0.0, 0.95)),
-    Hyperparameter("initializer", str, Fixed("glorot_uniform"), options=INITIALIZERS),
-    Hyperparameter("regularizer", str, Fixed("none"), options=REGULARIZERS),
-    Hyperparameter(
-        "regularization",
-        float,
-        Range(1e-5, 1e-2, sampling="log"),
-        bounds=(0.0, 1.0),
-        when=("regularizer", ("l1", "l2", "l1_l2")),
-    ),
-    Hyperparameter("optimizer", str, Choice(("adam", "rmsprop", "sgd")), options=OPTIMIZERS),
-    Hyperparameter("learning_rate", float, Range(1e-4, 1e-2, sampling="log"), bounds=(0.0, 10.0),
-                   help="0 takes the optimizer's Keras default (SGD 0.01, the others 0.001)"),
-    Hyperparameter("momentum", float, Range(0.0, 0.95), bounds=(0.0, 0.999), when=("optimizer", ("sgd",))),
-    Hyperparameter("nesterov", bool, Fixed(False), when=("optimizer", ("sgd",))),
-    Hyperparameter("clipnorm", float, Fixed(0.0), bounds=(0.0, None), help="0 turns clipping off"),
-    Hyperparameter("growth", float, Fixed(1.0), bounds=(0.25, 4.0), help="width multiplier from one block to the next"),
-    Hyperparameter("batch_size", int, Choice((32, 64)), bounds=(1, None)),
-)
-
-
-TEXT = (
-    Hyperparameter("max_tokens", int, Fixed(10000), bounds=(3, 1_000_000), help="vocabulary size"),
-    Hyperparameter("sequence_length", int, Fixed(64), bounds=(1, 100_000), help="tokens kept per text"),
-    Hyperparameter("embedding_dim", int, Choice((32, 64)), bounds=(1, 4096)),
-)
-
-
-def catalogue(*family_params: Hyperparameter, exclude: tuple[str, ...] = (), **defaults) -> tuple[Hyperparameter, ...]:
-    """A family's full catalogue: its own knobs first, then the shared ones it uses, with its defaults."""
-    shared = tuple(
-        p.with_default(defaults.pop(p.name)) if p.name in defaults else p for p in COMMON if p.name not in exclude
-    )
-    if defaults:
-        raise TypeError(f"no shared hyperparameter named {', '.join(defaults)}")
-    return family_params + shared
-
+from search_spaces.space import SearchSpace
 
 def layer_options(hp, space: SearchSpace) -> dict:
     """Keyword arguments for a weight layer: initializer and regularizer."""

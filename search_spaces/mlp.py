@@ -5,8 +5,7 @@ from __future__ import annotations
 import keras
 
 from search_spaces.base import FamilyHyperModel
-from search_spaces.common import catalogue, layer_options, normalize_and_activate, widths
-from search_spaces.space import Choice, Hyperparameter, Range
+from search_spaces.common import layer_options, normalize_and_activate, widths
 
 
 class MLP(FamilyHyperModel):
@@ -15,10 +14,6 @@ class MLP(FamilyHyperModel):
     family = "mlp"
     input_ranks = (1, 2, 3)
     input_ranks_hint = "features (or images, which are flattened)"
-    catalogue = catalogue(
-        Hyperparameter("depth", int, Range(1, 3), bounds=(1, 32)),
-        Hyperparameter("units", int, Choice((32, 64, 128)), bounds=(1, 16384)),
-    )
 
     def features(self, x, hp):
         x = keras.layers.Flatten()(x) if len(x.shape) > 2 else x

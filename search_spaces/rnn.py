@@ -5,11 +5,9 @@ from __future__ import annotations
 import keras
 
 from search_spaces.base import FamilyHyperModel
-from search_spaces.common import catalogue, layer_options, widths
-from search_spaces.space import Choice, Fixed, Hyperparameter
+from search_spaces.common import layer_options, widths
 
-CELLS = {"simple": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-HEADS = ("last", "attention")
+CELL_LAYERS = {"simple": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 
 def attention_pooling(x):
@@ -28,21 +26,9 @@ class RNN(FamilyHyperModel):
     family = "rnn"
     input_ranks = (2,)
     input_ranks_hint = "sequences (steps, features); for images use data.layout: sequence"
-    accepts_text = True
-    catalogue = catalogue(
-        Hyperparameter("cell", str, Choice(("lstm", "gru")), options=tuple(CELLS)),
-        Hyperparameter("bidirectional", bool, Fixed(False)),
-        Hyperparameter("depth", int, Fixed(1), bounds=(1, 8)),
-        Hyperparameter("units", int, Choice((32, 64)), bounds=(1, 4096)),
-        Hyperparameter("recurrent_dropout", float, Fixed(0.0), bounds=(0.0, 0.95)),
-        Hyperparameter("head", str, Fixed("last"), options=HEADS),
-        exclude=("batch_norm",),
-        activation=Fixed("tanh"),
-        dropout=Fixed(0.0),
-    )
 
     def features(self, x, hp):
-        cell = CELLS[self.space.declare(hp, "cell")]
+        cell = CELL_LAYERS[self.space.declare(hp, "cell")]
         bidirectional = self.space.declare(hp, "bidirectional")
         head = self.space.declare(hp, "head")
         options = dict(

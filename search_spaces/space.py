@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-import keras_tuner
+if TYPE_CHECKING:  # the catalogue is checked without KerasTuner (and TensorFlow) loaded; only `declare` needs it
+    import keras_tuner
 
 RANGE_KEYS = ("min", "max", "step", "sampling")
 SAMPLINGS = ("linear", "log", "reverse_log")

@@ -5,11 +5,9 @@ from __future__ import annotations
 import keras
 
 from search_spaces.base import FamilyHyperModel, InputShapeError
-from search_spaces.common import catalogue, make_optimizer
-from search_spaces.space import Fixed, Hyperparameter
+from search_spaces.catalogue import ALL
+from search_spaces.common import make_optimizer
 
-MODES = ("feature_extraction", "fine_tuning")
-ALL = -1
 
 
 def _weight_layers(model: keras.Model) -> list[keras.layers.Layer]:
@@ -31,12 +29,6 @@ class Transfer(FamilyHyperModel):
     family = "transfer"
     input_ranks = (1, 2, 3)
     input_ranks_hint = "samples shaped like the base model's input"
-    catalogue = catalogue(
-        Hyperparameter("frozen_layers", int, Fixed(ALL), bounds=(ALL, 10_000), aliases=(("all", ALL),)),
-        Hyperparameter("mode", str, Fixed("feature_extraction"), options=MODES),
-        Hyperparameter("fine_tune_factor", float, Fixed(0.1), bounds=(1e-4, 1.0)),
-        exclude=("batch_norm", "activation", "initializer", "regularizer", "regularization", "growth"),
-    )
 
     def __init__(self, input_shape, num_classes, overrides=None, *, base_model: keras.Model, **kwargs):
         expected = tuple(base_model.input_shape[1:])

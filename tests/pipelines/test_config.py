@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
 import runner
 from pipelines.config import load_experiment
 from pipelines.errors import ConfigError
-from tests.conftest import write_experiment
+from tests.conftest import ROOT, write_experiment
 
 
 def run_cli(path, capsys) -> tuple[int, str]:
@@ -201,3 +204,16 @@ def test_a_coarse_objective_is_named_at_the_start():
     assert note.startswith("Note: val_accuracy on 288 validation samples moves in steps of 1/288 = 0.0035")
     assert objective_resolution("val_loss", 288) is None
     assert objective_resolution("val_accuracy", 5000) is None
+
+
+def test_a_bad_file_is_rejected_without_loading_tensorflow(tmp_path):
+    """The check costs a second, not a framework start-up: nothing of Keras, KerasTuner or TensorFlow is loaded."""
+    path = write_experiment(tmp_path, search_space={"dropuot": 0.2})
+    probe = ("import sys, runner; code = runner.main(sys.argv[1:]); "
+             "print('LOADED', [m for m in ('tensorflow', 'keras', 'keras_tuner', 'mlflow') if m in sys.modules]); "
+             "sys.exit(code)")
+    proc = subprocess.run([sys.executable, "-c", probe, "search", str(path)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2 and "search_space.dropuot: unknown hyperparameter" in proc.stderr, proc.stderr
+    assert "LOADED []" in proc.stdout
+    assert not (tmp_path / "mlflow.db").exists() and not (tmp_path / "automl.log").exists()

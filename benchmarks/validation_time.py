@@ -1,0 +1,54 @@
+"""How long a bad experiment file takes to be refused: `runner.py search` on a file with a misspelt key, timed.
+
+The check runs before TensorFlow, Keras or MLflow is imported, so the time is
+Python's start, pandas and pydantic. Writes benchmarks/results/validation_time.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD = "data: {source: digits}\nfamily: cnn\nsearch_space: {dropuot: 0.2}\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "validation_time.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bad.yaml"
+        path.write_text(BAD)
+        seconds = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=tmp,
+                                  capture_output=True, text=True)
+            seconds.append(time.perf_counter() - started)
+            assert proc.returncode == 2 and "dropuot" in proc.stderr, proc.stderr
+    lines = [
+        "# Time to refuse a bad experiment file",
+        "",
+        f"- command: `python benchmarks/validation_time.py --runs {args.runs}`",
+        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
+        "- what: `runner.py search bad.yaml`, a file whose search_space misspells dropout, from process start to exit 2",
+        f"- seconds per run: {', '.join(f'{s:.2f}' for s in seconds)}",
+        f"- **median: {statistics.median(seconds):.2f} s**, slowest {max(seconds):.2f} s (target: under 2 s)",
+        "",
+    ]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
