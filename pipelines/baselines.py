@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from pipelines.data import Dataset
+
 Z = 2.0  # standard errors a gain must exceed to count
 
 
@@ -48,13 +50,19 @@ class Comparison:
                 f"{self.standard_error:.2g} standard error; called better only beyond {Z:.0f} standard errors)")
 
 
-def trivial_baseline(y_train: np.ndarray, y_test: np.ndarray, class_names: tuple[str, ...] | None,
-                     last_values: np.ndarray | None = None) -> Baseline:
-    """Majority class of the training split for classes; for a forecast, the naive one (the last observed value,
-    `last_values` per test window); else the training split's mean."""
-    if last_values is not None:
-        return Baseline("the naive forecast (the last observed value)", "test_mae",
-                        float(np.abs(y_test - last_values).mean()), last_values)
+def trivial_baseline(data: Dataset) -> Baseline:
+    """The training split's majority class for classes; for a forecast, the naive one (the last observed value)
+    or, with a season, the seasonal naive one (the value one season back), whichever is closer on the
+    validation split; else the training split's mean."""
+    info, y_train, y_test = data.info, data.y_train, data.y_test
+    if info.last_value_index is not None:
+        candidates = [("the naive forecast (the last observed value)", info.last_value_index)]
+        if info.season_index is not None:
+            candidates.append(("the seasonal naive forecast (the value one season back)", info.season_index))
+        name, index = min(candidates, key=lambda c: np.abs(data.y_val - data.x_val[:, -1, c[1]]).mean())
+        predictions = data.x_test[:, -1, index]
+        return Baseline(name, "test_mae", float(np.abs(y_test - predictions).mean()), predictions)
+    class_names = info.class_names
     if class_names:
         majority = int(np.bincount(y_train.astype(int)).argmax())
         predictions = np.full(len(y_test), majority)

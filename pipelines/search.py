@@ -203,9 +203,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
     algorithm = experiment.tuner.algorithm
     tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm, **(tags or {})}
     best, comparison = None, None
-    index = dataset.info.last_value_index
-    baseline = trivial_baseline(dataset.y_train, dataset.y_test, dataset.info.class_names or None,
-                                None if index is None else dataset.x_test[:, -1, index])
+    baseline = trivial_baseline(dataset)
     try:
         with tracker.search_run(f"{algorithm} search", tags, previous and previous.info.run_id) as parent_run_id:
             if previous:

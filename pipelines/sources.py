@@ -87,6 +87,10 @@ class TimeSeriesData(Splits):
     horizon: int = Field(1, ge=1, description="how many steps ahead the target is")
     missing: Literal["fill", "drop"] = "fill"
     test_split: float = Field(0.2, gt=0, lt=1)
+    time_column: str | None = Field(None, description="a date/time column: rows are put in its order, and it is "
+                                    "never an input")
+    season: int | None = Field(None, ge=1, description="rows per season (12 for monthly data with a yearly "
+                               "cycle): adds the target one season back as an input and as a baseline")
     target_mode: Literal["change", "level"] = Field("change", description="change: the network predicts the change "
                                                     "from the last observed target, so learning nothing scores the "
                                                     "naive forecast; level: the value itself")

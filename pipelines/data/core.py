@@ -37,6 +37,7 @@ class DatasetInfo:
     target_scale: tuple[float, float] | None = None  # (std, mean) of a regression target on the training split
     notes: tuple[str, ...] = ()  # what loading changed (columns left out, cells filled, rows dropped), in words
     last_value_index: int | None = None  # a series whose target is an input: its position among the inputs
+    season_index: int | None = None  # a series with a season: the input holding the target one season back
     forecast_change: bool = False  # the model predicts the change from that last value, not the level
 
     @property

@@ -25,6 +25,8 @@ def windows(values: np.ndarray, target: np.ndarray, window: int, horizon: int) -
 def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
     """Splits are chronological (no shuffling): validation and test are the most recent windows."""
     frame = read_table(path, None, True)
+    notes: list[str] = []
+    frame = _in_time_order(frame, config, path, notes)
     target = column(frame, config.target, path, "target")
     inputs = [column(frame, c, path, "inputs") for c in config.inputs] if config.inputs else [
         c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
@@ -36,18 +38,54 @@ def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
         raise DataError(f"{path}: data.target: column {target!r} is not numeric.")
     used = frame[list(dict.fromkeys([*inputs, target]))]
     empty = used.isna()
-    notes = []
     if empty.any().any():
         counts = ", ".join(f"{n!r} {int(c)}" for n, c in empty.sum().items() if c)
         notes.append(f"{int(empty.to_numpy().sum())} missing cells filled from the previous reading ({counts})"
                      if config.missing == "fill" else
                      f"{int(empty.any(axis=1).sum())} rows with missing cells dropped ({counts})")
     used = used.ffill().bfill() if config.missing == "fill" else used.dropna()
+    if config.season:
+        used, inputs = _season_ago(used, inputs, target, config, path, notes)
     x, y = windows(used[inputs].to_numpy("float32"), used[target].to_numpy("float32"), config.window, config.horizon)
     dataset = make_dataset(x, y, name=f"{path.stem}-w{config.window}-h{config.horizon}", source=str(path),
                            class_names=None, config=config, seed=seed, where=str(path), shuffle=False,
                            notes=tuple(notes))
-    return _from_last_value(dataset, inputs.index(target) if target in inputs else None, config, path)
+    dataset = _from_last_value(dataset, inputs.index(target) if target in inputs else None, config, path)
+    if config.season:
+        dataset = dataclasses.replace(dataset, info=dataclasses.replace(dataset.info, season_index=len(inputs) - 1))
+    return dataset
+
+
+def _in_time_order(frame: pd.DataFrame, config: TimeSeriesData, path: Path, notes: list[str]) -> pd.DataFrame:
+    """Rows in the order of `time_column` (sorted, with a note, if the file is not), each time once."""
+    if not config.time_column:
+        return frame
+    name = column(frame, config.time_column, path, "time_column")
+    when = pd.to_datetime(frame[name].astype(str), errors="coerce", format="mixed")
+    for problem, rows in (("is not a date or time", when.isna()), ("repeats an earlier time", when.duplicated())):
+        if rows.any():
+            first = int(np.flatnonzero(rows)[0])
+            raise DataError(f"{path}: data.time_column: row {first + 2} ({frame[name].iloc[first]!r}) {problem}; "
+                            f"each row of a series needs its own time in {name!r}.")
+    if not when.is_monotonic_increasing:
+        notes.append(f"rows put in the order of {name!r}: the file was not in time order")
+        frame = frame.iloc[np.argsort(when.to_numpy(), kind="stable")].reset_index(drop=True)
+    return frame.drop(columns=[name])
+
+
+def _season_ago(used: pd.DataFrame, inputs: list, target: str, config: TimeSeriesData, path: Path,
+                notes: list[str]) -> tuple[pd.DataFrame, list]:
+    """An input holding, at each window's last step, the target one season before the forecast time: with it a
+    network can learn the seasonal naive forecast, and the first rows, which have no such value, are left out."""
+    lag = config.season - config.horizon
+    if lag < 0:
+        raise DataError(f"{path}: data.season: {config.season} rows is shorter than the horizon {config.horizon}; "
+                        "give the season's length in rows (12 for monthly data with a yearly cycle).")
+    name = f"{target} one season ago"
+    used = used.assign(**{name: used[target].shift(lag)}).iloc[lag:].reset_index(drop=True)
+    notes.append(f"input {name!r} added (the target {config.season} rows before each forecast); the first {lag} "
+                 "rows, which have none, left out")
+    return used, [*inputs, name]
 
 
 def _from_last_value(dataset: Dataset, index: int | None, config: TimeSeriesData, path: Path) -> Dataset:

@@ -134,3 +134,41 @@ def test_change_mode_needs_the_target_among_the_inputs():
         load_dataset(config, seed=1)
     level = load_dataset(config.model_copy(update={"target_mode": "level"}), seed=1)
     assert level.info.last_value_index is None and not level.info.forecast_change
+
+
+AIRLINE = SHARED / "timeseries" / "airline-passengers.csv"
+
+
+def test_rows_are_put_in_time_order_and_each_time_must_be_unique(tmp_path):
+    ordered = load_dataset(TimeSeriesData(source="timeseries", path=str(AIRLINE), target="Passengers",
+                                          time_column="Month"), seed=1)
+    shuffled = tmp_path / "shuffled.csv"
+    pd.read_csv(AIRLINE).sample(frac=1.0, random_state=0).to_csv(shuffled, index=False)
+    restored = load_dataset(TimeSeriesData(source="timeseries", path=str(shuffled), target="Passengers",
+                                           time_column="Month"), seed=1)
+    assert "rows put in the order of 'Month': the file was not in time order" in restored.info.notes
+    assert np.array_equal(restored.x_test, ordered.x_test) and np.array_equal(restored.y_test, ordered.y_test)
+    repeated = tmp_path / "repeated.csv"
+    frame = pd.read_csv(AIRLINE)
+    frame.loc[5, "Month"] = frame.loc[4, "Month"]
+    frame.to_csv(repeated, index=False)
+    with pytest.raises(DataError, match=r"data\.time_column: row 7 \('1949-05'\) repeats an earlier time"):
+        load_dataset(TimeSeriesData(source="timeseries", path=str(repeated), target="Passengers",
+                                    time_column="Month"), seed=1)
+
+
+def test_a_season_adds_the_value_one_season_back_and_a_seasonal_naive_baseline():
+    from pipelines.baselines import trivial_baseline
+
+    data = load_dataset(TimeSeriesData(source="timeseries", path=str(AIRLINE), target="Passengers",
+                                       time_column="Month", season=12, test_split=0.15, validation_split=0.15),
+                        seed=1)
+    assert data.info.input_shape == (12, 2) and data.info.season_index == 1
+    x = np.concatenate([data.x_train, data.x_val, data.x_test])  # chronological splits, in order
+    y = np.concatenate([data.y_train, data.y_val, data.y_test])
+    assert np.array_equal(x[12:, -1, 1], y[:-12])  # at the last step: the target twelve forecasts earlier
+    baseline = trivial_baseline(data)
+    seasonal = np.abs(data.y_val - data.x_val[:, -1, 1]).mean()
+    naive = np.abs(data.y_val - data.x_val[:, -1, 0]).mean()
+    assert seasonal < naive and baseline.name == "the seasonal naive forecast (the value one season back)"
+    assert baseline.value == pytest.approx(np.abs(data.y_test - data.x_test[:, -1, 1]).mean())
