@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import keras  # noqa: E402
 import keras_tuner  # noqa: E402
 import mlflow  # noqa: E402
 
+from benchmarks.results import publish  # noqa: E402
 from pipelines.data import load_dataset  # noqa: E402
 from pipelines.sources import DigitsData  # noqa: E402
 from pipelines.tracking import SearchTracker  # noqa: E402
@@ -80,22 +80,14 @@ def main() -> None:
                 off.append(train(data, args.epochs, False, tracker))
                 on.append(train(data, args.epochs, True, tracker))
     ratios = [b / a for a, b in zip(off, on)]
-    lines = [
-        "# Per-epoch MLflow logging: training time with logging on / off",
-        "",
-        f"- command: `python benchmarks/logging_overhead.py --pairs {args.pairs} --epochs {args.epochs}`",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
-        f"Keras {keras.__version__} ({keras.backend.backend()}), MLflow {mlflow.__version__}, SQLite store",
+    publish(args.out, "Per-epoch MLflow logging: training time with logging on / off",
+            f"python benchmarks/logging_overhead.py --pairs {args.pairs} --epochs {args.epochs}", [
         f"- model: CNN on scikit-learn digits (1,149 training images), {args.epochs} epochs, batch 32",
         f"- off (s): {', '.join(f'{t:.2f}' for t in off)}",
         f"- on (s): {', '.join(f'{t:.2f}' for t in on)}",
         f"- ratio on/off per pair: {', '.join(f'{r:.3f}' for r in ratios)}",
         f"- **median ratio: {statistics.median(ratios):.3f}** (target: at most 1.05)",
-        "",
-    ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines))
-    print("\n".join(lines))
+    ], f"Keras {keras.__version__} ({keras.backend.backend()}), MLflow {mlflow.__version__}, SQLite store")
 
 
 if __name__ == "__main__":

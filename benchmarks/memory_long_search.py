@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import mlflow  # noqa: E402
 import yaml  # noqa: E402
 from rich.console import Console  # noqa: E402
 
+from benchmarks.results import publish  # noqa: E402
 from pipelines import memory  # noqa: E402
 from pipelines.config import load_experiment  # noqa: E402
 from pipelines.search import run_search  # noqa: E402
@@ -54,12 +54,8 @@ def main() -> None:
     peaks = trials["peak_memory_mb"].tolist()
     tenth = max(1, len(peaks) // 10)
     first, last = statistics.median(peaks[:tenth]), statistics.median(peaks[-tenth:])
-    lines = [
-        "# Peak memory over a long search",
-        "",
-        f"- command: `python benchmarks/memory_long_search.py --trials {args.trials} --epochs {args.epochs}`",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
-        f"Keras {keras.__version__} ({keras.backend.backend()}), MLflow {mlflow.__version__}, SQLite store",
+    publish(args.out, "Peak memory over a long search",
+            f"python benchmarks/memory_long_search.py --trials {args.trials} --epochs {args.epochs}", [
         f"- search: random, {len(peaks)} trials of an MLP on flat digits, {args.epochs} epochs each, "
         f"each trial's model logged; {elapsed / 60:.1f} min",
         "- peak resident memory per trial (MiB, VmHWM reset at each trial start), in trial order:",
@@ -68,10 +64,7 @@ def main() -> None:
         f"**growth ratio last/first: {last / first:.3f}**",
         f"- highest trial peak: {max(peaks):.0f} MiB; process peak after the search: {memory.peak_mb():.0f} MiB "
         "(since the last trial started)",
-    ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    ], f"Keras {keras.__version__} ({keras.backend.backend()}), MLflow {mlflow.__version__}, SQLite store")
 
 
 if __name__ == "__main__":

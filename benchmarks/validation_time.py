@@ -7,8 +7,6 @@ Python's start, pandas and pydantic. Writes benchmarks/results/validation_time.m
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -17,6 +15,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.results import publish  # noqa: E402
 BAD = "data: {source: digits}\nfamily: cnn\nsearch_space: {dropuot: 0.2}\n"
 
 
@@ -35,19 +36,11 @@ def main() -> None:
                                   capture_output=True, text=True)
             seconds.append(time.perf_counter() - started)
             assert proc.returncode == 2 and "dropuot" in proc.stderr, proc.stderr
-    lines = [
-        "# Time to refuse a bad experiment file",
-        "",
-        f"- command: `python benchmarks/validation_time.py --runs {args.runs}`",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
+    publish(args.out, "Time to refuse a bad experiment file", f"python benchmarks/validation_time.py --runs {args.runs}", [
         "- what: `runner.py search bad.yaml`, a file whose search_space misspells dropout, from process start to exit 2",
         f"- seconds per run: {', '.join(f'{s:.2f}' for s in seconds)}",
         f"- **median: {statistics.median(seconds):.2f} s**, slowest {max(seconds):.2f} s (target: under 2 s)",
-        "",
-    ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines))
-    print("\n".join(lines))
+    ])
 
 
 if __name__ == "__main__":

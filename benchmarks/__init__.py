@@ -1,0 +1,1 @@
+"""Reproducible performance measurements, each writing benchmarks/results/NAME.md; not tests."""
