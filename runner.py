@@ -178,7 +178,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="runner.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=Path(sys.argv[0]).name, description=__doc__.splitlines()[0])  # automl or runner.py
     commands = parser.add_subparsers(dest="command", required=True)
     search = commands.add_parser("search", help="run a hyperparameter search described by an experiment file")
     search.add_argument("experiment", nargs="?", default=str(DEFAULT_EXPERIMENT),
