@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import time
 import re
 from pathlib import Path
 
@@ -32,8 +33,8 @@ from pipelines.tuners import active_values, make_tuner
 from reports.build import build_report
 from reports.source import load_search
 from reports.store import (BASELINE_NAME_PARAM, BASELINE_PREFIX, BEATS_BASELINE_TAG, BEST_RUN_PARAM, BEST_TRIAL_PARAM,
-                           DATA_NOTES_PARAM, FAILURE_TAG, GAIN_ERROR_METRIC, GAIN_METRIC, TEST_METRICS, best_finished,
-                           open_store, trials_frame)
+                           BEST_TRIAL_TAG, DATA_NOTES_PARAM, FAILURE_TAG, GAIN_ERROR_METRIC, GAIN_METRIC, NOTE_TAG,
+                           TEST_METRICS, best_finished, open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
 
 
@@ -48,6 +49,7 @@ class SearchResult:
     best_model_path: Path | None
     report_path: Path
     baseline: Comparison | None = None  # the best model against the trivial baseline on the test split
+    registration: str = ""  # what became of the best model in the model registry, in a sentence
 
 
 def _slug(text: str) -> str:
@@ -205,7 +207,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
     best, comparison = None, None
     baseline = trivial_baseline(dataset)
     try:
-        with tracker.search_run(f"{algorithm} search", tags, previous and previous.info.run_id) as parent_run_id:
+        with tracker.search_run(f"{algorithm} search {time.strftime('%Y-%m-%d %H:%M')}", tags, previous and previous.info.run_id) as parent_run_id:
             if previous:
                 project = previous.data.params["tuner.project"]
                 _journal_in(tracker, experiment, Path(experiment.tuner_dir) / project, console)
@@ -230,8 +232,9 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
             tracker.log_table(trials, "trials.csv")
             best = best_finished(trials)
             if best is not None:
-                best_model_uri, best_model_path, comparison = _log_best(tracker, tuner, best, experiment, dataset,
-                                                                        project, baseline)
+                best_model_uri, best_model_path, comparison, registration = _log_best(
+                    tracker, tuner, best, experiment, dataset, project, baseline)
+                tracker.set_tag(NOTE_TAG, _description(experiment, trials, best, comparison, registration))
             record = dataclasses.replace(load_search(experiment.tracking_uri, parent_run_id), finishing=True)
             report = build_report(record, Path(tuner.project_dir) / "report.pdf")
             tracker.log_files(report)
@@ -240,7 +243,23 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
     except NoFinishedTrial:
         return SearchResult(experiment, parent_run_id, trials, None, None, None, None, report)
     return SearchResult(experiment, parent_run_id, trials, best["trial_id"], float(best["score"]), best_model_uri,
-                        best_model_path, report, comparison)
+                        best_model_path, report, comparison, registration)
+
+
+def _description(experiment: Experiment, trials: pd.DataFrame, best: pd.Series, comparison: Comparison,
+                 registration: str) -> str:
+    """The parent run's description in the MLflow UI: what was searched and what came of it, in markdown."""
+    counts = trials["status"].value_counts()
+    tests = ", ".join(f"{m.replace('_', ' ')} {best[m]:.4g}" for m in TEST_METRICS if m in best and best[m] == best[m])
+    return "\n\n".join([
+        f"**{experiment.tuner.algorithm} search** of `{experiment.name}` ({experiment.family} on "
+        f"{experiment.data.source}): {len(trials)} trial runs, {counts.get('FINISHED', 0)} finished, "
+        f"{counts.get('FAILED', 0)} failed.",
+        f"Best: **trial {best['trial_id']}**, {experiment.objective} {best['score']:.4g}, {tests} (run "
+        f"`{best['run_id']}`).",
+        f"Baseline: {comparison.sentence()}.",
+        f"Model: {registration}.",
+    ])
 
 
 def _journal_in(tracker: SearchTracker, experiment: Experiment, project_dir: Path, console: Console) -> None:
@@ -283,6 +302,8 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     comparison = compare(baseline, dataset.y_test, model.predict(batches(dataset.x_test), verbose=0))
     tracker.log_metrics({GAIN_METRIC: comparison.gain, GAIN_ERROR_METRIC: comparison.standard_error})
     tracker.set_tag(BEATS_BASELINE_TAG, str(comparison.better).lower())
-    uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5),
-                            registered_name=experiment.name if comparison.better else None)
-    return uri, path, comparison
+    tracker.client.set_tag(best["run_id"], BEST_TRIAL_TAG, "true")
+    uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5))
+    registration = tracker.register_champion(experiment.name, "best_model", float(best["score"]), experiment.direction) \
+        if comparison.better else f"not registered: no better than {baseline.name}"
+    return uri, path, comparison, registration

@@ -59,5 +59,5 @@ def print_summary(result: SearchResult, console: Console) -> None:
                       f"than {comparison.baseline.name}. Check the data, the learning rate and the budget.[/]")
     elif comparison is not None:
         console.print(f"Baseline: {comparison.sentence()}.")
-    console.print(f"best model: {result.best_model_path} (MLflow: {result.best_model_uri})")
+    console.print(f"best model: {result.best_model_path} (MLflow: {result.best_model_uri}; {result.registration})")
     console.print(f"parent run {result.parent_run_id}; browse it with: automl ui --tracking-uri {experiment.tracking_uri}")

@@ -25,8 +25,8 @@ import yaml
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
-from reports.store import (EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG, PID_TAG, ROLE_TAG, TRIAL_ID_TAG,
-                           children, open_store, trial_runs)
+from reports.store import (CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG, PID_TAG, ROLE_TAG,
+                           TRIAL_ID_TAG, champion_version, children, open_store, trial_runs)
 
 
 def _git_commit() -> str | None:
@@ -199,7 +199,7 @@ class SearchTracker:
             frame.to_csv(path, index=False)
             self.writer.log_artifacts(self.run, path)
 
-    def log_model(self, model, name: str, x_example, registered_name: str | None = None) -> str:
+    def log_model(self, model, name: str, x_example) -> str:
         """The model in MLflow's Keras flavour, with a signature and an input example from real rows.
 
         Saved to a folder and then logged as artifacts: `mlflow.keras.log_model`
@@ -212,13 +212,27 @@ class SearchTracker:
             mlflow.keras.save_model(model, str(path), signature=signature, input_example=x_example,
                                     pip_requirements=["keras", "tensorflow"])
             self.writer.log_artifacts(self.run, path, name)
+        return f"runs:/{self.writer.run_id(self.run)}/{name}"
+
+    def register_champion(self, registered_name: str, artifact: str, score: float, direction: str) -> str:
+        """Register the open run's `artifact` as a new version only when `score` beats the current champion's
+        `best_score`; the `champion` alias then moves to it. Returns what happened, in a sentence.
+
+        Through the client: MLflow's register_model prints to stderr and needs a global URI.
+        """
+        champion = champion_version(self.client, registered_name)
+        if champion is not None:
+            held = self.client.get_run(champion.run_id).data.metrics.get("best_score")
+            if held is not None and not (score > held if direction == "max" else score < held):
+                return (f"not registered: version {champion.version} of {registered_name!r} scored {held:.4g}, and "
+                        f"this search {score:.4g}; it stays the {CHAMPION_ALIAS}")
+        if not self.client.search_registered_models(f"name = '{registered_name}'"):
+            self.client.create_registered_model(registered_name)
         run_id = self.writer.run_id(self.run)
-        if registered_name:  # through the client: MLflow's register_model prints to stderr and needs a global URI
-            if not self.client.search_registered_models(f"name = '{registered_name}'"):
-                self.client.create_registered_model(registered_name)
-            source = f"{self.client.get_run(run_id).info.artifact_uri}/{name}"
-            self.client.create_model_version(registered_name, source, run_id=run_id)
-        return f"runs:/{run_id}/{name}"
+        source = f"{self.client.get_run(run_id).info.artifact_uri}/{artifact}"
+        version = self.client.create_model_version(registered_name, source, run_id=run_id)
+        self.client.set_registered_model_alias(registered_name, CHAMPION_ALIAS, version.version)
+        return f"registered as version {version.version} of {registered_name!r}, now its {CHAMPION_ALIAS}"
 
 
 def close_orphans(client, parent_run_id: str) -> list[str]:

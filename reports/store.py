@@ -78,6 +78,9 @@ BEST_TRIAL_PARAM, BEST_RUN_PARAM = "best_trial_id", "best_run_id"
 BASELINE_PREFIX, BASELINE_NAME_PARAM = "baseline.", "baseline.name"
 GAIN_METRIC, GAIN_ERROR_METRIC = "best_gain_over_baseline", "best_gain_over_baseline_se"
 BEATS_BASELINE_TAG = "automl.beats_baseline"
+BEST_TRIAL_TAG = "automl.best_trial"  # "true" on the child run of the search's best trial
+NOTE_TAG = "mlflow.note.content"  # MLflow shows it as the run's description
+CHAMPION_ALIAS = "champion"  # the registered model's version that scored best so far
 DATA_NOTES_PARAM = "data.notes"  # what loading changed in the data, in words, " | " between notes
 TEST_METRICS = ("test_accuracy", "test_mae")
 OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}  # the objectives and their directions
@@ -97,6 +100,16 @@ def trial_runs(client: MlflowClient, parent_run_id: str, trial_id: str) -> list:
     """Every run of one trial under a search, oldest first: reruns after a crash add runs."""
     runs = children(client, parent_run_id, f"tags.`{TRIAL_ID_TAG}` = '{trial_id}'")
     return sorted(runs, key=lambda r: r.info.start_time)
+
+
+def champion_version(client: MlflowClient, name: str):
+    """The registered model's champion version, or None (no such model yet, or no champion)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_model_version_by_alias(name, CHAMPION_ALIAS)
+    except MlflowException:
+        return None
 
 
 def latest_search(client: MlflowClient, experiment_name: str):

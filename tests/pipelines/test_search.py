@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import mlflow
 import pandas as pd
@@ -66,8 +67,23 @@ def test_parent_names_the_best_trial_and_registers_its_model(finished_search):
     assert {"trials.csv", "search_space.yaml"} <= artifacts
     versions = finished_search["client"].search_model_versions("name='e2e'")
     assert len(versions) == 1
-    model = mlflow.keras.load_model(f"models:/e2e/{versions[0].version}")
+    assert finished_search["client"].get_model_version_by_alias("e2e", "champion").version == versions[0].version
+    model = mlflow.keras.load_model("models:/e2e@champion")
     assert model.output_shape == (None, 10)
+
+
+def test_runs_read_well_in_the_mlflow_ui(finished_search):
+    """A dated search name, the best trial tagged, and a description on the parent's page."""
+    parent = finished_search["parents"][0]
+    assert re.fullmatch(r"grid search \d{4}-\d\d-\d\d \d\d:\d\d", parent.info.run_name)
+    best_id = parent.data.params["best_run_id"]
+    tagged = [c.info.run_id for c in finished_search["children"] if c.data.tags.get("automl.best_trial") == "true"]
+    assert tagged == [best_id]
+    note = parent.data.tags["mlflow.note.content"]
+    assert f"**trial {parent.data.params['best_trial_id']}**" in note and best_id in note
+    assert "2 trial runs, 2 finished, 0 failed" in note
+    assert "beats the" in note and "of the majority class" in note
+    assert "registered as version 1 of 'e2e', now its champion" in note
 
 
 def test_terminal_shows_the_summary_and_best_model_path(finished_search):
