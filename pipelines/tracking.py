@@ -1,8 +1,10 @@
-"""MLflow layout of a search: one parent run per search, one nested child run per KerasTuner trial.
+"""Writing a search to MLflow: one parent run per search, one nested child run per KerasTuner trial.
 
+The names written are those of `reports.store`, which the reports read with.
 Child runs name their parent by id (`parent_run_id`), never through state of
 the process that started the search, so a worker on another machine can log
-its trials under the same parent.
+its trials under the same parent; every write goes through a journal that
+keeps it while a tracking server is down.
 """
 
 from __future__ import annotations
