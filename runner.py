@@ -8,7 +8,6 @@ traceback, and exit with status 2.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -27,36 +26,15 @@ def _interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _library_logs_to_file(experiment, verbose: bool, console) -> None:
-    """MLflow, alembic, absl, TensorFlow and Python warnings go to a log file beside the store, not between the
-    runner's own lines (unless --verbose); its path is printed once."""
-    if verbose:
-        return
-    from reports.store import sqlite_path
-
-    database = sqlite_path(experiment.tracking_uri)
-    path = (database.parent if database else Path(experiment.tuner_dir)) / "automl.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers = [handler]
-    root.setLevel(logging.INFO)
-    for name in ("mlflow", "alembic", "absl", "tensorflow", "keras_tuner"):
-        logging.getLogger(name).handlers = []  # whatever a library set up for itself
-        logging.getLogger(name).propagate = True
-    logging.captureWarnings(True)
-    console.print(f"library messages: {path}", style="dim")
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from pipelines.config import load_experiment
+    from pipelines.logs import library_logs_to_file
 
     experiment = load_experiment(args.experiment)
     console = Console()
-    _library_logs_to_file(experiment, args.verbose, console)
+    library_logs_to_file(experiment, args.verbose, console)
     if experiment.study:
         return _run_study(experiment, console, args.resume)
     from pipelines.search import run_search
@@ -88,6 +66,7 @@ def _run_study(experiment, console, resume: bool) -> int:
 def cmd_study(args: argparse.Namespace) -> int:
     from pipelines.config import load_experiment
     from pipelines.errors import ConfigError
+    from pipelines.logs import library_logs_to_file
 
     path = Path(args.name) if args.name.endswith((".yaml", ".yml")) else STUDIES / f"{args.name}.yaml"
     if not path.is_file():
@@ -99,7 +78,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     if experiment.study is None:
         raise ConfigError(f"{path}: not a study (no study: section); run it with `runner.py search {path}`.")
     console = Console()
-    _library_logs_to_file(experiment, args.verbose, console)
+    library_logs_to_file(experiment, args.verbose, console)
     return _run_study(experiment, console, resume=False)
 
 

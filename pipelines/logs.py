@@ -1,0 +1,28 @@
+"""Where the libraries' own messages go: a log file beside the store, so the terminal shows the runner's lines only."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from reports.store import sqlite_path
+
+
+def library_logs_to_file(experiment, verbose: bool, console) -> None:
+    """MLflow, alembic, absl, TensorFlow and Python warnings go to a log file beside the store, not between the
+    runner's own lines (unless --verbose); its path is printed once."""
+    if verbose:
+        return
+    database = sqlite_path(experiment.tracking_uri)
+    path = (database.parent if database else Path(experiment.tuner_dir)) / "automl.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.INFO)
+    for name in ("mlflow", "alembic", "absl", "tensorflow", "keras_tuner"):
+        logging.getLogger(name).handlers = []  # whatever a library set up for itself
+        logging.getLogger(name).propagate = True
+    logging.captureWarnings(True)
+    console.print(f"library messages: {path}", style="dim")
