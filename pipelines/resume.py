@@ -17,7 +17,7 @@ import filelock
 from pipelines.config import Experiment
 from pipelines.errors import ResumeError
 from reports.errors import StoreError
-from reports.store import latest_search, open_store
+from reports.store import PROJECT_PARAM, latest_search, open_store
 
 CLAIM_FILE = "search.lock"
 
@@ -51,7 +51,7 @@ def resumable_search(experiment: Experiment, settings: dict):
     if changed:
         raise ResumeError(f"{where}: the experiment changed since parent run {run_id} ({', '.join(changed)}). "
                           "Restore it, or run without --resume to start a new search.")
-    project_dir = Path(experiment.tuner_dir) / stored.get("tuner.project", "?")
+    project_dir = Path(experiment.tuner_dir) / stored.get(PROJECT_PARAM, "?")
     if not project_dir.is_dir():
         raise ResumeError(f"{where}: KerasTuner's folder {project_dir} of parent run {run_id} is gone. "
                           "Run without --resume to start a new search.")

@@ -33,8 +33,9 @@ from pipelines.tuners import active_values, make_tuner
 from reports.build import build_report
 from reports.source import load_search
 from reports.store import (BASELINE_NAME_PARAM, BASELINE_PREFIX, BEATS_BASELINE_TAG, BEST_RUN_PARAM, BEST_TRIAL_PARAM,
-                           BEST_TRIAL_TAG, DATA_NOTES_PARAM, FAILURE_TAG, GAIN_ERROR_METRIC, GAIN_METRIC, NOTE_TAG,
-                           TEST_METRICS, best_finished, open_store, trials_frame)
+                           BEST_SCORE_METRIC, BEST_TRIAL_TAG, DATA_NOTES_PARAM, FAILURE_TAG, GAIN_ERROR_METRIC,
+                           GAIN_METRIC, NOTE_TAG, PROJECT_PARAM, STOPPED_TAG, TEST_METRICS, best_finished, open_store,
+                           trials_frame)
 from search_spaces import FAMILIES, InputShapeError
 
 
@@ -160,7 +161,7 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
             if "consecutive failures" not in str(exc):
                 raise
             reason = str(exc).splitlines()[0]
-            tracker.set_tag("stopped_early", reason)
+            tracker.set_tag(STOPPED_TAG, reason)
             console.print(f"[yellow]search stopped: {reason}[/]")
     return tuner
 
@@ -209,7 +210,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
     try:
         with tracker.search_run(f"{algorithm} search {time.strftime('%Y-%m-%d %H:%M')}", tags, previous and previous.info.run_id) as parent_run_id:
             if previous:
-                project = previous.data.params["tuner.project"]
+                project = previous.data.params[PROJECT_PARAM]
                 _journal_in(tracker, experiment, Path(experiment.tuner_dir) / project, console)
                 orphans = close_orphans(tracker.client, parent_run_id)
                 tracker.delete_tag(FAILURE_TAG)  # the reason an earlier attempt at this search ended no longer holds
@@ -220,7 +221,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 project_dir = Path(experiment.tuner_dir) / project
                 claims.callback(claim_search(project_dir).release)  # a new folder: no other process holds it
                 _journal_in(tracker, experiment, project_dir, console)
-                tracker.log_params({**settings, "tuner.project": project})
+                tracker.log_params({**settings, PROJECT_PARAM: project})
                 tracker.log_dataset(dataset.info.name, dataset.info.source, dataset.records())
                 tracker.log_yaml(hypermodel.space.describe(), "search_space.yaml")
                 tracker.log_params({BASELINE_NAME_PARAM: baseline.name})
@@ -296,7 +297,7 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     model = tuner.load_model(trial)
     params = active_values(trial.hyperparameters)
     tracker.log_params({BEST_TRIAL_PARAM: best["trial_id"], BEST_RUN_PARAM: best["run_id"], **params})
-    tracker.log_metrics({"best_score": best["score"], **{f"best_{k}": best.get(k) for k in TEST_METRICS}})
+    tracker.log_metrics({BEST_SCORE_METRIC: best["score"], **{f"best_{k}": best.get(k) for k in TEST_METRICS}})
     path = Path(experiment.tuner_dir) / project / "best_model.keras"
     model.save(path)
     comparison = compare(baseline, dataset.y_test, model.predict(batches(dataset.x_test), verbose=0))

@@ -27,8 +27,8 @@ import yaml
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
-from reports.store import (CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG, PID_TAG, ROLE_TAG,
-                           TRIAL_ID_TAG, champion_version, children, open_store, trial_runs)
+from reports.store import (BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG,
+                           PID_TAG, ROLE_TAG, TRIAL_ID_TAG, champion_version, children, open_store, trial_runs)
 
 
 def _git_commit() -> str | None:
@@ -224,7 +224,7 @@ class SearchTracker:
         """
         champion = champion_version(self.client, registered_name)
         if champion is not None:
-            held = self.client.get_run(champion.run_id).data.metrics.get("best_score")
+            held = self.client.get_run(champion.run_id).data.metrics.get(BEST_SCORE_METRIC)
             if held is not None and not (score > held if direction == "max" else score < held):
                 return (f"not registered: version {champion.version} of {registered_name!r} scored {held:.4g}, and "
                         f"this search {score:.4g}; it stays the {CHAMPION_ALIAS}")

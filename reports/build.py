@@ -11,7 +11,7 @@ import pandas as pd
 from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.store import DATA_NOTES_PARAM, FAILURE_TAG
+from reports.store import DATA_NOTES_PARAM, FAILURE_TAG, STOPPED_TAG
 
 TOP_TRIALS_DIAGNOSED = 3
 
@@ -43,7 +43,7 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
         ("trials", f"{len(trials)}: {counts.get('FINISHED', 0)} finished, {counts.get('FAILED', 0)} failed, "
                    f"{counts.get('KILLED', 0) + counts.get('RUNNING', 0)} interrupted"),
     ]
-    stopped = record.parent.data.tags.get("stopped_early")
+    stopped = record.parent.data.tags.get(STOPPED_TAG)
     if stopped:
         rows.append(("stopped early", stopped))
     best = record.best

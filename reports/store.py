@@ -74,6 +74,9 @@ EPOCH_METRICS_TAG = "automl.epoch_metrics"  # which metrics of a trial are per-e
 PID_TAG, HOST_TAG = "automl.pid", "automl.host"  # which process runs a search
 STUDY_TAG, SWEEP_TAG = "study_run_id", "study_sweep"
 BEST_TRIAL_PARAM, BEST_RUN_PARAM = "best_trial_id", "best_run_id"
+BEST_SCORE_METRIC = "best_score"  # the best trial's objective, on the parent run
+PROJECT_PARAM = "tuner.project"  # the search's KerasTuner folder under tuner_dir, where --resume finds it
+STOPPED_TAG = "stopped_early"  # why KerasTuner ended a search before its budget (consecutive failed trials)
 # The trivial baseline (majority class, or the mean) on the test split, and the best model's gain over it.
 BASELINE_PREFIX, BASELINE_NAME_PARAM = "baseline.", "baseline.name"
 GAIN_METRIC, GAIN_ERROR_METRIC = "best_gain_over_baseline", "best_gain_over_baseline_se"
