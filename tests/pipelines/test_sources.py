@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from rich.console import Console
 
@@ -182,6 +183,9 @@ def test_what_loading_changed_is_printed_logged_and_in_the_report(tmp_path, caps
     from tests.pipelines.test_real_files import weather
 
     path = weather(tmp_path, missing=(3, 7, 8))
+    table = pd.read_csv(path)
+    table["rain"] = np.where(np.arange(len(table)) % 10 == 0, "yes", "no")  # rain on one day in ten: imbalanced
+    table.to_csv(path, index=False)
     experiment = write_experiment(tmp_path, name="weather", family="mlp", search_space=SMALL,
                                   data={"source": "csv", "path": str(path), "target": "rain", "missing": "fill"},
                                   class_weight="balanced",
@@ -190,6 +194,7 @@ def test_what_loading_changed_is_printed_logged_and_in_the_report(tmp_path, caps
     said = capsys.readouterr().out
     assert "Data: column 'date' holds dates: left out" in said
     assert "Data: 3 missing input cells filled with the training rows' median ('humidity' 3)." in said
+    assert "Data: classes are imbalanced: 'yes' has" in said and "consider class_weight: balanced" in said
     from reports.store import DATA_NOTES_PARAM, open_store
 
     parent = open_store(f"sqlite:///{tmp_path}/mlflow.db").get_run(result.parent_run_id)
