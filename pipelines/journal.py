@@ -107,17 +107,15 @@ class JournaledWriter:
 
     def log_batch(self, run: str, metrics: dict[str, float] | None = None, step: int | None = None,
                   params: dict[str, Any] | None = None, tags: dict[str, str] | None = None) -> None:
-        stamp = int(time.time() * 1000)
-        self._write({"op": "log_batch", "run": run,
-                     "metrics": [[k, v, stamp, step or 0] for k, v in (metrics or {}).items()],
-                     "params": [[k, str(v)] for k, v in (params or {}).items()],
-                     "tags": [[k, str(v)] for k, v in (tags or {}).items()]})
+        self.log_metric_points(run, [(k, v, step or 0) for k, v in (metrics or {}).items()], params, tags)
 
-    def log_metric_points(self, run: str, points: Sequence[tuple[str, float, int]]) -> None:
-        """Metric values with their own steps (a copied learning curve), in one write."""
+    def log_metric_points(self, run: str, points: Sequence[tuple[str, float, int]],
+                          params: dict[str, Any] | None = None, tags: dict[str, str] | None = None) -> None:
+        """Metric values each with its own step (a copied learning curve), params and tags, in one write."""
         stamp = int(time.time() * 1000)
         self._write({"op": "log_batch", "run": run, "metrics": [[k, v, stamp, s] for k, v, s in points],
-                     "params": [], "tags": []})
+                     "params": [[k, str(v)] for k, v in (params or {}).items()],
+                     "tags": [[k, str(v)] for k, v in (tags or {}).items()]})
 
     def log_artifacts(self, run: str, local: Path, artifact_path: str | None = None) -> None:
         """A file, or a folder's content under `artifact_path`."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import filelock
