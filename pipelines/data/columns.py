@@ -81,6 +81,11 @@ def numbers(frame: pd.DataFrame, names: list, how: str, path: Path, notes: list[
     return frame
 
 
+def missing_counts(empty: pd.DataFrame) -> str:
+    """How many cells are missing in each column that has any: "'temp' 2, 'humidity' 1"."""
+    return ", ".join(f"{name!r} {int(count)}" for name, count in empty.sum().items() if count)
+
+
 def missing_rows(frame: pd.DataFrame, names: list, how: str, path: Path, notes: list[str]) -> np.ndarray:
     """Which rows to keep: those with a missing input are dropped (`missing: drop`), kept for filling (`fill`),
     or an error says how to choose."""
@@ -88,7 +93,7 @@ def missing_rows(frame: pd.DataFrame, names: list, how: str, path: Path, notes: 
     empty = frame[numeric].isna()
     if not empty.any().any():
         return np.ones(len(frame), dtype=bool)
-    counts = ", ".join(f"{n!r} {int(c)}" for n, c in empty.sum().items() if c)
+    counts = missing_counts(empty)
     if how == "error":
         raise DataError(f"{path}: {int(empty.to_numpy().sum())} input cells are missing ({counts}). Set "
                         "data.missing: fill (the training rows' median) or drop (the rows).")

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.data.columns import missing_counts
 from pipelines.data.core import Dataset, make_dataset
 from pipelines.data.files import column, read_table
 from pipelines.errors import DataError
@@ -39,7 +40,7 @@ def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
     used = frame[list(dict.fromkeys([*inputs, target]))]
     empty = used.isna()
     if empty.any().any():
-        counts = ", ".join(f"{n!r} {int(c)}" for n, c in empty.sum().items() if c)
+        counts = missing_counts(empty)
         notes.append(f"{int(empty.to_numpy().sum())} missing cells filled from the previous reading ({counts})"
                      if config.missing == "fill" else
                      f"{int(empty.any(axis=1).sum())} rows with missing cells dropped ({counts})")
