@@ -1,4 +1,7 @@
-"""Cost of the runner's per-epoch MLflow logging: the same model and epochs with logging on and off.
+"""Cost of the runner's per-epoch MLflow logging: the same model and epochs with and without the runner's
+own callback (`pipelines.recorder.TrialRecorder`: curves to MLflow, progress, best weights kept).
+
+This is the per-epoch part only; `overhead_vs_kerastuner.py` measures the runner end to end.
 
 Runs are interleaved (off, on, off, on, ...) so that drift in a shared
 machine's speed hits both sides alike; the result is the median of the
@@ -23,43 +26,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import keras_tuner  # noqa: E402
 import mlflow  # noqa: E402
+from rich.console import Console  # noqa: E402
 
 from benchmarks.results import publish  # noqa: E402
 from pipelines.data import load_dataset  # noqa: E402
 from pipelines.sources import DigitsData  # noqa: E402
+from pipelines.progress import SearchProgress  # noqa: E402
+from pipelines.recorder import TrialRecorder  # noqa: E402
 from pipelines.tracking import SearchTracker  # noqa: E402
-from pipelines.tuners import learning_rate  # noqa: E402
 from search_spaces import CNN  # noqa: E402
 
 SPACE = {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam", "learning_rate": 1e-3,
          "batch_size": 32}
 
 
-class LogEveryEpoch(keras.callbacks.Callback):
-    """Exactly what the tracked tuner does at each epoch end."""
-
-    def __init__(self, tracker: SearchTracker):
-        super().__init__()
-        self.tracker = tracker
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.tracker.log_epoch({**(logs or {}), "learning_rate": learning_rate(self.model)}, epoch)
-
-
-def train(data, epochs: int, logging: bool, tracker: SearchTracker | None) -> float:
+def train(data, epochs: int, logging: bool, tracker: SearchTracker) -> float:
     keras.utils.set_random_seed(0)
     hypermodel = CNN(data.info.input_shape, data.info.num_classes, SPACE, preprocess=data.info.preprocess)
     hp = keras_tuner.HyperParameters()
     model = hypermodel.build(hp)
-    callbacks = [LogEveryEpoch(tracker)] if logging else []
+    fit = dict(x=data.x_train, y=data.y_train, validation_data=(data.x_val, data.y_val), epochs=epochs, verbose=0)
     started = time.perf_counter()
     if logging:
-        with tracker.trial_run("bench", {"logging": True}):
-            hypermodel.fit(hp, model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-                           epochs=epochs, callbacks=callbacks, verbose=0)
+        progress = SearchProgress(Console(quiet=True), 1, epochs, "val_accuracy", "max")
+        recorder = TrialRecorder(tracker, progress, "val_accuracy", "max", data)
+        with tracker.trial_run("bench", {"logging": True}, "bench"):
+            hypermodel.fit(hp, model, callbacks=[recorder], **fit)
     else:
-        hypermodel.fit(hp, model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-                       epochs=epochs, callbacks=callbacks, verbose=0)
+        hypermodel.fit(hp, model, **fit)
     return time.perf_counter() - started
 
 

@@ -1,21 +1,19 @@
-"""Scores and pictures of one trained model: final metrics, per-class report, confusion matrix.
+"""Scores of one trained model: final metrics, per-class report, confusion matrix, ROC and precision-recall.
 
 Files are written to a folder the caller logs to MLflow; nothing here knows
-about MLflow, so the same functions serve a report or a notebook.
+about MLflow, so the same functions serve a report or a notebook. The
+pictures of them are drawn by `reports.figures`.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn import metrics as sk_metrics  # noqa: E402
+import numpy as np
+import pandas as pd
+from sklearn import metrics as sk_metrics
 
 
 def classification_scores(y_true: np.ndarray, probabilities: np.ndarray, prefix: str) -> dict[str, float]:
@@ -57,47 +55,23 @@ def confusion_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[s
     return pd.DataFrame(matrix, index=pd.Index(class_names, name="true"), columns=list(class_names))
 
 
-def plot_confusion(table: pd.DataFrame, path: Path, title: str) -> Path:
-    """Counts beside row-normalized rates: counts show volume, rates show which class is confused."""
-    counts = table.to_numpy()
-    rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    size = max(4.0, 0.45 * len(table) + 2)
-    fig, axes = plt.subplots(1, 2, figsize=(2 * size, size), constrained_layout=True)
-    for ax, values, label, fmt in ((axes[0], counts, "counts", "d"), (axes[1], rates, "normalized by true class", ".2f")):
-        ax.imshow(values, cmap="Blues")
-        ax.set_title(f"{title}: {label}")
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_xticks(range(len(table.columns)), table.columns, rotation=45, ha="right")
-        ax.set_yticks(range(len(table.index)), table.index)
-        threshold = values.max() / 2 if values.max() else 1
-        for (i, j), v in np.ndenumerate(values):
-            ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7,
-                    color="white" if v > threshold else "black")
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
+class TestArtifacts(NamedTuple):
+    files: list[Path]  # written: confusion matrix (CSV, so matrices compare across runs), per-class report, curves
+    confusion: pd.DataFrame
+    curves: dict  # ROC and precision-recall points per class
+    scores: dict[str, float]  # areas under the curves as `test_*` metrics
 
 
-def write_test_artifacts(y_true, probabilities, class_names: tuple[str, ...], folder: Path, title: str):
-    """Confusion matrix (CSV, so matrices compare across runs, and PNG), per-class report, ROC and PR curves.
-
-    Returns the files and the areas under the curves as `test_*` metrics.
-    """
+def write_test_artifacts(y_true, probabilities, class_names: tuple[str, ...], folder: Path) -> TestArtifacts:
+    """The test split's confusion matrix, per-class report and ROC / precision-recall points, as files."""
     y_pred = probabilities.argmax(axis=1)
     table = confusion_table(y_true, y_pred, class_names)
     table.to_csv(folder / "confusion_matrix.csv")
     per_class_report(y_true, y_pred, class_names).to_csv(folder / "per_class_report.csv", index=False)
     curves = probability_curves(y_true, probabilities, class_names)
     (folder / "roc_pr_curves.json").write_text(json.dumps(curves))
-    files = [
-        folder / "confusion_matrix.csv",
-        folder / "per_class_report.csv",
-        plot_confusion(table, folder / "confusion_matrix.png", title),
-        folder / "roc_pr_curves.json",
-        plot_probability_curves(curves, folder / "roc_pr_curves.png", title),
-    ]
-    return files, probability_scores(curves, "test")
+    files = [folder / "confusion_matrix.csv", folder / "per_class_report.csv", folder / "roc_pr_curves.json"]
+    return TestArtifacts(files, table, curves, probability_scores(curves, "test"))
 
 
 def _one_vs_rest(y_true: np.ndarray, probabilities: np.ndarray, class_names: tuple[str, ...]):
@@ -135,22 +109,6 @@ def probability_scores(curves: dict, prefix: str) -> dict[str, float]:
         f"{prefix}_roc_auc_macro": float(np.mean([c["roc_auc"] for c in curves.values()])),
         f"{prefix}_average_precision_macro": float(np.mean([c["average_precision"] for c in curves.values()])),
     }
-
-
-def plot_probability_curves(curves: dict, path: Path, title: str) -> Path:
-    """ROC beside precision-recall, one line per class, areas in the legend."""
-    fig, (roc, pr) = plt.subplots(1, 2, figsize=(11, 5), constrained_layout=True)
-    for name, c in curves.items():
-        roc.plot(c["fpr"], c["tpr"], lw=1.2, label=f"{name} (AUC {c['roc_auc']:.3f})")
-        pr.plot(c["recall"], c["precision"], lw=1.2, label=f"{name} (AP {c['average_precision']:.3f})")
-    roc.plot([0, 1], [0, 1], color="grey", ls=":", lw=1)
-    roc.set(title=f"{title}: ROC (one-vs-rest)", xlabel="false positive rate", ylabel="true positive rate")
-    pr.set(title=f"{title}: precision-recall", xlabel="recall", ylabel="precision", ylim=(0, 1.02))
-    for ax in (roc, pr):
-        ax.legend(fontsize=7, loc="lower right" if ax is roc else "lower left")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
 
 
 def near_zero_share(model, tolerance: float = 1e-3) -> float:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import LoggedModelOutput, LoggedModelStatus, Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
@@ -121,6 +121,11 @@ class JournaledWriter:
         """A file, or a folder's content under `artifact_path`."""
         self._write({"op": "log_artifacts", "run": run, "local": str(local), "artifact_path": artifact_path})
 
+    def log_model(self, run: str, experiment_id: str, name: str, local: Path, params: dict[str, str]) -> str | None:
+        """A model folder as an MLflow logged model whose source is `run`; its id, or None while journaled."""
+        return self._write({"op": "log_model", "run": run, "experiment_id": experiment_id, "name": name,
+                            "local": str(local), "params": params})
+
     def set_terminated(self, run: str, status: str) -> None:
         self._write({"op": "set_terminated", "run": run, "status": status})
 
@@ -154,13 +159,20 @@ class JournaledWriter:
                 self.client.log_artifacts(run_id, str(local), entry["artifact_path"])
             else:
                 self.client.log_artifact(run_id, str(local), entry["artifact_path"])
+        elif op == "log_model":
+            model = self.client.create_logged_model(entry["experiment_id"], name=entry["name"], source_run_id=run_id,
+                                                    params=entry["params"], model_type="keras")
+            self.client.log_outputs(run_id, [LoggedModelOutput(model.model_id, step=0)])
+            self.client.log_model_artifacts(model.model_id, entry["local"])
+            self.client.finalize_logged_model(model.model_id, LoggedModelStatus.READY)
+            return model.model_id
         elif op == "set_terminated":
             self.client.set_terminated(run_id, entry["status"])
         return None
 
     def _append(self, entry: dict) -> None:
         """Add a write to the journal; a file to log is copied in first, since the caller's copy is temporary."""
-        if entry["op"] == "log_artifacts":
+        if "local" in entry:
             kept = self.folder / FILES_DIR / str(time.time_ns())
             source = Path(entry["local"])
             if source.is_dir():
@@ -202,7 +214,7 @@ class JournaledWriter:
                     raise
                 self._rewrite(entries[done:])
                 return False
-            if created:
+            if created and entry["op"] == "create_run":
                 self.ids[entry["key"]] = created
                 (self.folder / IDS_FILE).write_text(json.dumps(self.ids))
         self._journal.unlink()

@@ -23,7 +23,6 @@ from typing import Any
 import mlflow
 import mlflow.data
 import pandas as pd
-import yaml
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
@@ -67,7 +66,7 @@ class SearchTracker:
         if tracking_uri.startswith(("http://", "https://")):
             bound_http_retries()
         self.client = open_store(tracking_uri)
-        mlflow.set_tracking_uri(tracking_uri)  # for MLflow's model helpers (register, load), which take no client
+        self.tracking_uri = tracking_uri
         self.writer = JournaledWriter(self.client, tracking_uri)
         self.experiment_name = experiment_name
         self.parent_run_id: str | None = None
@@ -97,8 +96,8 @@ class SearchTracker:
             yield self.parent_run_id
 
     @contextlib.contextmanager
-    def trial_run(self, trial_id: str, params: Mapping[str, Any]) -> Iterator[str]:
-        key = self.writer.create_run(self.experiment_id, f"trial {trial_id}",
+    def trial_run(self, trial_id: str, params: Mapping[str, Any], run_name: str) -> Iterator[str]:
+        key = self.writer.create_run(self.experiment_id, run_name,
                                      {ROLE_TAG: "trial", TRIAL_ID_TAG: trial_id, "mlflow.parentRunId": self.parent_run_id})
         self.writer.log_batch(key, params={TRIAL_ID_TAG: trial_id, **params})
         with self._scope(key):
@@ -189,10 +188,10 @@ class SearchTracker:
         for path in paths:
             self.writer.log_artifacts(self.run, path)
 
-    def log_yaml(self, data: Any, name: str) -> None:
+    def log_text(self, text: str, name: str) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
-            path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
             self.writer.log_artifacts(self.run, path)
 
     def log_table(self, frame: pd.DataFrame, name: str) -> None:
@@ -201,24 +200,28 @@ class SearchTracker:
             frame.to_csv(path, index=False)
             self.writer.log_artifacts(self.run, path)
 
-    def log_model(self, model, name: str, x_example) -> str:
-        """The model in MLflow's Keras flavour, with a signature and an input example from real rows.
+    def log_model(self, model, name: str, x_example, y_example, params: Mapping[str, Any] | None = None) -> str | None:
+        """The model as an MLflow logged model of the open run (the runs table's Models column), in the Keras
+        flavour, with a signature and an input example from real rows. Returns its `models:/<id>` URI, or None
+        while the store is down (the journal logs it when the store is back).
 
-        Saved to a folder and then logged as artifacts: `mlflow.keras.log_model`
-        writes the input example before it creates its folder and fails.
+        Saved to a folder, then logged through the client: `mlflow.keras.log_model` (MLflow 3.17) writes
+        the input example before it creates its folder and fails, and works only on a process-global URI.
         """
-        signature = mlflow.models.infer_signature(x_example, model.predict(x_example, verbose=0))
+        signature = mlflow.models.infer_signature(x_example, y_example)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
             path.mkdir()
             mlflow.keras.save_model(model, str(path), signature=signature, input_example=x_example,
                                     pip_requirements=["keras", "tensorflow"])
-            self.writer.log_artifacts(self.run, path, name)
-        return f"runs:/{self.writer.run_id(self.run)}/{name}"
+            model_id = self.writer.log_model(self.run, self.experiment_id, name, path,
+                                             {k: str(v) for k, v in (params or {}).items()})
+        return f"models:/{model_id}" if model_id else None
 
-    def register_champion(self, registered_name: str, artifact: str, score: float, direction: str) -> str:
-        """Register the open run's `artifact` as a new version only when `score` beats the current champion's
-        `best_score`; the `champion` alias then moves to it. Returns what happened, in a sentence.
+    def register_champion(self, registered_name: str, model_uri: str, score: float, direction: str) -> str:
+        """Register the logged model `model_uri` (`models:/<id>`, of the open run) as a new version only when
+        `score` beats the current champion's `best_score`; the `champion` alias then moves to it. Returns what
+        happened, in a sentence.
 
         Through the client: MLflow's register_model prints to stderr and needs a global URI.
         """
@@ -230,9 +233,11 @@ class SearchTracker:
                         f"this search {score:.4g}; it stays the {CHAMPION_ALIAS}")
         if not self.client.search_registered_models(f"name = '{registered_name}'"):
             self.client.create_registered_model(registered_name)
-        run_id = self.writer.run_id(self.run)
-        source = f"{self.client.get_run(run_id).info.artifact_uri}/{artifact}"
-        version = self.client.create_model_version(registered_name, source, run_id=run_id)
+        model_id = model_uri.removeprefix("models:/")
+        # The model's own location as source: a `models:/` source is looked up on MLflow's global URI instead.
+        version = self.client.create_model_version(
+            registered_name, self.client.get_logged_model(model_id).artifact_location,
+            run_id=self.writer.run_id(self.run), model_id=model_id)
         self.client.set_registered_model_alias(registered_name, CHAMPION_ALIAS, version.version)
         return f"registered as version {version.version} of {registered_name!r}, now its {CHAMPION_ALIAS}"
 

@@ -1,19 +1,17 @@
 """KerasTuner's own tuners, each given one MLflow child run per trial.
 
-The hooks are KerasTuner's public ones: `run_trial` wraps a trial, and
-`on_epoch_end` (called by KerasTuner's own callback) sees every epoch, which
-KerasTuner itself does not keep: only the best step survives in its records,
-so the learning curves are logged here, as they happen.
+The hooks are KerasTuner's public ones: `run_trial` wraps a trial in its run,
+and a callback (`pipelines.recorder.TrialRecorder`) given to every fit logs
+its epochs.
 """
 
 from __future__ import annotations
 
-import gc
+import json
 import math
 import tempfile
 import time
 import warnings
-from collections import defaultdict
 from pathlib import Path
 
 import keras
@@ -22,8 +20,9 @@ import numpy as np
 
 from pipelines import evaluation, memory
 from pipelines.data import Dataset, batches, head
-from pipelines.tracking import SearchTracker, finite_metrics
-from reports import figures
+from pipelines.figure_worker import FigureWorker
+from pipelines.recorder import TrialRecorder
+from pipelines.tracking import SearchTracker
 from reports.store import EPOCH_METRICS_TAG, ORPHAN_TAG, TEST_METRICS
 
 ALGORITHMS = {
@@ -72,10 +71,10 @@ def active_values(hp: keras_tuner.HyperParameters) -> dict:
     }
 
 
-def val_loss_rise(history) -> float:
-    """How far validation loss climbed after its lowest epoch: the size of the overfitting the run went into."""
-    losses = [v for v in history.history.get("val_loss", []) if math.isfinite(v)]
-    return float(losses[-1] - min(losses)) if losses else float("nan")
+def trial_name(trial_id: str, typed: dict) -> str:
+    """A trial run's name: its number and its searched values, short enough for the runs table."""
+    name = f"trial {trial_id} " + " ".join(f"{k}={v}" for k, v in typed.items())
+    return name if len(name) <= 90 else name[:89] + "…"
 
 
 def trial_score(histories, objective: str, direction: str) -> float:
@@ -96,6 +95,9 @@ class TrackedTuner:
         self.progress = progress
         self.log_models = log_models
         self.max_retries = max_retries
+        objective = self.oracle.objective
+        self.recorder = TrialRecorder(tracker, progress, objective.name, objective.direction, dataset)
+        self.figures = FigureWorker(tracker.writer)
 
     def on_trial_begin(self, trial):
         super().on_trial_begin(trial)
@@ -103,37 +105,13 @@ class TrackedTuner:
         self._trial_began = time.monotonic()
         self._shown: dict = {"test": {}, "epochs": None}  # what the trial's line shows when it ends
 
-    def on_epoch_end(self, trial, model, epoch, logs=None):
-        super().on_epoch_end(trial, model, epoch, logs=logs)
-        logs = {**(logs or {}), "learning_rate": learning_rate(model)}
-        self.progress.epoch_ended(epoch, logs)
-        if self._execution.index:  # later executions (seeds) get curves of their own, grouped by prefix in the UI
-            self.tracker.log_epoch({f"execution_{self._execution.index}/{k}": v for k, v in logs.items()}, epoch)
-        else:
-            self.tracker.log_epoch(logs, epoch)
-            for key, value in finite_metrics(logs).items():
-                self._curves[key].append((epoch, value))
-        if self.executions_per_trial > 1:
-            self._execution.epoch_ended(model, logs.get(self.oracle.objective.name))
-
-    def _build_and_fit_model(self, trial, *args, **kwargs):
-        """One execution; with several per trial, each is scored on the test split so seeds can be compared."""
-        self._execution.start()
-        history = super()._build_and_fit_model(trial, *args, **kwargs)
-        if self.executions_per_trial > 1:
-            self._execution.finish(self.dataset, history)
-        return history
-
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
-        searched = set(self.hypermodel.space.searched)
-        values = {k: v for k, v in active_values(trial.hyperparameters).items() if k in searched}
+        values = self.hypermodel.space.as_typed(active_values(trial.hyperparameters))
         reason = (trial.message or "").strip().splitlines()[-1].split(": ", 1)[-1] if trial.status != "COMPLETED" else ""
         self.progress.trial_ended(trial.trial_id, trial.status, trial.score, values, self._shown["test"],
                                   self._shown["epochs"], time.monotonic() - self._trial_began, reason[:200])
-        # Without this, every trial's graphs and weights stay reachable and a long search keeps growing.
-        keras.backend.clear_session()
-        gc.collect()
+        self.recorder.release()  # KerasTuner clears the session and collects garbage before the next build
 
     def run_trial(self, trial, *args, **kwargs):
         """Train and log one trial, unless MLflow shows it already finished or kept killing its process.
@@ -146,6 +124,7 @@ class TrackedTuner:
         attempt that killed the process, and past `max_retries` of them the
         trial fails instead of killing every resume.
         """
+        self.figures.log_drawn()
         earlier = self.tracker.trial_runs(trial.trial_id)
         finished = [r for r in earlier if r.info.status == "FINISHED"]
         if finished:
@@ -154,28 +133,31 @@ class TrackedTuner:
         hp = trial.hyperparameters
         started = time.monotonic()
         memory.reset_peak()
-        self._curves: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._execution = ExecutionScores(self.oracle.objective.direction)
-        with self.tracker.trial_run(trial.trial_id, active_values(hp)):
+        values = active_values(hp)
+        typed = self.hypermodel.space.as_typed(values)
+        with self.tracker.trial_run(trial.trial_id, typed, trial_name(trial.trial_id, typed)):
+            self.tracker.log_text(json.dumps(values, indent=1), "hyperparameters.json")  # every value, exact
             if crashes > self.max_retries:
                 raise keras_tuner.errors.FailedTrialError(
                     f"the search process died during this trial {crashes} times (max_retries: {self.max_retries}); "
                     "it is not tried again. A trial that kills its process usually runs out of memory: lower "
                     "batch_size or the model's size.")
+            continued = {}
             if "tuner/trial_id" in hp.values:  # Hyperband trains on from an earlier trial's checkpoint
-                self._curves.update(self.tracker.copy_history(hp.values["tuner/trial_id"], hp.values["tuner/initial_epoch"]))
-            callbacks = [*kwargs.pop("callbacks", []), DivergenceGuard()]
+                continued = self.tracker.copy_history(hp.values["tuner/trial_id"], hp.values["tuner/initial_epoch"])
+            self.recorder.start_trial(self.executions_per_trial, continued)
+            callbacks = [*kwargs.pop("callbacks", []), DivergenceGuard(), self.recorder]
             try:
                 histories = super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
             finally:
-                self.tracker.set_tag(EPOCH_METRICS_TAG, ",".join(sorted(self._curves)))
+                self.tracker.set_tag(EPOCH_METRICS_TAG, ",".join(sorted(self.recorder.curves)))
             score = trial_score(histories, self.oracle.objective.name, self.oracle.objective.direction)
-            epochs = max(len(h.epoch) for h in histories)
             self._evaluate(trial)
-            self._execution.log(self.tracker)
-            self._shown["epochs"] = epochs
-            self.tracker.log_metrics({"score": score, "epochs": epochs, "duration_s": time.monotonic() - started,
-                                      "val_loss_rise": np.mean([val_loss_rise(h) for h in histories]),
+            self.recorder.log_executions()
+            self._shown["epochs"] = self.recorder.epochs
+            self.tracker.log_metrics({"score": score, "epochs": self.recorder.epochs,
+                                      "duration_s": time.monotonic() - started,
+                                      "val_loss_rise": self.recorder.val_loss_rise(),
                                       "peak_memory_mb": memory.peak_mb()})
         return histories
 
@@ -186,83 +168,53 @@ class TrackedTuner:
             return super().load_model(trial)
 
     def _evaluate(self, trial) -> None:
-        """Final scores of the best epoch's weights on validation and test, with pictures."""
-        model = self.load_model(trial)
+        """Final scores of the best epoch's weights on validation and test, their files, figures and the model.
+
+        The figures are drawn by the figure worker while the next trial trains.
+        """
+        model = self.recorder.kept_model()
+        if model is None:
+            raise keras_tuner.errors.FailedTrialError(
+                f"no epoch had a finite {self.oracle.objective.name}, so there are no weights to keep")
         data, info = self.dataset, self.dataset.info
-        title = f"trial {trial.trial_id}"
         results = {"parameters": model.count_params(), "near_zero_weights": evaluation.near_zero_share(model)}
+        predictions = predict_splits(model, data)
+        tests = None
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            files = [
-                evaluation.write_layer_table(model, tmp / "layers.csv"),
-                figures.learning_curves(self._curves, title, tmp / "learning_curves.png"),
-            ]
-            val_predictions = model.predict(batches(data.x_val), verbose=0)
-            test_predictions = model.predict(batches(data.x_test), verbose=0)
+            files = [evaluation.write_layer_table(model, tmp / "layers.csv")]
             if info.num_classes is None:
-                results.update(evaluation.regression_scores(data.y_val, val_predictions, "final_val"))
-                results.update(evaluation.regression_scores(data.y_test, test_predictions, "test"))
+                results.update(evaluation.regression_scores(data.y_val, predictions["validation"], "final_val"))
+                results.update(evaluation.regression_scores(data.y_test, predictions["test"], "test"))
             else:
-                results.update(evaluation.classification_scores(data.y_val, val_predictions, "final_val"))
-                results.update(evaluation.classification_scores(data.y_test, test_predictions, "test"))
-                test_files, areas = evaluation.write_test_artifacts(
-                    data.y_test, test_predictions, info.class_names, tmp, f"{title}, test")
-                files += test_files
-                results.update(areas)
+                results.update(evaluation.classification_scores(data.y_val, predictions["validation"], "final_val"))
+                results.update(evaluation.classification_scores(data.y_test, predictions["test"], "test"))
+                tests = evaluation.write_test_artifacts(data.y_test, predictions["test"], info.class_names, tmp)
+                files += tests.files
+                results.update(tests.scores)
             self.tracker.log_metrics(results)
             self._shown["test"] = {k: results[k] for k in TEST_METRICS if k in results}
             self.tracker.log_files(*files)
             if self.log_models:
-                self.tracker.log_model(model, "model", head(data.x_test, 5))
+                self.tracker.log_model(model, "model", head(data.x_test, 5), predictions["test"][:5],
+                                      self.hypermodel.space.as_typed(active_values(trial.hyperparameters)))
+        self.figures.draw(self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves, self.recorder.best_epoch,
+                          tests and tests.confusion, tests and tests.curves)
 
 
-class ExecutionScores:
-    """Test scores of each execution of a trial (KerasTuner's `executions_per_trial`, one seed each).
+def predict_splits(model, data: Dataset, chunk: int = 512) -> dict[str, np.ndarray]:
+    """Predictions on validation and test. Arrays are fed to the model directly, a chunk at a time: `predict`
+    traces a new function for each new model (and again for a short last batch), which costs more than
+    the predictions of a small model."""
+    if hasattr(data.x_val, "batch"):  # streamed from files
+        return {"validation": model.predict(batches(data.x_val), verbose=0),
+                "test": model.predict(batches(data.x_test), verbose=0)}
 
-    KerasTuner averages the executions' objective and keeps one checkpoint;
-    the spread between seeds, which says whether two settings really differ,
-    is kept here: each execution's best-epoch weights are scored on the test split.
-    """
+    def predict(x):
+        return np.concatenate([keras.ops.convert_to_numpy(model(x[i:i + chunk], training=False))
+                               for i in range(0, len(x), chunk)])
 
-    def __init__(self, direction: str):
-        self.better = (lambda a, b: a > b) if direction == "max" else (lambda a, b: a < b)
-        self.index = -1
-        self.results: list[dict[str, float]] = []
-
-    def start(self) -> None:
-        self.index += 1
-        self.best, self.weights, self.model = None, None, None
-
-    def epoch_ended(self, model, objective_value) -> None:
-        if objective_value is not None and math.isfinite(objective_value) and (
-                self.best is None or self.better(objective_value, self.best)):
-            self.best, self.weights, self.model = objective_value, model.get_weights(), model
-
-    def finish(self, data: Dataset, history) -> None:
-        if self.model is None:
-            return
-        self.model.set_weights(self.weights)
-        predictions = self.model.predict(batches(data.x_test), verbose=0)
-        scorer = evaluation.regression_scores if data.info.num_classes is None else evaluation.classification_scores
-        self.results.append({"score": self.best, **scorer(data.y_test, predictions, "test"),
-                             "near_zero_weights": evaluation.near_zero_share(self.model),
-                             "val_loss_rise": val_loss_rise(history)})
-        self.weights = self.model = None
-
-    def log(self, tracker: SearchTracker) -> None:
-        """Each value per execution (step = execution), and their mean and standard deviation."""
-        if not self.results:
-            return
-        for step, result in enumerate(self.results):
-            tracker.log_metrics({f"execution_{key}": value for key, value in result.items()}, step=step)
-        for key in self.results[0]:
-            values = np.array([r[key] for r in self.results])
-            tracker.log_metrics({f"{key}_mean": values.mean(), f"{key}_std": values.std(ddof=1) if len(values) > 1 else 0.0})
-
-
-def learning_rate(model) -> float:
-    """The optimizer's rate now, schedules included, so a curve shows what the optimizer really used."""
-    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    return {"validation": predict(data.x_val), "test": predict(data.x_test)}
 
 
 def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:

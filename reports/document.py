@@ -12,6 +12,9 @@ from reports.fonts import DEJAVU, cjk_font
 from reports.errors import ReportError
 
 
+CJK_START = 0x2E80  # CJK radicals; DejaVu covers the scripts below it
+
+
 class ReportDocument(FPDF):
     """A4 pages with the report's title as a running heading and 'page k of n' at the foot."""
 
@@ -20,15 +23,23 @@ class ReportDocument(FPDF):
         self.heading = heading
         self.add_font("body", "", str(DEJAVU / "DejaVuSans.ttf"))
         self.add_font("body", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
-        cjk = cjk_font()
-        if cjk is not None:
-            self.add_font("cjk", "", str(cjk))
-            self.add_font("cjk", "B", str(cjk))
-            self.set_fallback_fonts(["cjk"])
+        self._cjk_added = False
         self.set_font("body", size=10)
         self.set_auto_page_break(auto=True, margin=15)
         self.set_title(heading)
         self.add_page()
+
+    def normalize_text(self, text: str) -> str:
+        """Every text passes here before it is written: the CJK font (large, slow to load) is added as a
+        fallback the first time a text needs it."""
+        if not self._cjk_added and any(ord(c) >= CJK_START for c in text):
+            self._cjk_added = True
+            cjk = cjk_font()
+            if cjk is not None:
+                self.add_font("cjk", "", str(cjk))
+                self.add_font("cjk", "B", str(cjk))
+                self.set_fallback_fonts(["cjk"])
+        return super().normalize_text(text)
 
     def header(self):
         self.set_font("body", size=8)

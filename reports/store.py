@@ -63,6 +63,20 @@ def open_store(tracking_uri: str, create: bool = True) -> MlflowClient:
     return client
 
 
+@contextlib.contextmanager
+def mlflow_helpers_on(tracking_uri: str):
+    """MLflow's model helpers (`mlflow.keras.load_model`, `models:/` and `runs:/` URIs) read a process-global
+    tracking URI and take none: it is set only around their calls, and restored after."""
+    import mlflow
+
+    before = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(tracking_uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(before)
+
+
 # The layout of the store. A search is a parent run (role "search"), each KerasTuner trial a nested
 # child run (role "trial"); a study is a run of its own (role "study") that its searches name by tag.
 ROLE_TAG = "automl.role"
@@ -73,6 +87,7 @@ EPOCH_METRICS_TAG = "automl.epoch_metrics"  # which metrics of a trial are per-e
 PID_TAG, HOST_TAG = "automl.pid", "automl.host"  # which process runs a search
 STUDY_TAG, SWEEP_TAG = "study_run_id", "study_sweep"
 BEST_TRIAL_PARAM, BEST_RUN_PARAM = "best_trial_id", "best_run_id"
+BEST_PARAM_PREFIX = "best."  # the best trial's searched values on the parent: best.learning_rate
 BEST_SCORE_METRIC = "best_score"  # the best trial's objective, on the parent run
 PROJECT_PARAM = "tuner.project"  # the search's KerasTuner folder under tuner_dir, where --resume finds it
 STOPPED_TAG = "stopped_early"  # why KerasTuner ended a search before its budget (consecutive failed trials)

@@ -10,6 +10,7 @@ and not a training run.
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Union
 
@@ -151,6 +152,11 @@ def parse_spec(param: Hyperparameter, raw: Any) -> Spec:
     return Fixed(_check_value(param, raw))
 
 
+def _decimals(step: float) -> int:
+    """Decimal places a step is written with: 0.1 has 1, 0.05 has 2, 1e-4 has 4, 5 has 0."""
+    return max(0, -Decimal(repr(float(step))).normalize().as_tuple().exponent)
+
+
 class SearchSpace:
     """A family's hyperparameters after the experiment's overrides.
 
@@ -179,6 +185,19 @@ class SearchSpace:
     def searched(self) -> list[str]:
         """Names that vary between trials, in catalogue order."""
         return [name for name, spec in self.specs.items() if not isinstance(spec, Fixed)]
+
+    def as_typed(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The searched ones of a trial's `values`, as a person would type them: a float of a stepped range
+        rounded to the step's decimals (0.30000000000000004 is 0.3), of a range without a step to 3
+        significant digits (0.0022734 is 0.00227). Choices stay as the file gave them."""
+        out = {}
+        for name in self.searched:
+            value, spec = values.get(name), self.specs[name]
+            if isinstance(value, float) and isinstance(spec, Range):
+                value = round(value, _decimals(spec.step)) if spec.step else float(f"{value:.3g}")
+            if name in values:
+                out[name] = value
+        return out
 
     def values_of(self, name: str) -> tuple | None:
         """The values a categorical hyperparameter can take in this space (None for a range)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import mlflow
 import pandas as pd
@@ -20,14 +21,22 @@ def test_one_parent_and_one_finished_child_per_trial(finished_search):
     assert {c.info.status for c in children} == {"FINISHED"}
 
 
-def test_children_hold_active_hyperparameters_only(finished_search):
-    by_optimizer = {c.data.params["optimizer"]: c.data.params for c in finished_search["children"]}
+def test_children_hold_the_searched_hyperparameters_and_every_active_one_in_a_file(finished_search):
+    client = finished_search["client"]
+    by_optimizer = {c.data.params["optimizer"]: c for c in finished_search["children"]}
     assert set(by_optimizer) == {"adam", "sgd"}
-    assert by_optimizer["sgd"]["momentum"] == "0.9"
-    assert "momentum" not in by_optimizer["adam"]
-    for params in by_optimizer.values():
-        assert params["depth"] == "1" and params["filters"] == "8" and params["batch_size"] == "64"
-        assert "regularization" not in params
+    for optimizer, child in by_optimizer.items():
+        assert set(child.data.params) == {"trial_id", "optimizer"}  # the fixed ones are on the parent
+        assert child.info.run_name.startswith(f"trial {child.data.params['trial_id']} optimizer={optimizer}")
+        exact = json.loads(Path(client.download_artifacts(child.info.run_id, "hyperparameters.json")).read_text())
+        assert exact["depth"] == 1 and exact["filters"] == 8 and exact["batch_size"] == 64
+        assert "regularization" not in exact
+        assert ("momentum" in exact) == (optimizer == "sgd")  # conditional: active under SGD only
+    parent = finished_search["parents"][0]
+    assert parent.data.params["search_space.momentum"] == "0.9" and parent.data.params["search_space.depth"] == "1"
+    # What a person types in the UI's search box finds the trial.
+    found = client.search_runs([parent.info.experiment_id], "params.optimizer = 'sgd'")
+    assert [r.info.run_id for r in found] == [by_optimizer["sgd"].info.run_id]
 
 
 @pytest.mark.parametrize("key", ["loss", "accuracy", "val_loss", "val_accuracy"])
@@ -59,7 +68,11 @@ def test_parent_names_the_best_trial_and_registers_its_model(finished_search):
     best = max(children, key=lambda c: c.data.metrics["score"])
     assert parent.data.params["best_trial_id"] == best.data.tags["trial_id"]
     assert parent.data.params["best_run_id"] == best.info.run_id
-    assert parent.data.params["optimizer"] == best.data.params["optimizer"]
+    assert parent.data.params["best.optimizer"] == best.data.params["optimizer"]
+    assert "optimizer" not in parent.data.params  # selecting all runs shows no duplicate of the best trial
+    assert best.data.tags["automl.best_trial"] == "true"
+    logged = {m.name for m in finished_search["client"].search_logged_models([parent.info.experiment_id])}
+    assert logged == {"model", "best_model"}  # each trial's and the search's, in the runs table's Models column
     assert parent.data.metrics["best_score"] == pytest.approx(best.data.metrics["score"])
     assert parent.data.params["tuner.algorithm"] == "grid"
     assert parent.data.tags["family"] == "cnn"

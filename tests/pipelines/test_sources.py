@@ -12,6 +12,7 @@ from rich.console import Console
 from pipelines.config import load_experiment
 from pipelines.data import load_dataset
 from pipelines.search import run_search
+from reports.store import mlflow_helpers_on
 from tests.conftest import write_experiment
 
 pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
@@ -113,7 +114,8 @@ def test_logged_text_model_classifies_raw_strings(tmp_path):
         search_space={**SMALL_RNN, "embedding_dim": 4, "sequence_length": 6},
         tuner={"algorithm": "random", "max_trials": 1, "epochs": 3, "patience": 0})
     result = run_search(load_experiment(path), Console(quiet=True))
-    model = mlflow.keras.load_model(result.best_model_uri)
+    with mlflow_helpers_on(result.experiment.tracking_uri):
+        model = mlflow.keras.load_model(result.best_model_uri)
     probabilities = model.predict(np.array(["ball goal team", "soup rice bread"], dtype=object), verbose=0)
     assert probabilities.shape == (2, 2)
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
@@ -129,7 +131,8 @@ def test_logged_tabular_model_predicts_on_raw_rows(tmp_path):
     experiment = load_experiment(path)
     result = run_search(experiment, Console(quiet=True))
     dataset = load_dataset(experiment.data, experiment.seed)
-    model = mlflow.keras.load_model(result.best_model_uri)
+    with mlflow_helpers_on(result.experiment.tracking_uri):
+        model = mlflow.keras.load_model(result.best_model_uri)
     predicted = model.predict(dataset.x_test, verbose=0).argmax(axis=1)
     assert dataset.x_test.max() > 0.9  # raw readings, not standardized
     assert np.mean(predicted == dataset.y_test) == pytest.approx(result.trials.iloc[0]["test_accuracy"])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import keras
+import mlflow
 import numpy as np
 
 from pipelines.tracking import SearchTracker
-from reports.store import CHAMPION_ALIAS, champion_version
+from reports.store import CHAMPION_ALIAS, champion_version, mlflow_helpers_on
 
 
 def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
@@ -17,8 +18,8 @@ def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
     for score in (0.90, 0.85, 0.95, 0.95):
         with tracker.search_run("search", {}) as run_id:
             tracker.log_metrics({"best_score": score})
-            tracker.log_model(model, "best_model", x)
-            said.append(tracker.register_champion("champions", "best_model", score, "max"))
+            uri = tracker.log_model(model, "best_model", x, model.predict(x, verbose=0), {"units": 2})
+            said.append(tracker.register_champion("champions", uri, score, "max"))
             runs.append(run_id)
     assert said[0] == "registered as version 1 of 'champions', now its champion"
     assert said[1] == "not registered: version 1 of 'champions' scored 0.9, and this search 0.85; it stays the champion"
@@ -29,3 +30,12 @@ def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
     champion = champion_version(tracker.client, "champions")
     assert champion.run_id == runs[2] and CHAMPION_ALIAS in champion.aliases
     assert champion_version(tracker.client, "no-such-model") is None
+    # Each model is an MLflow logged model of its run (the runs table's Models column) that loads back by URI.
+    logged = tracker.client.search_logged_models([tracker.experiment_id])
+    assert len(logged) == 4 and {m.source_run_id for m in logged} == set(runs)
+    champion_model = tracker.client.get_run(runs[2]).outputs.model_outputs[0].model_id
+    assert champion.source == tracker.client.get_logged_model(champion_model).artifact_location
+    assert logged[0].params == {"units": "2"}
+    with mlflow_helpers_on(tracker.tracking_uri):
+        for uri in (f"runs:/{runs[2]}/best_model", f"models:/{champion_model}", "models:/champions@champion"):
+            assert mlflow.keras.load_model(uri).predict(x, verbose=0).shape == (2, 2)

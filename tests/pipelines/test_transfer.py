@@ -12,6 +12,7 @@ from rich.console import Console
 
 from pipelines.config import load_experiment
 from pipelines.search import run_search
+from reports.store import mlflow_helpers_on
 from search_spaces import CNN as CNN_FAMILY
 from tests.conftest import write_experiment
 
@@ -38,9 +39,9 @@ def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
 
     assert sorted(result.trials["frozen_layers"]) == [-1, 2]
     assert result.trials["test_accuracy"].notna().all()
-    mlflow.set_tracking_uri(uri)
-    base = mlflow.keras.load_model(base_uri)
-    tuned = mlflow.keras.load_model(result.best_model_uri)
+    with mlflow_helpers_on(uri):
+        base = mlflow.keras.load_model(base_uri)
+        tuned = mlflow.keras.load_model(result.best_model_uri)
     frozen = int(result.trials.iloc[0]["frozen_layers"])
     base_layers = [layer for layer in base.layers if not isinstance(layer, keras.layers.InputLayer)][:-1]
     tuned_body = [layer for layer in tuned.get_layer("base").layers if not isinstance(layer, keras.layers.InputLayer)]

@@ -84,3 +84,14 @@ def test_describe_round_trips_through_parse():
     overrides = {"rate": {"min": 0.1, "max": 0.3, "step": 0.1}, "color": ["red", "blue"], "shade": 4}
     space = SearchSpace([RATE, COLOR, SHADE], overrides)
     assert SearchSpace([RATE, COLOR, SHADE], space.describe()).specs == space.specs
+
+
+def test_values_are_kept_as_a_person_types_them():
+    """KerasTuner's step arithmetic gives 0.30000000000000004; MLflow filters compare text, so 0.3 must be 0.3."""
+    space = SearchSpace([RATE, COLOR, SHADE], {"rate": {"min": 0.1, "max": 0.4, "step": 0.1}, "color": "blue"})
+    assert space.as_typed({"rate": 0.1 + 0.2, "color": "blue", "shade": 3}) == {"rate": 0.3, "shade": 3}
+    assert str(space.as_typed({"rate": 0.1 + 0.2})["rate"]) == "0.3"
+    stepless = SearchSpace([RATE], {"rate": {"min": 3e-4, "max": 3e-3, "sampling": "log"}})
+    assert stepless.as_typed({"rate": 0.0022734567})["rate"] == 0.00227
+    fine = SearchSpace([RATE], {"rate": {"min": 0.0, "max": 0.1, "step": 0.0025}})
+    assert fine.as_typed({"rate": 0.0025 * 3})["rate"] == 0.0075

@@ -1,0 +1,124 @@
+"""What the runner costs over raw KerasTuner: the same hypermodel, trials and epochs, with and without the runner.
+
+Raw: `keras_tuner.GridSearch` on the project's own CNN hypermodel, given the
+same arrays. Runner: `run_search` on the same experiment, end to end (MLflow
+runs, per-epoch curves, evaluation, figures, every trial's model, the best
+model, the baseline comparison and the PDF report). Every hyperparameter is
+fixed except four learning rates, which cost the same, so both sides train the
+same four models. Runs are interleaved (raw, runner, raw, runner, ...) so
+drift in a shared machine's speed hits both alike; the result is the median
+of the per-pair ratios and the runner's extra seconds per trial. Usage:
+
+    python benchmarks/overhead_vs_kerastuner.py [--pairs 3] [--epochs 5] [--out benchmarks/results/overhead_vs_kerastuner.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import yaml  # noqa: E402
+
+TRIALS = 4
+# Keras, KerasTuner and the runner are imported in the functions: the runner's figure worker is a new Python
+# process that imports this file's top level, as it imports runner.py's (which is light) in a real search.
+
+
+def experiment_file(folder: Path, epochs: int) -> Path:
+    spec = {
+        "name": "overhead", "seed": 0,
+        "data": {"source": "digits", "layout": "image"},
+        "family": "cnn",
+        "search_space": {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam",
+                         "batch_size": 32, "learning_rate": [1.0e-3, 2.0e-3, 3.0e-3, 4.0e-3]},
+        "tuner": {"algorithm": "grid", "max_trials": TRIALS, "epochs": epochs, "patience": 0},
+        "tracking_uri": f"sqlite:///{folder}/mlflow.db",
+        "tuner_dir": str(folder / "tuner"),
+    }
+    path = folder / "overhead.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def raw_kerastuner(experiment, folder: Path, run: int) -> float:
+    """What a user of KerasTuner alone writes: load the data, build the hypermodel, search."""
+    import keras
+    import keras_tuner
+
+    from pipelines.data import load_dataset
+    from pipelines.search import build_hypermodel
+
+    started = time.perf_counter()
+    keras.utils.set_random_seed(experiment.seed)
+    dataset = load_dataset(experiment.data, experiment.seed, folder)
+    hypermodel = build_hypermodel(experiment, dataset)
+    tuner = keras_tuner.GridSearch(hypermodel, objective="val_accuracy", max_trials=TRIALS, seed=experiment.seed,
+                                   directory=str(folder / "raw"), project_name=f"raw-{run}")
+    fit_args, validation_data = dataset.fit_data()
+    tuner.search(*fit_args, validation_data=validation_data, epochs=experiment.tuner.epochs, verbose=0)
+    assert len(tuner.oracle.trials) == TRIALS
+    return time.perf_counter() - started
+
+
+def runner(experiment) -> float:
+    from rich.console import Console
+
+    from pipelines.search import run_search
+
+    started = time.perf_counter()
+    result = run_search(experiment, Console(quiet=True))
+    assert len(result.trials) == TRIALS and result.best_trial_id is not None
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "overhead_vs_kerastuner.md")
+    args = parser.parse_args()
+    import keras
+    import keras_tuner
+    import mlflow
+
+    from benchmarks.results import publish
+    from pipelines.config import load_experiment
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        experiment = load_experiment(experiment_file(folder, args.epochs))
+        runner(experiment)  # warm-up: imports, graph tracing, store creation, on both sides
+        raw_kerastuner(experiment, folder, -1)
+        raw, tracked = [], []
+        for run in range(args.pairs):
+            raw.append(raw_kerastuner(experiment, folder, run))
+            tracked.append(runner(experiment))
+            print(f"pair {run + 1}: raw KerasTuner {raw[-1]:.1f} s, runner {tracked[-1]:.1f} s", flush=True)
+    ratios = [t / r for r, t in zip(raw, tracked)]
+    extra = [(t - r) / TRIALS for r, t in zip(raw, tracked)]
+    command = f"python benchmarks/overhead_vs_kerastuner.py --pairs {args.pairs} --epochs {args.epochs}"
+    publish(args.out, "The runner's cost over raw KerasTuner", command, [
+        f"- workload: digits 8x8 images, cnn family, grid search of {TRIALS} learning rates (all else fixed), "
+        f"{args.epochs} epochs per trial, early stopping off; {args.pairs} interleaved pairs after a warm-up pair",
+        "- runner: `run_search` end to end (MLflow runs and curves, evaluation, figures, each trial's model, "
+        "best model, baseline comparison, PDF report); raw: `keras_tuner.GridSearch` on the same hypermodel",
+        f"- raw KerasTuner per search (s): {', '.join(f'{v:.1f}' for v in raw)}",
+        f"- runner per search (s): {', '.join(f'{v:.1f}' for v in tracked)}",
+        f"- **median ratio runner / raw KerasTuner: {statistics.median(ratios):.2f}** "
+        f"(pairs: {', '.join(f'{v:.2f}' for v in ratios)})",
+        f"- **median extra per trial: {statistics.median(extra):.2f} s** "
+        f"(pairs: {', '.join(f'{v:.2f}' for v in extra)})",
+    ], libraries=f"Keras {keras.__version__} ({keras.backend.backend()}), KerasTuner {keras_tuner.__version__}, "
+                 f"MLflow {mlflow.__version__}")
+
+
+if __name__ == "__main__":
+    main()

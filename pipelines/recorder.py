@@ -1,0 +1,131 @@
+"""What a trial's training leaves behind, recorded by one Keras callback that KerasTuner hands to every fit.
+
+KerasTuner keeps only the best step of each metric; the learning curves are
+logged here, epoch by epoch, as they happen. The weights of the best epoch
+are kept in memory too (the ones KerasTuner's checkpoint holds), so the
+trial is scored and logged without rebuilding its model from the checkpoint.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import keras
+import numpy as np
+
+from pipelines import evaluation
+from pipelines.data import Dataset, batches
+from pipelines.tracking import SearchTracker, finite_metrics
+
+
+def learning_rate(model) -> float:
+    """The optimizer's rate now, schedules included, so a curve shows what the optimizer really used."""
+    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+
+
+class TrialRecorder(keras.callbacks.Callback):
+    """Logs every epoch to the open trial run and keeps the trial's curves and best weights.
+
+    KerasTuner deep-copies a search's callbacks for each execution of a
+    trial; this one hands itself back from the copy, so that one instance
+    sees every execution (`executions_per_trial`, one seed each). The first
+    execution's curves are the trial's; later ones are logged under an
+    `execution_<k>/` prefix. With several executions, each one's best-epoch
+    weights are also scored on the test split: the spread between seeds is
+    what says whether two settings really differ.
+    """
+
+    def __init__(self, tracker: SearchTracker, progress, objective: str, direction: str, dataset: Dataset):
+        super().__init__()
+        self.tracker, self.progress, self.dataset = tracker, progress, dataset
+        self.objective = objective
+        self.better = (lambda a, b: a > b) if direction == "max" else (lambda a, b: a < b)
+        self.start_trial(executions=1)
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def start_trial(self, executions: int, curves: dict | None = None) -> None:
+        """Forget the last trial; `curves` are earlier epochs this trial continues (Hyperband)."""
+        self.executions = executions
+        self.curves: dict[str, list[tuple[int, float]]] = defaultdict(list, curves or {})
+        self.execution = -1
+        self.best: float | None = None  # over all executions, as KerasTuner's checkpoint
+        self.best_weights, self.best_model, self.best_epoch = None, None, None
+        self.results: list[dict[str, float]] = []  # one per execution, when there are several
+        self.epochs = 0
+
+    def on_train_begin(self, logs=None):
+        self.execution += 1
+        self._execution_best, self._execution_weights, self._execution_epoch, self._val_losses = None, None, None, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {**(logs or {}), "learning_rate": learning_rate(self.model)}
+        self.progress.epoch_ended(epoch, logs)
+        self.epochs = max(self.epochs, epoch + 1)
+        if self.execution:
+            self.tracker.log_epoch({f"execution_{self.execution}/{k}": v for k, v in logs.items()}, epoch)
+        else:
+            self.tracker.log_epoch(logs, epoch)
+            for key, value in finite_metrics(logs).items():
+                self.curves[key].append((epoch, value))
+        if "val_loss" in logs:
+            self._val_losses.append(logs["val_loss"])
+        value = logs.get(self.objective)
+        if value is not None and math.isfinite(value) and (
+                self._execution_best is None or self.better(value, self._execution_best)):
+            self._execution_best, self._execution_weights = value, self.model.get_weights()
+            self._execution_epoch = epoch
+
+    def on_train_end(self, logs=None):
+        if self._execution_weights is None:
+            return
+        if self.best is None or self.better(self._execution_best, self.best):
+            self.best, self.best_weights, self.best_model = self._execution_best, self._execution_weights, self.model
+            self.best_epoch = self._execution_epoch
+        if self.executions > 1:
+            self.model.set_weights(self._execution_weights)
+            self.results.append({"score": self._execution_best, **score_on_test(self.model, self.dataset),
+                                 "near_zero_weights": evaluation.near_zero_share(self.model),
+                                 "val_loss_rise": val_loss_rise(self._val_losses)})
+
+    def kept_model(self):
+        """The trial's model with its best epoch's weights, or None when no epoch had a finite objective."""
+        if self.best_model is not None:
+            self.best_model.set_weights(self.best_weights)
+        return self.best_model
+
+    def val_loss_rise(self) -> float:
+        """Mean over executions of how far validation loss climbed after its lowest epoch."""
+        if self.results:
+            return float(np.mean([r["val_loss_rise"] for r in self.results]))
+        return val_loss_rise([v for _, v in self.curves.get("val_loss", [])])
+
+    def log_executions(self) -> None:
+        """Each execution's values (step = execution), and their mean and standard deviation."""
+        if not self.results:
+            return
+        for step, result in enumerate(self.results):
+            self.tracker.log_metrics({f"execution_{key}": value for key, value in result.items()}, step=step)
+        for key in self.results[0]:
+            values = np.array([r[key] for r in self.results])
+            self.tracker.log_metrics({f"{key}_mean": values.mean(),
+                                      f"{key}_std": values.std(ddof=1) if len(values) > 1 else 0.0})
+
+    def release(self) -> None:
+        """Drop the trial's model and weights, so a long search does not keep every trial's alive."""
+        self.best_weights = self.best_model = self._execution_weights = None
+        self.set_model(None)
+
+
+def val_loss_rise(losses) -> float:
+    """How far validation loss climbed after its lowest epoch: the size of the overfitting the run went into."""
+    losses = [v for v in losses if math.isfinite(v)]
+    return float(losses[-1] - min(losses)) if losses else float("nan")
+
+
+def score_on_test(model, data: Dataset) -> dict[str, float]:
+    predictions = model.predict(batches(data.x_test), verbose=0)
+    scorer = evaluation.regression_scores if data.info.num_classes is None else evaluation.classification_scores
+    return scorer(data.y_test, predictions, "test")
