@@ -215,7 +215,8 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                     tags: dict[str, str] | None, claims: contextlib.ExitStack) -> SearchResult:
     tracker = SearchTracker(experiment.tracking_uri, experiment.name)
     algorithm = experiment.tuner.algorithm
-    tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm, **(tags or {})}
+    tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm,
+            "keras_backend": keras.backend.backend(), **(tags or {})}
     best, comparison = None, None
     baseline = trivial_baseline(dataset)
     try:

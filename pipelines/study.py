@@ -17,7 +17,7 @@ from rich.console import Console
 from pipelines.config import Experiment, load_experiment
 from pipelines.errors import DataError
 from pipelines.search import SearchResult, run_search
-from reports.store import FAILURE_TAG, ROLE_TAG, STUDY_TAG, SWEEP_TAG, open_store
+from reports.store import FAILURE_TAG, ROLE_TAG, STUDY_TAG, SWEEP_TAG, experiment_id, open_store
 from reports.study import build_study_report, load_study
 
 
@@ -65,9 +65,7 @@ def run_study(experiment: Experiment, console: Console | None = None) -> StudyRe
     client = open_store(experiment.tracking_uri)
     if experiment.study.prepare:
         _prepare(experiment, console)
-    found = client.get_experiment_by_name(experiment.name)
-    experiment_id = found.experiment_id if found else client.create_experiment(experiment.name)
-    study_run = client.create_run(experiment_id, run_name="study",
+    study_run = client.create_run(experiment_id(client, experiment.name), run_name="study",
                                   tags={ROLE_TAG: "study", "experiment_file": experiment.source_file})
     run_id = study_run.info.run_id
     client.log_text(run_id, yaml.safe_dump(_logged_study(experiment), sort_keys=False, allow_unicode=True), "study.yaml")

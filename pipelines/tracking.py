@@ -27,7 +27,8 @@ from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
 from reports.store import (BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG,
-                           PID_TAG, ROLE_TAG, TRIAL_ID_TAG, champion_version, children, open_store, trial_runs)
+                           PID_TAG, ROLE_TAG, TRIAL_ID_TAG, champion_version, children, experiment_id,
+                           open_store, trial_runs)
 
 
 def _git_commit() -> str | None:
@@ -88,9 +89,8 @@ class SearchTracker:
             self.client.log_batch(resume_run_id, tags=[RunTag(k, v) for k, v in all_tags.items()])
             run = self.client.get_run(resume_run_id)
         else:
-            found = self.client.get_experiment_by_name(self.experiment_name)
-            experiment_id = found.experiment_id if found else self.client.create_experiment(self.experiment_name)
-            run = self.client.create_run(experiment_id, run_name=run_name, tags=all_tags)
+            run = self.client.create_run(experiment_id(self.client, self.experiment_name), run_name=run_name,
+                                         tags=all_tags)
         self.parent_run_id, self.experiment_id = run.info.run_id, run.info.experiment_id
         with self._scope(self.parent_run_id):
             yield self.parent_run_id

@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestRegressor
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
 NOISE = 0.005  # differences in score below this are not called an effect
@@ -32,7 +31,9 @@ def importance(trials: pd.DataFrame, searched: list[str]) -> pd.Series | None:
             features = features.drop(columns=[c for c in features if c.startswith(f"{column}_")]).assign(
                 **{column: finished[column].fillna(finished[column].median())}
             )
-    forest = RandomForestRegressor(n_estimators=200, random_state=0).fit(features, finished["score"])
+    from sklearn.ensemble import RandomForestRegressor  # a second of import, for reports that rank at all
+
+    forest = RandomForestRegressor(n_estimators=100, random_state=0).fit(features, finished["score"])
     scores = pd.Series(forest.feature_importances_, index=features.columns)
     grouped = {name: scores[[c for c in scores.index if c == name or c.startswith(f"{name}_")]].sum() for name in searched}
     return pd.Series(grouped).sort_values(ascending=False)

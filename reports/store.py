@@ -63,6 +63,17 @@ def open_store(tracking_uri: str, create: bool = True) -> MlflowClient:
     return client
 
 
+def experiment_id(client: MlflowClient, name: str) -> str:
+    """The experiment's id, created first if it is new. On a SQLite store its artifacts go in `mlruns/` beside
+    the database (MLflow's default is the working directory of whichever process creates it)."""
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    path = sqlite_path(client.tracking_uri)
+    location = (path.resolve().parent / "mlruns").as_uri() if path is not None else None
+    return client.create_experiment(name, artifact_location=location)
+
+
 @contextlib.contextmanager
 def mlflow_helpers_on(tracking_uri: str):
     """MLflow's model helpers (`mlflow.keras.load_model`, `models:/` and `runs:/` URIs) read a process-global

@@ -29,6 +29,25 @@ def test_interrupt_and_terminate_end_the_open_runs_as_killed(tmp_path, signum):
     assert [c.info.status for c in children] == ["KILLED"]
 
 
+TRIAL_ARTIFACTS = {"learning_curves.png", "confusion_matrix.png", "confusion_matrix.csv", "per_class_report.csv",
+                   "roc_pr_curves.png", "roc_pr_curves.json", "layers.csv", "hyperparameters.json"}
+
+
+def test_an_interrupted_search_keeps_every_artifact_of_its_finished_trials(tmp_path):
+    """Figures are drawn in a worker process while the next trial trains: Ctrl-C waits for them to be logged."""
+    proc = search(_experiment(tmp_path))
+    wait_until_training(tmp_path, proc, finished_trials=1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    _, children = runs(tmp_path)
+    finished = [c for c in children if c.info.status == "FINISHED"]
+    assert len(finished) == 1
+    assert TRIAL_ARTIFACTS <= {a.path for a in client.list_artifacts(finished[0].info.run_id)}
+    assert [m.name for m in client.search_logged_models([finished[0].info.experiment_id])] == ["model"]
+
+
 def test_resume_after_sigkill_closes_orphans_and_runs_only_what_is_left(tmp_path):
     path = _experiment(tmp_path)
     proc = search(path)
