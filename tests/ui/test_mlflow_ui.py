@@ -77,3 +77,22 @@ def test_confusion_matrix_artifact_renders(mlflow_server, page, finished_search)
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
     assert image.evaluate("img => img.naturalWidth") > 500  # the two-panel PNG the trial logged, not an icon
     page.screenshot(path=SCREENSHOTS / "mlflow-confusion-matrix.png", full_page=True)
+
+
+def test_parent_run_page_shows_the_search_described(mlflow_server, page, finished_search):
+    """The parent's description (tag mlflow.note.content) says what was searched and what came of it."""
+    parent = finished_search["parents"][0]
+    page.goto(f"{mlflow_server}/#/experiments/{parent.info.experiment_id}/runs/{parent.info.run_id}")
+    page.get_by_text("Baseline:").first.wait_for()
+    body = page.inner_text("body")
+    assert "grid search" in body and f"trial {parent.data.params['best_trial_id']}" in body
+    assert parent.data.params["best_run_id"] in body
+    page.screenshot(path=SCREENSHOTS / "mlflow-search.png", full_page=True)
+
+
+def test_trial_models_are_logged_models_the_ui_lists(mlflow_server, page, finished_search):
+    parent = finished_search["parents"][0]
+    page.goto(f"{mlflow_server}/#/experiments/{parent.info.experiment_id}/models")
+    page.get_by_text("best_model").first.wait_for()
+    assert page.get_by_text("model", exact=True).count() >= len(finished_search["children"])
+    page.screenshot(path=SCREENSHOTS / "mlflow-models.png", full_page=True)
