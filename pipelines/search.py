@@ -172,8 +172,9 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
             reason = str(exc).splitlines()[0]
             tracker.set_tag(STOPPED_TAG, reason)
             console.print(f"[yellow]search stopped: {reason}[/]")
-        finally:
-            tuner.figures.close()  # every trial's figures logged, also when the search is interrupted
+        except BaseException:
+            tuner.figures.close()  # every finished trial's figures logged, also when the search is interrupted
+            raise
     return tuner
 
 
@@ -240,6 +241,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 tracker.log_params({BASELINE_NAME_PARAM: baseline.name})
                 tracker.log_metrics({BASELINE_PREFIX + baseline.metric: baseline.value})
             tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console)
+            claims.callback(tuner.figures.close)  # drained however the closing steps end
             console.print("Trials done: logging the best model, comparing it with the baseline, writing the report.")
             _send_journal(tracker, experiment, console)
             trials = trials_frame(tracker.client, parent_run_id, experiment.direction)
@@ -249,6 +251,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 best_model_uri, best_model_path, comparison, registration = _log_best(
                     tracker, tuner, best, experiment, dataset, project, baseline)
                 tracker.set_tag(NOTE_TAG, _description(experiment, trials, best, comparison, registration))
+            tuner.figures.close()  # the last trial's figures were drawn meanwhile; the report shows them
             record = dataclasses.replace(load_search(experiment.tracking_uri, parent_run_id), finishing=True)
             report = build_report(record, Path(tuner.project_dir) / "report.pdf")
             tracker.log_files(report)

@@ -81,8 +81,9 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         doc.paragraph(f"Architecture ({int(run.data.metrics.get('parameters', 0)):,} parameters):")
         doc.table(layers, font_size=8)
     curves = record.curves(run_id)
-    if curves:
-        doc.figure(figures.learning_curves(curves, f"trial {best_id}", tmp / "best_curves.png"))
+    if curves:  # the trial's own picture when it was logged; drawn again for runs without one
+        drawn = record.artifact(run_id, "learning_curves.png", tmp)
+        doc.figure(drawn or figures.learning_curves(curves, f"trial {best_id}", tmp / "best_curves.png"))
         doc.paragraph(f"Diagnosis: {analysis.diagnose(curves)}")
     confusion = record.artifact(run_id, "confusion_matrix.png", tmp)
     if confusion:
