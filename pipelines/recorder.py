@@ -54,16 +54,18 @@ class TrialRecorder(keras.callbacks.Callback):
         self.best: float | None = None  # over all executions, as KerasTuner's checkpoint
         self.best_weights, self.best_model, self.best_epoch = None, None, None
         self.results: list[dict[str, float]] = []  # one per execution, when there are several
-        self.epochs = 0
+        self.epochs = 0  # trained by this trial: the most of any execution
 
     def on_train_begin(self, logs=None):
         self.execution += 1
         self._execution_best, self._execution_weights, self._execution_epoch, self._val_losses = None, None, None, []
+        self._trained = 0
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {**(logs or {}), "learning_rate": learning_rate(self.model)}
         self.progress.epoch_ended(epoch, logs)
-        self.epochs = max(self.epochs, epoch + 1)
+        self._trained += 1
+        self.epochs = max(self.epochs, self._trained)
         if self.execution:
             self.tracker.log_epoch({f"execution_{self.execution}/{k}": v for k, v in logs.items()}, epoch)
         else:

@@ -35,8 +35,8 @@ from reports.build import build_report
 from reports.source import load_search
 from reports.store import (BASELINE_NAME_PARAM, BASELINE_PREFIX, BEATS_BASELINE_TAG, BEST_PARAM_PREFIX, BEST_RUN_PARAM,
                            BEST_SCORE_METRIC, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM, FAILURE_TAG,
-                           GAIN_ERROR_METRIC, GAIN_METRIC, NOTE_TAG, PROJECT_PARAM, STOPPED_TAG, TEST_METRICS, best_finished,
-                           mlflow_helpers_on, open_store, trials_frame)
+                           GAIN_ERROR_METRIC, GAIN_METRIC, NOTE_TAG, PROJECT_PARAM, SEARCH_SPACE_PREFIX,
+                           STOPPED_TAG, TEST_METRICS, best_finished, mlflow_helpers_on, open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
 
 
@@ -115,7 +115,7 @@ def _search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
         "data.task": info.task,
         **({DATA_NOTES_PARAM: " | ".join(info.notes)[:6000]} if info.notes else {}),
         **({"base_model": experiment.base_model} if experiment.base_model else {}),
-        **{f"search_space.{name}": _one_line(spec) for name, spec in space.describe().items()},
+        **{SEARCH_SPACE_PREFIX + name: _one_line(spec) for name, spec in space.describe().items()},
     }
 
 
@@ -158,24 +158,24 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
         # and a collection walks only what the trials made.
         gc.freeze()
         try:
-            tuner.search(
-                *fit_args,
-                validation_data=validation_data,
-                epochs=tuner_cfg.epochs,
-                callbacks=callbacks,
-                verbose=0,
-                **weights,
-            )
-        except RuntimeError as exc:  # KerasTuner's limit on consecutive failed trials
-            if "consecutive failures" not in str(exc):
-                raise
-            reason = str(exc).splitlines()[0]
-            tracker.set_tag(STOPPED_TAG, reason)
-            console.print(f"[yellow]search stopped: {reason}[/]")
+            _search_until_done(tuner, tracker, console, *fit_args, validation_data=validation_data,
+                               epochs=tuner_cfg.epochs, callbacks=callbacks, verbose=0, **weights)
         except BaseException:
             tuner.figures.close()  # every finished trial's figures logged, also when the search is interrupted
             raise
     return tuner
+
+
+def _search_until_done(tuner, tracker: SearchTracker, console: Console, *args, **kwargs) -> None:
+    """KerasTuner's search; its stop after too many consecutive failed trials is recorded, not raised."""
+    try:
+        tuner.search(*args, **kwargs)
+    except RuntimeError as exc:
+        if "consecutive failures" not in str(exc):
+            raise
+        reason = str(exc).splitlines()[0]
+        tracker.set_tag(STOPPED_TAG, reason)
+        console.print(f"[yellow]search stopped: {reason}[/]")
 
 
 def run_search(experiment: Experiment, console: Console | None = None, resume: bool = False,

@@ -43,8 +43,27 @@ def _fmt(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: str) -> str:
-    """One sentence on what `name` did to the score, from the finished trials."""
+EDGE_SHARE = 0.1  # the best value is at an edge when within this share of the configured range of its bound
+
+
+def at_edge(value: float, spec) -> str | None:
+    """"low" or "high" when `value` sits within `EDGE_SHARE` of the configured range's bound (measured on a log
+    scale for log-sampled ranges), else None. `spec` is the range as the experiment file gave it."""
+    if not isinstance(spec, dict) or "min" not in spec or "max" not in spec:
+        return None
+    low, high = float(spec["min"]), float(spec["max"])
+    log = spec.get("sampling") in ("log", "reverse_log") and low > 0 and value > 0
+    scale = (lambda v: math.log(v)) if log else (lambda v: v)
+    width = scale(high) - scale(low)
+    if width <= 0:
+        return None
+    position = (scale(value) - scale(low)) / width
+    return "low" if position <= EDGE_SHARE else "high" if position >= 1 - EDGE_SHARE else None
+
+
+def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: str, spec=None) -> str:
+    """One sentence on what `name` did to the score, from the finished trials; `spec` is the hyperparameter's
+    configured range or choices, which says whether a best value sits at the edge of what could be tried."""
     finished = _finished(trials).dropna(subset=[name])
     if finished.empty:
         return f"{name}: no finished trial used it."
@@ -58,9 +77,11 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
             f"higher values scored {'better' if (rho > 0) == better_first else 'worse'} (Spearman {rho:+.2f})"
         )
         edge = ""
-        best_value = ranked.iloc[0][name]
-        if best_value in (values.min(), values.max()):
-            edge = "; the best trial sits at the edge of the values tried, so widen the range that way"
+        side = at_edge(float(ranked.iloc[0][name]), spec)
+        if side is not None:
+            bound = spec["min"] if side == "low" else spec["max"]
+            edge = (f"; the best trial ({_fmt(float(ranked.iloc[0][name]))}) is within {EDGE_SHARE:.0%} of the range's "
+                    f"{side} end ({bound}), so the range could be widened that way")
         return (
             f"{name}: the best third of trials used {_fmt(top.min())} to {_fmt(top.max())} "
             f"(tried {_fmt(values.min())} to {_fmt(values.max())}); {trend}{edge}."
@@ -69,6 +90,10 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
     best, worst = groups.iloc[0], groups.iloc[-1]
     if len(groups) == 1:
         return f"{name}: only {_fmt(groups.index[0])} finished, so its effect cannot be told."
+    if groups["count"].min() < 2:
+        counts = ", ".join(f"{_fmt(v)} {int(n)}" for v, n in groups["count"].items())
+        return (f"{name}: too few trials per value to tell an effect (trials per value: {counts}); a single trial "
+                "per value cannot separate this hyperparameter from the others that changed with it.")
     gap = abs(best["mean"] - worst["mean"])
     spread = np.nanmax(groups["std"].to_numpy()) if groups["count"].max() > 1 else 0.0
     head = (
@@ -105,6 +130,9 @@ def diagnose(curves: dict[str, list[tuple[int, float]]]) -> str:
         findings.append(f"underfitting: training accuracy only reached {accuracy[-1]:.3f}")
     elif loss[-1] > 0.5 * loss[0] and loss[-1] > 0.3:
         findings.append(f"underfitting: training loss only fell from {loss[0]:.3f} to {loss[-1]:.3f}")
+    if not findings and best == len(val_loss) - 1 and val_loss[-1] < val_loss[-2]:
+        findings.append(f"still improving: validation loss fell to its lowest ({val_loss[best]:.3f}) at the last "
+                        f"epoch, {epochs[best]}, so more epochs would likely lower it further")
     if not findings:
         gap = f"; final accuracy gap {accuracy[-1] - val_accuracy[-1]:+.3f}" if accuracy and val_accuracy else ""
         findings.append(

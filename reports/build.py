@@ -111,7 +111,8 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         "sit at the edge of the range searched: the range should then be widened that way."
     )
     doc.figure(figures.hyperparameter_effects(record.trials, names, record.objective, tmp / "effects.png"))
-    doc.bullets([analysis.effect_sentence(record.trials, n, record.objective, record.direction) for n in names])
+    doc.bullets([analysis.effect_sentence(record.trials, n, record.objective, record.direction, record.spec(n))
+                 for n in names])
     ranking = analysis.importance(record.trials, names)
     if ranking is None:
         doc.paragraph(f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials; "

@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from mlflow.entities import Experiment, Run
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from reports.errors import ReportError
-from reports.store import (BEST_TRIAL_PARAM, best_finished, OBJECTIVES, ROLE_TAG, TEST_METRICS, TRIAL_COLUMNS, open_store,
-                           trials_frame)
+from reports.store import (BEST_TRIAL_PARAM, OBJECTIVES, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST_METRICS, TRIAL_COLUMNS,
+                           best_finished, open_store, trials_frame)
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
@@ -45,6 +46,11 @@ class SearchRecord:
     def searched(self) -> list[str]:
         """Hyperparameters that took more than one value across trials."""
         return [c for c in self.trials.columns if c not in TRIAL_COLUMNS and self.trials[c].nunique(dropna=True) > 1]
+
+    def spec(self, name: str):
+        """A hyperparameter's range or choices as the experiment file gave them, or None when not recorded."""
+        text = self.params.get(SEARCH_SPACE_PREFIX + name)
+        return yaml.safe_load(text) if text else None
 
     @property
     def best(self) -> pd.Series | None:

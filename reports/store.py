@@ -109,6 +109,7 @@ BEATS_BASELINE_TAG = "automl.beats_baseline"
 BEST_TRIAL_TAG = "automl.best_trial"  # "true" on the child run of the search's best trial
 NOTE_TAG = "mlflow.note.content"  # MLflow shows it as the run's description
 CHAMPION_ALIAS = "champion"  # the registered model's version that scored best so far
+SEARCH_SPACE_PREFIX = "search_space."  # each hyperparameter's spec as the file gave it, one line: {min: 1, max: 3}
 DATA_NOTES_PARAM = "data.notes"  # what loading changed in the data, in words, " | " between notes
 TEST_METRICS = ("test_accuracy", "test_mae")
 OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}  # the objectives and their directions

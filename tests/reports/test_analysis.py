@@ -1,0 +1,50 @@
+"""Sentences about hyperparameter effects say only what the trials support."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports.analysis import at_edge, effect_sentence
+
+LOG_RANGE = {"min": 3.0e-4, "max": 3.0e-3, "sampling": "log"}
+
+
+def trials(name: str, values: list, scores: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"trial_id": [str(i) for i in range(len(values))], "status": "FINISHED",
+                         "score": scores, name: values})
+
+
+def test_the_edge_is_of_the_configured_range_not_of_the_values_tried():
+    # The demo's case: 0.00227 was the highest rate tried, but the range goes to 0.003 (0.88 of it on a log scale).
+    assert at_edge(0.00227, LOG_RANGE) is None
+    assert at_edge(0.0029, LOG_RANGE) == "high" and at_edge(0.00031, LOG_RANGE) == "low"
+    assert at_edge(0.4, {"min": 0.1, "max": 0.4, "step": 0.1}) == "high"
+    assert at_edge(0.25, {"min": 0.1, "max": 0.4}) is None
+    assert at_edge(3, [3, 5]) is None  # choices have no edge to widen
+
+
+def test_a_best_value_inside_the_range_asks_for_no_widening():
+    rates = [0.0004, 0.0006, 0.0009, 0.0012, 0.0016, 0.00227]
+    scores = [0.90, 0.91, 0.92, 0.93, 0.94, 0.95]
+    inside = effect_sentence(trials("learning_rate", rates, scores), "learning_rate", "val_accuracy", "max", LOG_RANGE)
+    assert "widen" not in inside and "higher values scored better" in inside
+    at_top = effect_sentence(trials("learning_rate", rates[:-1] + [0.0029], scores), "learning_rate", "val_accuracy",
+                             "max", LOG_RANGE)
+    assert "within 10% of the range's high end (0.003)" in at_top
+
+
+def test_one_trial_per_value_tells_no_effect():
+    sentence = effect_sentence(trials("dropout", [0.2, 0.3], [0.95, 0.99]), "dropout", "val_accuracy", "max")
+    assert "too few trials per value" in sentence and "difference" not in sentence
+    called = effect_sentence(trials("optimizer", ["adam", "adam", "sgd", "sgd"], [0.95, 0.96, 0.60, 0.62]),
+                             "optimizer", "val_accuracy", "max")
+    assert "adam gave the best mean val_accuracy (0.9550 over 2 trials)" in called and "a difference of 0.3450" in called
+
+
+def test_curves_still_falling_at_the_end_are_not_called_healthy():
+    from reports.analysis import diagnose
+
+    falling = {"loss": [(0, 1.0), (1, 0.6), (2, 0.4)], "val_loss": [(0, 1.1), (1, 0.7), (2, 0.5)],
+               "accuracy": [(0, 0.92), (1, 0.95), (2, 0.97)]}
+    said = diagnose(falling)
+    assert said.startswith("still improving") and "epoch, 2" in said and "healthy" not in said
