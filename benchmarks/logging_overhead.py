@@ -13,6 +13,7 @@ per-pair ratios. Usage:
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import statistics
 import sys
@@ -51,7 +52,7 @@ def train(data, epochs: int, logging: bool, tracker: SearchTracker) -> float:
         progress = SearchProgress(Console(quiet=True), 1, epochs, "val_accuracy", "max")
         recorder = TrialRecorder(tracker, progress, "val_accuracy", "max", data)
         with tracker.trial_run("bench", {"logging": True}, "bench"):
-            hypermodel.fit(hp, model, callbacks=[recorder], **fit)
+            hypermodel.fit(hp, model, callbacks=[copy.deepcopy(recorder)], **fit)  # as KerasTuner hands it over
     else:
         hypermodel.fit(hp, model, **fit)
     return time.perf_counter() - started

@@ -41,7 +41,7 @@ class FigureWorker:
     def draw(self, run: str, title: str, curves: dict, kept_epoch: int | None, confusion=None,
              probability: dict | None = None) -> None:
         """Draw a trial's figures for `run` in the background."""
-        if self._pool is None:  # started at the first trial, so it imports matplotlib while that one trains
+        if self._pool is None:  # started by the first trial's figures: it starts up while the second trains
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_ignore_interrupts)
         folder = Path(tempfile.mkdtemp(prefix="automl-figures-"))

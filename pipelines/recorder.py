@@ -27,9 +27,11 @@ def learning_rate(model) -> float:
 class TrialRecorder(keras.callbacks.Callback):
     """Logs every epoch to the open trial run and keeps the trial's curves and best weights.
 
-    KerasTuner deep-copies a search's callbacks for each execution of a
-    trial; this one hands itself back from the copy, so that one instance
-    sees every execution (`executions_per_trial`, one seed each). The first
+    KerasTuner deep-copies a search's callbacks once for each execution of a
+    trial (`executions_per_trial`, one seed each); this one hands itself back
+    from the copy, so that one instance sees every execution, and takes the
+    copy as the start of the next execution (an execution may call `fit`
+    more than once: transfer fine-tuning trains in two phases). The first
     execution's curves are the trial's; later ones are logged under an
     `execution_<k>/` prefix. With several executions, each one's best-epoch
     weights are also scored on the test split: the spread between seeds is
@@ -44,6 +46,10 @@ class TrialRecorder(keras.callbacks.Callback):
         self.start_trial(executions=1)
 
     def __deepcopy__(self, memo):
+        self._finish_execution()
+        self.execution += 1
+        self._execution_best, self._execution_weights, self._execution_epoch, self._val_losses = None, None, None, []
+        self._trained = 0
         return self
 
     def start_trial(self, executions: int, curves: dict | None = None) -> None:
@@ -51,15 +57,15 @@ class TrialRecorder(keras.callbacks.Callback):
         self.executions = executions
         self.curves: dict[str, list[tuple[int, float]]] = defaultdict(list, curves or {})
         self.execution = -1
+        self._execution_weights, self._val_losses = None, []
         self.best: float | None = None  # over all executions, as KerasTuner's checkpoint
         self.best_weights, self.best_model, self.best_epoch = None, None, None
         self.results: list[dict[str, float]] = []  # one per execution, when there are several
         self.epochs = 0  # trained by this trial: the most of any execution
 
-    def on_train_begin(self, logs=None):
-        self.execution += 1
-        self._execution_best, self._execution_weights, self._execution_epoch, self._val_losses = None, None, None, []
-        self._trained = 0
+    def finish_trial(self) -> None:
+        """The last execution is over (KerasTuner's `run_trial` returned)."""
+        self._finish_execution()
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {**(logs or {}), "learning_rate": learning_rate(self.model)}
@@ -77,11 +83,10 @@ class TrialRecorder(keras.callbacks.Callback):
         value = logs.get(self.objective)
         if value is not None and math.isfinite(value) and (
                 self._execution_best is None or self.better(value, self._execution_best)):
-            self._execution_best, self._execution_weights = value, self.model.get_weights()
-            self._execution_epoch = epoch
+            self._execution_best, self._execution_weights, self._execution_epoch = value, self.model.get_weights(), epoch
 
-    def on_train_end(self, logs=None):
-        if self._execution_weights is None:
+    def _finish_execution(self) -> None:
+        if self._execution_weights is None:  # no execution yet, or none with a finite objective
             return
         if self.best is None or self.better(self._execution_best, self.best):
             self.best, self.best_weights, self.best_model = self._execution_best, self._execution_weights, self.model
@@ -91,6 +96,7 @@ class TrialRecorder(keras.callbacks.Callback):
             self.results.append({"score": self._execution_best, **score_on_test(self.model, self.dataset),
                                  "near_zero_weights": evaluation.near_zero_share(self.model),
                                  "val_loss_rise": val_loss_rise(self._val_losses)})
+        self._execution_weights = None
 
     def kept_model(self):
         """The trial's model with its best epoch's weights, or None when no epoch had a finite objective."""
@@ -102,7 +108,7 @@ class TrialRecorder(keras.callbacks.Callback):
         """Mean over executions of how far validation loss climbed after its lowest epoch."""
         if self.results:
             return float(np.mean([r["val_loss_rise"] for r in self.results]))
-        return val_loss_rise([v for _, v in self.curves.get("val_loss", [])])
+        return val_loss_rise(self._val_losses)  # this trial's own epochs, not those a Hyperband trial continues
 
     def log_executions(self) -> None:
         """Each execution's values (step = execution), and their mean and standard deviation."""

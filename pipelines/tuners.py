@@ -149,6 +149,7 @@ class TrackedTuner:
             callbacks = [*kwargs.pop("callbacks", []), DivergenceGuard(), self.recorder]
             try:
                 histories = super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
+                self.recorder.finish_trial()
             finally:
                 self.tracker.set_tag(EPOCH_METRICS_TAG, ",".join(sorted(self.recorder.curves)))
             score = trial_score(histories, self.oracle.objective.name, self.oracle.objective.direction)

@@ -54,7 +54,7 @@ def test_study_answers_with_the_numbers_mlflow_holds(path, tmp_path):
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(result.report_path).pages))
     assert experiment.study.question in text
     assert "Answer" in text and f"{summary['mean'].iloc[0]:.3g}" in text
-    assert result.report_path.name in {a.path for a in MlflowClient().list_artifacts(result.study_run_id)}
+    assert result.report_path.name in {a.path for a in MlflowClient(experiment.tracking_uri).list_artifacts(result.study_run_id)}
     rebuilt = tmp_path / "again.pdf"  # `runner.py report` on the experiment name finds its study
     assert runner.main(["report", experiment.name, "--tracking-uri", experiment.tracking_uri, "--out", str(rebuilt)]) == 0
     assert experiment.study.question in re.sub(r"\s+", " ", PdfReader(rebuilt).pages[0].extract_text())

@@ -35,7 +35,7 @@ TRIAL_ARTIFACTS = {"learning_curves.png", "confusion_matrix.png", "confusion_mat
 
 def test_an_interrupted_search_keeps_every_artifact_of_its_finished_trials(tmp_path):
     """Figures are drawn in a worker process while the next trial trains: Ctrl-C waits for them to be logged."""
-    proc = search(_experiment(tmp_path))
+    proc = search(_experiment(tmp_path, log_trial_models=True))
     wait_until_training(tmp_path, proc, finished_trials=1)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
