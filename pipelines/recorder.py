@@ -133,7 +133,16 @@ def val_loss_rise(losses) -> float:
     return float(losses[-1] - min(losses)) if losses else float("nan")
 
 
+def predict(model, x, chunk: int = 512) -> np.ndarray:
+    """The model's outputs on `x`. Arrays are fed to the model directly, a chunk at a time: `predict` traces a
+    new function for each new model (and again for a short last batch), which costs more than the predictions
+    of a small model. A stream from files goes through `predict`."""
+    if hasattr(x, "batch"):
+        return model.predict(batches(x), verbose=0)
+    return np.concatenate([keras.ops.convert_to_numpy(model(x[i:i + chunk], training=False))
+                           for i in range(0, len(x), chunk)])
+
+
 def score_on_test(model, data: Dataset) -> dict[str, float]:
-    predictions = model.predict(batches(data.x_test), verbose=0)
     scorer = evaluation.regression_scores if data.info.num_classes is None else evaluation.classification_scores
-    return scorer(data.y_test, predictions, "test")
+    return scorer(data.y_test, predict(model, data.x_test), "test")

@@ -23,11 +23,12 @@ from rich.console import Console
 
 from pipelines.config import Experiment
 from pipelines.baselines import Baseline, Comparison, compare, trivial_baseline
-from pipelines.data import Dataset, batches, head, load_dataset
+from pipelines.data import Dataset, head, load_dataset
 from pipelines.data.core import balanced_class_weights
 from pipelines.errors import DataError
 from pipelines.journal import JOURNAL_FILE, StoreUnreachable
 from pipelines.progress import SearchProgress
+from pipelines.recorder import predict
 from pipelines.resume import claim_search, resumable_search
 from pipelines.tracking import SearchTracker, close_orphans
 from pipelines.tuners import active_values, make_tuner
@@ -318,7 +319,7 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     tracker.log_metrics({BEST_SCORE_METRIC: best["score"], **{f"best_{k}": best.get(k) for k in TEST_METRICS}})
     path = Path(experiment.tuner_dir) / project / "best_model.keras"
     model.save(path)
-    test_predictions = model.predict(batches(dataset.x_test), verbose=0)
+    test_predictions = predict(model, dataset.x_test)
     comparison = compare(baseline, dataset.y_test, test_predictions)
     tracker.log_metrics({GAIN_METRIC: comparison.gain, GAIN_ERROR_METRIC: comparison.standard_error})
     tracker.set_tag(BEATS_BASELINE_TAG, str(comparison.better).lower())

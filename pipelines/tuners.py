@@ -19,9 +19,9 @@ import keras_tuner
 import numpy as np
 
 from pipelines import evaluation, memory
-from pipelines.data import Dataset, batches, head
+from pipelines.data import Dataset, head
 from pipelines.figure_worker import FigureWorker
-from pipelines.recorder import TrialRecorder
+from pipelines.recorder import TrialRecorder, predict
 from pipelines.tracking import SearchTracker
 from reports.store import EPOCH_METRICS_TAG, ORPHAN_TAG, TEST_METRICS
 
@@ -179,7 +179,7 @@ class TrackedTuner:
                 f"no epoch had a finite {self.oracle.objective.name}, so there are no weights to keep")
         data, info = self.dataset, self.dataset.info
         results = {"parameters": model.count_params(), "near_zero_weights": evaluation.near_zero_share(model)}
-        predictions = predict_splits(model, data)
+        predictions = {"validation": predict(model, data.x_val), "test": predict(model, data.x_test)}
         tests = None
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
@@ -201,21 +201,6 @@ class TrackedTuner:
                                       self.hypermodel.space.as_typed(active_values(trial.hyperparameters)))
         self.figures.draw(self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves, self.recorder.best_epoch,
                           tests and tests.confusion, tests and tests.curves)
-
-
-def predict_splits(model, data: Dataset, chunk: int = 512) -> dict[str, np.ndarray]:
-    """Predictions on validation and test. Arrays are fed to the model directly, a chunk at a time: `predict`
-    traces a new function for each new model (and again for a short last batch), which costs more than
-    the predictions of a small model."""
-    if hasattr(data.x_val, "batch"):  # streamed from files
-        return {"validation": model.predict(batches(data.x_val), verbose=0),
-                "test": model.predict(batches(data.x_test), verbose=0)}
-
-    def predict(x):
-        return np.concatenate([keras.ops.convert_to_numpy(model(x[i:i + chunk], training=False))
-                               for i in range(0, len(x), chunk)])
-
-    return {"validation": predict(data.x_val), "test": predict(data.x_test)}
 
 
 def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
