@@ -32,10 +32,10 @@ def _style() -> None:
     rcParams["font.family"] = matplotlib_families()
 
 
-def _figure(width: float, height: float, constrained: bool = True) -> Figure:
-    """A figure; `constrained` fits labels of any length, at the cost of a layout pass (about 0.1 s)."""
+def _figure(width: float, height: float) -> Figure:
+    """A figure whose layout fits labels of any length, so no title or tick label is clipped."""
     _style()
-    return Figure(figsize=(width, height), layout="constrained" if constrained else None)
+    return Figure(figsize=(width, height), layout="constrained")
 
 
 def _subplots(rows: int, columns: int, width: float, height: float, **kwargs) -> tuple[Figure, np.ndarray]:
