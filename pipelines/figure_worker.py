@@ -8,16 +8,20 @@ it logs each trial's figures to the trial's run as soon as they are drawn
 (looked at when a trial starts), and waits for all of them before the
 search's closing steps read the runs back, and when the search is
 interrupted. The worker ignores Ctrl-C, which reaches the whole process
-group, so that it can finish what it was given.
+group, so that it can finish what it was given, and exits when the search
+process is gone.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import shutil
 import signal
 import tempfile
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -26,8 +30,17 @@ from reports import figures
 log = logging.getLogger(__name__)
 
 
-def _ignore_interrupts() -> None:
+def _start_worker(parent: int) -> None:
+    """Ignore Ctrl-C (the parent decides when drawing stops), and exit when the parent is gone: a search
+    killed with SIGKILL must not leave a worker behind."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_with_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=exit_with_parent, daemon=True).start()
 
 
 class FigureWorker:
@@ -43,7 +56,7 @@ class FigureWorker:
         """Draw a trial's figures for `run` in the background."""
         if self._pool is None:  # started by the first trial's figures: it starts up while the second trains
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_ignore_interrupts)
+                                             initializer=_start_worker, initargs=(os.getpid(),))
         folder = Path(tempfile.mkdtemp(prefix="automl-figures-"))
         job = self._pool.submit(figures.trial_figures, str(folder), title, dict(curves), kept_epoch, confusion,
                                 probability)
