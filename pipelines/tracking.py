@@ -195,10 +195,7 @@ class SearchTracker:
             self.writer.log_artifacts(self.run, path)
 
     def log_table(self, frame: pd.DataFrame, name: str) -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / name
-            frame.to_csv(path, index=False)
-            self.writer.log_artifacts(self.run, path)
+        self.log_text(frame.to_csv(index=False), name)
 
     def log_model(self, model, name: str, x_example, y_example, params: Mapping[str, Any] | None = None) -> str | None:
         """The model as an MLflow logged model of the open run (the runs table's Models column), in the Keras

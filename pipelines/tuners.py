@@ -153,7 +153,7 @@ class TrackedTuner:
             finally:
                 self.tracker.set_tag(EPOCH_METRICS_TAG, ",".join(sorted(self.recorder.curves)))
             score = trial_score(histories, self.oracle.objective.name, self.oracle.objective.direction)
-            self._evaluate(trial)
+            self._evaluate(trial, typed)
             self.recorder.log_executions()
             self._shown["epochs"] = self.recorder.epochs
             self.tracker.log_metrics({"score": score, "epochs": self.recorder.epochs,
@@ -168,7 +168,7 @@ class TrackedTuner:
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             return super().load_model(trial)
 
-    def _evaluate(self, trial) -> None:
+    def _evaluate(self, trial, typed: dict) -> None:
         """Final scores of the best epoch's weights on validation and test, their files, figures and the model.
 
         The figures are drawn by the figure worker while the next trial trains.
@@ -197,8 +197,7 @@ class TrackedTuner:
             self._shown["test"] = {k: results[k] for k in TEST_METRICS if k in results}
             self.tracker.log_files(*files)
             if self.log_models:
-                self.tracker.log_model(model, "model", head(data.x_test, 5), predictions["test"][:5],
-                                      self.hypermodel.space.as_typed(active_values(trial.hyperparameters)))
+                self.tracker.log_model(model, "model", head(data.x_test, 5), predictions["test"][:5], typed)
         self.figures.draw(self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves, self.recorder.best_epoch,
                           tests and tests.confusion, tests and tests.curves)
 
