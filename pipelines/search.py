@@ -162,7 +162,7 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
             _search_until_done(tuner, tracker, console, *fit_args, validation_data=validation_data,
                                epochs=tuner_cfg.epochs, callbacks=callbacks, verbose=0, **weights)
         except BaseException:
-            tuner.figures.close()  # every finished trial's figures logged, also when the search is interrupted
+            tuner.artifacts.close()  # every finished trial's artifacts logged, also when the search is interrupted
             raise
     return tuner
 
@@ -242,20 +242,23 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 tracker.log_params({BASELINE_NAME_PARAM: baseline.name})
                 tracker.log_metrics({BASELINE_PREFIX + baseline.metric: baseline.value})
             tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console)
-            claims.callback(tuner.figures.close)  # drained however the closing steps end
+            claims.callback(tuner.artifacts.close)  # drained however the closing steps end
             console.print("Trials done: logging the best model, comparing it with the baseline, writing the report.")
             _send_journal(tracker, experiment, console)
             trials = trials_frame(tracker.client, parent_run_id, experiment.direction)
-            tracker.log_table(trials, "trials.csv")
             best = best_finished(trials)
             if best is not None:
                 best_model_uri, best_model_path, comparison, registration = _log_best(
                     tracker, tuner, best, experiment, dataset, project, baseline)
                 tracker.set_tag(NOTE_TAG, _description(experiment, trials, best, comparison, registration))
-            tuner.figures.close()  # the last trial's figures were drawn meanwhile; the report shows them
+            # The last trial's artifacts are written meanwhile; the report waits only for the best trial's, which it
+            # shows.
+            tuner.artifacts.log_ready(wait_for={best["run_id"]} if best is not None else ())
             record = dataclasses.replace(load_search(experiment.tracking_uri, parent_run_id), finishing=True)
             report = build_report(record, Path(tuner.project_dir) / "report.pdf")
             tracker.log_files(report)
+            tuner.artifacts.close()
+            tracker.log_table(trials_frame(tracker.client, parent_run_id, experiment.direction), "trials.csv")
             if best is None:
                 raise NoFinishedTrial("no trial finished with a finite score")
     except NoFinishedTrial:
@@ -311,7 +314,9 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
               baseline: Baseline):
     """Log the best trial's model on the parent run; register it only when it beats the trivial baseline."""
     trial = tuner.oracle.get_trial(best["trial_id"])
-    model = tuner.load_model(trial)
+    kept = tuner.best_so_far if tuner.best_so_far and tuner.best_so_far.trial_id == best["trial_id"] else None
+    model = kept.model if kept else tuner.load_model(trial)  # a best trial of an earlier process is built again
+    test_predictions = kept.test_predictions if kept else predict(model, dataset.x_test)
     params = tuner.hypermodel.space.as_typed(active_values(trial.hyperparameters))
     # Named apart from the trials' own params, so the parent never reads as a duplicate of its best trial.
     tracker.log_params({BEST_TRIAL_PARAM: best["trial_id"], BEST_RUN_PARAM: best["run_id"],
@@ -319,7 +324,6 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     tracker.log_metrics({BEST_SCORE_METRIC: best["score"], **{f"best_{k}": best.get(k) for k in TEST_METRICS}})
     path = Path(experiment.tuner_dir) / project / "best_model.keras"
     model.save(path)
-    test_predictions = predict(model, dataset.x_test)
     comparison = compare(baseline, dataset.y_test, test_predictions)
     tracker.log_metrics({GAIN_METRIC: comparison.gain, GAIN_ERROR_METRIC: comparison.standard_error})
     tracker.set_tag(BEATS_BASELINE_TAG, str(comparison.better).lower())

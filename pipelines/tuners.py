@@ -2,17 +2,19 @@
 
 The hooks are KerasTuner's public ones: `run_trial` wraps a trial in its run,
 and a callback (`pipelines.recorder.TrialRecorder`) given to every fit logs
-its epochs.
+its epochs and keeps the best epoch's weights.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import keras
 import keras_tuner
@@ -20,7 +22,7 @@ import numpy as np
 
 from pipelines import evaluation, memory
 from pipelines.data import Dataset, head
-from pipelines.figure_worker import FigureWorker
+from pipelines.artifact_worker import ArtifactWorker
 from pipelines.recorder import TrialRecorder, predict
 from pipelines.tracking import SearchTracker
 from reports.store import EPOCH_METRICS_TAG, ORPHAN_TAG, TEST_METRICS
@@ -84,6 +86,15 @@ def trial_score(histories, objective: str, direction: str) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
+class KeptModel(NamedTuple):
+    """The best trial's model so far, kept alive (one model at a time), so the search's closing steps log and
+    compare it without building it again."""
+    trial_id: str
+    score: float
+    model: keras.Model
+    test_predictions: np.ndarray
+
+
 class TrackedTuner:
     """Mixed in before a KerasTuner tuner class; see `make_tuner`."""
 
@@ -97,7 +108,8 @@ class TrackedTuner:
         self.max_retries = max_retries
         objective = self.oracle.objective
         self.recorder = TrialRecorder(tracker, progress, objective.name, objective.direction, dataset)
-        self.figures = FigureWorker(tracker.writer)
+        self.artifacts = ArtifactWorker(tracker.writer)
+        self.best_so_far: KeptModel | None = None  # of the trials this process trained
 
     def on_trial_begin(self, trial):
         super().on_trial_begin(trial)
@@ -124,7 +136,7 @@ class TrackedTuner:
         attempt that killed the process, and past `max_retries` of them the
         trial fails instead of killing every resume.
         """
-        self.figures.log_drawn()
+        self.artifacts.log_ready()
         earlier = self.tracker.trial_runs(trial.trial_id)
         finished = [r for r in earlier if r.info.status == "FINISHED"]
         if finished:
@@ -148,12 +160,12 @@ class TrackedTuner:
             self.recorder.start_trial(self.executions_per_trial, continued)
             callbacks = [*kwargs.pop("callbacks", []), DivergenceGuard(), self.recorder]
             try:
-                histories = super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
+                histories = self._fit_executions(trial, *args, callbacks=callbacks, **kwargs)
                 self.recorder.finish_trial()
             finally:
                 self.tracker.set_tag(EPOCH_METRICS_TAG, ",".join(sorted(self.recorder.curves)))
             score = trial_score(histories, self.oracle.objective.name, self.oracle.objective.direction)
-            self._evaluate(trial, typed)
+            self._evaluate(trial, typed, score)
             self.recorder.log_executions()
             self._shown["epochs"] = self.recorder.epochs
             self.tracker.log_metrics({"score": score, "epochs": self.recorder.epochs,
@@ -162,44 +174,48 @@ class TrackedTuner:
                                       "peak_memory_mb": memory.peak_mb()})
         return histories
 
+    def _fit_executions(self, trial, *args, callbacks: list, **kwargs) -> list:
+        """KerasTuner's `Tuner.run_trial` without its checkpoint: that one writes the weights to disk at every
+        epoch that improves the objective; the recorder keeps them in memory instead, and `_evaluate` writes
+        them once, where KerasTuner's `load_model` and Hyperband's next round read them."""
+        return [self._build_and_fit_model(trial, *args, callbacks=copy.deepcopy(callbacks), **kwargs)
+                for _ in range(self.executions_per_trial)]
+
     def load_model(self, trial):
         # A fresh model has no optimizer state to restore; only the weights matter here.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             return super().load_model(trial)
 
-    def _evaluate(self, trial, typed: dict) -> None:
-        """Final scores of the best epoch's weights on validation and test, their files, figures and the model.
-
-        The figures are drawn by the figure worker while the next trial trains.
-        """
+    def _evaluate(self, trial, typed: dict, score: float) -> None:
+        """Final scores of the best epoch's weights on validation and test, and the model; the files for people
+        (test-split tables and curves, figures) are written by the artifact worker while the next trial trains."""
         model = self.recorder.kept_model()
         if model is None:
             raise keras_tuner.errors.FailedTrialError(
                 f"no epoch had a finite {self.oracle.objective.name}, so there are no weights to keep")
+        model.save_weights(self._get_checkpoint_fname(trial.trial_id))
         data, info = self.dataset, self.dataset.info
         results = {"parameters": model.count_params(), "near_zero_weights": evaluation.near_zero_share(model)}
         predictions = {"validation": predict(model, data.x_val), "test": predict(model, data.x_test)}
-        tests = None
+        if info.num_classes is None:
+            scorer, test = evaluation.regression_scores, None
+        else:
+            scorer, test = evaluation.classification_scores, (data.y_test, predictions["test"], info.class_names)
+        results.update(scorer(data.y_val, predictions["validation"], "final_val"))
+        results.update(scorer(data.y_test, predictions["test"], "test"))
+        self.tracker.log_metrics(results)
+        self._shown["test"] = {k: results[k] for k in TEST_METRICS if k in results}
         with tempfile.TemporaryDirectory() as tmp:
-            tmp = Path(tmp)
-            files = [evaluation.write_layer_table(model, tmp / "layers.csv")]
-            if info.num_classes is None:
-                results.update(evaluation.regression_scores(data.y_val, predictions["validation"], "final_val"))
-                results.update(evaluation.regression_scores(data.y_test, predictions["test"], "test"))
-            else:
-                results.update(evaluation.classification_scores(data.y_val, predictions["validation"], "final_val"))
-                results.update(evaluation.classification_scores(data.y_test, predictions["test"], "test"))
-                tests = evaluation.write_test_artifacts(data.y_test, predictions["test"], info.class_names, tmp)
-                files += tests.files
-                results.update(tests.scores)
-            self.tracker.log_metrics(results)
-            self._shown["test"] = {k: results[k] for k in TEST_METRICS if k in results}
-            self.tracker.log_files(*files)
+            self.tracker.log_files(evaluation.write_layer_table(model, Path(tmp) / "layers.csv"))
             if self.log_models:
                 self.tracker.log_model(model, "model", head(data.x_test, 5), predictions["test"][:5], typed)
-        self.figures.draw(self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves, self.recorder.best_epoch,
-                          tests and tests.confusion, tests and tests.curves)
+        self.artifacts.submit(self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves,
+                              self.recorder.best_epoch, test)
+        direction = self.oracle.objective.direction
+        if math.isfinite(score) and (self.best_so_far is None or (score > self.best_so_far.score if direction == "max"
+                                                                   else score < self.best_so_far.score)):
+            self.best_so_far = KeptModel(trial.trial_id, score, model, predictions["test"])
 
 
 def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:

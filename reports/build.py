@@ -113,6 +113,8 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     doc.figure(figures.hyperparameter_effects(record.trials, names, record.objective, tmp / "effects.png"))
     doc.bullets([analysis.effect_sentence(record.trials, n, record.objective, record.direction, record.spec(n))
                  for n in names])
+    if len(names) < 2:
+        return  # one searched hyperparameter explains whatever the search varied: there is nothing to rank
     ranking = analysis.importance(record.trials, names)
     if ranking is None:
         doc.paragraph(f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials; "

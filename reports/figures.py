@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import rcParams
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatter
 
 from reports.fonts import matplotlib_families
 
@@ -41,6 +42,28 @@ def _figure(width: float, height: float) -> Figure:
 def _subplots(rows: int, columns: int, width: float, height: float, **kwargs) -> tuple[Figure, np.ndarray]:
     fig = _figure(width, height)
     return fig, fig.subplots(rows, columns, squeeze=False, **kwargs)
+
+
+def _fixed_figure(width: float, height: float, left: float, bottom: float, right: float = 0.2, top: float = 0.35,
+                  columns: int = 1, gap: float = 0.7) -> tuple[Figure, list]:
+    """A row of `columns` axes inside margins given in inches. A trial's figures are drawn every trial, and a
+    constrained layout, which measures every label to place the axes, doubles their cost; their labels are
+    short and known (class names are cut to `LABEL_CHARS`), so margins sized for them clip nothing."""
+    _style()
+    fig = Figure(figsize=(width, height))
+    axis_width = (width - left - right - gap * (columns - 1)) / columns
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
+                        wspace=gap / axis_width)
+    return fig, list(fig.subplots(1, columns, squeeze=False)[0])
+
+
+LABEL_CHARS = 18  # class names longer than this are cut in a trial's figures
+CHAR_INCHES = 0.075  # width of one character of a 10-point label
+
+
+def _short(label) -> str:
+    label = str(label)
+    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
 
 
 def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: str, path: Path) -> Path:
@@ -72,6 +95,13 @@ def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: st
     return _save(fig, path)
 
 
+class _PlainLogFormatter(LogFormatter):
+    """Matplotlib's choice of which log-axis ticks to label, written as plain numbers: 0.6, not 6e-01."""
+
+    def _num_to_string(self, x, vmin, vmax):
+        return f"{x:.3g}"
+
+
 def _training_and_validation(ax, curves: dict[str, list[tuple[int, float]]], metric: str, title: str,
                              kept_epoch: int | None = None) -> None:
     for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
@@ -80,6 +110,9 @@ def _training_and_validation(ax, curves: dict[str, list[tuple[int, float]]], met
             ax.plot(steps, values, marker=".", label=label)
     if metric in LOG_SCALED and all(v > 0 for k in (metric, f"val_{metric}") for _, v in curves.get(k, [])):
         ax.set_yscale("log")
+        # Plain numbers (0.6, not 6x10^-1): narrower, so they fit a trial figure's fixed margin, and easier to read.
+        ax.yaxis.set_major_formatter(_PlainLogFormatter())
+        ax.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
     if kept_epoch is not None:
         ax.axvline(kept_epoch, color="grey", ls=":", lw=1, label=f"kept (epoch {kept_epoch})")
     ax.set_title(title, fontsize=10)
@@ -93,8 +126,8 @@ def learning_curves(curves: dict[str, list[tuple[int, float]]], title: str, path
     """Training beside validation per metric; losses on a log axis; a dotted line at the epoch whose weights were
     kept (the best epoch of the objective)."""
     metrics = [m for m in ("loss", "accuracy", "mae") if m in curves]
-    fig, axes = _subplots(1, len(metrics), 4.6 * len(metrics), 3.2)
-    for ax, metric in zip(axes.flat, metrics):
+    fig, axes = _fixed_figure(4.6 * len(metrics), 3.2, left=0.65, bottom=0.5, columns=len(metrics))
+    for ax, metric in zip(axes, metrics):
         _training_and_validation(ax, curves, metric, f"{title}: {metric}", kept_epoch)
     return _save(fig, path)
 
@@ -103,16 +136,19 @@ def confusion_matrix(table: pd.DataFrame, path: Path, title: str) -> Path:
     """Counts, coloured by their share of the true class: volume and confusion in one picture."""
     counts = table.to_numpy()
     rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    size = max(4.0, 0.42 * len(table) + 2.2)
-    fig = _figure(size + 0.6, size)
-    ax = fig.add_subplot()
+    labels = [_short(c) for c in table.columns]
+    label_inches = CHAR_INCHES * max(len(c) for c in labels)
+    cells = 0.42 * len(table) + 1.6
+    left, bottom = 0.55 + label_inches, 0.5 + 0.75 * label_inches  # x labels are turned 45 degrees
+    fig, (ax,) = _fixed_figure(max(4.6, left + cells + 1.3), max(4.0, bottom + cells + 0.4), left, bottom,
+                               right=0.1)
     image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
     fig.colorbar(image, ax=ax, shrink=0.8, label="share of the true class")
     ax.set_title(f"{title}: confusion matrix (counts)", fontsize=10)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns], rotation=45, ha="right")
-    ax.set_yticks(range(len(table.index)), [str(c) for c in table.index])
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
     for (i, j), v in np.ndenumerate(counts):
         if v:
             ax.text(j, i, str(v), ha="center", va="center", fontsize=7, color="white" if rates[i, j] > 0.5 else "black")
@@ -121,7 +157,7 @@ def confusion_matrix(table: pd.DataFrame, path: Path, title: str) -> Path:
 
 def probability_curves(curves: dict, path: Path, title: str) -> Path:
     """ROC beside precision-recall, one line per class, areas in the legend."""
-    fig, ((roc, pr),) = _subplots(1, 2, 10, 4.6)
+    fig, (roc, pr) = _fixed_figure(10, 4.6, left=0.65, bottom=0.5, columns=2)
     for name, c in curves.items():
         roc.plot(c["fpr"], c["tpr"], lw=1.2, label=f"{name} (AUC {c['roc_auc']:.3f})")
         pr.plot(c["recall"], c["precision"], lw=1.2, label=f"{name} (AP {c['average_precision']:.3f})")
@@ -137,7 +173,7 @@ def probability_curves(curves: dict, path: Path, title: str) -> Path:
 
 def trial_figures(folder: str, title: str, curves: dict, kept_epoch: int | None, confusion: pd.DataFrame | None,
                   probability: dict | None) -> list[str]:
-    """A trial's pictures, drawn into `folder`; the job a figure worker runs while the next trial trains."""
+    """A trial's pictures, drawn into `folder` by the artifact worker while the next trial trains."""
     folder = Path(folder)
     paths = [learning_curves(curves, title, folder / "learning_curves.png", kept_epoch)]
     if confusion is not None:

@@ -1,4 +1,4 @@
-"""The figure worker draws a trial's pictures in a process of its own, and never outlives the search."""
+"""The artifact worker writes a trial's files and pictures in a process of its own, and never outlives the search."""
 
 from __future__ import annotations
 
@@ -12,21 +12,21 @@ from tests.conftest import ROOT
 
 DRAWS_THEN_WAITS = """
 import sys, time
-from pipelines.figure_worker import FigureWorker
+from pipelines.artifact_worker import ArtifactWorker
 
-class Writer:  # the worker's only use of a writer: log each drawn file
+class Writer:  # the worker's only use of a writer here: log each file written
     def log_artifacts(self, run, path):
         print(run, path.name, flush=True)
 
-worker = FigureWorker(Writer())
-worker.draw("run-1", "trial 0", {"loss": [(0, 1.0), (1, 0.5)], "val_loss": [(0, 1.1), (1, 0.7)]}, 1)
-worker.log_drawn(wait=True)
+worker = ArtifactWorker(Writer())
+worker.submit("run-1", "trial 0", {"loss": [(0, 1.0), (1, 0.5)], "val_loss": [(0, 1.1), (1, 0.7)]}, 1)
+worker.log_ready(wait_for={"run-1"})
 print("worker", worker._pool._processes.popitem()[0], flush=True)
 time.sleep(600)
 """
 
 
-def test_a_killed_search_leaves_no_figure_worker_behind():
+def test_a_killed_search_leaves_no_artifact_worker_behind():
     proc = subprocess.Popen([sys.executable, "-c", DRAWS_THEN_WAITS], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     lines = [proc.stdout.readline().split() for _ in range(2)]
     assert lines[0] == ["run-1", "learning_curves.png"]  # drawn in the worker, logged by the parent
@@ -47,4 +47,4 @@ def test_a_killed_search_leaves_no_figure_worker_behind():
         except FileNotFoundError:
             return
         time.sleep(0.5)
-    raise AssertionError(f"the figure worker {worker} still runs 30 s after its search process was killed")
+    raise AssertionError(f"the artifact worker {worker} still runs 30 s after its search process was killed")

@@ -1,0 +1,107 @@
+"""A trial's files for people (test-split tables, ROC and precision-recall points, figures), written in a
+process of their own while the next trial trains.
+
+They take about half a second of CPU per trial. In the training process,
+or in a thread of it (drawing holds Python's lock), that time is added to
+every trial; in a separate process it overlaps with the next trial's
+training. What ranks the trials (the objective, the test scores) is
+computed in the training process; what the worker computes is for reading.
+The training process keeps every write to MLflow: it logs each trial's
+files, and the areas under its curves, to the trial's run as soon as they
+are ready (looked at when a trial starts), and waits for them before the
+search's closing steps read them back, and when the search is interrupted.
+The worker ignores Ctrl-C, which reaches the whole process group, so that
+it can finish what it was given, and exits when the search process is gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Collection
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from pipelines import evaluation
+from reports import figures
+
+log = logging.getLogger(__name__)
+
+
+def _start_worker(parent: int) -> None:
+    """Ignore Ctrl-C (the parent decides when drawing stops), and exit when the parent is gone: a search
+    killed with SIGKILL must not leave a worker behind."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_with_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=exit_with_parent, daemon=True).start()
+
+
+def trial_artifacts(folder: str, title: str, curves: dict, kept_epoch: int | None,
+                    test: tuple | None) -> tuple[list[str], dict[str, float]]:
+    """The job the worker runs: a trial's files, written into `folder`, and the areas under its test curves.
+
+    `test` is (true classes, predicted probabilities, class names) on the test split, for a classifier.
+    """
+    files, scores, confusion, probability = [], {}, None, None
+    if test is not None:
+        written = evaluation.write_test_artifacts(*test, Path(folder))
+        files, scores, confusion, probability = written.files, written.scores, written.confusion, written.curves
+    drawn = figures.trial_figures(folder, title, curves, kept_epoch, confusion, probability)
+    return [str(p) for p in files] + drawn, scores
+
+
+class ArtifactWorker:
+    """Hands trials' artifacts to one worker process and logs what it writes, through `writer`."""
+
+    def __init__(self, writer):
+        self.writer = writer
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: list[tuple[str, Path, Future]] = []  # (run key, folder, job)
+
+    def submit(self, run: str, title: str, curves: dict, kept_epoch: int | None, test: tuple | None = None) -> None:
+        """Write a trial's artifacts for `run` in the background; see `trial_artifacts`."""
+        if self._pool is None:  # started by the first trial: it starts up while the second trains
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_start_worker, initargs=(os.getpid(),))
+        folder = Path(tempfile.mkdtemp(prefix="automl-trial-"))
+        self._pending.append((run, folder, self._pool.submit(trial_artifacts, str(folder), title, dict(curves),
+                                                             kept_epoch, test)))
+
+    def log_ready(self, wait_for: Collection[str] = ()) -> None:
+        """Log what is ready to its runs, waiting for the jobs of the runs in `wait_for`."""
+        still = []
+        for run, folder, job in self._pending:
+            if not (run in wait_for or job.done()):
+                still.append((run, folder, job))
+                continue
+            try:
+                paths, scores = job.result()
+                for path in paths:
+                    self.writer.log_artifacts(run, Path(path))
+                if scores:
+                    self.writer.log_batch(run, metrics=scores)
+            except Exception as exc:  # a file that cannot be written costs the file, not the trial
+                log.warning("the artifacts of run %s were not written: %s", run, exc)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+        self._pending = still
+
+    def close(self) -> None:
+        """Log everything still being written, then stop the worker."""
+        try:
+            self.log_ready(wait_for={run for run, _, _ in self._pending})
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
