@@ -51,7 +51,7 @@ def main() -> None:
         result = run_search(load_experiment(path), Console(quiet=True))
         elapsed = time.perf_counter() - started
         trials = result.trials.sort_values("trial_id", key=lambda s: s.astype(int))
-    peaks = trials["peak_memory_mb"].tolist()
+    peaks = trials["trial/peak_memory_mb"].tolist()
     tenth = max(1, len(peaks) // 10)
     first, last = statistics.median(peaks[:tenth]), statistics.median(peaks[-tenth:])
     publish(args.out, "Peak memory over a long search",

@@ -58,8 +58,8 @@ def search(folder: Path, experiment_file: str, algorithm: str, seed: int) -> lis
     trials = []
     for child in sorted(children(client, result.parent_run_id, "attributes.status = 'FINISHED'"),
                         key=lambda r: r.info.end_time):
-        trials.append((int(child.data.metrics["epochs"]), child.info.end_time / 1000 - started,
-                       child.data.metrics["score"]))
+        trials.append((int(child.data.metrics["trial/epochs"]), child.info.end_time / 1000 - started,
+                       child.data.metrics["objective"]))
     return trials
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from pipelines import evaluation
 from reports import figures
+from reports.store import TEST
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def trial_artifacts(folder: str, title: str, curves: dict, kept_epoch: int | Non
     """
     files, scores, confusion, probability = [], {}, None, None
     if test is not None:
-        written = evaluation.write_test_artifacts(*test, Path(folder))
+        written = evaluation.write_test_artifacts(*test, Path(folder), TEST)
         files, scores, confusion, probability = written.files, written.scores, written.confusion, written.curves
     drawn = figures.trial_figures(folder, title, curves, kept_epoch, confusion, probability)
     return [str(p) for p in files] + drawn, scores

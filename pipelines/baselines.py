@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from pipelines.data import Dataset
+from reports.store import TEST_ACCURACY, TEST_MAE, metric_label
 
 Z = 2.0  # standard errors a gain must exceed to count
 
@@ -23,7 +24,7 @@ Z = 2.0  # standard errors a gain must exceed to count
 @dataclasses.dataclass(frozen=True)
 class Baseline:
     name: str  # as a sentence names it: "the majority class (7)"
-    metric: str  # test_accuracy or test_mae
+    metric: str  # one of TEST_METRICS: accuracy for classes, MAE for values
     value: float
     predictions: np.ndarray  # one per test sample: a class index, or a value
 
@@ -43,7 +44,7 @@ class Comparison:
         return self.gain > Z * self.standard_error and self.gain > 0
 
     def sentence(self) -> str:
-        metric = self.baseline.metric.replace("_", " ")
+        metric = metric_label(self.baseline.metric)
         verdict = "beats" if self.better else "is no better than"
         return (f"the best model's {metric} {self.model_value:.4g} {verdict} the {self.baseline.value:.4g} of "
                 f"{self.baseline.name} on the {self.n} test samples (gain per sample {self.gain:.3g} ± "
@@ -61,21 +62,21 @@ def trivial_baseline(data: Dataset) -> Baseline:
             candidates.append(("the seasonal naive forecast (the value one season back)", info.season_index))
         name, index = min(candidates, key=lambda c: np.abs(data.y_val - data.x_val[:, -1, c[1]]).mean())
         predictions = data.x_test[:, -1, index]
-        return Baseline(name, "test_mae", float(np.abs(y_test - predictions).mean()), predictions)
+        return Baseline(name, TEST_MAE, float(np.abs(y_test - predictions).mean()), predictions)
     class_names = info.class_names
     if class_names:
         majority = int(np.bincount(y_train.astype(int)).argmax())
         predictions = np.full(len(y_test), majority)
-        return Baseline(f"the majority class ({class_names[majority]})", "test_accuracy",
+        return Baseline(f"the majority class ({class_names[majority]})", TEST_ACCURACY,
                         float((predictions == y_test).mean()), predictions)
     mean = float(np.mean(y_train))
     predictions = np.full(len(y_test), mean)
-    return Baseline("predicting the training mean", "test_mae", float(np.abs(y_test - mean).mean()), predictions)
+    return Baseline("predicting the training mean", TEST_MAE, float(np.abs(y_test - mean).mean()), predictions)
 
 
 def compare(baseline: Baseline, y_test: np.ndarray, model_output: np.ndarray) -> Comparison:
     """Per-sample gain of the model over the baseline: correct-answer difference, or absolute error saved."""
-    if baseline.metric == "test_accuracy":
+    if baseline.metric == TEST_ACCURACY:
         predicted = model_output.argmax(axis=1)
         model_value = float((predicted == y_test).mean())
         gain = (predicted == y_test).astype(float) - (baseline.predictions == y_test).astype(float)

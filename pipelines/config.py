@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pipelines.errors import ConfigError
 from pipelines.sources import SOURCE_MODELS, DataConfig, StrictModel
-from reports.store import OBJECTIVES
+from reports.store import OBJECTIVES, TEST_ACCURACY
 from search_spaces.catalogue import CATALOGUES, full_catalogue
 from search_spaces.space import SearchSpace, SearchSpaceError
 
@@ -54,7 +54,8 @@ class StudyConfig(StrictModel):
     compare: list[str] = Field(min_length=1, max_length=2, description="one or two searched hyperparameters")
     detail: list[str] = Field(default_factory=list, description="searched hyperparameters named beside compare[0] "
                               "where active (optimizer 'sgd (momentum 0.9)')")
-    metrics: list[str] = Field(["test_accuracy"], min_length=1, description="child-run metrics; the first decides")
+    metrics: list[str] = Field([TEST_ACCURACY], min_length=1, description="child-run metrics (see the README's "
+                               "table of names); the first decides")
     expect_best: list[str] = Field(default_factory=list, description="values of compare[0] expected to do best")
     expectation: str = Field("", description="the expected outcome, in words")
     baseline: float | None = Field(None, description="a reference value of the first metric, e.g. predict-the-mean")

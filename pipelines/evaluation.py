@@ -22,20 +22,20 @@ def classification_scores(y_true: np.ndarray, probabilities: np.ndarray, prefix:
         y_true, y_pred, average="macro", zero_division=0
     )
     return {
-        f"{prefix}_accuracy": float(sk_metrics.accuracy_score(y_true, y_pred)),
-        f"{prefix}_precision_macro": float(precision),
-        f"{prefix}_recall_macro": float(recall),
-        f"{prefix}_f1_macro": float(f1),
+        f"{prefix}accuracy": float(sk_metrics.accuracy_score(y_true, y_pred)),
+        f"{prefix}precision_macro": float(precision),
+        f"{prefix}recall_macro": float(recall),
+        f"{prefix}f1_macro": float(f1),
     }
 
 
 def regression_scores(y_true: np.ndarray, predictions: np.ndarray, prefix: str) -> dict[str, float]:
     y_pred = predictions.reshape(len(y_true))
     return {
-        f"{prefix}_mae": float(sk_metrics.mean_absolute_error(y_true, y_pred)),
-        f"{prefix}_mse": float(sk_metrics.mean_squared_error(y_true, y_pred)),
-        f"{prefix}_rmse": float(np.sqrt(sk_metrics.mean_squared_error(y_true, y_pred))),
-        f"{prefix}_r2": float(sk_metrics.r2_score(y_true, y_pred)),
+        f"{prefix}mae": float(sk_metrics.mean_absolute_error(y_true, y_pred)),
+        f"{prefix}mse": float(sk_metrics.mean_squared_error(y_true, y_pred)),
+        f"{prefix}rmse": float(np.sqrt(sk_metrics.mean_squared_error(y_true, y_pred))),
+        f"{prefix}r2": float(sk_metrics.r2_score(y_true, y_pred)),
     }
 
 
@@ -59,10 +59,11 @@ class TestArtifacts(NamedTuple):
     files: list[Path]  # written: confusion matrix (CSV, so matrices compare across runs), per-class report, curves
     confusion: pd.DataFrame
     curves: dict  # ROC and precision-recall points per class
-    scores: dict[str, float]  # areas under the curves as `test_*` metrics
+    scores: dict[str, float]  # areas under the curves, their names after `prefix`
 
 
-def write_test_artifacts(y_true, probabilities, class_names: tuple[str, ...], folder: Path) -> TestArtifacts:
+def write_test_artifacts(y_true, probabilities, class_names: tuple[str, ...], folder: Path,
+                         prefix: str) -> TestArtifacts:
     """The test split's confusion matrix, per-class report and ROC / precision-recall points, as files."""
     y_pred = probabilities.argmax(axis=1)
     table = confusion_table(y_true, y_pred, class_names)
@@ -71,7 +72,7 @@ def write_test_artifacts(y_true, probabilities, class_names: tuple[str, ...], fo
     curves = probability_curves(y_true, probabilities, class_names)
     (folder / "roc_pr_curves.json").write_text(json.dumps(curves))
     files = [folder / "confusion_matrix.csv", folder / "per_class_report.csv", folder / "roc_pr_curves.json"]
-    return TestArtifacts(files, table, curves, probability_scores(curves, "test"))
+    return TestArtifacts(files, table, curves, probability_scores(curves, prefix))
 
 
 def _one_vs_rest(y_true: np.ndarray, probabilities: np.ndarray, class_names: tuple[str, ...]):
@@ -106,8 +107,8 @@ def probability_scores(curves: dict, prefix: str) -> dict[str, float]:
     if not curves:
         return {}
     return {
-        f"{prefix}_roc_auc_macro": float(np.mean([c["roc_auc"] for c in curves.values()])),
-        f"{prefix}_average_precision_macro": float(np.mean([c["average_precision"] for c in curves.values()])),
+        f"{prefix}roc_auc_macro": float(np.mean([c["roc_auc"] for c in curves.values()])),
+        f"{prefix}average_precision_macro": float(np.mean([c["average_precision"] for c in curves.values()])),
     }
 
 

@@ -13,6 +13,8 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from reports.store import metric_label
+
 
 def number(value) -> str:
     """A score for a person: four significant digits with trailing zeros kept, so scores line up (1.000 beside
@@ -103,7 +105,7 @@ class SearchProgress:
         parts = [f"trial {trial_id} {status.lower()}", items(values)]
         if score is not None and math.isfinite(score):
             parts.append(f"{self.objective} {number(score)}")
-        parts += [f"{name.replace('_', ' ')} {number(value)}" for name, value in test.items()]
+        parts += [f"{metric_label(name)} {number(value)}" for name, value in test.items()]
         if epochs:
             parts.append(f"{epochs} epochs")
         parts.append(duration(seconds))

@@ -17,6 +17,7 @@ import numpy as np
 from pipelines import evaluation
 from pipelines.data import Dataset, batches
 from pipelines.tracking import SearchTracker, finite_metrics
+from reports.store import NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE
 
 
 def learning_rate(model) -> float:
@@ -32,8 +33,8 @@ class TrialRecorder(keras.callbacks.Callback):
     from the copy, so that one instance sees every execution, and takes the
     copy as the start of the next execution (an execution may call `fit`
     more than once: transfer fine-tuning trains in two phases). The first
-    execution's curves are the trial's; later ones are logged under an
-    `execution_<k>/` prefix. With several executions, each one's best-epoch
+    execution's curves are the trial's; later ones are logged under
+    `per_epoch/execution_<k>/`. With several executions, each one's best-epoch
     weights are also scored on the test split: the spread between seeds is
     what says whether two settings really differ.
     """
@@ -93,9 +94,9 @@ class TrialRecorder(keras.callbacks.Callback):
             self.best_epoch = self._execution_epoch
         if self.executions > 1:
             self.model.set_weights(self._execution_weights)
-            self.results.append({"score": self._execution_best, **score_on_test(self.model, self.dataset),
-                                 "near_zero_weights": evaluation.near_zero_share(self.model),
-                                 "val_loss_rise": val_loss_rise(self._val_losses)})
+            self.results.append({OBJECTIVE_METRIC: self._execution_best, **score_on_test(self.model, self.dataset),
+                                 NEAR_ZERO: evaluation.near_zero_share(self.model),
+                                 VAL_LOSS_RISE: val_loss_rise(self._val_losses)})
         self._execution_weights = None
 
     def kept_model(self):
@@ -107,7 +108,7 @@ class TrialRecorder(keras.callbacks.Callback):
     def val_loss_rise(self) -> float:
         """Mean over executions of how far validation loss climbed after its lowest epoch."""
         if self.results:
-            return float(np.mean([r["val_loss_rise"] for r in self.results]))
+            return float(np.mean([r[VAL_LOSS_RISE] for r in self.results]))
         return val_loss_rise(self._val_losses)  # this trial's own epochs, not those a Hyperband trial continues
 
     def log_executions(self) -> None:
@@ -115,11 +116,11 @@ class TrialRecorder(keras.callbacks.Callback):
         if not self.results:
             return
         for step, result in enumerate(self.results):
-            self.tracker.log_metrics({f"execution_{key}": value for key, value in result.items()}, step=step)
+            self.tracker.log_metrics({PER_EXECUTION + key: value for key, value in result.items()}, step=step)
         for key in self.results[0]:
             values = np.array([r[key] for r in self.results])
-            self.tracker.log_metrics({f"{key}_mean": values.mean(),
-                                      f"{key}_std": values.std(ddof=1) if len(values) > 1 else 0.0})
+            self.tracker.log_metrics({f"{PER_EXECUTION}{key}_mean": values.mean(),
+                                      f"{PER_EXECUTION}{key}_std": values.std(ddof=1) if len(values) > 1 else 0.0})
 
     def release(self) -> None:
         """Drop the trial's model and weights, so a long search does not keep every trial's alive."""
@@ -145,4 +146,4 @@ def predict(model, x, chunk: int = 512) -> np.ndarray:
 
 def score_on_test(model, data: Dataset) -> dict[str, float]:
     scorer = evaluation.regression_scores if data.info.num_classes is None else evaluation.classification_scores
-    return scorer(data.y_test, predict(model, data.x_test), "test")
+    return scorer(data.y_test, predict(model, data.x_test), TEST)

@@ -34,10 +34,11 @@ from pipelines.tracking import SearchTracker, close_orphans
 from pipelines.tuners import active_values, make_tuner
 from reports.build import build_report
 from reports.source import load_search
-from reports.store import (BASELINE_NAME_PARAM, BASELINE_PREFIX, BEATS_BASELINE_TAG, BEST_PARAM_PREFIX, BEST_RUN_PARAM,
+from reports.store import (BASELINE, BASELINE_NAME_PARAM, BEATS_BASELINE_TAG, BEST, BEST_PARAM_PREFIX, BEST_RUN_PARAM,
                            BEST_SCORE_METRIC, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM, FAILURE_TAG,
-                           GAIN_ERROR_METRIC, GAIN_METRIC, NOTE_TAG, PROJECT_PARAM, SEARCH_SPACE_PREFIX,
-                           STOPPED_TAG, TEST_METRICS, best_finished, mlflow_helpers_on, open_store, trials_frame)
+                           GAIN_ERROR_METRIC, GAIN_METRIC, NOTE_TAG, OBJECTIVE_METRIC, PROJECT_PARAM,
+                           SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_METRICS, best_finished, metric_label, mlflow_helpers_on,
+                           open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
 
 
@@ -240,7 +241,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 tracker.log_text(yaml.safe_dump(hypermodel.space.describe(), sort_keys=False, allow_unicode=True),
                                  "search_space.yaml")
                 tracker.log_params({BASELINE_NAME_PARAM: baseline.name})
-                tracker.log_metrics({BASELINE_PREFIX + baseline.metric: baseline.value})
+                tracker.log_metrics({BASELINE + baseline.metric: baseline.value})
             tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console)
             claims.callback(tuner.artifacts.close)  # drained however the closing steps end
             console.print("Trials done: logging the best model, comparing it with the baseline, writing the report.")
@@ -263,7 +264,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 raise NoFinishedTrial("no trial finished with a finite score")
     except NoFinishedTrial:
         return SearchResult(experiment, parent_run_id, trials, None, None, None, None, report)
-    return SearchResult(experiment, parent_run_id, trials, best["trial_id"], float(best["score"]), best_model_uri,
+    return SearchResult(experiment, parent_run_id, trials, best["trial_id"], float(best[OBJECTIVE_METRIC]), best_model_uri,
                         best_model_path, report, comparison, registration)
 
 
@@ -271,12 +272,12 @@ def _description(experiment: Experiment, trials: pd.DataFrame, best: pd.Series, 
                  registration: str) -> str:
     """The parent run's description in the MLflow UI: what was searched and what came of it, in markdown."""
     counts = trials["status"].value_counts()
-    tests = ", ".join(f"{m.replace('_', ' ')} {best[m]:.4g}" for m in TEST_METRICS if m in best and best[m] == best[m])
+    tests = ", ".join(f"{metric_label(m)} {best[m]:.4g}" for m in TEST_METRICS if m in best and best[m] == best[m])
     return "\n\n".join([
         f"**{experiment.tuner.algorithm} search** of `{experiment.name}` ({experiment.family} on "
         f"{experiment.data.source}): {len(trials)} trial runs, {counts.get('FINISHED', 0)} finished, "
         f"{counts.get('FAILED', 0)} failed.",
-        f"Best: **trial {best['trial_id']}**, {experiment.objective} {best['score']:.4g}, {tests} (run "
+        f"Best: **trial {best['trial_id']}**, {experiment.objective} {best[OBJECTIVE_METRIC]:.4g}, {tests} (run "
         f"`{best['run_id']}`).",
         f"Baseline: {comparison.sentence()}.",
         f"Model: {registration}.",
@@ -321,7 +322,7 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     # Named apart from the trials' own params, so the parent never reads as a duplicate of its best trial.
     tracker.log_params({BEST_TRIAL_PARAM: best["trial_id"], BEST_RUN_PARAM: best["run_id"],
                         **{BEST_PARAM_PREFIX + k: v for k, v in params.items()}})
-    tracker.log_metrics({BEST_SCORE_METRIC: best["score"], **{f"best_{k}": best.get(k) for k in TEST_METRICS}})
+    tracker.log_metrics({BEST_SCORE_METRIC: best[OBJECTIVE_METRIC], **{BEST + k: best.get(k) for k in TEST_METRICS}})
     path = Path(experiment.tuner_dir) / project / "best_model.keras"
     model.save(path)
     comparison = compare(baseline, dataset.y_test, test_predictions)
@@ -329,6 +330,6 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     tracker.set_tag(BEATS_BASELINE_TAG, str(comparison.better).lower())
     tracker.client.set_tag(best["run_id"], BEST_TRIAL_TAG, "true")
     uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5), test_predictions[:5], params)
-    registration = tracker.register_champion(experiment.name, uri, float(best["score"]), experiment.direction) \
+    registration = tracker.register_champion(experiment.name, uri, float(best[OBJECTIVE_METRIC]), experiment.direction) \
         if comparison.better else f"not registered: no better than {baseline.name}"
     return uri, path, comparison, registration

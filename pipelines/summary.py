@@ -12,7 +12,7 @@ from rich.table import Table
 
 from pipelines.progress import duration, items, number
 
-from reports.store import FAILURE_TAG, TEST_METRICS, TRIAL_COLUMNS
+from reports.store import DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, TEST_METRICS, TRIAL_COLUMNS, metric_label
 
 if TYPE_CHECKING:  # importing the search at run time would load TensorFlow for `runner.py trials`
     from pipelines.search import SearchResult
@@ -32,13 +32,13 @@ def trials_table(trials: pd.DataFrame, title: str, best_trial_id: str | None = N
         rows.append((row, items(values)))
     widest = max((len(item) for _, text in rows for item in text.split("  ")), default=10)
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("trial", "status", "score", test_metric.replace("_", " ").replace("accuracy", "acc."), "epochs",
-                   "time"):
+    for column in ("trial", "status", "score", metric_label(test_metric).replace("accuracy", "acc."), "epochs", "time"):
         table.add_column(column, justify="left" if column in ("trial", "status") else "right", no_wrap=True)
     table.add_column("hyperparameters that varied", min_width=min(widest, 40), overflow="fold")
     for row, text in rows:
-        cells = [row["trial_id"], str(row["status"]).lower(), number(row.get("score")), number(row.get(test_metric)),
-                 "-" if pd.isna(row.get("epochs")) else str(int(row["epochs"])), duration(row.get("duration_s"))]
+        cells = [row["trial_id"], str(row["status"]).lower(), number(row.get(OBJECTIVE_METRIC)),
+                 number(row.get(test_metric)), "-" if pd.isna(row.get(EPOCHS)) else str(int(row[EPOCHS])),
+                 duration(row.get(DURATION))]
         table.add_row(*cells, text, style="bold green" if row["trial_id"] == best_trial_id else None)
     return table
 
@@ -51,7 +51,7 @@ def print_summary(result: SearchResult, console: Console) -> None:
         console.print(f"[red]No trial finished with a finite score; see the failed runs' {FAILURE_TAG} tags in MLflow.[/]")
         return
     best = result.trials[result.trials["trial_id"] == result.best_trial_id].iloc[0]
-    tests = ", ".join(f"{m.replace('_', ' ')} {number(best[m])}" for m in TEST_METRICS if m in best)
+    tests = ", ".join(f"{metric_label(m)} {number(best[m])}" for m in TEST_METRICS if m in best)
     console.print(f"best trial {result.best_trial_id}: {experiment.objective} {number(result.best_score)}, {tests}")
     comparison = result.baseline
     if comparison is not None and not comparison.better:

@@ -26,7 +26,7 @@ import pandas as pd
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
-from reports.store import (BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG,
+from reports.store import (PER_EPOCH, BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG,
                            PID_TAG, ROLE_TAG, TRIAL_ID_TAG, champion_version, children, experiment_id,
                            open_store, trial_runs)
 
@@ -147,18 +147,20 @@ class SearchTracker:
         run_id = earlier[0].info.run_id
         curves = {}
         for key in earlier[0].data.tags.get(EPOCH_METRICS_TAG, "").split(","):
-            points = [(m.step, m.value) for m in self.client.get_metric_history(run_id, key) if m.step < before_step]
+            points = [(m.step, m.value) for m in self.client.get_metric_history(run_id, PER_EPOCH + key)
+                      if m.step < before_step]
             if points:
                 curves[key] = sorted(points)
         self.log_params({"continues_trial": trial_id, "continues_run_id": run_id})
-        self.writer.log_metric_points(self.run, [(key, value, step) for key, points in curves.items()
+        self.writer.log_metric_points(self.run, [(PER_EPOCH + key, value, step) for key, points in curves.items()
                                                  for step, value in points])
         return curves
 
     def log_epoch(self, logs: Mapping[str, Any], epoch: int) -> None:
+        """One epoch's Keras logs, each under `per_epoch/` and its Keras name."""
         # One synchronous call per epoch: about 6 ms on SQLite. MLflow's asynchronous mode
         # costs more here, as closing a run waits about a second for its queue to drain.
-        self.writer.log_batch(self.run, metrics=finite_metrics(logs), step=epoch)
+        self.writer.log_batch(self.run, metrics={PER_EPOCH + k: v for k, v in finite_metrics(logs).items()}, step=epoch)
 
     def log_metrics(self, values: Mapping[str, Any], step: int | None = None) -> None:
         self.writer.log_batch(self.run, metrics=finite_metrics(values), step=step)

@@ -25,7 +25,8 @@ from pipelines.data import Dataset, head
 from pipelines.artifact_worker import ArtifactWorker
 from pipelines.recorder import TrialRecorder, predict
 from pipelines.tracking import SearchTracker
-from reports.store import EPOCH_METRICS_TAG, ORPHAN_TAG, TEST_METRICS
+from reports.store import (DURATION, EPOCH_METRICS_TAG, EPOCHS, NEAR_ZERO, OBJECTIVE_METRIC, ORPHAN_TAG, PARAMETERS,
+                           PEAK_MEMORY, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION)
 
 ALGORITHMS = {
     "random": keras_tuner.RandomSearch,
@@ -140,7 +141,7 @@ class TrackedTuner:
         earlier = self.tracker.trial_runs(trial.trial_id)
         finished = [r for r in earlier if r.info.status == "FINISHED"]
         if finished:
-            return {self.oracle.objective.name: finished[-1].data.metrics.get("score", float("nan"))}
+            return {self.oracle.objective.name: finished[-1].data.metrics.get(OBJECTIVE_METRIC, float("nan"))}
         crashes = sum(ORPHAN_TAG in r.data.tags for r in earlier)
         hp = trial.hyperparameters
         started = time.monotonic()
@@ -168,16 +169,18 @@ class TrackedTuner:
             self._evaluate(trial, typed, score)
             self.recorder.log_executions()
             self._shown["epochs"] = self.recorder.epochs
-            self.tracker.log_metrics({"score": score, "epochs": self.recorder.epochs,
-                                      "duration_s": time.monotonic() - started,
-                                      "val_loss_rise": self.recorder.val_loss_rise(),
-                                      "peak_memory_mb": memory.peak_mb()})
+            self.tracker.log_metrics({OBJECTIVE_METRIC: score, EPOCHS: self.recorder.epochs,
+                                      DURATION: time.monotonic() - started,
+                                      VAL_LOSS_RISE: self.recorder.val_loss_rise(), PEAK_MEMORY: memory.peak_mb()})
         return histories
 
     def _fit_executions(self, trial, *args, callbacks: list, **kwargs) -> list:
         """KerasTuner's `Tuner.run_trial` without its checkpoint: that one writes the weights to disk at every
         epoch that improves the objective; the recorder keeps them in memory instead, and `_evaluate` writes
         them once, where KerasTuner's `load_model` and Hyperband's next round read them."""
+        hp = trial.hyperparameters
+        if "tuner/epochs" in hp.values:  # as Hyperband's own `run_trial`: a round's epochs, from where the last ended
+            kwargs.update(epochs=hp.values["tuner/epochs"], initial_epoch=hp.values["tuner/initial_epoch"])
         return [self._build_and_fit_model(trial, *args, callbacks=copy.deepcopy(callbacks), **kwargs)
                 for _ in range(self.executions_per_trial)]
 
@@ -196,14 +199,14 @@ class TrackedTuner:
                 f"no epoch had a finite {self.oracle.objective.name}, so there are no weights to keep")
         model.save_weights(self._get_checkpoint_fname(trial.trial_id))
         data, info = self.dataset, self.dataset.info
-        results = {"parameters": model.count_params(), "near_zero_weights": evaluation.near_zero_share(model)}
+        results = {PARAMETERS: model.count_params(), NEAR_ZERO: evaluation.near_zero_share(model)}
         predictions = {"validation": predict(model, data.x_val), "test": predict(model, data.x_test)}
         if info.num_classes is None:
             scorer, test = evaluation.regression_scores, None
         else:
             scorer, test = evaluation.classification_scores, (data.y_test, predictions["test"], info.class_names)
-        results.update(scorer(data.y_val, predictions["validation"], "final_val"))
-        results.update(scorer(data.y_test, predictions["test"], "test"))
+        results.update(scorer(data.y_val, predictions["validation"], VALIDATION))
+        results.update(scorer(data.y_test, predictions["test"], TEST))
         self.tracker.log_metrics(results)
         self._shown["test"] = {k: results[k] for k in TEST_METRICS if k in results}
         with tempfile.TemporaryDirectory() as tmp:

@@ -11,12 +11,14 @@ import math
 import numpy as np
 import pandas as pd
 
+from reports.store import OBJECTIVE_METRIC
+
 MIN_TRIALS_FOR_IMPORTANCE = 4
 NOISE = 0.005  # differences in score below this are not called an effect
 
 
 def _finished(trials: pd.DataFrame) -> pd.DataFrame:
-    ok = trials["status"].eq("FINISHED") & trials["score"].map(lambda s: s is not None and math.isfinite(s))
+    ok = trials["status"].eq("FINISHED") & trials[OBJECTIVE_METRIC].map(lambda s: s is not None and math.isfinite(s))
     return trials[ok]
 
 
@@ -33,7 +35,7 @@ def importance(trials: pd.DataFrame, searched: list[str]) -> pd.Series | None:
             )
     from sklearn.ensemble import RandomForestRegressor  # a second of import, for reports that rank at all
 
-    forest = RandomForestRegressor(n_estimators=100, random_state=0).fit(features, finished["score"])
+    forest = RandomForestRegressor(n_estimators=100, random_state=0).fit(features, finished[OBJECTIVE_METRIC])
     scores = pd.Series(forest.feature_importances_, index=features.columns)
     grouped = {name: scores[[c for c in scores.index if c == name or c.startswith(f"{name}_")]].sum() for name in searched}
     return pd.Series(grouped).sort_values(ascending=False)
@@ -70,9 +72,9 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
     better_first = direction == "max"
     values = finished[name]
     if pd.api.types.is_numeric_dtype(values) and values.nunique() > 4:
-        ranked = finished.sort_values("score", ascending=not better_first)
+        ranked = finished.sort_values(OBJECTIVE_METRIC, ascending=not better_first)
         top = ranked.head(max(1, len(ranked) // 3))[name]
-        rho = finished[[name, "score"]].corr(method="spearman").iloc[0, 1]
+        rho = finished[[name, OBJECTIVE_METRIC]].corr(method="spearman").iloc[0, 1]
         trend = "no monotone trend" if not np.isfinite(rho) or abs(rho) < 0.3 else (
             f"higher values scored {'better' if (rho > 0) == better_first else 'worse'} (Spearman {rho:+.2f})"
         )
@@ -86,7 +88,7 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
             f"{name}: the best third of trials used {_fmt(top.min())} to {_fmt(top.max())} "
             f"(tried {_fmt(values.min())} to {_fmt(values.max())}); {trend}{edge}."
         )
-    groups = finished.groupby(name)["score"].agg(["mean", "std", "count"]).sort_values("mean", ascending=not better_first)
+    groups = finished.groupby(name)[OBJECTIVE_METRIC].agg(["mean", "std", "count"]).sort_values("mean", ascending=not better_first)
     best, worst = groups.iloc[0], groups.iloc[-1]
     if len(groups) == 1:
         return f"{name}: only {_fmt(groups.index[0])} finished, so its effect cannot be told."

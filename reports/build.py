@@ -11,7 +11,7 @@ import pandas as pd
 from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.store import DATA_NOTES_PARAM, FAILURE_TAG, STOPPED_TAG
+from reports.store import DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, STOPPED_TAG, metric_label
 
 TOP_TRIALS_DIAGNOSED = 3
 
@@ -50,8 +50,8 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     if best is None:
         rows.append(("best trial", "none: no trial finished with a finite score"))
     else:
-        rows.append(("best trial", f"trial {best['trial_id']}: {record.objective} {best['score']:.4f}, "
-                                   f"{record.test_metric.replace('_', ' ')} {_fmt(best.get(record.test_metric))}"))
+        rows.append(("best trial", f"trial {best['trial_id']}: {record.objective} {best[OBJECTIVE_METRIC]:.4f}, "
+                                   f"{metric_label(record.test_metric)} {_fmt(best.get(record.test_metric))}"))
     doc.table(pd.DataFrame(rows), font_size=9, headings=False)
 
 
@@ -96,7 +96,7 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
 
 def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
     doc.section("All trials, best first", new_page=True)
-    columns = ["trial_id", "status", "score", record.test_metric, "epochs", "duration_s", *record.searched]
+    columns = ["trial_id", "status", OBJECTIVE_METRIC, record.test_metric, EPOCHS, DURATION, *record.searched]
     doc.table(record.trials[[c for c in columns if c in record.trials]], font_size=7)
 
 
@@ -129,7 +129,8 @@ def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
     finished = record.trials[record.trials["status"] == "FINISHED"].head(TOP_TRIALS_DIAGNOSED)
     if finished.empty:
         doc.paragraph("No trial finished, so there are no curves to diagnose.")
-    lines = [f"trial {row.trial_id} ({record.objective} {row.score:.4f}): {analysis.diagnose(record.curves(row.run_id))}"
+    lines = [f"trial {row.trial_id} ({record.objective} {getattr(row, OBJECTIVE_METRIC):.4f}): "
+             f"{analysis.diagnose(record.curves(row.run_id))}"
              for row in finished.itertuples()]
     failed = record.trials[record.trials["status"] == "FAILED"]
     for row in failed.itertuples():

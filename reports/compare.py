@@ -10,7 +10,7 @@ import pandas as pd
 from reports import figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.store import BEST_RUN_PARAM, BEST_TRIAL_PARAM
+from reports.store import BEST_RUN_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC, metric_label
 
 
 def _settings_row(record: SearchRecord) -> dict:
@@ -24,8 +24,8 @@ def _settings_row(record: SearchRecord) -> dict:
         "tuner": p.get("tuner.algorithm", "-"),
         "trials": f"{int((trials['status'] == 'FINISHED').sum())}/{len(trials)} finished",
         "best trial": "-" if best is None else best["trial_id"],
-        record.objective: None if best is None else float(best["score"]),
-        record.test_metric.replace("_", " "): None if best is None else best.get(record.test_metric),
+        record.objective: None if best is None else float(best[OBJECTIVE_METRIC]),
+        metric_label(record.test_metric): None if best is None else best.get(record.test_metric),
     }
 
 

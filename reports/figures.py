@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter
 
 from reports.fonts import matplotlib_families
+from reports.store import OBJECTIVE_METRIC, metric_label
 
 DPI = 110
 LOG_SCALED = ("loss", "mae")  # curves that fall by orders of magnitude: on a linear axis the late epochs look flat
@@ -73,16 +74,16 @@ def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: st
     fig, axes = _subplots(rows, columns, 4.2 * columns, 3.2 * rows)
     finished = trials[trials["status"].eq("FINISHED")]
     for ax, name in zip(axes.flat, names):
-        data = finished[[name, "score"]].dropna()
+        data = finished[[name, OBJECTIVE_METRIC]].dropna()
         numeric = pd.api.types.is_numeric_dtype(data[name]) and data[name].nunique() > 4
         if numeric:
-            ax.scatter(data[name], data["score"], alpha=0.8)
+            ax.scatter(data[name], data[OBJECTIVE_METRIC], alpha=0.8)
             if (data[name] > 0).all() and data[name].max() / data[name].min() > 50:
                 ax.set_xscale("log")
         else:
             labels = sorted(data[name].unique(), key=str)
             for i, value in enumerate(labels):
-                scores = data.loc[data[name] == value, "score"]
+                scores = data.loc[data[name] == value, OBJECTIVE_METRIC]
                 jitter = np.random.default_rng(i).uniform(-0.12, 0.12, len(scores))
                 ax.scatter(np.full(len(scores), i) + jitter, scores, alpha=0.8)
                 ax.hlines(scores.mean(), i - 0.25, i + 0.25, color="black")
@@ -238,6 +239,6 @@ def study_comparison(summary: pd.DataFrame, label: str, metric: str, path: Path,
         ax.axhline(baseline, color="grey", ls="--", lw=1)
         ax.annotate(f"{baseline_label} {baseline:.3g}", (0, baseline), xycoords=("axes fraction", "data"),
                     fontsize=8, color="grey", va="bottom")
-    ax.set_ylabel(f"{metric} (mean ± sd over seeds)")
+    ax.set_ylabel(f"{metric_label(metric)} (mean ± sd over seeds)")
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)

@@ -15,8 +15,8 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from reports.errors import ReportError
-from reports.store import (BEST_TRIAL_PARAM, OBJECTIVES, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST_METRICS, TRIAL_COLUMNS,
-                           best_finished, open_store, trials_frame)
+from reports.store import (BEST_TRIAL_PARAM, OBJECTIVE_METRIC, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX,
+                           TEST_METRICS, TRIAL_COLUMNS, best_finished, open_store, trials_frame)
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
@@ -36,7 +36,7 @@ class SearchRecord:
 
     @property
     def objective(self) -> str:
-        return self.params.get("objective", "score")
+        return self.params.get("objective", OBJECTIVE_METRIC)
 
     @property
     def direction(self) -> str:
@@ -85,13 +85,13 @@ class SearchRecord:
 
     @property
     def test_metric(self) -> str:
-        """test_accuracy for classification, test_mae for regression."""
+        """test/accuracy for classification, test/mae for regression."""
         return next((m for m in TEST_METRICS if m in self.trials), TEST_METRICS[0])
 
     def curves(self, run_id: str) -> dict[str, list[tuple[int, float]]]:
         out = {}
         for key in CURVE_KEYS:
-            history = self.client.get_metric_history(run_id, key)
+            history = self.client.get_metric_history(run_id, PER_EPOCH + key)
             if history:
                 out[key] = [(m.step, m.value) for m in sorted(history, key=lambda m: m.step)]
         return out

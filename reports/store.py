@@ -99,23 +99,41 @@ PID_TAG, HOST_TAG = "automl.pid", "automl.host"  # which process runs a search
 STUDY_TAG, SWEEP_TAG = "study_run_id", "study_sweep"
 BEST_TRIAL_PARAM, BEST_RUN_PARAM = "best_trial_id", "best_run_id"
 BEST_PARAM_PREFIX = "best."  # the best trial's searched values on the parent: best.learning_rate
-BEST_SCORE_METRIC = "best_score"  # the best trial's objective, on the parent run
 PROJECT_PARAM = "tuner.project"  # the search's KerasTuner folder under tuner_dir, where --resume finds it
 STOPPED_TAG = "stopped_early"  # why KerasTuner ended a search before its budget (consecutive failed trials)
-# The trivial baseline (majority class, or the mean) on the test split, and the best model's gain over it.
-BASELINE_PREFIX, BASELINE_NAME_PARAM = "baseline.", "baseline.name"
-GAIN_METRIC, GAIN_ERROR_METRIC = "best_gain_over_baseline", "best_gain_over_baseline_se"
+BASELINE_NAME_PARAM = "baseline.name"  # the trivial baseline: majority class, mean, or naive forecast
 BEATS_BASELINE_TAG = "automl.beats_baseline"
 BEST_TRIAL_TAG = "automl.best_trial"  # "true" on the child run of the search's best trial
 NOTE_TAG = "mlflow.note.content"  # MLflow shows it as the run's description
 CHAMPION_ALIAS = "champion"  # the registered model's version that scored best so far
 SEARCH_SPACE_PREFIX = "search_space."  # each hyperparameter's spec as the file gave it, one line: {min: 1, max: 3}
 DATA_NOTES_PARAM = "data.notes"  # what loading changed in the data, in words, " | " between notes
-TEST_METRICS = ("test_accuracy", "test_mae")
 OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}  # the objectives and their directions
+
+# Metric names. The MLflow UI groups a run's charts by the text before "/" and lists metrics sorted by name, so a
+# trial's objective, the one name outside a group, comes first: the Compare page plots it by default. Keras'
+# own names follow a group's "/": per_epoch/val_loss.
+OBJECTIVE_METRIC = "objective"  # a trial's KerasTuner score: its objective at the kept epoch, mean over executions
+PER_EPOCH = "per_epoch/"  # the learning curves, one step per epoch; later executions under per_epoch/execution_<k>/
+TEST, VALIDATION = "test/", "validation/"  # the kept (best-epoch) weights scored on a split: test/accuracy, test/mae
+TRIAL = "trial/"  # what a trial cost and what its model is
+EPOCHS, DURATION, PEAK_MEMORY = TRIAL + "epochs", TRIAL + "duration_s", TRIAL + "peak_memory_mb"
+PARAMETERS, NEAR_ZERO, VAL_LOSS_RISE = TRIAL + "parameters", TRIAL + "near_zero_weights", TRIAL + "val_loss_rise"
+PER_EXECUTION = "per_execution/"  # executions_per_trial > 1: each one's values (step = execution), _mean and _std
+TEST_ACCURACY, TEST_MAE = TEST + "accuracy", TEST + "mae"
+TEST_METRICS = (TEST_ACCURACY, TEST_MAE)  # the test score a trial is shown with: for classes, for values
+BEST = "best/"  # on the parent: best/objective, best/test/accuracy, the gain over the baseline
+BEST_SCORE_METRIC = BEST + OBJECTIVE_METRIC
+GAIN_METRIC, GAIN_ERROR_METRIC = BEST + "gain_over_baseline", BEST + "gain_over_baseline_se"
+BASELINE = "baseline/"  # on the parent: the trivial baseline's test score, baseline/test/accuracy
 # Columns of the trials table that are not hyperparameters.
-TRIAL_COLUMNS = ("trial_id", "status", "score", *TEST_METRICS, "epochs", "duration_s", "peak_memory_mb",
-                 "parameters", "run_id", "continues_trial", "continues_run_id")
+TRIAL_COLUMNS = ("trial_id", "status", OBJECTIVE_METRIC, *TEST_METRICS, EPOCHS, DURATION, PEAK_MEMORY, PARAMETERS,
+                 "run_id", "continues_trial", "continues_run_id")
+
+
+def metric_label(metric: str) -> str:
+    """A metric's name in a sentence: test/accuracy -> test accuracy."""
+    return metric.replace("/", " ").replace("_", " ")
 
 
 def children(client: MlflowClient, parent_run_id: str, condition: str = "") -> list:
@@ -162,7 +180,7 @@ def _typed(values: list) -> list:
 def best_finished(trials: pd.DataFrame) -> pd.Series | None:
     """The best trial that finished with a finite score (a NaN or infinite score never wins), from a trials
     table sorted best first; None if there is none."""
-    finished = trials[trials["status"].eq("FINISHED") & np.isfinite(trials["score"].astype(float))]
+    finished = trials[trials["status"].eq("FINISHED") & np.isfinite(trials[OBJECTIVE_METRIC].astype(float))]
     return None if finished.empty else finished.iloc[0]
 
 
@@ -170,9 +188,9 @@ def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max
     """One row per trial run of a search, read back from MLflow: what the UI, the CLI and reports share."""
     runs = children(client, parent_run_id)
     if not runs:
-        return pd.DataFrame(columns=["trial_id", "status", "score", "run_id"])
-    always = ["score", "epochs", "duration_s"]  # present even when every trial failed
-    optional = [m for m in (*TEST_METRICS, "peak_memory_mb", "parameters") if any(m in r.data.metrics for r in runs)]
+        return pd.DataFrame(columns=["trial_id", "status", OBJECTIVE_METRIC, "run_id"])
+    always = [OBJECTIVE_METRIC, EPOCHS, DURATION]  # present even when every trial failed
+    optional = [m for m in (*TEST_METRICS, PEAK_MEMORY, PARAMETERS) if any(m in r.data.metrics for r in runs)]
     params = sorted({p for r in runs for p in r.data.params if p != TRIAL_ID_TAG})
     frame = pd.DataFrame({
         "trial_id": [r.data.tags.get(TRIAL_ID_TAG) for r in runs],
@@ -181,4 +199,4 @@ def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max
         **{p: _typed([r.data.params.get(p) for r in runs]) for p in params},
         "run_id": [r.info.run_id for r in runs],
     })
-    return frame.sort_values("score", ascending=direction != "max", na_position="last").reset_index(drop=True)
+    return frame.sort_values(OBJECTIVE_METRIC, ascending=direction != "max", na_position="last").reset_index(drop=True)

@@ -18,7 +18,7 @@ from mlflow.tracking import MlflowClient
 from reports import figures, verdict
 from reports.document import ReportDocument
 from reports.source import find_run
-from reports.store import FAILURE_TAG, STUDY_TAG, SWEEP_TAG, open_store
+from reports.store import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, metric_label, open_store
 
 
 @dataclasses.dataclass
@@ -57,7 +57,7 @@ class StudyRecord:
 
 def _seed_values(client: MlflowClient, child: Run, metric: str) -> list[float]:
     """The per-execution values when a trial ran several seeds, else its one value."""
-    history = client.get_metric_history(child.info.run_id, f"execution_{metric}")
+    history = client.get_metric_history(child.info.run_id, PER_EXECUTION + metric)
     if history:
         return [m.value for m in sorted(history, key=lambda m: m.step)]
     value = child.data.metrics.get(metric)
@@ -130,9 +130,9 @@ def build_study_report(record: StudyRecord, out: Path) -> Path:
         for i, metric in enumerate(c["metrics"]):
             summary = record.summary(metric)
             baseline = c.get("baseline") if i == 0 else None
-            doc.figure(figures.study_comparison(summary, label, metric, Path(tmp) / f"{metric}.png", x, baseline,
+            doc.figure(figures.study_comparison(summary, label, metric, Path(tmp) / f"{i}.png", x, baseline,
                                                 c.get("baseline_label", "baseline")), width=doc.epw * 0.8)
-            doc.table(summary.rename(columns={"mean": f"{metric} mean", "std": "sd", "n": "seeds", "seeds": "per seed"}))
+            doc.table(summary.rename(columns={"mean": f"{metric_label(metric)} mean", "std": "sd", "n": "seeds", "seeds": "per seed"}))
     doc.section("Searches")
     doc.bullets([f"{s.data.tags.get(SWEEP_TAG) or record.experiment_name}: parent run {s.info.run_id}, "
                  f"{s.info.status.lower()}" for s in record.searches])

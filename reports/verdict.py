@@ -11,6 +11,8 @@ import math
 
 import pandas as pd
 
+from reports.store import metric_label
+
 def direction(metric: str) -> str:
     """Errors and losses go down; accuracy, areas, F1 and the share of near-zero weights go up."""
     return "min" if any(part in metric for part in ("mae", "mse", "loss")) else "max"
@@ -55,7 +57,7 @@ def panel_sentences(rows: pd.DataFrame, label: str, metric: str, where: str, bas
     way = direction(metric)
     ordered = rows.sort_values("mean", ascending=way == "min").reset_index(drop=True)
     values = "; ".join(f"{r[label]} {fmt(r)}" for _, r in ordered.iterrows())
-    sentences = [f"{where}{metric}: {values} ({_seeds(ordered)})."]
+    sentences = [f"{where}{metric_label(metric)}: {values} ({_seeds(ordered)})."]
     best = ordered.iloc[0]
     close, clear, unknown = [], [], []
     for _, other in ordered.iloc[1:].iterrows():

@@ -50,7 +50,7 @@ def wait_until_training(tmp_path, proc, finished_trials: int, name="signals", ol
         assert proc.poll() is None, proc.communicate()[1][-2000:]
         children = runs(tmp_path, name)[1] if (tmp_path / "mlflow.db").exists() else []
         done = [c for c in children if c.info.status == "FINISHED"]
-        training = [c for c in children if c.info.status == "RUNNING" and "loss" in c.data.metrics
+        training = [c for c in children if c.info.status == "RUNNING" and "per_epoch/loss" in c.data.metrics
                     and c.info.run_id not in old_runs]
         if len(done) == finished_trials and training:
             return

@@ -28,7 +28,7 @@ def test_a_search_runs_on_the_jax_backend(tmp_path):
     trials = [r for r in runs if r.data.tags.get("automl.role") == "trial"]
     assert parent.data.tags["keras_backend"] == "jax" and parent.info.status == "FINISHED"
     assert [t.info.status for t in trials] == ["FINISHED", "FINISHED"]
-    assert all(t.data.metrics["test_accuracy"] > 0.2 for t in trials)  # learnt: 10 classes, chance is 0.1
-    assert len(client.get_metric_history(trials[0].info.run_id, "val_loss")) == 2
+    assert all(t.data.metrics["test/accuracy"] > 0.2 for t in trials)  # learnt: 10 classes, chance is 0.1
+    assert len(client.get_metric_history(trials[0].info.run_id, "per_epoch/val_loss")) == 2
     assert {"learning_curves.png", "confusion_matrix.png"} <= {a.path for a in client.list_artifacts(
         trials[0].info.run_id)}

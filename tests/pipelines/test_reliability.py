@@ -93,7 +93,7 @@ def test_a_trial_logged_but_not_ended_in_kerastuner_is_taken_from_mlflow_not_run
     assert finished.wait(timeout=600) == 0, finished.communicate()[1][-3000:]
     parents, children = runs(tmp_path)
     parent = parents[0]
-    score = next(c for c in children if c.data.tags["trial_id"] == "1").data.metrics["score"]
+    score = next(c for c in children if c.data.tags["trial_id"] == "1").data.metrics["objective"]
     project = tmp_path / "tuner" / parent.data.params["tuner.project"]
     trial_file = project / "trial_1" / "trial.json"
     trial = json.loads(trial_file.read_text())
@@ -146,8 +146,8 @@ def test_a_best_model_no_better_than_the_majority_class_is_not_registered(tmp_pa
     assert client.search_registered_models() == []
     parents, _ = runs(tmp_path, "noise")
     assert parents[0].data.tags["automl.beats_baseline"] == "false"
-    assert parents[0].data.metrics["baseline.test_accuracy"] == pytest.approx(
-        parents[0].data.metrics["best_test_accuracy"], abs=0.05)
+    assert parents[0].data.metrics["baseline/test/accuracy"] == pytest.approx(
+        parents[0].data.metrics["best/test/accuracy"], abs=0.05)
 
 
 @pytest.mark.slow
@@ -165,7 +165,7 @@ def test_a_tracking_server_stopped_and_restarted_mid_search_loses_no_epoch(tmp_p
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1][-3000:]
         found = client.get_experiment_by_name("outage")
         trials = client.search_runs([found.experiment_id], "tags.trial_id = '0'") if found else []
-        if trials and len(client.get_metric_history(trials[0].info.run_id, "loss")) >= 2:
+        if trials and len(client.get_metric_history(trials[0].info.run_id, "per_epoch/loss")) >= 2:
             break
         time.sleep(0.3)
     stop_mlflow_server(server)
@@ -181,7 +181,7 @@ def test_a_tracking_server_stopped_and_restarted_mid_search_loses_no_epoch(tmp_p
         assert [p.info.status for p in parents] == ["FINISHED"]
         assert by_trial(children) == {"0": ["FINISHED"], "1": ["FINISHED"]}
         for child in children:
-            steps = sorted(m.step for m in client.get_metric_history(child.info.run_id, "val_loss"))
+            steps = sorted(m.step for m in client.get_metric_history(child.info.run_id, "per_epoch/val_loss"))
             assert steps == list(range(EPOCHS)), (child.data.tags["trial_id"], steps)
             assert {"confusion_matrix.png", "learning_curves.png"} <= {a.path for a in client.list_artifacts(
                 child.info.run_id)}

@@ -42,7 +42,7 @@ def test_children_hold_the_searched_hyperparameters_and_every_active_one_in_a_fi
 @pytest.mark.parametrize("key", ["loss", "accuracy", "val_loss", "val_accuracy"])
 def test_learning_curves_have_one_point_per_epoch(finished_search, key):
     for child in finished_search["children"]:
-        history = finished_search["client"].get_metric_history(child.info.run_id, key)
+        history = finished_search["client"].get_metric_history(child.info.run_id, "per_epoch/" + key)
         assert sorted(m.step for m in history) == list(range(EPOCHS))
 
 
@@ -50,11 +50,11 @@ def test_children_hold_final_scores_and_pictures(finished_search):
     client = finished_search["client"]
     for child in finished_search["children"]:
         metrics = child.data.metrics
-        for key in ("score", "final_val_accuracy", "test_accuracy", "test_f1_macro", "parameters"):
+        for key in ("objective", "validation/accuracy", "test/accuracy", "test/f1_macro", "trial/parameters"):
             assert key in metrics
-        assert 0.0 <= metrics["test_accuracy"] <= 1.0
-        history = client.get_metric_history(child.info.run_id, "val_accuracy")
-        assert metrics["score"] == pytest.approx(max(m.value for m in history))
+        assert 0.0 <= metrics["test/accuracy"] <= 1.0
+        history = client.get_metric_history(child.info.run_id, "per_epoch/val_accuracy")
+        assert metrics["objective"] == pytest.approx(max(m.value for m in history))
         artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
         assert {"confusion_matrix.png", "confusion_matrix.csv", "learning_curves.png", "per_class_report.csv"} <= artifacts
         matrix = pd.read_csv(client.download_artifacts(child.info.run_id, "confusion_matrix.csv", str(finished_search["tmp"])), index_col=0)
@@ -65,7 +65,7 @@ def test_children_hold_final_scores_and_pictures(finished_search):
 def test_parent_names_the_best_trial_and_registers_its_model(finished_search):
     parent = finished_search["parents"][0]
     children = finished_search["children"]
-    best = max(children, key=lambda c: c.data.metrics["score"])
+    best = max(children, key=lambda c: c.data.metrics["objective"])
     assert parent.data.params["best_trial_id"] == best.data.tags["trial_id"]
     assert parent.data.params["best_run_id"] == best.info.run_id
     assert parent.data.params["best.optimizer"] == best.data.params["optimizer"]
@@ -73,7 +73,7 @@ def test_parent_names_the_best_trial_and_registers_its_model(finished_search):
     assert best.data.tags["automl.best_trial"] == "true"
     logged = {m.name for m in finished_search["client"].search_logged_models([parent.info.experiment_id])}
     assert logged == {"model", "best_model"}  # each trial's and the search's, in the runs table's Models column
-    assert parent.data.metrics["best_score"] == pytest.approx(best.data.metrics["score"])
+    assert parent.data.metrics["best/objective"] == pytest.approx(best.data.metrics["objective"])
     assert parent.data.params["tuner.algorithm"] == "grid"
     assert parent.data.tags["family"] == "cnn"
     artifacts = {a.path for a in finished_search["client"].list_artifacts(parent.info.run_id)}
@@ -122,7 +122,7 @@ def test_parent_records_the_data_splits_as_mlflow_dataset_inputs(finished_search
 
 def test_children_log_the_learning_rate_each_epoch(finished_search):
     for child in finished_search["children"]:
-        history = finished_search["client"].get_metric_history(child.info.run_id, "learning_rate")
+        history = finished_search["client"].get_metric_history(child.info.run_id, "per_epoch/learning_rate")
         assert sorted(m.step for m in history) == list(range(EPOCHS))
         assert {round(m.value, 6) for m in history} == {0.01}  # the experiment's fixed rate
 
@@ -137,7 +137,7 @@ def test_children_hold_roc_and_precision_recall_curves(finished_search):
             assert curve["fpr"][0] == 0.0 and curve["fpr"][-1] == 1.0
             assert len(curve["precision"]) == len(curve["recall"])
         macro = sum(c["roc_auc"] for c in curves.values()) / 10
-        assert child.data.metrics["test_roc_auc_macro"] == pytest.approx(macro)
+        assert child.data.metrics["test/roc_auc_macro"] == pytest.approx(macro)
         assert 0.5 < macro <= 1.0
         assert "roc_pr_curves.png" in {a.path for a in client.list_artifacts(child.info.run_id)}
 
@@ -157,6 +157,6 @@ def test_each_child_holds_its_model_with_signature_and_input_example(finished_se
 def test_children_record_trial_id_parameter_count_and_peak_memory(finished_search):
     for child in finished_search["children"]:
         assert child.data.params["trial_id"] == child.data.tags["trial_id"]
-        assert child.data.metrics["parameters"] > 0
-        assert 100 < child.data.metrics["peak_memory_mb"] < 24 * 1024  # TensorFlow alone takes a few hundred MiB
+        assert child.data.metrics["trial/parameters"] > 0
+        assert 100 < child.data.metrics["trial/peak_memory_mb"] < 24 * 1024  # TensorFlow alone takes a few hundred MiB
         assert "learning_rate" in child.data.tags["automl.epoch_metrics"].split(",")

@@ -85,7 +85,7 @@ def test_resume_after_sigkill_closes_orphans_and_runs_only_what_is_left(tmp_path
     rerun = next(c for c in children_after if c.data.tags["trial_id"] == orphan.data.tags["trial_id"]
                  and c.info.status == "FINISHED")
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
-    assert sorted(m.step for m in client.get_metric_history(rerun.info.run_id, "loss")) == list(range(EPOCHS))
+    assert sorted(m.step for m in client.get_metric_history(rerun.info.run_id, "per_epoch/loss")) == list(range(EPOCHS))
 
 
 def test_resume_refuses_a_finished_search_and_a_store_without_one(tmp_path, finished_search):
@@ -115,7 +115,7 @@ def _check_report_of_the_cut_off_search(tmp_path, finished):
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(tmp_path / "partial.pdf").pages).split())
     assert "This search is incomplete: still running, or its process died" in text
     assert "1 of up to 2 trials finished" in text
-    assert f"trial {finished.data.tags['trial_id']}: val_accuracy {finished.data.metrics['score']:.4f}" in text
+    assert f"trial {finished.data.tags['trial_id']}: val_accuracy {finished.data.metrics['objective']:.4f}" in text
     first = load_search(f"sqlite:///{tmp_path}/mlflow.db", "signals").end_millis
     time.sleep(0.05)
     assert load_search(f"sqlite:///{tmp_path}/mlflow.db", "signals").end_millis == first

@@ -102,7 +102,7 @@ def test_source_runs_a_short_search(tmp_path, data, family, space, objective):
     result = run_search(load_experiment(path), Console(quiet=True))
     assert result.best_trial_id is not None
     assert np.isfinite(result.best_score)
-    metric = "test_mae" if objective == "val_mae" else "test_accuracy"
+    metric = "test/mae" if objective == "val_mae" else "test/accuracy"
     assert np.isfinite(result.trials.iloc[0][metric])
 
 
@@ -135,7 +135,7 @@ def test_logged_tabular_model_predicts_on_raw_rows(tmp_path):
         model = mlflow.keras.load_model(result.best_model_uri)
     predicted = model.predict(dataset.x_test, verbose=0).argmax(axis=1)
     assert dataset.x_test.max() > 0.9  # raw readings, not standardized
-    assert np.mean(predicted == dataset.y_test) == pytest.approx(result.trials.iloc[0]["test_accuracy"])
+    assert np.mean(predicted == dataset.y_test) == pytest.approx(result.trials.iloc[0]["test/accuracy"])
 
 
 def test_image_folder_is_streamed_not_loaded(tmp_path):

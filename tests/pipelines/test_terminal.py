@@ -78,8 +78,8 @@ def test_each_finished_trial_line_has_values_scores_epochs_and_time(piped_search
         trial = run.data.tags["trial_id"]
         line = " ".join(piped_search["out"].split("\n\n")[0].split())  # lines as one text; rich may wrap a long one
         expected = (f"trial {trial} completed | optimizer={run.data.params['optimizer']}", 
-                    f"val_accuracy {number(run.data.metrics['score'])}",
-                    f"test accuracy {number(run.data.metrics['test_accuracy'])}", "2 epochs")
+                    f"val_accuracy {number(run.data.metrics['objective'])}",
+                    f"test accuracy {number(run.data.metrics['test/accuracy'])}", "2 epochs")
         for part in expected:
             assert part in line, (part, line)
 
@@ -96,8 +96,8 @@ def test_library_messages_go_to_a_log_file(piped_search):
 def test_the_final_table_fits_80_columns_and_wraps_only_between_items():
     rng = [0.000940312, 0.00227, 0.0123]
     trials = pd.DataFrame({
-        "trial_id": ["07", "03", "11"], "status": ["FINISHED", "FINISHED", "FAILED"], "score": [1.0, 0.99653, math.nan],
-        "test_accuracy": [0.98611, 0.975, math.nan], "epochs": [12.0, 9.0, math.nan], "duration_s": [15.2, 71.9, 3.0],
+        "trial_id": ["07", "03", "11"], "status": ["FINISHED", "FINISHED", "FAILED"], "objective": [1.0, 0.99653, math.nan],
+        "test/accuracy": [0.98611, 0.975, math.nan], "trial/epochs": [12.0, 9.0, math.nan], "trial/duration_s": [15.2, 71.9, 3.0],
         "batch_norm": [True, False, True], "optimizer": ["rmsprop", "adam", "sgd"], "learning_rate": rng,
         "augment_translation": [0.1, 0.2, 0.0], "run_id": ["a", "b", "c"]})
     console = Console(width=80, record=True, file=open(os.devnull, "w"))
@@ -116,7 +116,7 @@ def test_the_progress_shows_elapsed_time_and_an_eta():
     with SearchProgress(console, 4, 3, "val_accuracy", "max") as progress:
         progress.trial_started("0")
         progress.epoch_ended(0, {"loss": 0.5, "val_accuracy": 0.9})
-        progress.trial_ended("0", "COMPLETED", 0.9, {"optimizer": "adam"}, {"test_accuracy": 0.88}, 1, 2.0)
+        progress.trial_ended("0", "COMPLETED", 0.9, {"optimizer": "adam"}, {"test/accuracy": 0.88}, 1, 2.0)
         progress.trial_started("1")
         progress._bars.refresh()
         text = console.export_text()

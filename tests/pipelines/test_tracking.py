@@ -17,7 +17,7 @@ def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
     said, runs = [], []
     for score in (0.90, 0.85, 0.95, 0.95):
         with tracker.search_run("search", {}) as run_id:
-            tracker.log_metrics({"best_score": score})
+            tracker.log_metrics({"best/objective": score})
             uri = tracker.log_model(model, "best_model", x, model.predict(x, verbose=0), {"units": 2})
             said.append(tracker.register_champion("champions", uri, score, "max"))
             runs.append(run_id)

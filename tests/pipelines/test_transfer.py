@@ -38,7 +38,7 @@ def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
     result = run_search(load_experiment(target), Console(quiet=True))
 
     assert sorted(result.trials["frozen_layers"]) == [-1, 2]
-    assert result.trials["test_accuracy"].notna().all()
+    assert result.trials["test/accuracy"].notna().all()
     with mlflow_helpers_on(uri):
         base = mlflow.keras.load_model(base_uri)
         tuned = mlflow.keras.load_model(result.best_model_uri)
@@ -66,9 +66,9 @@ def test_fine_tuning_logs_both_phases_as_one_curve(tmp_path):
         tuner={"algorithm": "random", "max_trials": 1, "epochs": 4, "patience": 0})
     result = run_search(load_experiment(target), Console(quiet=True))
     client = mlflow.tracking.MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
-    history = client.get_metric_history(result.trials.iloc[0]["run_id"], "val_loss")
+    history = client.get_metric_history(result.trials.iloc[0]["run_id"], "per_epoch/val_loss")
     assert sorted(m.step for m in history) == [0, 1, 2, 3]
-    assert result.trials.iloc[0]["epochs"] == 4
+    assert result.trials.iloc[0]["trial/epochs"] == 4
 
 
 def test_base_model_from_a_keras_file_and_a_bad_reference(tmp_path):

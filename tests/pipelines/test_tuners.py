@@ -65,8 +65,8 @@ def test_hyperband_continuations_keep_whole_learning_curves(tmp_path):
     continuing = [c for c in children if "continues_run_id" in c.data.params]
     assert continuing, "Hyperband with max_epochs 4 continues trials in its later rounds"
     for child in continuing:
-        earlier = [(m.step, m.value) for m in sorted(client.get_metric_history(child.data.params["continues_run_id"], "val_loss"), key=lambda m: m.step)]
-        whole = [(m.step, m.value) for m in sorted(client.get_metric_history(child.info.run_id, "val_loss"), key=lambda m: m.step)]
+        earlier = [(m.step, m.value) for m in sorted(client.get_metric_history(child.data.params["continues_run_id"], "per_epoch/val_loss"), key=lambda m: m.step)]
+        whole = [(m.step, m.value) for m in sorted(client.get_metric_history(child.info.run_id, "per_epoch/val_loss"), key=lambda m: m.step)]
         assert [step for step, _ in whole] == list(range(len(whole)))  # epochs continue, from 0, none overwritten
         assert len(whole) > len(earlier)
         assert whole[: len(earlier)] == earlier  # the earlier trial's epochs, copied as they were
@@ -82,16 +82,16 @@ def test_each_execution_of_a_trial_is_scored_so_seeds_can_be_compared(tmp_path):
     result = run_search(load_experiment(path), Console(quiet=True))
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     child = client.get_run(result.trials["run_id"][0])
-    per_execution = sorted(client.get_metric_history(child.info.run_id, "execution_test_accuracy"), key=lambda m: m.step)
+    per_execution = sorted(client.get_metric_history(child.info.run_id, "per_execution/test/accuracy"), key=lambda m: m.step)
     assert [m.step for m in per_execution] == [0, 1, 2]
     values = np.array([m.value for m in per_execution])
     assert len(set(values)) > 1  # three seeds, three different models
-    assert child.data.metrics["test_accuracy_mean"] == pytest.approx(values.mean())
-    assert child.data.metrics["test_accuracy_std"] == pytest.approx(values.std(ddof=1))
-    scores = [m.value for m in client.get_metric_history(child.info.run_id, "execution_score")]
-    assert child.data.metrics["score"] == pytest.approx(np.mean(scores))  # KerasTuner's average over executions
+    assert child.data.metrics["per_execution/test/accuracy_mean"] == pytest.approx(values.mean())
+    assert child.data.metrics["per_execution/test/accuracy_std"] == pytest.approx(values.std(ddof=1))
+    scores = [m.value for m in client.get_metric_history(child.info.run_id, "per_execution/objective")]
+    assert child.data.metrics["objective"] == pytest.approx(np.mean(scores))  # KerasTuner's average over executions
     for key in ("loss", "execution_1/loss", "execution_2/val_accuracy"):
-        assert sorted(m.step for m in client.get_metric_history(child.info.run_id, key)) == [0, 1]
+        assert sorted(m.step for m in client.get_metric_history(child.info.run_id, "per_epoch/" + key)) == [0, 1]
 
 
 def test_bayesian_optimization_proposes_trials_of_its_own(tmp_path):

@@ -11,7 +11,7 @@ LOG_RANGE = {"min": 3.0e-4, "max": 3.0e-3, "sampling": "log"}
 
 def trials(name: str, values: list, scores: list[float]) -> pd.DataFrame:
     return pd.DataFrame({"trial_id": [str(i) for i in range(len(values))], "status": "FINISHED",
-                         "score": scores, name: values})
+                         "objective": scores, name: values})
 
 
 def test_the_edge_is_of_the_configured_range_not_of_the_values_tried():

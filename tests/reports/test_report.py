@@ -36,7 +36,7 @@ def test_report_names_the_search_and_its_best_trial(finished_search, report_text
     assert "Hyperparameter search: e2e" in report_text
     assert parent.info.run_id in report_text
     best_id = parent.data.params["best_trial_id"]
-    assert f"trial {best_id}: val_accuracy {parent.data.metrics['best_score']:.4f}" in report_text
+    assert f"trial {best_id}: val_accuracy {parent.data.metrics['best/objective']:.4f}" in report_text
 
 
 def test_report_explains_the_searched_hyperparameter_and_the_curves(report_text):
@@ -118,7 +118,7 @@ def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path)
     text = pdf_text(out)
     assert "Comparison of searches: e2e vs e2e-deeper" in text
     assert f"{deeper.best_score:.4f}" in text
-    assert f"{finished_search['parents'][0].data.metrics['best_score']:.4f}" in text
+    assert f"{finished_search['parents'][0].data.metrics['best/objective']:.4f}" in text
     assert "Learning curves of each search's best trial" in text and "Confusion matrices" in text
 
 
@@ -129,7 +129,7 @@ def test_trials_command_prints_and_exports_the_table(finished_search, tmp_path, 
     out = capsys.readouterr().out
     assert "trials by val_accuracy" in out
     for child in finished_search["children"]:
-        assert f"{child.data.metrics['score']:.4g}" in out
+        assert f"{child.data.metrics['objective']:.4g}" in out
     csv = tmp_path / "trials.csv"
     assert runner.main(["trials", "e2e", "--tracking-uri", finished_search["uri"], "--csv", str(csv)]) == 0
     table = pd.read_csv(csv)

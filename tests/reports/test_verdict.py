@@ -21,7 +21,7 @@ def test_summary_gives_mean_sample_sd_and_count():
 
 def test_a_clear_difference_is_called_and_the_expectation_shown():
     summary = summarize(_values({"simple": [0.166, 0.168, 0.167], "lstm": [0.004, 0.005, 0.003]}), ["cell"])
-    text = " ".join(answer(summary, ["cell"], "test_mse", [], ["lstm"], "LSTM beats SimpleRNN", baseline=0.167,
+    text = " ".join(answer(summary, ["cell"], "test/mse", [], ["lstm"], "LSTM beats SimpleRNN", baseline=0.167,
                            baseline_label="predict-the-mean baseline"))
     assert "lstm 0.004 ± 0.001; simple 0.167 ± 0.001 (3 seeds each)" in text
     assert "lstm did best; simple is clearly higher" in text
@@ -31,7 +31,7 @@ def test_a_clear_difference_is_called_and_the_expectation_shown():
 
 def test_overlapping_seeds_are_within_noise_and_the_expectation_not_shown():
     summary = summarize(_values({"0.0": [0.90, 0.95, 0.85], "0.5": [0.91, 0.96, 0.86]}), ["cell"])
-    text = " ".join(answer(summary, ["cell"], "test_accuracy", [], ["0.5"], "dropout helps"))
+    text = " ".join(answer(summary, ["cell"], "test/accuracy", [], ["0.5"], "dropout helps"))
     assert "0.5 did best, but 0.0 is within noise of it" in text
     assert "The runs do not show it" in text
 
@@ -42,21 +42,21 @@ def test_an_unexpected_winner_is_reported_per_panel():
         _values({"lstm": [0.16, 0.17], "simple": [0.01, 0.012]}, sweep="length=25"),
     ])
     summary = summarize(values, ["sweep", "cell"])
-    text = " ".join(answer(summary, ["cell"], "test_mse", ["sweep"], ["lstm"], "LSTM wins"))
-    assert "At length=100, test_mse: lstm" in text and "At length=25, test_mse: simple" in text
+    text = " ".join(answer(summary, ["cell"], "test/mse", ["sweep"], ["lstm"], "LSTM wins"))
+    assert "At length=100, test mse: lstm" in text and "At length=25, test mse: simple" in text
     assert "Shown at length=100; not shown at length=25 (simple did best)" in text
 
 
 def test_one_seed_claims_no_winner():
     summary = summarize(_values({"a": [0.9], "b": [0.8]}), ["cell"])
-    text = " ".join(answer(summary, ["cell"], "test_accuracy", [], [], ""))
+    text = " ".join(answer(summary, ["cell"], "test/accuracy", [], [], ""))
     assert "with one seed there is no spread to tell b apart from it" in text
     assert "clearly" not in text
 
 
 def test_a_winner_still_at_the_baseline_does_not_show_the_expectation():
     summary = summarize(_values({"lstm": [0.1630, 0.1632, 0.1628], "simple": [0.168, 0.172, 0.170]}), ["cell"])
-    text = " ".join(answer(summary, ["cell"], "test_mse", [], ["lstm"], "LSTM learns", baseline=0.167,
+    text = " ".join(answer(summary, ["cell"], "test/mse", [], ["lstm"], "LSTM learns", baseline=0.167,
                            baseline_label="predict-the-mean baseline"))
     assert "lstm did best; simple is clearly higher" in text
     assert "lstm, simple did not get past the predict-the-mean baseline" in text
@@ -65,5 +65,5 @@ def test_a_winner_still_at_the_baseline_does_not_show_the_expectation():
 
 def test_a_wide_spread_is_not_mistaken_for_the_baseline():
     summary = summarize(_values({"lstm": [0.03, 0.10, 0.12], "gru": [0.008, 0.009, 0.01]}), ["cell"])
-    text = " ".join(answer(summary, ["cell"], "test_mse", [], ["gru"], "", baseline=0.167))
+    text = " ".join(answer(summary, ["cell"], "test/mse", [], ["gru"], "", baseline=0.167))
     assert "did not get past" not in text

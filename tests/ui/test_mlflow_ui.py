@@ -61,10 +61,10 @@ def test_child_run_page_shows_its_params_and_metrics(mlflow_server, page, finish
     page.get_by_text(f"Parameters ({len(child.data.params)})").wait_for()
     page.get_by_text(f"Metrics ({len(child.data.metrics)})").wait_for()
     body = page.inner_text("body")
-    for name in ("optimizer", "learning_rate", "test_accuracy", "val_loss", "peak_memory_mb"):
+    for name in ("optimizer", "learning_rate", "test/accuracy", "val_loss", "trial/peak_memory_mb"):
         assert name in body
     assert child.data.params["optimizer"] in body
-    assert f"{child.data.metrics['test_accuracy']}"[:6] in body
+    assert f"{child.data.metrics['test/accuracy']}"[:6] in body
     page.screenshot(path=SCREENSHOTS / "mlflow-trial.png", full_page=True)
 
 
