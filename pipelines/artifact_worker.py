@@ -37,8 +37,11 @@ log = logging.getLogger(__name__)
 
 def _start_worker(parent: int) -> None:
     """Ignore Ctrl-C (the parent decides when drawing stops), and exit when the parent is gone: a search
-    killed with SIGKILL must not leave a worker behind."""
+    killed with SIGKILL must not leave a worker behind. At a lower priority, so that on a machine whose cores
+    training keeps busy the worker takes what training leaves (measured: 1.26 times raw KerasTuner, against
+    1.33 at the same priority)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(10)
 
     def exit_with_parent() -> None:
         while os.getppid() == parent:
