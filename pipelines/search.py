@@ -36,7 +36,7 @@ from reports.build import build_report
 from reports.source import load_search
 from reports.store import (BASELINE, BASELINE_NAME_PARAM, BEATS_BASELINE_TAG, BEST, BEST_PARAM_PREFIX, BEST_RUN_PARAM,
                            BEST_SCORE_METRIC, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM, FAILURE_TAG,
-                           GAIN_ERROR_METRIC, GAIN_METRIC, NOTE_TAG, OBJECTIVE_METRIC, PROJECT_PARAM,
+                           GAIN_ERROR_METRIC, GAIN_METRIC, NOTE_TAG, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM,
                            SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_METRICS, best_finished, metric_label, mlflow_helpers_on,
                            open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
@@ -109,7 +109,7 @@ def _search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
         "family": experiment.family,
         "seed": experiment.seed,
         "class_weight": experiment.class_weight,
-        "objective": experiment.objective,
+        OBJECTIVE_PARAM: experiment.objective,
         **{f"tuner.{k}": v for k, v in experiment.tuner.model_dump().items()},
         **{f"data.{k}": v for k, v in experiment.data.model_dump().items()},
         **{f"data.{k}_size": v for k, v in info.sizes.items()},

@@ -31,7 +31,7 @@ def trials_table(trials: pd.DataFrame, title: str, best_trial_id: str | None = N
         values = {c: row[c] for c in varying if not (isinstance(row[c], float) and math.isnan(row[c]))}
         rows.append((row, items(values)))
     widest = max((len(item) for _, text in rows for item in text.split("  ")), default=10)
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for column in ("trial", "status", "score", metric_label(test_metric).replace("accuracy", "acc."), "epochs", "time"):
         table.add_column(column, justify="left" if column in ("trial", "status") else "right", no_wrap=True)
     table.add_column("hyperparameters that varied", min_width=min(widest, 40), overflow="fold")

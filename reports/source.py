@@ -15,7 +15,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from reports.errors import ReportError
-from reports.store import (BEST_TRIAL_PARAM, OBJECTIVE_METRIC, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX,
+from reports.store import (BEST_TRIAL_PARAM, OBJECTIVE_METRIC, OBJECTIVE_PARAM, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX,
                            TEST_METRICS, TRIAL_COLUMNS, best_finished, open_store, trials_frame)
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -36,7 +36,7 @@ class SearchRecord:
 
     @property
     def objective(self) -> str:
-        return self.params.get("objective", OBJECTIVE_METRIC)
+        return self.params.get(OBJECTIVE_PARAM, OBJECTIVE_METRIC)
 
     @property
     def direction(self) -> str:
@@ -136,5 +136,5 @@ def load_search(tracking_uri: str, reference: str) -> SearchRecord:
     """`reference` is an experiment name (its latest search) or a parent run id."""
     parent, experiment = find_run(tracking_uri, reference, "search")
     client = open_store(tracking_uri)
-    direction = OBJECTIVES.get(parent.data.params.get("objective", ""), "max")
+    direction = OBJECTIVES.get(parent.data.params.get(OBJECTIVE_PARAM, ""), "max")
     return SearchRecord(experiment.name, parent, trials_frame(client, parent.info.run_id, direction), client)

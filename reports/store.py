@@ -109,6 +109,7 @@ CHAMPION_ALIAS = "champion"  # the registered model's version that scored best s
 SEARCH_SPACE_PREFIX = "search_space."  # each hyperparameter's spec as the file gave it, one line: {min: 1, max: 3}
 DATA_NOTES_PARAM = "data.notes"  # what loading changed in the data, in words, " | " between notes
 OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}  # the objectives and their directions
+OBJECTIVE_PARAM = "objective"  # on the parent: which of OBJECTIVES the search ranks by (its value: metric `objective`)
 
 # Metric names. The MLflow UI groups a run's charts by the text before "/" and lists metrics sorted by name, so a
 # trial's objective, the one name outside a group, comes first: the Compare page plots it by default. Keras'

@@ -96,7 +96,7 @@ def test_library_messages_go_to_a_log_file(piped_search):
 def test_the_final_table_fits_80_columns_and_wraps_only_between_items():
     rng = [0.000940312, 0.00227, 0.0123]
     trials = pd.DataFrame({
-        "trial_id": ["07", "03", "11"], "status": ["FINISHED", "FINISHED", "FAILED"], "objective": [1.0, 0.99653, math.nan],
+        "trial_id": ["07", "03", "11"], "status": ["FINISHED", "FINISHED", "FAILED"], "objective": [0.005285, 0.99653, math.nan],
         "test/accuracy": [0.98611, 0.975, math.nan], "trial/epochs": [12.0, 9.0, math.nan], "trial/duration_s": [15.2, 71.9, 3.0],
         "batch_norm": [True, False, True], "optimizer": ["rmsprop", "adam", "sgd"], "learning_rate": rng,
         "augment_translation": [0.1, 0.2, 0.0], "run_id": ["a", "b", "c"]})
@@ -106,9 +106,9 @@ def test_the_final_table_fits_80_columns_and_wraps_only_between_items():
     assert max(len(line) for line in text.splitlines()) <= 80
     _check_items_whole(text, {"learning_rate": {f"{v:.4g}" for v in rng}, "optimizer": {"rmsprop", "adam", "sgd"},
                               "batch_norm": {"True", "False"}, "augment_translation": {"0.1", "0.2", "0"}})
-    assert "1.000" in text and "0.9965" in text  # one number of significant digits for every score
+    assert "0.005285" in text and "0.9965" in text  # four significant digits for every score
     assert "1:12" in text  # 71.9 s
-    assert re.search(r"^ 07 +finished +1.000 +0.9861 +12 +0:15 ", text, flags=re.M), text
+    assert re.search(r"^ 07 +finished +0.005285 +0.9861 +12 +0:15 ", text, flags=re.M), text
 
 
 def test_the_progress_shows_elapsed_time_and_an_eta():
