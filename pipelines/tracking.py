@@ -26,7 +26,7 @@ import pandas as pd
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
-from reports.store import (PER_EPOCH, BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG,
+from reports.store import (OBJECTIVE_METRIC, PER_EPOCH, BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG,
                            PID_TAG, ROLE_TAG, TRIAL_ID_TAG, champion_version, children, experiment_id,
                            open_store, trial_runs)
 
@@ -99,7 +99,9 @@ class SearchTracker:
     def trial_run(self, trial_id: str, params: Mapping[str, Any], run_name: str) -> Iterator[str]:
         key = self.writer.create_run(self.experiment_id, run_name,
                                      {ROLE_TAG: "trial", TRIAL_ID_TAG: trial_id, "mlflow.parentRunId": self.parent_run_id})
-        self.writer.log_batch(key, params={TRIAL_ID_TAG: trial_id, **params})
+        # The objective is the run's first metric, NaN until the trial ends: MLflow's Compare page plots the
+        # metric a run wrote first by default (and sorts it first elsewhere).
+        self.writer.log_batch(key, metrics={OBJECTIVE_METRIC: math.nan}, params={TRIAL_ID_TAG: trial_id, **params})
         with self._scope(key):
             yield key
 
