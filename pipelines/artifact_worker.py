@@ -12,6 +12,8 @@ are ready (looked at when a trial starts), and waits for them before the
 search's closing steps read them back, and when the search is interrupted.
 The worker ignores Ctrl-C, which reaches the whole process group, so that
 it can finish what it was given, and exits when the search process is gone.
+Before the first trial's files, it fits the search's scikit-learn baseline
+(`pipelines.baselines.model_baseline`) while that trial trains.
 """
 
 from __future__ import annotations
@@ -73,14 +75,18 @@ class ArtifactWorker:
         self._pool: ProcessPoolExecutor | None = None
         self._pending: list[tuple[str, Path, Future]] = []  # (run key, folder, job)
 
-    def submit(self, run: str, title: str, curves: dict, kept_epoch: int | None, test: tuple | None = None) -> None:
-        """Write a trial's artifacts for `run` in the background; see `trial_artifacts`."""
-        if self._pool is None:  # started by the first trial: it starts up while the second trains
+    def run(self, job, *args) -> Future:
+        """Any other work that needs no Keras, in the same process (the search's scikit-learn baseline)."""
+        if self._pool is None:  # started by the first job: it starts up while the first trial trains
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_start_worker, initargs=(os.getpid(),))
+        return self._pool.submit(job, *args)
+
+    def submit(self, run: str, title: str, curves: dict, kept_epoch: int | None, test: tuple | None = None) -> None:
+        """Write a trial's artifacts for `run` in the background; see `trial_artifacts`."""
         folder = Path(tempfile.mkdtemp(prefix="automl-trial-"))
-        self._pending.append((run, folder, self._pool.submit(trial_artifacts, str(folder), title, dict(curves),
-                                                             kept_epoch, test)))
+        self._pending.append((run, folder, self.run(trial_artifacts, str(folder), title, dict(curves), kept_epoch,
+                                                    test)))
 
     def log_ready(self, wait_for: Collection[str] = ()) -> None:
         """Log what is ready to its runs, waiting for the jobs of the runs in `wait_for`."""

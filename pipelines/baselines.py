@@ -1,37 +1,61 @@
-"""The simplest answer a network must beat, and whether the best network beats it beyond noise.
+"""What a network must beat, and whether the best network beats it beyond noise.
 
-The trivial baseline is the training split's majority class (classification)
-or its mean (regression), scored on the test split before any trial. After
-the search the best model is compared with it sample by sample on that same
-test split: the mean per-sample gain (correct answers, or absolute error
-saved) must exceed twice its standard error, so a network that only matches
-chance by luck of the draw is not called better.
+Two baselines per search, on the same split as the networks:
+
+- the trivial one: the training split's majority class, its mean, or for a
+  series the naive forecast (the last value) or the seasonal naive one,
+  whichever is closer on validation;
+- a fitted scikit-learn model suited to the input: logistic regression on
+  standardized inputs (tables, flattened images; gradient boosting too on
+  small tables), TF-IDF with logistic regression on text, ridge regression for
+  values and for a series' window. Its settings are chosen on the validation
+  split, as the networks' are, and it is fitted by the background worker while
+  the first trial trains.
+
+After the search the best network is compared with each sample by sample on
+the test split: the mean per-sample gain (correct answers, or absolute error
+saved) must exceed twice its standard error to be called better, so a
+network that only matches a baseline by luck of the draw is not.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipelines.data import Dataset
-from reports.store import TEST_ACCURACY, TEST_MAE, metric_label
+from reports.store import TEST_ACCURACY, TEST_MAE
+from reports.verdict import baseline_sentence
+
+if TYPE_CHECKING:  # the worker process that fits the model baseline loads no Keras
+    from pipelines.data import Dataset
 
 Z = 2.0  # standard errors a gain must exceed to count
+MAX_FIT_ROWS = 20_000  # a model baseline on more training rows fits on a seeded sample of this many
+SMALL_TABLE = 200  # inputs up to this many columns also get gradient boosting
 
 
 @dataclasses.dataclass(frozen=True)
 class Baseline:
+    key: str  # "trivial" or "model": where its numbers are logged (baseline/<key>/...)
     name: str  # as a sentence names it: "the majority class (7)"
-    metric: str  # one of TEST_METRICS: accuracy for classes, MAE for values
-    value: float
+    metric: str  # TEST_ACCURACY for classes, TEST_MAE for values
+    value: float  # on the test split
+    validation: float  # the same measure on the validation split: what picks the baseline to beat
     predictions: np.ndarray  # one per test sample: a class index, or a value
+
+    def better_than(self, other: "Baseline") -> bool:
+        """Better on validation: the test split never chooses."""
+        if self.metric == TEST_ACCURACY:
+            return self.validation > other.validation
+        return self.validation < other.validation
 
 
 @dataclasses.dataclass(frozen=True)
 class Comparison:
-    """The best model against the baseline on n test samples: mean per-sample gain and its standard error."""
+    """The best model against a baseline on n test samples: mean per-sample gain and its standard error."""
 
     baseline: Baseline
     model_value: float
@@ -44,34 +68,99 @@ class Comparison:
         return self.gain > Z * self.standard_error and self.gain > 0
 
     def sentence(self) -> str:
-        metric = metric_label(self.baseline.metric)
-        verdict = "beats" if self.better else "is no better than"
-        return (f"the best model's {metric} {self.model_value:.4g} {verdict} the {self.baseline.value:.4g} of "
-                f"{self.baseline.name} on the {self.n} test samples (gain per sample {self.gain:.3g} ± "
-                f"{self.standard_error:.2g} standard error; called better only beyond {Z:.0f} standard errors)")
+        return baseline_sentence(self.baseline.metric, self.model_value, self.baseline.name, self.baseline.value,
+                                 self.gain, self.standard_error, self.n, Z)
 
 
 def trivial_baseline(data: Dataset) -> Baseline:
     """The training split's majority class for classes; for a forecast, the naive one (the last observed value)
     or, with a season, the seasonal naive one (the value one season back), whichever is closer on the
     validation split; else the training split's mean."""
-    info, y_train, y_test = data.info, data.y_train, data.y_test
+    info, y_train = data.info, data.y_train
     if info.last_value_index is not None:
         candidates = [("the naive forecast (the last observed value)", info.last_value_index)]
         if info.season_index is not None:
             candidates.append(("the seasonal naive forecast (the value one season back)", info.season_index))
-        name, index = min(candidates, key=lambda c: np.abs(data.y_val - data.x_val[:, -1, c[1]]).mean())
+        scored = [(np.abs(data.y_val - data.x_val[:, -1, index]).mean(), name, index) for name, index in candidates]
+        validation, name, index = min(scored)
         predictions = data.x_test[:, -1, index]
-        return Baseline(name, TEST_MAE, float(np.abs(y_test - predictions).mean()), predictions)
-    class_names = info.class_names
-    if class_names:
+        return Baseline("trivial", name, TEST_MAE, float(np.abs(data.y_test - predictions).mean()),
+                        float(validation), predictions)
+    if info.class_names:
         majority = int(np.bincount(y_train.astype(int)).argmax())
-        predictions = np.full(len(y_test), majority)
-        return Baseline(f"the majority class ({class_names[majority]})", TEST_ACCURACY,
-                        float((predictions == y_test).mean()), predictions)
+        predictions = np.full(len(data.y_test), majority)
+        return Baseline("trivial", f"the majority class ({info.class_names[majority]})", TEST_ACCURACY,
+                        float((predictions == data.y_test).mean()), float((data.y_val == majority).mean()),
+                        predictions)
     mean = float(np.mean(y_train))
-    predictions = np.full(len(y_test), mean)
-    return Baseline("predicting the training mean", TEST_MAE, float(np.abs(y_test - mean).mean()), predictions)
+    return Baseline("trivial", "predicting the training mean", TEST_MAE, float(np.abs(data.y_test - mean).mean()),
+                    float(np.abs(data.y_val - mean).mean()), np.full(len(data.y_test), mean))
+
+
+def model_baseline_inputs(data: Dataset) -> tuple | None:
+    """What the worker needs to fit the model baseline (plain arrays, no Keras), or None when the data are
+    streamed from files (image folders), where no baseline is fitted."""
+    if data.streamed:
+        return None
+    return (data.x_train, data.y_train, data.x_val, data.y_val, data.x_test, data.y_test,
+            data.info.num_classes is not None)
+
+
+def model_baseline(x_train, y_train, x_val, y_val, x_test, y_test, classes: bool, seed: int = 0) -> Baseline:
+    """The best on validation of a few scikit-learn models suited to the input; see the module's docstring."""
+    available = len(x_train)
+    rows = np.random.default_rng(seed).permutation(available)[:MAX_FIT_ROWS]
+    x_train, y_train = x_train[rows], y_train[rows]
+    sampled = f", fitted on {len(rows):,} of the {available:,} training rows" if len(rows) < available else ""
+    best = None
+    for name, model in _candidates(x_train, classes):
+        model.fit(_inputs(x_train), y_train)
+        validation = _score(model, x_val, y_val, classes)
+        if best is None or (validation > best[1] if classes else validation < best[1]):
+            best = (name, validation, model)
+    name, validation, model = best
+    predictions = model.predict(_inputs(x_test))
+    value = _score(model, x_test, y_test, classes)
+    return Baseline("model", name + sampled, TEST_ACCURACY if classes else TEST_MAE, value, validation, predictions)
+
+
+def _inputs(x: np.ndarray) -> np.ndarray:
+    """Texts as they are; anything else as one row of numbers per sample (images and windows flattened)."""
+    return x if x.dtype == object or x.dtype.kind in "US" else x.reshape(len(x), -1)
+
+
+def _score(model, x, y, classes: bool) -> float:
+    predicted = model.predict(_inputs(x))
+    return float((predicted == y).mean()) if classes else float(np.abs(y - predicted).mean())
+
+
+def _candidates(x_train: np.ndarray, classes: bool):
+    """(name, unfitted model) pairs: each setting a name of its own, so the one chosen says what it is."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if x_train.dtype == object or x_train.dtype.kind in "US":
+        for c in (1.0, 10.0, 100.0):
+            yield (f"TF-IDF of words and word pairs with logistic regression (C={c:g})",
+                   make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                                 LogisticRegression(C=c, max_iter=2000)))
+        return
+    columns = int(np.prod(x_train.shape[1:]))
+    if classes:
+        for c in (0.01, 0.1, 1.0):
+            yield (f"logistic regression on the standardized inputs (C={c:g})",
+                   make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000)))
+        if columns <= SMALL_TABLE:
+            yield "gradient boosting (scikit-learn's histogram trees)", HistGradientBoostingClassifier(random_state=0)
+        return
+    for alpha in (0.1, 10.0, 1000.0):
+        yield (f"ridge regression on the standardized inputs (alpha={alpha:g})",
+               make_pipeline(StandardScaler(), Ridge(alpha=alpha)))
+    if columns <= SMALL_TABLE:
+        yield "gradient boosting (scikit-learn's histogram trees)", HistGradientBoostingRegressor(random_state=0)
 
 
 def compare(baseline: Baseline, y_test: np.ndarray, model_output: np.ndarray) -> Comparison:

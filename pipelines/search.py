@@ -22,7 +22,8 @@ from mlflow.exceptions import MlflowException
 from rich.console import Console
 
 from pipelines.config import Experiment
-from pipelines.baselines import Baseline, Comparison, compare, trivial_baseline
+from pipelines.artifact_worker import ArtifactWorker
+from pipelines.baselines import Baseline, Comparison, compare, model_baseline, model_baseline_inputs, trivial_baseline
 from pipelines.data import Dataset, head, load_dataset
 from pipelines.data.core import balanced_class_weights
 from pipelines.errors import DataError
@@ -34,9 +35,10 @@ from pipelines.tracking import SearchTracker, close_orphans
 from pipelines.tuners import active_values, make_tuner
 from reports.build import build_report
 from reports.source import load_search
-from reports.store import (BASELINE, BASELINE_NAME_PARAM, BEATS_BASELINE_TAG, BEST, BEST_PARAM_PREFIX, BEST_RUN_PARAM,
-                           BEST_SCORE_METRIC, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM, FAILURE_TAG,
-                           GAIN_ERROR_METRIC, GAIN_METRIC, NOTE_TAG, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM,
+from reports.store import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST, BEST_BASELINE_PARAM, BEST_PARAM_PREFIX,
+                           BEST_RUN_PARAM, BEST_SCORE_METRIC, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM,
+                           FAILURE_TAG, NOTE_TAG, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM,
+                           baseline_metric, gain_metrics, on_validation,
                            SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_METRICS, best_finished, metric_label, mlflow_helpers_on,
                            open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
@@ -52,7 +54,7 @@ class SearchResult:
     best_model_uri: str | None
     best_model_path: Path | None
     report_path: Path
-    baseline: Comparison | None = None  # the best model against the trivial baseline on the test split
+    baseline: Comparison | None = None  # the best model against the baseline to beat, on the test split
     registration: str = ""  # what became of the best model in the model registry, in a sentence
 
 
@@ -134,7 +136,8 @@ class NoFinishedTrial(Exception):
     """Raised inside the parent run, after its report is logged, so the run ends FAILED with this reason."""
 
 
-def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, console):
+def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, console,
+               artifacts: ArtifactWorker):
     tuner_cfg = experiment.tuner
     max_trials = None if tuner_cfg.algorithm == "hyperband" else tuner_cfg.max_trials
     with SearchProgress(console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction) as progress:
@@ -148,6 +151,7 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
             tracker=tracker,
             dataset=dataset,
             progress=progress,
+            artifacts=artifacts,
             log_models=experiment.log_trial_models,
         )
         # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
@@ -163,7 +167,7 @@ def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Se
             _search_until_done(tuner, tracker, console, *fit_args, validation_data=validation_data,
                                epochs=tuner_cfg.epochs, callbacks=callbacks, verbose=0, **weights)
         except BaseException:
-            tuner.artifacts.close()  # every finished trial's artifacts logged, also when the search is interrupted
+            artifacts.close()  # every finished trial's artifacts logged, also when the search is interrupted
             raise
     return tuner
 
@@ -221,7 +225,11 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
     tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm,
             "keras_backend": keras.backend.backend(), **(tags or {})}
     best, comparison = None, None
-    baseline = trivial_baseline(dataset)
+    trivial = trivial_baseline(dataset)
+    artifacts = ArtifactWorker(tracker.writer)
+    claims.callback(artifacts.close)  # drained however the search ends
+    inputs = model_baseline_inputs(dataset)
+    fitting = artifacts.run(model_baseline, *inputs, experiment.seed) if inputs else None  # while trial 0 trains
     try:
         with tracker.search_run(f"{algorithm} search {time.strftime('%Y-%m-%d %H:%M')}", tags, previous and previous.info.run_id) as parent_run_id:
             if previous:
@@ -240,25 +248,26 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 tracker.log_dataset(dataset.info.name, dataset.info.source, dataset.records())
                 tracker.log_text(yaml.safe_dump(hypermodel.space.describe(), sort_keys=False, allow_unicode=True),
                                  "search_space.yaml")
-                tracker.log_params({BASELINE_NAME_PARAM: baseline.name})
-                tracker.log_metrics({BASELINE + baseline.metric: baseline.value})
-            tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console)
-            claims.callback(tuner.artifacts.close)  # drained however the closing steps end
-            console.print("Trials done: logging the best model, comparing it with the baseline, writing the report.")
+                _log_baseline(tracker, trivial)
+            tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console, artifacts)
+            console.print("Trials done: logging the best model, comparing it with the baselines, writing the report.")
             _send_journal(tracker, experiment, console)
+            baselines = [trivial, *_fitted(fitting, console)]
+            for baseline in baselines[1:]:
+                _log_baseline(tracker, baseline)
             trials = trials_frame(tracker.client, parent_run_id, experiment.direction)
             best = best_finished(trials)
             if best is not None:
                 best_model_uri, best_model_path, comparison, registration = _log_best(
-                    tracker, tuner, best, experiment, dataset, project, baseline)
+                    tracker, tuner, best, experiment, dataset, project, baselines)
                 tracker.set_tag(NOTE_TAG, _description(experiment, trials, best, comparison, registration))
             # The last trial's artifacts are written meanwhile; the report waits only for the best trial's, which it
             # shows.
-            tuner.artifacts.log_ready(wait_for={best["run_id"]} if best is not None else ())
+            artifacts.log_ready(wait_for={best["run_id"]} if best is not None else ())
             record = dataclasses.replace(load_search(experiment.tracking_uri, parent_run_id), finishing=True)
             report = build_report(record, Path(tuner.project_dir) / "report.pdf")
             tracker.log_files(report)
-            tuner.artifacts.close()
+            artifacts.close()
             tracker.log_table(trials_frame(tracker.client, parent_run_id, experiment.direction), "trials.csv")
             if best is None:
                 raise NoFinishedTrial("no trial finished with a finite score")
@@ -311,9 +320,30 @@ def _send_journal(tracker: SearchTracker, experiment: Experiment, console: Conso
             f"{experiment.source_file} --resume` sends them and finishes the search (best model, report).")
 
 
+def _log_baseline(tracker: SearchTracker, baseline: Baseline) -> None:
+    """A baseline's name as a param of the parent run, its test and validation scores as metrics."""
+    tracker.log_params({BASELINE_PARAM_PREFIX + baseline.key: baseline.name})
+    tracker.log_metrics({baseline_metric(baseline.key, baseline.metric): baseline.value,
+                         baseline_metric(baseline.key, on_validation(baseline.metric)): baseline.validation})
+
+
+def _fitted(fitting, console: Console) -> list[Baseline]:
+    """The model baseline the worker fitted, if any: one that fails costs the baseline, not the search."""
+    if fitting is None:
+        return []
+    try:
+        return [fitting.result()]
+    except Exception as exc:
+        console.print(f"[yellow]The scikit-learn baseline could not be fitted ({str(exc).splitlines()[0][:200]}); "
+                      "the best model is compared with the trivial baseline only.[/]")
+        return []
+
+
 def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experiment, dataset: Dataset, project: str,
-              baseline: Baseline):
-    """Log the best trial's model on the parent run; register it only when it beats the trivial baseline."""
+              baselines: list[Baseline]):
+    """Log the best trial's model on the parent run and compare it with each baseline; register it only when it
+    beats the trivial one (a model no better than chance is not worth a version). The baseline to beat is the
+    better one on validation."""
     trial = tuner.oracle.get_trial(best["trial_id"])
     kept = tuner.best_so_far if tuner.best_so_far and tuner.best_so_far.trial_id == best["trial_id"] else None
     model = kept.model if kept else tuner.load_model(trial)  # a best trial of an earlier process is built again
@@ -325,11 +355,18 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     tracker.log_metrics({BEST_SCORE_METRIC: best[OBJECTIVE_METRIC], **{BEST + k: best.get(k) for k in TEST_METRICS}})
     path = Path(experiment.tuner_dir) / project / "best_model.keras"
     model.save(path)
-    comparison = compare(baseline, dataset.y_test, test_predictions)
-    tracker.log_metrics({GAIN_METRIC: comparison.gain, GAIN_ERROR_METRIC: comparison.standard_error})
-    tracker.set_tag(BEATS_BASELINE_TAG, str(comparison.better).lower())
+    comparisons = {b.key: compare(b, dataset.y_test, test_predictions) for b in baselines}
+    for key, comparison in comparisons.items():
+        gain, error = gain_metrics(key)
+        tracker.log_metrics({gain: comparison.gain, error: comparison.standard_error})
+    to_beat = baselines[0]
+    for baseline in baselines[1:]:
+        to_beat = baseline if baseline.better_than(to_beat) else to_beat
+    tracker.log_params({BEST_BASELINE_PARAM: to_beat.key})
+    tracker.set_tag(BEATS_BASELINE_TAG, str(comparisons[to_beat.key].better).lower())
     tracker.client.set_tag(best["run_id"], BEST_TRIAL_TAG, "true")
     uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5), test_predictions[:5], params)
+    trivial = comparisons[baselines[0].key]
     registration = tracker.register_champion(experiment.name, uri, float(best[OBJECTIVE_METRIC]), experiment.direction) \
-        if comparison.better else f"not registered: no better than {baseline.name}"
-    return uri, path, comparison, registration
+        if trivial.better else f"not registered: no better than {trivial.baseline.name}"
+    return uri, path, comparisons[to_beat.key], registration

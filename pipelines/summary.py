@@ -55,9 +55,10 @@ def print_summary(result: SearchResult, console: Console) -> None:
     console.print(f"best trial {result.best_trial_id}: {experiment.objective} {number(result.best_score)}, {tests}")
     comparison = result.baseline
     if comparison is not None and not comparison.better:
-        console.print(f"[yellow]Warning: {comparison.sentence()}. The model was not registered: it does no better "
-                      f"than {comparison.baseline.name}. Check the data, the learning rate and the budget.[/]")
+        console.print(f"[yellow]Warning: {comparison.sentence()}. Check the data, the learning rate and the budget.[/]")
     elif comparison is not None:
         console.print(f"Baseline: {comparison.sentence()}.")
+    if result.registration.startswith("not registered: no better"):
+        console.print(f"[yellow]The model was not registered: it does {result.registration.split(': ', 1)[1]}.[/]")
     console.print(f"best model: {result.best_model_path} (MLflow: {result.best_model_uri}; {result.registration})")
     console.print(f"parent run {result.parent_run_id}; browse it with: automl ui --tracking-uri {experiment.tracking_uri}")

@@ -101,7 +101,7 @@ class SearchTracker:
                                      {ROLE_TAG: "trial", TRIAL_ID_TAG: trial_id, "mlflow.parentRunId": self.parent_run_id})
         # The objective is the run's first metric, NaN until the trial ends: MLflow's Compare page plots the
         # metric a run wrote first by default (and sorts it first elsewhere).
-        self.writer.log_batch(key, metrics={OBJECTIVE_METRIC: math.nan}, params={TRIAL_ID_TAG: trial_id, **params})
+        self.writer.log_batch(key, metrics={OBJECTIVE_METRIC: math.nan}, params=params)
         with self._scope(key):
             yield key
 

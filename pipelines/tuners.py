@@ -99,8 +99,8 @@ class KeptModel(NamedTuple):
 class TrackedTuner:
     """Mixed in before a KerasTuner tuner class; see `make_tuner`."""
 
-    def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, log_models: bool = True,
-                 max_retries: int = 1, **kwargs):
+    def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, artifacts: ArtifactWorker,
+                 log_models: bool = True, max_retries: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.tracker = tracker
         self.dataset = dataset
@@ -109,7 +109,7 @@ class TrackedTuner:
         self.max_retries = max_retries
         objective = self.oracle.objective
         self.recorder = TrialRecorder(tracker, progress, objective.name, objective.direction, dataset)
-        self.artifacts = ArtifactWorker(tracker.writer)
+        self.artifacts = artifacts
         self.best_so_far: KeptModel | None = None  # of the trials this process trained
 
     def on_trial_begin(self, trial):

@@ -15,8 +15,9 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from reports.errors import ReportError
-from reports.store import (BEST_TRIAL_PARAM, OBJECTIVE_METRIC, OBJECTIVE_PARAM, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX,
-                           TEST_METRICS, TRIAL_COLUMNS, best_finished, open_store, trials_frame)
+from reports.store import (BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST_TRIAL_PARAM, OBJECTIVE_METRIC, OBJECTIVE_PARAM,
+                           OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST_METRICS, TRIAL_COLUMNS,
+                           baseline_metric, best_finished, on_validation, open_store, trials_frame)
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
@@ -87,6 +88,17 @@ class SearchRecord:
     def test_metric(self) -> str:
         """test/accuracy for classification, test/mae for regression."""
         return next((m for m in TEST_METRICS if m in self.trials), TEST_METRICS[0])
+
+    def baselines(self) -> list[tuple[str, str, float, float]]:
+        """(key, name, test score, validation score) of each baseline the search logged."""
+        metrics, out = self.parent.data.metrics, []
+        validation = on_validation(self.test_metric)
+        for key in BASELINE_KEYS:
+            name = self.params.get(BASELINE_PARAM_PREFIX + key)
+            if name is not None:
+                out.append((key, name, metrics.get(baseline_metric(key, self.test_metric), float("nan")),
+                            metrics.get(baseline_metric(key, validation), float("nan"))))
+        return out
 
     def curves(self, run_id: str) -> dict[str, list[tuple[int, float]]]:
         out = {}

@@ -91,7 +91,8 @@ def mlflow_helpers_on(tracking_uri: str):
 # The layout of the store. A search is a parent run (role "search"), each KerasTuner trial a nested
 # child run (role "trial"); a study is a run of its own (role "study") that its searches name by tag.
 ROLE_TAG = "automl.role"
-TRIAL_ID_TAG = "trial_id"  # also a param of each child run, so it shows in the runs table
+TRIAL_ID_TAG = "trial_id"  # KerasTuner's trial id; it also starts the run's name. Not a param: the Compare page
+# would plot it as if it were a hyperparameter
 FAILURE_TAG = "failure_reason"  # why a run ended FAILED or KILLED
 ORPHAN_TAG = "automl.orphaned"  # set on a trial's run its process died in: such runs count the trial's attempts
 EPOCH_METRICS_TAG = "automl.epoch_metrics"  # which metrics of a trial are per-epoch curves
@@ -101,7 +102,8 @@ BEST_TRIAL_PARAM, BEST_RUN_PARAM = "best_trial_id", "best_run_id"
 BEST_PARAM_PREFIX = "best."  # the best trial's searched values on the parent: best.learning_rate
 PROJECT_PARAM = "tuner.project"  # the search's KerasTuner folder under tuner_dir, where --resume finds it
 STOPPED_TAG = "stopped_early"  # why KerasTuner ended a search before its budget (consecutive failed trials)
-BASELINE_NAME_PARAM = "baseline.name"  # the trivial baseline: majority class, mean, or naive forecast
+BASELINE_PARAM_PREFIX = "baseline."  # each baseline's name as a param: baseline.model, baseline.trivial
+BEST_BASELINE_PARAM = "baseline.to_beat"  # the key of the better baseline on validation, the one the report states
 BEATS_BASELINE_TAG = "automl.beats_baseline"
 BEST_TRIAL_TAG = "automl.best_trial"  # "true" on the child run of the search's best trial
 NOTE_TAG = "mlflow.note.content"  # MLflow shows it as the run's description
@@ -123,10 +125,26 @@ PARAMETERS, NEAR_ZERO, VAL_LOSS_RISE = TRIAL + "parameters", TRIAL + "near_zero_
 PER_EXECUTION = "per_execution/"  # executions_per_trial > 1: each one's values (step = execution), _mean and _std
 TEST_ACCURACY, TEST_MAE = TEST + "accuracy", TEST + "mae"
 TEST_METRICS = (TEST_ACCURACY, TEST_MAE)  # the test score a trial is shown with: for classes, for values
-BEST = "best/"  # on the parent: best/objective, best/test/accuracy, the gain over the baseline
+BEST = "best/"  # on the parent: best/objective, best/test/accuracy, the gains over the baselines
 BEST_SCORE_METRIC = BEST + OBJECTIVE_METRIC
-GAIN_METRIC, GAIN_ERROR_METRIC = BEST + "gain_over_baseline", BEST + "gain_over_baseline_se"
-BASELINE = "baseline/"  # on the parent: the trivial baseline's test score, baseline/test/accuracy
+BASELINE_KEYS = ("trivial", "model")  # the baselines of a search (see pipelines/baselines.py)
+
+
+def on_validation(test_metric: str) -> str:
+    """A test metric's name on the validation split: test/accuracy -> validation/accuracy."""
+    return VALIDATION + test_metric.removeprefix(TEST)
+
+
+def baseline_metric(key: str, metric: str) -> str:
+    """A baseline's score on the parent: baseline/model/test/accuracy, baseline/trivial/validation/mae."""
+    return f"baseline/{key}/{metric}"
+
+
+def gain_metrics(key: str) -> tuple[str, str]:
+    """The best model's mean gain per test sample over a baseline, and its standard error, on the parent."""
+    return f"{BEST}gain_over_{key}_baseline", f"{BEST}gain_over_{key}_baseline_se"
+
+
 # Columns of the trials table that are not hyperparameters.
 TRIAL_COLUMNS = ("trial_id", "status", OBJECTIVE_METRIC, *TEST_METRICS, EPOCHS, DURATION, PEAK_MEMORY, PARAMETERS,
                  "run_id", "continues_trial", "continues_run_id")
@@ -192,7 +210,7 @@ def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max
         return pd.DataFrame(columns=["trial_id", "status", OBJECTIVE_METRIC, "run_id"])
     always = [OBJECTIVE_METRIC, EPOCHS, DURATION]  # present even when every trial failed
     optional = [m for m in (*TEST_METRICS, PEAK_MEMORY, PARAMETERS) if any(m in r.data.metrics for r in runs)]
-    params = sorted({p for r in runs for p in r.data.params if p != TRIAL_ID_TAG})
+    params = sorted({p for r in runs for p in r.data.params if p != TRIAL_ID_TAG})  # a param in older stores
     frame = pd.DataFrame({
         "trial_id": [r.data.tags.get(TRIAL_ID_TAG) for r in runs],
         "status": [r.info.status for r in runs],

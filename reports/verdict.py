@@ -13,6 +13,22 @@ import pandas as pd
 
 from reports.store import metric_label
 
+
+def baseline_sentence(metric: str, model_value: float, baseline_name: str, baseline_value: float, gain: float,
+                      standard_error: float, n: int, z: float = 2.0) -> str:
+    """The best model against a baseline, in a sentence a person can check: both test scores, the mean gain per
+    test sample with its standard error, n, and the rule (a difference counts beyond `z` standard errors)."""
+    if gain > 0 and gain > z * standard_error:
+        verdict = "beats"
+    elif gain < 0 and -gain > z * standard_error:
+        verdict = "is worse than"
+    else:
+        verdict = "is no better than"
+    return (f"the best model's {metric_label(metric)} {model_value:.4g} {verdict} the {baseline_value:.4g} of "
+            f"{baseline_name} on the {n} test samples (gain per sample {gain:.3g} ± {standard_error:.2g} standard "
+            f"error; a difference is called only beyond {z:g} standard errors)")
+
+
 def direction(metric: str) -> str:
     """Errors and losses go down; accuracy, areas, F1 and the share of near-zero weights go up."""
     return "min" if any(part in metric for part in ("mae", "mse", "loss")) else "max"

@@ -146,7 +146,7 @@ def test_a_best_model_no_better_than_the_majority_class_is_not_registered(tmp_pa
     assert client.search_registered_models() == []
     parents, _ = runs(tmp_path, "noise")
     assert parents[0].data.tags["automl.beats_baseline"] == "false"
-    assert parents[0].data.metrics["baseline/test/accuracy"] == pytest.approx(
+    assert parents[0].data.metrics["baseline/trivial/test/accuracy"] == pytest.approx(
         parents[0].data.metrics["best/test/accuracy"], abs=0.05)
 
 

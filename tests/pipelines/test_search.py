@@ -26,8 +26,8 @@ def test_children_hold_the_searched_hyperparameters_and_every_active_one_in_a_fi
     by_optimizer = {c.data.params["optimizer"]: c for c in finished_search["children"]}
     assert set(by_optimizer) == {"adam", "sgd"}
     for optimizer, child in by_optimizer.items():
-        assert set(child.data.params) == {"trial_id", "optimizer"}  # the fixed ones are on the parent
-        assert child.info.run_name.startswith(f"trial {child.data.params['trial_id']} optimizer={optimizer}")
+        assert set(child.data.params) == {"optimizer"}  # the fixed ones are on the parent
+        assert child.info.run_name.startswith(f"trial {child.data.tags['trial_id']} optimizer={optimizer}")
         exact = json.loads(Path(client.download_artifacts(child.info.run_id, "hyperparameters.json")).read_text())
         assert exact["depth"] == 1 and exact["filters"] == 8 and exact["batch_size"] == 64
         assert "regularization" not in exact
@@ -95,7 +95,9 @@ def test_runs_read_well_in_the_mlflow_ui(finished_search):
     note = parent.data.tags["mlflow.note.content"]
     assert f"**trial {parent.data.params['best_trial_id']}**" in note and best_id in note
     assert "2 trial runs, 2 finished, 0 failed" in note
-    assert "beats the" in note and "of the majority class" in note
+    to_beat = parent.data.params["baseline." + parent.data.params["baseline.to_beat"]]
+    assert f"Baseline: the best model's test accuracy {parent.data.metrics['best/test/accuracy']:.4g} " in note
+    assert f"of {to_beat} on the 360 test samples" in note
     assert "registered as version 1 of 'e2e', now its champion" in note
 
 
@@ -156,7 +158,7 @@ def test_each_child_holds_its_model_with_signature_and_input_example(finished_se
 
 def test_children_record_trial_id_parameter_count_and_peak_memory(finished_search):
     for child in finished_search["children"]:
-        assert child.data.params["trial_id"] == child.data.tags["trial_id"]
+        assert child.info.run_name.startswith(f"trial {child.data.tags['trial_id']} ")
         assert child.data.metrics["trial/parameters"] > 0
         assert 100 < child.data.metrics["trial/peak_memory_mb"] < 24 * 1024  # TensorFlow alone takes a few hundred MiB
         assert "learning_rate" in child.data.tags["automl.epoch_metrics"].split(",")

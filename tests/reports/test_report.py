@@ -39,6 +39,24 @@ def test_report_names_the_search_and_its_best_trial(finished_search, report_text
     assert f"trial {best_id}: val_accuracy {parent.data.metrics['best/objective']:.4f}" in report_text
 
 
+def test_report_opens_with_the_best_model_against_the_baseline_to_beat(finished_search, report_text):
+    """Digits: logistic regression on the pixels beats the majority class on validation, so it is the baseline to
+    beat, and the report's first sentence compares the best model with it, with the numbers MLflow holds."""
+    parent = finished_search["parents"][0]
+    metrics, params = parent.data.metrics, parent.data.params
+    assert params["baseline.to_beat"] == "model" and params["baseline.model"].startswith("logistic regression")
+    first = " ".join(report_text.split("Hyperparameter search: e2e", 1)[1].split())
+    expected = (f"The best model's test accuracy {metrics['best/test/accuracy']:.4g} ")
+    assert first.startswith(expected), first[:300]
+    assert (f"the {metrics['baseline/model/test/accuracy']:.4g} of {params['baseline.model']} on the "
+            f"{params['data.test_size']} test samples (gain per sample "
+            f"{metrics['best/gain_over_model_baseline']:.3g} ± {metrics['best/gain_over_model_baseline_se']:.2g}") in first
+    gain, error = metrics["best/gain_over_model_baseline"], metrics["best/gain_over_model_baseline_se"]
+    verdict = "beats" if gain > 2 * error else "is worse than" if gain < -2 * error else "is no better than"
+    assert first[len(expected):].startswith(verdict)
+    assert "baseline (trivial) the majority class" in " ".join(report_text.split())
+
+
 def test_report_explains_the_searched_hyperparameter_and_the_curves(report_text):
     assert "What each hyperparameter did" in report_text
     # One trial per optimizer: the report says that cannot tell an effect, instead of calling a difference.
