@@ -11,9 +11,7 @@ import pandas as pd
 from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.store import (BASELINE_PARAM_PREFIX, BEST_BASELINE_PARAM, DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG,
-                           OBJECTIVE_METRIC, STOPPED_TAG, baseline_metric, gain_metrics, metric_label)
-from reports.verdict import baseline_sentence
+from reports.store import DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, STOPPED_TAG, metric_label
 
 TOP_TRIALS_DIAGNOSED = 3
 
@@ -28,7 +26,7 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     counts = trials["status"].value_counts().to_dict()
     minutes = (record.end_millis - info.start_time) / 60000
     doc.title_block(f"Hyperparameter search: {record.experiment_name}")
-    verdict = _against_baseline(record)
+    verdict = record.against_baseline()
     if verdict:
         doc.paragraph(verdict)
     if record.state != "finished":
@@ -60,21 +58,6 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     rows += [(f"baseline ({key})", f"{name}: {metric_label(record.test_metric)} {_fmt(value)} (validation "
                                   f"{_fmt(validation)})") for key, name, value, validation in record.baselines()]
     doc.table(pd.DataFrame(rows), font_size=9, headings=False)
-
-
-def _against_baseline(record: SearchRecord) -> str | None:
-    """The report's first sentence: the best model against the baseline to beat (the better one on validation),
-    with both test scores, the gain per sample, its standard error and n."""
-    best, key = record.best, record.params.get(BEST_BASELINE_PARAM)
-    metrics = record.parent.data.metrics
-    gain, error = gain_metrics(key or "")
-    if best is None or key is None or gain not in metrics:
-        return None
-    name = record.params.get(BASELINE_PARAM_PREFIX + key, key)
-    sentence = baseline_sentence(record.test_metric, float(best[record.test_metric]), name,
-                                 metrics[baseline_metric(key, record.test_metric)], metrics[gain], metrics[error],
-                                 int(record.params.get("data.test_size", 0)))
-    return sentence[0].upper() + sentence[1:] + "."
 
 
 def _number(text: str) -> str:

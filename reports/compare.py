@@ -52,6 +52,7 @@ def build_comparison(records: list[SearchRecord], out: Path) -> Path:
             f"Best {objective}: {top['experiment']} with {top[objective]:.4f} (trial {top['best trial']}). "
             + "; ".join(f"{row['experiment']}: {row[objective]:.4f}" for _, row in ranked.iloc[1:].iterrows())
         )
+        doc.bullets([f"{name}: {r.against_baseline()}" for name, r in with_best if r.against_baseline()])
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         width = min(doc.epw, 65 * len(with_best))

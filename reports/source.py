@@ -15,9 +15,11 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from reports.errors import ReportError
-from reports.store import (BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST_TRIAL_PARAM, OBJECTIVE_METRIC, OBJECTIVE_PARAM,
-                           OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST_METRICS, TRIAL_COLUMNS,
-                           baseline_metric, best_finished, on_validation, open_store, trials_frame)
+from reports.store import (BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST_BASELINE_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC,
+                           OBJECTIVE_PARAM, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST_METRICS,
+                           TRIAL_COLUMNS, baseline_metric, best_finished, gain_metrics, on_validation, open_store,
+                           trials_frame)
+from reports.verdict import baseline_sentence
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
@@ -99,6 +101,20 @@ class SearchRecord:
                 out.append((key, name, metrics.get(baseline_metric(key, self.test_metric), float("nan")),
                             metrics.get(baseline_metric(key, validation), float("nan"))))
         return out
+
+    def against_baseline(self) -> str | None:
+        """The best model against the baseline to beat (the better one on validation), in a sentence with both
+        test scores, the gain per sample, its standard error and n; None before the search compared them."""
+        best, key = self.best, self.params.get(BEST_BASELINE_PARAM)
+        metrics = self.parent.data.metrics
+        gain, error = gain_metrics(key or "")
+        if best is None or key is None or gain not in metrics:
+            return None
+        sentence = baseline_sentence(self.test_metric, float(best[self.test_metric]),
+                                     self.params.get(BASELINE_PARAM_PREFIX + key, key),
+                                     metrics[baseline_metric(key, self.test_metric)], metrics[gain], metrics[error],
+                                     int(self.params.get("data.test_size", 0)))
+        return sentence[0].upper() + sentence[1:] + "."
 
     def curves(self, run_id: str) -> dict[str, list[tuple[int, float]]]:
         out = {}

@@ -138,6 +138,10 @@ def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path)
     assert f"{deeper.best_score:.4f}" in text
     assert f"{finished_search['parents'][0].data.metrics['best/objective']:.4f}" in text
     assert "Learning curves of each search's best trial" in text and "Confusion matrices" in text
+    flat = " ".join(text.split())
+    for name, result in (("e2e", None), ("e2e-deeper", deeper)):
+        best = result.baseline.model_value if result else finished_search["parents"][0].data.metrics["best/test/accuracy"]
+        assert f"{name}: The best model's test accuracy {best:.4g} " in flat  # each against its baseline to beat
 
 
 def test_trials_command_prints_and_exports_the_table(finished_search, tmp_path, capsys):
