@@ -15,7 +15,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from reports.errors import ReportError
-from reports.store import (BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST_BASELINE_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC,
+from reports.store import (BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST, BEST_BASELINE_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC,
                            OBJECTIVE_PARAM, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST_METRICS,
                            TRIAL_COLUMNS, baseline_metric, best_finished, gain_metrics, on_validation, open_store,
                            trials_frame)
@@ -103,18 +103,7 @@ class SearchRecord:
         return out
 
     def against_baseline(self) -> str | None:
-        """The best model against the baseline to beat (the better one on validation), in a sentence with both
-        test scores, the gain per sample, its standard error and n; None before the search compared them."""
-        best, key = self.best, self.params.get(BEST_BASELINE_PARAM)
-        metrics = self.parent.data.metrics
-        gain, error = gain_metrics(key or "")
-        if best is None or key is None or gain not in metrics:
-            return None
-        sentence = baseline_sentence(self.test_metric, float(best[self.test_metric]),
-                                     self.params.get(BASELINE_PARAM_PREFIX + key, key),
-                                     metrics[baseline_metric(key, self.test_metric)], metrics[gain], metrics[error],
-                                     int(self.params.get("data.test_size", 0)))
-        return sentence[0].upper() + sentence[1:] + "."
+        return against_baseline(self.parent)
 
     def curves(self, run_id: str) -> dict[str, list[tuple[int, float]]]:
         out = {}
@@ -134,6 +123,21 @@ class SearchRecord:
         with tempfile.TemporaryDirectory() as tmp:
             path = self.artifact(run_id, name, Path(tmp))
             return pd.read_csv(path, **read_kwargs) if path else None
+
+
+def against_baseline(parent: Run) -> str | None:
+    """A search's best model against its baseline to beat (the better one on validation), in a sentence with both
+    test scores, the gain per sample, its standard error and n; None before the search compared them."""
+    params, metrics = parent.data.params, parent.data.metrics
+    key = params.get(BEST_BASELINE_PARAM)
+    test_metric = next((m for m in TEST_METRICS if BEST + m in metrics), None)
+    gain, error = gain_metrics(key or "")
+    if key is None or test_metric is None or gain not in metrics:
+        return None
+    sentence = baseline_sentence(test_metric, metrics[BEST + test_metric], params.get(BASELINE_PARAM_PREFIX + key, key),
+                                 metrics[baseline_metric(key, test_metric)], metrics[gain], metrics[error],
+                                 int(params.get("data.test_size", 0)))
+    return sentence[0].upper() + sentence[1:] + "."
 
 
 def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experiment]:

@@ -17,7 +17,7 @@ from mlflow.tracking import MlflowClient
 
 from reports import figures, verdict
 from reports.document import ReportDocument
-from reports.source import find_run
+from reports.source import against_baseline, find_run
 from reports.store import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, metric_label, open_store
 
 
@@ -135,7 +135,7 @@ def build_study_report(record: StudyRecord, out: Path) -> Path:
             doc.table(summary.rename(columns={"mean": f"{metric_label(metric)} mean", "std": "sd", "n": "seeds", "seeds": "per seed"}))
     doc.section("Searches")
     doc.bullets([f"{s.data.tags.get(SWEEP_TAG) or record.experiment_name}: parent run {s.info.run_id}, "
-                 f"{s.info.status.lower()}" for s in record.searches])
+                 f"{s.info.status.lower()}. {against_baseline(s) or ''}".strip() for s in record.searches])
     doc.paragraph(f"Study run {record.run.info.run_id}. Each search has its own report on its parent run. "
                   "Two settings are called different only when their means differ by more than twice the standard "
                   "error of the difference over seeds.")

@@ -54,6 +54,7 @@ def test_study_answers_with_the_numbers_mlflow_holds(path, tmp_path):
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(result.report_path).pages))
     assert experiment.study.question in text
     assert "Answer" in text and f"{summary['mean'].iloc[0]:.3g}" in text
+    assert text.count("The best model's test") == len(record.searches)  # each search against its baseline to beat
     assert result.report_path.name in {a.path for a in MlflowClient(experiment.tracking_uri).list_artifacts(result.study_run_id)}
     rebuilt = tmp_path / "again.pdf"  # `runner.py report` on the experiment name finds its study
     assert runner.main(["report", experiment.name, "--tracking-uri", experiment.tracking_uri, "--out", str(rebuilt)]) == 0
