@@ -107,6 +107,21 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
     return f"{head}; a difference of {gap:.4f}."
 
 
+TREND_T = 2.0  # a rise of validation loss counts as overfitting only when its slope is this many standard errors
+
+
+def trend(values: list[float]) -> tuple[float, float]:
+    """The least-squares slope per epoch of `values` and how many standard errors it is from zero: a steady
+    rise has a large one, a wobble around a level a small one."""
+    x = np.arange(len(values), dtype=float)
+    slope, intercept = np.polyfit(x, values, 1)
+    residuals = np.asarray(values) - (slope * x + intercept)
+    if len(values) < 3:
+        return float(slope), float("inf") if slope > 0 else 0.0
+    error = math.sqrt(float(residuals @ residuals) / (len(values) - 2) / float(((x - x.mean()) ** 2).sum()))
+    return float(slope), float(slope / error) if error > 0 else (float("inf") if slope > 0 else 0.0)
+
+
 def diagnose(curves: dict[str, list[tuple[int, float]]]) -> str:
     """Overfitting, underfitting or unstable training from one trial's learning curves, with the epoch."""
     loss = [v for _, v in curves.get("loss", [])]
@@ -121,11 +136,20 @@ def diagnose(curves: dict[str, list[tuple[int, float]]]) -> str:
             findings.append(f"unstable: training loss jumped from {low:.3f} to {loss[i]:.3f} at epoch {epochs[i]}")
             break
     best = int(np.argmin(val_loss))
-    if best < len(val_loss) - 2 and val_loss[-1] > 1.1 * val_loss[best] and loss[-1] < loss[best]:
-        findings.append(
-            f"overfitting from epoch {epochs[best]}: validation loss rose from {val_loss[best]:.3f} to "
-            f"{val_loss[-1]:.3f} while training loss fell from {loss[best]:.3f} to {loss[-1]:.3f}"
-        )
+    after = len(val_loss) - 1 - best  # epochs trained after the lowest validation loss
+    wobble = None
+    if after >= 2 and val_loss[-1] > 1.1 * val_loss[best] and loss[-1] < loss[best]:
+        slope, t = trend(val_loss[best:])
+        if t > TREND_T:
+            findings.append(
+                f"overfitting from epoch {epochs[best]}: validation loss rose from {val_loss[best]:.3g} to "
+                f"{val_loss[-1]:.3g} ({slope:+.2g} per epoch, {t:.1f} standard errors above flat) while training "
+                f"loss fell from {loss[best]:.3g} to {loss[-1]:.3g}"
+            )
+        else:
+            wobble = (f"the {after} epochs after it moved without a clear rise "
+                      f"({slope:+.2g} per epoch, {t:.1f} standard errors from flat: within the epoch-to-epoch "
+                      f"noise), the wait of early stopping rather than overfitting")
     accuracy = [v for _, v in curves.get("accuracy", [])]
     val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
     if accuracy and accuracy[-1] < 0.9:
@@ -137,7 +161,7 @@ def diagnose(curves: dict[str, list[tuple[int, float]]]) -> str:
                         f"epoch, {epochs[best]}, so more epochs would likely lower it further")
     if not findings:
         gap = f"; final accuracy gap {accuracy[-1] - val_accuracy[-1]:+.3f}" if accuracy and val_accuracy else ""
-        findings.append(
-            f"healthy: validation loss was lowest at epoch {epochs[best]} ({val_loss[best]:.3f}), near the end{gap}"
-        )
+        where = wobble or "near the end"
+        findings.append(f"healthy: validation loss was lowest at epoch {epochs[best]} ({val_loss[best]:.3g}); "
+                        f"{where}{gap}")
     return "; ".join(findings) + "."

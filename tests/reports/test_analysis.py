@@ -48,3 +48,23 @@ def test_curves_still_falling_at_the_end_are_not_called_healthy():
                "accuracy": [(0, 0.92), (1, 0.95), (2, 0.97)]}
     said = diagnose(falling)
     assert said.startswith("still improving") and "epoch, 2" in said and "healthy" not in said
+
+
+def test_a_wobble_while_early_stopping_waits_is_not_called_overfitting():
+    """Validation loss lowest at epoch 3, then ten epochs around that level (the patience window): no trend."""
+    from reports.analysis import diagnose
+
+    val = [1.0, 0.6, 0.4, 0.300, 0.340, 0.310, 0.350, 0.320, 0.345, 0.315, 0.350, 0.325, 0.345, 0.335]
+    train = [1.0 - 0.05 * e for e in range(len(val))]
+    said = diagnose({"loss": list(enumerate(train)), "val_loss": list(enumerate(val))})
+    assert "overfitting" not in said.replace("rather than overfitting", "")
+    assert said.startswith("healthy: validation loss was lowest at epoch 3 (0.3); the 10 epochs after it moved")
+
+
+def test_a_steady_rise_of_validation_loss_while_training_loss_falls_is_overfitting():
+    from reports.analysis import diagnose
+
+    val = [1.0, 0.6, 0.4, 0.30, 0.33, 0.36, 0.40, 0.43, 0.47]
+    train = [1.0 - 0.08 * e for e in range(len(val))]
+    said = diagnose({"loss": list(enumerate(train)), "val_loss": list(enumerate(val))})
+    assert said.startswith("overfitting from epoch 3: validation loss rose from 0.3 to 0.47 (+0.034 per epoch")
