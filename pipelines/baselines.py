@@ -7,7 +7,7 @@ Two baselines per search, on the same split as the networks:
   whichever is closer on validation;
 - a fitted scikit-learn model suited to the input: logistic regression on
   standardized inputs (tables, flattened images; gradient boosting too on
-  small tables), TF-IDF with logistic regression on text, ridge regression for
+  tables of up to 200 columns), TF-IDF with logistic regression on text, ridge regression for
   values and for a series' window. Its settings are chosen on the validation
   split, as the networks' are, and it is fitted by the background worker while
   the first trial trains.
@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the worker process that fits the model baseline loads no Ke
 
 Z = 2.0  # standard errors a gain must exceed to count
 MAX_FIT_ROWS = 20_000  # a model baseline on more training rows fits on a seeded sample of this many
-SMALL_TABLE = 200  # inputs up to this many columns also get gradient boosting
+SMALL_TABLE = 200  # tables up to this many columns also get gradient boosting (images and windows do not)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,31 +135,41 @@ def _score(model, x, y, classes: bool) -> float:
 
 
 def _candidates(x_train: np.ndarray, classes: bool):
-    """(name, unfitted model) pairs: each setting a name of its own, so the one chosen says what it is."""
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression, Ridge
+    """(name, unfitted model) pairs: each setting a name of its own, so the one chosen says what it is.
+    scikit-learn's modules are imported per kind of input: they take a second or more to import."""
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     if x_train.dtype == object or x_train.dtype.kind in "US":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         for c in (1.0, 10.0, 100.0):
             yield (f"TF-IDF of words and word pairs with logistic regression (C={c:g})",
                    make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
                                  LogisticRegression(C=c, max_iter=2000)))
         return
-    columns = int(np.prod(x_train.shape[1:]))
+    from sklearn.preprocessing import StandardScaler
+
+    table = x_train.ndim == 2 and x_train.shape[1] <= SMALL_TABLE
     if classes:
+        from sklearn.linear_model import LogisticRegression
+
         for c in (0.01, 0.1, 1.0):
             yield (f"logistic regression on the standardized inputs (C={c:g})",
                    make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000)))
-        if columns <= SMALL_TABLE:
+        if table:
+            from sklearn.ensemble import HistGradientBoostingClassifier
+
             yield "gradient boosting (scikit-learn's histogram trees)", HistGradientBoostingClassifier(random_state=0)
         return
+    from sklearn.linear_model import Ridge
+
     for alpha in (0.1, 10.0, 1000.0):
         yield (f"ridge regression on the standardized inputs (alpha={alpha:g})",
                make_pipeline(StandardScaler(), Ridge(alpha=alpha)))
-    if columns <= SMALL_TABLE:
+    if table:
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
         yield "gradient boosting (scikit-learn's histogram trees)", HistGradientBoostingRegressor(random_state=0)
 
 
