@@ -2,7 +2,8 @@
 
 Raw: `keras_tuner.GridSearch` on the project's own CNN hypermodel, given the
 same arrays. Runner: `run_search` on the same experiment, end to end (MLflow
-runs, per-epoch curves, evaluation, figures, every trial's model, the best
+runs, per-epoch curves, evaluation, figures, every trial's model, the scikit-learn
+baseline, the best
 model, the baseline comparison and the PDF report). Every hyperparameter is
 fixed except four learning rates, which cost the same, so both sides train the
 same four models. Runs are interleaved (raw, runner, raw, runner, ...) so
@@ -118,7 +119,8 @@ def main() -> None:
     publish(args.out, "The runner's cost over raw KerasTuner", command, [
         f"- workload: digits 8x8 images, cnn family, grid search of {TRIALS} learning rates (all else fixed), "
         f"{args.epochs} epochs per trial, early stopping off; {args.pairs} interleaved pairs after a warm-up pair",
-        "- runner: `run_search` end to end (MLflow runs and curves, evaluation, figures, each trial's model, "
+        "- runner: `run_search` end to end (MLflow runs and curves, evaluation, figures, each trial's model, the "
+        "scikit-learn baseline fitted in the background during the first trial, "
         "best model, baseline comparison, PDF report); raw: `keras_tuner.GridSearch` on the same hypermodel",
         f"- raw KerasTuner per search (s): {', '.join(f'{v:.1f}' for v in raw)}",
         f"- runner per search (s): {', '.join(f'{v:.1f}' for v in tracked)}",
