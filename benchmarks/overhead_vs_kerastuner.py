@@ -2,9 +2,9 @@
 
 Raw: `keras_tuner.GridSearch` on the project's own CNN hypermodel, given the
 same arrays. Runner: `run_search` on the same experiment, end to end (MLflow
-runs, per-epoch curves, evaluation, figures, every trial's model, the scikit-learn
-baseline, the best
-model, the baseline comparison and the PDF report). Every hyperparameter is
+runs, per-epoch curves, evaluation, figures, every trial's model, the
+scikit-learn baseline, the best model, the baseline comparisons and the PDF
+report). Every hyperparameter is
 fixed except four learning rates, which cost the same, so both sides train the
 same four models. Runs are interleaved (raw, runner, raw, runner, ...) so
 drift in a shared machine's speed hits both alike; the result is the median
