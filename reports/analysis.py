@@ -14,7 +14,6 @@ import pandas as pd
 from reports.store import OBJECTIVE_METRIC
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
-NOISE = 0.005  # differences in score below this are not called an effect
 
 
 def _finished(trials: pd.DataFrame) -> pd.DataFrame:
@@ -63,9 +62,12 @@ def at_edge(value: float, spec) -> str | None:
     return "low" if position <= EDGE_SHARE else "high" if position >= 1 - EDGE_SHARE else None
 
 
-def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: str, spec=None) -> str:
-    """One sentence on what `name` did to the score, from the finished trials; `spec` is the hyperparameter's
-    configured range or choices, which says whether a best value sits at the edge of what could be tried."""
+def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: str, spec=None, others=(),
+                    resolution: float | None = None) -> str:
+    """One sentence on what `name` did to the score, from the finished trials. `spec` is the hyperparameter's
+    configured range or choices (is a best value at the edge of what could be tried?), `others` the other
+    searched hyperparameters (did one always change with it?), `resolution` the smallest step the objective can
+    take (one validation sample, for accuracy)."""
     finished = _finished(trials).dropna(subset=[name])
     if finished.empty:
         return f"{name}: no finished trial used it."
@@ -92,19 +94,41 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
     best, worst = groups.iloc[0], groups.iloc[-1]
     if len(groups) == 1:
         return f"{name}: only {_fmt(groups.index[0])} finished, so its effect cannot be told."
+    twin = _confounded(finished, name, others)
+    if twin is not None:
+        return (f"{name}: confounded with {twin}: each value of {name} came with one value of {twin} in every "
+                f"finished trial, so what either did cannot be told apart.")
     if groups["count"].min() < 2:
         counts = ", ".join(f"{_fmt(v)} {int(n)}" for v, n in groups["count"].items())
         return (f"{name}: too few trials per value to tell an effect (trials per value: {counts}); a single trial "
                 "per value cannot separate this hyperparameter from the others that changed with it.")
     gap = abs(best["mean"] - worst["mean"])
-    spread = np.nanmax(groups["std"].to_numpy()) if groups["count"].max() > 1 else 0.0
+    # The noise of a difference of two means: twice its standard error from the trials' spread (Welch), and
+    # never below one validation sample when the objective counts samples.
+    noise = 2 * math.sqrt(best["std"] ** 2 / best["count"] + worst["std"] ** 2 / worst["count"])
+    floor = f"; one validation sample is {resolution:.4f}" if resolution else ""
+    noise = max(noise, resolution or 0.0)
     head = (
-        f"{name}: {_fmt(groups.index[0])} gave the best mean {objective} ({best['mean']:.4f} over {int(best['count'])} "
-        f"trials), {_fmt(groups.index[-1])} the worst ({worst['mean']:.4f} over {int(worst['count'])})"
+        f"{name}: {_fmt(groups.index[0])} gave the best mean {objective} ({best['mean']:.4f}, sd {best['std']:.4f} "
+        f"over {int(best['count'])} trials), {_fmt(groups.index[-1])} the worst ({worst['mean']:.4f}, sd "
+        f"{worst['std']:.4f} over {int(worst['count'])})"
     )
-    if gap < max(NOISE, spread if np.isfinite(spread) else 0.0):
-        return f"{head}; the difference ({gap:.4f}) is within the noise between trials, so no clear effect."
-    return f"{head}; a difference of {gap:.4f}."
+    rule = f"twice the standard error of the difference, {noise:.4f}{floor}"
+    if gap <= noise:
+        return f"{head}; the difference, {gap:.4f}, is within its noise ({rule}): the search cannot tell an effect."
+    return f"{head}; the difference, {gap:.4f}, is beyond its noise ({rule})."
+
+
+def _confounded(finished: pd.DataFrame, name: str, others) -> str | None:
+    """Another searched hyperparameter whose values went one-to-one with `name`'s in the trials where both were
+    active (a conditional one, inactive under some values, is not confounded for that), or None."""
+    for other in others:
+        if other == name or other not in finished:
+            continue
+        pairs = finished[[name, other]].dropna().astype(str).drop_duplicates()
+        if pairs[name].nunique() > 1 and not pairs[name].duplicated().any() and not pairs[other].duplicated().any():
+            return other
+    return None
 
 
 TREND_T = 2.0  # a rise of validation loss counts as overfitting only when its slope is this many standard errors

@@ -116,7 +116,8 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         "sit at the edge of the range searched: the range should then be widened that way."
     )
     doc.figure(figures.hyperparameter_effects(record.trials, names, record.objective, tmp / "effects.png"))
-    doc.bullets([analysis.effect_sentence(record.trials, n, record.objective, record.direction, record.spec(n))
+    doc.bullets([analysis.effect_sentence(record.trials, n, record.objective, record.direction, record.spec(n),
+                                          names, record.resolution)
                  for n in names])
     if len(names) < 2:
         return  # one searched hyperparameter explains whatever the search varied: there is nothing to rank

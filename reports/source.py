@@ -50,6 +50,12 @@ class SearchRecord:
         """Hyperparameters that took more than one value across trials."""
         return [c for c in self.trials.columns if c not in TRIAL_COLUMNS and self.trials[c].nunique(dropna=True) > 1]
 
+    @property
+    def resolution(self) -> float | None:
+        """The smallest step the objective can take: one validation sample, for an accuracy; None otherwise."""
+        size = int(self.params.get("data.validation_size", 0))
+        return 1 / size if size and self.objective.endswith("accuracy") else None
+
     def spec(self, name: str):
         """A hyperparameter's range or choices as the experiment file gave them, or None when not recorded."""
         text = self.params.get(SEARCH_SPACE_PREFIX + name)

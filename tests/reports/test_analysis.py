@@ -38,7 +38,27 @@ def test_one_trial_per_value_tells_no_effect():
     assert "too few trials per value" in sentence and "difference" not in sentence
     called = effect_sentence(trials("optimizer", ["adam", "adam", "sgd", "sgd"], [0.95, 0.96, 0.60, 0.62]),
                              "optimizer", "val_accuracy", "max")
-    assert "adam gave the best mean val_accuracy (0.9550 over 2 trials)" in called and "a difference of 0.3450" in called
+    assert "adam gave the best mean val_accuracy (0.9550, sd 0.0071 over 2 trials)" in called
+    assert "the difference, 0.3450, is beyond its noise (twice the standard error of the difference, 0.0224)" in called
+
+
+def test_a_difference_within_its_noise_or_one_validation_sample_is_not_an_effect():
+    spread = trials("optimizer", ["adam", "adam", "sgd", "sgd"], [0.90, 0.98, 0.88, 0.96])
+    said = effect_sentence(spread, "optimizer", "val_accuracy", "max")
+    assert "the difference, 0.0200, is within its noise" in said and "the search cannot tell an effect" in said
+    tight = trials("optimizer", ["adam", "adam", "sgd", "sgd"], [0.9965, 0.9965, 0.9931, 0.9931])
+    coarse = effect_sentence(tight, "optimizer", "val_accuracy", "max", resolution=1 / 288)
+    assert "within its noise" in coarse and "one validation sample is 0.0035" in coarse  # no spread, one sample apart
+    assert "beyond its noise" in effect_sentence(tight, "optimizer", "val_accuracy", "max", resolution=1 / 5000)
+
+
+def test_values_that_always_came_together_are_named_as_confounded():
+    both = trials("optimizer", ["adam", "adam", "sgd", "sgd"], [0.95, 0.96, 0.60, 0.62])
+    both["batch_size"] = [32, 32, 64, 64]
+    said = effect_sentence(both, "optimizer", "val_accuracy", "max", others=["optimizer", "batch_size"])
+    assert said.startswith("optimizer: confounded with batch_size") and "cannot be told apart" in said
+    both["batch_size"] = [32, 64, 32, 64]
+    assert "confounded" not in effect_sentence(both, "optimizer", "val_accuracy", "max", others=["batch_size"])
 
 
 def test_curves_still_falling_at_the_end_are_not_called_healthy():
