@@ -131,6 +131,21 @@ def _confounded(finished: pd.DataFrame, name: str, others) -> str | None:
     return None
 
 
+def never_predicted(per_class: pd.DataFrame, class_weight: str | None) -> str | None:
+    """A sentence on the classes the model never got right on the test split (recall 0 with test samples), which
+    happens when classes are imbalanced and the model answers the common ones; None when there are none."""
+    missed = per_class[(per_class["recall"] == 0) & (per_class["support"] > 0)]
+    if missed.empty:
+        return None
+    shares = per_class["support"] / per_class["support"].sum()
+    listed = ", ".join(f"{row['class']} ({int(row['support'])} test samples, {shares[i]:.1%} of them)"
+                       for i, row in missed.iterrows())
+    advice = ("class_weight: balanced is already on" if class_weight == "balanced"
+              else "class_weight: balanced in the experiment file weighs the rare classes up")
+    return (f"Never recognized on the test split: {listed}. The model answers the more common classes instead; "
+            f"{advice}.")
+
+
 TREND_T = 2.0  # a rise of validation loss counts as overfitting only when its slope is this many standard errors
 
 

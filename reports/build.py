@@ -97,6 +97,9 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     if per_class is not None:
         doc.paragraph("Per-class scores on the test split:")
         doc.table(per_class.round(3), font_size=8)
+        missed = analysis.never_predicted(per_class, record.params.get("class_weight"))
+        if missed:
+            doc.paragraph(missed)
 
 
 def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:

@@ -88,3 +88,14 @@ def test_a_steady_rise_of_validation_loss_while_training_loss_falls_is_overfitti
     train = [1.0 - 0.08 * e for e in range(len(val))]
     said = diagnose({"loss": list(enumerate(train)), "val_loss": list(enumerate(val))})
     assert said.startswith("overfitting from epoch 3: validation loss rose from 0.3 to 0.47 (+0.034 per epoch")
+
+
+def test_classes_never_recognized_are_named_with_their_share():
+    from reports.analysis import never_predicted
+
+    per_class = pd.DataFrame({"class": ["dry", "drizzle", "storm"], "precision": [0.9, 0.0, 0.0],
+                              "recall": [1.0, 0.0, 0.0], "f1": [0.95, 0.0, 0.0], "support": [90, 8, 0]})
+    said = never_predicted(per_class, None)
+    assert said.startswith("Never recognized on the test split: drizzle (8 test samples, 8.2% of them).")
+    assert "storm" not in said and "class_weight: balanced in the experiment file" in said
+    assert never_predicted(per_class.assign(recall=[1.0, 0.5, 0.0]), None) is None

@@ -66,6 +66,7 @@ def test_report_explains_the_searched_hyperparameter_and_the_curves(report_text)
     assert "Per-class scores on the test split" in report_text
     assert "Architecture (" in report_text and "Conv2D" in report_text
     assert "page 1 of" in report_text
+    assert not re.search(r"\d\.\d*(0000000|9999999)", report_text)  # floats as typed: 0.3, not 0.30000000000000004
 
 
 def test_search_logs_its_report_on_the_parent_run(finished_search, tmp_path):
