@@ -21,23 +21,42 @@ def _finished(trials: pd.DataFrame) -> pd.DataFrame:
     return trials[ok]
 
 
-def importance(trials: pd.DataFrame, searched: list[str]) -> pd.Series | None:
-    """Random-forest importance of each searched hyperparameter for the score (sums to 1)."""
-    finished = _finished(trials)
-    if len(finished) < MIN_TRIALS_FOR_IMPORTANCE or not searched:
-        return None
-    features = pd.get_dummies(finished[searched].astype(object).where(finished[searched].notna(), "inactive"))
-    for column in searched:
-        if pd.api.types.is_numeric_dtype(finished[column]):
-            features = features.drop(columns=[c for c in features if c.startswith(f"{column}_")]).assign(
-                **{column: finished[column].fillna(finished[column].median())}
-            )
-    from sklearn.ensemble import RandomForestRegressor  # a second of import, for reports that rank at all
+IMPORTANCE_SEEDS = 5  # fANOVA forests fitted per report: their spread is the ranking's uncertainty
 
-    forest = RandomForestRegressor(n_estimators=100, random_state=0).fit(features, finished[OBJECTIVE_METRIC])
-    scores = pd.Series(forest.feature_importances_, index=features.columns)
-    grouped = {name: scores[[c for c in scores.index if c == name or c.startswith(f"{name}_")]].sum() for name in searched}
-    return pd.Series(grouped).sort_values(ascending=False)
+
+def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.DataFrame | None:
+    """Each searched hyperparameter's share of the objective's variance, by Optuna's fANOVA: a random forest
+    fitted to the finished trials, its variance split by hyperparameter. Mean and standard deviation over
+    `IMPORTANCE_SEEDS` forests, best first; only hyperparameters active in every finished trial (fANOVA needs a
+    value in each). None with fewer than `MIN_TRIALS_FOR_IMPORTANCE` trials or two such hyperparameters."""
+    finished = _finished(trials)
+    names = [n for n in searched if finished[n].notna().all() and finished[n].nunique() > 1]
+    if len(finished) < MIN_TRIALS_FOR_IMPORTANCE or len(names) < 2:
+        return None
+    import optuna  # its fANOVA imports scikit-learn's forests: a second or two, for reports that rank at all
+    from optuna.importance import FanovaImportanceEvaluator, get_param_importances
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    distributions = {n: _distribution(finished[n]) for n in names}
+    study = optuna.create_study(direction="maximize" if direction == "max" else "minimize")
+    for _, row in finished.iterrows():
+        params = {n: row[n] if isinstance(d, optuna.distributions.FloatDistribution) else str(row[n])
+                  for n, d in distributions.items()}
+        study.add_trial(optuna.trial.create_trial(params=params, distributions=distributions,
+                                                  value=float(row[OBJECTIVE_METRIC])))
+    shares = pd.DataFrame([get_param_importances(study, evaluator=FanovaImportanceEvaluator(seed=seed), params=names)
+                           for seed in range(IMPORTANCE_SEEDS)])
+    return pd.DataFrame({"mean": shares.mean(), "sd": shares.std(ddof=1)}).sort_values("mean", ascending=False)
+
+
+def _distribution(values: pd.Series):
+    """Numbers as a range (log-scaled when they span more than a decade), anything else as choices."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution
+
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) and values.nunique() > 2:
+        low, high = float(values.min()), float(values.max())
+        return FloatDistribution(low, high, log=low > 0 and high / low > 10)
+    return CategoricalDistribution(sorted({str(v) for v in values}))
 
 
 def _fmt(value) -> str:

@@ -124,12 +124,19 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
                  for n in names])
     if len(names) < 2:
         return  # one searched hyperparameter explains whatever the search varied: there is nothing to rank
-    ranking = analysis.importance(record.trials, names)
+    ranking = analysis.importance(record.trials, names, record.direction)
     if ranking is None:
-        doc.paragraph(f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials; "
-                      "this search has too few to rank the hyperparameters.")
+        doc.paragraph(f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials and two "
+                      "hyperparameters active in all of them; this search has too few to rank them.")
         return
-    doc.paragraph("Importance ranking (random forest fitted to the trial table):")
+    finished = int(record.trials["status"].eq("FINISHED").sum())
+    doc.paragraph(
+        f"Importance (Optuna's fANOVA): a random forest fitted to the {finished} finished trials' {record.objective}, "
+        f"its variance split by hyperparameter ({', '.join(ranking.index)}; a conditional one, inactive in some "
+        f"trials, is left out). Mean and standard deviation over {analysis.IMPORTANCE_SEEDS} forests: "
+        + "; ".join(f"{name} {row['mean']:.2f} ± {row['sd']:.2f}" for name, row in ranking.iterrows())
+        + f". A forest fitted to {finished} points is a rough guide: read a share as larger than another only when "
+        "their difference exceeds both spreads.")
     doc.figure(figures.importance_bars(ranking, tmp / "importance.png"), width=120)
 
 

@@ -184,11 +184,13 @@ def trial_figures(folder: str, title: str, curves: dict, kept_epoch: int | None,
     return [str(p) for p in paths]
 
 
-def importance_bars(importance: pd.Series, path: Path) -> Path:
+def importance_bars(importance: pd.DataFrame, path: Path) -> Path:
+    """fANOVA shares, best on top, with one standard deviation over the forests as error bars."""
     fig = _figure(6, 0.4 * len(importance) + 1)
     ax = fig.add_subplot()
-    ax.barh(importance.index[::-1], importance.to_numpy()[::-1])
-    ax.set_xlabel("share of the score's variation explained (random forest)")
+    ordered = importance[::-1]
+    ax.barh(ordered.index, ordered["mean"], xerr=ordered["sd"].fillna(0), capsize=3)
+    ax.set_xlabel("share of the objective's variance (fANOVA; mean ± sd over forests)")
     return _save(fig, path)
 
 

@@ -99,3 +99,22 @@ def test_classes_never_recognized_are_named_with_their_share():
     assert said.startswith("Never recognized on the test split: drizzle (8 test samples, 8.2% of them).")
     assert "storm" not in said and "class_weight: balanced in the experiment file" in said
     assert never_predicted(per_class.assign(recall=[1.0, 0.5, 0.0]), None) is None
+
+
+def test_importance_is_optunas_fanova_with_its_spread_over_forests():
+    import numpy as np
+
+    from reports.analysis import IMPORTANCE_SEEDS, importance
+
+    rng = np.random.default_rng(0)
+    dropout = rng.uniform(0.0, 0.5, 24)
+    optimizer = rng.choice(["adam", "sgd"], 24)
+    frame = trials("dropout", list(dropout), list(0.99 - 0.5 * dropout + rng.normal(0, 0.002, 24)))
+    frame["optimizer"] = optimizer
+    frame["momentum"] = np.where(optimizer == "sgd", 0.9, np.nan)  # conditional: inactive under adam
+    ranking = importance(frame, ["dropout", "optimizer", "momentum"], "max")
+    assert list(ranking.index) == ["dropout", "optimizer"]  # momentum is not active in every trial
+    assert ranking.loc["dropout", "mean"] > 0.8 > ranking.loc["optimizer", "mean"]
+    assert (ranking["sd"] >= 0).all() and ranking["sd"].notna().all()
+    assert IMPORTANCE_SEEDS >= 3
+    assert importance(frame.head(3), ["dropout", "optimizer"], "max") is None
