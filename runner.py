@@ -9,21 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from pathlib import Path
 
+from pipelines import interrupts
+
 DEFAULT_EXPERIMENT = Path(__file__).parent / "experiments" / "digits_cnn.yaml"
 STUDIES = Path(__file__).parent / "experiments" / "studies"
-
-
-def _interrupt_on_sigterm() -> None:
-    """SIGTERM ends a search like Ctrl-C does, so its MLflow runs close as KILLED."""
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, handler)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -195,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("MLFLOW_CONFIGURE_LOGGING", "false")  # its messages go where the runner sends them
-    _interrupt_on_sigterm()
+    interrupts.install()
     from reports.errors import RunnerError
 
     try:

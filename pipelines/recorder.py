@@ -14,7 +14,7 @@ from collections import defaultdict
 import keras
 import numpy as np
 
-from pipelines import evaluation
+from pipelines import evaluation, interrupts
 from pipelines.data import Dataset, batches
 from pipelines.tracking import SearchTracker, finite_metrics
 from reports.store import NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE
@@ -69,6 +69,7 @@ class TrialRecorder(keras.callbacks.Callback):
         self._finish_execution()
 
     def on_epoch_end(self, epoch, logs=None):
+        interrupts.check()
         logs = {**(logs or {}), "learning_rate": learning_rate(self.model)}
         self.progress.epoch_ended(epoch, logs)
         self._trained += 1
