@@ -219,7 +219,7 @@ def diagnose(curves: dict[str, list[tuple[int, float]]]) -> str:
                         f"epoch, {epochs[best]}, so more epochs would likely lower it further")
     if not findings:
         gap = f"; final accuracy gap {accuracy[-1] - val_accuracy[-1]:+.3f}" if accuracy and val_accuracy else ""
-        where = wobble or "near the end"
+        where = wobble or f"the run ended {after} epoch{'s' if after != 1 else ''} later, at epoch {epochs[-1]}"
         findings.append(f"healthy: validation loss was lowest at epoch {epochs[best]} ({val_loss[best]:.3g}); "
                         f"{where}{gap}")
     return "; ".join(findings) + "."
