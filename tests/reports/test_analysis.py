@@ -125,6 +125,7 @@ def test_a_healthy_run_quotes_where_it_ended_instead_of_near_the_end():
 
     said = diagnose({"loss": [(0, 1.0), (1, 0.5), (2, 0.3), (3, 0.2), (4, 0.15), (5, 0.1)],
                      "val_loss": [(0, 1.0), (1, 0.5), (2, 0.45), (3, 0.46), (4, 0.47), (5, 0.47)]})
-    assert said.startswith("healthy: validation loss was lowest at epoch 2 (0.45); the 3 epochs after it")
+    assert said.startswith("healthy: validation loss was lowest at epoch 2 (0.45); the run ended 3 epochs later, at "
+                           "epoch 5")
     assert "near the end" not in diagnose({"loss": [(0, 1.0), (1, 0.5), (2, 0.3)],
                                            "val_loss": [(0, 1.0), (1, 0.4), (2, 0.41)]})
