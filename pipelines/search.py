@@ -37,10 +37,9 @@ from reports.build import build_report
 from reports.source import load_search
 from reports.store import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST, BEST_BASELINE_PARAM, BEST_PARAM_PREFIX,
                            BEST_RUN_PARAM, BEST_SCORE_METRIC, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM,
-                           FAILURE_TAG, NOTE_TAG, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM,
-                           baseline_metric, gain_metrics, on_validation,
-                           SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_METRICS, best_finished, metric_label, mlflow_helpers_on,
-                           open_store, trials_frame)
+                           FAILURE_TAG, NOTE_TAG, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM, SEARCH_SPACE_PREFIX,
+                           STOPPED_TAG, TEST_METRICS, baseline_metric, best_finished, gain_metrics, metric_label,
+                           mlflow_helpers_on, on_validation, open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
 
 
