@@ -26,9 +26,9 @@ import pandas as pd
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
-from reports.store import (BEST_SCORE_METRIC, OBJECTIVE_METRIC, PER_EPOCH, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, ORPHAN_TAG,
-                           PID_TAG, ROLE_TAG, TRIAL_ID_TAG, champion_version, children, experiment_id,
-                           open_store, trial_runs)
+from reports.store import (BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG,
+                           OBJECTIVE_METRIC, ORPHAN_TAG, PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, champion_version,
+                           children, experiment_id, open_store, trial_runs)
 
 
 def _git_commit() -> str | None:
