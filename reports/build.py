@@ -11,7 +11,8 @@ import pandas as pd
 from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.store import DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, STOPPED_TAG, metric_label
+from reports.store import (DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, SEARCH_SPACE_PREFIX,
+                           STOPPED_TAG, metric_label)
 
 TOP_TRIALS_DIAGNOSED = 3
 
@@ -102,6 +103,28 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
             doc.paragraph(missed)
 
 
+def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
+    """The search at a glance, and the configured space beside the values the trials tried."""
+    finished = record.trials[record.trials["status"].eq("FINISHED")]
+    if finished.empty:
+        return
+    doc.section("The search at a glance", new_page=True)
+    curves = {row.trial_id: record.curve(row.run_id, "val_loss") for row in finished.itertuples()}
+    doc.figure(figures.search_overview(record.trials, record.searched, record.objective, record.direction,
+                                       record.test_metric, curves, tmp / "overview.png"))
+    rows = []
+    for name in record.searched:
+        values = finished[name].dropna()
+        if pd.api.types.is_numeric_dtype(values) and values.nunique() > 4:
+            tried = f"{_number(str(values.min()))} to {_number(str(values.max()))} ({values.nunique()} values)"
+        else:
+            tried = ", ".join(f"{_number(str(v))} ({n})" for v, n in values.value_counts().sort_index().items())
+        rows.append((name, record.params.get(SEARCH_SPACE_PREFIX + name, "-"), tried))
+    if rows:
+        doc.paragraph("The search space as configured, and the values the finished trials tried (trials per value):")
+        doc.table(pd.DataFrame(rows, columns=["hyperparameter", "configured", "tried"]), font_size=8)
+
+
 def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
     doc.section("All trials, best first", new_page=True)
     columns = ["trial_id", "status", OBJECTIVE_METRIC, record.test_metric, EPOCHS, DURATION, *record.searched]
@@ -166,6 +189,7 @@ def build_report(record: SearchRecord, out: Path) -> Path:
             _diagnosis(doc, record)
             _best_model(doc, record, tmp)
             _effects(doc, record, tmp)
+            _overview(doc, record, tmp)
             _all_trials(doc, record)
         doc.save(out)
     return out

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import rcParams
+from matplotlib import colormaps, rcParams
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter
 
@@ -244,3 +244,74 @@ def study_comparison(summary: pd.DataFrame, label: str, metric: str, path: Path,
     ax.set_ylabel(f"{metric_label(metric)} (mean ± sd over seeds)")
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
+
+
+def _in_trial_order(trials: pd.DataFrame) -> pd.DataFrame:
+    finished = trials[trials["status"].eq("FINISHED")].copy()
+    finished["order"] = pd.to_numeric(finished["trial_id"], errors="coerce")
+    return finished.sort_values("order")
+
+
+def search_overview(trials: pd.DataFrame, names: list[str], objective: str, direction: str, test_metric: str,
+                    val_curves: dict[str, list[tuple[int, float]]], path: Path) -> Path:
+    """The four pictures people know from Optuna and W&B, on one page: the objective by trial with the best so
+    far; every trial's validation loss by epoch; validation against test score per trial (do they agree?); and
+    parallel coordinates of the searched hyperparameters, coloured by the objective."""
+    fig, axes = _subplots(2, 2, 10, 7.4)
+    (history, curves), (agreement, parallel) = axes
+    ordered = _in_trial_order(trials)
+    scores = ordered[OBJECTIVE_METRIC].astype(float)
+    best = scores.cummax() if direction == "max" else scores.cummin()
+    history.plot(ordered["order"], scores, "o", alpha=0.7, label="trial")
+    history.step(ordered["order"], best, where="post", color="black", label="best so far")
+    history.set(xlabel="trial", ylabel=objective, title="Objective by trial")
+    history.legend(fontsize=8)
+    for trial_id, points in val_curves.items():
+        if points:
+            steps, values = zip(*points)
+            curves.plot(steps, values, lw=1, alpha=0.7)
+    if all(v > 0 for points in val_curves.values() for _, v in points):
+        curves.set_yscale("log")
+        curves.yaxis.set_major_formatter(_PlainLogFormatter())
+        curves.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
+    curves.set(xlabel="epoch", ylabel="validation loss", title=f"Validation loss of all {len(val_curves)} trials")
+    if test_metric in ordered:
+        agreement.scatter(ordered[OBJECTIVE_METRIC], ordered[test_metric], alpha=0.8)
+        for _, row in ordered.iterrows():
+            agreement.annotate(str(row["trial_id"]), (row[OBJECTIVE_METRIC], row[test_metric]), fontsize=7,
+                               xytext=(3, 3), textcoords="offset points")
+    agreement.set(xlabel=objective, ylabel=metric_label(test_metric), title="Validation against test, per trial")
+    _parallel_coordinates(parallel, ordered, names, objective)
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+        ax.title.set_fontsize(10)
+    return _save(fig, path)
+
+
+def _parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective: str) -> None:
+    """One vertical axis per searched hyperparameter (ranges scaled to [0, 1], log-scaled when they span more
+    than a decade; choices evenly spaced), one line per trial coloured by the objective."""
+    columns = []
+    for name in names:
+        values = trials[name]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            numbers = values.astype(float)
+            if (numbers > 0).all() and numbers.max() / numbers.min() > 10:
+                numbers = np.log10(numbers)
+            low, high = numbers.min(), numbers.max()
+            columns.append((numbers - low) / (high - low) if high > low else numbers * 0 + 0.5)
+        else:
+            labels = sorted({str(v) for v in values})
+            columns.append(values.astype(str).map({v: i / max(len(labels) - 1, 1) for i, v in enumerate(labels)}))
+    if not columns:
+        ax.axis("off")
+        return
+    table = pd.concat(columns, axis=1).to_numpy(dtype=float)
+    scores = trials[OBJECTIVE_METRIC].astype(float).to_numpy()
+    span = (scores.max() - scores.min()) or 1.0
+    colours = colormaps["viridis"]((scores - scores.min()) / span)
+    for row, colour in zip(table, colours):
+        ax.plot(range(len(names)), row, color=colour, alpha=0.8, lw=1)
+    ax.set_xticks(range(len(names)), names, rotation=20, ha="right", fontsize=8)
+    ax.set_yticks([0, 1], ["low", "high"], fontsize=8)
+    ax.set_title(f"Searched values, coloured by {objective} (yellow: higher)")

@@ -111,6 +111,11 @@ class SearchRecord:
     def against_baseline(self) -> str | None:
         return against_baseline(self.parent)
 
+    def curve(self, run_id: str, key: str) -> list[tuple[int, float]]:
+        """One per-epoch curve of a run (Keras' name: val_loss), in epoch order."""
+        return [(m.step, m.value) for m in sorted(self.client.get_metric_history(run_id, PER_EPOCH + key),
+                                                  key=lambda m: m.step)]
+
     def curves(self, run_id: str) -> dict[str, list[tuple[int, float]]]:
         out = {}
         for key in CURVE_KEYS:

@@ -66,6 +66,9 @@ def test_report_explains_the_searched_hyperparameter_and_the_curves(report_text)
     assert "Per-class scores on the test split" in report_text
     assert "Architecture (" in report_text and "Conv2D" in report_text
     assert "page 1 of" in report_text
+    assert "The search at a glance" in report_text
+    flat = " ".join(report_text.split())
+    assert "optimizer [adam, sgd] adam (1), sgd (1)" in flat  # the configured choices beside the trials per value
     assert not re.search(r"\d\.\d*(0000000|9999999)", report_text)  # floats as typed: 0.3, not 0.30000000000000004
 
 
