@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reports.store import TEST_ACCURACY, TEST_MAE
+from reports.store import TEST_ACCURACY, TEST_MAE, improves
 from reports.verdict import baseline_sentence
 
 if TYPE_CHECKING:  # the worker process that fits the model baseline loads no Keras
@@ -48,9 +48,7 @@ class Baseline:
 
     def better_than(self, other: "Baseline") -> bool:
         """Better on validation: the test split never chooses."""
-        if self.metric == TEST_ACCURACY:
-            return self.validation > other.validation
-        return self.validation < other.validation
+        return improves(self.validation, other.validation, "max" if self.metric == TEST_ACCURACY else "min")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,7 @@ import numpy as np
 from pipelines import evaluation, interrupts
 from pipelines.data import Dataset, batches
 from pipelines.tracking import SearchTracker, finite_metrics
-from reports.store import NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE
+from reports.store import NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE, improves
 
 
 def learning_rate(model) -> float:
@@ -43,7 +43,7 @@ class TrialRecorder(keras.callbacks.Callback):
         super().__init__()
         self.tracker, self.progress, self.dataset = tracker, progress, dataset
         self.objective = objective
-        self.better = (lambda a, b: a > b) if direction == "max" else (lambda a, b: a < b)
+        self.direction = direction
         self.start_trial(executions=1)
 
     def __deepcopy__(self, memo):
@@ -84,13 +84,13 @@ class TrialRecorder(keras.callbacks.Callback):
             self._val_losses.append(logs["val_loss"])
         value = logs.get(self.objective)
         if value is not None and math.isfinite(value) and (
-                self._execution_best is None or self.better(value, self._execution_best)):
+                self._execution_best is None or improves(value, self._execution_best, self.direction)):
             self._execution_best, self._execution_weights, self._execution_epoch = value, self.model.get_weights(), epoch
 
     def _finish_execution(self) -> None:
         if self._execution_weights is None:  # no execution yet, or none with a finite objective
             return
-        if self.best is None or self.better(self._execution_best, self.best):
+        if self.best is None or improves(self._execution_best, self.best, self.direction):
             self.best, self.best_weights, self.best_model = self._execution_best, self._execution_weights, self.model
             self.best_epoch = self._execution_epoch
         if self.executions > 1:

@@ -28,7 +28,7 @@ from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
 from reports.store import (BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG,
                            OBJECTIVE_METRIC, ORPHAN_TAG, PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, champion_version,
-                           children, experiment_id, open_store, trial_runs)
+                           children, experiment_id, improves, open_store, trial_runs)
 
 
 def _git_commit() -> str | None:
@@ -229,7 +229,7 @@ class SearchTracker:
         champion = champion_version(self.client, registered_name)
         if champion is not None:
             held = self.client.get_run(champion.run_id).data.metrics.get(BEST_SCORE_METRIC)
-            if held is not None and not (score > held if direction == "max" else score < held):
+            if held is not None and not improves(score, held, direction):
                 return (f"not registered: version {champion.version} of {registered_name!r} scored {held:.4g}, and "
                         f"this search {score:.4g}; it stays the {CHAMPION_ALIAS}")
         if not self.client.search_registered_models(f"name = '{registered_name}'"):

@@ -26,7 +26,7 @@ from pipelines.artifact_worker import ArtifactWorker
 from pipelines.recorder import TrialRecorder, predict
 from pipelines.tracking import SearchTracker
 from reports.store import (DURATION, EPOCH_METRICS_TAG, EPOCHS, NEAR_ZERO, OBJECTIVE_METRIC, ORPHAN_TAG, PARAMETERS,
-                           PEAK_MEMORY, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION)
+                           PEAK_MEMORY, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION, improves)
 
 ALGORITHMS = {
     "random": keras_tuner.RandomSearch,
@@ -215,9 +215,8 @@ class TrackedTuner:
                 self.tracker.log_model(model, "model", head(data.x_test, 5), predictions["test"][:5], typed)
         self.artifacts.submit(self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves,
                               self.recorder.best_epoch, test)
-        direction = self.oracle.objective.direction
-        if math.isfinite(score) and (self.best_so_far is None or (score > self.best_so_far.score if direction == "max"
-                                                                   else score < self.best_so_far.score)):
+        if math.isfinite(score) and (self.best_so_far is None
+                                     or improves(score, self.best_so_far.score, self.oracle.objective.direction)):
             self.best_so_far = KeptModel(trial.trial_id, score, model, predictions["test"])
 
 

@@ -111,6 +111,13 @@ CHAMPION_ALIAS = "champion"  # the registered model's version that scored best s
 SEARCH_SPACE_PREFIX = "search_space."  # each hyperparameter's spec as the file gave it, one line: {min: 1, max: 3}
 DATA_NOTES_PARAM = "data.notes"  # what loading changed in the data, in words, " | " between notes
 OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}  # the objectives and their directions
+
+
+def improves(value: float, on: float, direction: str) -> bool:
+    """Whether `value` is strictly better than `on` for an objective of `direction` ("max" or "min")."""
+    return value > on if direction == "max" else value < on
+
+
 OBJECTIVE_PARAM = "objective"  # on the parent: which of OBJECTIVES the search ranks by (its value: metric `objective`)
 
 # Metric names. The MLflow UI groups a run's charts by the text before "/" and lists metrics sorted by name, so a
