@@ -1,4 +1,5 @@
-"""Command line of the Keras AutoML runner: `search` an experiment file, run a `study`, `report` on a search, list its `trials`, open the `ui`.
+"""Command line of the Keras AutoML runner: `search` an experiment file (on `--workers`, joined by a `worker`
+elsewhere), run a `study`, `report` on a search, list its `trials`, open the `ui`, start a tracking `server`.
 
 Kept thin: each command parses its arguments and calls one function of
 `pipelines`; errors a user can fix are printed as one paragraph, without a
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from pathlib import Path
 
 from pipelines import interrupts
+from pipelines.errors import ConfigError
 
 DEFAULT_EXPERIMENT = Path(__file__).parent / "experiments" / "digits_cnn.yaml"
 STUDIES = Path(__file__).parent / "experiments" / "studies"
@@ -27,20 +30,87 @@ def cmd_search(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment)
     console = Console()
     library_logs_to_file(experiment, args.verbose, console)
+    distribution = _distribution(args)
     if experiment.study:
+        if distribution:
+            raise ConfigError(f"{experiment.source_file}: a study runs its searches one after another; "
+                              "--workers is for one search.")
         return _run_study(experiment, console, args.resume)
     from pipelines.search import run_search
     from pipelines.summary import print_summary
 
     console.print(f"[bold]{experiment.name}[/]: {experiment.family} on {experiment.data.source}, "
                   f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}")
-    result = run_search(experiment, console, resume=args.resume)
+    result = run_search(experiment, console, resume=args.resume, distribution=distribution)
     print_summary(result, console)
     return 0 if result.best_trial_id is not None else 1
 
 
+def _distribution(args: argparse.Namespace):
+    """`--workers` and where the chief listens, or None for a search in this process."""
+    if args.workers is None:
+        if args.chief_host != "127.0.0.1" or args.chief_port:
+            raise ConfigError("--chief-host and --chief-port are for a search on --workers.")
+        return None
+    from pipelines.distributed import Distribution
+    from pipelines.workers import worker_count
+
+    return Distribution(worker_count(args.workers), args.chief_host, args.chief_port)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Train trials of a running search's chief until it has none left."""
+    from rich.console import Console
+
+    from pipelines.chief import split_address
+    from pipelines.config import load_experiment
+    from pipelines.logs import library_logs_to_file
+    from pipelines.worker import CHIEF_GONE_EXIT, run_worker
+
+    try:
+        split_address(args.chief)
+    except ValueError as exc:
+        raise ConfigError(f"--chief: {exc}.") from None
+    experiment = load_experiment(args.experiment)
+    console = Console()
+    library_logs_to_file(experiment, args.verbose, console)
+    worker_id = args.id or f"{socket.gethostname()}-{os.getpid()}"
+    try:
+        run_worker(experiment, args.chief, worker_id, args.parent_run, console)
+    except KeyboardInterrupt:
+        if interrupts.reason is None:
+            raise
+        print(f"error: {interrupts.reason}", file=sys.stderr)
+        return CHIEF_GONE_EXIT
+    console.print(f"{worker_id}: the chief has no trials left; done.")
+    return 0
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    """An MLflow tracking server for a team: its runs in a database, its artifacts served through it."""
+    import subprocess
+
+    if args.host != "127.0.0.1":
+        print(f"warning: listening on {args.host}. Without --basic-auth anyone who reaches this port reads and "
+              "writes every run; with it, put it behind TLS (a reverse proxy) too.", file=sys.stderr)
+    command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", args.backend_store_uri,
+               "--serve-artifacts", "--artifacts-destination", args.artifacts_destination,
+               "--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]
+    if args.basic_auth:
+        command += ["--app-name", "basic-auth"]
+    server = subprocess.Popen(command)
+    print(f"MLflow server on http://{args.host}:{args.port} (runs in {args.backend_store_uri}, artifacts in "
+          f"{args.artifacts_destination}); experiment files use tracking_uri: http://{args.host}:{args.port}. "
+          "Ctrl-C stops it.", flush=True)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait(timeout=30)
+        return 0
+
+
 def _run_study(experiment, console, resume: bool) -> int:
-    from pipelines.errors import ConfigError
     from pipelines.study import run_study
     from reports.study import load_study
 
@@ -57,7 +127,6 @@ def _run_study(experiment, console, resume: bool) -> int:
 
 def cmd_study(args: argparse.Namespace) -> int:
     from pipelines.config import load_experiment
-    from pipelines.errors import ConfigError
     from pipelines.logs import library_logs_to_file
 
     path = Path(args.name) if args.name.endswith((".yaml", ".yml")) else STUDIES / f"{args.name}.yaml"
@@ -158,7 +227,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="carry on the experiment's latest unfinished search (same parent run, finished trials kept)")
     search.add_argument("--verbose", action="store_true",
                         help="show MLflow's, TensorFlow's and KerasTuner's own messages instead of logging them to a file")
+    search.add_argument("--workers", metavar="N",
+                        help="train on N worker processes (auto: one per GPU, else one per two cores), this process "
+                             "being KerasTuner's chief; without it the search runs in this process")
+    search.add_argument("--chief-host", default="127.0.0.1",
+                        help="interface the chief listens on for workers (default: this machine only; another "
+                             "needs a private network: KerasTuner's oracle has no authentication)")
+    search.add_argument("--chief-port", type=int, default=0, help="the chief's port (default: any free one)")
     search.set_defaults(func=cmd_search)
+    worker = commands.add_parser("worker", help="train trials of a search running on another machine")
+    worker.add_argument("experiment", help="the search's experiment YAML (same data paths and tracking_uri)")
+    worker.add_argument("--chief", required=True, metavar="HOST:PORT", help="where the search's chief listens")
+    worker.add_argument("--id", help="this worker's KerasTuner tuner id; started again with the same id, a worker "
+                                     "takes back the trial it was running (default: HOST-PID)")
+    worker.add_argument("--parent-run", help="the search's parent run id (default: found in the tracking store)")
+    worker.add_argument("--verbose", action="store_true", help="show the libraries' own messages")
+    worker.set_defaults(func=cmd_worker)
     study = commands.add_parser("study", help="run a study from experiments/studies and answer its question")
     study.add_argument("name", help="study name (e.g. gated_cells) or a study YAML file")
     study.add_argument("--verbose", action="store_true", help="show the libraries' own messages")
@@ -180,6 +264,16 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
     ui.add_argument("--port", type=int, default=5000)
     ui.set_defaults(func=cmd_ui)
+    server = commands.add_parser("server", help="start an MLflow tracking server for a team (PostgreSQL, artifacts)")
+    server.add_argument("--backend-store-uri", required=True,
+                        help="where runs are kept, e.g. postgresql://user:password@host:5432/mlflow")
+    server.add_argument("--artifacts-destination", required=True, help="folder (or s3://...) the artifacts go to")
+    server.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
+    server.add_argument("--port", type=int, default=5000)
+    server.add_argument("--workers", type=int, default=2, help="server processes (default: %(default)s)")
+    server.add_argument("--basic-auth", action="store_true",
+                        help="require a login (MLflow's basic-auth app; the first admin is admin/password1234)")
+    server.set_defaults(func=cmd_server)
     return parser
 
 
@@ -187,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("MLFLOW_CONFIGURE_LOGGING", "false")  # its messages go where the runner sends them
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # a bar per file the report reads
     interrupts.install()
     from reports.errors import RunnerError
 

@@ -10,9 +10,11 @@ first raise went.
 
 from __future__ import annotations
 
+import _thread
 import signal
 
 requested: int | None = None  # the signal received, if any
+reason: str | None = None  # why the process stopped itself (`stop`), for its last message
 
 
 def install() -> None:
@@ -31,3 +33,10 @@ def check() -> None:
     """Raise the interrupt again if a signal came and its first raise was swallowed."""
     if requested is not None:
         raise KeyboardInterrupt(f"signal {requested}")
+
+
+def stop(why: str) -> None:
+    """Stop this process from another thread as SIGTERM would (its runs close KILLED); `why` is its last word."""
+    global reason
+    reason = why
+    _thread.interrupt_main(signal.SIGTERM)

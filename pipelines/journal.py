@@ -10,7 +10,9 @@ Runs created while the store is down get a journal key; the replay creates
 them and maps each key to the run id the store hands out, persisting the map
 so that a replay cut off half-way carries on where it stopped.
 
-A local SQLite store is never down in this sense and is written directly.
+A local SQLite store is never down in this sense and is written directly;
+with several worker processes writing it at once, a write that finds the
+database locked is tried again for a while instead of failing the trial.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from reports.errors import RunnerError
 
 JOURNAL_FILE, IDS_FILE, FILES_DIR = "tracking-journal.jsonl", "tracking-journal-ids.json", "tracking-journal-files"
 PROBE_EVERY_S = 5.0
+LOCKED_RETRY_S = 120.0  # how long a write waits out other processes holding a SQLite store's lock
 KEY_PREFIX = "journal-"
 
 
@@ -135,13 +138,27 @@ class JournaledWriter:
             self._append(entry)
             return None
         try:
-            return self._send(entry)
+            return self._send_when_unlocked(entry)
         except Exception as exc:
             if not (self.remote and self.folder and unreachable(exc)):
                 raise
             self._append(entry)
             self.on_offline()
             return None
+
+    def _send_when_unlocked(self, entry: dict) -> str | None:
+        """Send, retrying while SQLite says another process holds its lock (its own wait is 5 s; a rolled-back
+        write is safe to send again)."""
+        deadline = time.monotonic() + LOCKED_RETRY_S
+        pause = 0.05
+        while True:
+            try:
+                return self._send(entry)
+            except Exception as exc:  # MLflow's wrapper or SQLAlchemy's own error, depending on the call
+                if "database is locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
 
     def _send(self, entry: dict) -> str | None:
         op = entry["op"]

@@ -92,6 +92,12 @@ class SearchProgress:
         self._bars.update(self._trials, description=f"trial {trial_id} ({self.done + 1}{of}){best}", eta=self.eta())
         self._bars.reset(self._epochs, total=self.epochs, visible=True, description="  epoch")
 
+    def running(self, trials: dict[str, str]) -> None:
+        """The trials under way on the workers of a distributed search (trial id -> worker)."""
+        under_way = ", ".join(f"{trial} on {worker}" for trial, worker in sorted(trials.items())) or "none"
+        best = "" if self.best is None else f", best {self.objective} {number(self.best)}"
+        self._bars.update(self._trials, description=f"trials under way: {under_way}{best}", eta=self.eta())
+
     def epoch_ended(self, epoch: int, logs: dict) -> None:
         shown = ", ".join(f"{k} {number(v)}" for k, v in logs.items() if k in ("loss", self.objective))
         self._bars.update(self._epochs, completed=epoch + 1, description=f"  epoch {epoch + 1}: {shown}")

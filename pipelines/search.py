@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import keras
-import keras_tuner
 import mlflow
 import pandas as pd
 import yaml
@@ -26,13 +25,14 @@ from pipelines.artifact_worker import ArtifactWorker
 from pipelines.baselines import Baseline, Comparison, compare, model_baseline, model_baseline_inputs, trivial_baseline
 from pipelines.data import Dataset, head, load_dataset
 from pipelines.data.core import balanced_class_weights
+from pipelines.distributed import Distribution, run_chief
 from pipelines.errors import DataError
 from pipelines.journal import JOURNAL_FILE, StoreUnreachable
 from pipelines.progress import SearchProgress
 from pipelines.recorder import predict
 from pipelines.resume import claim_search, resumable_search
 from pipelines.tracking import SearchTracker, close_orphans
-from pipelines.tuners import active_values, make_tuner
+from pipelines.tuners import active_values, experiment_tuner
 from reports.build import build_report
 from reports.source import load_search
 from reports.store import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST, BEST_BASELINE_PARAM, BEST_PARAM_PREFIX,
@@ -135,24 +135,12 @@ class NoFinishedTrial(Exception):
     """Raised inside the parent run, after its report is logged, so the run ends FAILED with this reason."""
 
 
-def _run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, console,
+def run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, console,
                artifacts: ArtifactWorker):
     tuner_cfg = experiment.tuner
     max_trials = None if tuner_cfg.algorithm == "hyperband" else tuner_cfg.max_trials
     with SearchProgress(console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction) as progress:
-        tuner = make_tuner(
-            tuner_cfg,
-            hypermodel,
-            objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
-            seed=experiment.seed,
-            directory=experiment.tuner_dir,
-            project_name=project,
-            tracker=tracker,
-            dataset=dataset,
-            progress=progress,
-            artifacts=artifacts,
-            log_models=experiment.log_trial_models,
-        )
+        tuner = experiment_tuner(experiment, hypermodel, dataset, tracker, project, progress, artifacts)
         # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
         callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
         fit_args, validation_data = dataset.fit_data()
@@ -184,8 +172,9 @@ def _search_until_done(tuner, tracker: SearchTracker, console: Console, *args, *
 
 
 def run_search(experiment: Experiment, console: Console | None = None, resume: bool = False,
-               tags: dict[str, str] | None = None) -> SearchResult:
-    """Run the search, or with `resume` carry on the experiment's latest unfinished one.
+               tags: dict[str, str] | None = None, distribution: Distribution | None = None) -> SearchResult:
+    """Run the search, or with `resume` carry on the experiment's latest unfinished one; on worker processes
+    with `distribution`, else in this process.
 
     The result has no best trial when none finished with a finite score.
     """
@@ -204,7 +193,8 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
         if resume:
             previous, claim = resumable_search(experiment, settings)
             claims.callback(claim.release)
-        return _tracked_search(experiment, dataset, hypermodel, settings, previous, console, tags, claims)
+        return _tracked_search(experiment, dataset, hypermodel, settings, previous, console, tags, claims,
+                               distribution)
 
 
 def objective_resolution(objective: str, validation_samples: int) -> str | None:
@@ -218,7 +208,8 @@ def objective_resolution(objective: str, validation_samples: int) -> str | None:
 
 
 def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settings: dict, previous, console,
-                    tags: dict[str, str] | None, claims: contextlib.ExitStack) -> SearchResult:
+                    tags: dict[str, str] | None, claims: contextlib.ExitStack,
+                    distribution: Distribution | None) -> SearchResult:
     tracker = SearchTracker(experiment.tracking_uri, experiment.name)
     algorithm = experiment.tuner.algorithm
     tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm,
@@ -233,7 +224,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
         with tracker.search_run(f"{algorithm} search {time.strftime('%Y-%m-%d %H:%M')}", tags, previous and previous.info.run_id) as parent_run_id:
             if previous:
                 project = previous.data.params[PROJECT_PARAM]
-                _journal_in(tracker, experiment, Path(experiment.tuner_dir) / project, console)
+                journal_in(tracker, experiment, Path(experiment.tuner_dir) / project, console)
                 orphans = close_orphans(tracker.client, parent_run_id)
                 tracker.delete_tag(FAILURE_TAG)  # the reason an earlier attempt at this search ended no longer holds
                 console.print(f"resuming parent run {parent_run_id}"
@@ -242,15 +233,18 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 project = f"{_slug(experiment.name)}-{parent_run_id[:8]}"
                 project_dir = Path(experiment.tuner_dir) / project
                 claims.callback(claim_search(project_dir).release)  # a new folder: no other process holds it
-                _journal_in(tracker, experiment, project_dir, console)
+                journal_in(tracker, experiment, project_dir, console)
                 tracker.log_params({**settings, PROJECT_PARAM: project})
                 tracker.log_dataset(dataset.info.name, dataset.info.source, dataset.records())
                 tracker.log_text(yaml.safe_dump(hypermodel.space.describe(), sort_keys=False, allow_unicode=True),
                                  "search_space.yaml")
                 _log_baseline(tracker, trivial)
-            tuner = _run_tuner(experiment, hypermodel, dataset, tracker, project, console, artifacts)
+            if distribution:
+                tuner = run_chief(experiment, hypermodel, dataset, tracker, project, console, artifacts, distribution)
+            else:
+                tuner = run_tuner(experiment, hypermodel, dataset, tracker, project, console, artifacts)
             console.print("Trials done: logging the best model, comparing it with the baselines, writing the report.")
-            _send_journal(tracker, experiment, console)
+            send_journal(tracker, experiment, console)
             baselines = [trivial, *_fitted(fitting, console)]
             for baseline in baselines[1:]:
                 _log_baseline(tracker, baseline)
@@ -292,7 +286,7 @@ def _description(experiment: Experiment, trials: pd.DataFrame, best: pd.Series, 
     ])
 
 
-def _journal_in(tracker: SearchTracker, experiment: Experiment, project_dir: Path, console: Console) -> None:
+def journal_in(tracker: SearchTracker, experiment: Experiment, project_dir: Path, console: Console) -> None:
     """Keep what cannot reach the tracking store in a journal in the search's folder; send one left by an
     earlier process first, so the store holds everything before the search carries on."""
     writer = tracker.writer
@@ -301,10 +295,10 @@ def _journal_in(tracker: SearchTracker, experiment: Experiment, project_dir: Pat
         f"[yellow]The tracking store {experiment.tracking_uri} does not answer. Training goes on; what it logs is "
         f"kept in {project_dir / JOURNAL_FILE} and sent, in order, when the store answers again.[/]")
     writer.on_back = lambda sent: console.print(f"The tracking store answers again: {sent} journaled writes sent.")
-    _send_journal(tracker, experiment, console)
+    send_journal(tracker, experiment, console)
 
 
-def _send_journal(tracker: SearchTracker, experiment: Experiment, console: Console) -> None:
+def send_journal(tracker: SearchTracker, experiment: Experiment, console: Console) -> None:
     """Everything in the store before the search's closing steps read it back: waits a while for a store that
     is down, then stops with the journal kept for `--resume`."""
     pending = tracker.writer.pending
@@ -338,15 +332,27 @@ def _fitted(fitting, console: Console) -> list[Baseline]:
         return []
 
 
+def _best_model(tuner, trial, run_id: str, experiment: Experiment, dataset: Dataset):
+    """The best trial's model and its test predictions: kept in memory when this process trained it, else built
+    from its checkpoint (an earlier process, a local worker), else its logged model (a worker elsewhere)."""
+    kept = tuner.best_so_far
+    if kept and kept.trial_id == trial.trial_id:
+        return kept.model, kept.test_predictions
+    if Path(tuner._get_checkpoint_fname(trial.trial_id)).is_file():
+        model = tuner.load_model(trial)
+    else:
+        with mlflow_helpers_on(experiment.tracking_uri):
+            model = mlflow.keras.load_model(f"runs:/{run_id}/model")
+    return model, predict(model, dataset.x_test)
+
+
 def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experiment, dataset: Dataset, project: str,
               baselines: list[Baseline]):
     """Log the best trial's model on the parent run and compare it with each baseline; register it only when it
     beats the trivial one (a model no better than chance is not worth a version). The baseline to beat is the
     better one on validation."""
     trial = tuner.oracle.get_trial(best["trial_id"])
-    kept = tuner.best_so_far if tuner.best_so_far and tuner.best_so_far.trial_id == best["trial_id"] else None
-    model = kept.model if kept else tuner.load_model(trial)  # a best trial of an earlier process is built again
-    test_predictions = kept.test_predictions if kept else predict(model, dataset.x_test)
+    model, test_predictions = _best_model(tuner, trial, best["run_id"], experiment, dataset)
     params = tuner.hypermodel.space.as_typed(active_values(trial.hyperparameters))
     # Named apart from the trials' own params, so the parent never reads as a duplicate of its best trial.
     tracker.log_params({BEST_TRIAL_PARAM: best["trial_id"], BEST_RUN_PARAM: best["run_id"],

@@ -27,8 +27,8 @@ from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
 from reports.store import (BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG,
-                           OBJECTIVE_METRIC, ORPHAN_TAG, PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, champion_version,
-                           children, experiment_id, improves, open_store, trial_runs)
+                           OBJECTIVE_METRIC, ORPHAN_TAG, PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, WORKER_TAG,
+                           champion_version, children, experiment_id, improves, open_store, trial_runs)
 
 
 def _git_commit() -> str | None:
@@ -72,6 +72,7 @@ class SearchTracker:
         self.experiment_name = experiment_name
         self.parent_run_id: str | None = None
         self.experiment_id: str | None = None
+        self.worker_id: str | None = None  # the tuner id of a worker process of a distributed search
         self._open: list[str] = []  # keys of the open runs, innermost last
 
     @property
@@ -95,10 +96,19 @@ class SearchTracker:
         with self._scope(self.parent_run_id):
             yield self.parent_run_id
 
+    def join(self, parent_run_id: str, worker_id: str) -> None:
+        """Log trials under a search another process runs (a worker of a distributed search); the parent run
+        stays that process's to open and close."""
+        self.parent_run_id = parent_run_id
+        self.experiment_id = self.client.get_run(parent_run_id).info.experiment_id
+        self.worker_id = worker_id
+
     @contextlib.contextmanager
     def trial_run(self, trial_id: str, params: Mapping[str, Any], run_name: str) -> Iterator[str]:
-        key = self.writer.create_run(self.experiment_id, run_name,
-                                     {ROLE_TAG: "trial", TRIAL_ID_TAG: trial_id, "mlflow.parentRunId": self.parent_run_id})
+        tags = {ROLE_TAG: "trial", TRIAL_ID_TAG: trial_id, "mlflow.parentRunId": self.parent_run_id}
+        if self.worker_id:
+            tags.update({WORKER_TAG: self.worker_id, PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()})
+        key = self.writer.create_run(self.experiment_id, run_name, tags)
         # The objective is the run's first metric, NaN until the trial ends: MLflow's Compare page plots the
         # metric a run wrote first by default (and sorts it first elsewhere).
         self.writer.log_batch(key, metrics={OBJECTIVE_METRIC: math.nan}, params=params)
@@ -243,13 +253,15 @@ class SearchTracker:
         return f"registered as version {version.version} of {registered_name!r}, now its {CHAMPION_ALIAS}"
 
 
-def close_orphans(client, parent_run_id: str) -> list[str]:
-    """Mark KILLED the child runs a dead process left RUNNING (a SIGKILL gives it no chance to).
+def close_orphans(client, parent_run_id: str, worker_id: str | None = None) -> list[str]:
+    """Mark KILLED the child runs a dead process left RUNNING (a SIGKILL gives it no chance to): all of them,
+    or those of one worker of a distributed search (`worker_id`), whose other workers still run theirs.
 
     They are tagged as orphans: each is an attempt at its trial that killed
     the process, and the count of them bounds how often a trial is retried.
     """
-    orphans = [r.info.run_id for r in children(client, parent_run_id, "attributes.status = 'RUNNING'")]
+    condition = "attributes.status = 'RUNNING'" + (f" and tags.`{WORKER_TAG}` = '{worker_id}'" if worker_id else "")
+    orphans = [r.info.run_id for r in children(client, parent_run_id, condition)]
     for run_id in orphans:
         client.set_tag(run_id, FAILURE_TAG, "the search process ended without closing this run")
         client.set_tag(run_id, ORPHAN_TAG, "true")

@@ -236,3 +236,12 @@ def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
                       alpha=config.alpha, beta=config.beta)
     return tuner_cls(hypermodel, executions_per_trial=config.executions_per_trial, max_retries=config.max_retries,
                      **kwargs)
+
+
+def experiment_tuner(experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, progress,
+                     artifacts: ArtifactWorker) -> keras_tuner.Tuner:
+    """The tracked tuner of an experiment's search, in KerasTuner's folder `tuner_dir/project`."""
+    return make_tuner(experiment.tuner, hypermodel,
+                      objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
+                      seed=experiment.seed, directory=experiment.tuner_dir, project_name=project, tracker=tracker,
+                      dataset=dataset, progress=progress, artifacts=artifacts, log_models=experiment.log_trial_models)
