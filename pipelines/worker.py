@@ -28,7 +28,7 @@ from pipelines.data import load_dataset
 from pipelines.errors import ConfigError
 from pipelines.search import build_hypermodel, journal_in, run_tuner, send_journal
 from pipelines.tracking import SearchTracker
-from reports.store import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG, experiment_id
+from reports.store import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG
 
 CHIEF_GRACE_S = 30.0  # how long a worker waits for a chief that stopped answering
 CHIEF_GONE_EXIT = 3  # the exit status of a worker whose chief went away
@@ -38,12 +38,12 @@ def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id
                console: Console | None = None) -> None:
     """Train the trials the chief at `chief` (HOST:PORT) hands out until it says the search is done."""
     console = console or Console()
+    tracker = SearchTracker(experiment.tracking_uri, experiment.name)
+    parent = tracker.client.get_run(parent_run_id) if parent_run_id else find_search(tracker, experiment, chief)
     os.environ.update(worker_environment(chief, worker_id))
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     hypermodel = build_hypermodel(experiment, dataset)
-    tracker = SearchTracker(experiment.tracking_uri, experiment.name)
-    parent = tracker.client.get_run(parent_run_id) if parent_run_id else find_search(tracker, experiment, chief)
     tracker.join(parent.info.run_id, worker_id)
     project = parent.data.params[PROJECT_PARAM]
     journal_in(tracker, experiment, Path(experiment.tuner_dir) / project / "workers" / worker_id, console)
@@ -61,9 +61,10 @@ def find_search(tracker: SearchTracker, experiment: Experiment, chief: str):
     """The running search of the experiment whose oracle listens on `chief`'s port (its host may be written
     another way on each machine: a name here, an address there)."""
     _, port = split_address(chief)
+    known = tracker.client.get_experiment_by_name(experiment.name)
     found = tracker.client.search_runs(
-        [experiment_id(tracker.client, experiment.name)],
-        f"tags.`{ROLE_TAG}` = 'search' and attributes.status = 'RUNNING'", order_by=["attributes.start_time DESC"])
+        [known.experiment_id], f"tags.`{ROLE_TAG}` = 'search' and attributes.status = 'RUNNING'",
+        order_by=["attributes.start_time DESC"]) if known else []
     matching = [run for run in found if run.data.tags.get(CHIEF_TAG, "").endswith(f":{port}")]
     if not matching:
         raise ConfigError(

@@ -82,13 +82,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_mlflow_server(backend_uri: str, folder: Path, port: int) -> subprocess.Popen:
-    """A real `mlflow server` on 127.0.0.1:`port` over `backend_uri`, serving artifacts from `folder`; waits until
-    it answers. The caller stops it with `stop_mlflow_server`."""
+def start_mlflow_server(backend_uri: str, folder: Path, port: int, via_runner: bool = False) -> subprocess.Popen:
+    """A real `mlflow server` on 127.0.0.1:`port` over `backend_uri`, serving artifacts from `folder`, started
+    directly or by `runner.py server`; waits until it answers. The caller stops it with `stop_mlflow_server`."""
     log = (folder / f"mlflow-server-{port}.log").open("a")
+    command = [sys.executable, str(ROOT / "runner.py"), "server", "--artifacts-destination", str(folder / "artifacts")] \
+        if via_runner else [sys.executable, "-m", "mlflow", "server"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_uri,
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        [*command, "--backend-store-uri", backend_uri, "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     if not wait_for_url(f"http://127.0.0.1:{port}/health", server):
@@ -118,3 +119,57 @@ def stop_mlflow_server(server: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=30)
+
+
+def postgres_binary(name: str) -> str | None:
+    """A PostgreSQL program: on the PATH, else where Debian's `postgresql` package puts it."""
+    import glob
+    import shutil
+
+    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found if isinstance(found, str) else (found[-1] if found else None)
+
+
+@contextlib.contextmanager
+def postgres():
+    """A real PostgreSQL in a folder of its own on 127.0.0.1, stopped and removed on exit; yields its URI for
+    MLflow. Run as the `postgres` user (or `nobody`) when the test runs as root, which PostgreSQL refuses; the
+    folder is made under the system's temporary folder, which that user can reach (pytest's is root's alone)."""
+    import shutil
+    import tempfile
+
+    if postgres_binary("initdb") is None:
+        pytest.skip("PostgreSQL is not installed (.ci/run installs Debian's postgresql package)")
+    folder = Path(tempfile.mkdtemp(prefix="automl-postgres-"))
+    data, port = folder / "pgdata", free_port()
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        user = next((u for u in ("postgres", "nobody") if _user_exists(u)), None)
+        as_user = ["runuser", "-u", user, "--"]
+        entry = pwd.getpwnam(user)
+        os.chown(folder, entry.pw_uid, entry.pw_gid)
+
+    def run(*command):
+        subprocess.run([*as_user, *command], check=True, capture_output=True, text=True, timeout=120, cwd=folder)
+
+    run(postgres_binary("initdb"), "-D", str(data), "-U", "mlflow", "--auth=trust", "-E", "UTF8")
+    run(postgres_binary("pg_ctl"), "-D", str(data), "-l", str(folder / "postgres.log"), "-w", "-t", "60",
+        "-o", f"-h 127.0.0.1 -p {port} -k {folder}", "start")
+    try:
+        run(postgres_binary("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "mlflow", "mlflow")
+        yield f"postgresql://mlflow@127.0.0.1:{port}/mlflow"
+    finally:
+        run(postgres_binary("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _user_exists(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
