@@ -8,6 +8,7 @@ its epochs and keeps the best epoch's weights.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
 import tempfile
@@ -220,6 +221,23 @@ class TrackedTuner:
             self.best_so_far = KeptModel(trial.trial_id, score, model, predictions["test"])
 
 
+def restore_grid_order(oracle) -> None:
+    """KerasTuner's grid oracle keeps the order of the combinations it tried, and the trials to continue from,
+    in memory only: reloaded for `--resume`, it has neither, and its next trial fails with a KeyError once the
+    grid has more than two points. Both are rebuilt from the trials it reloaded."""
+    if not oracle.start_order:
+        return
+    from keras_tuner.src.tuners.gridsearch import LinkedList
+
+    def compare(a: str, b: str) -> int:
+        return oracle._compare(oracle.trials[a].hyperparameters.values, oracle.trials[b].hyperparameters.values)
+
+    oracle._ordered_ids = LinkedList()
+    for trial_id in sorted(oracle.start_order, key=functools.cmp_to_key(compare)):
+        oracle._ordered_ids.insert(trial_id)
+    oracle._populate_next = list(oracle.start_order)  # a trial whose next combination was tried is skipped
+
+
 def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
     """The KerasTuner tuner `config.algorithm` names, with its own settings from the experiment file, tracked."""
     # KerasTuner prints the traceback of every failed trial to stderr when this is on (its default); the reason is
@@ -234,8 +252,11 @@ def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
     if config.algorithm == "bayesian":
         kwargs.update(num_initial_points=config.initial_points_for(len(hypermodel.space.searched)),
                       alpha=config.alpha, beta=config.beta)
-    return tuner_cls(hypermodel, executions_per_trial=config.executions_per_trial, max_retries=config.max_retries,
-                     **kwargs)
+    tuner = tuner_cls(hypermodel, executions_per_trial=config.executions_per_trial, max_retries=config.max_retries,
+                      **kwargs)
+    if config.algorithm == "grid" and isinstance(tuner.oracle, keras_tuner.oracles.GridSearchOracle):
+        restore_grid_order(tuner.oracle)  # not on a worker, whose oracle is the chief's
+    return tuner
 
 
 def experiment_tuner(experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, progress,

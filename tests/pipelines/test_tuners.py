@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import keras_tuner
 import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
@@ -111,3 +112,34 @@ def test_bayesian_optimization_proposes_trials_of_its_own(tmp_path):
     assert len(values["bayesian"]) == 8
     assert values["bayesian"][:4] == values["random"][:4], values  # the random start: the same draws as random search
     assert all(b != r for b, r in zip(values["bayesian"][4:], values["random"][4:])), values  # then the model proposes
+
+
+def test_a_reloaded_grid_oracle_carries_on_through_the_rest_of_the_grid(tmp_path):
+    """KerasTuner's grid oracle alone fails with a KeyError here: its order of tried combinations is not saved."""
+    from pipelines.tuners import restore_grid_order
+
+    def oracle():
+        hp = keras_tuner.HyperParameters()
+        hp.Choice("optimizer", ["adam", "sgd"])
+        hp.Choice("learning_rate", [0.01, 0.003])
+        grid = keras_tuner.oracles.GridSearchOracle(objective=keras_tuner.Objective("score", "max"), max_trials=10,
+                                                    hyperparameters=hp)
+        grid._set_project_dir(str(tmp_path), "grid")
+        return grid
+
+    first = oracle()
+    for tuner_id in ("a", "b"):  # two trials ended, as a search stopped after them leaves them
+        trial = first.create_trial(tuner_id)
+        first.update_trial(trial.trial_id, {"score": 1.0})
+        trial.status = "COMPLETED"
+        first.end_trial(trial)
+    reloaded = oracle()
+    reloaded.reload()
+    restore_grid_order(reloaded)  # without it, the next create_trial raises KeyError
+    while (trial := reloaded.create_trial("a")).status == "RUNNING":
+        reloaded.update_trial(trial.trial_id, {"score": 1.0})
+        trial.status = "COMPLETED"
+        reloaded.end_trial(trial)
+    combinations = sorted((t.hyperparameters.values["optimizer"], t.hyperparameters.values["learning_rate"])
+                          for t in reloaded.trials.values())
+    assert combinations == [("adam", 0.003), ("adam", 0.01), ("sgd", 0.003), ("sgd", 0.01)]
