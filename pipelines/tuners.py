@@ -112,6 +112,8 @@ class TrackedTuner:
         self.recorder = TrialRecorder(tracker, progress, objective.name, objective.direction, dataset)
         self.artifacts = artifacts
         self.best_so_far: KeptModel | None = None  # of the trials this process trained
+        if self._is_worker():
+            _pause_when_idle(self.oracle)
 
     def on_trial_begin(self, trial):
         super().on_trial_begin(trial)
@@ -219,6 +221,23 @@ class TrackedTuner:
         if math.isfinite(score) and (self.best_so_far is None
                                      or improves(score, self.best_so_far.score, self.oracle.objective.direction)):
             self.best_so_far = KeptModel(trial.trial_id, score, model, predictions["test"])
+
+
+IDLE_PAUSE_S = 0.5
+
+
+def _pause_when_idle(client) -> None:
+    """A worker told IDLE (the oracle waits for running trials before it can choose) asks again at once in
+    KerasTuner, a busy loop of gRPC calls on the chief; here it pauses first."""
+    create_trial = client.create_trial
+
+    def create_trial_or_pause(tuner_id):
+        trial = create_trial(tuner_id)
+        if trial.status == keras_tuner.engine.trial.TrialStatus.IDLE:
+            time.sleep(IDLE_PAUSE_S)
+        return trial
+
+    client.create_trial = create_trial_or_pause
 
 
 def restore_grid_order(oracle) -> None:

@@ -1,0 +1,103 @@
+"""Trials per hour of one search in this process, on 1 worker and on 2 workers, on this machine.
+
+The same 8-trial grid (the digits CNN, eight learning rates that cost the
+same) is run as `runner.py search` (a user's command, end to end), with no
+`--workers`, `--workers 1` and `--workers 2`, interleaved round by round so
+that drift in a shared machine's speed hits every mode alike. Two figures per
+run: the whole command's wall time, and trials per hour while trials ran
+(from the first trial run's start to the last one's end in MLflow), which
+leaves out the fixed start-up and closing steps. Usage:
+
+    python benchmarks/parallel_search.py [--rounds 2] [--epochs 10] [--out benchmarks/results/parallel_search.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TRIALS = 8
+MODES = {"in one process": [], "1 worker": ["--workers", "1"], "2 workers": ["--workers", "2"]}
+
+
+def experiment_file(folder: Path, epochs: int) -> Path:
+    spec = {
+        "name": "parallel", "seed": 0,
+        "data": {"source": "digits", "layout": "image"},
+        "family": "cnn",
+        "search_space": {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam",
+                         "batch_size": 32, "learning_rate": [round(1e-3 * (i + 1), 4) for i in range(TRIALS)]},
+        "tuner": {"algorithm": "grid", "max_trials": TRIALS, "epochs": epochs, "patience": 0},
+        "tracking_uri": f"sqlite:///{folder}/mlflow.db",
+        "tuner_dir": str(folder / "tuner"),
+        "log_trial_models": False,
+    }
+    path = folder / "parallel.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def one_search(arguments: list[str], epochs: int) -> tuple[float, float]:
+    """(wall seconds of the command, trials per hour while trials ran)."""
+    from mlflow.tracking import MlflowClient
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = experiment_file(folder, epochs)
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path), *arguments], cwd=folder,
+                              capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"search {' '.join(arguments)} failed:\n{done.stderr[-3000:]}")
+        client = MlflowClient(f"sqlite:///{folder}/mlflow.db")
+        runs = client.search_runs([client.get_experiment_by_name("parallel").experiment_id],
+                                  "tags.`automl.role` = 'trial' and attributes.status = 'FINISHED'")
+        assert len(runs) == TRIALS, f"{len(runs)} finished trials"
+        span = (max(r.info.end_time for r in runs) - min(r.info.start_time for r in runs)) / 1000
+        return wall, TRIALS / span * 3600
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "parallel_search.md")
+    args = parser.parse_args()
+    from benchmarks.results import publish
+
+    results: dict[str, list[tuple[float, float]]] = {mode: [] for mode in MODES}
+    for round_ in range(args.rounds):
+        for mode, arguments in MODES.items():
+            results[mode].append(one_search(arguments, args.epochs))
+            print(f"round {round_ + 1}, {mode}: {results[mode][-1][0]:.1f} s, {results[mode][-1][1]:.0f} trials/h",
+                  flush=True)
+    wall = {mode: statistics.median(w for w, _ in runs) for mode, runs in results.items()}
+    rate = {mode: statistics.median(r for _, r in runs) for mode, runs in results.items()}
+    facts = [f"- search: the digits CNN, {TRIALS} trials x {args.epochs} epochs (grid over learning rates that cost "
+             f"the same), `runner.py search` end to end; {args.rounds} interleaved rounds, medians"]
+    for mode in MODES:
+        each = ", ".join(f"{w:.1f} s / {r:.0f}" for w, r in results[mode])
+        facts.append(f"- {mode}: command {wall[mode]:.1f} s, {rate[mode]:.0f} trials per hour while trials ran "
+                     f"(each round: {each})")
+    facts += [
+        f"- **2 workers / 1 worker: {rate['2 workers'] / rate['1 worker']:.2f} x the trials per hour** "
+        f"(command time {wall['1 worker'] / wall['2 workers']:.2f} x faster)",
+        f"- 1 worker / in one process: {rate['1 worker'] / rate['in one process']:.2f} x the trials per hour "
+        f"(command time {wall['in one process'] / wall['1 worker']:.2f} x faster)",
+    ]
+    publish(args.out, "Parallel search: trials per hour on 1 and 2 workers",
+            f"python benchmarks/parallel_search.py --rounds {args.rounds} --epochs {args.epochs}", facts)
+
+
+if __name__ == "__main__":
+    main()
