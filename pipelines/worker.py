@@ -46,7 +46,9 @@ def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id
     hypermodel = build_hypermodel(experiment, dataset)
     tracker.join(parent.info.run_id, worker_id)
     project = parent.data.params[PROJECT_PARAM]
-    journal_in(tracker, experiment, Path(experiment.tuner_dir) / project / "workers" / worker_id, console)
+    own_folder = Path(experiment.tuner_dir) / project / "workers" / worker_id  # its journal, if the store is down
+    own_folder.mkdir(parents=True, exist_ok=True)
+    journal_in(tracker, experiment, own_folder, console)
     console.print(f"{worker_id}: joined the search of parent run {parent.info.run_id} (chief {chief})")
     artifacts = ArtifactWorker(tracker.writer)
     try:

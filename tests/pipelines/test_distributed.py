@@ -197,3 +197,36 @@ def test_bad_distributed_input_is_one_clear_line(tmp_path, arguments, message):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2, done.stderr[-2000:]
     assert message in " ".join(done.stderr.split())
+
+
+@pytest.mark.slow
+def test_too_many_consecutive_failed_trials_end_a_distributed_search_instead_of_hanging_it(tmp_path):
+    """Every trial diverges: KerasTuner's chief would raise inside its lock after three, and hang the workers."""
+    path = grid_of_four(tmp_path, "diverging", tuner={"epochs": 3},
+                        search_space={**TINY["search_space"], "optimizer": "sgd", "momentum": 0.0,
+                                      "learning_rate": [1.0e6, 2.0e6, 3.0e6, 4.0e6]})
+    proc = search(path, "--workers", "2")
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 1, err[-3000:]  # no trial finished
+    parents, children = runs(tmp_path, "diverging")
+    assert "consecutive failures" in parents[0].data.tags["stopped_early"]
+    assert {c.info.status for c in children} == {"FAILED"} and len(children) >= 3
+
+
+def test_a_worker_that_cannot_start_stops_the_search_with_the_end_of_its_log(tmp_path):
+    from rich.console import Console
+
+    from pipelines.workers import LocalWorkers, WorkerFailed
+    from reports.store import experiment_id, open_store
+
+    client = open_store(f"sqlite:///{tmp_path}/mlflow.db")
+    parent = client.create_run(experiment_id(client, "nothing"))
+    missing = str(tmp_path / "no-such-experiment.yaml")
+    with pytest.raises(WorkerFailed, match=r"worker-1 cannot run \(exit status 2\)") as failed:
+        with LocalWorkers(missing, "127.0.0.1:9", parent.info.run_id, 1, tmp_path / "logs", client,
+                          Console()) as workers:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                workers.check()
+                time.sleep(0.2)
+    assert "no-such-experiment.yaml" in str(failed.value)  # the worker's own error, from its log
