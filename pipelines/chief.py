@@ -2,11 +2,12 @@
 
 KerasTuner's `oracle_chief.start_server` blocks in a loop that checks for the
 end every 20 s and cannot be stopped from outside; and an oracle that stops a
-search after too many consecutive failed trials raises inside its lock, which
-then stays held and hangs every worker. Here the same servicer runs on a
-server the search process starts and stops itself, and a stop for failures
-ends the search the way its budget does: every worker asking for a trial is
-told to stop.
+search after too many consecutive failed trials raises inside `end_trial`,
+before it lets go of the trial: the worker gets a gRPC error, and the chief
+waits for that trial for ever. Here the same servicer runs on a server the
+search process starts and stops itself, and a stop for failures ends the
+search the way its budget does: every worker asking for a trial is told to
+stop.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ class OracleServer:
 
 
 def _stop_instead_of_raising(oracle, on_stop: Callable[[str], None]) -> None:
-    """After too many consecutive failed trials, hand out no more trials instead of raising in `end_trial`:
-    KerasTuner's `synchronized` lock is not released by an exception, and the raise would hang the chief."""
+    """After too many consecutive failed trials, hand out no more trials instead of raising in `end_trial`,
+    where the raise leaves the trial under way for ever and fails the worker that ended it."""
     check = oracle._check_consecutive_failures
 
     def check_and_stop() -> None:

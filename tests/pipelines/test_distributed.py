@@ -16,6 +16,7 @@ from mlflow.tracking import MlflowClient
 from pipelines.workers import worker_count, worker_environments
 from reports.store import CHIEF_TAG, ORPHAN_TAG, PID_TAG, WORKER_TAG
 from tests.conftest import ROOT, TINY
+from tests.pipelines.test_failures import DIVERGES
 from tests.processes import (by_trial, experiment, free_port, postgres, runs, search, start_mlflow_server,
                              stop_mlflow_server)
 
@@ -25,8 +26,9 @@ EPOCHS = 30  # a few seconds a trial: long enough to kill a worker mid-trial
 
 def grid_of_four(tmp_path, name: str, **changes):
     """Grid over optimizer x learning rate: trials 0-3, each the same size."""
+    changes.setdefault("search_space", {**TINY["search_space"], "learning_rate": [0.01, 0.003]})
     return experiment(tmp_path, name=name, tuner={"max_trials": TRIALS, "epochs": EPOCHS, **changes.pop("tuner", {})},
-                      search_space={**TINY["search_space"], "learning_rate": [0.01, 0.003]}, **changes)
+                      **changes)
 
 
 def training(children) -> list:
@@ -202,15 +204,14 @@ def test_bad_distributed_input_is_one_clear_line(tmp_path, arguments, message):
 @pytest.mark.slow
 def test_too_many_consecutive_failed_trials_end_a_distributed_search_instead_of_hanging_it(tmp_path):
     """Every trial diverges: KerasTuner's chief would raise inside its lock after three, and hang the workers."""
-    path = grid_of_four(tmp_path, "diverging", tuner={"epochs": 3},
-                        search_space={**TINY["search_space"], "optimizer": "sgd", "momentum": 0.0,
-                                      "learning_rate": [1.0e6, 2.0e6, 3.0e6, 4.0e6]})
+    path = grid_of_four(tmp_path, "diverging", tuner={"epochs": 3, "max_trials": 5},
+                        search_space={**DIVERGES, "kernel_size": [2, 3, 4, 5, 6]})
     proc = search(path, "--workers", "2")
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 1, err[-3000:]  # no trial finished
     parents, children = runs(tmp_path, "diverging")
     assert "consecutive failures" in parents[0].data.tags["stopped_early"]
-    assert {c.info.status for c in children} == {"FAILED"} and len(children) >= 3
+    assert {c.info.status for c in children} == {"FAILED"} and 3 <= len(children) < 5
 
 
 def test_a_worker_that_cannot_start_stops_the_search_with_the_end_of_its_log(tmp_path):
