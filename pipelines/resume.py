@@ -47,7 +47,7 @@ def resumable_search(experiment: Experiment, settings: dict):
                           "Run without --resume to start one.")
     run_id, stored = previous.info.run_id, previous.data.params
     _refuse_finished(previous.info.status, run_id, experiment, where)
-    changed = [key for key, value in settings.items() if key in stored and stored[key] != str(value)]
+    changed = changed_settings(settings, stored)
     if changed:
         raise ResumeError(f"{where}: the experiment changed since parent run {run_id} ({', '.join(changed)}). "
                           "Restore it, or run without --resume to start a new search.")
@@ -65,6 +65,11 @@ def resumable_search(experiment: Experiment, settings: dict):
         claim.release()
         raise
     return previous, claim
+
+
+def changed_settings(settings: dict, stored: dict[str, str]) -> list[str]:
+    """The settings whose value differs from the one the search's parent run recorded."""
+    return [key for key, value in settings.items() if key in stored and stored[key] != str(value)]
 
 
 def _refuse_finished(status: str, run_id: str, experiment: Experiment, where: str) -> None:

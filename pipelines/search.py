@@ -103,8 +103,9 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset):
         ) from None
 
 
-def _search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
-    """What decides which models a search trains: `--resume` refuses to carry on a search if any of it changed."""
+def search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
+    """What decides which models a search trains: `--resume` refuses to carry on a search if any of it changed,
+    and a worker to join one whose experiment differs from its own."""
     info = dataset.info
     return {
         "family": experiment.family,
@@ -182,7 +183,7 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     hypermodel = build_hypermodel(experiment, dataset)
-    settings = _search_settings(experiment, dataset, hypermodel.space)
+    settings = search_settings(experiment, dataset, hypermodel.space)
     for note in dataset.info.notes:
         console.print(f"Data: {note}.", highlight=False)
     resolution = objective_resolution(experiment.objective, dataset.info.sizes["validation"])

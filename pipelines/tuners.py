@@ -257,6 +257,22 @@ def restore_grid_order(oracle) -> None:
     oracle._populate_next = list(oracle.start_order)  # a trial whose next combination was tried is skipped
 
 
+def continue_grid_from_started_trials(oracle) -> None:
+    """KerasTuner's grid oracle derives each combination from a trial that has ended (all but the second), so
+    on several workers it hands out about one trial at a time and tells the other workers IDLE. Continuing
+    from each trial as soon as it starts, as it already does from the first, keeps every worker busy; each
+    combination is still handed out once (a trial whose next combination was tried is skipped)."""
+    populate_space = oracle.populate_space
+
+    def populate_and_continue(trial_id):
+        response = populate_space(trial_id)
+        if response["status"] == keras_tuner.engine.trial.TrialStatus.RUNNING:
+            oracle._populate_next.append(trial_id)
+        return response
+
+    oracle.populate_space = populate_and_continue
+
+
 def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
     """The KerasTuner tuner `config.algorithm` names, with its own settings from the experiment file, tracked."""
     # KerasTuner prints the traceback of every failed trial to stderr when this is on (its default); the reason is
@@ -275,6 +291,7 @@ def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
                       **kwargs)
     if config.algorithm == "grid" and isinstance(tuner.oracle, keras_tuner.oracles.GridSearchOracle):
         restore_grid_order(tuner.oracle)  # not on a worker, whose oracle is the chief's
+        continue_grid_from_started_trials(tuner.oracle)
     return tuner
 
 

@@ -26,7 +26,8 @@ from pipelines.chief import split_address, worker_environment
 from pipelines.config import Experiment
 from pipelines.data import load_dataset
 from pipelines.errors import ConfigError
-from pipelines.search import build_hypermodel, journal_in, run_tuner, send_journal
+from pipelines.resume import changed_settings
+from pipelines.search import build_hypermodel, journal_in, run_tuner, search_settings, send_journal
 from pipelines.tracking import SearchTracker
 from reports.store import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG
 
@@ -44,6 +45,11 @@ def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     hypermodel = build_hypermodel(experiment, dataset)
+    changed = changed_settings(search_settings(experiment, dataset, hypermodel.space), parent.data.params)
+    if changed:
+        raise ConfigError(f"{experiment.source_file}: differs from the experiment of the search it joins (parent run "
+                          f"{parent.info.run_id}) in {', '.join(changed)}. Use the same experiment file, and the "
+                          "same data at the same path, on every machine.")
     tracker.join(parent.info.run_id, worker_id)
     project = parent.data.params[PROJECT_PARAM]
     own_folder = Path(experiment.tuner_dir) / project / "workers" / worker_id  # its journal, if the store is down

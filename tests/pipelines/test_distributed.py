@@ -231,3 +231,38 @@ def test_a_worker_that_cannot_start_stops_the_search_with_the_end_of_its_log(tmp
                 workers.check()
                 time.sleep(0.2)
     assert "no-such-experiment.yaml" in str(failed.value)  # the worker's own error, from its log
+
+
+@pytest.mark.slow
+def test_a_worker_from_elsewhere_joins_by_the_chief_s_port_and_refuses_a_different_experiment(tmp_path):
+    """As on a second machine: its own KerasTuner folder, the parent run found in the store."""
+    import yaml
+
+    port = free_port()
+    path = grid_of_four(tmp_path, "joined", log_trial_models=True, tuner={"epochs": 60})
+    proc = search(path, "--workers", "1", "--chief-port", str(port))
+    config = yaml.safe_load(path.read_text())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "joined.yaml").write_text(yaml.safe_dump({**config, "tuner_dir": str(elsewhere / "tuner")}))
+    (elsewhere / "changed.yaml").write_text(yaml.safe_dump({**config, "seed": 4}))
+    wait_for(lambda: training(runs(tmp_path, "joined")[1]), proc, "the local worker trains")
+
+    def worker(name: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, str(ROOT / "runner.py"), "worker", str(elsewhere / name), "--chief",
+                                 f"127.0.0.1:{port}", "--id", name.split(".")[0]], cwd=elsewhere,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    joined, refused = worker("joined.yaml"), worker("changed.yaml")
+    _, refusal = refused.communicate(timeout=600)
+    assert refused.returncode == 2 and "differs from the experiment of the search it joins" in refusal, refusal
+    assert "seed" in refusal
+    assert joined.wait(timeout=600) == 0, joined.communicate()[1][-3000:]
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-3000:]
+    parents, children = runs(tmp_path, "joined")
+    assert [p.info.status for p in parents] == ["FINISHED"]
+    assert finished_once_each(children), by_trial(children)
+    assert {c.data.tags[WORKER_TAG] for c in children} == {"worker-1", "joined"}
+    assert list((elsewhere / "tuner").glob("*/trial_*"))  # its checkpoints stayed on its machine
+    assert (tmp_path / "tuner" / parents[0].data.params["tuner.project"] / "best_model.keras").is_file()

@@ -114,26 +114,41 @@ def test_bayesian_optimization_proposes_trials_of_its_own(tmp_path):
     assert all(b != r for b, r in zip(values["bayesian"][4:], values["random"][4:])), values  # then the model proposes
 
 
+def grid_oracle(folder):
+    """KerasTuner's grid oracle over 2 x 2 combinations."""
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("optimizer", ["adam", "sgd"])
+    hp.Choice("learning_rate", [0.01, 0.003])
+    grid = keras_tuner.oracles.GridSearchOracle(objective=keras_tuner.Objective("score", "max"), max_trials=10,
+                                                hyperparameters=hp)
+    grid._set_project_dir(str(folder), "grid")
+    return grid
+
+
+def test_a_grid_oracle_hands_every_worker_a_trial_and_each_combination_once(tmp_path):
+    """KerasTuner's grid oracle alone tells the third worker IDLE until one of the first two trials ends."""
+    from pipelines.tuners import continue_grid_from_started_trials
+
+    oracle = grid_oracle(tmp_path)
+    continue_grid_from_started_trials(oracle)
+    trials = [oracle.create_trial(worker) for worker in ("a", "b", "c", "d")]
+    assert [t.status for t in trials] == ["RUNNING"] * 4
+    assert len({(t.hyperparameters.values["optimizer"], t.hyperparameters.values["learning_rate"])
+                for t in trials}) == 4
+    assert oracle.create_trial("e").status == "IDLE"  # the grid is used up; the oracle waits for the four
+
+
 def test_a_reloaded_grid_oracle_carries_on_through_the_rest_of_the_grid(tmp_path):
     """KerasTuner's grid oracle alone fails with a KeyError here: its order of tried combinations is not saved."""
     from pipelines.tuners import restore_grid_order
 
-    def oracle():
-        hp = keras_tuner.HyperParameters()
-        hp.Choice("optimizer", ["adam", "sgd"])
-        hp.Choice("learning_rate", [0.01, 0.003])
-        grid = keras_tuner.oracles.GridSearchOracle(objective=keras_tuner.Objective("score", "max"), max_trials=10,
-                                                    hyperparameters=hp)
-        grid._set_project_dir(str(tmp_path), "grid")
-        return grid
-
-    first = oracle()
+    first = grid_oracle(tmp_path)
     for tuner_id in ("a", "b"):  # two trials ended, as a search stopped after them leaves them
         trial = first.create_trial(tuner_id)
         first.update_trial(trial.trial_id, {"score": 1.0})
         trial.status = "COMPLETED"
         first.end_trial(trial)
-    reloaded = oracle()
+    reloaded = grid_oracle(tmp_path)
     reloaded.reload()
     restore_grid_order(reloaded)  # without it, the next create_trial raises KeyError
     while (trial := reloaded.create_trial("a")).status == "RUNNING":
