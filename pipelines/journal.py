@@ -18,6 +18,7 @@ database locked is tried again for a while instead of failing the trial.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -34,6 +35,7 @@ from mlflow.tracking import MlflowClient
 from reports.errors import RunnerError
 
 JOURNAL_FILE, IDS_FILE, FILES_DIR = "tracking-journal.jsonl", "tracking-journal-ids.json", "tracking-journal-files"
+log = logging.getLogger(__name__)
 PROBE_EVERY_S = 5.0
 LOCKED_RETRY_S = 120.0  # how long a write waits out other processes holding a SQLite store's lock
 KEY_PREFIX = "journal-"
@@ -157,6 +159,7 @@ class JournaledWriter:
             except Exception as exc:  # MLflow's wrapper or SQLAlchemy's own error, depending on the call
                 if "database is locked" not in str(exc) or time.monotonic() > deadline:
                     raise
+                log.warning("the SQLite store was locked by another process; the write is sent again in %.2f s", pause)
                 time.sleep(pause)
                 pause = min(pause * 2, 2.0)
 
