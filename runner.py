@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--verbose", action="store_true",
                         help="show MLflow's, TensorFlow's and KerasTuner's own messages instead of logging them to a file")
     search.add_argument("--workers", metavar="N",
-                        help="train on N worker processes (auto: one per GPU, else one per two cores), this process "
+                        help="train on N worker processes (auto: one per GPU, else one per core), this process "
                              "being KerasTuner's chief; without it the search runs in this process")
     search.add_argument("--chief-host", default="127.0.0.1",
                         help="interface the chief listens on for workers (default: this machine only; another "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from pathlib import Path
 
@@ -80,8 +81,7 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     best_id, run_id = best["trial_id"], best["run_id"]
     run = record.client.get_run(run_id)
     doc.section(f"The best model: trial {best_id}", new_page=True)
-    hyper = pd.DataFrame([(k, _number(v)) for k, v in sorted(run.data.params.items())], columns=["hyperparameter", "value"])
-    doc.table(hyper, font_size=8)
+    _hyperparameters(doc, record, run, tmp)
     layers = record.table(run_id, "layers.csv")
     if layers is not None:
         doc.paragraph(f"Architecture ({int(run.data.metrics.get('parameters', 0)):,} parameters):")
@@ -101,6 +101,24 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         missed = analysis.never_predicted(per_class, record.params.get("class_weight"))
         if missed:
             doc.paragraph(missed)
+
+
+def _hyperparameters(doc: ReportDocument, record: SearchRecord, run, tmp: Path) -> None:
+    """The searched values of the best trial beside the range searched; then, apart, what every trial shared.
+
+    A trial run's params are its searched hyperparameters (and, for a Hyperband trial, the trial it continues);
+    its hyperparameters.json holds every value KerasTuner gave it."""
+    path = record.artifact(run.info.run_id, "hyperparameters.json", tmp)
+    every = json.loads(path.read_text()) if path else {}
+    searched = {k: v for k, v in run.data.params.items() if not every or k in every}
+    if searched:
+        doc.table(pd.DataFrame([(name, _number(value), record.params.get(SEARCH_SPACE_PREFIX + name, "-"))
+                                for name, value in sorted(searched.items())],
+                               columns=["searched hyperparameter", "value", "searched over"]), font_size=8)
+    fixed = {k: v for k, v in every.items() if k not in searched}
+    if fixed:
+        doc.paragraph("Fixed for every trial: " + "; ".join(f"{name} {_number(str(value))}"
+                                                             for name, value in sorted(fixed.items())) + ".")
 
 
 def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
@@ -161,6 +179,10 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         + f". A forest fitted to {finished} points is a rough guide: read a share as larger than another only when "
         "their difference exceeds both spreads.")
     doc.figure(figures.importance_bars(ranking, tmp / "importance.png"), width=120)
+    first, second = ranking.index[:2]
+    doc.paragraph(f"The two that explain most, {first} and {second}, against each other: where the good trials are.")
+    doc.figure(figures.pair_plot(record.trials, first, second, record.objective, record.direction,
+                                 tmp / "pair.png"), width=130)
 
 
 def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:

@@ -13,6 +13,8 @@ from reports.errors import ReportError
 
 
 CJK_START = 0x2E80  # CJK radicals; DejaVu covers the scripts below it
+SECTION_ROOM = 0.6  # a section that would start with less than this share of a page free starts a new one
+BOLD_WIDER = 1.1  # bold text is at most this much wider than regular DejaVu Sans
 
 
 class ReportDocument(FPDF):
@@ -60,7 +62,9 @@ class ReportDocument(FPDF):
         self.ln(2)
 
     def section(self, text: str, new_page: bool = False) -> None:
-        if new_page:
+        """A heading; with `new_page`, on a new page unless most of this one is still free (no page of a report
+        holds only the end of the section before)."""
+        if new_page and self.will_page_break(self.eph * SECTION_ROOM):
             self.add_page()
         self.ln(3)
         self.set_font("body", "B", 13)
@@ -78,21 +82,39 @@ class ReportDocument(FPDF):
         self.ln(1.5)
 
     def table(self, frame: pd.DataFrame, font_size: float = 8, headings: bool = True) -> None:
-        """Headings repeat on every page a long table spills onto."""
+        """Headings repeat on every page a long table spills onto; columns are as wide as their longest word at
+        least, so no heading or value is broken inside a word."""
         self.set_font("body", size=font_size)
+        rows = ([[str(c) for c in frame.columns]] if headings else []) + [[_cell(v) for v in row]
+                                                                         for _, row in frame.iterrows()]
         with super().table(
             first_row_as_headings=headings,
             repeat_headings=1,
             headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 235)),
             line_height=font_size * 0.5,
             text_align="LEFT",
+            col_widths=self._column_widths(rows) if rows else None,
         ) as table:
-            if headings:
-                table.row([str(c) for c in frame.columns])
-            for _, row in frame.iterrows():
-                table.row([_cell(v) for v in row])
+            for row in rows:
+                table.row(row)
         self.set_font("body", size=10)
         self.ln(2)
+
+    def _column_widths(self, rows: list[list[str]]) -> tuple[float, ...]:
+        """Each column gets its longest word, then a share of the room left in proportion to what its longest
+        text needs beyond that."""
+        padding = 2 * self.c_margin + 1
+
+        def width(text: str) -> float:
+            return self.get_string_width(text) * BOLD_WIDER + padding
+
+        columns = list(zip(*rows))
+        least = [max(width(word) for text in column for word in text.split() or [""]) for column in columns]
+        wanted = [max(width(text) for text in column) for column in columns]
+        room, beyond = self.epw - sum(least), [w - m for w, m in zip(wanted, least)]
+        if room <= 0 or sum(beyond) <= room:
+            return tuple(wanted if room > 0 else least)
+        return tuple(m + room * b / sum(beyond) for m, b in zip(least, beyond))
 
     def save(self, out: Path) -> Path:
         try:

@@ -194,6 +194,42 @@ def importance_bars(importance: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
+def pair_plot(trials: pd.DataFrame, x: str, y: str, objective: str, direction: str, path: Path) -> Path:
+    """Each finished trial at its values of two hyperparameters (the two most important), coloured by the
+    objective, the best one ringed: where in the plane the good trials are."""
+    fig = _figure(6.2, 4.4)
+    ax = fig.add_subplot()
+    finished = trials[trials["status"].eq("FINISHED")].dropna(subset=[x, y, OBJECTIVE_METRIC])
+    positions = {name: _positions(ax, finished[name], axis) for name, axis in ((x, "x"), (y, "y"))}
+    scores = finished[OBJECTIVE_METRIC].astype(float)
+    points = ax.scatter(positions[x], positions[y], c=scores, cmap="viridis", s=45, alpha=0.85)
+    best = scores.idxmax() if direction == "max" else scores.idxmin()
+    ax.scatter([positions[x][best]], [positions[y][best]], s=180, facecolors="none", edgecolors="red", lw=1.5,
+               label="best trial")
+    fig.colorbar(points, ax=ax, label=objective)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def _positions(ax, values: pd.Series, axis: str) -> pd.Series:
+    """Where a hyperparameter's values go on `axis`: numbers as they are (log-scaled when they span more than
+    a decade), choices at evenly spaced ticks with a little jitter so that equal points do not hide each other."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) and values.nunique() > 4:
+        if (values > 0).all() and values.max() / values.min() > 10:
+            (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+            (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(_PlainLogFormatter())
+        return values.astype(float)
+    labels = sorted(values.unique(), key=lambda v: (str(type(v)), v))
+    index = {value: i for i, value in enumerate(labels)}
+    jitter = np.random.default_rng(0).uniform(-0.1, 0.1, len(values))
+    (ax.set_xticks if axis == "x" else ax.set_yticks)(range(len(labels)), [f"{v:.4g}" if isinstance(v, float)
+                                                                          else str(v) for v in labels])
+    return values.map(index).astype(float) + jitter
+
+
 def curves_side_by_side(curves: dict[str, dict[str, list[tuple[int, float]]]], path: Path) -> Path:
     """One column per search, loss above and accuracy (or MAE) below, shared axes for a fair look."""
     metrics = [m for m in ("loss", "accuracy", "mae") if any(m in c for c in curves.values())]

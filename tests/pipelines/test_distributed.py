@@ -177,7 +177,7 @@ def test_two_workers_on_an_mlflow_server_backed_by_postgresql(tmp_path):
 def test_worker_count_and_each_worker_s_share_of_the_cores(monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
     assert worker_count("3") == 3
-    assert worker_count("auto") == max(1, (os.cpu_count() or 1) // 2)
+    assert worker_count("auto") == os.cpu_count()
     shares = worker_environments(2)
     assert all(int(env["TF_NUM_INTRAOP_THREADS"]) * 2 <= max(2, os.cpu_count() or 1) for env in shares)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2")

@@ -183,3 +183,21 @@ def test_reading_a_store_that_is_not_there_creates_none(tmp_path, capsys):
     assert runner.main(["trials", "e2e", "--tracking-uri", uri]) == 2
     assert f"no MLflow store at {uri}" in capsys.readouterr().err
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_table_headings_and_values_are_never_broken_inside_a_word(tmp_path):
+    """Eleven columns on a portrait page, headings longer than their values: each column is as wide as its
+    longest word at least."""
+    import pandas as pd
+
+    from reports.document import ReportDocument
+
+    columns = ["trial", "status", "objective", "test/accuracy", "trial/epochs", "trial/duration_s", "learning_rate",
+               "optimizer", "batch_size", "dropout", "augment_translation"]
+    rows = [["03", "FINISHED", 0.9861, 0.9778, 60, 14.2, 0.00227, "adam", 64, 0.3, 0.1]] * 3
+    doc = ReportDocument("tables")
+    doc.table(pd.DataFrame(rows, columns=columns), font_size=7)
+    doc.save(tmp_path / "table.pdf")
+    words = pdf_text(tmp_path / "table.pdf").split()
+    for name in columns:
+        assert name in words, (name, words[:40])
