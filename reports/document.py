@@ -14,6 +14,7 @@ from reports.errors import ReportError
 
 CJK_START = 0x2E80  # CJK radicals; DejaVu covers the scripts below it
 SECTION_ROOM = 0.6  # a section that would start with less than this share of a page free starts a new one
+SMALLEST_TABLE_FONT = 5.5
 BOLD_WIDER = 1.1  # bold text is at most this much wider than regular DejaVu Sans
 
 
@@ -83,17 +84,24 @@ class ReportDocument(FPDF):
 
     def table(self, frame: pd.DataFrame, font_size: float = 8, headings: bool = True) -> None:
         """Headings repeat on every page a long table spills onto; columns are as wide as their longest word at
-        least, so no heading or value is broken inside a word."""
-        self.set_font("body", size=font_size)
+        least, so no heading or value is broken inside a word; a table too wide for that at `font_size` is set
+        smaller, down to `SMALLEST_TABLE_FONT`."""
         rows = ([[str(c) for c in frame.columns]] if headings else []) + [[_cell(v) for v in row]
                                                                          for _, row in frame.iterrows()]
+        widths = None
+        while rows:
+            self.set_font("body", size=font_size)
+            widths = self._column_widths(rows)
+            if sum(widths) <= self.epw or font_size <= SMALLEST_TABLE_FONT:
+                break
+            font_size -= 0.5
         with super().table(
             first_row_as_headings=headings,
             repeat_headings=1,
             headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 235)),
             line_height=font_size * 0.5,
             text_align="LEFT",
-            col_widths=self._column_widths(rows) if rows else None,
+            col_widths=widths,
         ) as table:
             for row in rows:
                 table.row(row)
@@ -102,7 +110,7 @@ class ReportDocument(FPDF):
 
     def _column_widths(self, rows: list[list[str]]) -> tuple[float, ...]:
         """Each column gets its longest word, then a share of the room left in proportion to what its longest
-        text needs beyond that."""
+        text needs beyond that; wider than the page when the longest words alone are."""
         padding = 2 * self.c_margin + 1
 
         def width(text: str) -> float:
