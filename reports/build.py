@@ -12,10 +12,11 @@ import pandas as pd
 from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.store import (DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, SEARCH_SPACE_PREFIX,
-                           STOPPED_TAG, metric_label)
+from reports.store import (DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, PARAMETERS,
+                           SEARCH_SPACE_PREFIX, STOPPED_TAG, metric_label)
 
 TOP_TRIALS_DIAGNOSED = 3
+PAIR_PLOT_WIDTH = 130  # mm on the page
 
 
 def _when(millis: int | None) -> str:
@@ -84,7 +85,8 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     _hyperparameters(doc, record, run, tmp)
     layers = record.table(run_id, "layers.csv")
     if layers is not None:
-        doc.paragraph(f"Architecture ({int(run.data.metrics.get('parameters', 0)):,} parameters):")
+        count = run.data.metrics.get(PARAMETERS)
+        doc.paragraph("Architecture" + (f" ({int(count):,} parameters):" if count is not None else ":"))
         doc.table(layers, font_size=8)
     curves = record.curves(run_id)
     if curves:  # the trial's own picture when it was logged; drawn again for runs without one
@@ -139,6 +141,7 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
             tried = ", ".join(f"{_number(str(v))} ({n})" for v, n in values.value_counts().sort_index().items())
         rows.append((name, record.params.get(SEARCH_SPACE_PREFIX + name, "-"), tried))
     if rows:
+        doc.keep_together(15 + 5 * len(rows))  # the sentence and its table
         doc.paragraph("The search space as configured, and the values the finished trials tried (trials per value):")
         doc.table(pd.DataFrame(rows, columns=["hyperparameter", "configured", "tried"]), font_size=8)
 
@@ -180,9 +183,11 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         "their difference exceeds both spreads.")
     doc.figure(figures.importance_bars(ranking, tmp / "importance.png"), width=120)
     first, second = ranking.index[:2]
+    width, height = figures.PAIR_PLOT_INCHES
+    doc.keep_together(PAIR_PLOT_WIDTH * height / width + 15)  # the figure and the sentence above it
     doc.paragraph(f"The two that explain most, {first} and {second}, against each other: where the good trials are.")
     doc.figure(figures.pair_plot(record.trials, first, second, record.objective, record.direction,
-                                 tmp / "pair.png"), width=130)
+                                 tmp / "pair.png"), width=PAIR_PLOT_WIDTH)
 
 
 def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:

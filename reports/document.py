@@ -73,6 +73,11 @@ class ReportDocument(FPDF):
         self.set_font("body", size=10)
         self.ln(1)
 
+    def keep_together(self, height: float) -> None:
+        """Start a new page unless `height` mm still fit on this one (a caption and its figure)."""
+        if self.will_page_break(height):
+            self.add_page()
+
     def paragraph(self, text: str) -> None:
         self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
         self.ln(1.5)

@@ -194,10 +194,13 @@ def importance_bars(importance: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
+PAIR_PLOT_INCHES = (6.2, 4.4)
+
+
 def pair_plot(trials: pd.DataFrame, x: str, y: str, objective: str, direction: str, path: Path) -> Path:
     """Each finished trial at its values of two hyperparameters (the two most important), coloured by the
     objective, the best one ringed: where in the plane the good trials are."""
-    fig = _figure(6.2, 4.4)
+    fig = _figure(*PAIR_PLOT_INCHES)
     ax = fig.add_subplot()
     finished = trials[trials["status"].eq("FINISHED")].dropna(subset=[x, y, OBJECTIVE_METRIC])
     positions = {name: _positions(ax, finished[name], axis) for name, axis in ((x, "x"), (y, "y"))}

@@ -57,17 +57,22 @@ def test_report_opens_with_the_best_model_against_the_baseline_to_beat(finished_
     assert "baseline (trivial) the majority class" in " ".join(report_text.split())
 
 
-def test_report_explains_the_searched_hyperparameter_and_the_curves(report_text):
+def test_report_explains_the_searched_hyperparameter_and_the_curves(finished_search, report_text):
     assert "What each hyperparameter did" in report_text
     # One trial per optimizer: the report says that cannot tell an effect, instead of calling a difference.
     assert "optimizer: too few trials per value to tell an effect" in report_text
     assert "adam 1" in report_text and "sgd 1" in report_text
     assert "Diagnosis from the learning curves" in report_text
     assert "Per-class scores on the test split" in report_text
-    assert "Architecture (" in report_text and "Conv2D" in report_text
+    best_id = finished_search["parents"][0].data.params["best_trial_id"]
+    best = next(c for c in finished_search["children"] if c.data.tags["trial_id"] == best_id)
+    assert f"Architecture ({int(best.data.metrics['trial/parameters']):,} parameters)" in report_text
+    assert "Conv2D" in report_text
+    flat = " ".join(report_text.split())
+    assert f"searched hyperparameter value searched over optimizer {best.data.params['optimizer']} [adam, sgd]" in flat
+    assert "Fixed for every trial: activation relu;" in flat  # the rest, apart, from hyperparameters.json
     assert "page 1 of" in report_text
     assert "The search at a glance" in report_text
-    flat = " ".join(report_text.split())
     assert "optimizer [adam, sgd] adam (1), sgd (1)" in flat  # the configured choices beside the trials per value
     assert not re.search(r"\d\.\d*(0000000|9999999)", report_text)  # floats as typed: 0.3, not 0.30000000000000004
 
