@@ -137,7 +137,8 @@ class NoFinishedTrial(Exception):
 
 
 def run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, console,
-               artifacts: ArtifactWorker):
+              artifacts: ArtifactWorker):
+    """Train the search's trials in this process (a search without workers, or one worker of a search)."""
     tuner_cfg = experiment.tuner
     max_trials = None if tuner_cfg.algorithm == "hyperband" else tuner_cfg.max_trials
     with SearchProgress(console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction) as progress:
@@ -215,6 +216,8 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
     algorithm = experiment.tuner.algorithm
     tags = {"experiment_file": experiment.source_file, "family": experiment.family, "tuner": algorithm,
             "keras_backend": keras.backend.backend(), **(tags or {})}
+    if distribution:
+        tags["local_workers"] = str(distribution.workers)
     best, comparison = None, None
     trivial = trivial_baseline(dataset)
     artifacts = ArtifactWorker(tracker.writer)
