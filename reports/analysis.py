@@ -181,7 +181,12 @@ def trend(values: list[float]) -> tuple[float, float]:
 
 
 def diagnose(curves: dict[str, list[tuple[int, float]]]) -> str:
-    """Overfitting, underfitting or unstable training from one trial's learning curves, with the epoch."""
+    """Overfitting, under-training, underfitting or unstable training from one trial's learning curves.
+
+    Each verdict quotes the numbers it rests on. Overfitting needs a rise of validation loss beyond its own
+    epoch-to-epoch noise while training loss falls: the flat tail that early stopping waits through is not one.
+    A run whose validation loss was still falling when its epochs ran out is under-trained, whatever else holds.
+    """
     loss = [v for _, v in curves.get("loss", [])]
     val_loss = [v for _, v in curves.get("val_loss", [])]
     epochs = [s for s, _ in curves.get("loss", [])]
@@ -208,15 +213,16 @@ def diagnose(curves: dict[str, list[tuple[int, float]]]) -> str:
             wobble = (f"the {after} epochs after it moved without a clear rise "
                       f"({slope:+.2g} per epoch, {t:.1f} standard errors from flat: within the epoch-to-epoch "
                       f"noise), the wait of early stopping rather than overfitting")
+    if best == len(val_loss) - 1 and val_loss[-1] < val_loss[-2]:
+        findings.append(f"under-trained: validation loss was still falling at the last epoch, {epochs[best]} "
+                        f"(to {val_loss[best]:.3g}, from {val_loss[-2]:.3g}), so the budget ended its training; "
+                        "allow more epochs (tuner.epochs in the experiment file)")
     accuracy = [v for _, v in curves.get("accuracy", [])]
     val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
     if accuracy and accuracy[-1] < 0.9:
         findings.append(f"underfitting: training accuracy only reached {accuracy[-1]:.3f}")
     elif loss[-1] > 0.5 * loss[0] and loss[-1] > 0.3:
         findings.append(f"underfitting: training loss only fell from {loss[0]:.3f} to {loss[-1]:.3f}")
-    if not findings and best == len(val_loss) - 1 and val_loss[-1] < val_loss[-2]:
-        findings.append(f"still improving: validation loss fell to its lowest ({val_loss[best]:.3f}) at the last "
-                        f"epoch, {epochs[best]}, so more epochs would likely lower it further")
     if not findings:
         gap = f"; final accuracy gap {accuracy[-1] - val_accuracy[-1]:+.3f}" if accuracy and val_accuracy else ""
         where = wobble or f"the run ended {after} epoch{'s' if after != 1 else ''} later, at epoch {epochs[-1]}"

@@ -61,13 +61,14 @@ def test_values_that_always_came_together_are_named_as_confounded():
     assert "confounded" not in effect_sentence(both, "optimizer", "val_accuracy", "max", others=["batch_size"])
 
 
-def test_curves_still_falling_at_the_end_are_not_called_healthy():
+def test_curves_still_falling_at_the_end_are_under_trained_not_healthy():
     from reports.analysis import diagnose
 
     falling = {"loss": [(0, 1.0), (1, 0.6), (2, 0.4)], "val_loss": [(0, 1.1), (1, 0.7), (2, 0.5)],
                "accuracy": [(0, 0.92), (1, 0.95), (2, 0.97)]}
     said = diagnose(falling)
-    assert said.startswith("still improving") and "epoch, 2" in said and "healthy" not in said
+    assert said.startswith("under-trained: validation loss was still falling at the last epoch, 2 (to 0.5, from 0.7)")
+    assert "allow more epochs" in said and "healthy" not in said
 
 
 def test_a_wobble_while_early_stopping_waits_is_not_called_overfitting():

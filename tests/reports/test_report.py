@@ -77,6 +77,23 @@ def test_report_explains_the_searched_hyperparameter_and_the_curves(finished_sea
     assert not re.search(r"\d\.\d*(0000000|9999999)", report_text)  # floats as typed: 0.3, not 0.30000000000000004
 
 
+def test_diagnosis_calls_a_trial_under_trained_exactly_when_its_validation_loss_fell_at_the_last_epoch(
+        finished_search, report_text):
+    """Three epochs on the digits: a trial still improving when its epochs ran out is under-trained, from the PDF's
+    own sentence, and a trial whose curve had turned is not."""
+    flat = " ".join(report_text.split())
+    verdicts = {}
+    for child in finished_search["children"]:
+        history = finished_search["client"].get_metric_history(child.info.run_id, "per_epoch/val_loss")
+        val_loss = [m.value for m in sorted(history, key=lambda m: m.step)]
+        still_falling = val_loss[-1] < val_loss[-2] and val_loss[-1] == min(val_loss)
+        sentence = flat.split(f"trial {child.data.tags['trial_id']} (val_accuracy ", 1)[1].split(" trial ", 1)[0]
+        assert sentence.split(": ", 1)[1].startswith("under-trained") == still_falling, (val_loss, sentence)
+        verdicts[still_falling] = sentence
+    assert True in verdicts, "three epochs should leave at least one trial still improving"
+    assert "allow more epochs" in verdicts[True] and "healthy" not in verdicts[True]
+
+
 def test_search_logs_its_report_on_the_parent_run(finished_search, tmp_path):
     parent = finished_search["parents"][0]
     path = finished_search["client"].download_artifacts(parent.info.run_id, "report.pdf", str(tmp_path))
