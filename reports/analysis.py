@@ -21,31 +21,41 @@ def _finished(trials: pd.DataFrame) -> pd.DataFrame:
     return trials[ok]
 
 
-IMPORTANCE_SEEDS = 5  # fANOVA forests fitted per report: their spread is the ranking's uncertainty
+IMPORTANCE_RESAMPLES = 10  # fANOVA forests per report, each on a resample of the trials: their spread is the ranking's
+IMPORTANCE_TREES = 16  # uncertainty. Small forests: the spread between resamples dwarfs the one between forests.
 
 
 def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.DataFrame | None:
     """Each searched hyperparameter's share of the objective's variance, by Optuna's fANOVA: a random forest
     fitted to the finished trials, its variance split by hyperparameter. Mean and standard deviation over
-    `IMPORTANCE_SEEDS` forests, best first; only hyperparameters active in every finished trial (fANOVA needs a
-    value in each). None with fewer than `MIN_TRIALS_FOR_IMPORTANCE` trials or two such hyperparameters."""
+    `IMPORTANCE_RESAMPLES` forests, each fitted to the finished trials drawn again with replacement (a bootstrap:
+    the spread says how much the ranking hangs on which trials happened to run, which forests' own seeds do not),
+    best first; only hyperparameters active in every finished trial (fANOVA needs a value in each). None with
+    fewer than `MIN_TRIALS_FOR_IMPORTANCE` trials or two such hyperparameters."""
     finished = _finished(trials)
     names = [n for n in searched if finished[n].notna().all() and finished[n].nunique() > 1]
     if len(finished) < MIN_TRIALS_FOR_IMPORTANCE or len(names) < 2:
         return None
-    import optuna  # its fANOVA imports scikit-learn's forests: a second or two, for reports that rank at all
+    import optuna  # its fANOVA imports scikit-learn's forests: a second, for reports that rank at all
     from optuna.importance import FanovaImportanceEvaluator, get_param_importances
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     distributions = {n: _distribution(finished[n]) for n in names}
-    study = optuna.create_study(direction="maximize" if direction == "max" else "minimize")
-    for _, row in finished.iterrows():
-        params = {n: row[n] if isinstance(d, optuna.distributions.FloatDistribution) else str(row[n])
-                  for n, d in distributions.items()}
-        study.add_trial(optuna.trial.create_trial(params=params, distributions=distributions,
-                                                  value=float(row[OBJECTIVE_METRIC])))
-    shares = pd.DataFrame([get_param_importances(study, evaluator=FanovaImportanceEvaluator(seed=seed), params=names)
-                           for seed in range(IMPORTANCE_SEEDS)])
+
+    def study_of(rows: pd.DataFrame):
+        study = optuna.create_study(direction="maximize" if direction == "max" else "minimize")
+        for _, row in rows.iterrows():
+            params = {n: row[n] if isinstance(d, optuna.distributions.FloatDistribution) else str(row[n])
+                      for n, d in distributions.items()}
+            study.add_trial(optuna.trial.create_trial(params=params, distributions=distributions,
+                                                      value=float(row[OBJECTIVE_METRIC])))
+        return study
+
+    draws = np.random.default_rng(0)
+    shares = pd.DataFrame([
+        get_param_importances(study_of(finished.iloc[draws.integers(0, len(finished), len(finished))]),
+                              evaluator=FanovaImportanceEvaluator(n_trees=IMPORTANCE_TREES, seed=k), params=names)
+        for k in range(IMPORTANCE_RESAMPLES)]).fillna(0.0)
     return pd.DataFrame({"mean": shares.mean(), "sd": shares.std(ddof=1)}).sort_values("mean", ascending=False)
 
 

@@ -177,10 +177,11 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     doc.paragraph(
         f"Importance (Optuna's fANOVA): a random forest fitted to the {finished} finished trials' {record.objective}, "
         f"its variance split by hyperparameter ({', '.join(ranking.index)}; a conditional one, inactive in some "
-        f"trials, is left out). Mean and standard deviation over {analysis.IMPORTANCE_SEEDS} forests: "
+        f"trials, is left out). Mean and standard deviation over {analysis.IMPORTANCE_RESAMPLES} forests, each "
+        f"fitted to the {finished} trials drawn again with replacement, so the spread shows how much the ranking "
+        "hangs on which trials ran: "
         + "; ".join(f"{name} {row['mean']:.2f} ± {row['sd']:.2f}" for name, row in ranking.iterrows())
-        + f". A forest fitted to {finished} points is a rough guide: read a share as larger than another only when "
-        "their difference exceeds both spreads.")
+        + ". Read a share as larger than another only when their difference exceeds both spreads.")
     doc.figure(figures.importance_bars(ranking, tmp / "importance.png"), width=120)
     first, second = ranking.index[:2]
     width, height = figures.PAIR_PLOT_INCHES

@@ -102,10 +102,10 @@ def test_classes_never_recognized_are_named_with_their_share():
     assert never_predicted(per_class.assign(recall=[1.0, 0.5, 0.0]), None) is None
 
 
-def test_importance_is_optunas_fanova_with_its_spread_over_forests():
+def test_importance_is_optunas_fanova_with_its_spread_over_resamples_of_the_trials():
     import numpy as np
 
-    from reports.analysis import IMPORTANCE_SEEDS, importance
+    from reports.analysis import IMPORTANCE_RESAMPLES, importance
 
     rng = np.random.default_rng(0)
     dropout = rng.uniform(0.0, 0.5, 24)
@@ -117,7 +117,7 @@ def test_importance_is_optunas_fanova_with_its_spread_over_forests():
     assert list(ranking.index) == ["dropout", "optimizer"]  # momentum is not active in every trial
     assert ranking.loc["dropout", "mean"] > 0.8 > ranking.loc["optimizer", "mean"]
     assert (ranking["sd"] >= 0).all() and ranking["sd"].notna().all()
-    assert IMPORTANCE_SEEDS >= 3
+    assert IMPORTANCE_RESAMPLES >= 3
     assert importance(frame.head(3), ["dropout", "optimizer"], "max") is None
 
 
