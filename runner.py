@@ -88,8 +88,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_server(args: argparse.Namespace) -> int:
     """An MLflow tracking server for a team: its runs in a database, its artifacts served through it."""
-    import subprocess
-
     if args.host != "127.0.0.1":
         print(f"warning: listening on {args.host}. Without --basic-auth anyone who reaches this port reads and "
               "writes every run; with it, put it behind TLS (a reverse proxy) too.", file=sys.stderr)
@@ -98,10 +96,17 @@ def cmd_server(args: argparse.Namespace) -> int:
                "--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]
     if args.basic_auth:
         command += ["--app-name", "basic-auth"]
+    return _serve(command, f"MLflow server on http://{args.host}:{args.port} (runs in {args.backend_store_uri}, "
+                           f"artifacts in {args.artifacts_destination}); experiment files use tracking_uri: "
+                           f"http://{args.host}:{args.port}. Ctrl-C stops it.")
+
+
+def _serve(command: list[str], started: str) -> int:
+    """Run an MLflow server in the foreground until it exits or Ctrl-C stops it."""
+    import subprocess
+
     server = subprocess.Popen(command)
-    print(f"MLflow server on http://{args.host}:{args.port} (runs in {args.backend_store_uri}, artifacts in "
-          f"{args.artifacts_destination}); experiment files use tracking_uri: http://{args.host}:{args.port}. "
-          "Ctrl-C stops it.", flush=True)
+    print(started, flush=True)
     try:
         return server.wait()
     except KeyboardInterrupt:
@@ -194,8 +199,6 @@ def cmd_trials(args: argparse.Namespace) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     """The MLflow UI on the store, on this machine only unless a host is given; runs until Ctrl-C."""
-    import subprocess
-
     from reports.store import open_store
 
     if args.tracking_uri.startswith(("http://", "https://")):
@@ -207,14 +210,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
               file=sys.stderr)
     command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", args.tracking_uri,
                "--host", args.host, "--port", str(args.port), "--workers", "1"]  # one is plenty for a person
-    server = subprocess.Popen(command)
-    print(f"MLflow UI on {args.tracking_uri}: http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
-    try:
-        return server.wait()
-    except KeyboardInterrupt:
-        server.terminate()
-        server.wait(timeout=30)
-        return 0
+    return _serve(command, f"MLflow UI on {args.tracking_uri}: http://{args.host}:{args.port} (Ctrl-C stops it)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -48,6 +48,12 @@ def wait_for(find, proc: subprocess.Popen, what: str, seconds: float = 300):
     pytest.fail(f"timed out waiting for {what}")
 
 
+def both_training(tmp_path, name: str, proc: subprocess.Popen) -> list:
+    """The two trial runs of a two-worker search, once both have logged an epoch."""
+    return wait_for(lambda: (lambda t: t if len(t) == 2 else None)(training(runs(tmp_path, name)[1])), proc,
+                    "both workers train")
+
+
 def alive(pid: int) -> bool:
     """A process that runs (an exited one waiting to be reaped does not)."""
     try:
@@ -111,8 +117,7 @@ def test_a_trial_that_kills_its_worker_every_time_fails_after_max_retries_and_th
 def test_workers_of_a_killed_chief_stop_and_resume_carries_the_search_on(tmp_path):
     path = grid_of_four(tmp_path, "chiefless")
     proc = search(path, "--workers", "2")
-    both = wait_for(lambda: (lambda t: t if len(t) == 2 else None)(training(runs(tmp_path, "chiefless")[1])), proc,
-                    "both workers train")
+    both = both_training(tmp_path, "chiefless", proc)
     pids = [int(run.data.tags[PID_TAG]) for run in both]
     proc.kill()
     proc.wait(timeout=60)
@@ -137,8 +142,7 @@ def test_workers_of_a_killed_chief_stop_and_resume_carries_the_search_on(tmp_pat
 def test_ctrl_c_ends_the_chief_and_every_worker_and_marks_open_runs_killed(tmp_path):
     path = grid_of_four(tmp_path, "interrupted")
     proc = search(path, "--workers", "2")
-    both = wait_for(lambda: (lambda t: t if len(t) == 2 else None)(training(runs(tmp_path, "interrupted")[1])), proc,
-                    "both workers train")
+    both = both_training(tmp_path, "interrupted", proc)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=180)
     assert proc.returncode == 130, err[-3000:]
