@@ -86,7 +86,6 @@ class LocalWorkers:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.workers = [WorkerProcess(f"worker-{i + 1}", env, log_dir / f"worker-{i + 1}.log")
                         for i, env in enumerate(worker_environments(count))]
-        self.restarts = 0
 
     def __enter__(self) -> LocalWorkers:
         for worker in self.workers:
@@ -129,7 +128,6 @@ class LocalWorkers:
             during = f" during trial run {orphans[0]} (marked KILLED)" if orphans else ""
             self.console.print(f"[yellow]{worker.tuner_id} died ({how}){during}; started again with the same "
                                "tuner id, which takes its trial back.[/]")
-            self.restarts += 1
             self._start(worker)
 
     def stop(self) -> None:
