@@ -32,6 +32,7 @@ from mlflow.entities import LoggedModelOutput, LoggedModelStatus, Metric, Param,
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from pipelines import interrupts
 from reports.errors import RunnerError
 
 JOURNAL_FILE, IDS_FILE, FILES_DIR = "tracking-journal.jsonl", "tracking-journal-ids.json", "tracking-journal-files"
@@ -155,7 +156,8 @@ class JournaledWriter:
         pause = 0.05
         while True:
             try:
-                return self._send(entry)
+                with interrupts.deferred():  # a Ctrl-C inside a statement leaves SQLite locked by this process
+                    return self._send(entry)
             except Exception as exc:  # MLflow's wrapper or SQLAlchemy's own error, depending on the call
                 if "database is locked" not in str(exc) or time.monotonic() > deadline:
                     raise

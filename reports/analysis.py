@@ -6,6 +6,7 @@ Every sentence is built from measured values; where the data cannot tell
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -31,10 +32,11 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
     `IMPORTANCE_RESAMPLES` forests, each fitted to the finished trials drawn again with replacement (a bootstrap:
     the spread says how much the ranking hangs on which trials happened to run, which forests' own seeds do not),
     best first; only hyperparameters active in every finished trial (fANOVA needs a value in each). None with
-    fewer than `MIN_TRIALS_FOR_IMPORTANCE` trials or two such hyperparameters."""
+    fewer than `MIN_TRIALS_FOR_IMPORTANCE` trials or two such hyperparameters, or when the scores leave no
+    variance to split (every trial scored the same, or only the same settings differ in score)."""
     finished = _finished(trials)
     names = [n for n in searched if finished[n].notna().all() and finished[n].nunique() > 1]
-    if len(finished) < MIN_TRIALS_FOR_IMPORTANCE or len(names) < 2:
+    if len(finished) < MIN_TRIALS_FOR_IMPORTANCE or len(names) < 2 or finished[OBJECTIVE_METRIC].nunique() < 2:
         return None
     import optuna  # its fANOVA imports scikit-learn's forests: a second, for reports that rank at all
     from optuna.importance import FanovaImportanceEvaluator, get_param_importances
@@ -51,11 +53,25 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
                                                       value=float(row[OBJECTIVE_METRIC])))
         return study
 
+    try:
+        get_param_importances(study_of(finished), params=names,
+                              evaluator=FanovaImportanceEvaluator(n_trees=IMPORTANCE_TREES, seed=0))
+    except RuntimeError:  # optuna: "zero total variance in all trees"; only the same settings differ in score
+        return None
     draws = np.random.default_rng(0)
-    shares = pd.DataFrame([
-        get_param_importances(study_of(finished.iloc[draws.integers(0, len(finished), len(finished))]),
-                              evaluator=FanovaImportanceEvaluator(n_trees=IMPORTANCE_TREES, seed=k), params=names)
-        for k in range(IMPORTANCE_RESAMPLES)]).fillna(0.0)
+
+    def shares_of_a_resample(k: int) -> dict[str, float] | None:
+        evaluator = FanovaImportanceEvaluator(n_trees=IMPORTANCE_TREES, seed=k)
+        for _ in range(20):  # a resample may repeat one score or one setting: no variance to split, draw again
+            rows = finished.iloc[draws.integers(0, len(finished), len(finished))]
+            with contextlib.suppress(RuntimeError):
+                return get_param_importances(study_of(rows), evaluator=evaluator, params=names)
+        return None
+
+    resampled = [shares for shares in map(shares_of_a_resample, range(IMPORTANCE_RESAMPLES)) if shares is not None]
+    if len(resampled) < 2:
+        return None
+    shares = pd.DataFrame(resampled).fillna(0.0)
     return pd.DataFrame({"mean": shares.mean(), "sd": shares.std(ddof=1)}).sort_values("mean", ascending=False)
 
 

@@ -170,8 +170,9 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         return  # one searched hyperparameter explains whatever the search varied: there is nothing to rank
     ranking = analysis.importance(record.trials, names, record.direction)
     if ranking is None:
-        doc.paragraph(f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials and two "
-                      "hyperparameters active in all of them; this search has too few to rank them.")
+        doc.paragraph(f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials whose "
+                      "settings differ in score, and two hyperparameters active in all of them; this search has too "
+                      "few to rank them.")
         return
     finished = int(record.trials["status"].eq("FINISHED").sum())
     doc.paragraph(

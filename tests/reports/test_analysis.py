@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from reports.analysis import at_edge, effect_sentence
 
@@ -119,6 +120,18 @@ def test_importance_is_optunas_fanova_with_its_spread_over_resamples_of_the_tria
     assert (ranking["sd"] >= 0).all() and ranking["sd"].notna().all()
     assert IMPORTANCE_RESAMPLES >= 3
     assert importance(frame.head(3), ["dropout", "optimizer"], "max") is None
+
+
+def test_importance_of_trials_that_mostly_tie_draws_resamples_with_a_spread_and_of_a_full_tie_is_none():
+    """Five trials at 1.000 and one below, as on 288 validation images: most resamples would hold one score,
+    which leaves fANOVA nothing to split."""
+    from reports.analysis import importance
+
+    frame = trials("dropout", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [1.0, 1.0, 1.0, 1.0, 1.0, 0.99])
+    frame["units"] = [16, 32, 16, 32, 16, 32]
+    ranking = importance(frame, ["dropout", "units"], "max")
+    assert set(ranking.index) == {"dropout", "units"} and ranking["mean"].sum() == pytest.approx(1.0)
+    assert importance(frame.assign(objective=1.0), ["dropout", "units"], "max") is None
 
 
 def test_a_healthy_run_quotes_where_it_ended_instead_of_near_the_end():
