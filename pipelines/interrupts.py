@@ -49,11 +49,13 @@ def deferred():
         yield
         return
     _deferring += 1
+    held = None
     try:
         yield
     finally:
         _deferring -= 1
-        held, _held = (_held, None) if not _deferring else (None, _held)
+        if not _deferring:  # taken on every way out: a block that raised leaves it to `check` (`requested`)
+            held, _held = _held, None
     if held is not None:
         raise KeyboardInterrupt(f"signal {held}")
 
