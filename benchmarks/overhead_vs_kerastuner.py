@@ -24,29 +24,14 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # as runner.py: a bar per file the report reads
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import yaml  # noqa: E402
+from benchmarks.workloads import learning_rate_grid  # noqa: E402
 
 TRIALS = 4
 # Keras, KerasTuner and the runner are imported in the functions: the runner's artifact worker is a new Python
 # process that imports this file's top level, as it imports runner.py's (which is light) in a real search.
-
-
-def experiment_file(folder: Path, epochs: int) -> Path:
-    spec = {
-        "name": "overhead", "seed": 0,
-        "data": {"source": "digits", "layout": "image"},
-        "family": "cnn",
-        "search_space": {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam",
-                         "batch_size": 32, "learning_rate": [1.0e-3, 2.0e-3, 3.0e-3, 4.0e-3]},
-        "tuner": {"algorithm": "grid", "max_trials": TRIALS, "epochs": epochs, "patience": 0},
-        "tracking_uri": f"sqlite:///{folder}/mlflow.db",
-        "tuner_dir": str(folder / "tuner"),
-    }
-    path = folder / "overhead.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
 
 
 def raw_kerastuner(experiment, folder: Path, run: int) -> float:
@@ -101,7 +86,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        experiment = load_experiment(experiment_file(folder, args.epochs))
+        experiment = load_experiment(learning_rate_grid(folder, "overhead", TRIALS, args.epochs))
         runner(experiment)  # warm-up: imports, graph tracing, store creation, on both sides
         raw_kerastuner(experiment, folder, -1)
         raw, tracked, closing = [], [], []

@@ -21,31 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.workloads import learning_rate_grid  # noqa: E402
+
 TRIALS = 8
 MODES = {"in one process": [], "1 worker": ["--workers", "1"], "2 workers": ["--workers", "2"]}
-
-
-def experiment_file(folder: Path, epochs: int) -> Path:
-    spec = {
-        "name": "parallel", "seed": 0,
-        "data": {"source": "digits", "layout": "image"},
-        "family": "cnn",
-        "search_space": {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam",
-                         "batch_size": 32, "learning_rate": [round(1e-3 * (i + 1), 4) for i in range(TRIALS)]},
-        "tuner": {"algorithm": "grid", "max_trials": TRIALS, "epochs": epochs, "patience": 0},
-        "tracking_uri": f"sqlite:///{folder}/mlflow.db",
-        "tuner_dir": str(folder / "tuner"),
-        "log_trial_models": False,
-    }
-    path = folder / "parallel.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
-
-
 LOCKED = "the SQLite store was locked"
 
 
@@ -55,7 +37,7 @@ def one_search(arguments: list[str], epochs: int) -> tuple[float, float, int]:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        path = experiment_file(folder, epochs)
+        path = learning_rate_grid(folder, "parallel", TRIALS, epochs, log_trial_models=False)
         started = time.perf_counter()
         done = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path), *arguments], cwd=folder,
                               capture_output=True, text=True)
