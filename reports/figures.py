@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps, rcParams
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogFormatter
+from matplotlib.ticker import LogFormatter, MaxNLocator
 
 from reports.fonts import matplotlib_families
 from reports.store import OBJECTIVE_METRIC, metric_label
@@ -68,6 +68,10 @@ def _short(label) -> str:
 
 
 def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: str, path: Path) -> Path:
+    return _save(effects_figure(trials, names, objective), path)
+
+
+def effects_figure(trials: pd.DataFrame, names: list[str], objective: str) -> Figure:
     """Score against each searched value: a strip of points per choice, a scatter for ranges."""
     columns = min(3, len(names))
     rows = int(np.ceil(len(names) / columns))
@@ -75,11 +79,9 @@ def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: st
     finished = trials[trials["status"].eq("FINISHED")]
     for ax, name in zip(axes.flat, names):
         data = finished[[name, OBJECTIVE_METRIC]].dropna()
-        numeric = pd.api.types.is_numeric_dtype(data[name]) and data[name].nunique() > 4
-        if numeric:
+        if _is_range(data[name]):
+            _number_axis(ax.xaxis, data[name])
             ax.scatter(data[name], data[OBJECTIVE_METRIC], alpha=0.8)
-            if (data[name] > 0).all() and data[name].max() / data[name].min() > 50:
-                ax.set_xscale("log")
         else:
             labels = sorted(data[name].unique(), key=str)
             for i, value in enumerate(labels):
@@ -93,7 +95,22 @@ def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: st
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
-    return _save(fig, path)
+    return fig
+
+
+def _is_range(values: pd.Series) -> bool:
+    """Values drawn as numbers on an axis; fewer than five distinct ones are drawn as choices."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) and values.nunique() > 4
+
+
+def _number_axis(axis, values: pd.Series) -> None:
+    """A log scale when the values span more than a decade, else at most five plain ticks: hyperparameter
+    values have many digits (0.00075), and the default count of ticks makes their labels run together."""
+    if (values > 0).all() and values.max() / values.min() > 10:
+        (axis.axes.set_xscale if axis.axis_name == "x" else axis.axes.set_yscale)("log")
+        axis.set_major_formatter(_PlainLogFormatter())
+    else:
+        axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
 
 
 class _PlainLogFormatter(LogFormatter):
@@ -185,12 +202,12 @@ def trial_figures(folder: str, title: str, curves: dict, kept_epoch: int | None,
 
 
 def importance_bars(importance: pd.DataFrame, path: Path) -> Path:
-    """fANOVA shares, best on top, with one standard deviation over the forests as error bars."""
+    """fANOVA shares, best on top, with one standard deviation over the resampled forests as error bars."""
     fig = _figure(6, 0.4 * len(importance) + 1)
     ax = fig.add_subplot()
     ordered = importance[::-1]
     ax.barh(ordered.index, ordered["mean"], xerr=ordered["sd"].fillna(0), capsize=3)
-    ax.set_xlabel("share of the objective's variance (fANOVA; mean ± sd over forests)")
+    ax.set_xlabel("share of the objective's variance (fANOVA; mean ± sd over resamples)")
     return _save(fig, path)
 
 
@@ -198,12 +215,16 @@ PAIR_PLOT_INCHES = (6.2, 4.4)
 
 
 def pair_plot(trials: pd.DataFrame, x: str, y: str, objective: str, direction: str, path: Path) -> Path:
+    return _save(pair_figure(trials, x, y, objective, direction), path)
+
+
+def pair_figure(trials: pd.DataFrame, x: str, y: str, objective: str, direction: str) -> Figure:
     """Each finished trial at its values of two hyperparameters (the two most important), coloured by the
     objective, the best one ringed: where in the plane the good trials are."""
     fig = _figure(*PAIR_PLOT_INCHES)
     ax = fig.add_subplot()
     finished = trials[trials["status"].eq("FINISHED")].dropna(subset=[x, y, OBJECTIVE_METRIC])
-    positions = {name: _positions(ax, finished[name], axis) for name, axis in ((x, "x"), (y, "y"))}
+    positions = {x: _positions(ax.xaxis, finished[x]), y: _positions(ax.yaxis, finished[y])}
     scores = finished[OBJECTIVE_METRIC].astype(float)
     points = ax.scatter(positions[x], positions[y], c=scores, cmap="viridis", s=45, alpha=0.85)
     best = scores.idxmax() if direction == "max" else scores.idxmin()
@@ -214,22 +235,19 @@ def pair_plot(trials: pd.DataFrame, x: str, y: str, objective: str, direction: s
     ax.set_ylabel(y)
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return fig
 
 
-def _positions(ax, values: pd.Series, axis: str) -> pd.Series:
-    """Where a hyperparameter's values go on `axis`: numbers as they are (log-scaled when they span more than
-    a decade), choices at evenly spaced ticks with a little jitter so that equal points do not hide each other."""
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) and values.nunique() > 4:
-        if (values > 0).all() and values.max() / values.min() > 10:
-            (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
-            (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(_PlainLogFormatter())
+def _positions(axis, values: pd.Series) -> pd.Series:
+    """Where a hyperparameter's values go on `axis`: numbers as they are (`_number_axis`), choices at evenly
+    spaced ticks with a little jitter so that equal points do not hide each other."""
+    if _is_range(values):
+        _number_axis(axis, values)
         return values.astype(float)
     labels = sorted(values.unique(), key=lambda v: (str(type(v)), v))
     index = {value: i for i, value in enumerate(labels)}
     jitter = np.random.default_rng(0).uniform(-0.1, 0.1, len(values))
-    (ax.set_xticks if axis == "x" else ax.set_yticks)(range(len(labels)), [f"{v:.4g}" if isinstance(v, float)
-                                                                          else str(v) for v in labels])
+    axis.set_ticks(range(len(labels)), [f"{v:.4g}" if isinstance(v, float) else str(v) for v in labels])
     return values.map(index).astype(float) + jitter
 
 
