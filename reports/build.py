@@ -187,7 +187,7 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     first, second = ranking.index[:2]
     width, height = figures.PAIR_PLOT_INCHES
     doc.keep_together(PAIR_PLOT_WIDTH * height / width + 15)  # the figure and the sentence above it
-    doc.paragraph(f"The two that explain most, {first} and {second}, against each other: where the good trials are.")
+    doc.paragraph(f"{first} against {second}, the two that explain most (the best trial ringed in red).")
     doc.figure(figures.pair_plot(record.trials, first, second, record.objective, record.direction,
                                  tmp / "pair.png"), width=PAIR_PLOT_WIDTH)
 

@@ -228,12 +228,11 @@ def pair_figure(trials: pd.DataFrame, x: str, y: str, objective: str, direction:
     scores = finished[OBJECTIVE_METRIC].astype(float)
     points = ax.scatter(positions[x], positions[y], c=scores, cmap="viridis", s=45, alpha=0.85)
     best = scores.idxmax() if direction == "max" else scores.idxmin()
-    ax.scatter([positions[x][best]], [positions[y][best]], s=180, facecolors="none", edgecolors="red", lw=1.5,
-               label="best trial")
+    # Ringed, and named in the report's sentence above the figure: a legend box would sit on some trial's point.
+    ax.scatter([positions[x][best]], [positions[y][best]], s=180, facecolors="none", edgecolors="red", lw=1.5)
     fig.colorbar(points, ax=ax, label=objective)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     return fig
 
