@@ -35,7 +35,7 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
     fewer than `MIN_TRIALS_FOR_IMPORTANCE` trials or two such hyperparameters, or when the scores leave no
     variance to split (every trial scored the same, or only the same settings differ in score)."""
     finished = _finished(trials)
-    names = [n for n in searched if finished[n].notna().all() and finished[n].nunique() > 1]
+    names = [n for n in searched if n not in _unranked(finished, searched)]
     if len(finished) < MIN_TRIALS_FOR_IMPORTANCE or len(names) < 2 or finished[OBJECTIVE_METRIC].nunique() < 2:
         return None
     import optuna  # its fANOVA imports scikit-learn's forests: a second, for reports that rank at all
@@ -73,6 +73,22 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
         return None
     shares = pd.DataFrame(resampled).fillna(0.0)
     return pd.DataFrame({"mean": shares.mean(), "sd": shares.std(ddof=1)}).sort_values("mean", ascending=False)
+
+
+def unranked(trials: pd.DataFrame, searched: list[str]) -> dict[str, str]:
+    """The searched hyperparameters `importance` leaves out, each with why."""
+    return _unranked(_finished(trials), searched)
+
+
+def _unranked(finished: pd.DataFrame, searched: list[str]) -> dict[str, str]:
+    """fANOVA needs a value in every trial it is fitted to, and at least two values to split."""
+    reasons = {}
+    for name in searched:
+        if finished[name].isna().any():
+            reasons[name] = "inactive in some trials"
+        elif finished[name].nunique() < 2:
+            reasons[name] = "one value in the finished trials"
+    return reasons
 
 
 def _distribution(values: pd.Series):

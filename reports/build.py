@@ -175,10 +175,10 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
                       "few to rank them.")
         return
     finished = int(record.trials["status"].eq("FINISHED").sum())
+    left_out = "".join(f"; {name} left out, {why}" for name, why in analysis.unranked(record.trials, names).items())
     doc.paragraph(
         f"Importance (Optuna's fANOVA): a random forest fitted to the {finished} finished trials' {record.objective}, "
-        f"its variance split by hyperparameter ({', '.join(ranking.index)}; a conditional one, inactive in some "
-        f"trials, is left out). Mean and standard deviation over {analysis.IMPORTANCE_RESAMPLES} forests, each "
+        f"its variance split by hyperparameter ({', '.join(ranking.index)}{left_out}). Mean and standard deviation over {analysis.IMPORTANCE_RESAMPLES} forests, each "
         f"fitted to the {finished} trials drawn again with replacement, so the spread shows how much the ranking "
         "hangs on which trials ran: "
         + "; ".join(f"{name} {row['mean']:.2f} ± {row['sd']:.2f}" for name, row in ranking.iterrows())

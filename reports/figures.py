@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps, rcParams
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from reports.fonts import matplotlib_families
 from reports.store import OBJECTIVE_METRIC, metric_label
@@ -104,20 +104,29 @@ def _is_range(values: pd.Series) -> bool:
 
 
 def _number_axis(axis, values: pd.Series) -> None:
-    """A log scale when the values span more than a decade, else at most five plain ticks: hyperparameter
-    values have many digits (0.00075), and the default count of ticks makes their labels run together."""
+    """A log scale when the values span more than a decade (ticks at 1, 2 and 5 times a power of ten while
+    they span less than two, where powers of ten alone would leave one label), else at most five ticks: values
+    have many digits (0.00075), and matplotlib's default count of ticks makes such labels run together. Every
+    label a plain number."""
     if (values > 0).all() and values.max() / values.min() > 10:
         (axis.axes.set_xscale if axis.axis_name == "x" else axis.axes.set_yscale)("log")
-        axis.set_major_formatter(_PlainLogFormatter())
+        axis.set_major_locator(LogLocator(subs=(1, 2, 5) if values.max() / values.min() < 100 else (1,)))
+        axis.set_minor_formatter(NullFormatter())
     else:
         axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(lambda x, _: _plain(x)))
+
+
+def _plain(x: float) -> str:
+    """Three significant digits without an exponent: 0.00001, not 1e-05."""
+    return np.format_float_positional(float(f"{x:.3g}"), trim="-")
 
 
 class _PlainLogFormatter(LogFormatter):
     """Matplotlib's choice of which log-axis ticks to label, written as plain numbers: 0.6, not 6e-01."""
 
     def _num_to_string(self, x, vmin, vmax):
-        return f"{x:.3g}"
+        return _plain(x)
 
 
 def _training_and_validation(ax, curves: dict[str, list[tuple[int, float]]], metric: str, title: str,

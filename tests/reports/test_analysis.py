@@ -106,7 +106,7 @@ def test_classes_never_recognized_are_named_with_their_share():
 def test_importance_is_optunas_fanova_with_its_spread_over_resamples_of_the_trials():
     import numpy as np
 
-    from reports.analysis import IMPORTANCE_RESAMPLES, importance
+    from reports.analysis import IMPORTANCE_RESAMPLES, importance, unranked
 
     rng = np.random.default_rng(0)
     dropout = rng.uniform(0.0, 0.5, 24)
@@ -116,6 +116,10 @@ def test_importance_is_optunas_fanova_with_its_spread_over_resamples_of_the_tria
     frame["momentum"] = np.where(optimizer == "sgd", 0.9, np.nan)  # conditional: inactive under adam
     ranking = importance(frame, ["dropout", "optimizer", "momentum"], "max")
     assert list(ranking.index) == ["dropout", "optimizer"]  # momentum is not active in every trial
+    assert unranked(frame, ["dropout", "optimizer", "momentum"]) == {"momentum": "inactive in some trials"}
+    assert unranked(frame.assign(optimizer="adam"), ["dropout", "optimizer"]) == {
+        "optimizer": "one value in the finished trials"}
+    assert unranked(frame, ["dropout", "optimizer"]) == {}  # the report then names nothing as left out
     assert ranking.loc["dropout", "mean"] > 0.8 > ranking.loc["optimizer", "mean"]
     assert (ranking["sd"] >= 0).all() and ranking["sd"].notna().all()
     assert IMPORTANCE_RESAMPLES >= 3

@@ -223,3 +223,18 @@ def test_table_headings_and_values_are_never_broken_inside_a_word(tmp_path):
     words = pdf_text(tmp_path / "table.pdf").split()
     for name in columns:
         assert name in words, (name, words[:40])
+
+
+@pytest.mark.slow
+def test_importance_names_what_it_ranks_and_what_it_leaves_out_with_why(tmp_path):
+    """Six trials: adam at two learning rates, sgd at two learning rates and two momentums, which only sgd has."""
+    space = {**TINY["search_space"], "learning_rate": [0.01, 0.003], "momentum": [0.5, 0.9]}
+    path = write_experiment(tmp_path, name="ranked", search_space=space,
+                            tuner={**TINY["tuner"], "max_trials": 6, "epochs": 2})
+    assert runner.main(["search", str(path)]) == 0
+    out = tmp_path / "ranked.pdf"
+    assert runner.main(["report", "ranked", "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db", "--out", str(out)]) == 0
+    flat = " ".join(pdf_text(out).split())
+    ranked = flat.split("its variance split by hyperparameter (", 1)[1].split(")", 1)[0]
+    assert set(ranked.split("; ")[0].split(", ")) == {"learning_rate", "optimizer"}, ranked
+    assert ranked.split("; ")[1:] == ["momentum left out, inactive in some trials"], ranked
