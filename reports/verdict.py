@@ -100,9 +100,11 @@ def panel_sentences(rows: pd.DataFrame, label: str, metric: str, where: str, bas
 
 def answer(summary: pd.DataFrame, compare: list[str], metric: str, panels: list[str], expect_best: list[str],
            expectation: str, baseline: float | None = None, baseline_label: str = "baseline") -> list[str]:
-    """The answer section: per panel what was measured, then whether the expected outcome shows."""
+    """The answer section: per panel what was measured, then what of the expected outcome the runs check (the
+    expected settings do best beyond noise) and, across panels, whether their lead changes."""
     label = compare[0]
-    sentences, shown, not_shown = [], [], []
+    sentences, shown, not_shown, leads = [], [], [], []
+    expected = {str(v) for v in expect_best}
     groups = summary.groupby(panels, sort=False) if panels else [((), summary)]
     for key, rows in groups:
         key = key if isinstance(key, tuple) else (key,)
@@ -113,7 +115,9 @@ def answer(summary: pd.DataFrame, compare: list[str], metric: str, panels: list[
         if not expect_best:
             continue
         place = where.removeprefix("At ").rstrip(", ")
-        expected = {str(v) for v in expect_best}
+        lead = _lead(rows, label, expected, direction(metric))
+        if lead is not None:
+            leads.append((place, *lead))
         if best in expected and not (set(close) - expected) and best not in stuck:
             shown.append(place)
         else:
@@ -126,11 +130,43 @@ def answer(summary: pd.DataFrame, compare: list[str], metric: str, panels: list[
             not_shown.append(f"{place} ({reason})" if place else reason)
     if expect_best:
         intro = f"Expected: {expectation or ', '.join(map(str, expect_best)) + ' do best'}."
+        names = " or ".join(map(str, expect_best))
         if not not_shown:
             cases = {1: "", 2: " in both cases measured"}.get(len(shown), f" in all {len(shown)} cases measured")
-            sentences.append(f"{intro} The runs show it{cases}.")
+            sentences.append(f"{intro} Measured: {names} did best, beyond noise of the rest{cases}.")
         elif not shown:
-            sentences.append(f"{intro} The runs do not show it: {'; '.join(not_shown)}.")
+            sentences.append(f"{intro} Measured: not so: {'; '.join(not_shown)}.")
         else:
-            sentences.append(f"{intro} Shown at {', '.join(shown)}; not shown at {'; '.join(not_shown)}.")
+            sentences.append(f"{intro} Measured: so at {', '.join(shown)}; not at {'; '.join(not_shown)}.")
+        if len(leads) >= 2:
+            sentences.append(_lead_sentence(names, leads))
     return sentences
+
+
+def _lead(rows: pd.DataFrame, label: str, expected: set[str], way: str) -> tuple[float, float] | None:
+    """How far the best expected setting is ahead of the best other one (negative: behind), and the standard
+    error of that difference over seeds (NaN with one seed); None when either side is missing."""
+    settings = rows.assign(setting=rows[label].astype(str))
+    ours, others = settings[settings["setting"].isin(expected)], settings[~settings["setting"].isin(expected)]
+    if ours.empty or others.empty:
+        return None
+    pick = (lambda r: r.loc[r["mean"].idxmin()]) if way == "min" else (lambda r: r.loc[r["mean"].idxmax()])
+    a, b = pick(ours), pick(others)
+    lead = b["mean"] - a["mean"] if way == "min" else a["mean"] - b["mean"]
+    return lead, noise(a, b) / 2
+
+
+def _lead_sentence(names: str, leads: list[tuple[str, float, float]]) -> str:
+    """The lead across panels, first against last: does it grow, beyond the noise of both?"""
+    listed = ", ".join(f"{place} {lead:.3g}" + ("" if math.isnan(se) else f" ± {se:.2g}") for place, lead, se in leads)
+    (first, lead_first, se_first), (last, lead_last, se_last) = leads[0], leads[-1]
+    change = lead_last - lead_first
+    said = (f"The lead of {names} over the best other setting (mean difference ± its standard error over seeds): "
+            f"{listed}. From {first} to {last} it {'grows' if change > 0 else 'shrinks'} by {abs(change):.3g}")
+    margin = 2 * math.sqrt(se_first ** 2 + se_last ** 2)
+    if math.isnan(margin):
+        return said + "; with one seed there is no spread to tell whether that is more than noise."
+    if abs(change) > margin:
+        return said + f", beyond noise (twice its standard error, {margin:.2g})."
+    return said + (f", within noise (twice its standard error, {margin:.2g}): these runs cannot tell whether the "
+                   "lead changes.")
