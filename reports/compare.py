@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tempfile
 from pathlib import Path
 
@@ -37,6 +38,27 @@ def _labels(records: list[SearchRecord]) -> list[str]:
     return [f"{r.experiment_name} ({r.parent.info.run_id[:8]})" for r in records]
 
 
+def difference_on_test(first: tuple[str, SearchRecord], second: tuple[str, SearchRecord]) -> str | None:
+    """Whether the best models of the two leading searches differ in test accuracy beyond sampling noise: the
+    standard error of a difference of two proportions, counted as independent samples (on one shared test
+    split the errors are correlated, so this overstates the noise: a difference beyond it is safe to call).
+    None unless both report test accuracy; other metrics need per-sample errors the searches do not log."""
+    (name_a, a), (name_b, b) = first, second
+    if a.best is None or b.best is None or not a.test_metric == b.test_metric == "test/accuracy":
+        return None
+    p, q = float(a.best["test/accuracy"]), float(b.best["test/accuracy"])
+    m, n = (int(r.params.get("data.test_size", 0)) for r in (a, b))
+    if not (m and n and p == p and q == q):
+        return None
+    margin = 2 * math.sqrt(p * (1 - p) / m + q * (1 - q) / n)
+    said = (f"On test, {name_a}'s best model {p:.4g} against {name_b}'s {q:.4g} ({m} and {n} samples): a difference "
+            f"of {p - q:+.3g}")
+    rule = f"twice the standard error of the difference, {margin:.2g}, counting the two test sets as independent"
+    if abs(p - q) > margin:
+        return f"{said}, beyond noise ({rule})."
+    return f"{said}, within noise ({rule}): these scores cannot tell the two apart."
+
+
 def build_comparison(records: list[SearchRecord], out: Path) -> Path:
     names = _labels(records)
     doc = ReportDocument("comparison: " + " vs ".join(names))
@@ -52,6 +74,11 @@ def build_comparison(records: list[SearchRecord], out: Path) -> Path:
             f"Best {objective}: {top['experiment']} with {top[objective]:.4f} (trial {top['best trial']}). "
             + "; ".join(f"{row['experiment']}: {row[objective]:.4f}" for _, row in ranked.iloc[1:].iterrows())
         )
+        by_name = dict(zip(names, records))
+        leaders = [(row["experiment"], by_name[row["experiment"]]) for _, row in ranked.iloc[:2].iterrows()]
+        difference = difference_on_test(*leaders) if len(leaders) == 2 else None
+        if difference:
+            doc.paragraph(difference)
         doc.bullets([f"{name}: {r.against_baseline()}" for name, r in with_best if r.against_baseline()])
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -165,6 +165,15 @@ def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path)
     assert f"{finished_search['parents'][0].data.metrics['best/objective']:.4f}" in text
     assert "Learning curves of each search's best trial" in text and "Confusion matrices" in text
     flat = " ".join(text.split())
+    metrics = finished_search["parents"][0].data.metrics
+    tests = {"e2e": metrics["best/test/accuracy"], "e2e-deeper": deeper.baseline.model_value}
+    order = ["e2e", "e2e-deeper"] if metrics["best/objective"] > deeper.best_score else ["e2e-deeper", "e2e"]
+    (a, p), (b, q) = [(name, tests[name]) for name in order]  # the report leads with the better validation score
+    margin = 2 * ((p * (1 - p) + q * (1 - q)) / 360) ** 0.5
+    assert f"On test, {a}'s best model {p:.4g} against {b}'s {q:.4g} (360 and 360 samples): a difference of " \
+           f"{p - q:+.3g}, " in flat
+    called = "beyond noise" if abs(p - q) > margin else "within noise"
+    assert f"{called} (twice the standard error of the difference, {margin:.2g}, counting" in flat
     for name, result in (("e2e", None), ("e2e-deeper", deeper)):
         best = result.baseline.model_value if result else finished_search["parents"][0].data.metrics["best/test/accuracy"]
         assert f"{name}: The best model's test accuracy {best:.4g} " in flat  # each against its baseline to beat
