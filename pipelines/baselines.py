@@ -109,7 +109,7 @@ def model_baseline(x_train, y_train, x_val, y_val, x_test, y_test, classes: bool
     available = len(x_train)
     rows = np.random.default_rng(seed).permutation(available)[:MAX_FIT_ROWS]
     x_train, y_train = x_train[rows], y_train[rows]
-    sampled = f", fitted on {len(rows):,} of the {available:,} training rows" if len(rows) < available else ""
+    sampled = f"fitted on {len(rows):,} of the {available:,} training rows" if len(rows) < available else ""
     best = None
     for name, model in _candidates(x_train, classes):
         model.fit(_inputs(x_train), y_train)
@@ -119,7 +119,9 @@ def model_baseline(x_train, y_train, x_val, y_val, x_test, y_test, classes: bool
     name, validation, model = best
     predictions = model.predict(_inputs(x_test))
     value = _score(model, x_test, y_test, classes)
-    return Baseline("model", name + sampled, TEST_ACCURACY if classes else TEST_MAE, value, validation, predictions)
+    if sampled:  # inside the name's parentheses: the name is followed by "on the N test samples"
+        name = f"{name[:-1]}; {sampled})" if name.endswith(")") else f"{name} ({sampled})"
+    return Baseline("model", name, TEST_ACCURACY if classes else TEST_MAE, value, validation, predictions)
 
 
 def _inputs(x: np.ndarray) -> np.ndarray:

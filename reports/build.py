@@ -23,6 +23,11 @@ def _when(millis: int | None) -> str:
     return "-" if not millis else dt.datetime.fromtimestamp(millis / 1000).strftime("%Y-%m-%d %H:%M")
 
 
+def _count(value: str | None) -> str:
+    """A count from a run's params as a person reads it: 28,032."""
+    return f"{int(value):,}" if value and value.isdigit() else "-"
+
+
 def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     p, info = record.params, record.parent.info
     trials = record.trials
@@ -38,8 +43,8 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     rows = [
         ("experiment", record.experiment_name),
         ("parent run", info.run_id),
-        ("data", f"{p.get('data.source', '-')} ({p.get('data.layout', '-')}): {p.get('data.train_size', '-')} train, "
-                 f"{p.get('data.validation_size', '-')} validation, {p.get('data.test_size', '-')} test"),
+        ("data", f"{p.get('data.source', '-')} ({p.get('data.layout', '-')}): {_count(p.get('data.train_size'))} train, "
+                 f"{_count(p.get('data.validation_size'))} validation, {_count(p.get('data.test_size'))} test"),
         *([("data as loaded", p[DATA_NOTES_PARAM].replace(" | ", "; "))] if p.get(DATA_NOTES_PARAM) else []),
         ("model family", p.get("family", "-")),
         ("tuner", f"{p.get('tuner.algorithm', '-')}, up to {p.get('tuner.max_trials', '-')} trials of "

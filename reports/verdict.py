@@ -25,7 +25,7 @@ def baseline_sentence(metric: str, model_value: float, baseline_name: str, basel
     else:
         verdict = "is no better than"
     return (f"the best model's {metric_label(metric)} {model_value:.4g} {verdict} the {baseline_value:.4g} of "
-            f"{baseline_name} on the {n} test samples (gain per sample {gain:.3g} ± {standard_error:.2g} standard "
+            f"{baseline_name} on the {n:,} test samples (gain per sample {gain:.3g} ± {standard_error:.2g} standard "
             f"error; a difference is called only beyond {z:g} standard errors)")
 
 

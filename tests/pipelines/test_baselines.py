@@ -54,6 +54,17 @@ def test_a_small_table_also_tries_gradient_boosting_and_keeps_the_better_on_vali
     assert model.validation >= np.mean(boosted.predict(x[2]) == x[3])  # the chosen one is at least as good
 
 
+def test_a_baseline_fitted_on_a_sample_of_the_training_rows_says_so_inside_its_name():
+    """Inside the name's parentheses: the sentence goes on "... on the N test samples"."""
+    from pipelines.baselines import MAX_FIT_ROWS
+
+    x = np.random.default_rng(0).normal(size=(MAX_FIT_ROWS + 50, 3))
+    y = x @ np.array([1.0, 2.0, 3.0])
+    model = model_baseline(x, y, x[:100], y[:100], x[:100], y[:100], False)
+    assert model.name.startswith("ridge regression on the standardized inputs (alpha=")
+    assert model.name.endswith(f"; fitted on {MAX_FIT_ROWS:,} of the {MAX_FIT_ROWS + 50:,} training rows)")
+
+
 def test_a_comparison_counts_a_difference_only_beyond_two_standard_errors():
     y = np.array([0, 1] * 50)
     majority = Baseline("trivial", "the majority class (0)", TEST_ACCURACY, 0.5, 0.5, np.zeros(100, dtype=int))
