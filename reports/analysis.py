@@ -137,10 +137,7 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
     if pd.api.types.is_numeric_dtype(values) and values.nunique() > 4:
         ranked = finished.sort_values(OBJECTIVE_METRIC, ascending=not better_first)
         top = ranked.head(max(1, len(ranked) // 3))[name]
-        rho = finished[[name, OBJECTIVE_METRIC]].corr(method="spearman").iloc[0, 1]
-        trend = "no monotone trend" if not np.isfinite(rho) or abs(rho) < 0.3 else (
-            f"higher values scored {'better' if (rho > 0) == better_first else 'worse'} (Spearman {rho:+.2f})"
-        )
+        trend = _trend(finished[name], finished[OBJECTIVE_METRIC], better_first)
         edge = ""
         side = at_edge(float(ranked.iloc[0][name]), spec)
         if side is not None:
@@ -152,17 +149,21 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
             f"(tried {_fmt(values.min())} to {_fmt(values.max())}); {trend}{edge}."
         )
     groups = finished.groupby(name)[OBJECTIVE_METRIC].agg(["mean", "std", "count"]).sort_values("mean", ascending=not better_first)
-    best, worst = groups.iloc[0], groups.iloc[-1]
     if len(groups) == 1:
         return f"{name}: only {_fmt(groups.index[0])} finished, so its effect cannot be told."
     twin = _confounded(finished, name, others)
     if twin is not None:
         return (f"{name}: confounded with {twin}: each value of {name} came with one value of {twin} in every "
                 f"finished trial, so what either did cannot be told apart.")
-    if groups["count"].min() < 2:
+    compared = groups[groups["count"] >= 2]  # a value tried once has no spread to weigh its mean against
+    if len(compared) < 2:
         counts = ", ".join(f"{_fmt(v)} {int(n)}" for v, n in groups["count"].items())
-        return (f"{name}: too few trials per value to tell an effect (trials per value: {counts}); a single trial "
-                "per value cannot separate this hyperparameter from the others that changed with it.")
+        return (f"{name}: too few trials per value to tell an effect (trials per value: {counts}); a comparison "
+                "needs two values each tried at least twice: one trial of a value cannot separate its effect from "
+                "that of the others that changed with it.")
+    best, worst = compared.iloc[0], compared.iloc[-1]
+    once = [_fmt(v) for v, n in groups["count"].items() if n < 2]
+    aside = f"; left out, tried once: {', '.join(once)}" if once else ""
     gap = abs(best["mean"] - worst["mean"])
     # The noise of a difference of two means: twice its standard error from the trials' spread (Welch), and
     # never below one validation sample when the objective counts samples.
@@ -170,14 +171,28 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
     floor = f"; one validation sample is {resolution:.4f}" if resolution else ""
     noise = max(noise, resolution or 0.0)
     head = (
-        f"{name}: {_fmt(groups.index[0])} gave the best mean {objective} ({best['mean']:.4f}, sd {best['std']:.4f} "
-        f"over {int(best['count'])} trials), {_fmt(groups.index[-1])} the worst ({worst['mean']:.4f}, sd "
-        f"{worst['std']:.4f} over {int(worst['count'])})"
+        f"{name}: {_fmt(compared.index[0])} gave the best mean {objective} ({best['mean']:.4f}, sd {best['std']:.4f} "
+        f"over {int(best['count'])} trials), {_fmt(compared.index[-1])} the worst ({worst['mean']:.4f}, sd "
+        f"{worst['std']:.4f} over {int(worst['count'])}){aside}"
     )
     rule = f"twice the standard error of the difference, {noise:.4f}{floor}"
     if gap <= noise:
         return f"{head}; the difference, {gap:.4f}, is within its noise ({rule}): the search cannot tell an effect."
     return f"{head}; the difference, {gap:.4f}, is beyond its noise ({rule})."
+
+
+def _trend(values: pd.Series, scores: pd.Series, better_first: bool) -> str:
+    """Whether higher values scored better, by Spearman's rank correlation, called only beyond twice its
+    standard error when there is no trend at all (1/sqrt(n - 1)): with 10 trials chance alone reaches 0.67."""
+    rho = pd.concat([values, scores], axis=1).corr(method="spearman").iloc[0, 1]
+    n = len(values)
+    if not np.isfinite(rho) or n < 3:
+        return "no trend can be told"
+    chance = 2 / math.sqrt(n - 1)
+    if abs(rho) <= chance:
+        return f"no clear trend (Spearman {rho:+.2f} over {n} trials, within the ±{chance:.2f} chance alone reaches)"
+    way = "better" if (rho > 0) == better_first else "worse"
+    return f"higher values scored {way} (Spearman {rho:+.2f} over {n} trials, beyond the ±{chance:.2f} of chance)"
 
 
 def _confounded(finished: pd.DataFrame, name: str, others) -> str | None:

@@ -43,6 +43,27 @@ def test_one_trial_per_value_tells_no_effect():
     assert "the difference, 0.3450, is beyond its noise (twice the standard error of the difference, 0.0224)" in called
 
 
+def test_a_value_tried_once_is_left_out_and_the_values_tried_more_are_compared():
+    # The sonar search's units: 128 once, 64 four times, 32 five times.
+    said = effect_sentence(trials("units", [128, 64, 64, 64, 64, 32, 32, 32, 32, 32],
+                                  [0.48, 0.43, 0.52, 0.55, 0.50, 0.45, 0.56, 0.60, 0.58, 0.62]),
+                           "units", "val_loss", "min")
+    assert said.startswith("units: 64 gave the best mean val_loss (0.5000, sd 0.0510 over 4 trials), 32 the worst "
+                           "(0.5620, sd 0.0665 over 5); left out, tried once: 128; the difference, 0.0620, is within "
+                           "its noise"), said
+
+
+def test_a_rank_correlation_within_what_chance_reaches_is_no_trend():
+    # A weak rank correlation over 10 trials, where chance alone reaches 2 / sqrt(9) = 0.67.
+    rates = [0.0, 0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.4, 0.4]
+    weak = effect_sentence(trials("dropout", rates, [0.52, 0.46, 0.58, 0.43, 0.50, 0.55, 0.45, 0.60, 0.48, 0.57]),
+                           "dropout", "val_loss", "min")
+    assert "no clear trend (Spearman +0.21 over 10 trials, within the ±0.67 chance alone reaches)" in weak, weak
+    strong = effect_sentence(trials("dropout", rates, [0.40, 0.42, 0.43, 0.45, 0.47, 0.50, 0.52, 0.55, 0.56, 0.58]),
+                             "dropout", "val_loss", "min")
+    assert "higher values scored worse (Spearman +0.98 over 10 trials, beyond the ±0.67 of chance)" in strong
+
+
 def test_a_difference_within_its_noise_or_one_validation_sample_is_not_an_effect():
     spread = trials("optimizer", ["adam", "adam", "sgd", "sgd"], [0.90, 0.98, 0.88, 0.96])
     said = effect_sentence(spread, "optimizer", "val_accuracy", "max")
