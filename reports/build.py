@@ -43,7 +43,7 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     rows = [
         ("experiment", record.experiment_name),
         ("parent run", info.run_id),
-        ("data", f"{p.get('data.source', '-')} ({p.get('data.layout', '-')}): {_count(p.get('data.train_size'))} train, "
+        ("data", f"{record.data_label}: {_count(p.get('data.train_size'))} train, "
                  f"{_count(p.get('data.validation_size'))} validation, {_count(p.get('data.test_size'))} test"),
         *([("data as loaded", p[DATA_NOTES_PARAM].replace(" | ", "; "))] if p.get(DATA_NOTES_PARAM) else []),
         ("model family", p.get("family", "-")),

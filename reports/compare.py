@@ -21,7 +21,7 @@ def _settings_row(record: SearchRecord) -> dict:
     return {
         "experiment": record.experiment_name,
         "family": p.get("family", "-"),
-        "data": f"{p.get('data.source', '-')} ({p.get('data.layout', '-')})",
+        "data": record.data_label,
         "tuner": p.get("tuner.algorithm", "-"),
         "trials": f"{int((trials['status'] == 'FINISHED').sum())}/{len(trials)} finished",
         "best trial": "-" if best is None else best["trial_id"],

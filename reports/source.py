@@ -38,6 +38,12 @@ class SearchRecord:
         return self.parent.data.params
 
     @property
+    def data_label(self) -> str:
+        """The data source, with its layout where the data have one: "digits (image)", "timeseries"."""
+        source, layout = self.params.get("data.source", "-"), self.params.get("data.layout")
+        return f"{source} ({layout})" if layout else source
+
+    @property
     def objective(self) -> str:
         return self.params.get(OBJECTIVE_PARAM, OBJECTIVE_METRIC)
 
