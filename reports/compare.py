@@ -51,8 +51,8 @@ def difference_on_test(first: tuple[str, SearchRecord], second: tuple[str, Searc
     if not (m and n and p == p and q == q):
         return None
     margin = 2 * math.sqrt(p * (1 - p) / m + q * (1 - q) / n)
-    said = (f"On test, {name_a}'s best model {p:.4g} against {name_b}'s {q:.4g} ({m} and {n} samples): a difference "
-            f"of {p - q:+.3g}")
+    said = (f"On test, {name_a}'s best model {p:.4g} against {name_b}'s {q:.4g} ({m:,} and {n:,} samples): "
+            f"a difference of {p - q:+.3g}")
     rule = f"twice the standard error of the difference, {margin:.2g}, counting the two test sets as independent"
     if abs(p - q) > margin:
         return f"{said}, beyond noise ({rule})."

@@ -150,8 +150,7 @@ def _lead(rows: pd.DataFrame, label: str, expected: set[str], way: str) -> tuple
     ours, others = settings[settings["setting"].isin(expected)], settings[~settings["setting"].isin(expected)]
     if ours.empty or others.empty:
         return None
-    pick = (lambda r: r.loc[r["mean"].idxmin()]) if way == "min" else (lambda r: r.loc[r["mean"].idxmax()])
-    a, b = pick(ours), pick(others)
+    a, b = (r.loc[r["mean"].idxmin() if way == "min" else r["mean"].idxmax()] for r in (ours, others))
     lead = b["mean"] - a["mean"] if way == "min" else a["mean"] - b["mean"]
     return lead, noise(a, b) / 2
 
