@@ -89,7 +89,7 @@ def effects_figure(trials: pd.DataFrame, names: list[str], objective: str) -> Fi
                 jitter = np.random.default_rng(i).uniform(-0.12, 0.12, len(scores))
                 ax.scatter(np.full(len(scores), i) + jitter, scores, alpha=0.8)
                 ax.hlines(scores.mean(), i - 0.25, i + 0.25, color="black")
-            ax.set_xticks(range(len(labels)), [str(v) for v in labels])
+            ax.set_xticks(range(len(labels)), [_choice_label(v) for v in labels])
         ax.set_xlabel(name)
         ax.set_ylabel(objective)
         ax.grid(alpha=0.3)
@@ -115,6 +115,11 @@ def _number_axis(axis, values: pd.Series) -> None:
     else:
         axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     axis.set_major_formatter(FuncFormatter(lambda x, _: _plain(x)))
+
+
+def _choice_label(value) -> str:
+    """A choice as a tick label: numbers in at most four significant digits (0.3, not 0.30000000000000004)."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _plain(x: float) -> str:
@@ -255,7 +260,7 @@ def _positions(axis, values: pd.Series) -> pd.Series:
     labels = sorted(values.unique(), key=lambda v: (str(type(v)), v))
     index = {value: i for i, value in enumerate(labels)}
     jitter = np.random.default_rng(0).uniform(-0.1, 0.1, len(values))
-    axis.set_ticks(range(len(labels)), [f"{v:.4g}" if isinstance(v, float) else str(v) for v in labels])
+    axis.set_ticks(range(len(labels)), [_choice_label(v) for v in labels])
     return values.map(index).astype(float) + jitter
 
 
