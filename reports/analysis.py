@@ -35,7 +35,7 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
     fewer than `MIN_TRIALS_FOR_IMPORTANCE` trials or two such hyperparameters, or when the scores leave no
     variance to split (every trial scored the same, or only the same settings differ in score)."""
     finished = _finished(trials)
-    names = [n for n in searched if n not in _unranked(finished, searched)]
+    names = [n for n in searched if n not in unranked(trials, searched)]
     if len(finished) < MIN_TRIALS_FOR_IMPORTANCE or len(names) < 2 or finished[OBJECTIVE_METRIC].nunique() < 2:
         return None
     import optuna  # its fANOVA imports scikit-learn's forests: a second, for reports that rank at all
@@ -76,12 +76,9 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
 
 
 def unranked(trials: pd.DataFrame, searched: list[str]) -> dict[str, str]:
-    """The searched hyperparameters `importance` leaves out, each with why."""
-    return _unranked(_finished(trials), searched)
-
-
-def _unranked(finished: pd.DataFrame, searched: list[str]) -> dict[str, str]:
-    """fANOVA needs a value in every trial it is fitted to, and at least two values to split."""
+    """The searched hyperparameters `importance` leaves out, each with why: fANOVA needs a value in every
+    finished trial, and at least two values to split."""
+    finished = _finished(trials)
     reasons = {}
     for name in searched:
         if finished[name].isna().any():
@@ -137,7 +134,7 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
     if pd.api.types.is_numeric_dtype(values) and values.nunique() > 4:
         ranked = finished.sort_values(OBJECTIVE_METRIC, ascending=not better_first)
         top = ranked.head(max(1, len(ranked) // 3))[name]
-        trend = _trend(finished[name], finished[OBJECTIVE_METRIC], better_first)
+        trend = _rank_trend(finished[name], finished[OBJECTIVE_METRIC], better_first)
         edge = ""
         side = at_edge(float(ranked.iloc[0][name]), spec)
         if side is not None:
@@ -181,12 +178,12 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
     return f"{head}; the difference, {gap:.4f}, is beyond its noise ({rule})."
 
 
-def _trend(values: pd.Series, scores: pd.Series, better_first: bool) -> str:
+def _rank_trend(values: pd.Series, scores: pd.Series, better_first: bool) -> str:
     """Whether higher values scored better, by Spearman's rank correlation, called only beyond twice its
     standard error when there is no trend at all (1/sqrt(n - 1)): with 10 trials chance alone reaches 0.67."""
     rho = pd.concat([values, scores], axis=1).corr(method="spearman").iloc[0, 1]
     n = len(values)
-    if not np.isfinite(rho) or n < 3:
+    if not np.isfinite(rho):
         return "no trend can be told"
     chance = 2 / math.sqrt(n - 1)
     if abs(rho) <= chance:
