@@ -183,9 +183,9 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     left_out = "".join(f"; {name} left out, {why}" for name, why in analysis.unranked(record.trials, names).items())
     doc.paragraph(
         f"Importance (Optuna's fANOVA): a random forest fitted to the {finished} finished trials' {record.objective}, "
-        f"its variance split by hyperparameter ({', '.join(ranking.index)}{left_out}). Mean and standard deviation over {analysis.IMPORTANCE_RESAMPLES} forests, each "
-        f"fitted to the {finished} trials drawn again with replacement, so the spread shows how much the ranking "
-        "hangs on which trials ran: "
+        f"its variance split by hyperparameter ({', '.join(ranking.index)}{left_out}). Mean and standard deviation "
+        f"over {analysis.IMPORTANCE_RESAMPLES} forests, each fitted to the {finished} trials drawn again with "
+        "replacement, so the spread shows how much the ranking hangs on which trials ran: "
         + "; ".join(f"{name} {row['mean']:.2f} ± {row['sd']:.2f}" for name, row in ranking.iterrows())
         + ". Read a share as larger than another only when their difference exceeds both spreads.")
     doc.figure(figures.importance_bars(ranking, tmp / "importance.png"), width=120)
