@@ -94,18 +94,47 @@ def cmd_server(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", args.backend_store_uri,
                "--serve-artifacts", "--artifacts-destination", args.artifacts_destination,
                "--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]
+    env = None
     if args.basic_auth:
+        env = {**os.environ, **_basic_auth_env()}
         command += ["--app-name", "basic-auth"]
-    return _serve(command, f"MLflow server on http://{args.host}:{args.port} (runs in {args.backend_store_uri}, "
+    return _serve(command, env, f"MLflow server on http://{args.host}:{args.port} (runs in {args.backend_store_uri}, "
                            f"artifacts in {args.artifacts_destination}); experiment files use tracking_uri: "
                            f"http://{args.host}:{args.port}. Ctrl-C stops it.")
 
 
-def _serve(command: list[str], started: str) -> int:
+AUTH_USERS_DB = "basic_auth.db"  # where MLflow's basic-auth app keeps its users: the working directory
+AUTH_SECRET_FILE = "basic_auth.secret"  # the key that signs the login's CSRF tokens, kept beside the users
+
+
+def _basic_auth_env() -> dict[str, str]:
+    """What MLflow's login needs, checked before the server starts rather than after its banner: the auth extra's
+    packages; on a first start (no users yet) the admin's password, which MLflow 3 no longer defaults; and a
+    secret key for its forms, made once and kept so that a restart keeps users' sessions valid."""
+    import importlib.util
+    import secrets
+
+    if importlib.util.find_spec("flask_wtf") is None:
+        raise ConfigError("--basic-auth: MLflow's login needs the server extra's packages; install them with "
+                          "pip install -e '.[server]'.")
+    if not Path(AUTH_USERS_DB).exists() and not os.environ.get("MLFLOW_AUTH_ADMIN_PASSWORD"):
+        raise ConfigError(f"--basic-auth: the first start creates the user admin (in {Path(AUTH_USERS_DB).resolve()}) "
+                          "with the password in MLFLOW_AUTH_ADMIN_PASSWORD, which is not set; export "
+                          "MLFLOW_AUTH_ADMIN_PASSWORD='a strong password' and start again.")
+    if os.environ.get("MLFLOW_FLASK_SERVER_SECRET_KEY"):
+        return {}
+    secret = Path(AUTH_SECRET_FILE)
+    if not secret.exists():
+        secret.touch(mode=0o600)
+        secret.write_text(secrets.token_hex(32))
+    return {"MLFLOW_FLASK_SERVER_SECRET_KEY": secret.read_text().strip()}
+
+
+def _serve(command: list[str], env: dict[str, str] | None, started: str) -> int:
     """Run an MLflow server in the foreground until it exits or Ctrl-C stops it."""
     import subprocess
 
-    server = subprocess.Popen(command)
+    server = subprocess.Popen(command, env=env)
     print(started, flush=True)
     try:
         return server.wait()
@@ -210,7 +239,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
               file=sys.stderr)
     command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", args.tracking_uri,
                "--host", args.host, "--port", str(args.port), "--workers", "1"]  # one is plenty for a person
-    return _serve(command, f"MLflow UI on {args.tracking_uri}: http://{args.host}:{args.port} (Ctrl-C stops it)")
+    return _serve(command, None, f"MLflow UI on {args.tracking_uri}: http://{args.host}:{args.port} (Ctrl-C stops it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -268,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, default=5000)
     server.add_argument("--workers", type=int, default=2, help="server processes (default: %(default)s)")
     server.add_argument("--basic-auth", action="store_true",
-                        help="require a login (MLflow's basic-auth app; the first admin is admin/password1234)")
+                        help="require a login (MLflow's basic-auth app); the first start creates the user admin with "
+                             "the password in MLFLOW_AUTH_ADMIN_PASSWORD")
     server.set_defaults(func=cmd_server)
     return parser
 

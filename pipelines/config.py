@@ -14,8 +14,8 @@ from typing import Any, ClassVar, Literal, get_args
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from pipelines.errors import ConfigError
-from pipelines.sources import SOURCE_MODELS, DataConfig, StrictModel
+from pipelines.errors import ConfigError, DataError
+from pipelines.sources import SOURCE_MODELS, DataConfig, StrictModel, data_paths
 from reports.store import OBJECTIVES, TEST_ACCURACY
 from search_spaces.catalogue import CATALOGUES, full_catalogue
 from search_spaces.space import SearchSpace, SearchSpaceError
@@ -88,9 +88,18 @@ class Experiment(StrictModel):
     def direction(self) -> str:
         return OBJECTIVES[self.objective]
 
+    @property
+    def space_overrides(self) -> dict[str, Any]:
+        """search_space as the file writes it; for grid search, with every default the file leaves searched held
+        at one value (see SearchSpace.held_for_grid)."""
+        if self.tuner.algorithm != "grid" or self.family not in CATALOGUES:
+            return self.search_space
+        return SearchSpace.held_for_grid(full_catalogue(self.family, text=self.data.source == "text"),
+                                         self.search_space)
+
     def space(self) -> SearchSpace:
         """The family's catalogue with this file's search_space overrides applied."""
-        return SearchSpace(full_catalogue(self.family, text=self.data.source == "text"), self.search_space)
+        return SearchSpace(full_catalogue(self.family, text=self.data.source == "text"), self.space_overrides)
 
 
 def _section(loc: tuple) -> tuple[type[BaseModel], tuple]:
@@ -142,10 +151,19 @@ _NumberLoader.add_implicit_resolver(
 
 
 def _read_yaml(path: Path) -> dict:
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not an experiment file. Give the path of a YAML file in it, e.g. "
+                          f"{path / 'experiment.yaml'}.")
     if not path.is_file():
         raise ConfigError(f"{path}: no such experiment file. Give the path of a YAML file, e.g. experiments/digits_cnn.yaml.")
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NumberLoader)  # noqa: S506 (a SafeLoader)
+        raw = yaml.load(path.read_bytes().decode("utf-8"), Loader=_NumberLoader)  # noqa: S506 (a SafeLoader)
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#x} at line {line}). Save the file "
+                          "as UTF-8.") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -177,13 +195,17 @@ def load_experiment(path: str | Path) -> Experiment:
                if experiment.family == "transfer" else "remove it, or use family: transfer")
         problems.append(f"base_model: the transfer family needs a base model and no other family takes one; {fix}.")
     if known:
-        space_problems = _space_problems(experiment.family, experiment.search_space, experiment.data.model_dump(),
+        space_problems = _space_problems(experiment.family, experiment.space_overrides, experiment.data.model_dump(),
                                          grid=experiment.tuner.algorithm == "grid")
         problems += space_problems
         if not space_problems:
             problems += _tuner_problems(experiment, experiment.space())
         if experiment.study and not space_problems:
             problems += _study_problems(experiment)
+    try:
+        data_paths(experiment.data, path.parent)
+    except DataError as exc:
+        problems.append(str(exc))
     if len(problems) == 1:
         raise ConfigError(f"{path}: {problems[0]}")
     if problems:
@@ -209,6 +231,9 @@ def _tuner_problems(experiment: Experiment, space: SearchSpace) -> list[str]:
     problems = [f"tuner.{key}: applies to algorithm: {algorithm} only; remove it, or use algorithm: {algorithm}."
                 for algorithm, keys in TunerConfig.ALGORITHM_KEYS.items() if algorithm != tuner.algorithm
                 for key in keys if key in tuner.model_fields_set]
+    if tuner.algorithm == "grid" and not space.searched:
+        problems.append("search_space: grid search varies only the lists and ranges the file writes, and this one "
+                        "writes none; write the values to try, e.g. learning_rate: [0.001, 0.01].")
     if tuner.algorithm == "bayesian":
         initial = tuner.initial_points_for(len(space.searched))
         if initial >= tuner.max_trials:

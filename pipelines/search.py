@@ -93,7 +93,7 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset):
     family_cls = FAMILIES[experiment.family]
     extra = {"base_model": load_base_model(experiment)} if experiment.base_model else {}
     try:
-        return family_cls(info.input_shape, info.num_classes, experiment.search_space, preprocess=info.preprocess,
+        return family_cls(info.input_shape, info.num_classes, experiment.space_overrides, preprocess=info.preprocess,
                           vocabulary=info.vocabulary, target_scale=info.target_scale,
                           last_value_index=info.last_value_index if info.forecast_change else None, **extra)
     except InputShapeError as exc:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from pipelines.errors import DataError
 
 
 class StrictModel(BaseModel):
@@ -113,3 +116,29 @@ SOURCE_MODELS: dict[str, type[StrictModel]] = {
                   SyntheticData)
     for tag in model.model_fields["source"].annotation.__args__
 }
+
+
+# What each source's paths must be: a file, a folder, or either (text: a table, or a folder of class folders).
+FILE, FOLDER, EITHER = "a file", "a folder", "a file or a folder"
+PATH_KINDS = {"csv": FILE, "npz": FILE, "timeseries": FILE, "text": EITHER, "images": FOLDER, "mnist": FOLDER,
+              "fashion_mnist": FOLDER}
+PATH_KEYS = ("path", "validation_path", "test_path")
+
+
+def resolve(path: str, base_dir: Path, source: str, key: str = "path") -> Path:
+    """A data path, relative to the experiment file's folder so a file runs from any working directory, checked to
+    be there and of the kind its source reads."""
+    resolved = (base_dir / path).resolve() if not Path(path).is_absolute() else Path(path)
+    if not resolved.exists():
+        raise DataError(f"data.{key}: {resolved} does not exist. Paths are relative to the experiment file's folder.")
+    kind = PATH_KINDS.get(source, EITHER)
+    if (kind == FILE and not resolved.is_file()) or (kind == FOLDER and not resolved.is_dir()):
+        found = "a folder" if resolved.is_dir() else "not a regular file"
+        raise DataError(f"data.{key}: {resolved} is {found}; source: {source} reads {kind} there.")
+    return resolved
+
+
+def data_paths(config, base_dir: Path) -> dict[str, Path]:
+    """Each path the data section gives, resolved and checked: cheap, so a wrong path fails before anything loads."""
+    return {key: resolve(getattr(config, key), base_dir, config.source, key)
+            for key in PATH_KEYS if getattr(config, key, None)}

@@ -9,8 +9,10 @@ database the first time a process touches it, with no lock between
 processes: several searches started at once on a new store each run the
 migration and leave the database half-migrated for good. Here the first
 opening in each process holds a lock file beside the database, so exactly one
-process creates the tables and the others wait, then find them. Readers
-never create a store: a report on a store that is not there says so.
+process creates the tables and the others wait, then find them; the tables
+are made in a file beside the database and renamed into place
+(`reports/sqlite_store.py`), so a kill meanwhile leaves no half-made store.
+Readers never create a store: a report on a store that is not there says so.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ if TYPE_CHECKING:  # MLflow loads on first opening: validating an experiment fil
     from mlflow.tracking import MlflowClient
 
 from reports.errors import StoreError
+from reports.sqlite_store import ensure_complete
 
 LOCK_TIMEOUT_S = 600  # migrating a new store takes seconds; a lock held this long belongs to a hung process
 _opened: dict[str, MlflowClient] = {}
@@ -52,14 +55,22 @@ def open_store(tracking_uri: str, create: bool = True) -> MlflowClient:
                          "Run a search first, or pass --tracking-uri of the store that holds it.")
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_S) if path is not None else contextlib.nullcontext()
+    if path is None:
+        client = _client(tracking_uri)
+    else:
+        with filelock.FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_S):
+            client = ensure_complete(path, _client)
+    _opened[tracking_uri] = client
+    return client
+
+
+def _client(tracking_uri: str) -> MlflowClient:
+    """A client whose first calls create and migrate the tracking store's and the model registry's tables."""
     from mlflow.tracking import MlflowClient
 
-    with lock:
-        client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)  # builds the tracking store
-        client.search_experiments(max_results=1)
-        client.search_registered_models(max_results=1)  # and the model registry's tables
-    _opened[tracking_uri] = client
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    client.search_experiments(max_results=1)
+    client.search_registered_models(max_results=1)
     return client
 
 

@@ -76,9 +76,21 @@ class Hyperparameter:
     when: tuple[str, tuple] | None = None
     help: str = ""
     aliases: tuple[tuple[str, Any], ...] = ()
+    point: Any = None  # the value when a search holds it fixed; None: a list's first value, a range's lowest
 
     def with_default(self, default: Spec) -> Hyperparameter:
         return dataclasses.replace(self, default=default)
+
+    def held_value(self) -> Any:
+        """The one value a grid search trains this knob with when the file does not write it: KerasTuner's own
+        default for an unnamed choice or range (the first value, the lowest), unless the catalogue names a better
+        one (a learning rate of 0.001, SGD's momentum 0.9)."""
+        spec = self.default
+        if isinstance(spec, Fixed):
+            return spec.value
+        if self.point is not None:
+            return self.point
+        return spec.values[0] if isinstance(spec, Choice) else self.kind(spec.min)
 
 
 def _is_kind(value: Any, kind: type) -> bool:
@@ -211,6 +223,13 @@ class SearchSpace:
             return True
         parent_values = self.values_of(when[0])
         return parent_values is None or bool(set(parent_values) & set(when[1]))
+
+    @staticmethod
+    def held_for_grid(catalogue: Iterable[Hyperparameter], written: Mapping[str, Any]) -> dict[str, Any]:
+        """`written` plus every searched catalogue default it leaves out, held at one value: a grid enumerates
+        what the file writes, and nothing the user never chose multiplies it."""
+        held = {p.name: p.held_value() for p in catalogue if p.name not in written and not isinstance(p.default, Fixed)}
+        return {**written, **held}
 
     def require_steps(self) -> None:
         """Grid search enumerates values, so every float range needs a step."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.data import builtin, files, idx, images, timeseries
-from pipelines.data.core import Dataset, DatasetInfo, batches, head, resolve, split
+from pipelines.data.core import Dataset, DatasetInfo, batches, head, split
+from pipelines.sources import data_paths
 
 FILE_LOADERS = {
     "images": images.image_folder,
@@ -36,13 +37,13 @@ BUILTIN_LOADERS = {
 def load_dataset(config, seed: int, base_dir: Path = Path(".")) -> Dataset:
     if config.source in BUILTIN_LOADERS:
         return BUILTIN_LOADERS[config.source](config, seed)
+    paths = data_paths(config, base_dir)
     if config.source in ("mnist", "fashion_mnist"):
-        return idx.mnist(config, seed, resolve(config.path, base_dir) if config.path else None)
+        return idx.mnist(config, seed, paths.get("path"))
     if config.source in SPLIT_FILE_LOADERS:
-        extras = {name: resolve(p, base_dir) for name, p in (("validation", config.validation_path),
-                                                             ("test", config.test_path)) if p}
-        return SPLIT_FILE_LOADERS[config.source](config, seed, resolve(config.path, base_dir), extras)
-    return FILE_LOADERS[config.source](config, seed, resolve(config.path, base_dir))
+        extras = {name: paths[f"{name}_path"] for name in ("validation", "test") if f"{name}_path" in paths}
+        return SPLIT_FILE_LOADERS[config.source](config, seed, paths["path"], extras)
+    return FILE_LOADERS[config.source](config, seed, paths["path"])
 
 
 __all__ = ["Dataset", "DatasetInfo", "batches", "head", "load_dataset", "split"]

@@ -138,14 +138,6 @@ def rescaler(scale: float) -> Preprocess:
     return lambda: keras.layers.Rescaling(scale)
 
 
-def resolve(path: str, base_dir: Path) -> Path:
-    """A relative path is read from the experiment file's folder, so a file runs from any working directory."""
-    resolved = (base_dir / path).resolve() if not Path(path).is_absolute() else Path(path)
-    if not resolved.exists():
-        raise DataError(f"data: {resolved} does not exist. Paths are relative to the experiment file's folder.")
-    return resolved
-
-
 def check_arrays(x: np.ndarray, y: np.ndarray, where: str, class_names: tuple[str, ...] | None) -> None:
     if len(x) != len(y):
         raise DataError(f"{where}: {len(x)} samples but {len(y)} labels; x and y must have the same length.")
