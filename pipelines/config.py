@@ -97,6 +97,13 @@ class Experiment(StrictModel):
         return SearchSpace.held_for_grid(full_catalogue(self.family, text=self.data.source == "text"),
                                          self.search_space)
 
+    def grid_note(self) -> str | None:
+        """A grid over a file that writes no list or range is one trial; said, since a user may expect a search."""
+        if self.tuner.algorithm != "grid" or self.space().searched:
+            return None
+        return ("Note: grid search varies only the lists and ranges search_space writes, and this file writes none: "
+                "the grid is one trial. Write the values to try, e.g. learning_rate: [0.001, 0.01].")
+
     def space(self) -> SearchSpace:
         """The family's catalogue with this file's search_space overrides applied."""
         return SearchSpace(full_catalogue(self.family, text=self.data.source == "text"), self.space_overrides)
@@ -143,6 +150,21 @@ class _NumberLoader(yaml.SafeLoader):
     """
 
 
+def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+    """A mapping whose keys are each written once: PyYAML keeps the last of a repeated key without a word, so a
+    setting written twice would silently lose one of its values."""
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} is written twice (lines {seen[key] + 1} and "
+                f"{key_node.start_mark.line + 1}); keep one", key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node)
+
+
+_NumberLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 _NumberLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
@@ -231,9 +253,6 @@ def _tuner_problems(experiment: Experiment, space: SearchSpace) -> list[str]:
     problems = [f"tuner.{key}: applies to algorithm: {algorithm} only; remove it, or use algorithm: {algorithm}."
                 for algorithm, keys in TunerConfig.ALGORITHM_KEYS.items() if algorithm != tuner.algorithm
                 for key in keys if key in tuner.model_fields_set]
-    if tuner.algorithm == "grid" and not space.searched:
-        problems.append("search_space: grid search varies only the lists and ranges the file writes, and this one "
-                        "writes none; write the values to try, e.g. learning_rate: [0.001, 0.01].")
     if tuner.algorithm == "bayesian":
         initial = tuner.initial_points_for(len(space.searched))
         if initial >= tuner.max_trials:

@@ -16,7 +16,7 @@ def library_logs_to_file(experiment, verbose: bool, console) -> None:
     database = sqlite_path(experiment.tracking_uri)
     path = (database.parent if database else Path(experiment.tuner_dir)) / "automl.log"
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)  # made only when there is a message
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers = [handler]

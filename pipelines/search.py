@@ -187,9 +187,9 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     settings = search_settings(experiment, dataset, hypermodel.space)
     for note in dataset.info.notes:
         console.print(f"Data: {note}.", highlight=False)
-    resolution = objective_resolution(experiment.objective, dataset.info.sizes["validation"])
-    if resolution:
-        console.print(resolution)
+    for note in (experiment.grid_note(), objective_resolution(experiment.objective, dataset.info.sizes["validation"])):
+        if note:
+            console.print(note)
     with contextlib.ExitStack() as claims:  # this process's claim on the search, released when it ends
         previous = None
         if resume:

@@ -10,6 +10,7 @@ and not a training run.
 from __future__ import annotations
 
 import dataclasses
+import math
 from decimal import Decimal
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Union
@@ -116,6 +117,8 @@ def _check_value(param: Hyperparameter, value: Any) -> Any:
     value = dict(param.aliases).get(value, value) if isinstance(value, str) else value
     if param.kind is float and _is_kind(value, float):
         value = float(value)
+        if not math.isfinite(value):
+            raise SearchSpaceError(param.name, f"{value!r} is not a finite number; use {_describe_options(param)}.")
     if not _is_kind(value, param.kind) or (param.options is not None and value not in param.options):
         raise SearchSpaceError(param.name, f"{value!r} is not valid; use {_describe_options(param)}.")
     low, high = param.bounds
@@ -145,7 +148,7 @@ def _parse_range(param: Hyperparameter, raw: Mapping[str, Any]) -> Range:
     if sampling != "linear" and low <= 0:
         raise SearchSpaceError(param.name, f"{sampling} sampling needs min > 0, but got min={low}.")
     step = raw.get("step")
-    if step is not None and (not _is_kind(step, param.kind) or step <= 0):
+    if step is not None and (not _is_kind(step, param.kind) or not 0 < step < math.inf):
         raise SearchSpaceError(param.name, f"step must be a positive {param.kind.__name__}, but got {step!r}.")
     return Range(low, high, step, sampling)
 

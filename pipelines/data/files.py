@@ -114,7 +114,14 @@ def csv_table(config: CsvData, seed: int, path: Path, extras: dict[str, Path]) -
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    with np.load(path, allow_pickle=False) as arrays:
+    try:
+        arrays = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"{path}: not an NPZ archive ({str(exc).splitlines()[0][:120]}). Save it with "
+                        "np.savez(path, x=..., y=...).") from None
+    if not hasattr(arrays, "files"):  # a single .npy array, not an archive of named arrays
+        raise DataError(f"{path}: holds one array, not the arrays x and y. Save it with np.savez(path, x=..., y=...).")
+    with arrays:
         missing = [k for k in ("x", "y") if k not in arrays]
         if missing:
             raise DataError(f"{path}: no array named {', '.join(missing)}; the file has {', '.join(arrays.files) or 'none'}. "

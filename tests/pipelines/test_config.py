@@ -217,3 +217,23 @@ def test_a_bad_file_is_rejected_without_loading_tensorflow(tmp_path):
     assert proc.returncode == 2 and "search_space.dropuot: unknown hyperparameter" in proc.stderr, proc.stderr
     assert "LOADED []" in proc.stdout
     assert not (tmp_path / "mlflow.db").exists() and not (tmp_path / "automl.log").exists()
+
+
+def test_grid_search_varies_only_what_the_file_writes(tmp_path):
+    """The family's other searched defaults (sgd's momentum range among them) are held at one value, so a grid over
+    one learning rate list needs no step anywhere and is as many trials as the list is long."""
+    path = write_experiment(tmp_path, data={"source": "digits", "layout": "flat"}, family="mlp",
+                            search_space={"learning_rate": [0.001, 0.01]}, tuner={"algorithm": "grid"})
+    experiment = load_experiment(path)
+    space = experiment.space()
+    assert space.searched == ["learning_rate"]
+    assert space.describe()["momentum"] == 0.9 and space.describe()["optimizer"] == "adam"
+    assert experiment.grid_note() is None
+
+
+def test_a_grid_over_a_file_that_writes_nothing_is_one_trial_and_says_so(tmp_path):
+    path = write_experiment(tmp_path, data={"source": "digits", "layout": "flat"}, family="mlp", search_space={},
+                            tuner={"algorithm": "grid"})
+    experiment = load_experiment(path)
+    assert experiment.space().searched == []
+    assert "the grid is one trial" in experiment.grid_note()
