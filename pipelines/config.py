@@ -94,8 +94,7 @@ class Experiment(StrictModel):
         at one value (see SearchSpace.held_for_grid)."""
         if self.tuner.algorithm != "grid" or self.family not in CATALOGUES:
             return self.search_space
-        return SearchSpace.held_for_grid(full_catalogue(self.family, text=self.data.source == "text"),
-                                         self.search_space)
+        return SearchSpace.held_for_grid(catalogue_for(self.family, self.data.model_dump()), self.search_space)
 
     def grid_note(self) -> str | None:
         """A grid over a file that writes no list or range is one trial; said, since a user may expect a search."""
@@ -106,7 +105,7 @@ class Experiment(StrictModel):
 
     def space(self) -> SearchSpace:
         """The family's catalogue with this file's search_space overrides applied."""
-        return SearchSpace(full_catalogue(self.family, text=self.data.source == "text"), self.space_overrides)
+        return SearchSpace(catalogue_for(self.family, self.data.model_dump()), self.space_overrides)
 
 
 def _section(loc: tuple) -> tuple[type[BaseModel], tuple]:
@@ -235,11 +234,16 @@ def load_experiment(path: str | Path) -> Experiment:
     return experiment
 
 
+def catalogue_for(family: str, data: dict | None):
+    """The family's hyperparameters for the data section's kind of data (text, a series, anything else)."""
+    source = data.get("source") if isinstance(data, dict) else None
+    return full_catalogue(family, text=source == "text", series=source == "timeseries")
+
+
 def _space_problems(family: str, overrides: dict, data: dict | None, grid: bool) -> list[str]:
     """Every search_space key at fault, each with its fix."""
-    text = isinstance(data, dict) and data.get("source") == "text"
     try:
-        space = SearchSpace(full_catalogue(family, text=text), overrides)
+        space = SearchSpace(catalogue_for(family, data), overrides)
         if grid:
             space.require_steps()
     except SearchSpaceError as exc:

@@ -92,15 +92,33 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset):
                         "regression task. Remove it.")
     family_cls = FAMILIES[experiment.family]
     extra = {"base_model": load_base_model(experiment)} if experiment.base_model else {}
+    overrides = dict(experiment.space_overrides)
+    if info.text is not None:
+        overrides.setdefault("sequence_length", info.text.default_length())
     try:
-        return family_cls(info.input_shape, info.num_classes, experiment.space_overrides, preprocess=info.preprocess,
-                          vocabulary=info.vocabulary, target_scale=info.target_scale,
-                          last_value_index=info.last_value_index if info.forecast_change else None, **extra)
+        hypermodel = family_cls(info.input_shape, info.num_classes, overrides, preprocess=info.preprocess,
+                                vocabulary=info.vocabulary, target_scale=info.target_scale,
+                                last_value_index=info.last_value_index if info.forecast_change else None,
+                                bag=(info.text.bag_vocabulary, info.text.idf, info.text.bag_scale) if info.text else None,
+                                series=experiment.data.source == "timeseries", **extra)
     except InputShapeError as exc:
         raise DataError(
             f"{experiment.source_file}: data {dataset.info.name!r} does not fit family {experiment.family!r}: {exc} "
             "Choose a family that fits the data, or change data.layout."
         ) from None
+    if not dataset.streamed and any(n in hypermodel.space.params for n in ("wide", "linear_skip")):
+        hypermodel.fit_ridge(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
+    return hypermodel
+
+
+def with_text_cut_note(dataset: Dataset, space) -> Dataset:
+    """The data's notes plus how many texts a fixed sequence_length cuts, where it cuts any."""
+    info = dataset.info
+    length = space.values_of("sequence_length") if info.text is not None and "sequence_length" in space.specs else None
+    note = info.text.cut_note(length[0]) if length and len(length) == 1 else None
+    if note is None:
+        return dataset
+    return dataclasses.replace(dataset, info=dataclasses.replace(info, notes=(*info.notes, note)))
 
 
 def search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
@@ -184,6 +202,7 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     hypermodel = build_hypermodel(experiment, dataset)
+    dataset = with_text_cut_note(dataset, hypermodel.space)
     settings = search_settings(experiment, dataset, hypermodel.space)
     for note in dataset.info.notes:
         console.print(f"Data: {note}.", highlight=False)

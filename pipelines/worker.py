@@ -27,7 +27,8 @@ from pipelines.config import Experiment
 from pipelines.data import load_dataset
 from pipelines.errors import ConfigError
 from pipelines.resume import changed_settings
-from pipelines.search import build_hypermodel, journal_in, run_tuner, search_settings, send_journal
+from pipelines.search import (build_hypermodel, journal_in, run_tuner, search_settings, send_journal,
+                              with_text_cut_note)
 from pipelines.tracking import SearchTracker
 from reports.store import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG
 
@@ -45,6 +46,7 @@ def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     hypermodel = build_hypermodel(experiment, dataset)
+    dataset = with_text_cut_note(dataset, hypermodel.space)
     changed = changed_settings(search_settings(experiment, dataset, hypermodel.space), parent.data.params)
     if changed:
         raise ConfigError(f"{experiment.source_file}: differs from the experiment of the search it joins (parent run "

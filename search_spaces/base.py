@@ -51,6 +51,8 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         vocabulary: Sequence[str] | None = None,
         target_scale: tuple[float, float] | None = None,
         last_value_index: int | None = None,
+        bag: tuple[Sequence[str], Sequence[float], float] | None = None,
+        series: bool = False,
     ):
         super().__init__(name=self.family)
         self.input_shape = tuple(input_shape)
@@ -59,6 +61,8 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         self.vocabulary = list(vocabulary) if vocabulary is not None else None
         self.target_scale = target_scale
         self.last_value_index = last_value_index  # set: the output is a change added to this input's last value
+        self.bag = bag  # text: the TF-IDF bag's vocabulary, IDF weights and vector length, for encoder: bag
+        self.ridge: tuple[np.ndarray, np.ndarray] | None = None  # regression: the linear path's fitted weights
         if self.vocabulary is not None and self.family not in READS_TEXT:
             raise InputShapeError(f"the {self.family} family does not read text; use rnn or cnn for text.")
         if self.vocabulary is None and len(self.input_shape) not in self.input_ranks:
@@ -66,38 +70,114 @@ class FamilyHyperModel(keras_tuner.HyperModel):
                 f"the {self.family} family needs {self.input_ranks_hint}, but the data has samples of shape "
                 f"{self.input_shape}."
             )
-        self.space = SearchSpace(self.full_catalogue(text=self.vocabulary is not None), overrides)
+        self.space = SearchSpace(self.full_catalogue(text=self.vocabulary is not None, series=series), overrides)
 
     @classmethod
-    def full_catalogue(cls, text: bool) -> tuple[Hyperparameter, ...]:
-        """The family's hyperparameters, with the tokenizer and embedding ones when it reads text."""
-        return full_catalogue(cls.family, text)
+    def full_catalogue(cls, text: bool = False, series: bool = False) -> tuple[Hyperparameter, ...]:
+        """The family's hyperparameters for its data (see `catalogue.full_catalogue`)."""
+        return full_catalogue(cls.family, text, series)
 
     def features(self, x, hp: keras_tuner.HyperParameters):
         raise NotImplementedError
 
-    def _text_input(self, hp):
+    def _embedded(self, inputs, hp):
         """Raw strings -> token ids -> embeddings; the vocabulary is the training split's, most frequent first."""
         max_tokens = self.space.declare(hp, "max_tokens")
-        inputs = keras.Input((), dtype="string")
         vectorize = keras.layers.TextVectorization(
             max_tokens=max_tokens,
             output_sequence_length=self.space.declare(hp, "sequence_length"),
             vocabulary=[t for t in self.vocabulary if t not in ("", "[UNK]")][: max_tokens - 2],
         )
         embed = keras.layers.Embedding(max_tokens, self.space.declare(hp, "embedding_dim"))
-        return inputs, embed(vectorize(inputs))
+        return embed(vectorize(inputs))
+
+    def _bag_of_words(self, inputs, hp):
+        """Raw strings -> TF-IDF of words and word pairs, each text's vector of one length (scikit-learn's
+        TfidfVectorizer makes it 1; here the root of a text's typical count of tokens, so entries are about 1
+        and a learning rate means what it means on standardized inputs) -> dropout: with the output layer,
+        logistic regression on TF-IDF."""
+        vocabulary, idf, length = self.bag
+        vectorize = keras.layers.TextVectorization(ngrams=2, output_mode="tf_idf", vocabulary=list(vocabulary),
+                                                   idf_weights=list(idf))
+        x = keras.layers.Rescaling(length)(keras.layers.UnitNormalization()(vectorize(inputs)))
+        return keras.layers.Dropout(self.space.declare(hp, "dropout"))(x)
+
+    def _body(self, hp):
+        """The input, and what the output layer reads: the family's features, or for text read as a bag of words
+        the bag itself. Also the preprocessed inputs, for a linear path (None for text)."""
+        if self.vocabulary is not None:
+            inputs = keras.Input((), dtype="string")
+            if self.space.declare(hp, "encoder") == "bag":
+                return inputs, self._bag_of_words(inputs, hp), None
+            return inputs, self.features(self._embedded(inputs, hp), hp), None
+        inputs = x = keras.Input(self.input_shape)
+        if self.preprocess is not None:
+            x = self.preprocess()(x)
+        return inputs, self.features(x, hp), x
+
+    def _linear_path(self, hp, preprocessed, units: int):
+        """A linear map of the preprocessed inputs to the output, added to the network's (`wide` on tables,
+        `linear_skip` on a series), or None.
+
+        For values it is ridge regression fitted before the search (`fit_ridge`) and kept fixed: the network
+        learns the residual, and its output layer starts at zero, so every trial starts from ridge's predictions.
+        Gradient descent alone does not get there on a series, whose window's steps are nearly collinear (on
+        weekly CO2 a linear path trained 60 epochs stayed above ridge's error). For classes it is trained, from
+        zero: logistic regression is a point the search reaches (on banknote, depth 0 matched it).
+        """
+        name = next((n for n in ("wide", "linear_skip") if n in self.space.params), None)
+        if preprocessed is None or name is None or not self.space.declare(hp, name):
+            return None
+        flat = keras.layers.Flatten()(preprocessed) if len(preprocessed.shape) > 2 else preprocessed
+        fitted = self.ridge is not None and self.num_classes is None
+        layer = keras.layers.Dense(units, kernel_initializer="zeros", name=name, trainable=not fitted)
+        path = layer(flat)
+        if fitted:
+            layer.set_weights(list(self.ridge))
+        return path
+
+    def fit_ridge(self, x_train, y_train, x_val, y_val, alphas=(0.1, 10.0, 1000.0)) -> None:
+        """Ridge regression from the preprocessed inputs to what the output layer must produce (before the
+        target's rescaling and the last value's addition), its strength chosen on validation from the grid the
+        scikit-learn baseline uses, for the linear path of a regression."""
+        if self.num_classes is not None or self.preprocess is None:
+            return
+        flat = [np.asarray(self.preprocess()(x)).reshape(len(x), -1).astype("float64") for x in (x_train, x_val)]
+        targets = [self._output_target(x, y) for x, y in ((x_train, y_train), (x_val, y_val))]
+        mean_x, mean_t = flat[0].mean(axis=0), targets[0].mean()
+        centred = flat[0] - mean_x
+        gram, moment = centred.T @ centred, centred.T @ (targets[0] - mean_t)
+        best = None
+        for alpha in alphas:
+            kernel = np.linalg.solve(gram + alpha * np.eye(len(gram)), moment)
+            bias = mean_t - mean_x @ kernel
+            error = np.abs(flat[1] @ kernel + bias - targets[1]).mean()
+            if best is None or error < best[0]:
+                best = (error, kernel, bias)
+        _, kernel, bias = best
+        self.ridge = (kernel.reshape(-1, 1).astype("float32"), np.array([bias], dtype="float32"))
+
+    def _output_target(self, x, y) -> np.ndarray:
+        """`y` in the output layer's units: without the last observed value and the target's scale."""
+        target = np.asarray(y, dtype="float64").reshape(len(y))
+        if self.last_value_index is not None:
+            target = target - np.asarray(x)[:, -1, self.last_value_index]
+        if self.target_scale is not None:
+            scale, offset = self.target_scale
+            target = (target - offset) / scale
+        return target
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
-        if self.vocabulary is not None:
-            inputs, x = self._text_input(hp)
-        else:
-            inputs = x = keras.Input(self.input_shape)
-            if self.preprocess is not None:
-                x = self.preprocess()(x)
-        x = self.features(x, hp)
+        inputs, x, preprocessed = self._body(hp)
+        units = 1 if self.num_classes is None else self.num_classes
+        linear = self._linear_path(hp, preprocessed, units)
+        # One output layer with its softmax when there is no linear path: a transfer search cuts it off its base.
+        activation = "softmax" if self.num_classes is not None and linear is None else None
+        start = "zeros" if linear is not None and self.num_classes is None and self.ridge is not None else "glorot_uniform"
+        outputs = keras.layers.Dense(units, activation=activation, kernel_initializer=start)(x)
+        if linear is not None:
+            outputs = keras.layers.Add()([outputs, linear])
         if self.num_classes is None:
-            outputs = keras.layers.Dense(1)(x)
             if self.target_scale is not None:
                 scale, offset = self.target_scale
                 outputs = keras.layers.Rescaling(scale, offset=offset)(outputs)
@@ -105,7 +185,8 @@ class FamilyHyperModel(keras_tuner.HyperModel):
                 outputs = keras.layers.Add(name="from_last_value")([outputs, self._last_value(inputs)])
             loss, metrics = "mse", ["mae"]
         else:
-            outputs = keras.layers.Dense(self.num_classes, activation="softmax")(x)
+            if linear is not None:
+                outputs = keras.layers.Activation("softmax")(outputs)
             loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
         model = keras.Model(inputs, outputs, name=self.family)
         model.compile(optimizer=make_optimizer(hp, self.space), loss=loss, metrics=metrics)

@@ -7,6 +7,8 @@ a second, not a framework start-up.
 
 from __future__ import annotations
 
+import dataclasses
+
 from search_spaces.space import Choice, Fixed, Hyperparameter, Range
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid")
@@ -48,11 +50,27 @@ COMMON = (
 )
 
 
+ENCODERS = ("bag", "sequence")
+SEQUENCE = ("encoder", ("sequence",))  # the condition of everything that reads text as a sequence of tokens
+# How a text family reads text: as a bag of words and word pairs weighted by TF-IDF into the output layer (the
+# TF-IDF + logistic regression baseline as a Keras model), or as a sequence of embedded tokens through the family's
+# own layers. Declared first, so the sequence knobs can be conditional on it.
+ENCODER = Hyperparameter("encoder", str, Choice(ENCODERS), options=ENCODERS,
+                         help="bag: TF-IDF of words and word pairs into the output layer; sequence: embedded "
+                              "tokens through the family's layers")
 TEXT = (
-    Hyperparameter("max_tokens", int, Fixed(10000), bounds=(3, 1_000_000), help="vocabulary size"),
-    Hyperparameter("sequence_length", int, Fixed(64), bounds=(1, 100_000), help="tokens kept per text"),
-    Hyperparameter("embedding_dim", int, Choice((32, 64)), bounds=(1, 4096)),
+    Hyperparameter("max_tokens", int, Fixed(10000), bounds=(3, 1_000_000), when=SEQUENCE, help="vocabulary size"),
+    Hyperparameter("sequence_length", int, Fixed(64), bounds=(1, 100_000), when=SEQUENCE,
+                   help="tokens kept per text; default: read from the training texts"),
+    Hyperparameter("embedding_dim", int, Choice((32, 64)), bounds=(1, 4096), when=SEQUENCE),
 )
+# The shared knobs that only the sequence encoder's layers use.
+SEQUENCE_SHARED = ("activation", "batch_norm", "initializer", "growth")
+
+# A series: a linear autoregressive path from the window to the output, added to the network's (LSTNet's
+# "highway"), so the network learns the residual over what ridge regression on the window learns.
+LINEAR_SKIP = Hyperparameter("linear_skip", bool, Choice((True, False)),
+                             help="a linear path from the window to the output, added to the network's")
 
 
 def assemble(*family_params: Hyperparameter, exclude: tuple[str, ...] = (), **defaults) -> tuple[Hyperparameter, ...]:
@@ -74,8 +92,11 @@ ALL = -1  # frozen_layers: every layer of the base
 
 CATALOGUES: dict[str, tuple[Hyperparameter, ...]] = {
     "mlp": assemble(
-        Hyperparameter("depth", int, Range(1, 3), bounds=(1, 32)),
+        Hyperparameter("depth", int, Range(0, 3), bounds=(0, 32),
+                       help="hidden blocks; 0 is softmax or linear regression on the inputs"),
         Hyperparameter("units", int, Choice((32, 64, 128)), bounds=(1, 16384)),
+        Hyperparameter("wide", bool, Choice((True, False)),
+                       help="a linear path from the inputs to the output, added to the deep path's (Wide & Deep)"),
     ),
     "cnn": assemble(
         Hyperparameter("depth", int, Range(1, 3), bounds=(1, 12)),
@@ -112,6 +133,14 @@ CATALOGUES: dict[str, tuple[Hyperparameter, ...]] = {
 READS_TEXT = ("cnn", "rnn")  # the families that take raw text (through a vocabulary and an embedding)
 
 
-def full_catalogue(family: str, text: bool) -> tuple[Hyperparameter, ...]:
-    """A family's hyperparameters, with the tokenizer and embedding ones when it reads text."""
-    return CATALOGUES[family] + (TEXT if text and family in READS_TEXT else ())
+def full_catalogue(family: str, text: bool = False, series: bool = False) -> tuple[Hyperparameter, ...]:
+    """A family's hyperparameters for its data: on text, the encoder first and the sequence encoder's knobs
+    conditional on it; on a series, the linear skip in place of the wide path."""
+    params = CATALOGUES[family]
+    if text and family in READS_TEXT:
+        shared = {p.name for p in COMMON} - set(SEQUENCE_SHARED)
+        params = (ENCODER, *(p if p.name in shared or p.when else dataclasses.replace(p, when=SEQUENCE)
+                             for p in params), *TEXT)
+    if series:
+        params = (*(p for p in params if p.name != "wide"), LINEAR_SKIP)
+    return params

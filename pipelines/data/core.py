@@ -12,13 +12,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import keras
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from pipelines.errors import DataError
+
+if TYPE_CHECKING:
+    from pipelines.data.text import TextFacts
 
 Preprocess = Callable[[], keras.layers.Layer]
 
@@ -39,6 +42,7 @@ class DatasetInfo:
     last_value_index: int | None = None  # a series whose target is an input: its position among the inputs
     season_index: int | None = None  # a series with a season: the input holding the target one season back
     forecast_change: bool = False  # the model predicts the change from that last value, not the level
+    text: TextFacts | None = None  # texts: the bag of words' vocabulary and weights, the texts' lengths
 
     @property
     def task(self) -> str:

@@ -168,6 +168,8 @@ def text_classification(config: TextData, seed: int, path: Path, extras: dict[st
     """Raw strings in, so the logged model classifies raw text; the vocabulary comes from the training split."""
     import keras
 
+    from pipelines.data.text import text_facts
+
     parts, given = with_extras(lambda p: _read_texts(config, p), path, extras, length=lambda pair: len(pair[0]))
     texts = np.concatenate([p[0] for p in parts])
     y, names = encode_labels(np.concatenate([p[1] for p in parts]).astype(str), str(path))
@@ -176,4 +178,5 @@ def text_classification(config: TextData, seed: int, path: Path, extras: dict[st
     vectorizer = keras.layers.TextVectorization(max_tokens=VOCABULARY_SIZE)
     vectorizer.adapt(dataset.x_train.astype(str))
     vocabulary = tuple(vectorizer.get_vocabulary())
-    return dataclasses.replace(dataset, info=dataclasses.replace(dataset.info, vocabulary=vocabulary))
+    facts = text_facts(dataset.x_train, vectorizer)
+    return dataclasses.replace(dataset, info=dataclasses.replace(dataset.info, vocabulary=vocabulary, text=facts))
