@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from pipelines.defaults import objective_for
 from pipelines.errors import ConfigError, DataError
 from pipelines.sources import SOURCE_MODELS, DataConfig, StrictModel, data_paths
 from reports.store import OBJECTIVES, TEST_ACCURACY
@@ -23,8 +24,10 @@ from search_spaces.space import SearchSpace, SearchSpaceError
 class TunerConfig(StrictModel):
     algorithm: Literal["random", "hyperband", "bayesian", "grid"] = "random"
     max_trials: int = Field(10, ge=1, description="trials to run (hyperband: upper bound on models trained)")
-    epochs: int = Field(20, ge=1, description="epochs per trial (hyperband: the most any model gets)")
-    patience: int = Field(5, ge=0, description="stop a trial after this many epochs without a lower val_loss; 0 never")
+    epochs: int | None = Field(None, ge=1, description="epochs per trial (hyperband: the most any model gets); "
+                               "default: from the training split's size (pipelines/defaults.py)")
+    patience: int | None = Field(None, ge=0, description="stop a trial after this many epochs without a lower "
+                                 "val_loss; 0 never; default: a fifth of the epochs, at least 5")
     executions_per_trial: int = Field(1, ge=1, description="models trained per trial, their scores averaged")
     max_retries: int = Field(1, ge=0, description="how often a trial whose process died (killed, out of memory) "
                              "is run again on --resume before it is recorded as failed")
@@ -74,7 +77,8 @@ class Experiment(StrictModel):
     base_model: str | None = Field(None, description="transfer only: a .keras file, runs:/<id>/<name> or models:/<name>/<version>")
     search_space: dict[str, Any] = Field(default_factory=dict)
     tuner: TunerConfig = TunerConfig()
-    objective: Literal["val_accuracy", "val_loss", "val_mae"] = "val_accuracy"
+    objective: Literal["val_accuracy", "val_loss", "val_mae"] = Field(
+        "val_accuracy", description="default: val_mae for values, val_accuracy for classes")
     tracking_uri: str = "sqlite:///mlflow.db"
     class_weight: Literal["none", "balanced"] = Field("none", description="balanced: every class weighs the same "
                                                       "in the loss, however many rows it has")
@@ -83,6 +87,15 @@ class Experiment(StrictModel):
     tuner_dir: str = Field(".keras_tuner", description="where KerasTuner keeps trial state and checkpoints")
     study: StudyConfig | None = None
     source_file: str = Field("", exclude=True)
+    chosen_for_user: tuple[str, ...] = Field((), exclude=True)  # settings the file left out and the data decided
+
+    @model_validator(mode="before")
+    @classmethod
+    def _objective_for_the_task(cls, raw: Any) -> Any:
+        """A file without an objective gets the one its task needs (pipelines/defaults.py)."""
+        if isinstance(raw, dict) and "objective" not in raw:
+            raw = {**raw, "objective": objective_for(raw.get("data")), "chosen_for_user": ("objective",)}
+        return raw
 
     @property
     def direction(self) -> str:
@@ -264,7 +277,7 @@ def _tuner_problems(experiment: Experiment, space: SearchSpace) -> list[str]:
                             f"{tuner.max_trials} for the Gaussian process to propose, so this would be a random "
                             f"search; give initial_points below max_trials (e.g. {max(1, tuner.max_trials // 2)}) "
                             "or more trials.")
-    if tuner.algorithm == "hyperband" and tuner.epochs < tuner.factor:
+    if tuner.algorithm == "hyperband" and tuner.epochs is not None and tuner.epochs < tuner.factor:
         problems.append(f"tuner.epochs: hyperband with at most {tuner.epochs} epochs and factor {tuner.factor} has "
                         "no shorter rounds, so every model trains in full, as in a random search; give epochs of at "
                         f"least factor squared ({tuner.factor ** 2}) or use algorithm: random.")

@@ -25,6 +25,7 @@ from pipelines.artifact_worker import ArtifactWorker
 from pipelines.baselines import Baseline, Comparison, compare, model_baseline, model_baseline_inputs, trivial_baseline
 from pipelines.data import Dataset, head, load_dataset
 from pipelines.data.core import balanced_class_weights
+from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
 from pipelines.distributed import Distribution, run_chief
 from pipelines.errors import DataError
 from pipelines.journal import JOURNAL_FILE, StoreUnreachable
@@ -137,6 +138,7 @@ def search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
         "data.task": info.task,
         **({DATA_NOTES_PARAM: " | ".join(info.notes)[:6000]} if info.notes else {}),
         **({"base_model": experiment.base_model} if experiment.base_model else {}),
+        **({CHOSEN_PARAM: ", ".join(experiment.chosen_for_user)} if experiment.chosen_for_user else {}),
         **{SEARCH_SPACE_PREFIX + name: _one_line(spec) for name, spec in space.describe().items()},
     }
 
@@ -201,12 +203,14 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     console = console or Console()
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
+    experiment, chosen = with_data_defaults(experiment, dataset.info.sizes["train"])
     hypermodel = build_hypermodel(experiment, dataset)
     dataset = with_text_cut_note(dataset, hypermodel.space)
     settings = search_settings(experiment, dataset, hypermodel.space)
     for note in dataset.info.notes:
         console.print(f"Data: {note}.", highlight=False)
-    for note in (experiment.grid_note(), objective_resolution(experiment.objective, dataset.info.sizes["validation"])):
+    for note in (chosen, experiment.grid_note(),
+                 objective_resolution(experiment.objective, dataset.info.sizes["validation"])):
         if note:
             console.print(note)
     with contextlib.ExitStack() as claims:  # this process's claim on the search, released when it ends

@@ -55,7 +55,7 @@ SEQUENCE = ("encoder", ("sequence",))  # the condition of everything that reads 
 # How a text family reads text: as a bag of words and word pairs weighted by TF-IDF into the output layer (the
 # TF-IDF + logistic regression baseline as a Keras model), or as a sequence of embedded tokens through the family's
 # own layers. Declared first, so the sequence knobs can be conditional on it.
-ENCODER = Hyperparameter("encoder", str, Choice(ENCODERS), options=ENCODERS,
+ENCODER = Hyperparameter("encoder", str, Choice(ENCODERS), options=ENCODERS, point="sequence",
                          help="bag: TF-IDF of words and word pairs into the output layer; sequence: embedded "
                               "tokens through the family's layers")
 TEXT = (
@@ -92,10 +92,10 @@ ALL = -1  # frozen_layers: every layer of the base
 
 CATALOGUES: dict[str, tuple[Hyperparameter, ...]] = {
     "mlp": assemble(
-        Hyperparameter("depth", int, Range(0, 3), bounds=(0, 32),
+        Hyperparameter("depth", int, Range(0, 3), bounds=(0, 32), point=1,
                        help="hidden blocks; 0 is softmax or linear regression on the inputs"),
         Hyperparameter("units", int, Choice((32, 64, 128)), bounds=(1, 16384)),
-        Hyperparameter("wide", bool, Choice((True, False)),
+        Hyperparameter("wide", bool, Choice((True, False)), point=False,
                        help="a linear path from the inputs to the output, added to the deep path's (Wide & Deep)"),
     ),
     "cnn": assemble(

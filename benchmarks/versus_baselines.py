@@ -1,0 +1,138 @@
+"""Is the best network at least as good as the obvious model? Every shipped experiment, and a minimal file for each
+shared data set, run as a user runs them (`runner.py search FILE`), each against its baseline to beat.
+
+A minimal file is what a user writes first: `name`, `data` (with `target` and
+`window` where the source needs them) and `family`; everything else is the
+runner's default. Budgets are cut to `--trials` trials (3 by default; a grid
+keeps its own size), and the shipped experiments keep their epochs, except
+those over `--max-epochs`. The table gives the best network's test score, the
+baseline to beat (the better one on validation), the mean gain per test sample
+± its standard error, and the verdict: beats / no better / worse, a difference
+called only beyond 2 standard errors. Usage:
+
+    python benchmarks/versus_baselines.py [--trials 3] [--jobs 2] [--only NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = (ROOT / ".." / "shared" / "data").resolve()
+
+SHIPPED = ("adding_rnn", "airline_rnn", "banknote_mlp", "digits_0_4_cnn", "digits_cnn", "digits_mlp", "mnist_cnn",
+           "pollution_rnn", "sms_spam_rnn", "sonar_mlp")
+MINIMAL = {  # a minimal file per shared data set: name, data, family
+    "minimal-sonar": {"data": {"source": "csv", "path": f"{DATA}/tabular/sonar.csv", "header": False, "target": -1},
+                      "family": "mlp"},
+    "minimal-banknote": {"data": {"source": "csv", "path": f"{DATA}/tabular/banknote_authentication.csv",
+                                  "header": False, "target": -1}, "family": "mlp"},
+    "minimal-movie-reviews": {"data": {"source": "text", "path": f"{DATA}/text/movie_reviews"}, "family": "cnn"},
+    "minimal-sms-spam": {"data": {"source": "text", "path": f"{DATA}/text/SMSSpamCollection",
+                                  "text_column": "SMS", "label_column": "Label"}, "family": "rnn"},
+    "minimal-co2": {"data": {"source": "timeseries", "path": f"{DATA}/timeseries/co2-weekly.csv", "target": "co2",
+                             "window": 52}, "family": "rnn"},
+    "minimal-airline": {"data": {"source": "timeseries", "path": f"{DATA}/timeseries/airline-passengers.csv",
+                                 "target": "Passengers", "window": 12}, "family": "rnn"},
+    "minimal-pollution": {"data": {"source": "timeseries", "path": f"{DATA}/timeseries/pollution.csv",
+                                   "target": "pm2.5", "window": 24}, "family": "mlp"},
+    "minimal-mnist": {"data": {"source": "mnist", "path": f"{DATA}/mnist"}, "family": "cnn"},
+}
+
+
+def _shipped(name: str, folder: Path, trials: int, max_epochs: int) -> Path:
+    spec = yaml.safe_load((ROOT / "experiments" / f"{name}.yaml").read_text())
+    if "path" in spec["data"]:
+        spec["data"]["path"] = str((ROOT / "experiments" / spec["data"]["path"]).resolve())
+    tuner = spec.setdefault("tuner", {})
+    if tuner.get("algorithm") != "grid":
+        tuner["max_trials"] = min(tuner.get("max_trials", trials), trials)
+    if tuner.get("epochs", 0) > max_epochs:
+        tuner["epochs"] = max_epochs
+    return _write(folder, spec["name"], spec)
+
+
+def _write(folder: Path, name: str, spec: dict) -> Path:
+    spec = {**spec, "name": name, "tracking_uri": f"sqlite:///{folder}/mlflow.db", "tuner_dir": str(folder / "tuner")}
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def run(path: Path) -> dict:
+    """One search in a process of its own, then its parent run's verdict against the baseline to beat."""
+    from reports.store import (BEST, BEST_BASELINE_PARAM, TEST_METRICS, baseline_metric, gain_metrics,
+                               latest_search, open_store)
+
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=path.parent,
+                          capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    spec = yaml.safe_load(path.read_text())
+    row = {"name": spec["name"], "seconds": seconds, "exit": proc.returncode}
+    if proc.returncode not in (0, 1):
+        return {**row, "error": (proc.stderr.strip().splitlines() or ["?"])[-1][:200]}
+    parent = latest_search(open_store(spec["tracking_uri"]), spec["name"])
+    params, metrics = parent.data.params, parent.data.metrics
+    key = params.get(BEST_BASELINE_PARAM)
+    metric = next(m for m in TEST_METRICS if BEST + m in metrics)
+    gain, error = (metrics.get(name, float("nan")) for name in gain_metrics(key))
+    verdict = "beats" if gain > 2 * error and gain > 0 else "worse" if -gain > 2 * error else "no better"
+    return {**row, "metric": metric, "network": metrics[BEST + metric], "baseline": params[f"baseline.{key}"],
+            "baseline_value": metrics[baseline_metric(key, metric)], "gain": gain, "se": error, "verdict": verdict,
+            "trials": params.get("tuner.max_trials"), "epochs": params.get("tuner.epochs"),
+            "chosen": params.get("chosen_from_data", "")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=3, help="trials per search (a grid keeps its own)")
+    parser.add_argument("--max-epochs", type=int, default=60, help="shipped experiments' epochs capped at this")
+    parser.add_argument("--jobs", type=int, default=2, help="searches at once")
+    parser.add_argument("--only", nargs="*", help="run only these (shipped names or minimal-...)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "versus_baselines.md")
+    args = parser.parse_args()
+    from benchmarks.results import publish
+
+    names = [n for n in (*SHIPPED, *MINIMAL) if not args.only or n in args.only]
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp, concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        paths = []
+        for name in names:
+            folder = Path(tmp) / name
+            folder.mkdir()
+            paths.append(_shipped(name, folder, args.trials, args.max_epochs) if name in SHIPPED
+                         else _write(folder, name, MINIMAL[name]))
+        rows = list(pool.map(run, paths))
+    total = time.monotonic() - started
+    table = ["| search | trials | epochs | network | baseline to beat | gain ± SE | verdict | time |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        if "error" in r:
+            table.append(f"| {r['name']} | | | | | | error: {r['error']} | {r['seconds']:.0f} s |")
+            continue
+        chosen = f" (chosen: {r['chosen']})" if r["chosen"] else ""
+        table.append(f"| {r['name']} | {r['trials']} | {r['epochs']}{chosen} | {r['metric']} {r['network']:.4g} | "
+                     f"{r['baseline']}: {r['baseline_value']:.4g} | {r['gain']:+.3g} ± {r['se']:.2g} | "
+                     f"{r['verdict']} | {r['seconds']:.0f} s |")
+    counts = {v: sum(r.get("verdict") == v for r in rows) for v in ("beats", "no better", "worse")}
+    publish(args.out, "The best network against the baseline to beat",
+            "python benchmarks/versus_baselines.py " + " ".join(sys.argv[1:]),
+            [f"- budget: at most {args.trials} trials a search (grids keep their size), shipped epochs capped at "
+             f"{args.max_epochs}, {args.jobs} searches at once; total {total / 60:.1f} min",
+             f"- verdicts over {len(rows)} searches: {counts['beats']} beat the baseline, {counts['no better']} no "
+             f"better, {counts['worse']} worse (a difference called beyond 2 standard errors of the per-sample gain)",
+             "", *table])
+
+
+if __name__ == "__main__":
+    main()
