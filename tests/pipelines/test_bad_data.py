@@ -73,7 +73,8 @@ def test_bad_data_is_named_before_mlflow(tmp_path, capsys, make, message):
 
 
 def test_regression_data_with_accuracy_objective_is_refused(tmp_path, capsys):
-    path = write_experiment(tmp_path, data={"source": "diabetes"}, family="mlp", search_space={}, tuner=TINY_TUNER)
+    path = write_experiment(tmp_path, data={"source": "diabetes"}, family="mlp", search_space={}, tuner=TINY_TUNER,
+                            objective="val_accuracy")
     assert runner.main(["search", str(path)]) == 2
     assert "objective: val_accuracy needs classes, but 'diabetes' is a regression task" in capsys.readouterr().err
     assert not (tmp_path / "mlflow.db").exists()
