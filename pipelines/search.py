@@ -34,6 +34,7 @@ from pipelines.recorder import predict
 from pipelines.resume import claim_search, resumable_search
 from pipelines.tracking import SearchTracker, close_orphans
 from pipelines.tuners import active_values, experiment_tuner
+from reports.analysis import CLASS_WEIGHT_ADVICE
 from reports.build import build_report
 from reports.source import load_search
 from reports.store import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST, BEST_BASELINE_PARAM, BEST_PARAM_PREFIX,
@@ -209,7 +210,7 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     settings = search_settings(experiment, dataset, hypermodel.space)
     for note in dataset.info.notes:
         console.print(f"Data: {note}.", highlight=False)
-    for note in (chosen, experiment.grid_note(),
+    for note in (chosen, class_weight_advice(experiment, dataset), experiment.grid_note(),
                  objective_resolution(experiment.objective, dataset.info.sizes["validation"])):
         if note:
             console.print(note)
@@ -220,6 +221,14 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
             claims.callback(claim.release)
         return _tracked_search(experiment, dataset, hypermodel, settings, previous, console, tags, claims,
                                distribution)
+
+
+def class_weight_advice(experiment: Experiment, dataset: Dataset) -> str | None:
+    """Where classes are imbalanced and nothing weighs them, what `class_weight: balanced` would do and cost."""
+    if experiment.class_weight == "balanced" or not any(n.startswith("classes are imbalanced")
+                                                         for n in dataset.info.notes):
+        return None
+    return f"Advice: {CLASS_WEIGHT_ADVICE}."
 
 
 def objective_resolution(objective: str, validation_samples: int) -> str | None:

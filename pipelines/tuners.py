@@ -57,11 +57,11 @@ class DivergenceGuard(keras.callbacks.Callback):
         if loss is None:
             return
         if not math.isfinite(loss):
-            raise keras_tuner.errors.FailedTrialError(f"diverged: loss became {loss} at epoch {epoch}")
+            raise keras_tuner.errors.FailedTrialError(f"diverged: loss became {loss} at epoch {epoch + 1}")
         self.first = loss if self.first is None else self.first
         if loss > self.bound or (self.first > 0 and loss > self.growth * self.first):
             raise keras_tuner.errors.FailedTrialError(
-                f"diverged: loss reached {loss:.3g} at epoch {epoch} (first epoch {self.first:.3g}; a trial fails "
+                f"diverged: loss reached {loss:.3g} at epoch {epoch + 1} (first epoch {self.first:.3g}; a trial fails "
                 f"above {self.bound:.0e} or {self.growth:.0f} times its first epoch). Lower the learning rate or "
                 "add clipnorm.")
 

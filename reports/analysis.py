@@ -7,6 +7,7 @@ Every sentence is built from measured values; where the data cannot tell
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 
 import numpy as np
@@ -204,6 +205,11 @@ def _confounded(finished: pd.DataFrame, name: str, others) -> str | None:
     return None
 
 
+CLASS_WEIGHT_ADVICE = ("class_weight: balanced in the experiment file weighs the rare classes up; it trades "
+                       "accuracy for their recall, and can cost more accuracy than it gives them, so judge it by "
+                       "macro F1, not accuracy")
+
+
 def never_predicted(per_class: pd.DataFrame, class_weight: str | None) -> str | None:
     """A sentence on the classes the model never got right on the test split (recall 0 with test samples), which
     happens when classes are imbalanced and the model answers the common ones; None when there are none."""
@@ -213,8 +219,7 @@ def never_predicted(per_class: pd.DataFrame, class_weight: str | None) -> str | 
     shares = per_class["support"] / per_class["support"].sum()
     listed = ", ".join(f"{row['class']} ({int(row['support'])} test samples, {shares[i]:.1%} of them)"
                        for i, row in missed.iterrows())
-    advice = ("class_weight: balanced is already on" if class_weight == "balanced"
-              else "class_weight: balanced in the experiment file weighs the rare classes up")
+    advice = ("class_weight: balanced is on" if class_weight == "balanced" else CLASS_WEIGHT_ADVICE)
     return (f"Never recognized on the test split: {listed}. The model answers the more common classes instead; "
             f"{advice}.")
 
@@ -234,28 +239,55 @@ def trend(values: list[float]) -> tuple[float, float]:
     return float(slope), float(slope / error) if error > 0 else (float("inf") if slope > 0 else 0.0)
 
 
-def diagnose(curves: dict[str, list[tuple[int, float]]]) -> str:
-    """Overfitting, under-training, underfitting or unstable training from one trial's learning curves.
+DIP_FACTOR = 2.0  # a best epoch every later epoch is at least this many times above is a lone dip, not a level
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """What learning nothing scores on validation: the trivial baseline (the majority class, the training mean, the
+    naive forecast), on the curve `metric` (val_accuracy or val_mae)."""
+
+    metric: str
+    value: float
+    name: str
+
+    @property
+    def direction(self) -> str:
+        return "max" if self.metric.endswith("accuracy") else "min"
+
+
+def diagnose(curves: dict[str, list[tuple[int, float]]], reference: Reference | None = None) -> str:
+    """Overfitting, a lone dip, under-training, learning nothing, underfitting or unstable training from one
+    trial's learning curves. Epochs are counted from 1, as Keras prints them.
 
     Each verdict quotes the numbers it rests on. Overfitting needs a rise of validation loss beyond its own
     epoch-to-epoch noise while training loss falls: the flat tail that early stopping waits through is not one.
-    A run whose validation loss was still falling when its epochs ran out is under-trained, whatever else holds.
+    A best epoch that every later one is far above is a dip, whose score is likely that epoch's luck: a slope
+    test sees no trend in it. A run whose validation loss was still falling when its epochs ran out is
+    under-trained, whatever else holds. Learning nothing and underfitting are measured against `reference`.
     """
     loss = [v for _, v in curves.get("loss", [])]
     val_loss = [v for _, v in curves.get("val_loss", [])]
-    epochs = [s for s, _ in curves.get("loss", [])]
+    epochs = [s + 1 for s, _ in curves.get("loss", [])]
     if len(loss) < 2 or len(val_loss) < 2:
         return "too few epochs to judge the curves."
     findings = []
     for i in range(2, len(loss)):
         low = min(loss[:i])
         if loss[i] > 1.5 * low and loss[i] - low > 0.1 * loss[0]:
-            findings.append(f"unstable: training loss jumped from {low:.3f} to {loss[i]:.3f} at epoch {epochs[i]}")
+            findings.append(f"unstable: training loss jumped from {low:.3g} to {loss[i]:.3g} at epoch {epochs[i]}")
             break
     best = int(np.argmin(val_loss))
     after = len(val_loss) - 1 - best  # epochs trained after the lowest validation loss
+    later = val_loss[best + 1:]
     wobble = None
-    if after >= 2 and val_loss[-1] > 1.1 * val_loss[best] and loss[-1] < loss[best]:
+    if after >= 2 and min(later) > DIP_FACTOR * val_loss[best]:
+        findings.append(
+            f"a lone dip at epoch {epochs[best]}: validation loss was {val_loss[best]:.3g} there, and each of the "
+            f"{after} epochs after it was {min(later) / val_loss[best]:.1f} to {max(later) / val_loss[best]:.1f} "
+            f"times higher ({min(later):.3g} to {max(later):.3g}); the kept weights' score is likely that epoch's "
+            "luck, so expect the test score to fall short of it")
+    elif after >= 2 and val_loss[-1] > 1.1 * val_loss[best] and loss[-1] < loss[best]:
         slope, t = trend(val_loss[best:])
         if t > TREND_T:
             findings.append(
@@ -271,15 +303,37 @@ def diagnose(curves: dict[str, list[tuple[int, float]]]) -> str:
         findings.append(f"under-trained: validation loss was still falling at the last epoch, {epochs[best]} "
                         f"(to {val_loss[best]:.3g}, from {val_loss[-2]:.3g}), so the budget ended its training; "
                         "allow more epochs (tuner.epochs in the experiment file)")
-    accuracy = [v for _, v in curves.get("accuracy", [])]
-    val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
-    if accuracy and accuracy[-1] < 0.9:
-        findings.append(f"underfitting: training accuracy only reached {accuracy[-1]:.3f}")
-    elif loss[-1] > 0.5 * loss[0] and loss[-1] > 0.3:
-        findings.append(f"underfitting: training loss only fell from {loss[0]:.3f} to {loss[-1]:.3f}")
+    findings += _against_reference(curves, reference, loss)
     if not findings:
-        gap = f"; final accuracy gap {accuracy[-1] - val_accuracy[-1]:+.3f}" if accuracy and val_accuracy else ""
+        accuracy = [v for _, v in curves.get("accuracy", [])]
+        val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
+        gap = (f"; at the last epoch training accuracy was {accuracy[-1] - val_accuracy[-1]:+.3f} above "
+               "validation accuracy") if accuracy and val_accuracy else ""
         where = wobble or f"the run ended {after} epoch{'s' if after != 1 else ''} later, at epoch {epochs[-1]}"
         findings.append(f"healthy: validation loss was lowest at epoch {epochs[best]} ({val_loss[best]:.3g}); "
                         f"{where}{gap}")
     return "; ".join(findings) + "."
+
+
+def _against_reference(curves: dict, reference: Reference | None, loss: list[float]) -> list[str]:
+    """Learning nothing (the best validation score no better than the trivial baseline's) and underfitting
+    (training accuracy under 0.9; for values, a training error no lower than the trivial baseline's on
+    validation), each named with what it is measured against."""
+    findings = []
+    validation = [v for _, v in curves.get(reference.metric, [])] if reference else []
+    if validation:
+        best = max(validation) if reference.direction == "max" else min(validation)
+        better = best > reference.value if reference.direction == "max" else best < reference.value
+        if not better:
+            findings.append(f"learned nothing: its best {reference.metric} {best:.4g} is no better than the "
+                            f"{reference.value:.4g} of {reference.name} on the validation split")
+    accuracy = [v for _, v in curves.get("accuracy", [])]
+    training_error = [v for _, v in curves.get("mae", [])]
+    if accuracy and accuracy[-1] < 0.9:
+        findings.append(f"underfitting: training accuracy only reached {accuracy[-1]:.3f} (below 0.9)")
+    elif training_error and reference and reference.direction == "min" and training_error[-1] >= reference.value:
+        findings.append(f"underfitting: its training mae {training_error[-1]:.4g} is no lower than the "
+                        f"{reference.value:.4g} of {reference.name} on the validation split")
+    elif accuracy and loss[-1] > 0.5 * loss[0] and loss[-1] > 0.3:
+        findings.append(f"underfitting: training loss only fell from {loss[0]:.3f} to {loss[-1]:.3f}")
+    return findings

@@ -13,7 +13,7 @@ from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
 from reports.store import (DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, PARAMETERS,
-                           SEARCH_SPACE_PREFIX, STOPPED_TAG, metric_label)
+                           SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_F1_MACRO, metric_label)
 
 TOP_TRIALS_DIAGNOSED = 3
 PAIR_PLOT_WIDTH = 130  # mm on the page
@@ -61,8 +61,10 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     if best is None:
         rows.append(("best trial", "none: no trial finished with a finite score"))
     else:
-        rows.append(("best trial", f"trial {best['trial_id']}: {record.objective} {best[OBJECTIVE_METRIC]:.4f}, "
-                                   f"{metric_label(record.test_metric)} {_fmt(best.get(record.test_metric))}"))
+        f1 = record.client.get_run(best["run_id"]).data.metrics.get(TEST_F1_MACRO)
+        rows.append(("best trial", f"trial {best['trial_id']}: {record.objective} {best[OBJECTIVE_METRIC]:.4g}, "
+                                   f"{metric_label(record.test_metric)} {_fmt(best.get(record.test_metric))}"
+                                   + (f", {metric_label(TEST_F1_MACRO)} {_fmt(f1)}" if f1 is not None else "")))
     rows += [(f"baseline ({key})", f"{name}: {metric_label(record.test_metric)} {_fmt(value)} (validation "
                                   f"{_fmt(validation)})") for key, name, value, validation in record.baselines()]
     doc.table(pd.DataFrame(rows), font_size=9, headings=False)
@@ -97,7 +99,6 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     if curves:  # the trial's own picture when it was logged; drawn again for runs without one
         drawn = record.artifact(run_id, "learning_curves.png", tmp)
         doc.figure(drawn or figures.learning_curves(curves, f"trial {best_id}", tmp / "best_curves.png"))
-        doc.paragraph(f"Diagnosis: {analysis.diagnose(curves)}")
     confusion = record.artifact(run_id, "confusion_matrix.png", tmp)
     if confusion:
         doc.figure(confusion)
@@ -202,8 +203,9 @@ def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
     finished = record.trials[record.trials["status"] == "FINISHED"].head(TOP_TRIALS_DIAGNOSED)
     if finished.empty:
         doc.paragraph("No trial finished, so there are no curves to diagnose.")
-    lines = [f"trial {row.trial_id} ({record.objective} {getattr(row, OBJECTIVE_METRIC):.4f}): "
-             f"{analysis.diagnose(record.curves(row.run_id))}"
+    reference = record.trivial_reference()
+    lines = [f"trial {row.trial_id} ({record.objective} {getattr(row, OBJECTIVE_METRIC):.4g}): "
+             f"{analysis.diagnose(record.curves(row.run_id), reference)}"
              for row in finished.itertuples()]
     failed = record.trials[record.trials["status"] == "FAILED"]
     for row in failed.itertuples():

@@ -139,14 +139,14 @@ def _training_and_validation(ax, curves: dict[str, list[tuple[int, float]]], met
     for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
         if curves.get(key):
             steps, values = zip(*curves[key])
-            ax.plot(steps, values, marker=".", label=label)
+            ax.plot([s + 1 for s in steps], values, marker=".", label=label)  # epochs from 1, as Keras prints them
     if metric in LOG_SCALED and all(v > 0 for k in (metric, f"val_{metric}") for _, v in curves.get(k, [])):
         ax.set_yscale("log")
         # Plain numbers (0.6, not 6x10^-1): narrower, so they fit a trial figure's fixed margin, and easier to read.
         ax.yaxis.set_major_formatter(_PlainLogFormatter())
         ax.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
     if kept_epoch is not None:
-        ax.axvline(kept_epoch, color="grey", ls=":", lw=1, label=f"kept (epoch {kept_epoch})")
+        ax.axvline(kept_epoch + 1, color="grey", ls=":", lw=1, label=f"kept (epoch {kept_epoch + 1})")
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("epoch")
     ax.grid(alpha=0.3)
@@ -336,10 +336,17 @@ def search_overview(trials: pd.DataFrame, names: list[str], objective: str, dire
     history.step(ordered["order"], best, where="post", color="black", label="best so far")
     history.set(xlabel="trial", ylabel=objective, title="Objective by trial")
     history.legend(fontsize=8)
+    leader = ordered.loc[scores.idxmax() if direction == "max" else scores.idxmin(), "trial_id"] if len(ordered) else None
     for trial_id, points in val_curves.items():
         if points:
             steps, values = zip(*points)
-            curves.plot(steps, values, lw=1, alpha=0.7)
+            epochs = [s + 1 for s in steps]
+            if trial_id == leader:
+                curves.plot(epochs, values, lw=2.2, color="black", label=f"best trial ({trial_id})", zorder=3)
+            else:
+                curves.plot(epochs, values, lw=1, alpha=0.6)
+    if leader in val_curves:
+        curves.legend(fontsize=8)
     if all(v > 0 for points in val_curves.values() for _, v in points):
         curves.set_yscale("log")
         curves.yaxis.set_major_formatter(_PlainLogFormatter())

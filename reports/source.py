@@ -15,8 +15,9 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from reports.errors import ReportError
+from reports.analysis import Reference
 from reports.store import (BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST, BEST_BASELINE_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC,
-                           OBJECTIVE_PARAM, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST_METRICS,
+                           OBJECTIVE_PARAM, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST, TEST_METRICS,
                            TRIAL_COLUMNS, baseline_metric, best_finished, gain_metrics, on_validation, open_store,
                            trials_frame)
 from reports.verdict import baseline_sentence
@@ -113,6 +114,15 @@ class SearchRecord:
                 out.append((key, name, metrics.get(baseline_metric(key, self.test_metric), float("nan")),
                             metrics.get(baseline_metric(key, validation), float("nan"))))
         return out
+
+    def trivial_reference(self):
+        """The trivial baseline's validation score on the objective's curve, against which a trial that learned
+        nothing is told apart; None when the search logged none."""
+        trivial = next((b for b in self.baselines() if b[0] == BASELINE_KEYS[0]), None)
+        if trivial is None or trivial[3] != trivial[3]:
+            return None
+        curve = "val_" + self.test_metric.removeprefix(TEST)
+        return Reference(curve, trivial[3], trivial[1])
 
     def against_baseline(self) -> str | None:
         return against_baseline(self.parent)

@@ -145,6 +145,7 @@ PARAMETERS, NEAR_ZERO, VAL_LOSS_RISE = TRIAL + "parameters", TRIAL + "near_zero_
 PER_EXECUTION = "per_execution/"  # executions_per_trial > 1: each one's values (step = execution), _mean and _std
 TEST_ACCURACY, TEST_MAE = TEST + "accuracy", TEST + "mae"
 TEST_METRICS = (TEST_ACCURACY, TEST_MAE)  # the test score a trial is shown with: for classes, for values
+TEST_F1_MACRO = TEST + "f1_macro"  # beside accuracy where classes are imbalanced: each class counts the same
 BEST = "best/"  # on the parent: best/objective, best/test/accuracy, the gains over the baselines
 BEST_SCORE_METRIC = BEST + OBJECTIVE_METRIC
 BASELINE_KEYS = ("trivial", "model")  # the baselines of a search (see pipelines/baselines.py)

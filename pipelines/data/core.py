@@ -170,13 +170,15 @@ IMBALANCED = 0.2  # the smallest class under this share of the largest
 
 def imbalance(y_train: np.ndarray, class_names: tuple[str, ...]) -> list[str]:
     """A note when the training split's smallest class is under a fifth of its largest: accuracy then rewards
-    ignoring the small class, which per-class recall and `class_weight: balanced` address."""
+    ignoring the small class, which per-class recall and macro F1 show (the advice on `class_weight` is the
+    search's, which knows whether it is on: `pipelines.search.class_weight_advice`)."""
     counts = np.bincount(y_train, minlength=len(class_names))
     small, large = int(np.argmin(counts)), int(np.argmax(counts))
     if counts[small] >= IMBALANCED * counts[large]:
         return []
     return [f"classes are imbalanced: {class_names[small]!r} has {counts[small]:,} training rows, "
-            f"{class_names[large]!r} {counts[large]:,}; read the per-class recall, and consider class_weight: balanced"]
+            f"{class_names[large]!r} {counts[large]:,}; accuracy rewards answering the common classes, so read "
+            f"the per-class recall and macro F1"]
 
 
 def balanced_class_weights(y_train: np.ndarray) -> dict[int, float]:

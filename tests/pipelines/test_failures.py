@@ -42,7 +42,7 @@ def test_diverging_trials_fail_with_reason_and_the_search_still_reports(tmp_path
     assert len(children) == 2
     for child in children:
         assert child.info.status == "FAILED"
-        assert child.data.tags["failure_reason"] == "FailedTrialError: diverged: loss became nan at epoch 0"
+        assert child.data.tags["failure_reason"] == "FailedTrialError: diverged: loss became nan at epoch 1"
     assert parent.info.status == "FAILED"
     assert "no trial finished with a finite score" in parent.data.tags["failure_reason"]
     assert "best_trial_id" not in parent.data.params
@@ -51,4 +51,4 @@ def test_diverging_trials_fail_with_reason_and_the_search_still_reports(tmp_path
     text = "\n".join(page.extract_text() for page in PdfReader(report).pages)
     assert "none: no trial finished with a finite score" in text
     assert "2: 0 finished, 2 failed" in text
-    assert "failed: FailedTrialError: diverged: loss became nan at epoch 0" in text
+    assert "failed: FailedTrialError: diverged: loss became nan at epoch 1" in text

@@ -97,8 +97,8 @@ def test_imbalanced_classes_get_a_note_and_balanced_weights(tmp_path):
                   "label": np.where(np.arange(400) < 40, "fraud", "ok")}).to_csv(path, index=False)
     data = load_dataset(CsvData(source="csv", path=str(path), target="label"), seed=1)
     counts = np.bincount(data.y_train)
-    assert (f"classes are imbalanced: 'fraud' has {counts[0]} training rows, 'ok' {counts[1]}; read the per-class "
-            "recall, and consider class_weight: balanced") in data.info.notes
+    assert (f"classes are imbalanced: 'fraud' has {counts[0]} training rows, 'ok' {counts[1]}; accuracy rewards "
+            "answering the common classes, so read the per-class recall and macro F1") in data.info.notes
     weights = balanced_class_weights(data.y_train)
     assert weights[0] * counts[0] == pytest.approx(weights[1] * counts[1])  # each class weighs the same in all
     assert not any("imbalanced" in n for n in load(weather(tmp_path)).info.notes)

@@ -89,7 +89,7 @@ def test_curves_still_falling_at_the_end_are_under_trained_not_healthy():
     falling = {"loss": [(0, 1.0), (1, 0.6), (2, 0.4)], "val_loss": [(0, 1.1), (1, 0.7), (2, 0.5)],
                "accuracy": [(0, 0.92), (1, 0.95), (2, 0.97)]}
     said = diagnose(falling)
-    assert said.startswith("under-trained: validation loss was still falling at the last epoch, 2 (to 0.5, from 0.7)")
+    assert said.startswith("under-trained: validation loss was still falling at the last epoch, 3 (to 0.5, from 0.7)")
     assert "allow more epochs" in said and "healthy" not in said
 
 
@@ -101,7 +101,7 @@ def test_a_wobble_while_early_stopping_waits_is_not_called_overfitting():
     train = [1.0 - 0.05 * e for e in range(len(val))]
     said = diagnose({"loss": list(enumerate(train)), "val_loss": list(enumerate(val))})
     assert "overfitting" not in said.replace("rather than overfitting", "")
-    assert said.startswith("healthy: validation loss was lowest at epoch 3 (0.3); the 10 epochs after it moved")
+    assert said.startswith("healthy: validation loss was lowest at epoch 4 (0.3); the 10 epochs after it moved")
 
 
 def test_a_steady_rise_of_validation_loss_while_training_loss_falls_is_overfitting():
@@ -110,7 +110,7 @@ def test_a_steady_rise_of_validation_loss_while_training_loss_falls_is_overfitti
     val = [1.0, 0.6, 0.4, 0.30, 0.33, 0.36, 0.40, 0.43, 0.47]
     train = [1.0 - 0.08 * e for e in range(len(val))]
     said = diagnose({"loss": list(enumerate(train)), "val_loss": list(enumerate(val))})
-    assert said.startswith("overfitting from epoch 3: validation loss rose from 0.3 to 0.47 (+0.034 per epoch")
+    assert said.startswith("overfitting from epoch 4: validation loss rose from 0.3 to 0.47 (+0.034 per epoch")
 
 
 def test_classes_never_recognized_are_named_with_their_share():
@@ -164,7 +164,47 @@ def test_a_healthy_run_quotes_where_it_ended_instead_of_near_the_end():
 
     said = diagnose({"loss": [(0, 1.0), (1, 0.5), (2, 0.3), (3, 0.2), (4, 0.15), (5, 0.1)],
                      "val_loss": [(0, 1.0), (1, 0.5), (2, 0.45), (3, 0.46), (4, 0.47), (5, 0.47)]})
-    assert said.startswith("healthy: validation loss was lowest at epoch 2 (0.45); the run ended 3 epochs later, at "
-                           "epoch 5")
+    assert said.startswith("healthy: validation loss was lowest at epoch 3 (0.45); the run ended 3 epochs later, at "
+                           "epoch 6")
     assert "near the end" not in diagnose({"loss": [(0, 1.0), (1, 0.5), (2, 0.3)],
                                            "val_loss": [(0, 1.0), (1, 0.4), (2, 0.41)]})
+
+
+def test_a_best_epoch_every_later_one_is_far_above_is_a_lone_dip_not_healthy():
+    """The default search's trial 5: validation loss 0.0082 at its best epoch, then ten epochs 3.6 to 24 times
+    higher; a slope test over them sees no rise."""
+    from reports.analysis import diagnose
+
+    val = [0.30, 0.12, 0.07, 0.05, 0.0082, 0.05, 0.197, 0.06, 0.11, 0.08, 0.15, 0.07, 0.09, 0.12, 0.06]
+    train = [0.9 - 0.05 * e for e in range(len(val))]
+    said = diagnose({"loss": list(enumerate(train)), "val_loss": list(enumerate(val))})
+    assert said.startswith("a lone dip at epoch 5: validation loss was 0.0082 there, and each of the 10 epochs after "
+                           "it was 6.1 to 24.0 times higher (0.05 to 0.197)")
+    assert "healthy" not in said
+
+
+def test_a_trial_no_better_than_the_trivial_baseline_on_validation_learned_nothing():
+    """Weekly CO2's trial 1: val_mae 0.4439 against the naive forecast's 0.4404 on validation."""
+    from reports.analysis import Reference, diagnose
+
+    curves = {"loss": list(enumerate([0.5, 0.4, 0.38, 0.37])), "val_loss": list(enumerate([0.5, 0.45, 0.44, 0.46])),
+              "mae": list(enumerate([0.6, 0.5, 0.45, 0.43])), "val_mae": list(enumerate([0.46, 0.45, 0.4439, 0.45]))}
+    naive = Reference("val_mae", 0.4404, "the naive forecast")
+    said = diagnose(curves, naive)
+    assert ("learned nothing: its best val_mae 0.4439 is no better than the 0.4404 of the naive forecast on the "
+            "validation split") in said and "healthy" not in said
+    assert "learned nothing" not in diagnose(curves, Reference("val_mae", 0.5, "the naive forecast"))
+
+
+def test_underfitting_of_values_is_measured_against_the_trivial_baseline_and_said_so():
+    """Regression losses have units: a training loss above 0.3 says nothing by itself (it was given to every
+    trial of three regression searches, the one that beat ridge included)."""
+    from reports.analysis import Reference, diagnose
+
+    curves = {"loss": list(enumerate([9.0, 6.0, 5.5, 5.2])), "val_loss": list(enumerate([9.5, 6.5, 6.0, 6.1])),
+              "mae": list(enumerate([2.4, 1.9, 1.8, 1.75])), "val_mae": list(enumerate([2.5, 2.0, 1.71, 1.8]))}
+    beaten = Reference("val_mae", 2.9, "predicting the training mean")
+    assert "underfitting" not in diagnose(curves, beaten)
+    said = diagnose(curves, Reference("val_mae", 1.7, "predicting the training mean"))
+    assert ("underfitting: its training mae 1.75 is no lower than the 1.7 of predicting the training mean on the "
+            "validation split") in said
