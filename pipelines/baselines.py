@@ -65,6 +65,18 @@ class Comparison:
     def better(self) -> bool:
         return self.gain > Z * self.standard_error and self.gain > 0
 
+    def advice(self) -> str:
+        """What to do about a model that is not better: where the test split is too small to tell a gain of the
+        size seen, say so and how many samples would; else look at the search itself."""
+        if self.standard_error == 0 and self.gain == 0:
+            return (f"The two were right (or wrong) on the same {self.n:,} test samples: a test split this size "
+                    "cannot tell them apart.")
+        if self.gain > 0:
+            needed = math.ceil(self.n * (Z * self.standard_error / self.gain) ** 2)
+            return (f"The test split is too small to tell: a gain of this size would be called with about {needed:,} "
+                    f"test samples ({self.n:,} here).")
+        return "Check the data, the learning rate and the budget."
+
     def sentence(self) -> str:
         return baseline_sentence(self.baseline.metric, self.model_value, self.baseline.name, self.baseline.value,
                                  self.gain, self.standard_error, self.n, Z)

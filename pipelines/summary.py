@@ -55,7 +55,7 @@ def print_summary(result: SearchResult, console: Console) -> None:
     console.print(f"best trial {result.best_trial_id}: {experiment.objective} {number(result.best_score)}, {tests}")
     comparison = result.baseline
     if comparison is not None and not comparison.better:
-        console.print(f"[yellow]Warning: {comparison.sentence()}. Check the data, the learning rate and the budget.[/]")
+        console.print(f"[yellow]Warning: {comparison.sentence()}. {comparison.advice()}[/]")
     elif comparison is not None:
         console.print(f"Baseline: {comparison.sentence()}.")
     if result.registration.startswith("not registered: no better"):

@@ -193,6 +193,30 @@ def _rank_trend(values: pd.Series, scores: pd.Series, better_first: bool) -> str
     return f"higher values scored {way} (Spearman {rho:+.2f} over {n} trials, beyond the ±{chance:.2f} of chance)"
 
 
+def objective_predicts_test(trials: pd.DataFrame, direction: str, test_metric: str) -> str | None:
+    """Whether ranking the finished trials by the objective ranked them by test score too: Spearman's rank
+    correlation between the two, oriented so that +1 is full agreement, against the ±2/sqrt(n - 1) that chance
+    alone reaches; None with fewer than 4 finished trials that have both."""
+    finished = _finished(trials)
+    if test_metric not in finished:
+        return None
+    pairs = finished[[OBJECTIVE_METRIC, test_metric]].astype(float).dropna()
+    n = len(pairs)
+    if n < 4:
+        return None
+    sign = (1 if direction == "max" else -1) * (1 if test_metric.endswith("accuracy") else -1)
+    rho = sign * pairs.corr(method="spearman").iloc[0, 1]
+    if not np.isfinite(rho):
+        return None
+    chance = 2 / math.sqrt(n - 1)
+    verdict = ("the objective's ranking predicted the test score's" if rho > chance else
+               "the objective's ranking ran against the test score's" if rho < -chance else
+               "the objective's ranking did not predict the test score's beyond chance")
+    return (f"Across the {n} finished trials, ranking by the objective and by {test_metric.replace('/', ' ')} agree "
+            f"with a rank correlation of {rho:+.2f} (Spearman, +1 is the same order; chance alone reaches "
+            f"±{chance:.2f} with {n} trials): {verdict}. The test split picked nothing here; it only checks.")
+
+
 def _confounded(finished: pd.DataFrame, name: str, others) -> str | None:
     """Another searched hyperparameter whose values went one-to-one with `name`'s in the trials where both were
     active (a conditional one, inactive under some values, is not confounded for that), or None."""

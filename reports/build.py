@@ -71,7 +71,9 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
 
 
 def _number(text: str) -> str:
-    """MLflow params are text; show a float param with 4 significant digits."""
+    """MLflow params are text; show a float param with 4 significant digits, a boolean as YAML writes it."""
+    if text in ("True", "False"):
+        return text.lower()
     try:
         return text if float(text).is_integer() or "." not in text else f"{float(text):.4g}"
     except ValueError:
@@ -138,10 +140,15 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     curves = {row.trial_id: record.curve(row.run_id, "val_loss") for row in finished.itertuples()}
     doc.figure(figures.search_overview(record.trials, record.searched, record.objective, record.direction,
                                        record.test_metric, curves, tmp / "overview.png"))
+    agreement = analysis.objective_predicts_test(record.trials, record.direction, record.test_metric)
+    if agreement:
+        doc.paragraph(agreement)
     rows = []
-    for name in record.searched:
-        values = finished[name].dropna()
-        if pd.api.types.is_numeric_dtype(values) and values.nunique() > 4:
+    for name in record.configured_searched:
+        values = finished[name].dropna() if name in finished else pd.Series(dtype=object)
+        if values.empty:
+            tried = "inactive in every finished trial"
+        elif pd.api.types.is_numeric_dtype(values) and values.nunique() > 4:
             tried = f"{_number(str(values.min()))} to {_number(str(values.max()))} ({values.nunique()} values)"
         else:
             tried = ", ".join(f"{_number(str(v))} ({n})" for v, n in values.value_counts().sort_index().items())
@@ -155,7 +162,20 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
 def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
     doc.section("All trials, best first", new_page=True)
     columns = ["trial_id", "status", OBJECTIVE_METRIC, record.test_metric, EPOCHS, DURATION, *record.searched]
-    doc.table(record.trials[[c for c in columns if c in record.trials]], font_size=7)
+    table = record.trials[[c for c in columns if c in record.trials]].copy()
+    for column in table.columns:  # one precision for every score, minutes and seconds, booleans as YAML
+        if column == DURATION:
+            table[column] = [_minutes(v) for v in table[column]]
+        elif column == EPOCHS:
+            table[column] = ["-" if v != v else f"{int(v)}" for v in table[column]]
+        elif column not in ("trial_id", "status"):
+            table[column] = [_number(str(v)) if not isinstance(v, float) else "-" if v != v else f"{v:.4g}"
+                             for v in table[column]]
+    doc.table(table.rename(columns={DURATION: "duration"}), font_size=7)
+
+
+def _minutes(seconds) -> str:
+    return "-" if seconds is None or seconds != seconds else f"{int(seconds // 60)}:{int(round(seconds % 60)):02d}"
 
 
 def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:

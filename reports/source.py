@@ -58,6 +58,14 @@ class SearchRecord:
         return [c for c in self.trials.columns if c not in TRIAL_COLUMNS and self.trials[c].nunique(dropna=True) > 1]
 
     @property
+    def configured_searched(self) -> list[str]:
+        """Hyperparameters the search could vary (a list of several values or a range in its space), whether or
+        not the trials happened to try more than one value, then any other that varied."""
+        configured = [key.removeprefix(SEARCH_SPACE_PREFIX) for key, text in self.params.items()
+                      if key.startswith(SEARCH_SPACE_PREFIX) and _varies(yaml.safe_load(text))]
+        return configured + [name for name in self.searched if name not in configured]
+
+    @property
     def resolution(self) -> float | None:
         """The smallest step the objective can take: one validation sample, for an accuracy; None otherwise."""
         size = int(self.params.get("data.validation_size", 0))
@@ -150,6 +158,10 @@ class SearchRecord:
         with tempfile.TemporaryDirectory() as tmp:
             path = self.artifact(run_id, name, Path(tmp))
             return pd.read_csv(path, **read_kwargs) if path else None
+
+
+def _varies(spec) -> bool:
+    return isinstance(spec, dict) or (isinstance(spec, list) and len(spec) > 1)
 
 
 def against_baseline(parent: Run) -> str | None:

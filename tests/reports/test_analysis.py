@@ -208,3 +208,31 @@ def test_underfitting_of_values_is_measured_against_the_trivial_baseline_and_sai
     said = diagnose(curves, Reference("val_mae", 1.7, "predicting the training mean"))
     assert ("underfitting: its training mae 1.75 is no lower than the 1.7 of predicting the training mean on the "
             "validation split") in said
+
+
+def test_whether_the_objective_ranked_the_trials_as_the_test_score_did_is_said_against_chance():
+    from reports.analysis import objective_predicts_test
+
+    frame = trials("dropout", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0.30, 0.32, 0.35, 0.40, 0.45, 0.50])  # val_loss
+    frame["test/accuracy"] = [0.97, 0.96, 0.95, 0.94, 0.93, 0.92]  # lower loss, higher accuracy: the same order
+    said = objective_predicts_test(frame, "min", "test/accuracy")
+    assert "rank correlation of +1.00" in said and "chance alone reaches ±0.89 with 6 trials" in said
+    assert said.split(": ", 1)[1].startswith("the objective's ranking predicted the test score's")
+    frame["test/accuracy"] = [0.93, 0.97, 0.92, 0.95, 0.96, 0.94]
+    assert "did not predict the test score's beyond chance" in objective_predicts_test(frame, "min", "test/accuracy")
+    assert objective_predicts_test(frame.head(3), "min", "test/accuracy") is None
+
+
+def test_a_model_no_better_than_its_baseline_is_told_whether_the_test_split_could_tell():
+    import numpy as np
+
+    from pipelines.baselines import Baseline, Comparison
+
+    baseline = Baseline("model", "logistic regression", "test/accuracy", 1.0, 1.0, np.zeros(36))
+    perfect = Comparison(baseline, 1.0, 0.0, 0.0, 36)  # both right on every one of 36 test samples
+    assert perfect.advice() == ("The two were right (or wrong) on the same 36 test samples: a test split this size "
+                                "cannot tell them apart.")
+    small = Comparison(baseline, 0.9, 0.02, 0.015, 100)
+    assert small.advice() == ("The test split is too small to tell: a gain of this size would be called with about "
+                              "225 test samples (100 here).")
+    assert Comparison(baseline, 0.8, -0.01, 0.02, 100).advice() == "Check the data, the learning rate and the budget."

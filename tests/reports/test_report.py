@@ -247,3 +247,20 @@ def test_importance_names_what_it_ranks_and_what_it_leaves_out_with_why(tmp_path
     ranked = flat.split("its variance split by hyperparameter (", 1)[1].split(")", 1)[0]
     assert set(ranked.split("; ")[0].split(", ")) == {"learning_rate", "optimizer"}, ranked
     assert ranked.split("; ")[1:] == ["momentum left out, inactive in some trials"], ranked
+
+
+def test_a_configured_choice_the_trials_tried_once_is_still_in_the_configured_space(tmp_path):
+    """`units: [32, 64]` searched by one random trial: one value tried, yet it was searched, and the table of the
+    search space says so; booleans read as YAML, durations as minutes and seconds."""
+    path = write_experiment(tmp_path, name="once", data={"source": "digits", "layout": "flat"}, family="mlp",
+                            search_space={"units": [32, 64], "depth": 1, "wide": [True, False], "dropout": 0.0,
+                                          "optimizer": "adam", "learning_rate": 0.01, "batch_size": 64},
+                            tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0})
+    result = run_search(load_experiment(path), Console(quiet=True))
+    flat = " ".join(pdf_text(result.report_path).split())
+    units = int(result.trials["units"].iloc[0])
+    wide = str(result.trials["wide"].iloc[0]).lower()
+    assert f"units [32, 64] {units} (1)" in flat
+    assert f"wide [true, false] {wide} (1)" in flat
+    assert "True" not in flat and "False" not in flat
+    assert re.search(r"duration \S.*\d+:\d\d", flat)
