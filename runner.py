@@ -12,6 +12,7 @@ import argparse
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 
 from pipelines import interrupts
@@ -36,13 +37,15 @@ def cmd_search(args: argparse.Namespace) -> int:
             raise ConfigError(f"{experiment.source_file}: a study runs its searches one after another; "
                               "--workers is for one search.")
         return _run_study(experiment, console, args.resume)
+    from pipelines.progress import say
     from pipelines.search import run_search
     from pipelines.summary import print_summary
 
-    console.print(f"[bold]{experiment.name}[/]: {experiment.family} on {experiment.data.source}, "
-                  f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}")
+    say(console, f"{experiment.name}: {experiment.family} on {experiment.data.source}, "
+                 f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}", "bold")
+    started = time.monotonic()
     result = run_search(experiment, console, resume=args.resume, distribution=distribution)
-    print_summary(result, console)
+    print_summary(result, console, time.monotonic() - started)
     return 0 if result.best_trial_id is not None else 1
 
 
@@ -212,7 +215,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_trials(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from pipelines.summary import trials_table
+    from pipelines.summary import print_trimmed, trials_table
     from reports.source import load_search
     from reports.store import BEST_TRIAL_PARAM
 
@@ -221,7 +224,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
         record.trials.to_csv(args.csv, index=False)
         print(f"{len(record.trials)} trials of {record.experiment_name} written to {args.csv}")
         return 0
-    Console().print(trials_table(record.trials, f"{record.experiment_name} (parent run {record.parent.info.run_id}): "
+    print_trimmed(Console(), trials_table(record.trials, f"{record.experiment_name} (parent run {record.parent.info.run_id}): "
                                                 f"trials by {record.objective}", record.params.get(BEST_TRIAL_PARAM)))
     return 0
 

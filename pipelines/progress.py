@@ -8,6 +8,7 @@ is read. Numbers are shown with four significant digits throughout.
 from __future__ import annotations
 
 import math
+import textwrap
 import time
 
 from rich.console import Console
@@ -29,13 +30,37 @@ def number(value) -> str:
 
 
 def setting(value) -> str:
-    """A hyperparameter value as a person types it: 0.3, 0.00227, adam."""
+    """A hyperparameter value as a person types it in the experiment file: 0.3, 0.00227, adam, true."""
+    if isinstance(value, bool):
+        return str(value).lower()
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def items(values: dict) -> str:
     """Hyperparameters as `name=value` items; a reader's terminal wraps between them, never inside one."""
     return "  ".join(f"{name}={setting(value)}" for name, value in values.items())
+
+
+def between_items(parts: list[tuple[str, str]], width: int, indent: str = "  ") -> list[str]:
+    """(text, separator before it) pairs joined into lines of at most `width` characters, broken only between
+    two parts (a part longer than a line stands alone): "test accuracy 0.9889" never loses its number to the
+    next line, and no line ends in a space."""
+    lines, line = [], ""
+    for part, separator in parts:
+        joined = f"{line}{separator}{part}" if line else part
+        if line and len(joined) > width:
+            lines.append(line.rstrip())
+            line = indent + part
+        else:
+            line = joined
+    return [*lines, line.rstrip()] if line else lines
+
+
+def say(console: Console, text: str, style: str | None = None) -> None:
+    """A sentence wrapped between words at the console's width with no space left at a line's end (rich's own
+    wrapping leaves one), and no markup read into it."""
+    for line in textwrap.wrap(text, console.width, break_long_words=False, break_on_hyphens=False) or [""]:
+        console.print(line, style=style, soft_wrap=True, highlight=False, markup=False)
 
 
 def duration(seconds: float | None) -> str:
@@ -108,15 +133,19 @@ class SearchProgress:
         self.done += 1
         if score is not None and math.isfinite(score):
             self.best = score if self.best is None else self.better(self.best, score)
-        parts = [f"trial {trial_id} {status.lower()}", items(values)]
+        hyperparameters = [(f"{k}={setting(v)}", "  ") for k, v in values.items()]
+        if hyperparameters:
+            hyperparameters[0] = (hyperparameters[0][0], " | ")
+        parts = [(f"trial {trial_id} {status.lower()}", ""), *hyperparameters]
         if score is not None and math.isfinite(score):
-            parts.append(f"{self.objective} {number(score)}")
-        parts += [f"{metric_label(name)} {number(value)}" for name, value in test.items()]
+            parts.append((f"{self.objective} {number(score)}", " | "))
+        parts += [(f"{metric_label(name)} {number(value)}", " | ") for name, value in test.items()]
         if epochs:
-            parts.append(f"{epochs} epochs")
-        parts.append(duration(seconds))
+            parts.append((f"{epochs} epoch{'s' if epochs != 1 else ''}", " | "))
+        parts.append((duration(seconds), " | "))
         if reason:
-            parts.append(reason)
-        self._bars.console.print(" | ".join(p for p in parts if p), highlight=False)
+            parts.append((reason, " | "))
+        for line in between_items(parts, self._bars.console.width):
+            self._bars.console.print(line, highlight=False, soft_wrap=True)
         self._bars.update(self._trials, completed=self.done, eta=self.eta())
         self._bars.update(self._epochs, visible=False)

@@ -29,7 +29,7 @@ from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
 from pipelines.distributed import Distribution, run_chief
 from pipelines.errors import DataError
 from pipelines.journal import JOURNAL_FILE, StoreUnreachable
-from pipelines.progress import SearchProgress
+from pipelines.progress import SearchProgress, say
 from pipelines.recorder import predict
 from pipelines.resume import claim_search, resumable_search
 from pipelines.tracking import SearchTracker, close_orphans
@@ -209,11 +209,11 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     dataset = with_text_cut_note(dataset, hypermodel.space)
     settings = search_settings(experiment, dataset, hypermodel.space)
     for note in dataset.info.notes:
-        console.print(f"Data: {note}.", highlight=False)
+        say(console, f"Data: {note}.")
     for note in (chosen, class_weight_advice(experiment, dataset), experiment.grid_note(),
                  objective_resolution(experiment.objective, dataset.info.sizes["validation"])):
         if note:
-            console.print(note)
+            say(console, note)
     with contextlib.ExitStack() as claims:  # this process's claim on the search, released when it ends
         previous = None
         if resume:
@@ -279,7 +279,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 tuner = run_chief(experiment, hypermodel, dataset, tracker, project, console, artifacts, distribution)
             else:
                 tuner = run_tuner(experiment, hypermodel, dataset, tracker, project, console, artifacts)
-            console.print("Trials done: logging the best model, comparing it with the baselines, writing the report.")
+            say(console, "Trials done: logging the best model, comparing it with the baselines, writing the report.")
             send_journal(tracker, experiment, console)
             baselines = [trivial, *_fitted(fitting, console)]
             for baseline in baselines[1:]:

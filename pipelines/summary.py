@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich import box
 from rich.table import Table
 
-from pipelines.progress import duration, items, number
+from pipelines.progress import duration, items, number, say
 
 from reports.store import DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, TEST_METRICS, TRIAL_COLUMNS, metric_label
 
@@ -43,22 +44,37 @@ def trials_table(trials: pd.DataFrame, title: str, best_trial_id: str | None = N
     return table
 
 
-def print_summary(result: SearchResult, console: Console) -> None:
+TRAILING_SPACES = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$")  # spaces before a line's end or its closing colour codes
+
+
+def print_trimmed(console: Console, renderable) -> None:
+    """A table as rich draws it, without the spaces rich pads every line with to the table's width (they copy
+    into logs and break `diff`)."""
+    with console.capture() as captured:
+        console.print(renderable)
+    console.file.write("".join(TRAILING_SPACES.sub(r"\1", line) + "\n" for line in captured.get().splitlines()))
+    console.file.flush()
+
+
+def print_summary(result: SearchResult, console: Console, seconds: float | None = None) -> None:
     experiment = result.experiment
-    console.print(trials_table(result.trials, f"{experiment.name}: trials by {experiment.objective}", result.best_trial_id))
-    console.print(f"report: {result.report_path}")
+    print_trimmed(console, trials_table(result.trials, f"{experiment.name}: trials by {experiment.objective}",
+                                        result.best_trial_id))
+    say(console, f"report: {result.report_path}")
     if result.best_trial_id is None:
-        console.print(f"[red]No trial finished with a finite score; see the failed runs' {FAILURE_TAG} tags in MLflow.[/]")
+        say(console, f"No trial finished with a finite score; see the failed runs' {FAILURE_TAG} tags in MLflow.", "red")
         return
     best = result.trials[result.trials["trial_id"] == result.best_trial_id].iloc[0]
     tests = ", ".join(f"{metric_label(m)} {number(best[m])}" for m in TEST_METRICS if m in best)
-    console.print(f"best trial {result.best_trial_id}: {experiment.objective} {number(result.best_score)}, {tests}")
+    say(console, f"best trial {result.best_trial_id}: {experiment.objective} {number(result.best_score)}, {tests}")
     comparison = result.baseline
     if comparison is not None and not comparison.better:
-        console.print(f"[yellow]Warning: {comparison.sentence()}. {comparison.advice()}[/]")
+        say(console, f"Warning: {comparison.sentence()}. {comparison.advice()}", "yellow")
     elif comparison is not None:
-        console.print(f"Baseline: {comparison.sentence()}.")
+        say(console, f"Baseline: {comparison.sentence()}.")
     if result.registration.startswith("not registered: no better"):
-        console.print(f"[yellow]The model was not registered: it does {result.registration.split(': ', 1)[1]}.[/]")
-    console.print(f"best model: {result.best_model_path} (MLflow: {result.best_model_uri}; {result.registration})")
-    console.print(f"parent run {result.parent_run_id}; browse it with: automl ui --tracking-uri {experiment.tracking_uri}")
+        say(console, f"The model was not registered: it does {result.registration.split(': ', 1)[1]}.", "yellow")
+    say(console, f"best model: {result.best_model_path} (MLflow: {result.best_model_uri}; {result.registration})")
+    took = f"; the search took {duration(seconds)}" if seconds is not None else ""
+    say(console, f"parent run {result.parent_run_id}{took}; browse it with:")
+    console.print(f"  automl ui --tracking-uri {experiment.tracking_uri}", soft_wrap=True, highlight=False)

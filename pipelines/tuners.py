@@ -125,8 +125,9 @@ class TrackedTuner:
         super().on_trial_end(trial)
         values = self.hypermodel.space.as_typed(active_values(trial.hyperparameters))
         reason = (trial.message or "").strip().splitlines()[-1].split(": ", 1)[-1] if trial.status != "COMPLETED" else ""
+        seconds = self._shown.get("seconds", time.monotonic() - self._trial_began)  # the duration MLflow holds
         self.progress.trial_ended(trial.trial_id, trial.status, trial.score, values, self._shown["test"],
-                                  self._shown["epochs"], time.monotonic() - self._trial_began, reason[:200])
+                                  self._shown["epochs"], seconds, reason[:200])
         self.recorder.release()  # KerasTuner clears the session and collects garbage before the next build
 
     def run_trial(self, trial, *args, **kwargs):
@@ -171,9 +172,9 @@ class TrackedTuner:
             score = trial_score(histories, self.oracle.objective.name, self.oracle.objective.direction)
             self._evaluate(trial, typed, score)
             self.recorder.log_executions()
-            self._shown["epochs"] = self.recorder.epochs
+            self._shown.update(epochs=self.recorder.epochs, seconds=time.monotonic() - started)
             self.tracker.log_metrics({OBJECTIVE_METRIC: score, EPOCHS: self.recorder.epochs,
-                                      DURATION: time.monotonic() - started,
+                                      DURATION: self._shown["seconds"],
                                       VAL_LOSS_RISE: self.recorder.val_loss_rise(), PEAK_MEMORY: memory.peak_mb()})
         return histories
 

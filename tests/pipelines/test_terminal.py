@@ -26,7 +26,7 @@ def _values_by_name(params: list[dict]) -> dict[str, set[str]]:
     for run_params in params:
         for name, text in run_params.items():
             try:
-                shown = f"{float(text):.4g}" if text not in ("True", "False") else text
+                shown = f"{float(text):.4g}" if text not in ("True", "False") else text.lower()
             except ValueError:
                 shown = text
             out.setdefault(name, set()).update({shown, text})
@@ -60,7 +60,9 @@ def piped_search(tmp_path_factory):
 
 def test_piped_output_at_80_columns_never_splits_a_hyperparameter(piped_search):
     out = piped_search["out"]
-    assert max(len(line) for line in out.splitlines()) <= 80
+    long = [line for line in out.splitlines() if len(line) > 80 and " " in line.strip()
+            and not line.startswith("  automl ui ")]  # a command to copy stays whole
+    assert not long, long  # and a path alone may be longer
     values = _values_by_name([r.data.params for r in piped_search["runs"]])
     assert "learning_rate=" in out and "optimizer=" in out
     _check_items_whole(out, values)
@@ -105,7 +107,7 @@ def test_the_final_table_fits_80_columns_and_wraps_only_between_items():
     text = console.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80
     _check_items_whole(text, {"learning_rate": {f"{v:.4g}" for v in rng}, "optimizer": {"rmsprop", "adam", "sgd"},
-                              "batch_norm": {"True", "False"}, "augment_translation": {"0.1", "0.2", "0"}})
+                              "batch_norm": {"true", "false"}, "augment_translation": {"0.1", "0.2", "0"}})
     assert "0.005285" in text and "0.9965" in text  # four significant digits for every score
     assert "1:12" in text  # 71.9 s
     assert re.search(r"^ 07 +finished +0.005285 +0.9861 +12 +0:15 ", text, flags=re.M), text
@@ -121,7 +123,7 @@ def test_the_progress_shows_elapsed_time_and_an_eta():
         progress._bars.refresh()
         text = console.export_text()
     assert re.search(r"trial 1 \(2 of 4\), best val_accuracy 0\.9000 .*about \d+:\d\d left", text), text
-    assert "trial 0 completed | optimizer=adam | val_accuracy 0.9000 | test accuracy 0.8800 | 1 epochs" in text
+    assert "trial 0 completed | optimizer=adam | val_accuracy 0.9000 | test accuracy 0.8800 | 1 epoch" in text
 
 
 def test_ui_serves_the_store_on_this_machine(piped_search):
@@ -137,3 +139,25 @@ def test_ui_serves_the_store_on_this_machine(piped_search):
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
+
+
+def test_at_80_columns_lines_break_between_items_end_without_spaces_and_the_closing_command_is_whole(piped_search):
+    out = piped_search["out"]
+    lines = out.splitlines()
+    assert all(line == line.rstrip() for line in lines), [line for line in lines if line != line.rstrip()][:3]
+
+    trial_lines = re.findall(r"^trial \d+ .*(?:\n  .*)*", out, flags=re.M)
+    assert trial_lines
+    for line in (part for block in trial_lines for part in block.splitlines()):
+        for label in ("test", "accuracy", "val_accuracy"):  # a label never ends a line without its number
+            assert not line.endswith(label), line
+    assert re.search(r"^  automl ui --tracking-uri sqlite:///\S+mlflow\.db$", out, flags=re.M)
+    assert re.search(r"the search took \d+:\d\d", out)
+
+
+def test_a_trial_s_time_on_its_line_is_the_one_in_the_final_table(piped_search):
+    out = piped_search["out"]
+    joined = re.sub(r"\n  ", " ", out)  # a trial's line with its continuation lines
+    on_lines = dict(re.findall(r"^trial (\d+) completed\b.*\| (\d+:\d\d)$", joined, flags=re.M))
+    table = dict(re.findall(r"^ (\d+)\s+finished\s+\S+\s+\S+\s+\d+\s+(\d+:\d\d)", out, flags=re.M))
+    assert on_lines and on_lines == {k: v for k, v in table.items() if k in on_lines}, (on_lines, table)
