@@ -79,14 +79,16 @@ def run(path: Path) -> dict:
     seconds = time.monotonic() - started
     spec = yaml.safe_load(path.read_text())
     row = {"name": spec["name"], "seconds": seconds, "exit": proc.returncode}
-    if proc.returncode not in (0, 1):
-        return {**row, "error": (proc.stderr.strip().splitlines() or ["?"])[-1][:200]}
-    parent = latest_search(open_store(spec["tracking_uri"]), spec["name"])
-    params, metrics = parent.data.params, parent.data.metrics
+    parent = latest_search(open_store(spec["tracking_uri"]), spec["name"]) if proc.returncode in (0, 1) else None
+    params, metrics = (parent.data.params, parent.data.metrics) if parent else ({}, {})
     key = params.get(BEST_BASELINE_PARAM)
+    if key is None:
+        print(f"{spec['name']}: exit {proc.returncode}\n{proc.stderr[-3000:]}", flush=True)
+        return {**row, "error": f"exit {proc.returncode}: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:160]}
     metric = next(m for m in TEST_METRICS if BEST + m in metrics)
     gain, error = (metrics.get(name, float("nan")) for name in gain_metrics(key))
     verdict = "beats" if gain > 2 * error and gain > 0 else "worse" if -gain > 2 * error else "no better"
+    print(f"{spec['name']}: {verdict} ({gain:+.3g} ± {error:.2g}) in {seconds:.0f} s", flush=True)
     return {**row, "metric": metric, "network": metrics[BEST + metric], "baseline": params[f"baseline.{key}"],
             "baseline_value": metrics[baseline_metric(key, metric)], "gain": gain, "se": error, "verdict": verdict,
             "trials": params.get("tuner.max_trials"), "epochs": params.get("tuner.epochs"),

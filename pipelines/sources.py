@@ -10,6 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipelines.errors import DataError
 
 
+# Values a file writes for "unknown": a list for every input column, or a list per column ({insulin: [0]}).
+MissingValues = Union[list[Union[str, float]], dict[str, list[Union[str, float]]], None]
+MISSING_VALUES_HELP = ("cell values that mean unknown, made missing: a list for every input column, or a list per "
+                       "column, e.g. {insulin: [0], bmi: [0]}")
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -57,6 +63,7 @@ class CsvData(FileSplits):
                                                  "numbers: an error naming them, or missing values")
     missing: Literal["error", "fill", "drop"] = Field("error", description="missing input cells: an error, the "
                                                       "training rows' median, or the row dropped")
+    missing_values: MissingValues = Field(None, description=MISSING_VALUES_HELP)
 
 
 class NpzData(FileSplits):
@@ -89,6 +96,9 @@ class TimeSeriesData(Splits):
     window: int = Field(12, ge=1, description="past steps the model sees")
     horizon: int = Field(1, ge=1, description="how many steps ahead the target is")
     missing: Literal["fill", "drop"] = "fill"
+    invalid: Literal["error", "missing"] = Field("error", description="cells of a number column that are not "
+                                                 "numbers: an error naming them, or missing values")
+    missing_values: MissingValues = Field(None, description=MISSING_VALUES_HELP)
     test_split: float = Field(0.2, gt=0, lt=1)
     time_column: str | None = Field(None, description="a date/time column: rows are put in its order, and it is "
                                     "never an input")

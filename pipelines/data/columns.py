@@ -61,6 +61,27 @@ def dates(frame: pd.DataFrame, names: list, how: str, notes: list[str]) -> tuple
     return frame, kept
 
 
+def mark_missing(frame: pd.DataFrame, spec, names: list, path: Path, notes: list[str]) -> pd.DataFrame:
+    """Cells holding a value the file uses for "unknown" (`missing_values`: a list for every input column, or a
+    list per column) made missing, so the missing-cell rules and their notes apply to them (a 0 for an unmeasured
+    insulin level would otherwise be read as a measurement)."""
+    if not spec:
+        return frame
+    per_column = spec if isinstance(spec, dict) else {name: spec for name in names}
+    unknown = [name for name in per_column if name not in frame.columns]
+    if unknown:
+        raise DataError(f"{path}: data.missing_values: no column named {unknown[0]!r}; the columns are "
+                        f"{', '.join(map(str, frame.columns[:20]))}.")
+    for name, values in per_column.items():
+        marked = frame[name].isin(values) | frame[name].astype(str).isin([str(v) for v in values])
+        if marked.any():
+            frame[name] = frame[name].mask(marked)
+            notes.append(f"column {name!r}: {int(marked.sum())} cells holding "
+                         f"{', '.join(f'{v:g}' if isinstance(v, float) else repr(v) for v in values)} "
+                         "(data.missing_values) made missing")
+    return frame
+
+
 def numbers(frame: pd.DataFrame, names: list, how: str, path: Path, notes: list[str]) -> pd.DataFrame:
     """A text column that is mostly numbers has malformed cells: named with their rows, or made missing."""
     for name in names:

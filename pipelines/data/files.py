@@ -96,6 +96,7 @@ def csv_table(config: CsvData, seed: int, path: Path, extras: dict[str, Path]) -
     target = column(frame, config.target, path, "target")
     notes: list[str] = []
     names = columns.chosen(frame, target, config.inputs, config.drop, path, column)
+    frame = columns.mark_missing(frame, config.missing_values, names, path, notes)
     frame, names = columns.dates(frame, names, config.dates, notes)
     frame = columns.numbers(frame, names, config.invalid, path, notes)
     kept = columns.missing_rows(frame, names, config.missing, path, notes)

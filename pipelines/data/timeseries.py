@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.data import columns
 from pipelines.data.columns import missing_counts
 from pipelines.data.core import Dataset, make_dataset
 from pipelines.data.files import column, read_table
@@ -27,8 +28,11 @@ def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
     """Splits are chronological (no shuffling): validation and test are the most recent windows."""
     frame = read_table(path, None, True)
     notes: list[str] = []
-    frame = _in_time_order(frame, config, path, notes)
     target = column(frame, config.target, path, "target")
+    readings = [c for c in frame.columns if c != config.time_column]
+    frame = columns.mark_missing(frame, config.missing_values, readings, path, notes)
+    frame = columns.numbers(frame, readings, config.invalid, path, notes)  # before sorting: rows as in the file
+    frame = _in_time_order(frame, config, path, notes)
     inputs = [column(frame, c, path, "inputs") for c in config.inputs] if config.inputs else [
         c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
     ]

@@ -86,3 +86,33 @@ def test_images_for_the_rnn_family_need_a_sequence_layout(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "the rnn family needs sequences (steps, features); for images use data.layout: sequence" in err
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_a_malformed_cell_in_a_series_is_named_with_its_row_and_value(tmp_path, capsys):
+    rows = "".join(f"2020-01-{d:02d},{10 + d * 0.1:.1f}\n" for d in range(1, 29)).replace(",10.5\n", ",?0.5\n")
+    (tmp_path / "temps.csv").write_text("Date,Temp\n" + rows)
+    data = {"source": "timeseries", "path": "temps.csv", "target": "Temp", "window": 3, "time_column": "Date"}
+    path = write_experiment(tmp_path, data=data, family="mlp", search_space={}, tuner=TINY_TUNER)
+    assert runner.main(["search", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "column 'Temp' is numbers but 1 cells are not (row 6: '?0.5')" in err and "data.invalid: missing" in err
+
+
+def test_values_that_mean_unknown_become_missing_cells_with_a_note(tmp_path):
+    """Pima's diabetes data writes 0 for an insulin level never measured."""
+    from pipelines.data import load_dataset
+    from pipelines.sources import CsvData, TimeSeriesData
+
+    rng = np.random.default_rng(0)
+    insulin = np.where(np.arange(60) % 4 == 0, 0, rng.integers(20, 200, 60))
+    (tmp_path / "pima.csv").write_text("insulin,glucose,outcome\n" + "".join(
+        f"{i},{g},{o}\n" for i, g, o in zip(insulin, rng.integers(60, 200, 60), np.arange(60) % 2)))
+    data = load_dataset(CsvData(source="csv", path=str(tmp_path / "pima.csv"), target="outcome", missing="fill",
+                                missing_values={"insulin": [0]}), seed=1)
+    assert "column 'insulin': 15 cells holding 0 (data.missing_values) made missing" in data.info.notes
+    assert any(n.startswith("15 missing input cells filled") for n in data.info.notes)
+    assert (data.x_train[:, 0] != 0).all()  # no zero insulin is left as a reading
+    (tmp_path / "series.csv").write_text("v\n" + "".join(f"{v}\n" for v in [1, 2, -999, 4, 5, 6, 7, 8, 9, 10] * 3))
+    series = load_dataset(TimeSeriesData(source="timeseries", path=str(tmp_path / "series.csv"), target="v",
+                                         window=2, missing_values=[-999]), seed=1)
+    assert "column 'v': 3 cells holding -999 (data.missing_values) made missing" in series.info.notes
