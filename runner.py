@@ -37,14 +37,18 @@ def cmd_search(args: argparse.Namespace) -> int:
             raise ConfigError(f"{experiment.source_file}: a study runs its searches one after another; "
                               "--workers is for one search.")
         return _run_study(experiment, console, args.resume)
+    from pipelines.data import load_dataset
     from pipelines.progress import say
+
+    # Tables, series and arrays are read and checked before TensorFlow loads: a data error is told in a second.
+    dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     from pipelines.search import run_search
     from pipelines.summary import print_summary
 
     say(console, f"{experiment.name}: {experiment.family} on {experiment.data.source}, "
                  f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}", "bold")
     started = time.monotonic()
-    result = run_search(experiment, console, resume=args.resume, distribution=distribution)
+    result = run_search(experiment, console, resume=args.resume, distribution=distribution, dataset=dataset)
     print_summary(result, console, time.monotonic() - started)
     return 0 if result.best_trial_id is not None else 1
 

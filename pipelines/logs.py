@@ -25,4 +25,4 @@ def library_logs_to_file(experiment, verbose: bool, console) -> None:
         logging.getLogger(name).handlers = []  # whatever a library set up for itself
         logging.getLogger(name).propagate = True
     logging.captureWarnings(True)
-    console.print(f"library messages: {path}", style="dim")
+    console.print(f"library messages go to {path}", style="dim")

@@ -195,15 +195,17 @@ def _search_until_done(tuner, tracker: SearchTracker, console: Console, *args, *
 
 
 def run_search(experiment: Experiment, console: Console | None = None, resume: bool = False,
-               tags: dict[str, str] | None = None, distribution: Distribution | None = None) -> SearchResult:
+               tags: dict[str, str] | None = None, distribution: Distribution | None = None,
+               dataset: Dataset | None = None) -> SearchResult:
     """Run the search, or with `resume` carry on the experiment's latest unfinished one; on worker processes
-    with `distribution`, else in this process.
+    with `distribution`, else in this process. `dataset` is the experiment's data when the caller loaded it
+    already (the command line does, before TensorFlow loads, so a data error is told in a second).
 
     The result has no best trial when none finished with a finite score.
     """
     console = console or Console()
     keras.utils.set_random_seed(experiment.seed)
-    dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
+    dataset = dataset or load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     experiment, chosen = with_data_defaults(experiment, dataset.info.sizes["train"])
     hypermodel = build_hypermodel(experiment, dataset)
     dataset = with_text_cut_note(dataset, hypermodel.space)

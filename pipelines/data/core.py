@@ -14,16 +14,17 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-import keras
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from pipelines.errors import DataError
 
 if TYPE_CHECKING:
+    import keras
+
     from pipelines.data.text import TextFacts
 
-Preprocess = Callable[[], keras.layers.Layer]
+Preprocess = Callable[[], "keras.layers.Layer"]  # made when a model is built: reading data loads no TensorFlow
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,11 +136,21 @@ def normalizer(x_train: np.ndarray) -> Preprocess:
     axes = tuple(range(x_train.ndim - 1))
     mean, variance = x_train.mean(axis=axes), x_train.var(axis=axes)
     variance = np.where(variance > 0, variance, 1.0)
-    return lambda: keras.layers.Normalization(mean=mean, variance=variance)
+    def layer():
+        import keras
+
+        return keras.layers.Normalization(mean=mean, variance=variance)
+
+    return layer
 
 
 def rescaler(scale: float) -> Preprocess:
-    return lambda: keras.layers.Rescaling(scale)
+    def layer():
+        import keras
+
+        return keras.layers.Rescaling(scale)
+
+    return layer
 
 
 def check_arrays(x: np.ndarray, y: np.ndarray, where: str, class_names: tuple[str, ...] | None) -> None:

@@ -167,15 +167,15 @@ def _read_texts(config: TextData, path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def text_classification(config: TextData, seed: int, path: Path, extras: dict[str, Path]) -> Dataset:
     """Raw strings in, so the logged model classifies raw text; the vocabulary comes from the training split."""
-    import keras
-
-    from pipelines.data.text import text_facts
-
     parts, given = with_extras(lambda p: _read_texts(config, p), path, extras, length=lambda pair: len(pair[0]))
     texts = np.concatenate([p[0] for p in parts])
     y, names = encode_labels(np.concatenate([p[1] for p in parts]).astype(str), str(path))
     dataset = make_dataset(texts, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
                            where=str(path), preprocess=None, given=given)
+    import keras  # the tokenizer, once the texts are read and checked
+
+    from pipelines.data.text import text_facts
+
     vectorizer = keras.layers.TextVectorization(max_tokens=VOCABULARY_SIZE)
     vectorizer.adapt(dataset.x_train.astype(str))
     vocabulary = tuple(vectorizer.get_vocabulary())

@@ -116,3 +116,21 @@ def test_values_that_mean_unknown_become_missing_cells_with_a_note(tmp_path):
     series = load_dataset(TimeSeriesData(source="timeseries", path=str(tmp_path / "series.csv"), target="v",
                                          window=2, missing_values=[-999]), seed=1)
     assert "column 'v': 3 cells holding -999 (data.missing_values) made missing" in series.info.notes
+
+
+def test_a_data_error_is_told_before_tensorflow_loads_and_leaves_no_log_file(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    (tmp_path / "table.csv").write_text(_rows(30).replace("4,8,", "4,,"))
+    path = write_experiment(tmp_path, data={"source": "csv", "path": "table.csv", "target": "label"}, family="mlp",
+                            search_space={}, tuner=TINY_TUNER)
+    probe = ("import sys, runner\ncode = runner.main(['search', sys.argv[1]])\n"
+             "print(code, 'tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe, str(path)], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.split()[-2:] == ["2", "False"], out.stdout + out.stderr[-2000:]
+    assert "1 input cells are missing" in out.stderr
+    assert not (tmp_path / "automl.log").exists() and not (tmp_path / "mlflow.db").exists()

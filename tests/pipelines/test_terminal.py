@@ -91,7 +91,7 @@ def test_library_messages_go_to_a_log_file(piped_search):
     for chatter in ("INFO", "alembic", "Creating initial MLflow database", "Successfully registered", "Traceback"):
         assert chatter not in everything, chatter
     log = piped_search["tmp"] / "automl.log"
-    assert f"library messages: {log}" in " ".join(piped_search["out"].split())
+    assert f"library messages go to {log}" in " ".join(piped_search["out"].split())
     assert "Creating initial MLflow database tables" in log.read_text()
 
 
