@@ -139,7 +139,7 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     doc.section("The search at a glance", new_page=True)
     curves = {row.trial_id: record.curve(row.run_id, "val_loss") for row in finished.itertuples()}
     doc.figure(figures.search_overview(record.trials, record.searched, record.objective, record.direction,
-                                       record.test_metric, curves, tmp / "overview.png"))
+                                       record.test_metric, curves, tmp / "overview.png", record.log_sampled))
     agreement = analysis.objective_predicts_test(record.trials, record.direction, record.test_metric)
     if agreement:
         doc.paragraph(agreement)
@@ -188,7 +188,8 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         "Each point is a finished trial; for choices the bar is the mean. Look for values whose best trials "
         "sit at the edge of the range searched: the range should then be widened that way."
     )
-    doc.figure(figures.hyperparameter_effects(record.trials, names, record.objective, tmp / "effects.png"))
+    doc.figure(figures.hyperparameter_effects(record.trials, names, record.objective, tmp / "effects.png",
+                                              record.log_sampled))
     doc.bullets([analysis.effect_sentence(record.trials, n, record.objective, record.direction, record.spec(n),
                                           names, record.resolution)
                  for n in names])
@@ -215,7 +216,7 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     doc.keep_together(PAIR_PLOT_WIDTH * height / width + 15)  # the figure and the sentence above it
     doc.paragraph(f"{first} against {second}, the two that explain most (the best trial ringed in red).")
     doc.figure(figures.pair_plot(record.trials, first, second, record.objective, record.direction,
-                                 tmp / "pair.png"), width=PAIR_PLOT_WIDTH)
+                                 tmp / "pair.png", record.log_sampled), width=PAIR_PLOT_WIDTH)
 
 
 def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:

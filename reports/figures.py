@@ -67,12 +67,15 @@ def _short(label) -> str:
     return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
 
 
-def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: str, path: Path) -> Path:
-    return _save(effects_figure(trials, names, objective), path)
+def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: str, path: Path,
+                           log_sampled: frozenset = frozenset()) -> Path:
+    return _save(effects_figure(trials, names, objective, log_sampled), path)
 
 
-def effects_figure(trials: pd.DataFrame, names: list[str], objective: str) -> Figure:
-    """Score against each searched value: a strip of points per choice, a scatter for ranges."""
+def effects_figure(trials: pd.DataFrame, names: list[str], objective: str, log_sampled: frozenset = frozenset()
+                   ) -> Figure:
+    """Score against each searched value: a strip of points per choice, a scatter for ranges (on a log axis for
+    those the search sampled on a log scale)."""
     columns = min(3, len(names))
     rows = int(np.ceil(len(names) / columns))
     fig, axes = _subplots(rows, columns, 4.2 * columns, 3.2 * rows)
@@ -80,7 +83,7 @@ def effects_figure(trials: pd.DataFrame, names: list[str], objective: str) -> Fi
     for ax, name in zip(axes.flat, names):
         data = finished[[name, OBJECTIVE_METRIC]].dropna()
         if _is_range(data[name]):
-            _number_axis(ax.xaxis, data[name])
+            _number_axis(ax.xaxis, data[name], name in log_sampled)
             ax.scatter(data[name], data[OBJECTIVE_METRIC], alpha=0.8)
         else:
             labels = sorted(data[name].unique(), key=str)
@@ -103,14 +106,16 @@ def _is_range(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) and values.nunique() > 4
 
 
-def _number_axis(axis, values: pd.Series) -> None:
-    """A log scale when the values span more than a decade (ticks at 1, 2 and 5 times a power of ten while
+def _number_axis(axis, values: pd.Series, log: bool = False) -> None:
+    """A log scale when the search sampled the values on one (`log`) or they span more than a decade (ticks at 1, 2 and 5 times a power of ten while
     they span less than two, where powers of ten alone would leave one label), else at most five ticks: values
     have many digits (0.00075), and matplotlib's default count of ticks makes such labels run together. Every
     label a plain number."""
-    if (values > 0).all() and values.max() / values.min() > 10:
+    if (values > 0).all() and (log or values.max() / values.min() > 10):
         (axis.axes.set_xscale if axis.axis_name == "x" else axis.axes.set_yscale)("log")
-        axis.set_major_locator(LogLocator(subs=(1, 2, 5) if values.max() / values.min() < 100 else (1,)))
+        ratio = values.max() / values.min()
+        subs = (1, 1.5, 2, 3, 5, 7) if ratio < 10 else (1, 2, 5) if ratio < 100 else (1,)
+        axis.set_major_locator(LogLocator(subs=subs))
         axis.set_minor_formatter(NullFormatter())
     else:
         axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
@@ -119,6 +124,8 @@ def _number_axis(axis, values: pd.Series) -> None:
 
 def _choice_label(value) -> str:
     """A choice as a tick label: numbers in at most four significant digits (0.3, not 0.30000000000000004)."""
+    if isinstance(value, bool) or value in ("True", "False"):
+        return str(value).lower()  # as YAML writes it
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
@@ -228,17 +235,20 @@ def importance_bars(importance: pd.DataFrame, path: Path) -> Path:
 PAIR_PLOT_INCHES = (6.2, 4.4)
 
 
-def pair_plot(trials: pd.DataFrame, x: str, y: str, objective: str, direction: str, path: Path) -> Path:
-    return _save(pair_figure(trials, x, y, objective, direction), path)
+def pair_plot(trials: pd.DataFrame, x: str, y: str, objective: str, direction: str, path: Path,
+              log_sampled: frozenset = frozenset()) -> Path:
+    return _save(pair_figure(trials, x, y, objective, direction, log_sampled), path)
 
 
-def pair_figure(trials: pd.DataFrame, x: str, y: str, objective: str, direction: str) -> Figure:
+def pair_figure(trials: pd.DataFrame, x: str, y: str, objective: str, direction: str,
+                log_sampled: frozenset = frozenset()) -> Figure:
     """Each finished trial at its values of two hyperparameters (the two most important), coloured by the
     objective, the best one ringed: where in the plane the good trials are."""
     fig = _figure(*PAIR_PLOT_INCHES)
     ax = fig.add_subplot()
     finished = trials[trials["status"].eq("FINISHED")].dropna(subset=[x, y, OBJECTIVE_METRIC])
-    positions = {x: _positions(ax.xaxis, finished[x]), y: _positions(ax.yaxis, finished[y])}
+    positions = {x: _positions(ax.xaxis, finished[x], x in log_sampled),
+                 y: _positions(ax.yaxis, finished[y], y in log_sampled)}
     scores = finished[OBJECTIVE_METRIC].astype(float)
     points = ax.scatter(positions[x], positions[y], c=scores, cmap="viridis", s=45, alpha=0.85)
     best = scores.idxmax() if direction == "max" else scores.idxmin()
@@ -251,11 +261,11 @@ def pair_figure(trials: pd.DataFrame, x: str, y: str, objective: str, direction:
     return fig
 
 
-def _positions(axis, values: pd.Series) -> pd.Series:
+def _positions(axis, values: pd.Series, log: bool = False) -> pd.Series:
     """Where a hyperparameter's values go on `axis`: numbers as they are (`_number_axis`), choices at evenly
     spaced ticks with a little jitter so that equal points do not hide each other."""
     if _is_range(values):
-        _number_axis(axis, values)
+        _number_axis(axis, values, log)
         return values.astype(float)
     labels = sorted(values.unique(), key=lambda v: (str(type(v)), v))
     index = {value: i for i, value in enumerate(labels)}
@@ -323,7 +333,8 @@ def _in_trial_order(trials: pd.DataFrame) -> pd.DataFrame:
 
 
 def search_overview(trials: pd.DataFrame, names: list[str], objective: str, direction: str, test_metric: str,
-                    val_curves: dict[str, list[tuple[int, float]]], path: Path) -> Path:
+                    val_curves: dict[str, list[tuple[int, float]]], path: Path,
+                    log_sampled: frozenset = frozenset()) -> Path:
     """The four pictures people know from Optuna and W&B, on one page: the objective by trial with the best so
     far; every trial's validation loss by epoch; validation against test score per trial (do they agree?); and
     parallel coordinates of the searched hyperparameters, coloured by the objective."""
@@ -358,37 +369,45 @@ def search_overview(trials: pd.DataFrame, names: list[str], objective: str, dire
             agreement.annotate(str(row["trial_id"]), (row[OBJECTIVE_METRIC], row[test_metric]), fontsize=7,
                                xytext=(3, 3), textcoords="offset points")
     agreement.set(xlabel=objective, ylabel=metric_label(test_metric), title="Validation against test, per trial")
-    _parallel_coordinates(parallel, ordered, names, objective)
+    _parallel_coordinates(parallel, ordered, names, objective, log_sampled)
     for ax in axes.flat:
         ax.grid(alpha=0.3)
         ax.title.set_fontsize(10)
     return _save(fig, path)
 
 
-def _parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective: str) -> None:
-    """One vertical axis per searched hyperparameter (ranges scaled to [0, 1], log-scaled when they span more
-    than a decade; choices evenly spaced), one line per trial coloured by the objective."""
-    columns = []
-    for name in names:
+def _parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective: str,
+                          log_sampled: frozenset = frozenset()) -> None:
+    """One vertical axis per searched hyperparameter and a last one for the objective (ranges scaled to [0, 1],
+    on a log scale when sampled on one or spanning more than a decade; choices evenly spaced), each labelled
+    with its own values, one line per trial coloured by the objective."""
+    columns, labels = [], []
+    for name in [*names, OBJECTIVE_METRIC]:
         values = trials[name]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             numbers = values.astype(float)
-            if (numbers > 0).all() and numbers.max() / numbers.min() > 10:
-                numbers = np.log10(numbers)
-            low, high = numbers.min(), numbers.max()
-            columns.append((numbers - low) / (high - low) if high > low else numbers * 0 + 0.5)
+            log = (numbers > 0).all() and (name in log_sampled or numbers.max() / numbers.min() > 10)
+            scaled = np.log10(numbers) if log else numbers
+            low, high = scaled.min(), scaled.max()
+            columns.append((scaled - low) / (high - low) if high > low else scaled * 0 + 0.5)
+            labels.append([(0.0, _plain(numbers.min())), (1.0, _plain(numbers.max()))] if high > low
+                          else [(0.5, _plain(numbers.iloc[0]))])
         else:
-            labels = sorted({str(v) for v in values})
-            columns.append(values.astype(str).map({v: i / max(len(labels) - 1, 1) for i, v in enumerate(labels)}))
-    if not columns:
-        ax.axis("off")
-        return
+            choices = sorted({str(v) for v in values})
+            at = {v: i / max(len(choices) - 1, 1) for i, v in enumerate(choices)}
+            columns.append(values.astype(str).map(at))
+            labels.append([(at[v], _short(_choice_label(v))) for v in choices])
     table = pd.concat(columns, axis=1).to_numpy(dtype=float)
     scores = trials[OBJECTIVE_METRIC].astype(float).to_numpy()
     span = (scores.max() - scores.min()) or 1.0
     colours = colormaps["viridis"]((scores - scores.min()) / span)
     for row, colour in zip(table, colours):
-        ax.plot(range(len(names)), row, color=colour, alpha=0.8, lw=1)
-    ax.set_xticks(range(len(names)), names, rotation=20, ha="right", fontsize=8)
-    ax.set_yticks([0, 1], ["low", "high"], fontsize=8)
-    ax.set_title(f"Searched values, coloured by {objective} (yellow: higher)")
+        ax.plot(range(len(columns)), row, color=colour, alpha=0.8, lw=1)
+    for i, axis_labels in enumerate(labels):
+        ax.axvline(i, color="grey", lw=0.6)
+        for y, text in axis_labels:
+            ax.annotate(text, (i, y), xytext=(3, 0), textcoords="offset points", fontsize=7, va="center")
+    ax.set_xticks(range(len(columns)), [*names, objective], rotation=20, ha="right", fontsize=8)
+    ax.set_yticks([])
+    ax.set_xlim(-0.2, len(columns) - 0.4)
+    ax.set_title(f"Searched values and {objective}, one line per trial (yellow: higher {objective})")

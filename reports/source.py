@@ -58,6 +58,13 @@ class SearchRecord:
         return [c for c in self.trials.columns if c not in TRIAL_COLUMNS and self.trials[c].nunique(dropna=True) > 1]
 
     @property
+    def log_sampled(self) -> frozenset:
+        """The ranges the search sampled on a log scale: figures draw them on one."""
+        specs = {name: self.spec(name) for name in self.configured_searched}
+        return frozenset(n for n, spec in specs.items() if isinstance(spec, dict)
+                         and spec.get("sampling") in ("log", "reverse_log"))
+
+    @property
     def configured_searched(self) -> list[str]:
         """Hyperparameters the search could vary (a list of several values or a range in its space), whether or
         not the trials happened to try more than one value, then any other that varied."""

@@ -44,7 +44,9 @@ def _tick_labels(fig) -> list[list]:
 @pytest.mark.parametrize("draw", [
     lambda t: figures.pair_figure(t, "learning_rate", "dropout", "val_loss", "min"),
     lambda t: figures.effects_figure(t, ["dropout", "learning_rate"], "val_loss"),
-], ids=["pair", "effects"])
+    lambda t: figures.pair_figure(t, "learning_rate", "dropout", "val_loss", "min", frozenset({"learning_rate"})),
+    lambda t: figures.effects_figure(t, ["dropout", "learning_rate"], "val_loss", frozenset({"learning_rate"})),
+], ids=["pair", "effects", "pair-log-sampled", "effects-log-sampled"])
 def test_hyperparameter_axes_have_several_plain_tick_labels_that_never_overlap(trials, draw):
     axes = [axis for axis in _tick_labels(draw(trials)) if axis]  # the colour bar's axis has no x labels
     for axis in axes:
@@ -54,3 +56,22 @@ def test_hyperparameter_axes_have_several_plain_tick_labels_that_never_overlap(t
         for text, _ in axis:
             # "$": 10 to a power in matplotlib's mathtext; "e": an exponent; "0000000": a binary-float artefact
             assert not re.search(r"\$|e|0000000", text), text
+
+
+def test_a_log_sampled_range_is_drawn_on_a_log_axis_even_within_a_decade():
+    fig = figures.effects_figure(DEMO_TRIALS, ["learning_rate"], "val_loss", frozenset({"learning_rate"}))
+    assert fig.axes[0].get_xscale() == "log"
+    assert figures.effects_figure(DEMO_TRIALS, ["learning_rate"], "val_loss").axes[0].get_xscale() == "linear"
+
+
+def test_parallel_coordinates_label_each_axis_with_its_values_and_end_on_the_objective(tmp_path):
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_subplot()
+    figures._parallel_coordinates(ax, DEMO_TRIALS.assign(optimizer=["adam", "sgd"] * 4),
+                                  ["learning_rate", "dropout", "optimizer"], "val_loss", frozenset({"learning_rate"}))
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["learning_rate", "dropout", "optimizer", "val_loss"]
+    written = {a.get_text() for a in ax.texts}
+    expected = {figures._plain(v) for v in (0.000541, 0.00241, 0.2, 0.4, 0.005285, 0.01548)} | {"adam", "sgd"}
+    assert expected <= written, written
+    assert "low" not in written and "high" not in written
