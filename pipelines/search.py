@@ -140,7 +140,10 @@ def search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
         **({DATA_NOTES_PARAM: " | ".join(info.notes)[:6000]} if info.notes else {}),
         **({"base_model": experiment.base_model} if experiment.base_model else {}),
         **({CHOSEN_PARAM: ", ".join(experiment.chosen_for_user)} if experiment.chosen_for_user else {}),
-        **{SEARCH_SPACE_PREFIX + name: _one_line(spec) for name, spec in space.describe().items()},
+        # Only what can take effect: sgd's momentum is left out of a search without sgd, a regularizer's strength
+        # out of one without a regularizer.
+        **{SEARCH_SPACE_PREFIX + name: _one_line(spec) for name, spec in space.describe().items()
+           if space.reachable(name)},
     }
 
 

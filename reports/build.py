@@ -17,6 +17,7 @@ from reports.store import (DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJE
 
 TOP_TRIALS_DIAGNOSED = 3
 PAIR_PLOT_WIDTH = 130  # mm on the page
+CONFUSION_WIDTH = 110  # mm: a matrix of mostly empty cells need not fill a page
 
 
 def _when(millis: int | None) -> str:
@@ -103,7 +104,7 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         doc.figure(drawn or figures.learning_curves(curves, f"trial {best_id}", tmp / "best_curves.png"))
     confusion = record.artifact(run_id, "confusion_matrix.png", tmp)
     if confusion:
-        doc.figure(confusion)
+        doc.figure(confusion, width=CONFUSION_WIDTH)
     per_class = record.table(run_id, "per_class_report.csv")
     if per_class is not None:
         doc.paragraph("Per-class scores on the test split:")
@@ -137,12 +138,12 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     if finished.empty:
         return
     doc.section("The search at a glance", new_page=True)
+    agreement = analysis.objective_predicts_test(record.trials, record.direction, record.test_metric)
+    if agreement:  # above the figure: the sentence reads the figure's "validation against test" panel
+        doc.paragraph(agreement)
     curves = {row.trial_id: record.curve(row.run_id, "val_loss") for row in finished.itertuples()}
     doc.figure(figures.search_overview(record.trials, record.searched, record.objective, record.direction,
                                        record.test_metric, curves, tmp / "overview.png", record.log_sampled))
-    agreement = analysis.objective_predicts_test(record.trials, record.direction, record.test_metric)
-    if agreement:
-        doc.paragraph(agreement)
     rows = []
     for name in record.configured_searched:
         values = finished[name].dropna() if name in finished else pd.Series(dtype=object)

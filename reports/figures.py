@@ -410,4 +410,4 @@ def _parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective:
     ax.set_xticks(range(len(columns)), [*names, objective], rotation=20, ha="right", fontsize=8)
     ax.set_yticks([])
     ax.set_xlim(-0.2, len(columns) - 0.4)
-    ax.set_title(f"Searched values and {objective}, one line per trial (yellow: higher {objective})")
+    ax.set_title(f"One line per trial (yellow: higher {objective})")

@@ -34,6 +34,8 @@ def test_children_hold_the_searched_hyperparameters_and_every_active_one_in_a_fi
         assert ("momentum" in exact) == (optimizer == "sgd")  # conditional: active under SGD only
     parent = finished_search["parents"][0]
     assert parent.data.params["search_space.momentum"] == "0.9" and parent.data.params["search_space.depth"] == "1"
+    # Only what could take effect: no regularizer is searched, so its strength is not a setting of this search.
+    assert "search_space.regularization" not in parent.data.params
     # What a person types in the UI's search box finds the trial.
     found = client.search_runs([parent.info.experiment_id], "params.optimizer = 'sgd'")
     assert [r.info.run_id for r in found] == [by_optimizer["sgd"].info.run_id]
