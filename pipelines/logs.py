@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from pipelines.progress import say
 from reports.store import sqlite_path
 
 
@@ -25,4 +26,4 @@ def library_logs_to_file(experiment, verbose: bool, console) -> None:
         logging.getLogger(name).handlers = []  # whatever a library set up for itself
         logging.getLogger(name).propagate = True
     logging.captureWarnings(True)
-    console.print(f"library messages go to {path}", style="dim")
+    say(console, f"library messages go to {path}", "dim")
