@@ -74,15 +74,23 @@ def _client(tracking_uri: str) -> MlflowClient:
     return client
 
 
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"  # which view MLflow 3's UI opens an experiment in
+MODEL_TRAINING = "custom_model_development"  # its runs table and charts; without the tag it opens the GenAI view
+
+
 def experiment_id(client: MlflowClient, name: str) -> str:
-    """The experiment's id, created first if it is new. On a SQLite store its artifacts go in `mlruns/` beside
-    the database (MLflow's default is the working directory of whichever process creates it)."""
+    """The experiment's id, created first if it is new, and marked as model training so that the MLflow UI opens
+    it on its runs (an experiment an older version made is marked when a search reuses it). On a SQLite store its
+    artifacts go in `mlruns/` beside the database (MLflow's default is the working directory of whichever
+    process creates it)."""
     found = client.get_experiment_by_name(name)
     if found is not None:
+        if found.tags.get(EXPERIMENT_KIND_TAG) != MODEL_TRAINING:
+            client.set_experiment_tag(found.experiment_id, EXPERIMENT_KIND_TAG, MODEL_TRAINING)
         return found.experiment_id
     path = sqlite_path(client.tracking_uri)
     location = (path.resolve().parent / "mlruns").as_uri() if path is not None else None
-    return client.create_experiment(name, artifact_location=location)
+    return client.create_experiment(name, artifact_location=location, tags={EXPERIMENT_KIND_TAG: MODEL_TRAINING})
 
 
 @contextlib.contextmanager

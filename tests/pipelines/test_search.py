@@ -34,6 +34,9 @@ def test_children_hold_the_searched_hyperparameters_and_every_active_one_in_a_fi
         assert ("momentum" in exact) == (optimizer == "sgd")  # conditional: active under SGD only
     parent = finished_search["parents"][0]
     assert parent.data.params["search_space.momentum"] == "0.9" and parent.data.params["search_space.depth"] == "1"
+    # MLflow 3's UI opens a model-training experiment on its runs table, not on its GenAI traces view.
+    experiment = client.get_experiment(parent.info.experiment_id)
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
     # Only what could take effect: no regularizer is searched, so its strength is not a setting of this search.
     assert "search_space.regularization" not in parent.data.params
     # What a person types in the UI's search box finds the trial.
