@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipelines import interrupts
 from pipelines.errors import ConfigError
+from pipelines.logs import quiet_libraries
 
 DEFAULT_EXPERIMENT = Path(__file__).parent / "experiments" / "digits_cnn.yaml"
 STUDIES = Path(__file__).parent / "experiments" / "studies"
@@ -312,9 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("MLFLOW_CONFIGURE_LOGGING", "false")  # its messages go where the runner sends them
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # a bar per file the report reads
+    quiet_libraries()
     interrupts.install()
     from reports.errors import RunnerError
 

@@ -18,14 +18,17 @@ Before the first trial's files, it fits the search's scikit-learn baseline
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
+import types
 from collections.abc import Collection
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -51,6 +54,20 @@ def _start_worker(parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=exit_with_parent, daemon=True).start()
+
+
+@contextlib.contextmanager
+def _main_file_not_imported():
+    """A spawned process imports its parent's main file again (as `__mp_main__`) before it runs a job, so a
+    user's script without an `if __name__ == "__main__":` guard would run its search again inside the worker,
+    which then dies. While the worker starts, `__main__` is an empty module: there is nothing to import, and
+    the worker needs nothing from it (its jobs live in this package)."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def trial_artifacts(folder: str, title: str, curves: dict, kept_epoch: int | None,
@@ -80,7 +97,8 @@ class ArtifactWorker:
         if self._pool is None:  # started by the first job: it starts up while the first trial trains
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_start_worker, initargs=(os.getpid(),))
-        return self._pool.submit(job, *args)
+        with _main_file_not_imported():  # the worker process starts inside the first submit
+            return self._pool.submit(job, *args)
 
     def submit(self, run: str, title: str, curves: dict, kept_epoch: int | None, test: tuple | None = None) -> None:
         """Write a trial's artifacts for `run` in the background; see `trial_artifacts`."""

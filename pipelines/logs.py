@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from pipelines.progress import say
@@ -27,3 +28,12 @@ def library_logs_to_file(experiment, verbose: bool, console) -> None:
         logging.getLogger(name).propagate = True
     logging.captureWarnings(True)
     say(console, f"library messages go to {path}", "dim")
+
+
+def quiet_libraries() -> None:
+    """The settings that keep the libraries' chatter off the terminal, from the command line or from a script:
+    TensorFlow's C++ notices, MLflow's own logging set-up, and a progress bar for every file a report reads.
+    A value the user set is kept."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("MLFLOW_CONFIGURE_LOGGING", "false")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")

@@ -29,6 +29,7 @@ from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
 from pipelines.distributed import Distribution, run_chief
 from pipelines.errors import DataError
 from pipelines.journal import JOURNAL_FILE, StoreUnreachable
+from pipelines.logs import quiet_libraries
 from pipelines.progress import SearchProgress, say
 from pipelines.recorder import predict
 from pipelines.resume import claim_search, resumable_search
@@ -207,6 +208,7 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     The result has no best trial when none finished with a finite score.
     """
     console = console or Console()
+    quiet_libraries()
     keras.utils.set_random_seed(experiment.seed)
     dataset = dataset or load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     experiment, chosen = with_data_defaults(experiment, dataset.info.sizes["train"])

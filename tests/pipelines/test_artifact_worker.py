@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import ROOT
 
 DRAWS_THEN_WAITS = """
@@ -48,3 +50,34 @@ def test_a_killed_search_leaves_no_artifact_worker_behind():
             return
         time.sleep(0.5)
     raise AssertionError(f"the artifact worker {worker} still runs 30 s after its search process was killed")
+
+
+@pytest.mark.slow
+def test_a_script_without_a_main_guard_runs_a_search_once_with_every_artifact_and_the_baseline(tmp_path):
+    """The worker is spawned: without care it imports the script again, runs its search a second time inside
+    the worker, and dies, losing every trial's files and the scikit-learn baseline."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, write_experiment
+
+    path = write_experiment(tmp_path, name="plain", tuner={"algorithm": "grid", "max_trials": 2, "epochs": 1,
+                                                           "patience": 0})
+    script = tmp_path / "plain_script.py"
+    script.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nprint('top level ran', flush=True)\n"
+        "from pipelines.config import load_experiment\nfrom pipelines.search import run_search\n"
+        f"result = run_search(load_experiment({str(path)!r}))\nprint('trials', len(result.trials))\n")
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("top level ran") == 1 and "trials 2" in proc.stdout
+    assert "could not be fitted" not in proc.stdout and "Downloading artifacts" not in proc.stderr
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    runs = client.search_runs([client.get_experiment_by_name("plain").experiment_id])
+    parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
+    assert "baseline.model" in parent.data.params
+    for child in (r for r in runs if "mlflow.parentRunId" in r.data.tags):
+        names = {a.path for a in client.list_artifacts(child.info.run_id)}
+        assert {"confusion_matrix.png", "learning_curves.png", "per_class_report.csv"} <= names, names
