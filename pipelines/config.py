@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, get_args
 
 import yaml
@@ -208,11 +209,21 @@ def _read_yaml(path: Path) -> dict:
     return raw
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment file; raise ConfigError listing every problem found, not just the first."""
-    path = Path(path)
-    raw = _read_yaml(path)
-    raw.setdefault("name", path.stem)
+DICT_SOURCE = "(dict)"  # an experiment given as a mapping: where messages and the parent's tag name its source
+
+
+def load_experiment(source: str | Path | Mapping[str, Any], base_dir: str | Path = ".") -> Experiment:
+    """Read and validate an experiment file, or a mapping of the same keys (its relative data paths read from
+    `base_dir`); raise ConfigError listing every problem found, not just the first."""
+    if isinstance(source, Mapping):
+        raw = dict(source)
+        if "name" not in raw:
+            raise ConfigError(f"{DICT_SOURCE}: name: required key is missing (a file's name defaults to its own).")
+        path = Path(base_dir) / DICT_SOURCE
+    else:
+        path = Path(source)
+        raw = _read_yaml(path)
+        raw.setdefault("name", path.stem)
     try:
         experiment = Experiment(**raw, source_file=str(path))
     except ValidationError as exc:

@@ -65,7 +65,7 @@ TEXT = (
     Hyperparameter("embedding_dim", int, Choice((32, 64)), bounds=(1, 4096), when=SEQUENCE),
 )
 # The shared knobs that only the sequence encoder's layers use.
-SEQUENCE_SHARED = ("activation", "batch_norm", "initializer", "growth")
+SEQUENCE_SHARED = ("activation", "batch_norm", "initializer", "growth", "regularizer")
 
 # A series: a linear autoregressive path from the window to the output, added to the network's (LSTNet's
 # "highway"), so the network learns the residual over what ridge regression on the window learns.

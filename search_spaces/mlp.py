@@ -19,6 +19,10 @@ class MLP(FamilyHyperModel):
         x = keras.layers.Flatten()(x) if len(x.shape) > 2 else x
         options = layer_options(hp, self.space)
         dropout = self.space.declare(hp, "dropout")
+        # Declared even at depth 0, where no block reads them: KerasTuner's grid looks every hyperparameter up in
+        # every trial it has run, and fails on one a trial never declared.
+        self.space.declare(hp, "batch_norm")
+        self.space.declare(hp, "activation")
         for units in widths(hp, self.space, "units"):
             x = keras.layers.Dense(units, **options)(x)
             x = normalize_and_activate(x, hp, self.space)

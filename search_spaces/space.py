@@ -9,6 +9,7 @@ and not a training run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from decimal import Decimal
@@ -226,7 +227,7 @@ class SearchSpace:
         if when is None:
             return True
         parent_values = self.values_of(when[0])
-        return parent_values is None or bool(set(parent_values) & set(when[1]))
+        return self.reachable(when[0]) and (parent_values is None or bool(set(parent_values) & set(when[1])))
 
     @staticmethod
     def held_for_grid(catalogue: Iterable[Hyperparameter], written: Mapping[str, Any]) -> dict[str, Any]:
@@ -247,11 +248,14 @@ class SearchSpace:
 
     def declare(self, hp: keras_tuner.HyperParameters, name: str) -> Any:
         """Register `name` with KerasTuner and return this trial's value (None when inactive)."""
-        param = self.params[name]
-        if param.when is None:
-            return self._declare(hp, param, self.specs[name])
-        parent, active_values = param.when
-        with hp.conditional_scope(parent, list(active_values)):
+        param, conditions = self.params[name], []
+        when = param.when
+        while when is not None:  # a condition's parent may have one of its own (text: regularizer under encoder)
+            conditions.insert(0, when)
+            when = self.params[when[0]].when
+        with contextlib.ExitStack() as scopes:
+            for parent, active_values in conditions:
+                scopes.enter_context(hp.conditional_scope(parent, list(active_values)))
             return self._declare(hp, param, self.specs[name])
 
     @staticmethod

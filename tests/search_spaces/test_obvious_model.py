@@ -86,13 +86,7 @@ def test_an_untrained_series_model_with_the_linear_skip_forecasts_as_ridge_regre
 
 def test_the_bag_encoder_reads_text_as_tf_idf_and_sequence_length_comes_from_the_texts(tmp_path):
     folder = tmp_path / "texts"
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(40)]
-    for label, start in (("neg", 0), ("pos", 20)):
-        (folder / label).mkdir(parents=True)
-        for i in range(30):
-            length = int(rng.integers(5, 60))
-            (folder / label / f"{i}.txt").write_text(" ".join(rng.choice(words[start:start + 20], length)))
+    _texts(folder, np.random.default_rng(0))
     experiment, dataset = _experiment(tmp_path, {"source": "text", "path": str(folder)}, "cnn", {"encoder": "bag"})
     facts = dataset.info.text
     assert len(facts.token_counts) == dataset.info.sizes["train"]
@@ -106,6 +100,31 @@ def test_the_bag_encoder_reads_text_as_tf_idf_and_sequence_length_comes_from_the
     cut = facts.cut_note(10)
     longer = sum(n > 10 for n in facts.token_counts)
     assert f"{longer:,} of {len(facts.token_counts):,} training texts are longer" in cut
+
+
+def _texts(folder, rng):
+    words = [f"w{i}" for i in range(40)]
+    for label, start in (("neg", 0), ("pos", 20)):
+        (folder / label).mkdir(parents=True)
+        for i in range(30):
+            (folder / label / f"{i}.txt").write_text(" ".join(rng.choice(words[start:start + 20],
+                                                                         int(rng.integers(5, 60)))))
+
+
+@pytest.mark.slow
+def test_a_grid_over_both_encoders_with_a_regularizer_trains_every_combination(tmp_path):
+    """The bag declares none of the sequence's knobs, and the regularizer's strength is conditional on a knob that
+    is itself conditional on the encoder: KerasTuner's grid must find every value it needs in every trial."""
+    from pipelines.search import run_search
+    from rich.console import Console
+
+    _texts(tmp_path / "texts", np.random.default_rng(0))
+    path = write_experiment(tmp_path, data={"source": "text", "path": str(tmp_path / "texts")}, family="cnn",
+                            search_space={"encoder": ["bag", "sequence"], "regularizer": ["none", "l2"],
+                                          "filters": 4, "embedding_dim": 4, "depth": 1},
+                            tuner={"algorithm": "grid", "epochs": 1, "patience": 0})
+    result = run_search(load_experiment(path), Console(quiet=True))
+    assert sorted(result.trials["status"]) == ["FINISHED"] * 3  # bag; sequence with none, with l2
 
 
 @pytest.mark.parametrize("data, family, space, message", [

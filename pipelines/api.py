@@ -1,0 +1,63 @@
+"""The runner from Python: the names a script, a notebook or a test uses, in one place.
+
+    from pipelines.api import build_report, load_experiment, run_search, trials_frame
+
+They do what the command line does, with the same files and defaults: the
+libraries' messages go to the log file beside the store, the search's lines
+to the console. A script needs no `if __name__ == "__main__":` guard: the
+process the runner starts in the background never imports the caller's file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.config import DICT_SOURCE, Experiment, load_experiment
+from pipelines.errors import ConfigError
+
+
+def run_search(experiment: Experiment, *, resume: bool = False, workers: int | str | None = None, console=None,
+               verbose: bool = False):
+    """Run the experiment's search (or with `resume` carry on its latest unfinished one), on `workers` local
+    processes (a count or "auto") or in this one; returns a `pipelines.search.SearchResult`: the trials, the
+    best trial, its model's path and URI, the baseline comparison and the report's path."""
+    from rich.console import Console
+
+    from pipelines.distributed import Distribution
+    from pipelines.logs import library_logs_to_file, quiet_libraries
+    from pipelines.search import run_search as search
+    from pipelines.workers import worker_count
+
+    if workers is not None and Path(experiment.source_file).name == DICT_SOURCE:
+        raise ConfigError(f"{DICT_SOURCE}: workers read the experiment from its file; save it as YAML and load that "
+                          "file, or search without workers.")
+    quiet_libraries()
+    console = console or Console()
+    library_logs_to_file(experiment, verbose, console)
+    distribution = Distribution(worker_count(str(workers))) if workers is not None else None
+    return search(experiment, console, resume=resume, distribution=distribution)
+
+
+def _store_and_name(experiment: Experiment | str, tracking_uri: str | None) -> tuple[str, str]:
+    if isinstance(experiment, Experiment):
+        return tracking_uri or experiment.tracking_uri, experiment.name
+    return tracking_uri or "sqlite:///mlflow.db", experiment
+
+
+def trials_frame(experiment: Experiment | str, tracking_uri: str | None = None):
+    """The latest search's trials, one row each, best first, as MLflow holds them (a pandas DataFrame).
+    `experiment` is an Experiment, or an experiment's name or a parent run id in `tracking_uri`."""
+    from reports.source import load_search
+
+    return load_search(*_store_and_name(experiment, tracking_uri)).trials
+
+
+def build_report(experiment: Experiment | str, out: str | Path, tracking_uri: str | None = None) -> Path:
+    """The PDF report of the latest search of `experiment` (as for `trials_frame`), written to `out`."""
+    from reports.build import build_report as build
+    from reports.source import load_search
+
+    return build(load_search(*_store_and_name(experiment, tracking_uri)), Path(out))
+
+
+__all__ = ["build_report", "load_experiment", "run_search", "trials_frame"]
