@@ -5,7 +5,8 @@ A minimal file is what a user writes first: `name`, `data` (with `target` and
 `window` where the source needs them) and `family`; everything else is the
 runner's default. Budgets are cut to `--trials` trials (3 by default; a grid
 keeps its own size), and the shipped experiments keep their epochs, except
-those over `--max-epochs`. The table gives the best network's test score, the
+those over `--max-epochs`; the transfer experiment runs after the search that
+registers its base model, in the same store. The table gives the best network's test score, the
 baseline to beat (the better one on validation), the mean gain per test sample
 ± its standard error, and the verdict: beats / no better / worse, a difference
 called only beyond 2 standard errors. Usage:
@@ -30,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 DATA = (ROOT / ".." / "shared" / "data").resolve()
 
 SHIPPED = ("adding_rnn", "airline_rnn", "banknote_mlp", "digits_0_4_cnn", "digits_cnn", "digits_mlp", "mnist_cnn",
-           "pollution_rnn", "sms_spam_rnn", "sonar_mlp")
+           "pollution_rnn", "sms_spam_rnn", "sonar_mlp", "transfer_digits_5_9")
+AFTER = {"transfer_digits_5_9": "digits_0_4_cnn"}  # runs in the same store, after the search that registers its base
 MINIMAL = {  # a minimal file per shared data set: name, data, family
     "minimal-sonar": {"data": {"source": "csv", "path": f"{DATA}/tabular/sonar.csv", "header": False, "target": -1},
                       "family": "mlp"},
@@ -59,6 +61,10 @@ def _shipped(name: str, folder: Path, trials: int, max_epochs: int) -> Path:
     if tuner.get("epochs", 0) > max_epochs:
         tuner["epochs"] = max_epochs
     return _write(folder, spec["name"], spec)
+
+
+def _minimal(name: str, folder: Path, trials: int) -> Path:
+    return _write(folder, name, {**MINIMAL[name], "tuner": {"max_trials": trials}})
 
 
 def _write(folder: Path, name: str, spec: dict) -> Path:
@@ -108,13 +114,16 @@ def main() -> None:
     names = [n for n in (*SHIPPED, *MINIMAL) if not args.only or n in args.only]
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        paths = []
+        paths = {}
         for name in names:
-            folder = Path(tmp) / name
-            folder.mkdir()
-            paths.append(_shipped(name, folder, args.trials, args.max_epochs) if name in SHIPPED
-                         else _write(folder, name, MINIMAL[name]))
-        rows = list(pool.map(run, paths))
+            folder = Path(tmp) / AFTER.get(name, name)
+            folder.mkdir(exist_ok=True)
+            paths[name] = (_shipped(name, folder, args.trials, args.max_epochs) if name in SHIPPED
+                           else _minimal(name, folder, args.trials))
+        after = {first: name for name, first in AFTER.items() if name in paths}
+        jobs = [[paths[name], *([paths[after[name]]] if name in after else [])]
+                for name in names if name not in AFTER or AFTER[name] not in paths]
+        rows = [row for rows in pool.map(lambda chain: [run(p) for p in chain], jobs) for row in rows]
     total = time.monotonic() - started
     table = ["| search | trials | epochs | network | baseline to beat | gain ± SE | verdict | time |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]

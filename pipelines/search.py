@@ -24,7 +24,7 @@ from pipelines.config import Experiment
 from pipelines.artifact_worker import ArtifactWorker
 from pipelines.baselines import Baseline, Comparison, compare, model_baseline, model_baseline_inputs, trivial_baseline
 from pipelines.data import Dataset, head, load_dataset
-from pipelines.data.core import balanced_class_weights
+from pipelines.data.core import IMBALANCED_NOTE, balanced_class_weights
 from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
 from pipelines.distributed import Distribution, run_chief
 from pipelines.errors import DataError
@@ -112,6 +112,14 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset):
     if not dataset.streamed and any(n in hypermodel.space.params for n in ("wide", "linear_skip")):
         hypermodel.fit_ridge(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
     return hypermodel
+
+
+def prepare_search(experiment: Experiment, dataset: Dataset):
+    """What the chief and every worker derive alike from the file and the data: the experiment with the defaults
+    the data decides, the data with its notes, the hypermodel, and the sentence saying what was chosen."""
+    experiment, chosen = with_data_defaults(experiment, dataset.info.sizes["train"])
+    hypermodel = build_hypermodel(experiment, dataset)
+    return experiment, with_text_cut_note(dataset, hypermodel.space), hypermodel, chosen
 
 
 def with_text_cut_note(dataset: Dataset, space) -> Dataset:
@@ -210,10 +218,9 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     console = console or Console()
     quiet_libraries()
     keras.utils.set_random_seed(experiment.seed)
-    dataset = dataset or load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
-    experiment, chosen = with_data_defaults(experiment, dataset.info.sizes["train"])
-    hypermodel = build_hypermodel(experiment, dataset)
-    dataset = with_text_cut_note(dataset, hypermodel.space)
+    if dataset is None:
+        dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
+    experiment, dataset, hypermodel, chosen = prepare_search(experiment, dataset)
     settings = search_settings(experiment, dataset, hypermodel.space)
     for note in dataset.info.notes:
         say(console, f"Data: {note}.")
@@ -232,8 +239,7 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
 
 def class_weight_advice(experiment: Experiment, dataset: Dataset) -> str | None:
     """Where classes are imbalanced and nothing weighs them, what `class_weight: balanced` would do and cost."""
-    if experiment.class_weight == "balanced" or not any(n.startswith("classes are imbalanced")
-                                                         for n in dataset.info.notes):
+    if experiment.class_weight == "balanced" or not any(n.startswith(IMBALANCED_NOTE) for n in dataset.info.notes):
         return None
     return f"Advice: {CLASS_WEIGHT_ADVICE}."
 

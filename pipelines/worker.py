@@ -25,11 +25,9 @@ from pipelines.artifact_worker import ArtifactWorker
 from pipelines.chief import split_address, worker_environment
 from pipelines.config import Experiment
 from pipelines.data import load_dataset
-from pipelines.defaults import with_data_defaults
 from pipelines.errors import ConfigError
 from pipelines.resume import changed_settings
-from pipelines.search import (build_hypermodel, journal_in, run_tuner, search_settings, send_journal,
-                              with_text_cut_note)
+from pipelines.search import journal_in, prepare_search, run_tuner, search_settings, send_journal
 from pipelines.tracking import SearchTracker
 from reports.store import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG
 
@@ -46,9 +44,7 @@ def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id
     os.environ.update(worker_environment(chief, worker_id))
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
-    experiment, _ = with_data_defaults(experiment, dataset.info.sizes["train"])
-    hypermodel = build_hypermodel(experiment, dataset)
-    dataset = with_text_cut_note(dataset, hypermodel.space)
+    experiment, dataset, hypermodel, _ = prepare_search(experiment, dataset)
     changed = changed_settings(search_settings(experiment, dataset, hypermodel.space), parent.data.params)
     if changed:
         raise ConfigError(f"{experiment.source_file}: differs from the experiment of the search it joins (parent run "

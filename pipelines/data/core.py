@@ -177,6 +177,7 @@ def encode_labels(y, where: str) -> tuple[np.ndarray, tuple[str, ...]]:
 
 
 IMBALANCED = 0.2  # the smallest class under this share of the largest
+IMBALANCED_NOTE = "classes are imbalanced"  # how the data's note on it begins
 
 
 def imbalance(y_train: np.ndarray, class_names: tuple[str, ...]) -> list[str]:
@@ -187,7 +188,7 @@ def imbalance(y_train: np.ndarray, class_names: tuple[str, ...]) -> list[str]:
     small, large = int(np.argmin(counts)), int(np.argmax(counts))
     if counts[small] >= IMBALANCED * counts[large]:
         return []
-    return [f"classes are imbalanced: {class_names[small]!r} has {counts[small]:,} training rows, "
+    return [f"{IMBALANCED_NOTE}: {class_names[small]!r} has {counts[small]:,} training rows, "
             f"{class_names[large]!r} {counts[large]:,}; accuracy rewards answering the common classes, so read "
             f"the per-class recall and macro F1"]
 
