@@ -18,6 +18,7 @@ from reports.store import (DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJE
 TOP_TRIALS_DIAGNOSED = 3
 PAIR_PLOT_WIDTH = 130  # mm on the page
 CONFUSION_WIDTH = 110  # mm: a matrix of mostly empty cells need not fill a page
+OVERVIEW_HEIGHT = 180  # mm: the overview's heading, sentence and figure (10 x 7.4 inches at the page's width)
 
 
 def _when(millis: int | None) -> str:
@@ -137,7 +138,9 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     finished = record.trials[record.trials["status"].eq("FINISHED")]
     if finished.empty:
         return
-    doc.section("The search at a glance", new_page=True)
+    # The heading, its sentence and its figure on one page: the figure alone spilling over reads as another section.
+    doc.keep_together(OVERVIEW_HEIGHT)
+    doc.section("The search at a glance")
     agreement = analysis.objective_predicts_test(record.trials, record.direction, record.test_metric)
     if agreement:  # above the figure: the sentence reads the figure's "validation against test" panel
         doc.paragraph(agreement)
@@ -161,7 +164,8 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
 
 
 def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
-    doc.section("All trials, best first", new_page=True)
+    doc.keep_together(40)  # the heading with the table's first rows; a long table runs on over the next pages
+    doc.section("All trials, best first")
     columns = ["trial_id", "status", OBJECTIVE_METRIC, record.test_metric, EPOCHS, DURATION, *record.searched]
     table = record.trials[[c for c in columns if c in record.trials]].copy()
     for column in table.columns:  # one precision for every score, minutes and seconds, booleans as YAML

@@ -264,3 +264,16 @@ def test_a_configured_choice_the_trials_tried_once_is_still_in_the_configured_sp
     assert f"wide [true, false] {wide} (1)" in flat
     assert "True" not in flat and "False" not in flat
     assert re.search(r"duration \S.*\d+:\d\d", flat)
+
+
+def test_each_section_keeps_its_figure_and_tables_and_the_diagnosis_is_said_once(finished_search, tmp_path):
+    out = tmp_path / "pages.pdf"
+    assert runner.main(["report", "e2e", "--tracking-uri", finished_search["uri"], "--out", str(out)]) == 0
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(out).pages]
+    glance = next(i for i, page in enumerate(pages) if "The search at a glance" in page)
+    assert "The search space as configured" in pages[glance]  # the overview's figure did not push its table over
+    text = " ".join(pages)
+    best_id = finished_search["parents"][0].data.params["best_trial_id"]
+    diagnosis = text.split(f"trial {best_id} (val_accuracy ", 1)[1].split(": ", 1)[1][:110]  # with its numbers
+    assert text.count(diagnosis) == 1, diagnosis  # on page 1 only, not again beside the best model's curves
+    assert "final accuracy gap" not in text
