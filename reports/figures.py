@@ -335,6 +335,11 @@ def _in_trial_order(trials: pd.DataFrame) -> pd.DataFrame:
 def search_overview(trials: pd.DataFrame, names: list[str], objective: str, direction: str, test_metric: str,
                     val_curves: dict[str, list[tuple[int, float]]], path: Path,
                     log_sampled: frozenset = frozenset()) -> Path:
+    return _save(overview_figure(trials, names, objective, direction, test_metric, val_curves, log_sampled), path)
+
+
+def overview_figure(trials: pd.DataFrame, names: list[str], objective: str, direction: str, test_metric: str,
+                    val_curves: dict[str, list[tuple[int, float]]], log_sampled: frozenset = frozenset()) -> Figure:
     """The four pictures people know from Optuna and W&B, on one page: the objective by trial with the best so
     far; every trial's validation loss by epoch; validation against test score per trial (do they agree?); and
     parallel coordinates of the searched hyperparameters, coloured by the objective."""
@@ -373,7 +378,7 @@ def search_overview(trials: pd.DataFrame, names: list[str], objective: str, dire
     for ax in axes.flat:
         ax.grid(alpha=0.3)
         ax.title.set_fontsize(10)
-    return _save(fig, path)
+    return fig
 
 
 def _parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective: str,

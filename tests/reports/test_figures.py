@@ -75,3 +75,12 @@ def test_parallel_coordinates_label_each_axis_with_its_values_and_end_on_the_obj
     expected = {figures._plain(v) for v in (0.000541, 0.00241, 0.2, 0.4, 0.005285, 0.01548)} | {"adam", "sgd"}
     assert expected <= written, written
     assert "low" not in written and "high" not in written
+
+
+def test_the_best_trial_s_curve_is_named_among_all_trials_validation_loss():
+    trials = DEMO_TRIALS.assign(trial_id=[str(i) for i in range(8)], **{"test/accuracy": [0.9] * 8})
+    curves = {str(i): [(0, 1.0), (1, 0.5 + i / 100)] for i in range(8)}
+    fig = figures.overview_figure(trials, ["learning_rate", "dropout"], "val_loss", "min", "test/accuracy", curves)
+    panel = next(ax for ax in fig.axes if ax.get_title().startswith("Validation loss of all"))
+    assert [t.get_text() for t in panel.get_legend().get_texts()] == ["best trial (0)"]  # lowest val_loss: trial 0
+    assert [line.get_xdata()[0] for line in panel.lines][:1] == [1]  # epochs from 1
