@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 import runner
 from pipelines.config import load_experiment
@@ -237,3 +238,31 @@ def test_a_grid_over_a_file_that_writes_nothing_is_one_trial_and_says_so(tmp_pat
     experiment = load_experiment(path)
     assert experiment.space().searched == []
     assert "the grid is one trial" in experiment.grid_note()
+
+
+@pytest.mark.parametrize("data, objective", [
+    ({"source": "timeseries", "path": "s.csv", "target": "v"}, "val_mae"),
+    ({"source": "diabetes"}, "val_mae"),
+    ({"source": "adding"}, "val_mae"),
+    ({"source": "csv", "path": "s.csv", "target": "v", "task": "regression"}, "val_mae"),
+    ({"source": "csv", "path": "s.csv", "target": "v"}, "val_accuracy"),
+    ({"source": "ends"}, "val_accuracy"),
+    ({"source": "digits"}, "val_accuracy"),
+])
+def test_a_file_without_an_objective_gets_the_one_its_task_needs_and_says_it_chose(tmp_path, data, objective):
+    (tmp_path / "s.csv").write_text("v\n" + "".join(f"{i}\n" for i in range(40)))
+    path = tmp_path / "minimal.yaml"
+    path.write_text(yaml.safe_dump({"data": data, "family": "rnn" if data["source"] in ("adding", "ends") else "mlp"}))
+    experiment = load_experiment(path)
+    assert experiment.objective == objective and experiment.chosen_for_user == ("objective",)
+    assert experiment.tuner.epochs is None  # read from the training split's size when the data is loaded
+
+
+def test_epochs_left_to_the_data_give_a_small_set_more_epochs_and_patience_a_fifth_of_them():
+    from pipelines.defaults import epochs_for
+
+    assert epochs_for(133) == (100, 20)  # sonar's training rows: 5 steps an epoch
+    assert epochs_for(1149) == (83, 16)  # the digits: 36 steps an epoch, about 3,000 in all
+    assert epochs_for(28032) == (20, 5)  # a large set gets the floor
+    sizes = [100, 500, 1000, 5000, 20000]
+    assert [epochs_for(n)[0] for n in sizes] == sorted((epochs_for(n)[0] for n in sizes), reverse=True)
