@@ -274,6 +274,53 @@ def continue_grid_from_started_trials(oracle) -> None:
     oracle.populate_space = populate_and_continue
 
 
+# The obvious model of each kind of data, as values of the hyperparameters that reach it: logistic or ridge
+# regression on a table (no hidden block, the wide path), TF-IDF with logistic regression on text (the bag), ridge
+# regression on a series' window (the linear skip).
+OBVIOUS_MODEL = {"depth": 0, "wide": True, "encoder": "bag", "linear_skip": True}
+
+
+def obvious_values(hyperparameters: keras_tuner.HyperParameters, space) -> dict | None:
+    """The values of a first trial that is the obvious model: `OBVIOUS_MODEL` where the space searches that knob
+    and allows that value, every other knob at its catalogue point or KerasTuner's default; None when the space
+    searches none of those knobs (the search then starts as KerasTuner starts it)."""
+    hps, reached = keras_tuner.HyperParameters(), False
+    for hp in hyperparameters.space:
+        hps.merge([hp])
+        if not hps.is_active(hp):
+            continue
+        wanted = OBVIOUS_MODEL.get(hp.name)
+        if wanted is not None and not isinstance(hp, keras_tuner.engine.hyperparameters.Fixed) and _allows(hp, wanted):
+            hps.values[hp.name], reached = wanted, True
+        else:
+            point = space.params[hp.name].point if hp.name in space.params else None
+            hps.values[hp.name] = point if point is not None and _allows(hp, point) else hp.default
+    return hps.values if reached else None
+
+
+def _allows(hp, value) -> bool:
+    """Whether `hp` can take `value`: one of a choice's values, or within a range's bounds."""
+    kinds = keras_tuner.engine.hyperparameters
+    if isinstance(hp, (kinds.Choice, kinds.Boolean)):
+        return value in hp.values
+    return isinstance(hp, (kinds.Int, kinds.Float)) and hp.min_value <= value <= hp.max_value
+
+
+def start_from_the_obvious_model(oracle, space) -> None:
+    """A random or Bayesian search's first trial is the obvious model, so the search holds it from the start and
+    every later trial must beat it to be kept: with three random trials, a search on 1,000 movie reviews drew
+    only sequence encoders and ended 0.35 below TF-IDF with logistic regression."""
+    populate_space = oracle.populate_space
+
+    def obvious_first(trial_id):
+        values = obvious_values(oracle.hyperparameters, space) if not oracle.trials else None
+        if values is None:
+            return populate_space(trial_id)
+        return {"status": keras_tuner.engine.trial.TrialStatus.RUNNING, "values": values}
+
+    oracle.populate_space = obvious_first
+
+
 def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
     """The KerasTuner tuner `config.algorithm` names, with its own settings from the experiment file, tracked."""
     # KerasTuner prints the traceback of every failed trial to stderr when this is on (its default); the reason is
@@ -293,6 +340,9 @@ def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
     if config.algorithm == "grid" and isinstance(tuner.oracle, keras_tuner.oracles.GridSearchOracle):
         restore_grid_order(tuner.oracle)  # not on a worker, whose oracle is the chief's
         continue_grid_from_started_trials(tuner.oracle)
+    if isinstance(tuner.oracle, (keras_tuner.oracles.RandomSearchOracle,
+                                 keras_tuner.oracles.BayesianOptimizationOracle)):
+        start_from_the_obvious_model(tuner.oracle, hypermodel.space)
     return tuner
 
 

@@ -146,3 +146,24 @@ def test_a_value_that_does_not_fit_the_data_or_family_is_refused_before_tensorfl
                          timeout=120).stdout
     assert re.search(message, out), out
     assert out.strip().endswith("False"), out
+
+
+@pytest.mark.slow
+def test_a_random_search_starts_from_the_obvious_model_and_then_searches(tmp_path):
+    """Trial 0 is logistic regression with its wide path (depth 0); the trials after it are drawn at random."""
+    from mlflow.tracking import MlflowClient
+    from rich.console import Console
+
+    from pipelines.search import run_search
+
+    data = {"source": "csv", "path": str(SHARED / "tabular" / "banknote_authentication.csv"), "header": False,
+            "target": -1}
+    path = write_experiment(tmp_path, data=data, family="mlp", search_space={},
+                            tuner={"algorithm": "random", "max_trials": 3, "epochs": 2, "patience": 0})
+    run_search(load_experiment(path), Console(quiet=True))
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    runs = client.search_runs([client.get_experiment_by_name("tiny").experiment_id], "tags.`automl.role` = 'trial'")
+    params = {r.data.tags["trial_id"]: r.data.params for r in runs}
+    assert params["0"]["depth"] == "0" and params["0"]["wide"] == "True"
+    assert params["0"]["learning_rate"] == "0.001"  # the catalogue's point, not the range's lowest
+    assert len({tuple(sorted(p.items())) for p in params.values()}) == 3
