@@ -174,8 +174,8 @@ def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
         elif column == EPOCHS:
             table[column] = ["-" if v != v else f"{int(v)}" for v in table[column]]
         elif column not in ("trial_id", "status"):
-            table[column] = [_number(str(v)) if not isinstance(v, float) else "-" if v != v else f"{v:.4g}"
-                             for v in table[column]]
+            table[column] = [_number(str(v)) if not isinstance(v, float) else "-" if v != v
+                             else f"{v:#.4g}".rstrip(".") for v in table[column]]  # 0.009550 beside 0.009677
     doc.table(table.rename(columns={DURATION: "duration"}), font_size=7)
 
 
