@@ -108,7 +108,7 @@ class Experiment(StrictModel):
         at one value (see SearchSpace.held_for_grid)."""
         if self.tuner.algorithm != "grid" or self.family not in CATALOGUES:
             return self.search_space
-        return SearchSpace.held_for_grid(catalogue_for(self.family, self.data.model_dump()), self.search_space)
+        return SearchSpace.held_for_grid(catalogue_for(self.family, self.data.source), self.search_space)
 
     def grid_note(self) -> str | None:
         """A grid over a file that writes no list or range is one trial; said, since a user may expect a search."""
@@ -119,7 +119,7 @@ class Experiment(StrictModel):
 
     def space(self) -> SearchSpace:
         """The family's catalogue with this file's search_space overrides applied."""
-        return SearchSpace(catalogue_for(self.family, self.data.model_dump()), self.space_overrides)
+        return SearchSpace(catalogue_for(self.family, self.data.source), self.space_overrides)
 
 
 def _section(loc: tuple) -> tuple[type[BaseModel], tuple]:
@@ -194,7 +194,7 @@ def _read_yaml(path: Path) -> dict:
     try:
         raw = yaml.load(path.read_bytes().decode("utf-8"), Loader=_NumberLoader)  # noqa: S506 (a SafeLoader)
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        line = exc.object[:exc.start].count(b"\n") + 1
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#x} at line {line}). Save the file "
                           "as UTF-8.") from None
     except OSError as exc:
@@ -258,16 +258,16 @@ def load_experiment(source: str | Path | Mapping[str, Any], base_dir: str | Path
     return experiment
 
 
-def catalogue_for(family: str, data: dict | None):
-    """The family's hyperparameters for the data section's kind of data (text, a series, anything else)."""
-    source = data.get("source") if isinstance(data, dict) else None
+def catalogue_for(family: str, source: str | None):
+    """The family's hyperparameters for the data source's kind of data (text, a series, anything else)."""
     return full_catalogue(family, text=source == "text", series=source == "timeseries")
 
 
 def _space_problems(family: str, overrides: dict, data: dict | None, grid: bool) -> list[str]:
     """Every search_space key at fault, each with its fix."""
     try:
-        space = SearchSpace(catalogue_for(family, data), overrides)
+        source = data.get("source") if isinstance(data, dict) else None
+        space = SearchSpace(catalogue_for(family, source), overrides)
         if grid:
             space.require_steps()
     except SearchSpaceError as exc:

@@ -290,7 +290,7 @@ def obvious_values(hyperparameters: keras_tuner.HyperParameters, space) -> dict 
         if not hps.is_active(hp):
             continue
         wanted = OBVIOUS_MODEL.get(hp.name)
-        if wanted is not None and not isinstance(hp, keras_tuner.engine.hyperparameters.Fixed) and _allows(hp, wanted):
+        if wanted is not None and _allows(hp, wanted):  # a Fixed knob allows nothing: the file chose its value
             hps.values[hp.name], reached = wanted, True
         else:
             point = space.params[hp.name].point if hp.name in space.params else None
@@ -299,7 +299,8 @@ def obvious_values(hyperparameters: keras_tuner.HyperParameters, space) -> dict 
 
 
 def _allows(hp, value) -> bool:
-    """Whether `hp` can take `value`: one of a choice's values, or within a range's bounds."""
+    """Whether searching `hp` can give `value`: one of a choice's values, or within a range's bounds (never for
+    a fixed one)."""
     kinds = keras_tuner.engine.hyperparameters
     if isinstance(hp, (kinds.Choice, kinds.Boolean)):
         return value in hp.values
