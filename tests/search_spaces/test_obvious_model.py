@@ -97,6 +97,19 @@ def test_the_bag_encoder_reads_text_as_tf_idf_and_sequence_length_comes_from_the
     model = hypermodel.build(keras_tuner.HyperParameters())
     names = [type(layer).__name__ for layer in model.layers]
     assert "TextVectorization" in names and "Embedding" not in names and "Conv1D" not in names
+    # What the output layer reads: which tokens a text holds, times their IDF, at the typical text's length.
+    bag = keras.Model(model.inputs, next(l for l in model.layers if type(l).__name__ == "Rescaling").output)
+    texts = dataset.x_test[:4].astype(str)
+    read = np.asarray(bag(texts))
+    vocabulary = list(facts.bag_vocabulary)
+    expected = np.zeros_like(read)
+    for row, text in enumerate(texts):
+        words = text.lower().split()
+        for token in set(words) | {" ".join(p) for p in zip(words, words[1:])}:
+            if token in vocabulary:
+                expected[row, 1 + vocabulary.index(token)] = facts.idf[vocabulary.index(token)]
+    expected *= facts.bag_scale / np.linalg.norm(expected, axis=1, keepdims=True)
+    np.testing.assert_allclose(read, expected, rtol=1e-4, atol=1e-4)
     cut = facts.cut_note(10)
     longer = sum(n > 10 for n in facts.token_counts)
     assert f"{longer:,} of {len(facts.token_counts):,} training texts are longer" in cut
