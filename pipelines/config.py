@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal, get_args
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from pipelines.defaults import objective_for
+from pipelines.defaults import PRUNING_DEFAULT, objective_for
 from pipelines.errors import ConfigError, DataError
 from pipelines.sources import SOURCE_MODELS, DataConfig, StrictModel, data_paths
 from reports.store import OBJECTIVES, TEST_ACCURACY
@@ -39,9 +39,41 @@ class TunerConfig(StrictModel):
     factor: int = Field(3, ge=2, description="hyperband: each round keeps 1/factor of the models and trains them "
                         "factor times longer")
     iterations: int = Field(1, ge=1, description="hyperband: how many times the whole schedule of rounds runs")
+    pruning: Literal["none", "median", "successive_halving"] = Field(
+        PRUNING_DEFAULT, description="stop a trial that is losing (pipelines/pruning.py): median: its best so far "
+        "is worse than the median of complete trials at that epoch; successive_halving: not in the best third of "
+        "the trials that reached a rung epoch (warmup, x3, x9, ...); not for hyperband, which prunes by design")
+    pruning_warmup_epochs: int | None = Field(None, ge=1, description="epochs every trial trains before it is "
+                                              "judged (successive_halving: the first rung); default: a tenth of "
+                                              "the epochs, at least 2")
+    pruning_startup_trials: int = Field(3, ge=1, description="other trials that must have reached an epoch before "
+                                        "a trial is judged there")
 
     ALGORITHM_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {
         "bayesian": ("initial_points", "alpha", "beta"), "hyperband": ("factor", "iterations")}
+
+    def settings(self, searched: int) -> dict[str, Any]:
+        """The settings that act on this algorithm, as they act (the defaults the data chose filled in): what the
+        parent run logs as tuner.*, so it describes the search that ran, not every knob of every algorithm."""
+        other = {k for algorithm, keys in self.ALGORITHM_KEYS.items() if algorithm != self.algorithm for k in keys}
+        values = {k: v for k, v in self.model_dump().items() if k not in other and not k.startswith("pruning")}
+        if self.algorithm == "bayesian":
+            values["initial_points"] = self.initial_points_for(searched)
+        values["pruning"] = self.pruning_kind
+        if self.pruning_kind != "none":
+            values.update(pruning_warmup_epochs=self.warmup_epochs(), pruning_startup_trials=self.pruning_startup_trials)
+        return values
+
+    @property
+    def pruning_kind(self) -> str:
+        """The pruning that acts: the default gives way where it cannot act (hyperband, several executions);
+        written there, it is refused (`_tuner_problems`)."""
+        return "none" if self.algorithm == "hyperband" or self.executions_per_trial > 1 else self.pruning
+
+    def warmup_epochs(self) -> int:
+        if self.pruning_warmup_epochs is not None:
+            return self.pruning_warmup_epochs
+        return max(2, (self.epochs or 0) // 10)
 
     def initial_points_for(self, searched: int) -> int:
         """Bayesian optimization's random start: KerasTuner's default is 3 per searched hyperparameter, which
@@ -288,6 +320,14 @@ def _tuner_problems(experiment: Experiment, space: SearchSpace) -> list[str]:
                             f"{tuner.max_trials} for the Gaussian process to propose, so this would be a random "
                             f"search; give initial_points below max_trials (e.g. {max(1, tuner.max_trials // 2)}) "
                             "or more trials.")
+    pruning_written = "pruning" in tuner.model_fields_set and tuner.pruning != "none"
+    if pruning_written and tuner.algorithm == "hyperband":
+        problems.append(f"tuner.pruning: hyperband stops losing models by design (its rounds); pruning: "
+                        f"{tuner.pruning} applies to random, bayesian and grid search. Remove it, or use "
+                        "algorithm: random.")
+    if pruning_written and tuner.executions_per_trial > 1:
+        problems.append(f"tuner.pruning: a trial is judged by its one learning curve, and executions_per_trial "
+                        f"{tuner.executions_per_trial} trains several; set pruning: none, or executions_per_trial: 1.")
     if tuner.algorithm == "hyperband" and tuner.epochs is not None and tuner.epochs < tuner.factor:
         problems.append(f"tuner.epochs: hyperband with at most {tuner.epochs} epochs and factor {tuner.factor} has "
                         "no shorter rounds, so every model trains in full, as in a random search; give epochs of at "

@@ -13,6 +13,7 @@ import math
 REGRESSION_SOURCES = ("timeseries", "diabetes", "adding")  # the sources whose target is a value
 TARGET_STEPS = 3000  # gradient steps a trial may take at batch size 32 ...
 MIN_EPOCHS, MAX_EPOCHS = 20, 100  # ... within these epochs
+PRUNING_DEFAULT = "median"  # tuner.pruning when the file does not say; see benchmarks/results/search_efficiency.md
 CHOSEN_PARAM = "chosen_from_data"  # on the parent: which settings the runner chose, comma-separated
 
 

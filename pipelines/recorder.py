@@ -16,6 +16,7 @@ import numpy as np
 
 from pipelines import evaluation, interrupts
 from pipelines.data import Dataset, batches
+from pipelines.pruning import TrialPruning
 from pipelines.tracking import SearchTracker, finite_metrics
 from reports.store import NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE, improves
 
@@ -39,9 +40,10 @@ class TrialRecorder(keras.callbacks.Callback):
     what says whether two settings really differ.
     """
 
-    def __init__(self, tracker: SearchTracker, progress, objective: str, direction: str, dataset: Dataset):
+    def __init__(self, tracker: SearchTracker, progress, objective: str, direction: str, dataset: Dataset,
+                 pruning: TrialPruning | None = None):
         super().__init__()
-        self.tracker, self.progress, self.dataset = tracker, progress, dataset
+        self.tracker, self.progress, self.dataset, self.pruning = tracker, progress, dataset, pruning
         self.objective = objective
         self.direction = direction
         self.start_trial(executions=1)
@@ -63,6 +65,8 @@ class TrialRecorder(keras.callbacks.Callback):
         self.best_weights, self.best_model, self.best_epoch = None, None, None
         self.results: list[dict[str, float]] = []  # one per execution, when there are several
         self.epochs = 0  # trained by this trial: the most of any execution
+        if self.pruning is not None:
+            self.pruning.start_trial()
 
     def finish_trial(self) -> None:
         """The last execution is over (KerasTuner's `run_trial` returned)."""
@@ -86,6 +90,8 @@ class TrialRecorder(keras.callbacks.Callback):
         if value is not None and math.isfinite(value) and (
                 self._execution_best is None or improves(value, self._execution_best, self.direction)):
             self._execution_best, self._execution_weights, self._execution_epoch = value, self.model.get_weights(), epoch
+        if self.pruning is not None and not self.execution:  # raises TrialPruned when the trial stops here
+            self.pruning.check(epoch + 1, self._execution_best)
 
     def _finish_execution(self) -> None:
         if self._execution_weights is None:  # no execution yet, or none with a finite objective

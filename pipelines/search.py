@@ -111,6 +111,8 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset):
         ) from None
     if not dataset.streamed and any(n in hypermodel.space.params for n in ("wide", "linear_skip")):
         hypermodel.fit_ridge(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
+    if "encoder" in hypermodel.space.params and "bag" in hypermodel.space.values_of("encoder"):
+        hypermodel.fit_bag_logistic(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
     return hypermodel
 
 
@@ -141,7 +143,7 @@ def search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
         "seed": experiment.seed,
         "class_weight": experiment.class_weight,
         OBJECTIVE_PARAM: experiment.objective,
-        **{f"tuner.{k}": v for k, v in experiment.tuner.model_dump().items()},
+        **{f"tuner.{k}": v for k, v in experiment.tuner.settings(len(space.searched)).items()},
         **{f"data.{k}": v for k, v in experiment.data.model_dump().items()},
         **{f"data.{k}_size": v for k, v in info.sizes.items()},
         "data.digest": info.digest,

@@ -13,7 +13,8 @@ from rich.table import Table
 
 from pipelines.progress import duration, items, number, say
 
-from reports.store import DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, TEST_METRICS, TRIAL_COLUMNS, metric_label
+from reports.store import (DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, TEST_METRICS, TRIAL_COLUMNS, metric_label,
+                           status_text)
 
 if TYPE_CHECKING:  # importing the search at run time would load TensorFlow for `runner.py trials`
     from pipelines.search import SearchResult
@@ -37,7 +38,7 @@ def trials_table(trials: pd.DataFrame, title: str, best_trial_id: str | None = N
         table.add_column(column, justify="left" if column in ("trial", "status") else "right", no_wrap=True)
     table.add_column("hyperparameters that varied", min_width=min(widest, 40), overflow="fold")
     for row, text in rows:
-        cells = [row["trial_id"], str(row["status"]).lower(), number(row.get(OBJECTIVE_METRIC)),
+        cells = [row["trial_id"], status_text(row), number(row.get(OBJECTIVE_METRIC)),
                  number(row.get(test_metric)), "-" if pd.isna(row.get(EPOCHS)) else str(int(row[EPOCHS])),
                  duration(row.get(DURATION))]
         table.add_row(*cells, text, style="bold green" if row["trial_id"] == best_trial_id else None)

@@ -24,10 +24,11 @@ import numpy as np
 from pipelines import evaluation, memory
 from pipelines.data import Dataset, head
 from pipelines.artifact_worker import ArtifactWorker
+from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
 from pipelines.recorder import TrialRecorder, predict
 from pipelines.tracking import SearchTracker
 from reports.store import (DURATION, EPOCH_METRICS_TAG, EPOCHS, NEAR_ZERO, OBJECTIVE_METRIC, ORPHAN_TAG, PARAMETERS,
-                           PEAK_MEMORY, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION, improves)
+                           PEAK_MEMORY, PRUNED_TAG, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION, improves)
 
 ALGORITHMS = {
     "random": keras_tuner.RandomSearch,
@@ -101,7 +102,7 @@ class TrackedTuner:
     """Mixed in before a KerasTuner tuner class; see `make_tuner`."""
 
     def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, artifacts: ArtifactWorker,
-                 log_models: bool = True, max_retries: int = 1, **kwargs):
+                 log_models: bool = True, max_retries: int = 1, pruning: PruningRule | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.tracker = tracker
         self.dataset = dataset
@@ -109,7 +110,9 @@ class TrackedTuner:
         self.log_models = log_models
         self.max_retries = max_retries
         objective = self.oracle.objective
-        self.recorder = TrialRecorder(tracker, progress, objective.name, objective.direction, dataset)
+        judge = None if pruning is None else TrialPruning(
+            pruning, StoreCurves(tracker.client, objective.name, objective.direction), tracker)
+        self.recorder = TrialRecorder(tracker, progress, objective.name, objective.direction, dataset, judge)
         self.artifacts = artifacts
         self.best_so_far: KeptModel | None = None  # of the trials this process trained
         if self._is_worker():
@@ -119,14 +122,15 @@ class TrackedTuner:
         super().on_trial_begin(trial)
         self.progress.trial_started(trial.trial_id)
         self._trial_began = time.monotonic()
-        self._shown: dict = {"test": {}, "epochs": None}  # what the trial's line shows when it ends
+        self._shown: dict = {"test": {}, "epochs": None, "pruned": None}  # what the trial's line shows at its end
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
         values = self.hypermodel.space.as_typed(active_values(trial.hyperparameters))
         reason = (trial.message or "").strip().splitlines()[-1].split(": ", 1)[-1] if trial.status != "COMPLETED" else ""
         seconds = self._shown.get("seconds", time.monotonic() - self._trial_began)  # the duration MLflow holds
-        self.progress.trial_ended(trial.trial_id, trial.status, trial.score, values, self._shown["test"],
+        status = f"pruned at epoch {self._shown['pruned']}" if self._shown["pruned"] else trial.status
+        self.progress.trial_ended(trial.trial_id, status, trial.score, values, self._shown["test"],
                                   self._shown["epochs"], seconds, reason[:200])
         self.recorder.release()  # KerasTuner clears the session and collects garbage before the next build
 
@@ -164,12 +168,22 @@ class TrackedTuner:
                 continued = self.tracker.copy_history(hp.values["tuner/trial_id"], hp.values["tuner/initial_epoch"])
             self.recorder.start_trial(self.executions_per_trial, continued)
             callbacks = [*kwargs.pop("callbacks", []), DivergenceGuard(), self.recorder]
+            pruned = None
             try:
                 histories = self._fit_executions(trial, *args, callbacks=callbacks, **kwargs)
-                self.recorder.finish_trial()
+            except TrialPruned as stop:  # still a finished trial, kept at its best epoch so far
+                pruned = stop
             finally:
                 self.tracker.set_tag(EPOCH_METRICS_TAG, ",".join(sorted(self.recorder.curves)))
-            score = trial_score(histories, self.oracle.objective.name, self.oracle.objective.direction)
+            self.recorder.finish_trial()
+            objective = self.oracle.objective
+            if pruned is None:
+                score = trial_score(histories, objective.name, objective.direction)
+            else:
+                score = self.recorder.best
+                histories = {objective.name: score}  # what KerasTuner (and Bayesian optimization) learns from it
+                self.tracker.set_tag(PRUNED_TAG, str(pruned.epoch))
+                self._shown["pruned"] = pruned.epoch
             self._evaluate(trial, typed, score)
             self.recorder.log_executions()
             self._shown.update(epochs=self.recorder.epochs, seconds=time.monotonic() - started)
@@ -353,4 +367,12 @@ def experiment_tuner(experiment, hypermodel, dataset: Dataset, tracker: SearchTr
     return make_tuner(experiment.tuner, hypermodel,
                       objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
                       seed=experiment.seed, directory=experiment.tuner_dir, project_name=project, tracker=tracker,
-                      dataset=dataset, progress=progress, artifacts=artifacts, log_models=experiment.log_trial_models)
+                      dataset=dataset, progress=progress, artifacts=artifacts, log_models=experiment.log_trial_models,
+                      pruning=pruning_rule(experiment.tuner, experiment.direction))
+
+
+def pruning_rule(config, direction: str) -> PruningRule | None:
+    """The experiment's pruning rule, or None when no pruning acts (see `TunerConfig.pruning_kind`)."""
+    if config.pruning_kind == "none":
+        return None
+    return PruningRule(config.pruning_kind, direction, config.warmup_epochs(), config.pruning_startup_trials)

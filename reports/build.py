@@ -13,7 +13,7 @@ from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
 from reports.store import (DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, PARAMETERS,
-                           SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_F1_MACRO, metric_label)
+                           PRUNED, SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_F1_MACRO, metric_label, status_text)
 
 TOP_TRIALS_DIAGNOSED = 3
 PAIR_PLOT_WIDTH = 130  # mm on the page
@@ -34,6 +34,7 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     p, info = record.params, record.parent.info
     trials = record.trials
     counts = trials["status"].value_counts().to_dict()
+    pruning = f"{p.get('tuner.pruning', '-')} rule, judged from epoch {p.get('tuner.pruning_warmup_epochs', '-')}"
     minutes = (record.end_millis - info.start_time) / 60000
     doc.title_block(f"Hyperparameter search: {record.experiment_name}")
     verdict = record.against_baseline()
@@ -53,7 +54,9 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
                   f"{p.get('tuner.epochs', '-')} epochs, patience {p.get('tuner.patience', '-')}"),
         ("objective", f"{record.objective} ({record.direction}imize), seed {p.get('seed', '-')}"),
         ("started", f"{_when(info.start_time)}, {minutes:.1f} minutes, {record.state}"),
-        ("trials", f"{len(trials)}: {counts.get('FINISHED', 0)} finished, {counts.get('FAILED', 0)} failed, "
+        ("trials", f"{len(trials)}: {counts.get('FINISHED', 0)} finished, "
+                   + (f"{counts[PRUNED]} pruned ({pruning}), " if counts.get(PRUNED) else "")
+                   + f"{counts.get('FAILED', 0)} failed, "
                    f"{counts.get('KILLED', 0) + counts.get('RUNNING', 0)} interrupted"),
     ]
     stopped = record.parent.data.tags.get(STOPPED_TAG)
@@ -168,6 +171,7 @@ def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
     doc.section("All trials, best first")
     columns = ["trial_id", "status", OBJECTIVE_METRIC, record.test_metric, EPOCHS, DURATION, *record.searched]
     table = record.trials[[c for c in columns if c in record.trials]].copy()
+    table["status"] = [status_text(row) for _, row in record.trials.iterrows()]
     for column in table.columns:  # one precision for every score, minutes and seconds, booleans as YAML
         if column == DURATION:
             table[column] = [_minutes(v) for v in table[column]]
@@ -177,6 +181,15 @@ def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
             table[column] = [_number(str(v)) if not isinstance(v, float) else "-" if v != v
                              else f"{v:#.4g}".rstrip(".") for v in table[column]]  # 0.009550 beside 0.009677
     doc.table(table.rename(columns={DURATION: "duration"}), font_size=7)
+
+
+def _pruned_left_out(trials) -> str:
+    """The sentence that says how many pruned trials the effects leave out, or nothing."""
+    pruned = int(trials["status"].eq(PRUNED).sum())
+    if not pruned:
+        return ""
+    return (f" {pruned} pruned trial{'s are' if pruned > 1 else ' is'} left out: stopped early, "
+            f"{'their scores are' if pruned > 1 else 'its score is'} not comparable to those of full training.")
 
 
 def _minutes(seconds) -> str:
@@ -192,7 +205,7 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     doc.paragraph(
         "Each point is a finished trial; for choices the bar is the mean. Look for values whose best trials "
         "sit at the edge of the range searched: the range should then be widened that way."
-    )
+        + _pruned_left_out(record.trials))
     doc.figure(figures.hyperparameter_effects(record.trials, names, record.objective, tmp / "effects.png",
                                               record.log_sampled))
     doc.bullets([analysis.effect_sentence(record.trials, n, record.objective, record.direction, record.spec(n),
@@ -233,6 +246,12 @@ def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
     lines = [f"trial {row.trial_id} ({record.objective} {getattr(row, OBJECTIVE_METRIC):.4g}): "
              f"{analysis.diagnose(record.curves(row.run_id), reference)}"
              for row in finished.itertuples()]
+    pruned = record.trials[record.trials["status"] == PRUNED]
+    if not pruned.empty:
+        lines.append(f"{len(pruned)} pruned (stopped where they were losing to the other trials), left out of this "
+                     "diagnosis and of the effects, whose scores are those of full training: "
+                     + ", ".join(f"trial {row.trial_id} at epoch {int(row.pruned_at)} ({record.objective} "
+                                 f"{getattr(row, OBJECTIVE_METRIC):.4g} by then)" for row in pruned.itertuples()))
     failed = record.trials[record.trials["status"] == "FAILED"]
     for row in failed.itertuples():
         reason = record.client.get_run(row.run_id).data.tags.get(FAILURE_TAG, "no reason recorded")

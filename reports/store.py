@@ -126,6 +126,7 @@ STOPPED_TAG = "stopped_early"  # why KerasTuner ended a search before its budget
 BASELINE_PARAM_PREFIX = "baseline."  # each baseline's name as a param: baseline.model, baseline.trivial
 BEST_BASELINE_PARAM = "baseline.to_beat"  # the key of the better baseline on validation, the one the report states
 BEATS_BASELINE_TAG = "automl.beats_baseline"
+PRUNED_TAG = "automl.pruned"  # on a trial run that pruning stopped (it is FINISHED): the epoch it stopped after
 BEST_TRIAL_TAG = "automl.best_trial"  # "true" on the child run of the search's best trial
 NOTE_TAG = "mlflow.note.content"  # MLflow shows it as the run's description
 CHAMPION_ALIAS = "champion"  # the registered model's version that scored best so far
@@ -175,7 +176,7 @@ def gain_metrics(key: str) -> tuple[str, str]:
 
 
 # Columns of the trials table that are not hyperparameters.
-TRIAL_COLUMNS = ("trial_id", "status", OBJECTIVE_METRIC, *TEST_METRICS, EPOCHS, DURATION, PEAK_MEMORY, PARAMETERS,
+TRIAL_COLUMNS = ("trial_id", "status", "pruned_at", OBJECTIVE_METRIC, *TEST_METRICS, EPOCHS, DURATION, PEAK_MEMORY, PARAMETERS,
                  "run_id", "continues_trial", "continues_run_id")
 
 
@@ -225,10 +226,26 @@ def _typed(values: list) -> list:
         return values
 
 
+PRUNED = "PRUNED"  # a trials table's status of a run that pruning stopped (FINISHED in MLflow, with PRUNED_TAG)
+
+
+def trial_status(run) -> str:
+    """A trial run's status in a trials table: MLflow's, or PRUNED for a finished run that pruning stopped."""
+    return PRUNED if run.info.status == "FINISHED" and PRUNED_TAG in run.data.tags else run.info.status
+
+
+def status_text(row) -> str:
+    """A trials table row's status in words: finished, failed, pruned at epoch 4."""
+    if row["status"] == PRUNED:
+        return f"pruned at epoch {int(row['pruned_at'])}"
+    return str(row["status"]).lower()
+
+
 def best_finished(trials: pd.DataFrame) -> pd.Series | None:
     """The best trial that finished with a finite score (a NaN or infinite score never wins), from a trials
-    table sorted best first; None if there is none."""
-    finished = trials[trials["status"].eq("FINISHED") & np.isfinite(trials[OBJECTIVE_METRIC].astype(float))]
+    table sorted best first; None if there is none. A pruned trial counts: it is best only if its score is."""
+    finished = trials[trials["status"].isin(["FINISHED", PRUNED])
+                      & np.isfinite(trials[OBJECTIVE_METRIC].astype(float))]
     return None if finished.empty else finished.iloc[0]
 
 
@@ -236,13 +253,14 @@ def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max
     """One row per trial run of a search, read back from MLflow: what the UI, the CLI and reports share."""
     runs = children(client, parent_run_id)
     if not runs:
-        return pd.DataFrame(columns=["trial_id", "status", OBJECTIVE_METRIC, "run_id"])
+        return pd.DataFrame(columns=["trial_id", "status", "pruned_at", OBJECTIVE_METRIC, "run_id"])
     always = [OBJECTIVE_METRIC, EPOCHS, DURATION]  # present even when every trial failed
     optional = [m for m in (*TEST_METRICS, PEAK_MEMORY, PARAMETERS) if any(m in r.data.metrics for r in runs)]
     params = sorted({p for r in runs for p in r.data.params if p != TRIAL_ID_TAG})  # a param in older stores
     frame = pd.DataFrame({
         "trial_id": [r.data.tags.get(TRIAL_ID_TAG) for r in runs],
-        "status": [r.info.status for r in runs],
+        "status": [trial_status(r) for r in runs],
+        "pruned_at": [int(r.data.tags[PRUNED_TAG]) if PRUNED_TAG in r.data.tags else None for r in runs],
         **{m: [r.data.metrics.get(m, float("nan")) for r in runs] for m in [*always, *optional]},
         **{p: _typed([r.data.params.get(p) for r in runs]) for p in params},
         "run_id": [r.info.run_id for r in runs],
