@@ -1,13 +1,14 @@
-"""Which search algorithm reaches a good model with the least training: random, Bayesian and Hyperband on
-shipped experiments, several seeds each, the best objective against epochs trained and wall time.
+"""Which search reaches a good model with the least training: random, Bayesian and Hyperband, random and Bayesian
+each with and without pruning, several seeds each, the best objective against wall time and epochs trained.
 
 Each search is a real `run_search` (objective val_loss, which ranks finely
 where accuracy ties; early stopping off; 10 trials for random and Bayesian,
-Hyperband with up to 9 epochs and factor 3). The target of an experiment is
-the median over algorithms of their final best scores; "epochs to target"
-is how much training a search needed to first reach it. Usage:
+Hyperband with up to 9 epochs and factor 3; pruning with its default warmup
+and startup). The target of an experiment is the median final best of
+unpruned random search; "time to target" and "epochs to target" are the wall
+time and the training a search needed to first reach it. Usage:
 
-    python benchmarks/search_efficiency.py [--seeds 3] [--out benchmarks/results/search_efficiency.md]
+    python benchmarks/search_efficiency.py [--seeds 5] [--experiments digits_mlp.yaml ...] [--out FILE]
 """
 
 from __future__ import annotations
@@ -25,15 +26,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 EXPERIMENTS = ("digits_mlp.yaml", "sonar_mlp.yaml")
-ALGORITHMS = {
-    "random": {"algorithm": "random", "max_trials": 10},
-    "bayesian": {"algorithm": "bayesian", "max_trials": 10},
+SEARCHES = {
+    "random": {"algorithm": "random", "max_trials": 10, "pruning": "none"},
+    "random + median": {"algorithm": "random", "max_trials": 10, "pruning": "median"},
+    "random + successive halving": {"algorithm": "random", "max_trials": 10, "pruning": "successive_halving"},
+    "bayesian": {"algorithm": "bayesian", "max_trials": 10, "pruning": "none"},
+    "bayesian + median": {"algorithm": "bayesian", "max_trials": 10, "pruning": "median"},
     "hyperband": {"algorithm": "hyperband", "factor": 3, "iterations": 1},
 }
+COLOURS = dict(zip(SEARCHES, ("C0", "C1", "C2", "C3", "C4", "C5")))
 EPOCHS = 9  # Hyperband: brackets of 1, 3 and 9 epochs with factor 3
 
 
-def search(folder: Path, experiment_file: str, algorithm: str, seed: int) -> list[tuple[int, float, float]]:
+def search(folder: Path, experiment_file: str, name: str, seed: int) -> list[tuple[int, float, float]]:
     """(epochs trained, seconds since the start, score) of each finished trial, in the order they ended; a
     Hyperband trial that trains on from another counts only its own epochs."""
     from rich.console import Console
@@ -46,17 +51,17 @@ def search(folder: Path, experiment_file: str, algorithm: str, seed: int) -> lis
     data = spec["data"]
     if "path" in data:
         data["path"] = str((ROOT / "experiments" / data["path"]).resolve())
-    run = f"{Path(experiment_file).stem}-{algorithm}-{seed}"
+    run = f"{Path(experiment_file).stem}-{name.replace(' + ', '-').replace(' ', '-')}-{seed}"
     spec.update(name=run, seed=seed, objective="val_loss", tracking_uri=f"sqlite:///{folder}/mlflow.db",
                 tuner_dir=str(folder / "tuner"), log_trial_models=False,
-                tuner={**ALGORITHMS[algorithm], "epochs": EPOCHS, "patience": 0})
+                tuner={**SEARCHES[name], "epochs": EPOCHS, "patience": 0})
     path = folder / f"{run}.yaml"
     path.write_text(yaml.safe_dump(spec))
     started = time.time()
     result = run_search(load_experiment(path), Console(quiet=True))
     client = open_store(spec["tracking_uri"])
     trials = []
-    for child in sorted(children(client, result.parent_run_id, "attributes.status = 'FINISHED'"),
+    for child in sorted(children(client, result.parent_run_id, "attributes.status = 'FINISHED'"),  # pruned too
                         key=lambda r: r.info.end_time):
         trials.append((int(child.data.metrics["trial/epochs"]), child.info.end_time / 1000 - started,
                        child.data.metrics["objective"]))
@@ -72,9 +77,15 @@ def best_so_far(trials: list[tuple[int, float, float]]) -> list[tuple[int, float
     return out
 
 
+def _median(values):
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if len(known) > len(values) / 2 else None  # most seeds must have reached it
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--experiments", nargs="*", default=list(EXPERIMENTS), help="shipped experiment files")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "search_efficiency.md")
     args = parser.parse_args()
     from matplotlib.figure import Figure
@@ -82,45 +93,53 @@ def main() -> None:
     from benchmarks.results import publish
 
     curves: dict[str, dict[str, list]] = {}
+    started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
-        for experiment_file in EXPERIMENTS:
+        for experiment_file in args.experiments:
             curves[experiment_file] = {}
-            for algorithm in ALGORITHMS:
-                curves[experiment_file][algorithm] = [
-                    best_so_far(search(Path(tmp), experiment_file, algorithm, seed)) for seed in range(1, args.seeds + 1)]
-                finals = [c[-1][2] for c in curves[experiment_file][algorithm]]
-                print(f"{experiment_file} {algorithm}: best val_loss {finals}", flush=True)
-    facts = [f"- each algorithm: seeds 1 to {args.seeds}; objective val_loss, early stopping off; random and Bayesian "
-             f"10 trials of {EPOCHS} epochs, Hyperband max {EPOCHS} epochs, factor 3, 1 iteration; "
-             "the runner's default Bayesian settings (initial points: half of max_trials)", "",
-             "| experiment | algorithm | best val_loss (mean ± sd over seeds) | epochs trained | wall time (s) | "
-             "epochs to target |", "| --- | --- | --- | --- | --- | --- |"]
-    figure = Figure(figsize=(5.5 * len(EXPERIMENTS), 4), layout="constrained")
-    axes = figure.subplots(1, len(EXPERIMENTS), squeeze=False)[0]
-    for ax, (experiment_file, by_algorithm) in zip(axes, curves.items()):
-        target = statistics.median(statistics.median(c[-1][2] for c in runs) for runs in by_algorithm.values())
-        for algorithm, runs in by_algorithm.items():
+            for name in SEARCHES:
+                curves[experiment_file][name] = [
+                    best_so_far(search(Path(tmp), experiment_file, name, seed)) for seed in range(1, args.seeds + 1)]
+                finals = [c[-1][2] for c in curves[experiment_file][name]]
+                print(f"{experiment_file} {name}: best val_loss {finals}", flush=True)
+    facts = [f"- each search: seeds 1 to {args.seeds}; objective val_loss, early stopping off; random and Bayesian "
+             f"10 trials of {EPOCHS} epochs, Hyperband max {EPOCHS} epochs, factor 3, 1 iteration; the runner's "
+             "default Bayesian settings (initial points: half of max_trials) and pruning settings (warmup 2 epochs, "
+             f"3 startup trials); total {(time.monotonic() - started) / 60:.0f} min", "",
+             "| experiment | search | best val_loss (mean ± sd over seeds) | epochs trained | wall time (s) | "
+             "time to target (s, median) | epochs to target (median) | time to target against random |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    figure = Figure(figsize=(5.5 * len(curves), 4), layout="constrained")
+    axes = figure.subplots(1, len(curves), squeeze=False)[0]
+    for ax, (experiment_file, by_search) in zip(axes, curves.items()):
+        target = statistics.median(c[-1][2] for c in by_search["random"])
+        unpruned = _median([next((s for _, s, b in c if b <= target), None) for c in by_search["random"]])
+        for name, runs in by_search.items():
             finals = [c[-1][2] for c in runs]
-            reached = [next((e for e, _, b in c if b <= target), None) for c in runs]
-            reached_text = ", ".join("-" if r is None else str(r) for r in reached)
-            facts.append(f"| {experiment_file} | {algorithm} | {statistics.mean(finals):.4f} ± "
+            seconds = _median([next((s for _, s, b in c if b <= target), None) for c in runs])
+            epochs = _median([next((e for e, _, b in c if b <= target), None) for c in runs])
+            ratio = f"{seconds / unpruned:.2f}" if seconds is not None and unpruned else "-"
+            facts.append(f"| {experiment_file} | {name} | {statistics.mean(finals):.4f} ± "
                          f"{statistics.stdev(finals) if len(finals) > 1 else 0:.4f} | "
-                         f"{statistics.median(c[-1][0] for c in runs):.0f} | {statistics.median(c[-1][1] for c in runs):.0f} | "
-                         f"{reached_text} |")
+                         f"{statistics.median(c[-1][0] for c in runs):.0f} | "
+                         f"{statistics.median(c[-1][1] for c in runs):.0f} | "
+                         f"{'-' if seconds is None else f'{seconds:.0f}'} | {'-' if epochs is None else f'{epochs:.0f}'} "
+                         f"| {ratio} |")
             for seed, c in enumerate(runs):
-                ax.step([e for e, _, _ in c], [b for _, _, b in c], where="post", alpha=0.8,
-                        color={"random": "C0", "bayesian": "C1", "hyperband": "C2"}[algorithm],
-                        label=algorithm if seed == 0 else None)
+                ax.step([s for _, s, _ in c], [b for _, _, b in c], where="post", alpha=0.7, color=COLOURS[name],
+                        label=name if seed == 0 else None)
         ax.axhline(target, color="grey", ls=":", lw=1, label=f"target {target:.4f}")
-        ax.set(title=experiment_file, xlabel="epochs trained (cumulative)", ylabel="best val_loss so far")
-        ax.legend(fontsize=8)
+        ax.set(title=experiment_file, xlabel="wall time (s)", ylabel="best val_loss so far", yscale="log")
+        ax.legend(fontsize=7)
     plot = args.out.with_suffix(".png")
     plot.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(plot, dpi=110)
-    facts += ["", "Target: the median over algorithms of their median final best; epochs to target per seed "
-              "(- when a seed never reached it).", f"![best so far]({plot.name})"]
-    publish(args.out, "Search algorithms: best val_loss against training spent",
-            f"python benchmarks/search_efficiency.py --seeds {args.seeds}", facts)
+    facts += ["", "Target: the median final best of unpruned random search. Time and epochs to target: the median "
+              "over seeds of when a search first reached it (- when most seeds never did).",
+              f"![best so far]({plot.name})"]
+    publish(args.out, "Search algorithms and pruning: best val_loss against time and training spent",
+            f"python benchmarks/search_efficiency.py --seeds {args.seeds} --experiments {' '.join(args.experiments)}",
+            facts)
 
 
 if __name__ == "__main__":
