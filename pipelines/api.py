@@ -17,10 +17,13 @@ from pipelines.errors import ConfigError
 
 
 def run_search(experiment: Experiment, *, resume: bool = False, workers: int | str | None = None, console=None,
-               verbose: bool = False):
+               verbose: bool = False, build_model=None):
     """Run the experiment's search (or with `resume` carry on its latest unfinished one), on `workers` local
     processes (a count or "auto") or in this one; returns a `pipelines.search.SearchResult`: the trials, the
-    best trial, its model's path and URI, the baseline comparison and the report's path."""
+    best trial, its model's path and URI, the baseline comparison and the report's path.
+
+    `build_model(hp)` or `build_model(hp, facts)` is the builder of a `family: custom` experiment: it returns a
+    keras.Model, compiled or not (see search_spaces/custom.py)."""
     from rich.console import Console
 
     from pipelines.distributed import Distribution
@@ -31,11 +34,14 @@ def run_search(experiment: Experiment, *, resume: bool = False, workers: int | s
     if workers is not None and Path(experiment.source_file).name == DICT_SOURCE:
         raise ConfigError(f"{DICT_SOURCE}: workers read the experiment from its file; save it as YAML and load that "
                           "file, or search without workers.")
+    if workers is not None and build_model is not None:
+        raise ConfigError(f"{experiment.source_file}: workers import the builder from a file; put it in one and name "
+                          "it in the experiment (builder: FILE.py:FUNCTION), or search without workers.")
     quiet_libraries()
     console = console or Console()
     library_logs_to_file(experiment, verbose, console)
     distribution = Distribution(worker_count(str(workers))) if workers is not None else None
-    return search(experiment, console, resume=resume, distribution=distribution)
+    return search(experiment, console, resume=resume, distribution=distribution, build_model=build_model)
 
 
 def _store_and_name(experiment: Experiment | str, tracking_uri: str | None) -> tuple[str, str]:

@@ -7,6 +7,7 @@ fails in a second and leaves nothing behind in MLflow.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from collections.abc import Mapping
@@ -108,6 +109,8 @@ class Experiment(StrictModel):
     data: DataConfig
     family: str
     base_model: str | None = Field(None, description="transfer only: a .keras file, runs:/<id>/<name> or models:/<name>/<version>")
+    builder: str | None = Field(None, description="custom only: FILE.py:FUNCTION, a KerasTuner builder (relative to "
+                                "this file); from Python, run_search(..., build_model=fn) instead")
     search_space: dict[str, Any] = Field(default_factory=dict)
     tuner: TunerConfig = TunerConfig()
     objective: Literal["val_accuracy", "val_loss", "val_mae"] = Field(
@@ -149,6 +152,13 @@ class Experiment(StrictModel):
         return ("Note: grid search varies only the lists and ranges search_space writes, and this file writes none: "
                 "the grid is one trial. Write the values to try, e.g. learning_rate: [0.001, 0.01].")
 
+    def builder_location(self) -> tuple[Path, str] | None:
+        """The builder's file (relative paths from the experiment file's folder) and function name, or None."""
+        if self.builder is None:
+            return None
+        file, _, function = self.builder.rpartition(":")
+        return Path(self.source_file).parent / file, function
+
     def space(self) -> SearchSpace:
         """The family's catalogue with this file's search_space overrides applied."""
         return SearchSpace(catalogue_for(self.family, self.data.source), self.space_overrides)
@@ -174,7 +184,7 @@ def _explain(error: dict) -> str:
     key = ".".join(str(p) for p in loc) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
-        valid = [f for f in model.model_fields if f != "source_file"]
+        valid = [name for name, field in model.model_fields.items() if not field.exclude]  # not the internal ones
         return f"{key}: unknown key; valid keys here are {', '.join(valid)}."
     if kind == "union_tag_invalid":
         return f"{key}.source: {error['ctx']['tag']!r} is not valid; use one of {', '.join(SOURCE_MODELS)}."
@@ -271,6 +281,7 @@ def load_experiment(source: str | Path | Mapping[str, Any], base_dir: str | Path
         fix = ("add base_model: a .keras file, runs:/<run id>/<model name> or models:/<name>/<version>"
                if experiment.family == "transfer" else "remove it, or use family: transfer")
         problems.append(f"base_model: the transfer family needs a base model and no other family takes one; {fix}.")
+    problems += _builder_problems(experiment)
     if known:
         space_problems = _space_problems(experiment.family, experiment.space_overrides, experiment.data.model_dump(),
                                          grid=experiment.tuner.algorithm == "grid")
@@ -288,6 +299,30 @@ def load_experiment(source: str | Path | Mapping[str, Any], base_dir: str | Path
     if problems:
         raise ConfigError(f"{path}: invalid experiment file:\n  " + "\n  ".join(problems))
     return experiment
+
+
+def _builder_problems(experiment: Experiment) -> list[str]:
+    """A builder named where it cannot act, or one whose file or function is not there; read, not imported, so
+    the check needs no TensorFlow (importing the builder, and building it once, come before the search)."""
+    if experiment.family != "custom":
+        return ["builder: only family: custom takes a builder; remove it, or use family: custom."] \
+            if experiment.builder is not None else []
+    if experiment.builder is None:
+        return []  # given from Python (run_search(..., build_model=fn)), or refused there
+    if not re.fullmatch(r".+\.py:[A-Za-z_]\w*", experiment.builder):
+        return [f"builder: {experiment.builder!r} is not FILE.py:FUNCTION; e.g. builder: model.py:build_model."]
+    path, function = experiment.builder_location()
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except OSError as exc:
+        return [f"builder: {path} cannot be read ({exc.strerror}); the path is relative to the experiment file."]
+    except (SyntaxError, ValueError) as exc:
+        return [f"builder: {path} is not valid Python (line {getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)})."]
+    defined = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if function not in defined:
+        return [f"builder: {path} defines no function {function!r} at its top level"
+                + (f" (it defines {', '.join(defined)})" if defined else "") + "."]
+    return []
 
 
 def catalogue_for(family: str, source: str | None):

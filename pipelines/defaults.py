@@ -39,13 +39,17 @@ def with_data_defaults(experiment, train_samples: int):
     if "objective" in chosen:
         words.append(f"objective {experiment.objective} ({'values' if experiment.objective == 'val_mae' else 'classes'})")
     tuner = experiment.tuner
-    epochs, patience = epochs_for(train_samples)
-    update = {k: v for k, v in (("epochs", epochs), ("patience", patience)) if getattr(tuner, k) is None}
+    epochs, _ = epochs_for(train_samples)
+    epochs = tuner.epochs or epochs
+    update = {k: v for k, v in (("epochs", epochs), ("patience", max(5, epochs // 5))) if getattr(tuner, k) is None}
     if update:
         experiment = experiment.model_copy(update={"tuner": tuner.model_copy(update=update)})
         chosen += [f"tuner.{k}" for k in update]
-        words.append(" and ".join(f"{k} {v}" for k, v in update.items())
-                     + f" (about {TARGET_STEPS:,} steps of 32 of the {train_samples:,} training samples)")
+        if "epochs" in update:
+            words.append(f"epochs {epochs} (about {TARGET_STEPS:,} steps of 32 of the {train_samples:,} training "
+                         "samples)")
+        if "patience" in update:
+            words.append(f"patience {update['patience']} (a fifth of the epochs, at least 5)")
     if not words:
         return experiment, None
     experiment = experiment.model_copy(update={"chosen_for_user": tuple(chosen)})

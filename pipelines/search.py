@@ -27,7 +27,7 @@ from pipelines.data import Dataset, head, load_dataset
 from pipelines.data.core import IMBALANCED_NOTE, balanced_class_weights
 from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
 from pipelines.distributed import Distribution, run_chief
-from pipelines.errors import DataError
+from pipelines.errors import ConfigError, DataError
 from pipelines.journal import JOURNAL_FILE, StoreUnreachable
 from pipelines.logs import quiet_libraries
 from pipelines.progress import SearchProgress, say
@@ -44,6 +44,7 @@ from reports.store import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST, BEST
                            STOPPED_TAG, TEST_METRICS, baseline_metric, best_finished, gain_metrics, metric_label,
                            mlflow_helpers_on, on_validation, open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
+from search_spaces.custom import BuilderError, CustomHyperModel, DataFacts, load_builder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +83,9 @@ def load_base_model(experiment: Experiment) -> keras.Model:
         ) from None
 
 
-def build_hypermodel(experiment: Experiment, dataset: Dataset):
+def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None):
+    """The experiment's hypermodel for its data: a built-in family, or the user's builder (`build_model`, a
+    function given from Python, or the file's `builder`), built once here so a bad one is refused now."""
     info = dataset.info
     if info.task == "regression" and experiment.objective == "val_accuracy":
         raise DataError(f"{experiment.source_file}: objective: val_accuracy needs classes, but {info.name!r} is a "
@@ -93,6 +96,8 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset):
     if info.task == "regression" and experiment.class_weight == "balanced":
         raise DataError(f"{experiment.source_file}: class_weight: balanced weighs classes, but {info.name!r} is a "
                         "regression task. Remove it.")
+    if experiment.family == "custom":
+        return custom_hypermodel(experiment, dataset, build_model)
     family_cls = FAMILIES[experiment.family]
     extra = {"base_model": load_base_model(experiment)} if experiment.base_model else {}
     overrides = dict(experiment.space_overrides)
@@ -116,11 +121,31 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset):
     return hypermodel
 
 
-def prepare_search(experiment: Experiment, dataset: Dataset):
+def custom_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None):
+    """The user's builder as a hypermodel, built once with default values on two training samples; a builder
+    that cannot be used is a ConfigError naming the file, the function, the line and the reason."""
+    location = experiment.builder_location()
+    if (build_model is None) == (location is None):
+        raise ConfigError(f"{experiment.source_file}: family: custom needs one builder: builder: FILE.py:FUNCTION in "
+                          "the experiment, or from Python run_search(experiment, build_model=fn)"
+                          + (", not both." if location else "."))
+    info = dataset.info
+    facts = DataFacts(tuple(info.input_shape) if info.vocabulary is None else (), info.num_classes, info.task,
+                      info.preprocess, info.vocabulary)
+    try:
+        function = build_model or load_builder(*location)
+        hypermodel = CustomHyperModel(function, facts, experiment.space_overrides)
+        hypermodel.check(head(dataset.x_train, 2))
+    except BuilderError as exc:
+        raise ConfigError(f"{experiment.source_file}: builder: {exc}") from None
+    return hypermodel
+
+
+def prepare_search(experiment: Experiment, dataset: Dataset, build_model=None):
     """What the chief and every worker derive alike from the file and the data: the experiment with the defaults
     the data decides, the data with its notes, the hypermodel, and the sentence saying what was chosen."""
     experiment, chosen = with_data_defaults(experiment, dataset.info.sizes["train"])
-    hypermodel = build_hypermodel(experiment, dataset)
+    hypermodel = build_hypermodel(experiment, dataset, build_model)
     return experiment, with_text_cut_note(dataset, hypermodel.space), hypermodel, chosen
 
 
@@ -134,10 +159,10 @@ def with_text_cut_note(dataset: Dataset, space) -> Dataset:
     return dataclasses.replace(dataset, info=dataclasses.replace(info, notes=(*info.notes, note)))
 
 
-def search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
+def search_settings(experiment: Experiment, dataset: Dataset, hypermodel) -> dict:
     """What decides which models a search trains: `--resume` refuses to carry on a search if any of it changed,
     and a worker to join one whose experiment differs from its own."""
-    info = dataset.info
+    info, space = dataset.info, hypermodel.space
     return {
         "family": experiment.family,
         "seed": experiment.seed,
@@ -151,6 +176,7 @@ def search_settings(experiment: Experiment, dataset: Dataset, space) -> dict:
         **({DATA_NOTES_PARAM: " | ".join(info.notes)[:6000]} if info.notes else {}),
         **({"base_model": experiment.base_model} if experiment.base_model else {}),
         **({CHOSEN_PARAM: ", ".join(experiment.chosen_for_user)} if experiment.chosen_for_user else {}),
+        **({"builder": hypermodel.where, "builder.sha256": hypermodel.digest} if experiment.family == "custom" else {}),
         # Only what can take effect: sgd's momentum is left out of a search without sgd, a regularizer's strength
         # out of one without a regularizer.
         **{SEARCH_SPACE_PREFIX + name: _one_line(spec) for name, spec in space.describe().items()
@@ -210,10 +236,11 @@ def _search_until_done(tuner, tracker: SearchTracker, console: Console, *args, *
 
 def run_search(experiment: Experiment, console: Console | None = None, resume: bool = False,
                tags: dict[str, str] | None = None, distribution: Distribution | None = None,
-               dataset: Dataset | None = None) -> SearchResult:
+               dataset: Dataset | None = None, build_model=None) -> SearchResult:
     """Run the search, or with `resume` carry on the experiment's latest unfinished one; on worker processes
     with `distribution`, else in this process. `dataset` is the experiment's data when the caller loaded it
-    already (the command line does, before TensorFlow loads, so a data error is told in a second).
+    already (the command line does, before TensorFlow loads, so a data error is told in a second);
+    `build_model` the builder of a `family: custom` experiment given from Python.
 
     The result has no best trial when none finished with a finite score.
     """
@@ -222,8 +249,8 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
     keras.utils.set_random_seed(experiment.seed)
     if dataset is None:
         dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
-    experiment, dataset, hypermodel, chosen = prepare_search(experiment, dataset)
-    settings = search_settings(experiment, dataset, hypermodel.space)
+    experiment, dataset, hypermodel, chosen = prepare_search(experiment, dataset, build_model)
+    settings = search_settings(experiment, dataset, hypermodel)
     for note in dataset.info.notes:
         say(console, f"Data: {note}.")
     for note in (chosen, class_weight_advice(experiment, dataset), experiment.grid_note(),

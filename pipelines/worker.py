@@ -45,7 +45,7 @@ def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     experiment, dataset, hypermodel, _ = prepare_search(experiment, dataset)
-    changed = changed_settings(search_settings(experiment, dataset, hypermodel.space), parent.data.params)
+    changed = changed_settings(search_settings(experiment, dataset, hypermodel), parent.data.params)
     if changed:
         raise ConfigError(f"{experiment.source_file}: differs from the experiment of the search it joins (parent run "
                           f"{parent.info.run_id}) in {', '.join(changed)}. Use the same experiment file, and the "

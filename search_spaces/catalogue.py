@@ -129,6 +129,9 @@ CATALOGUES: dict[str, tuple[Hyperparameter, ...]] = {
         Hyperparameter("fine_tune_factor", float, Fixed(0.1), bounds=(1e-4, 1.0)),
         exclude=("batch_norm", "activation", "initializer", "regularizer", "regularization", "growth"),
     ),
+    # A builder the user writes (search_spaces/custom.py): the runner's compile step and batch size only.
+    "custom": assemble(exclude=("activation", "batch_norm", "dropout", "initializer", "regularizer",
+                                "regularization", "growth")),
 }
 READS_TEXT = ("cnn", "rnn")  # the families that take raw text (through a vocabulary and an embedding)
 
@@ -137,6 +140,8 @@ def full_catalogue(family: str, text: bool = False, series: bool = False) -> tup
     """A family's hyperparameters for its data: on text, the encoder first and the sequence encoder's knobs
     conditional on it; on a series, the linear skip in place of the wide path."""
     params = CATALOGUES[family]
+    if family == "custom":  # the builder reads the data as it likes
+        return params
     if text and family in READS_TEXT:
         shared = {p.name for p in COMMON} - set(SEQUENCE_SHARED)
         params = (ENCODER, *(p if p.name in shared or p.when else dataclasses.replace(p, when=SEQUENCE)

@@ -76,6 +76,9 @@ def tiny_copy(path: Path, tmp: Path, tuner: dict, edit=None, prefix: str = "") -
         data["limit"] = 600
     if "samples" in data:
         data["samples"] = 300
+    if "builder" in config:
+        file, _, function = config["builder"].rpartition(":")
+        config["builder"] = f"{(path.parent / file).resolve()}:{function}"
     config["tuner"] = {**config.get("tuner", {}), **tuner}
     if edit:
         edit(config)

@@ -41,7 +41,8 @@ BAD_FILES = {
     "not a mapping": ("- just\n- a list\n", r"must be a mapping of keys"),
     "unknown top-level key": (
         {"epochz": 3},
-        r"epochz: unknown key; valid keys here are name, seed, data, family, base_model, search_space, tuner",
+        r"epochz: unknown key; valid keys here are name, seed, data, family, base_model, builder, search_space, tuner, "
+        r"objective, tracking_uri, class_weight, log_trial_models, tuner_dir, study\.",
     ),
     "unknown nested key": ({"tuner": {"algorithm": "random", "trials": 3}}, r"tuner\.trials: unknown key; valid keys here are algorithm, max_trials"),
     "unknown tuner": (

@@ -264,7 +264,7 @@ def test_a_configured_choice_the_trials_tried_once_is_still_in_the_configured_sp
     assert f"wide [true, false] {wide} (1)" in flat
     assert "True" not in flat and "False" not in flat
     assert re.search(r"duration \S.*\d+:\d\d", flat)
-    scores = re.findall(r"FINISHED (\d\.\d+) (\d\.\d+)", flat)
+    scores = re.findall(r"finished (\d\.\d+) (\d\.\d+)", flat)
     assert scores and all(len(re.sub(r"^0\.0*", "", v)) == 4 for pair in scores for v in pair)  # 4 digits each
 
 
