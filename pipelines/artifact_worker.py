@@ -84,21 +84,50 @@ def trial_artifacts(folder: str, title: str, curves: dict, kept_epoch: int | Non
     return [str(p) for p in files] + drawn, scores
 
 
+WAIT_S = 3.0  # how long the search waits for a job of the worker before it does the job itself
+
+
+class Job:
+    """Work handed to the worker, which the search can also do itself.
+
+    The worker runs at nice 10: on a machine that other jobs keep busy it may
+    get almost no CPU, and take minutes to start at all (four searches at
+    once on a machine at load 6-10 waited out a 10-minute timeout on it).
+    Whoever needs a result waits `WAIT_S` for the worker, then does the job at
+    its own priority; the worker's late answer is dropped.
+    """
+
+    def __init__(self, future: Future, work, args: tuple):
+        self.future, self.work, self.args = future, work, args
+        self.done_here = False
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self, wait_s: float = WAIT_S):
+        try:
+            return self.future.result(timeout=wait_s)
+        except TimeoutError:  # not cancelled: the executor's clean-up fails on a cancelled job of a killed worker
+            self.done_here = True
+            return self.work(*self.args)
+
+
 class ArtifactWorker:
     """Hands trials' artifacts to one worker process and logs what it writes, through `writer`."""
 
     def __init__(self, writer):
         self.writer = writer
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: list[tuple[str, Path, Future]] = []  # (run key, folder, job)
+        self._pending: list[tuple[str, Path, Job]] = []  # (run key, folder, job)
+        self._overtaken = False  # a job was done here: the worker is starved or stuck, and is not waited for
 
-    def run(self, job, *args) -> Future:
+    def run(self, work, *args) -> Job:
         """Any other work that needs no Keras, in the same process (the search's scikit-learn baseline)."""
         if self._pool is None:  # started by the first job: it starts up while the first trial trains
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_start_worker, initargs=(os.getpid(),))
         with _main_file_not_imported():  # the worker process starts inside the first submit
-            return self._pool.submit(job, *args)
+            return Job(self._pool.submit(work, *args), work, args)
 
     def submit(self, run: str, title: str, curves: dict, kept_epoch: int | None, test: tuple | None = None) -> None:
         """Write a trial's artifacts for `run` in the background; see `trial_artifacts`."""
@@ -113,8 +142,13 @@ class ArtifactWorker:
             if not (run in wait_for or job.done()):
                 still.append((run, folder, job))
                 continue
+            here = None
             try:
-                paths, scores = job.result()
+                if not job.done():  # done here, if it comes to that, in a folder the worker does not write to
+                    here = Path(tempfile.mkdtemp(prefix="automl-trial-"))
+                    job.args = (str(here), *job.args[1:])
+                paths, scores = job.result(0.0 if self._overtaken else WAIT_S)
+                self._overtaken |= job.done_here
                 for path in paths:
                     self.writer.log_artifacts(run, Path(path))
                 if scores:
@@ -123,13 +157,25 @@ class ArtifactWorker:
                 log.warning("the artifacts of run %s were not written: %s", run, exc)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
+                if here is not None:
+                    shutil.rmtree(here, ignore_errors=True)
         self._pending = still
 
+    def result(self, job: Job):
+        """A job's result, from the worker or done here (see `Job`)."""
+        value = job.result(0.0 if self._overtaken else WAIT_S)
+        self._overtaken |= job.done_here
+        return value
+
     def close(self) -> None:
-        """Log everything still being written, then stop the worker."""
+        """Log everything still being written, then stop the worker (killed, when it was overtaken: a worker
+        that gets no CPU would keep the search waiting at its very end)."""
         try:
             self.log_ready(wait_for={run for run, _, _ in self._pending})
         finally:
             if self._pool is not None:
-                self._pool.shutdown()
+                if self._overtaken:
+                    for process in list(self._pool._processes.values()):  # no public handle on the process
+                        process.kill()
+                self._pool.shutdown(wait=not self._overtaken)
                 self._pool = None

@@ -323,7 +323,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                 tuner = run_tuner(experiment, hypermodel, dataset, tracker, project, console, artifacts)
             say(console, "Trials done: logging the best model, comparing it with the baselines, writing the report.")
             send_journal(tracker, experiment, console)
-            baselines = [trivial, *_fitted(fitting, console)]
+            baselines = [trivial, *_fitted(artifacts, fitting, console)]
             for baseline in baselines[1:]:
                 _log_baseline(tracker, baseline)
             trials = trials_frame(tracker.client, parent_run_id, experiment.direction)
@@ -398,12 +398,12 @@ def _log_baseline(tracker: SearchTracker, baseline: Baseline) -> None:
                          baseline_metric(baseline.key, on_validation(baseline.metric)): baseline.validation})
 
 
-def _fitted(fitting, console: Console) -> list[Baseline]:
+def _fitted(artifacts: ArtifactWorker, fitting, console: Console) -> list[Baseline]:
     """The model baseline the worker fitted, if any: one that fails costs the baseline, not the search."""
     if fitting is None:
         return []
     try:
-        return [fitting.result()]
+        return [artifacts.result(fitting)]
     except Exception as exc:
         console.print(f"[yellow]The scikit-learn baseline could not be fitted ({str(exc).splitlines()[0][:200]}); "
                       "the best model is compared with the trivial baseline only.[/]")

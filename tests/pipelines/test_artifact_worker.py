@@ -81,3 +81,46 @@ def test_a_script_without_a_main_guard_runs_a_search_once_with_every_artifact_an
     for child in (r for r in runs if "mlflow.parentRunId" in r.data.tags):
         names = {a.path for a in client.list_artifacts(child.info.run_id)}
         assert {"confusion_matrix.png", "learning_curves.png", "per_class_report.csv"} <= names, names
+
+
+def _spawned_worker(parent: int) -> int | None:
+    """The pid of the artifact worker a search process spawned (not multiprocessing's resource tracker)."""
+    for pid in subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split():
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            if b"spawn_main" in cmdline.read():
+                return int(pid)
+    return None
+
+
+@pytest.mark.slow
+def test_a_search_whose_worker_gets_no_cpu_finishes_with_every_artifact_and_the_baseline(tmp_path):
+    """The worker runs at nice 10; on a loaded machine it may get no CPU for minutes. Stopped outright here,
+    it must not keep the search waiting: the search does the work itself, and stops the worker."""
+    from mlflow.tracking import MlflowClient
+
+    from tests.conftest import write_experiment
+    from tests.processes import search
+
+    path = write_experiment(tmp_path, name="starved", tuner={"algorithm": "grid", "max_trials": 2, "epochs": 2,
+                                                             "patience": 0})
+    proc = search(path)
+    deadline = time.monotonic() + 120
+    while (worker := _spawned_worker(proc.pid)) is None:
+        assert time.monotonic() < deadline and proc.poll() is None, "no artifact worker was started"
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGSTOP)
+    try:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-3000:]
+        with pytest.raises(ProcessLookupError):
+            os.kill(worker, 0)  # killed, not left stopped behind
+    finally:
+        with __import__("contextlib").suppress(ProcessLookupError):
+            os.kill(worker, signal.SIGKILL)
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    runs = client.search_runs([client.get_experiment_by_name("starved").experiment_id])
+    parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
+    assert "baseline.model" in parent.data.params
+    for child in (r for r in runs if "mlflow.parentRunId" in r.data.tags):
+        names = {a.path for a in client.list_artifacts(child.info.run_id)}
+        assert {"confusion_matrix.png", "learning_curves.png", "per_class_report.csv"} <= names, names
