@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipelines import interrupts
 from pipelines.errors import ConfigError
-from pipelines.logs import quiet_libraries
+from pipelines.logs import load_tensorflow, quiet_libraries
 
 DEFAULT_EXPERIMENT = Path(__file__).parent / "experiments" / "digits_cnn.yaml"
 STUDIES = Path(__file__).parent / "experiments" / "studies"
@@ -43,6 +43,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     # Tables, series and arrays are read and checked before TensorFlow loads: a data error is told in a second.
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
+    load_tensorflow()
     from pipelines.search import run_search
     from pipelines.summary import print_summary
 
@@ -82,6 +83,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment)
     console = Console()
     library_logs_to_file(experiment, args.verbose, console)
+    load_tensorflow()
     worker_id = args.id or f"{socket.gethostname()}-{os.getpid()}"
     try:
         run_worker(experiment, args.chief, worker_id, args.parent_run, console)
@@ -182,6 +184,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         raise ConfigError(f"{path}: not a study (no study: section); run it with `runner.py search {path}`.")
     console = Console()
     library_logs_to_file(experiment, args.verbose, console)
+    load_tensorflow()
     return _run_study(experiment, console, resume=False)
 
 

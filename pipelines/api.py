@@ -26,10 +26,7 @@ def run_search(experiment: Experiment, *, resume: bool = False, workers: int | s
     keras.Model, compiled or not (see search_spaces/custom.py)."""
     from rich.console import Console
 
-    from pipelines.distributed import Distribution
-    from pipelines.logs import library_logs_to_file, quiet_libraries
-    from pipelines.search import run_search as search
-    from pipelines.workers import worker_count
+    from pipelines.logs import library_logs_to_file, load_tensorflow, quiet_libraries
 
     if workers is not None and Path(experiment.source_file).name == DICT_SOURCE:
         raise ConfigError(f"{DICT_SOURCE}: workers read the experiment from its file; save it as YAML and load that "
@@ -40,6 +37,11 @@ def run_search(experiment: Experiment, *, resume: bool = False, workers: int | s
     quiet_libraries()
     console = console or Console()
     library_logs_to_file(experiment, verbose, console)
+    load_tensorflow()
+    from pipelines.distributed import Distribution
+    from pipelines.search import run_search as search
+    from pipelines.workers import worker_count
+
     distribution = Distribution(worker_count(str(workers))) if workers is not None else None
     return search(experiment, console, resume=resume, distribution=distribution, build_model=build_model)
 

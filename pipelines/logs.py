@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
 from pathlib import Path
 
 from pipelines.progress import say
@@ -27,7 +29,30 @@ def library_logs_to_file(experiment, verbose: bool, console) -> None:
         logging.getLogger(name).handlers = []  # whatever a library set up for itself
         logging.getLogger(name).propagate = True
     logging.captureWarnings(True)
+    global _log_file
+    _log_file = path
     say(console, f"library messages go to {path}", "dim")
+
+
+_log_file: Path | None = None  # where library_logs_to_file sends the libraries' messages, once it has
+
+
+def load_tensorflow() -> None:
+    """Import TensorFlow with its C++ start-up notices (oneDNN, CPU features, absl's "before InitializeLog"
+    warning) in the log file: they go to file descriptor 2 while it loads, past Python's logging and past
+    TF_CPP_MIN_LOG_LEVEL, so descriptor 2 points at the log file meanwhile. Without a log file (--verbose),
+    they stay on the terminal."""
+    if "tensorflow" in sys.modules or _log_file is None:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(_log_file, "ab") as log, contextlib.suppress(ImportError):
+            os.dup2(log.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def quiet_libraries() -> None:
