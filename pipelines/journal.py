@@ -112,16 +112,19 @@ class JournaledWriter:
         return created or key
 
     def log_batch(self, run: str, metrics: dict[str, float] | None = None, step: int | None = None,
-                  params: dict[str, Any] | None = None, tags: dict[str, str] | None = None) -> None:
-        self.log_metric_points(run, [(k, v, step or 0) for k, v in (metrics or {}).items()], params, tags)
+                  params: dict[str, Any] | None = None, tags: dict[str, str] | None = None,
+                  model_id: str | None = None) -> None:
+        """Metrics, params and tags in one write; metrics of a logged model (`model_id`) show on it too."""
+        self.log_metric_points(run, [(k, v, step or 0) for k, v in (metrics or {}).items()], params, tags, model_id)
 
     def log_metric_points(self, run: str, points: Sequence[tuple[str, float, int]],
-                          params: dict[str, Any] | None = None, tags: dict[str, str] | None = None) -> None:
+                          params: dict[str, Any] | None = None, tags: dict[str, str] | None = None,
+                          model_id: str | None = None) -> None:
         """Metric values each with its own step (a copied learning curve), params and tags, in one write."""
         stamp = int(time.time() * 1000)
         self._write({"op": "log_batch", "run": run, "metrics": [[k, v, stamp, s] for k, v, s in points],
                      "params": [[k, str(v)] for k, v in (params or {}).items()],
-                     "tags": [[k, str(v)] for k, v in (tags or {}).items()]})
+                     "tags": [[k, str(v)] for k, v in (tags or {}).items()], "model_id": model_id})
 
     def log_artifacts(self, run: str, local: Path, artifact_path: str | None = None) -> None:
         """A file, or a folder's content under `artifact_path`."""
@@ -172,7 +175,9 @@ class JournaledWriter:
             return run.info.run_id
         run_id = self.run_id(entry["run"])
         if op == "log_batch":
-            self.client.log_batch(run_id, metrics=[Metric(k, v, t, s) for k, v, t, s in entry["metrics"]],
+            model_id = entry.get("model_id")
+            self.client.log_batch(run_id, metrics=[Metric(k, v, t, s, model_id=model_id)
+                                                   for k, v, t, s in entry["metrics"]],
                                   params=[Param(k, v) for k, v in entry["params"]],
                                   tags=[RunTag(k, v) for k, v in entry["tags"]])
         elif op == "log_artifacts":

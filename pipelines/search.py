@@ -40,7 +40,8 @@ from reports.build import build_report
 from reports.source import load_search
 from reports.store import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST, BEST_BASELINE_PARAM, BEST_PARAM_PREFIX,
                            BEST_RUN_PARAM, BEST_SCORE_METRIC, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM,
-                           FAILURE_TAG, NOTE_TAG, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM, SEARCH_SPACE_PREFIX,
+                           FAILURE_TAG, NOTE_TAG, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM, PRUNED,
+                           SEARCH_SPACE_PREFIX,
                            STOPPED_TAG, TEST_METRICS, baseline_metric, best_finished, gain_metrics, metric_label,
                            mlflow_helpers_on, on_validation, open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
@@ -348,6 +349,10 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                         best_model_path, report, comparison, registration)
 
 
+def _capitalized(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
 def _description(experiment: Experiment, trials: pd.DataFrame, best: pd.Series, comparison: Comparison,
                  registration: str) -> str:
     """The parent run's description in the MLflow UI: what was searched and what came of it, in markdown."""
@@ -356,7 +361,7 @@ def _description(experiment: Experiment, trials: pd.DataFrame, best: pd.Series, 
     return "\n\n".join([
         f"**{experiment.tuner.algorithm} search** of `{experiment.name}` ({experiment.family} on "
         f"{experiment.data.source}): {len(trials)} trial runs, {counts.get('FINISHED', 0)} finished, "
-        f"{counts.get('FAILED', 0)} failed.",
+        + (f"{counts[PRUNED]} pruned, " if counts.get(PRUNED) else "") + f"{counts.get('FAILED', 0)} failed.",
         f"Best: **trial {best['trial_id']}**, {experiment.objective} {best[OBJECTIVE_METRIC]:.4g}, {tests} (run "
         f"`{best['run_id']}`).",
         f"Baseline: {comparison.sentence()}.",
@@ -435,7 +440,9 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     # Named apart from the trials' own params, so the parent never reads as a duplicate of its best trial.
     tracker.log_params({BEST_TRIAL_PARAM: best["trial_id"], BEST_RUN_PARAM: best["run_id"],
                         **{BEST_PARAM_PREFIX + k: v for k, v in params.items()}})
-    tracker.log_metrics({BEST_SCORE_METRIC: best[OBJECTIVE_METRIC], **{BEST + k: best.get(k) for k in TEST_METRICS}})
+    uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5), test_predictions[:5], params)
+    tracker.log_metrics({BEST_SCORE_METRIC: best[OBJECTIVE_METRIC], **{BEST + k: best.get(k) for k in TEST_METRICS}},
+                        model_uri=uri)
     path = Path(experiment.tuner_dir) / project / "best_model.keras"
     model.save(path)
     comparisons = {b.key: compare(b, dataset.y_test, test_predictions) for b in baselines}
@@ -448,8 +455,15 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     tracker.log_params({BEST_BASELINE_PARAM: to_beat.key})
     tracker.set_tag(BEATS_BASELINE_TAG, str(comparisons[to_beat.key].better).lower())
     tracker.client.set_tag(best["run_id"], BEST_TRIAL_TAG, "true")
-    uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5), test_predictions[:5], params)
     trivial = comparisons[baselines[0].key]
-    registration = tracker.register_champion(experiment.name, uri, float(best[OBJECTIVE_METRIC]), experiment.direction) \
+    tests = ", ".join(f"{metric_label(m)} {best[m]:.4g}" for m in TEST_METRICS if m in best and best[m] == best[m])
+    about = (f"Trial {best['trial_id']} of the {experiment.tuner.algorithm} search of {experiment.name!r} (parent run "
+             f"{tracker.parent_run_id}): {experiment.objective} {best[OBJECTIVE_METRIC]:.4g} "
+             f"({'higher' if experiment.direction == 'max' else 'lower'} is better), {tests}. "
+             f"{_capitalized(comparisons[to_beat.key].sentence())}.")
+    registration = tracker.register_champion(
+        experiment.name, uri, float(best[OBJECTIVE_METRIC]), experiment.direction, about,
+        {"trial_id": best["trial_id"], "objective": experiment.objective, "parent_run_id": tracker.parent_run_id,
+         BEATS_BASELINE_TAG: str(comparisons[to_beat.key].better).lower()}) \
         if trivial.better else f"not registered: no better than {trivial.baseline.name}"
     return uri, path, comparisons[to_beat.key], registration

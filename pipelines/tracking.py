@@ -10,6 +10,7 @@ keeps it while a tracking server is down.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import socket
@@ -28,7 +29,10 @@ from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
 from reports.store import (BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG,
                            OBJECTIVE_METRIC, ORPHAN_TAG, PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, WORKER_TAG,
-                           champion_version, children, experiment_id, improves, open_store, trial_runs)
+                           champion_version, children, experiment_id, improves, mlflow_helpers_on, open_store,
+                           trial_runs)
+
+MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registered versions made from it (MLflow's key)
 
 
 def _git_commit() -> str | None:
@@ -174,8 +178,11 @@ class SearchTracker:
         # costs more here, as closing a run waits about a second for its queue to drain.
         self.writer.log_batch(self.run, metrics={PER_EPOCH + k: v for k, v in finite_metrics(logs).items()}, step=epoch)
 
-    def log_metrics(self, values: Mapping[str, Any], step: int | None = None) -> None:
-        self.writer.log_batch(self.run, metrics=finite_metrics(values), step=step)
+    def log_metrics(self, values: Mapping[str, Any], step: int | None = None, model_uri: str | None = None) -> None:
+        """Metrics of the open run; with `model_uri` (models:/<id>) also of that logged model, so MLflow's
+        Models tab shows and ranks models by them."""
+        model_id = model_uri.removeprefix("models:/") if model_uri else None
+        self.writer.log_batch(self.run, metrics=finite_metrics(values), step=step, model_id=model_id)
 
     def log_dataset(self, name: str, source: str, splits: Mapping[str, tuple[Any, Any]]) -> None:
         """Each split as an MLflow dataset input (context = split), so runs on other data never compare by mistake."""
@@ -229,12 +236,16 @@ class SearchTracker:
                                              {k: str(v) for k, v in (params or {}).items()})
         return f"models:/{model_id}" if model_id else None
 
-    def register_champion(self, registered_name: str, model_uri: str, score: float, direction: str) -> str:
+    def register_champion(self, registered_name: str, model_uri: str, score: float, direction: str,
+                          description: str = "", tags: Mapping[str, str] | None = None) -> str:
         """Register the logged model `model_uri` (`models:/<id>`, of the open run) as a new version only when
         `score` beats the current champion's `best_score`; the `champion` alias then moves to it. Returns what
         happened, in a sentence.
 
-        Through the client: MLflow's register_model prints to stderr and needs a global URI.
+        As MLflow's `register_model` does, without its prints to stderr: the version's source is the logged
+        model's URI and names its id, and the logged model lists the version in its `mlflow.modelVersions` tag,
+        which is what links the two in the UI. The registry resolves a `models:/` source on MLflow's
+        process-global URI, set around the call.
         """
         champion = champion_version(self.client, registered_name)
         if champion is not None:
@@ -245,10 +256,13 @@ class SearchTracker:
         if not self.client.search_registered_models(f"name = '{registered_name}'"):
             self.client.create_registered_model(registered_name)
         model_id = model_uri.removeprefix("models:/")
-        # The model's own location as source: a `models:/` source is looked up on MLflow's global URI instead.
-        version = self.client.create_model_version(
-            registered_name, self.client.get_logged_model(model_id).artifact_location,
-            run_id=self.writer.run_id(self.run), model_id=model_id)
+        with mlflow_helpers_on(self.tracking_uri):
+            version = self.client.create_model_version(registered_name, model_uri, run_id=self.writer.run_id(self.run),
+                                                       tags=dict(tags or {}), description=description,
+                                                       model_id=model_id)
+        listed = json.loads(self.client.get_logged_model(model_id).tags.get(MODEL_VERSIONS_TAG, "[]"))
+        self.client.set_logged_model_tags(model_id, {MODEL_VERSIONS_TAG: json.dumps(
+            [*listed, {"name": registered_name, "version": str(version.version)}])})
         self.client.set_registered_model_alias(registered_name, CHAMPION_ALIAS, version.version)
         return f"registered as version {version.version} of {registered_name!r}, now its {CHAMPION_ALIAS}"
 

@@ -187,7 +187,7 @@ class TrackedTuner:
             self._evaluate(trial, typed, score)
             self.recorder.log_executions()
             self._shown.update(epochs=self.recorder.epochs, seconds=time.monotonic() - started)
-            self.tracker.log_metrics({OBJECTIVE_METRIC: score, EPOCHS: self.recorder.epochs,
+            self.tracker.log_metrics({EPOCHS: self.recorder.epochs,
                                       DURATION: self._shown["seconds"],
                                       VAL_LOSS_RISE: self.recorder.val_loss_rise(), PEAK_MEMORY: memory.peak_mb()})
         return histories
@@ -217,7 +217,7 @@ class TrackedTuner:
                 f"no epoch had a finite {self.oracle.objective.name}, so there are no weights to keep")
         model.save_weights(self._get_checkpoint_fname(trial.trial_id))
         data, info = self.dataset, self.dataset.info
-        results = {PARAMETERS: model.count_params(), NEAR_ZERO: evaluation.near_zero_share(model)}
+        results = {OBJECTIVE_METRIC: score, PARAMETERS: model.count_params(), NEAR_ZERO: evaluation.near_zero_share(model)}
         predictions = {"validation": predict(model, data.x_val), "test": predict(model, data.x_test)}
         if info.num_classes is None:
             scorer, test = evaluation.regression_scores, None
@@ -225,12 +225,13 @@ class TrackedTuner:
             scorer, test = evaluation.classification_scores, (data.y_test, predictions["test"], info.class_names)
         results.update(scorer(data.y_val, predictions["validation"], VALIDATION))
         results.update(scorer(data.y_test, predictions["test"], TEST))
-        self.tracker.log_metrics(results)
+        uri = None
+        if self.log_models:  # first, so that the scores are the logged model's too
+            uri = self.tracker.log_model(model, "model", head(data.x_test, 5), predictions["test"][:5], typed)
+        self.tracker.log_metrics(results, model_uri=uri)
         self._shown["test"] = {k: results[k] for k in TEST_METRICS if k in results}
         with tempfile.TemporaryDirectory() as tmp:
             self.tracker.log_files(evaluation.write_layer_table(model, Path(tmp) / "layers.csv"))
-            if self.log_models:
-                self.tracker.log_model(model, "model", head(data.x_test, 5), predictions["test"][:5], typed)
         self.artifacts.submit(self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves,
                               self.recorder.best_epoch, test)
         if math.isfinite(score) and (self.best_so_far is None

@@ -88,6 +88,13 @@ def test_parent_names_the_best_trial_and_registers_its_model(finished_search):
     assert finished_search["client"].get_model_version_by_alias("e2e", "champion").version == versions[0].version
     model = mlflow.keras.load_model("models:/e2e@champion")
     assert model.output_shape == (None, 10)
+    # The logged models carry their scores, so MLflow's Models tab ranks them; the version says what it is.
+    for logged_model in finished_search["client"].search_logged_models([parent.info.experiment_id]):
+        keys = {m.key for m in logged_model.metrics}
+        assert ({"objective", "test/accuracy", "validation/accuracy"} <= keys if logged_model.name == "model"
+                else {"best/objective", "best/test/accuracy"} <= keys), (logged_model.name, keys)
+    assert versions[0].description.startswith(f"Trial {parent.data.params['best_trial_id']} of the grid search")
+    assert versions[0].tags["trial_id"] == parent.data.params["best_trial_id"]
 
 
 def test_runs_read_well_in_the_mlflow_ui(finished_search):
