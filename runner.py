@@ -9,6 +9,7 @@ traceback, and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import sys
@@ -140,11 +141,13 @@ def _basic_auth_env() -> dict[str, str]:
     return {"MLFLOW_FLASK_SERVER_SECRET_KEY": secret.read_text().strip()}
 
 
-def _serve(command: list[str], env: dict[str, str] | None, started: str) -> int:
-    """Run an MLflow server in the foreground until it exits or Ctrl-C stops it."""
+def _serve(command: list[str], env: dict[str, str] | None, started: str, log: Path | None = None) -> int:
+    """Run an MLflow server in the foreground until it exits or Ctrl-C stops it; its own messages (gunicorn's,
+    MLflow's) go to `log` when one is given."""
     import subprocess
 
-    server = subprocess.Popen(command, env=env)
+    with open(log, "ab") if log else contextlib.nullcontext() as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT if out else None)
     print(started, flush=True)
     try:
         return server.wait()
@@ -239,18 +242,40 @@ def cmd_trials(args: argparse.Namespace) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     """The MLflow UI on the store, on this machine only unless a host is given; runs until Ctrl-C."""
-    from reports.store import open_store
+    from reports.store import open_store, sqlite_path
 
     if args.tracking_uri.startswith(("http://", "https://")):
         print(f"{args.tracking_uri} is an MLflow server already: open it in a browser.")
         return 0
-    open_store(args.tracking_uri, create=False)  # a clear error for a store that is not there
+    client = open_store(args.tracking_uri, create=False)  # a clear error for a store that is not there
     if args.host != "127.0.0.1":
         print(f"warning: the MLflow UI has no login; listening on {args.host} shows every run to the network.",
               file=sys.stderr)
     command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", args.tracking_uri,
                "--host", args.host, "--port", str(args.port), "--workers", "1"]  # one is plenty for a person
-    return _serve(command, None, f"MLflow UI on {args.tracking_uri}: http://{args.host}:{args.port} (Ctrl-C stops it)")
+    root = f"http://{args.host}:{args.port}"
+    database = sqlite_path(args.tracking_uri)
+    log = (database.parent if database else Path(".")) / "automl.log"
+    return _serve(command, None, f"MLflow UI on {args.tracking_uri}: {root} (Ctrl-C stops it; its messages go to "
+                                 f"{log})" + "".join(f"\n  {line}" for line in _latest_searches(client, root)), log)
+
+
+def _latest_searches(client, root: str, shown: int = 5) -> list[str]:
+    """Where each experiment's runs are, newest search first: `name: URL` lines, the URL opening the runs table
+    (the experiment's tag mlflow.experimentKind picks MLflow 3's model-training view)."""
+    from reports.store import ROLE_TAG
+
+    experiments = []
+    for experiment in client.search_experiments():
+        runs = client.search_runs([experiment.experiment_id], f"tags.`{ROLE_TAG}` = 'search'",
+                                  order_by=["attributes.start_time DESC"], max_results=1)
+        if runs:
+            experiments.append((runs[0].info.start_time, experiment))
+    experiments.sort(key=lambda pair: pair[0], reverse=True)
+    lines = [f"{e.name}: {root}/#/experiments/{e.experiment_id}/runs" for _, e in experiments[:shown]]
+    if len(experiments) > shown:
+        lines.append(f"... and {len(experiments) - shown} more experiments at {root}")
+    return lines
 
 
 def build_parser() -> argparse.ArgumentParser:

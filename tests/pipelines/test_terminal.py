@@ -135,7 +135,12 @@ def test_ui_serves_the_store_on_this_machine(piped_search):
                             start_new_session=True)
     try:
         assert wait_for_url(f"http://127.0.0.1:{port}/health", proc)
-        assert f"http://127.0.0.1:{port}" in proc.stdout.readline()
+        first, second = proc.stdout.readline(), proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in first and "automl.log" in first
+        experiment = re.search(r"^  terminal: (\S+)$", second)
+        assert experiment and experiment.group(1).startswith(f"http://127.0.0.1:{port}/#/experiments/"), second
+        assert experiment.group(1).endswith("/runs")
+        assert f"127.0.0.1:{port}" in (piped_search["tmp"] / "automl.log").read_text()  # the server's own messages
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
