@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -72,10 +73,14 @@ def test_a_script_without_a_main_guard_runs_a_search_once_with_every_artifact_an
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("top level ran") == 1 and "trials 2" in proc.stdout
     assert "could not be fitted" not in proc.stdout and "Downloading artifacts" not in proc.stderr
+    _check_every_artifact_and_the_baseline(tmp_path, "plain")
+
+
+def _check_every_artifact_and_the_baseline(tmp_path, name: str) -> None:
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
-    runs = client.search_runs([client.get_experiment_by_name("plain").experiment_id])
+    runs = client.search_runs([client.get_experiment_by_name(name).experiment_id])
     parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
     assert "baseline.model" in parent.data.params
     for child in (r for r in runs if "mlflow.parentRunId" in r.data.tags):
@@ -96,8 +101,6 @@ def _spawned_worker(parent: int) -> int | None:
 def test_a_search_whose_worker_gets_no_cpu_finishes_with_every_artifact_and_the_baseline(tmp_path):
     """The worker runs at nice 10; on a loaded machine it may get no CPU for minutes. Stopped outright here,
     it must not keep the search waiting: the search does the work itself, and stops the worker."""
-    from mlflow.tracking import MlflowClient
-
     from tests.conftest import write_experiment
     from tests.processes import search
 
@@ -115,12 +118,6 @@ def test_a_search_whose_worker_gets_no_cpu_finishes_with_every_artifact_and_the_
         with pytest.raises(ProcessLookupError):
             os.kill(worker, 0)  # killed, not left stopped behind
     finally:
-        with __import__("contextlib").suppress(ProcessLookupError):
+        with contextlib.suppress(ProcessLookupError):
             os.kill(worker, signal.SIGKILL)
-    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
-    runs = client.search_runs([client.get_experiment_by_name("starved").experiment_id])
-    parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
-    assert "baseline.model" in parent.data.params
-    for child in (r for r in runs if "mlflow.parentRunId" in r.data.tags):
-        names = {a.path for a in client.list_artifacts(child.info.run_id)}
-        assert {"confusion_matrix.png", "learning_curves.png", "per_class_report.csv"} <= names, names
+    _check_every_artifact_and_the_baseline(tmp_path, "starved")
