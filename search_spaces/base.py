@@ -20,7 +20,7 @@ import keras_tuner
 import numpy as np
 
 from search_spaces.catalogue import READS_TEXT, full_catalogue
-from search_spaces.common import make_optimizer
+from search_spaces.common import fit_in_batches, make_optimizer
 from search_spaces.space import Hyperparameter, SearchSpace
 
 
@@ -261,10 +261,4 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         return value
 
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x, y=None, *, validation_data=None, **kwargs):
-        batch_size = self.space.declare(hp, "batch_size")
-        if hasattr(x, "batch"):  # a tf.data stream of (x, y): batched here, as the batch size is per trial
-            x = x.batch(batch_size).prefetch(-1)
-            if validation_data is not None:
-                validation_data = validation_data.batch(batch_size).prefetch(-1)
-            return model.fit(x, validation_data=validation_data, shuffle=False, **kwargs)  # the stream shuffles itself
-        return model.fit(x, y, batch_size=batch_size, validation_data=validation_data, **kwargs)
+        return fit_in_batches(model, self.space.declare(hp, "batch_size"), x, y, validation_data, **kwargs)

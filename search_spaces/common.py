@@ -57,3 +57,14 @@ def make_optimizer(hp, space: SearchSpace) -> keras.optimizers.Optimizer:
         "nadam": keras.optimizers.Nadam,
     }
     return optimizers[name](**rate, clipnorm=clipnorm)
+
+
+def fit_in_batches(model: keras.Model, batch_size: int, x, y=None, validation_data=None, **kwargs):
+    """`model.fit` at the trial's batch size, on arrays or on a tf.data stream of (x, y) pairs (batched here,
+    as the batch size is per trial; the stream shuffles itself)."""
+    if hasattr(x, "batch"):
+        x = x.batch(batch_size).prefetch(-1)
+        if validation_data is not None:
+            validation_data = validation_data.batch(batch_size).prefetch(-1)
+        return model.fit(x, validation_data=validation_data, shuffle=False, **kwargs)
+    return model.fit(x, y, batch_size=batch_size, validation_data=validation_data, **kwargs)

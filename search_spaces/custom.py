@@ -26,7 +26,7 @@ import keras_tuner
 import numpy as np
 
 from search_spaces.catalogue import CATALOGUES
-from search_spaces.common import make_optimizer
+from search_spaces.common import fit_in_batches, make_optimizer
 from search_spaces.space import Choice, Fixed, Hyperparameter, Range, SearchSpace
 
 
@@ -98,8 +98,7 @@ def _as_catalogue(hp: keras_tuner.HyperParameters) -> tuple[Hyperparameter, ...]
             spec, kind = Choice(tuple(declared.values)), type(declared.values[0])
         else:
             kind = int if isinstance(declared, kinds.Int) else float
-            step = declared.step if isinstance(declared, kinds.Int) and declared.step != 1 else (
-                declared.step if isinstance(declared, kinds.Float) else None)
+            step = None if kind is int and declared.step == 1 else declared.step  # 1: an integer range's default
             sampling = "log" if declared.sampling == "log" else "linear"
             spec = Range(declared.min_value, declared.max_value, step=step, sampling=sampling)
         out.append(Hyperparameter(declared.name, kind, spec))
@@ -116,9 +115,8 @@ class CustomHyperModel(keras_tuner.HyperModel):
         self.function, self.facts = function, facts
         self.where, self.digest = builder_source(function)
         self.takes_facts = len(inspect.signature(function).parameters) >= 2
-        self.optimizer_space = SearchSpace(CATALOGUES["custom"], overrides)
-        self.compiles = True  # the builder leaves compiling to the runner (learned by `check_builder`)
-        self.space = self.optimizer_space
+        self.optimizer_space = SearchSpace(CATALOGUES["custom"], overrides)  # what the runner's compile step reads
+        self.space = self.optimizer_space  # until `check` adds what the builder declares
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         model = self.function(hp, self.facts) if self.takes_facts else self.function(hp)
@@ -133,8 +131,7 @@ class CustomHyperModel(keras_tuner.HyperModel):
         return model
 
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x, y=None, *, validation_data=None, **kwargs):
-        batch_size = self.optimizer_space.declare(hp, "batch_size")
-        return model.fit(x, y, batch_size=batch_size, validation_data=validation_data, **kwargs)
+        return fit_in_batches(model, self.optimizer_space.declare(hp, "batch_size"), x, y, validation_data, **kwargs)
 
     def check(self, x_sample: np.ndarray) -> None:
         """Build with every default and predict two samples: a builder that raises, returns something else or
@@ -161,9 +158,9 @@ class CustomHyperModel(keras_tuner.HyperModel):
             task = f"{units} classes" if self.facts.num_classes is not None else "a value per sample"
             raise BuilderError(f"{self.where}: the model's output has shape {output.shape[1:]} per sample; this "
                                f"data needs {task}: end the model with {ending}.")
-        self.compiles = any(name in hp.values for name in OPTIMIZER_KNOBS)
+        compiled_here = any(name in hp.values for name in OPTIMIZER_KNOBS)
         own = tuple(p for p in _as_catalogue(hp) if p.name not in self.optimizer_space.params)
-        kept = tuple(p for p in CATALOGUES["custom"] if self.compiles or p.name not in OPTIMIZER_KNOBS)
+        kept = tuple(p for p in CATALOGUES["custom"] if compiled_here or p.name not in OPTIMIZER_KNOBS)
         self.space = SearchSpace((*own, *kept))
         self.space.specs.update({p.name: self.optimizer_space.specs[p.name] for p in kept})
 
