@@ -349,6 +349,11 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                         best_model_path, report, comparison, registration)
 
 
+def _test_scores(best: pd.Series) -> str:
+    """The best trial's test scores in words: test accuracy 0.9861."""
+    return ", ".join(f"{metric_label(m)} {best[m]:.4g}" for m in TEST_METRICS if m in best and best[m] == best[m])
+
+
 def _capitalized(sentence: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
@@ -357,7 +362,7 @@ def _description(experiment: Experiment, trials: pd.DataFrame, best: pd.Series, 
                  registration: str) -> str:
     """The parent run's description in the MLflow UI: what was searched and what came of it, in markdown."""
     counts = trials["status"].value_counts()
-    tests = ", ".join(f"{metric_label(m)} {best[m]:.4g}" for m in TEST_METRICS if m in best and best[m] == best[m])
+    tests = _test_scores(best)
     return "\n\n".join([
         f"**{experiment.tuner.algorithm} search** of `{experiment.name}` ({experiment.family} on "
         f"{experiment.data.source}): {len(trials)} trial runs, {counts.get('FINISHED', 0)} finished, "
@@ -456,7 +461,7 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     tracker.set_tag(BEATS_BASELINE_TAG, str(comparisons[to_beat.key].better).lower())
     tracker.client.set_tag(best["run_id"], BEST_TRIAL_TAG, "true")
     trivial = comparisons[baselines[0].key]
-    tests = ", ".join(f"{metric_label(m)} {best[m]:.4g}" for m in TEST_METRICS if m in best and best[m] == best[m])
+    tests = _test_scores(best)
     about = (f"Trial {best['trial_id']} of the {experiment.tuner.algorithm} search of {experiment.name!r} (parent run "
              f"{tracker.parent_run_id}): {experiment.objective} {best[OBJECTIVE_METRIC]:.4g} "
              f"({'higher' if experiment.direction == 'max' else 'lower'} is better), {tests}. "
