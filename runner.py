@@ -272,7 +272,9 @@ def _latest_searches(client, root: str, shown: int = 5) -> list[str]:
         if runs:
             experiments.append((runs[0].info.start_time, experiment))
     experiments.sort(key=lambda pair: pair[0], reverse=True)
-    lines = [f"{e.name}: {root}/#/experiments/{e.experiment_id}/runs" for _, e in experiments[:shown]]
+    # The query picks the model-training sidebar (runs, models, the registry); MLflow 3.17 opens on GenAI otherwise.
+    lines = [f"{e.name}: {root}/#/experiments/{e.experiment_id}/runs?workflowType=machine_learning"
+             for _, e in experiments[:shown]]
     if len(experiments) > shown:
         lines.append(f"... and {len(experiments) - shown} more experiments at {root}")
     return lines

@@ -139,7 +139,7 @@ def test_ui_serves_the_store_on_this_machine(piped_search):
         assert f"http://127.0.0.1:{port}" in first and "automl.log" in first
         experiment = re.search(r"^  terminal: (\S+)$", second)
         assert experiment and experiment.group(1).startswith(f"http://127.0.0.1:{port}/#/experiments/"), second
-        assert experiment.group(1).endswith("/runs")
+        assert experiment.group(1).endswith("/runs?workflowType=machine_learning")
         assert f"127.0.0.1:{port}" in (piped_search["tmp"] / "automl.log").read_text()  # the server's own messages
     finally:
         os.killpg(proc.pid, 15)

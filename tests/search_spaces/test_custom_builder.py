@@ -138,3 +138,16 @@ def test_resume_refuses_a_search_whose_builder_changed(tmp_path):
     refused = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path), "--resume"],
                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and "builder.sha256" in refused.stderr, refused.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_a_builder_from_a_file_is_searched_on_two_workers(tmp_path):
+    """Each worker process imports the builder from its file (never the caller's main file) and checks it."""
+    path = _custom(tmp_path, name="workers", max_trials=3)
+    proc = search(path, "--workers", "2")
+    out, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err[-3000:]
+    parents, children = runs(tmp_path, "workers")
+    assert sorted(c.info.status for c in children) == ["FINISHED"] * 3
+    assert len({c.data.tags["automl.worker"] for c in children}) == 2  # both workers trained
+    assert all("units" in c.data.params for c in children)
