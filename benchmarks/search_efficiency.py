@@ -45,7 +45,7 @@ def search(folder: Path, experiment_file: str, name: str, seed: int) -> list[tup
 
     from pipelines.config import load_experiment
     from pipelines.search import run_search
-    from reports.store import children, open_store
+    from reports.store import children, objective_metric, open_store
 
     spec = yaml.safe_load((ROOT / "experiments" / experiment_file).read_text())
     data = spec["data"]
@@ -64,7 +64,7 @@ def search(folder: Path, experiment_file: str, name: str, seed: int) -> list[tup
     for child in sorted(children(client, result.parent_run_id, "attributes.status = 'FINISHED'"),  # pruned too
                         key=lambda r: r.info.end_time):
         trials.append((int(child.data.metrics["trial/epochs"]), child.info.end_time / 1000 - started,
-                       child.data.metrics["objective"]))
+                       child.data.metrics[objective_metric("val_loss")]))
     return trials
 
 

@@ -76,8 +76,8 @@ def _write(folder: Path, name: str, spec: dict) -> Path:
 
 def run(path: Path) -> dict:
     """One search in a process of its own, then its parent run's verdict against the baseline to beat."""
-    from reports.store import (BEST, BEST_BASELINE_PARAM, TEST_METRICS, baseline_metric, gain_metrics,
-                               latest_search, open_store)
+    from reports.store import (BEST_BASELINE_PARAM, TEST_METRICS, baseline_metric, gain_metrics, latest_search,
+                               open_store)
 
     started = time.monotonic()
     proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=path.parent,
@@ -91,11 +91,11 @@ def run(path: Path) -> dict:
     if key is None:
         print(f"{spec['name']}: exit {proc.returncode}\n{proc.stderr[-3000:]}", flush=True)
         return {**row, "error": f"exit {proc.returncode}: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:160]}
-    metric = next(m for m in TEST_METRICS if BEST + m in metrics)
+    metric = next(m for m in TEST_METRICS if m in metrics)
     gain, error = (metrics.get(name, float("nan")) for name in gain_metrics(key))
     verdict = "beats" if gain > 2 * error and gain > 0 else "worse" if -gain > 2 * error else "no better"
     print(f"{spec['name']}: {verdict} ({gain:+.3g} ± {error:.2g}) in {seconds:.0f} s", flush=True)
-    return {**row, "metric": metric, "network": metrics[BEST + metric], "baseline": params[f"baseline.{key}"],
+    return {**row, "metric": metric, "network": metrics[metric], "baseline": params[f"baseline.{key}"],
             "baseline_value": metrics[baseline_metric(key, metric)], "gain": gain, "se": error, "verdict": verdict,
             "trials": params.get("tuner.max_trials"), "epochs": params.get("tuner.epochs"),
             "chosen": params.get("chosen_from_data", "")}

@@ -26,7 +26,8 @@ from pipelines.progress import SearchProgress
 from pipelines.tracking import SearchTracker
 from pipelines.tuners import active_values, experiment_tuner
 from pipelines.workers import LocalWorkers
-from reports.store import CHIEF_TAG, DURATION, EPOCHS, FAILURE_TAG, STOPPED_TAG, TEST_METRICS, WORKER_TAG, trial_runs
+from reports.store import (CHIEF_TAG, DURATION, EPOCHS, FAILURE_TAG, PRUNED_TAG, STOPPED_TAG, TEST_METRICS, WORKER_TAG,
+                           trial_runs)
 
 POLL_S = 0.5
 
@@ -95,7 +96,8 @@ class TrialsView:
         reason = (run.tags.get(FAILURE_TAG, "") if run and trial.status != "COMPLETED" else "").splitlines()
         on = f" on {run.tags[WORKER_TAG]}" if run and WORKER_TAG in run.tags else ""
         score = trial.score if trial.score is not None else math.nan
-        self.progress.trial_ended(f"{trial.trial_id}{on}", trial.status, score, values,
+        status = f"pruned at epoch {run.tags[PRUNED_TAG]}" if run and PRUNED_TAG in run.tags else trial.status
+        self.progress.trial_ended(f"{trial.trial_id}{on}", status, score, values,
                                   {k: metrics[k] for k in TEST_METRICS if k in metrics},
                                   int(metrics[EPOCHS]) if EPOCHS in metrics else None, metrics.get(DURATION, math.nan),
                                   reason[-1][:200] if reason else "")

@@ -21,6 +21,9 @@ from pipelines.tracking import SearchTracker, finite_metrics
 from reports.store import NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE, improves
 
 
+LEARNING_RATE = "learning_rate"  # a curve of the optimizer's rate, epoch by epoch
+
+
 def learning_rate(model) -> float:
     """The optimizer's rate now, schedules included, so a curve shows what the optimizer really used."""
     return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
@@ -69,12 +72,21 @@ class TrialRecorder(keras.callbacks.Callback):
             self.pruning.start_trial()
 
     def finish_trial(self) -> None:
-        """The last execution is over (KerasTuner's `run_trial` returned)."""
+        """The last execution is over (KerasTuner's `run_trial` returned, or pruning stopped it). The learning
+        rate's curve is logged only where it changed (a schedule, fine-tuning's second phase): a constant one is
+        the trial's param already, and MLflow draws it as a flat line at zero on a -0.5 to 0.5 axis."""
         self._finish_execution()
+        if LEARNING_RATE in self.logged_curves():
+            self.tracker.log_curves({LEARNING_RATE: self.curves[LEARNING_RATE]})
+
+    def logged_curves(self) -> list[str]:
+        """The curves this trial logs to MLflow: Keras' metrics, and the learning rate where it changed."""
+        constant = len({value for _, value in self.curves.get(LEARNING_RATE, [])}) <= 1
+        return sorted(k for k in self.curves if not (k == LEARNING_RATE and constant))
 
     def on_epoch_end(self, epoch, logs=None):
         interrupts.check()
-        logs = {**(logs or {}), "learning_rate": learning_rate(self.model)}
+        logs = dict(logs or {})
         self.progress.epoch_ended(epoch, logs)
         self._trained += 1
         self.epochs = max(self.epochs, self._trained)
@@ -82,7 +94,7 @@ class TrialRecorder(keras.callbacks.Callback):
             self.tracker.log_epoch({f"execution_{self.execution}/{k}": v for k, v in logs.items()}, epoch)
         else:
             self.tracker.log_epoch(logs, epoch)
-            for key, value in finite_metrics(logs).items():
+            for key, value in finite_metrics({**logs, LEARNING_RATE: learning_rate(self.model)}).items():
                 self.curves[key].append((epoch, value))
         if "val_loss" in logs:
             self._val_losses.append(logs["val_loss"])

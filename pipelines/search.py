@@ -38,12 +38,11 @@ from pipelines.tuners import active_values, experiment_tuner
 from reports.analysis import CLASS_WEIGHT_ADVICE
 from reports.build import build_report
 from reports.source import load_search
-from reports.store import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST, BEST_BASELINE_PARAM, BEST_PARAM_PREFIX,
-                           BEST_RUN_PARAM, BEST_SCORE_METRIC, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM,
-                           FAILURE_TAG, NOTE_TAG, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM, PRUNED,
-                           SEARCH_SPACE_PREFIX,
-                           STOPPED_TAG, TEST_METRICS, baseline_metric, best_finished, gain_metrics, metric_label,
-                           mlflow_helpers_on, on_validation, open_store, trials_frame)
+from reports.store import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST_BASELINE_PARAM, BEST_PARAM_PREFIX,
+                           BEST_RUN_PARAM, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM, FAILURE_TAG, NOTE_TAG,
+                           OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM, PRUNED, SEARCH_SPACE_PREFIX, STOPPED_TAG,
+                           TEST_METRICS, baseline_metric, best_finished, children, gain_metrics, metric_label,
+                           mlflow_helpers_on, objective_metric, on_validation, open_store, trials_frame)
 from search_spaces import FAMILIES, InputShapeError
 from search_spaces.custom import BuilderError, CustomHyperModel, DataFacts, load_builder
 
@@ -349,6 +348,23 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
                         best_model_path, report, comparison, registration)
 
 
+BEST_NAME = "best: "  # starts the best trial's run name, so the runs table shows it without a search
+
+
+def _mark_best(tracker: SearchTracker, run_id: str) -> None:
+    """Tag and name the best trial's run (and no other: a resumed search may have found a better one), and show its
+    learning curves on the parent, whose row stands for the search in MLflow's charts while its trials are folded
+    under it."""
+    client = tracker.client
+    for run in children(client, tracker.parent_run_id, f"tags.`{BEST_TRIAL_TAG}` = 'true'"):
+        client.delete_tag(run.info.run_id, BEST_TRIAL_TAG)
+        client.update_run(run.info.run_id, name=run.info.run_name.removeprefix(BEST_NAME))
+    best = client.get_run(run_id)
+    client.set_tag(run_id, BEST_TRIAL_TAG, "true")
+    client.update_run(run_id, name=BEST_NAME + best.info.run_name)
+    tracker.log_curves(tracker.curves(best))
+
+
 def _test_scores(best: pd.Series) -> str:
     """The best trial's test scores in words: test accuracy 0.9861."""
     return ", ".join(f"{metric_label(m)} {best[m]:.4g}" for m in TEST_METRICS if m in best and best[m] == best[m])
@@ -446,8 +462,9 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     tracker.log_params({BEST_TRIAL_PARAM: best["trial_id"], BEST_RUN_PARAM: best["run_id"],
                         **{BEST_PARAM_PREFIX + k: v for k, v in params.items()}})
     uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5), test_predictions[:5], params)
-    tracker.log_metrics({BEST_SCORE_METRIC: best[OBJECTIVE_METRIC], **{BEST + k: best.get(k) for k in TEST_METRICS}},
-                        model_uri=uri)
+    # Under the trials' own names, so the parent's row and charts show the search's outcome beside its trials.
+    tracker.log_metrics({objective_metric(experiment.objective): best[OBJECTIVE_METRIC],
+                         **{k: best.get(k) for k in TEST_METRICS}}, model_uri=uri)
     path = Path(experiment.tuner_dir) / project / "best_model.keras"
     model.save(path)
     comparisons = {b.key: compare(b, dataset.y_test, test_predictions) for b in baselines}
@@ -459,7 +476,7 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
         to_beat = baseline if baseline.better_than(to_beat) else to_beat
     tracker.log_params({BEST_BASELINE_PARAM: to_beat.key})
     tracker.set_tag(BEATS_BASELINE_TAG, str(comparisons[to_beat.key].better).lower())
-    tracker.client.set_tag(best["run_id"], BEST_TRIAL_TAG, "true")
+    _mark_best(tracker, best["run_id"])
     trivial = comparisons[baselines[0].key]
     tests = _test_scores(best)
     about = (f"Trial {best['trial_id']} of the {experiment.tuner.algorithm} search of {experiment.name!r} (parent run "

@@ -27,10 +27,9 @@ import pandas as pd
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
-from reports.store import (BEST_SCORE_METRIC, CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG,
-                           OBJECTIVE_METRIC, ORPHAN_TAG, PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, WORKER_TAG,
-                           champion_version, children, experiment_id, improves, mlflow_helpers_on, open_store,
-                           trial_runs)
+from reports.store import (CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, OBJECTIVE_PARAM, ORPHAN_TAG,
+                           PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, WORKER_TAG, champion_version, children, experiment_id, improves, mlflow_helpers_on,
+                           objective_metric, open_store, read_metric, trial_runs)
 
 MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registered versions made from it (MLflow's key)
 
@@ -108,14 +107,14 @@ class SearchTracker:
         self.worker_id = worker_id
 
     @contextlib.contextmanager
-    def trial_run(self, trial_id: str, params: Mapping[str, Any], run_name: str) -> Iterator[str]:
+    def trial_run(self, trial_id: str, params: Mapping[str, Any], run_name: str, objective: str) -> Iterator[str]:
         tags = {ROLE_TAG: "trial", TRIAL_ID_TAG: trial_id, "mlflow.parentRunId": self.parent_run_id}
         if self.worker_id:
             tags.update({WORKER_TAG: self.worker_id, PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()})
         key = self.writer.create_run(self.experiment_id, run_name, tags)
         # The objective is the run's first metric, NaN until the trial ends: MLflow's Compare page plots the
         # metric a run wrote first by default (and sorts it first elsewhere).
-        self.writer.log_batch(key, metrics={OBJECTIVE_METRIC: math.nan}, params=params)
+        self.writer.log_batch(key, metrics={objective_metric(objective): math.nan}, params=params)
         with self._scope(key):
             yield key
 
@@ -148,6 +147,20 @@ class SearchTracker:
         """The trial's runs in the store; none known while the store is down."""
         return [] if self.writer.offline else trial_runs(self.client, self.parent_run_id, trial_id)
 
+    def curves(self, run) -> dict[str, list[tuple[int, float]]]:
+        """A trial run's learning curves: (epoch, value) points of each per-epoch metric, in order."""
+        curves = {}
+        for key in filter(None, run.data.tags.get(EPOCH_METRICS_TAG, "").split(",")):
+            points = [(m.step, m.value) for m in self.client.get_metric_history(run.info.run_id, PER_EPOCH + key)]
+            if points:
+                curves[key] = sorted(points)
+        return curves
+
+    def log_curves(self, curves: dict[str, list[tuple[int, float]]]) -> None:
+        """Learning curves into the open run (each point at its epoch)."""
+        self.writer.log_metric_points(self.run, [(PER_EPOCH + key, value, step) for key, points in curves.items()
+                                                 for step, value in points])
+
     def copy_history(self, trial_id: str, before_step: int) -> dict[str, list[tuple[int, float]]]:
         """Log an earlier trial's curves, up to `before_step`, into the open trial run and return them.
 
@@ -160,16 +173,11 @@ class SearchTracker:
                            f"tags.`{TRIAL_ID_TAG}` = '{trial_id}' and attributes.status = 'FINISHED'")
         if not earlier:
             return {}
-        run_id = earlier[0].info.run_id
-        curves = {}
-        for key in earlier[0].data.tags.get(EPOCH_METRICS_TAG, "").split(","):
-            points = [(m.step, m.value) for m in self.client.get_metric_history(run_id, PER_EPOCH + key)
-                      if m.step < before_step]
-            if points:
-                curves[key] = sorted(points)
-        self.log_params({"continues_trial": trial_id, "continues_run_id": run_id})
-        self.writer.log_metric_points(self.run, [(PER_EPOCH + key, value, step) for key, points in curves.items()
-                                                 for step, value in points])
+        curves = {key: [(step, value) for step, value in points if step < before_step]
+                  for key, points in self.curves(earlier[0]).items()}
+        curves = {key: points for key, points in curves.items() if points}
+        self.log_params({"continues_trial": trial_id, "continues_run_id": earlier[0].info.run_id})
+        self.log_curves(curves)
         return curves
 
     def log_epoch(self, logs: Mapping[str, Any], epoch: int) -> None:
@@ -249,7 +257,9 @@ class SearchTracker:
         """
         champion = champion_version(self.client, registered_name)
         if champion is not None:
-            held = self.client.get_run(champion.run_id).data.metrics.get(BEST_SCORE_METRIC)
+            held_by = self.client.get_run(champion.run_id).data
+            held = read_metric(held_by.metrics, objective_metric(held_by.params.get(OBJECTIVE_PARAM, "val_accuracy")),
+                               best=True)
             if held is not None and not improves(score, held, direction):
                 return (f"not registered: version {champion.version} of {registered_name!r} scored {held:.4g}, and "
                         f"this search {score:.4g}; it stays the {CHAMPION_ALIAS}")

@@ -27,8 +27,9 @@ from pipelines.artifact_worker import ArtifactWorker
 from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
 from pipelines.recorder import TrialRecorder, predict
 from pipelines.tracking import SearchTracker
-from reports.store import (DURATION, EPOCH_METRICS_TAG, EPOCHS, NEAR_ZERO, OBJECTIVE_METRIC, ORPHAN_TAG, PARAMETERS,
-                           PEAK_MEMORY, PRUNED_TAG, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION, improves)
+from reports.store import (DURATION, EPOCH_METRICS_TAG, EPOCHS, NEAR_ZERO, ORPHAN_TAG, PARAMETERS,
+                           PEAK_MEMORY, PRUNED_TAG, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION, improves,
+                           objective_metric, read_metric)
 
 ALGORITHMS = {
     "random": keras_tuner.RandomSearch,
@@ -77,9 +78,11 @@ def active_values(hp: keras_tuner.HyperParameters) -> dict:
 
 
 def trial_name(trial_id: str, typed: dict) -> str:
-    """A trial run's name: its number and its searched values, short enough for the runs table."""
-    name = f"trial {trial_id} " + " ".join(f"{k}={v}" for k, v in typed.items())
-    return name if len(name) <= 90 else name[:89] + "…"
+    """A trial run's name: its searched values first, as the runs table cuts a name to its first 20 characters or
+    so, then its number: "optimizer=adam learning_rate=0.003 (trial 7)"."""
+    values = " ".join(f"{k}={v}" for k, v in typed.items())
+    values = values if len(values) <= 80 else values[:79] + "…"
+    return f"{values} (trial {trial_id})" if values else f"trial {trial_id}"
 
 
 def trial_score(histories, objective: str, direction: str) -> float:
@@ -149,14 +152,16 @@ class TrackedTuner:
         earlier = self.tracker.trial_runs(trial.trial_id)
         finished = [r for r in earlier if r.info.status == "FINISHED"]
         if finished:
-            return {self.oracle.objective.name: finished[-1].data.metrics.get(OBJECTIVE_METRIC, float("nan"))}
+            objective = self.oracle.objective.name
+            return {objective: read_metric(finished[-1].data.metrics, objective_metric(objective), float("nan"))}
         crashes = sum(ORPHAN_TAG in r.data.tags for r in earlier)
         hp = trial.hyperparameters
         started = time.monotonic()
         memory.reset_peak()
         values = active_values(hp)
         typed = self.hypermodel.space.as_typed(values)
-        with self.tracker.trial_run(trial.trial_id, typed, trial_name(trial.trial_id, typed)):
+        with self.tracker.trial_run(trial.trial_id, typed, trial_name(trial.trial_id, typed),
+                                    self.oracle.objective.name):
             self.tracker.log_text(json.dumps(values, indent=1), "hyperparameters.json")  # every value, exact
             if crashes > self.max_retries:
                 raise keras_tuner.errors.FailedTrialError(
@@ -174,7 +179,7 @@ class TrackedTuner:
             except TrialPruned as stop:  # still a finished trial, kept at its best epoch so far
                 pruned = stop
             finally:
-                self.tracker.set_tag(EPOCH_METRICS_TAG, ",".join(sorted(self.recorder.curves)))
+                self.tracker.set_tag(EPOCH_METRICS_TAG, ",".join(self.recorder.logged_curves()))
             self.recorder.finish_trial()
             objective = self.oracle.objective
             if pruned is None:
@@ -217,7 +222,7 @@ class TrackedTuner:
                 f"no epoch had a finite {self.oracle.objective.name}, so there are no weights to keep")
         model.save_weights(self._get_checkpoint_fname(trial.trial_id))
         data, info = self.dataset, self.dataset.info
-        results = {OBJECTIVE_METRIC: score, PARAMETERS: model.count_params(), NEAR_ZERO: evaluation.near_zero_share(model)}
+        results = {objective_metric(self.oracle.objective.name): score, PARAMETERS: model.count_params(), NEAR_ZERO: evaluation.near_zero_share(model)}
         predictions = {"validation": predict(model, data.x_val), "test": predict(model, data.x_test)}
         if info.num_classes is None:
             scorer, test = evaluation.regression_scores, None

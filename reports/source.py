@@ -16,10 +16,10 @@ from mlflow.tracking import MlflowClient
 
 from reports.errors import ReportError
 from reports.analysis import Reference
-from reports.store import (BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST, BEST_BASELINE_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC,
+from reports.store import (BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST_BASELINE_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC,
                            OBJECTIVE_PARAM, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST, TEST_METRICS,
                            TRIAL_COLUMNS, baseline_metric, best_finished, gain_metrics, on_validation, open_store,
-                           trials_frame)
+                           read_metric, trials_frame)
 from reports.verdict import baseline_sentence
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -126,8 +126,8 @@ class SearchRecord:
         for key in BASELINE_KEYS:
             name = self.params.get(BASELINE_PARAM_PREFIX + key)
             if name is not None:
-                out.append((key, name, metrics.get(baseline_metric(key, self.test_metric), float("nan")),
-                            metrics.get(baseline_metric(key, validation), float("nan"))))
+                out.append((key, name, read_metric(metrics, baseline_metric(key, self.test_metric), float("nan")),
+                            read_metric(metrics, baseline_metric(key, validation), float("nan"))))
         return out
 
     def trivial_reference(self):
@@ -176,12 +176,13 @@ def against_baseline(parent: Run) -> str | None:
     test scores, the gain per sample, its standard error and n; None before the search compared them."""
     params, metrics = parent.data.params, parent.data.metrics
     key = params.get(BEST_BASELINE_PARAM)
-    test_metric = next((m for m in TEST_METRICS if BEST + m in metrics), None)
-    gain, error = gain_metrics(key or "")
-    if key is None or test_metric is None or gain not in metrics:
+    test_metric = next((m for m in TEST_METRICS if read_metric(metrics, m, best=True) is not None), None)
+    gain, error = (read_metric(metrics, name) for name in gain_metrics(key or ""))
+    if key is None or test_metric is None or gain is None:
         return None
-    sentence = baseline_sentence(test_metric, metrics[BEST + test_metric], params.get(BASELINE_PARAM_PREFIX + key, key),
-                                 metrics[baseline_metric(key, test_metric)], metrics[gain], metrics[error],
+    sentence = baseline_sentence(test_metric, read_metric(metrics, test_metric, best=True),
+                                 params.get(BASELINE_PARAM_PREFIX + key, key),
+                                 read_metric(metrics, baseline_metric(key, test_metric)), gain, error,
                                  int(params.get("data.test_size", 0)))
     return sentence[0].upper() + sentence[1:] + "."
 

@@ -140,12 +140,12 @@ def improves(value: float, on: float, direction: str) -> bool:
     return value > on if direction == "max" else value < on
 
 
-OBJECTIVE_PARAM = "objective"  # on the parent: which of OBJECTIVES the search ranks by (its value: metric `objective`)
+OBJECTIVE_PARAM = "objective"  # on the parent: which of OBJECTIVES the search ranks by (its value: objective_metric)
 
-# Metric names. The MLflow UI groups a run's charts by the text before "/" and lists metrics sorted by name, so a
-# trial's objective, the one name outside a group, comes first: the Compare page plots it by default. Keras'
-# own names follow a group's "/": per_epoch/val_loss.
-OBJECTIVE_METRIC = "objective"  # a trial's KerasTuner score: its objective at the kept epoch, mean over executions
+# Metric names. The MLflow UI draws a run's charts in sections named by the text before a metric's last "/", the
+# sections in sorted order, so a trial shows objective/, then per_epoch/ (its learning curves), then test/; the
+# parent's comparisons with the baselines, vs_baseline/, come after them. Keras' own names follow: per_epoch/val_loss.
+OBJECTIVE_METRIC = "objective"  # a trials table's column: each trial's objective_metric
 PER_EPOCH = "per_epoch/"  # the learning curves, one step per epoch; later executions under per_epoch/execution_<k>/
 TEST, VALIDATION = "test/", "validation/"  # the kept (best-epoch) weights scored on a split: test/accuracy, test/mae
 TRIAL = "trial/"  # what a trial cost and what its model is
@@ -155,9 +155,15 @@ PER_EXECUTION = "per_execution/"  # executions_per_trial > 1: each one's values 
 TEST_ACCURACY, TEST_MAE = TEST + "accuracy", TEST + "mae"
 TEST_METRICS = (TEST_ACCURACY, TEST_MAE)  # the test score a trial is shown with: for classes, for values
 TEST_F1_MACRO = TEST + "f1_macro"  # beside accuracy where classes are imbalanced: each class counts the same
-BEST = "best/"  # on the parent: best/objective, best/test/accuracy, the gains over the baselines
-BEST_SCORE_METRIC = BEST + OBJECTIVE_METRIC
 BASELINE_KEYS = ("trivial", "model")  # the baselines of a search (see pipelines/baselines.py)
+VS_BASELINE = "vs_baseline/"  # on the parent: each baseline's scores and the best model's gain over it
+
+
+def objective_metric(objective: str) -> str:
+    """A trial's objective at its kept epoch (KerasTuner's score, the mean over executions), named for what it is
+    and which way is better: objective/val_loss - lower is better. The last value of per_epoch/val_loss, which a
+    runs table shows beside it, is the last epoch's. On the parent, the best trial's score."""
+    return f"objective/{objective} - {'higher' if OBJECTIVES[objective] == 'max' else 'lower'} is better"
 
 
 def on_validation(test_metric: str) -> str:
@@ -166,13 +172,31 @@ def on_validation(test_metric: str) -> str:
 
 
 def baseline_metric(key: str, metric: str) -> str:
-    """A baseline's score on the parent: baseline/model/test/accuracy, baseline/trivial/validation/mae."""
-    return f"baseline/{key}/{metric}"
+    """A baseline's score on the parent: vs_baseline/model/test/accuracy, vs_baseline/trivial/validation/mae."""
+    return f"{VS_BASELINE}{key}/{metric}"
 
 
 def gain_metrics(key: str) -> tuple[str, str]:
     """The best model's mean gain per test sample over a baseline, and its standard error, on the parent."""
-    return f"{BEST}gain_over_{key}_baseline", f"{BEST}gain_over_{key}_baseline_se"
+    return f"{VS_BASELINE}{key}/gain_per_test_sample", f"{VS_BASELINE}{key}/gain_per_test_sample_se"
+
+
+def read_metric(metrics: dict[str, float], name: str, default=None, best: bool = False):
+    """A metric by its name, or by the name a store made by an earlier version gave it, so its searches still
+    read and report: objective; on the parent (`best`) best/objective and best/test/accuracy, baseline/...,
+    best/gain_over_<key>_baseline."""
+    if name in metrics:
+        return metrics[name]
+    if name.startswith(VS_BASELINE) and "/gain_per_test_sample" in name:
+        key, _, rest = name.removeprefix(VS_BASELINE).partition("/")
+        legacy = f"best/gain_over_{key}_baseline" + ("_se" if rest.endswith("_se") else "")
+    elif name.startswith(VS_BASELINE):
+        legacy = "baseline/" + name.removeprefix(VS_BASELINE)
+    elif name.startswith("objective/"):
+        legacy = "best/objective" if best else "objective"
+    else:
+        legacy = f"best/{name}" if best else name
+    return metrics.get(legacy, default)
 
 
 # Columns of the trials table that are not hyperparameters.
@@ -254,13 +278,16 @@ def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max
     runs = children(client, parent_run_id)
     if not runs:
         return pd.DataFrame(columns=["trial_id", "status", "pruned_at", OBJECTIVE_METRIC, "run_id"])
-    always = [OBJECTIVE_METRIC, EPOCHS, DURATION]  # present even when every trial failed
+    objective = client.get_run(parent_run_id).data.params.get(OBJECTIVE_PARAM)
+    named = objective_metric(objective) if objective in OBJECTIVES else OBJECTIVE_METRIC
+    always = [EPOCHS, DURATION]  # present even when every trial failed
     optional = [m for m in (*TEST_METRICS, PEAK_MEMORY, PARAMETERS) if any(m in r.data.metrics for r in runs)]
     params = sorted({p for r in runs for p in r.data.params if p != TRIAL_ID_TAG})  # a param in older stores
     frame = pd.DataFrame({
         "trial_id": [r.data.tags.get(TRIAL_ID_TAG) for r in runs],
         "status": [trial_status(r) for r in runs],
         "pruned_at": [int(r.data.tags[PRUNED_TAG]) if PRUNED_TAG in r.data.tags else None for r in runs],
+        OBJECTIVE_METRIC: [read_metric(r.data.metrics, named, float("nan")) for r in runs],
         **{m: [r.data.metrics.get(m, float("nan")) for r in runs] for m in [*always, *optional]},
         **{p: _typed([r.data.params.get(p) for r in runs]) for p in params},
         "run_id": [r.info.run_id for r in runs],

@@ -21,9 +21,12 @@ import pytest  # noqa: E402
 import yaml  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
+from reports.store import objective_metric  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 EPOCHS = 3
 
+OBJECTIVE = objective_metric("val_accuracy")  # a trial's score as MLflow names it, for the classes of TINY
 TINY = {
     "seed": 3,
     "data": {"source": "digits"},

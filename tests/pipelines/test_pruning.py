@@ -12,7 +12,7 @@ from pipelines.config import load_experiment
 from pipelines.errors import ConfigError
 from pipelines.pruning import Curve, PruningRule, best_so_far
 from reports.store import BEST_TRIAL_PARAM, PER_EPOCH, PRUNED_TAG, best_finished, trials_frame
-from tests.conftest import TINY, write_experiment
+from tests.conftest import OBJECTIVE, TINY, write_experiment
 from tests.processes import by_trial, runs, search, wait_until_training
 
 HOPELESS = 1.0e-6  # a learning rate that leaves the digits at chance for every epoch of these searches
@@ -117,7 +117,7 @@ def test_a_trial_is_pruned_at_the_epoch_the_median_rule_says_read_back_from_mlfl
         expected = next((e for e in range(1, len(best) + 1) if rule.verdict(e, best[e - 1], earlier)), None)
         assert child.info.status == "FINISHED"
         assert child.data.tags.get(PRUNED_TAG) == (None if expected is None else str(expected)), k
-        assert child.data.metrics["objective"] == max(curves[child.info.run_id])  # its best so far, kept
+        assert child.data.metrics[OBJECTIVE] == max(curves[child.info.run_id])  # its best so far, kept
     statuses = {c.data.tags["trial_id"]: PRUNED_TAG in c.data.tags for c in children}
     assert statuses == {"0": False, "1": False, "2": True, "3": True}
     assert "trial 2 pruned at epoch 1" in " ".join(out.split())

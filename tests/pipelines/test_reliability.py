@@ -17,7 +17,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from pipelines.tuners import DivergenceGuard
-from tests.conftest import ROOT
+from tests.conftest import OBJECTIVE, ROOT
 from tests.processes import (EPOCHS, by_trial, experiment, free_port, kill_while_training, runs, search,
                              start_mlflow_server, stop_mlflow_server)
 
@@ -93,7 +93,7 @@ def test_a_trial_logged_but_not_ended_in_kerastuner_is_taken_from_mlflow_not_run
     assert finished.wait(timeout=600) == 0, finished.communicate()[1][-3000:]
     parents, children = runs(tmp_path)
     parent = parents[0]
-    score = next(c for c in children if c.data.tags["trial_id"] == "1").data.metrics["objective"]
+    score = next(c for c in children if c.data.tags["trial_id"] == "1").data.metrics[OBJECTIVE]
     project = tmp_path / "tuner" / parent.data.params["tuner.project"]
     trial_file = project / "trial_1" / "trial.json"
     trial = json.loads(trial_file.read_text())
@@ -146,8 +146,8 @@ def test_a_best_model_no_better_than_the_majority_class_is_not_registered(tmp_pa
     assert client.search_registered_models() == []
     parents, _ = runs(tmp_path, "noise")
     assert parents[0].data.tags["automl.beats_baseline"] == "false"
-    assert parents[0].data.metrics["baseline/trivial/test/accuracy"] == pytest.approx(
-        parents[0].data.metrics["best/test/accuracy"], abs=0.05)
+    assert parents[0].data.metrics["vs_baseline/trivial/test/accuracy"] == pytest.approx(
+        parents[0].data.metrics["test/accuracy"], abs=0.05)
 
 
 @pytest.mark.slow

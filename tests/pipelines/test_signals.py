@@ -10,7 +10,7 @@ import time
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT, TINY
+from tests.conftest import OBJECTIVE, ROOT, TINY
 from tests.processes import EPOCHS, by_trial, runs, search, wait_until_training
 from tests.processes import experiment as _experiment
 
@@ -115,7 +115,7 @@ def _check_report_of_the_cut_off_search(tmp_path, finished):
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(tmp_path / "partial.pdf").pages).split())
     assert "This search is incomplete: still running, or its process died" in text
     assert "1 of up to 2 trials finished" in text
-    assert f"trial {finished.data.tags['trial_id']}: val_accuracy {finished.data.metrics['objective']:.4f}" in text
+    assert f"trial {finished.data.tags['trial_id']}: val_accuracy {finished.data.metrics[OBJECTIVE]:.4f}" in text
     first = load_search(f"sqlite:///{tmp_path}/mlflow.db", "signals").end_millis
     time.sleep(0.05)
     assert load_search(f"sqlite:///{tmp_path}/mlflow.db", "signals").end_millis == first

@@ -15,7 +15,7 @@ from rich.console import Console
 from pipelines.progress import SearchProgress, number
 from pipelines.summary import trials_table
 from reports.store import open_store
-from tests.conftest import ROOT, write_experiment
+from tests.conftest import OBJECTIVE, ROOT, write_experiment
 
 ITEM = re.compile(r"\b([a-z_]+)=(\S*)")
 
@@ -70,7 +70,7 @@ def test_piped_output_at_80_columns_never_splits_a_hyperparameter(piped_search):
 
 def test_trials_carry_the_numbers_of_their_mlflow_runs(piped_search):
     shown = set(re.findall(r"^trial (\S+) (?:completed|failed)", piped_search["out"], flags=re.M))
-    assert shown == {r.info.run_name.split()[1] for r in piped_search["runs"]}
+    assert shown == {re.search(r"\(trial (\S+)\)$", r.info.run_name).group(1) for r in piped_search["runs"]}
     table_rows = set(re.findall(r"^ *(\d+) +finished ", piped_search["out"], flags=re.M))
     assert table_rows == shown
 
@@ -80,7 +80,7 @@ def test_each_finished_trial_line_has_values_scores_epochs_and_time(piped_search
         trial = run.data.tags["trial_id"]
         line = " ".join(piped_search["out"].split("\n\n")[0].split())  # lines as one text; rich may wrap a long one
         expected = (f"trial {trial} completed | optimizer={run.data.params['optimizer']}", 
-                    f"val_accuracy {number(run.data.metrics['objective'])}",
+                    f"val_accuracy {number(run.data.metrics[OBJECTIVE])}",
                     f"test accuracy {number(run.data.metrics['test/accuracy'])}", "2 epochs")
         for part in expected:
             assert part in line, (part, line)

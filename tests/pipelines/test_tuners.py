@@ -12,7 +12,7 @@ from rich.console import Console
 from pipelines.config import load_experiment
 from pipelines.search import run_search
 from pipelines.tuners import trial_score
-from tests.conftest import write_experiment
+from tests.conftest import OBJECTIVE, write_experiment
 
 pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
 
@@ -90,7 +90,7 @@ def test_each_execution_of_a_trial_is_scored_so_seeds_can_be_compared(tmp_path):
     assert child.data.metrics["per_execution/test/accuracy_mean"] == pytest.approx(values.mean())
     assert child.data.metrics["per_execution/test/accuracy_std"] == pytest.approx(values.std(ddof=1))
     scores = [m.value for m in client.get_metric_history(child.info.run_id, "per_execution/objective")]
-    assert child.data.metrics["objective"] == pytest.approx(np.mean(scores))  # KerasTuner's average over executions
+    assert child.data.metrics[OBJECTIVE] == pytest.approx(np.mean(scores))  # KerasTuner's average over executions
     for key in ("loss", "execution_1/loss", "execution_2/val_accuracy"):
         assert sorted(m.step for m in client.get_metric_history(child.info.run_id, "per_epoch/" + key)) == [0, 1]
 

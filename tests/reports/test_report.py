@@ -17,7 +17,7 @@ import runner
 from pipelines.config import load_experiment
 from pipelines.search import run_search
 from reports.fonts import cjk_font
-from tests.conftest import ROOT, TINY, write_experiment
+from tests.conftest import OBJECTIVE, ROOT, TINY, write_experiment
 
 
 def pdf_text(path) -> str:
@@ -36,7 +36,7 @@ def test_report_names_the_search_and_its_best_trial(finished_search, report_text
     assert "Hyperparameter search: e2e" in report_text
     assert parent.info.run_id in report_text
     best_id = parent.data.params["best_trial_id"]
-    assert f"trial {best_id}: val_accuracy {parent.data.metrics['best/objective']:.4f}" in report_text
+    assert f"trial {best_id}: val_accuracy {parent.data.metrics[OBJECTIVE]:.4f}" in report_text
 
 
 def test_report_opens_with_the_best_model_against_the_baseline_to_beat(finished_search, report_text):
@@ -46,12 +46,12 @@ def test_report_opens_with_the_best_model_against_the_baseline_to_beat(finished_
     metrics, params = parent.data.metrics, parent.data.params
     assert params["baseline.to_beat"] == "model" and params["baseline.model"].startswith("logistic regression")
     first = " ".join(report_text.split("Hyperparameter search: e2e", 1)[1].split())
-    expected = (f"The best model's test accuracy {metrics['best/test/accuracy']:.4g} ")
+    expected = (f"The best model's test accuracy {metrics['test/accuracy']:.4g} ")
     assert first.startswith(expected), first[:300]
-    assert (f"the {metrics['baseline/model/test/accuracy']:.4g} of {params['baseline.model']} on the "
+    assert (f"the {metrics['vs_baseline/model/test/accuracy']:.4g} of {params['baseline.model']} on the "
             f"{params['data.test_size']} test samples (gain per sample "
-            f"{metrics['best/gain_over_model_baseline']:.3g} ± {metrics['best/gain_over_model_baseline_se']:.2g}") in first
-    gain, error = metrics["best/gain_over_model_baseline"], metrics["best/gain_over_model_baseline_se"]
+            f"{metrics['vs_baseline/model/gain_per_test_sample']:.3g} ± {metrics['vs_baseline/model/gain_per_test_sample_se']:.2g}") in first
+    gain, error = metrics["vs_baseline/model/gain_per_test_sample"], metrics["vs_baseline/model/gain_per_test_sample_se"]
     verdict = "beats" if gain > 2 * error else "is worse than" if gain < -2 * error else "is no better than"
     assert first[len(expected):].startswith(verdict)
     assert "baseline (trivial) the majority class" in " ".join(report_text.split())
@@ -162,12 +162,12 @@ def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path)
     text = pdf_text(out)
     assert "Comparison of searches: e2e vs e2e-deeper" in text
     assert f"{deeper.best_score:.4f}" in text
-    assert f"{finished_search['parents'][0].data.metrics['best/objective']:.4f}" in text
+    assert f"{finished_search['parents'][0].data.metrics[OBJECTIVE]:.4f}" in text
     assert "Learning curves of each search's best trial" in text and "Confusion matrices" in text
     flat = " ".join(text.split())
     metrics = finished_search["parents"][0].data.metrics
-    tests = {"e2e": metrics["best/test/accuracy"], "e2e-deeper": deeper.baseline.model_value}
-    order = ["e2e", "e2e-deeper"] if metrics["best/objective"] > deeper.best_score else ["e2e-deeper", "e2e"]
+    tests = {"e2e": metrics["test/accuracy"], "e2e-deeper": deeper.baseline.model_value}
+    order = ["e2e", "e2e-deeper"] if metrics[OBJECTIVE] > deeper.best_score else ["e2e-deeper", "e2e"]
     (a, p), (b, q) = [(name, tests[name]) for name in order]  # the report leads with the better validation score
     margin = 2 * ((p * (1 - p) + q * (1 - q)) / 360) ** 0.5
     assert f"On test, {a}'s best model {p:.4g} against {b}'s {q:.4g} (360 and 360 samples): a difference of " \
@@ -175,7 +175,7 @@ def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path)
     called = "beyond noise" if abs(p - q) > margin else "within noise"
     assert f"{called} (twice the standard error of the difference, {margin:.2g}, counting" in flat
     for name, result in (("e2e", None), ("e2e-deeper", deeper)):
-        best = result.baseline.model_value if result else finished_search["parents"][0].data.metrics["best/test/accuracy"]
+        best = result.baseline.model_value if result else finished_search["parents"][0].data.metrics["test/accuracy"]
         assert f"{name}: The best model's test accuracy {best:.4g} " in flat  # each against its baseline to beat
 
 
@@ -186,7 +186,7 @@ def test_trials_command_prints_and_exports_the_table(finished_search, tmp_path, 
     out = capsys.readouterr().out
     assert "trials by val_accuracy" in out
     for child in finished_search["children"]:
-        assert f"{child.data.metrics['objective']:.4g}" in out
+        assert f"{child.data.metrics[OBJECTIVE]:.4g}" in out
     csv = tmp_path / "trials.csv"
     assert runner.main(["trials", "e2e", "--tracking-uri", finished_search["uri"], "--csv", str(csv)]) == 0
     table = pd.read_csv(csv)

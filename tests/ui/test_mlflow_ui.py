@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import OBJECTIVE, ROOT
 from tests.processes import free_port, start_mlflow_server, stop_mlflow_server
 
 pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
@@ -109,10 +109,10 @@ def test_compare_page_plots_the_objective_against_the_searched_values_by_default
     axes.first.wait_for()
     searched = {p for c in children for p in c.data.params} - {"trial_id"}
     titles = set(axes.evaluate_all("nodes => nodes.map(n => n.textContent)"))
-    assert "objective" in titles and titles & searched, titles
+    assert OBJECTIVE in titles and titles & searched, titles
     assert not any(t.startswith(("per_epoch/", "test/", "trial/")) for t in titles), titles
     page.screenshot(path=SCREENSHOTS / "mlflow-compare.png", full_page=True)
     page.get_by_text("Scatter Plot", exact=True).click()
     page.locator(".js-plotly-plot .ytitle").first.wait_for()
-    assert page.locator(".js-plotly-plot .ytitle").first.text_content() == "objective"
+    assert page.locator(".js-plotly-plot .ytitle").first.text_content() == OBJECTIVE
     assert page.locator(".js-plotly-plot .xtitle").first.text_content() in searched
