@@ -78,7 +78,7 @@ def active_values(hp: keras_tuner.HyperParameters) -> dict:
 
 
 def trial_name(trial_id: str, typed: dict) -> str:
-    """A trial run's name: its searched values first, as the runs table cuts a name to its first 20 characters or
+    """A trial run's name: its searched values first, as the runs table cuts a name to its first 15 characters or
     so, then its number: "optimizer=adam learning_rate=0.003 (trial 7)"."""
     values = " ".join(f"{k}={v}" for k, v in typed.items())
     values = values if len(values) <= 80 else values[:79] + "…"
