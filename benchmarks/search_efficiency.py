@@ -86,6 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--experiments", nargs="*", default=list(EXPERIMENTS), help="shipped experiment files")
+    parser.add_argument("--searches", nargs="*", default=list(SEARCHES), help="which of the searches (default: all)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "search_efficiency.md")
     args = parser.parse_args()
     from matplotlib.figure import Figure
@@ -97,7 +98,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for experiment_file in args.experiments:
             curves[experiment_file] = {}
-            for name in SEARCHES:
+            for name in args.searches:
                 curves[experiment_file][name] = [
                     best_so_far(search(Path(tmp), experiment_file, name, seed)) for seed in range(1, args.seeds + 1)]
                 finals = [c[-1][2] for c in curves[experiment_file][name]]
@@ -138,7 +139,8 @@ def main() -> None:
               "over seeds of when a search first reached it (- when most seeds never did).",
               f"![best so far]({plot.name})"]
     publish(args.out, "Search algorithms and pruning: best val_loss against time and training spent",
-            f"python benchmarks/search_efficiency.py --seeds {args.seeds} --experiments {' '.join(args.experiments)}",
+            f"python benchmarks/search_efficiency.py --seeds {args.seeds} --experiments {' '.join(args.experiments)}"
+            + (f" --searches {' '.join(repr(n) for n in args.searches)}" if args.searches != list(SEARCHES) else ""),
             facts)
 
 
