@@ -1,24 +1,15 @@
-"""The MLflow UI, served by a real `mlflow server`, shows a finished search in headless Chromium.
-
-Chromium is Debian's package (`.ci/run` installs it), driven by Playwright;
-no browser is downloaded. Screenshots land in tests/artifacts/ for a person
-to look at after CI.
-"""
+"""The MLflow UI, served by a real `mlflow server`, shows a finished search in headless Chromium (see
+conftest.py); screenshots land in tests/artifacts/ for a person to look at after CI."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import OBJECTIVE, ROOT
+from tests.conftest import OBJECTIVE
 from tests.processes import free_port, start_mlflow_server, stop_mlflow_server
+from tests.ui.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
-
-SCREENSHOTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -27,21 +18,6 @@ def mlflow_server(finished_search):
     server = start_mlflow_server(finished_search["uri"], finished_search["tmp"], port)
     yield f"http://127.0.0.1:{port}"
     stop_mlflow_server(server)
-
-
-@pytest.fixture(scope="module")
-def page():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: apt-get install chromium (bash .ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.set_default_timeout(60_000)
-        yield page
-        browser.close()
 
 
 def test_runs_table_shows_the_search_and_its_trials(mlflow_server, page, finished_search):

@@ -13,13 +13,12 @@ import subprocess
 import sys
 
 import pytest
-
 import yaml
 
 from reports.store import objective_metric
 from tests.conftest import ROOT, tiny_copy
 from tests.processes import free_port, wait_for_url
-from tests.ui.test_mlflow_ui import CHROMIUM, SCREENSHOTS
+from tests.ui.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.slow
 
@@ -52,19 +51,6 @@ def ui(default_search):
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def page():
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.set_default_timeout(90_000)
-        yield page
-        browser.close()
 
 
 def _shot(page, name: str) -> None:
