@@ -37,7 +37,7 @@ def test_child_run_page_shows_its_params_and_metrics(mlflow_server, page, finish
     page.get_by_text(f"Parameters ({len(child.data.params)})").wait_for()
     page.get_by_text(f"Metrics ({len(child.data.metrics)})").wait_for()
     body = page.inner_text("body")
-    for name in ("optimizer", "learning_rate", "test/accuracy", "val_loss", "trial/peak_memory_mb"):
+    for name in ("optimizer", "test/accuracy", "per_epoch/val_loss", "trial/peak_memory_mb"):
         assert name in body
     assert child.data.params["optimizer"] in body
     assert f"{child.data.metrics['test/accuracy']}"[:6] in body
@@ -90,5 +90,5 @@ def test_compare_page_plots_the_objective_against_the_searched_values_by_default
     page.screenshot(path=SCREENSHOTS / "mlflow-compare.png", full_page=True)
     page.get_by_text("Scatter Plot", exact=True).click()
     page.locator(".js-plotly-plot .ytitle").first.wait_for()
-    assert page.locator(".js-plotly-plot .ytitle").first.text_content() == OBJECTIVE
+    assert page.locator(".js-plotly-plot .ytitle").first.text_content().startswith("objective/val_accuracy")  # cut
     assert page.locator(".js-plotly-plot .xtitle").first.text_content() in searched
