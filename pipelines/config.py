@@ -60,16 +60,10 @@ class TunerConfig(StrictModel):
         values = {k: v for k, v in self.model_dump().items() if k not in other and not k.startswith("pruning")}
         if self.algorithm == "bayesian":
             values["initial_points"] = self.initial_points_for(searched)
-        values["pruning"] = self.pruning_kind
-        if self.pruning_kind != "none":
+        values["pruning"] = self.pruning
+        if self.pruning != "none":
             values.update(pruning_warmup_epochs=self.warmup_epochs(), pruning_startup_trials=self.pruning_startup_trials)
         return values
-
-    @property
-    def pruning_kind(self) -> str:
-        """The pruning that acts: the default gives way where it cannot act (hyperband, several executions);
-        written there, it is refused (`_tuner_problems`)."""
-        return "none" if self.algorithm == "hyperband" or self.executions_per_trial > 1 else self.pruning
 
     def warmup_epochs(self) -> int:
         if self.pruning_warmup_epochs is not None:
@@ -355,12 +349,14 @@ def _tuner_problems(experiment: Experiment, space: SearchSpace) -> list[str]:
                             f"{tuner.max_trials} for the Gaussian process to propose, so this would be a random "
                             f"search; give initial_points below max_trials (e.g. {max(1, tuner.max_trials // 2)}) "
                             "or more trials.")
-    pruning_written = "pruning" in tuner.model_fields_set and tuner.pruning != "none"
-    if pruning_written and tuner.algorithm == "hyperband":
+    problems += [f"tuner.{key}: applies with pruning (median or successive_halving); remove it, or set tuner.pruning."
+                 for key in ("pruning_warmup_epochs", "pruning_startup_trials")
+                 if key in tuner.model_fields_set and tuner.pruning == "none"]
+    if tuner.pruning != "none" and tuner.algorithm == "hyperband":
         problems.append(f"tuner.pruning: hyperband stops losing models by design (its rounds); pruning: "
                         f"{tuner.pruning} applies to random, bayesian and grid search. Remove it, or use "
                         "algorithm: random.")
-    if pruning_written and tuner.executions_per_trial > 1:
+    if tuner.pruning != "none" and tuner.executions_per_trial > 1:
         problems.append(f"tuner.pruning: a trial is judged by its one learning curve, and executions_per_trial "
                         f"{tuner.executions_per_trial} trains several; set pruning: none, or executions_per_trial: 1.")
     if tuner.algorithm == "hyperband" and tuner.epochs is not None and tuner.epochs < tuner.factor:

@@ -378,7 +378,7 @@ def experiment_tuner(experiment, hypermodel, dataset: Dataset, tracker: SearchTr
 
 
 def pruning_rule(config, direction: str) -> PruningRule | None:
-    """The experiment's pruning rule, or None when no pruning acts (see `TunerConfig.pruning_kind`)."""
-    if config.pruning_kind == "none":
+    """The experiment's pruning rule, or None without pruning."""
+    if config.pruning == "none":
         return None
-    return PruningRule(config.pruning_kind, direction, config.warmup_epochs(), config.pruning_startup_trials)
+    return PruningRule(config.pruning, direction, config.warmup_epochs(), config.pruning_startup_trials)

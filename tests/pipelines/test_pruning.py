@@ -57,17 +57,12 @@ def test_successive_halving_keeps_the_best_third_at_rungs_warmup_times_three():
     ({"pruning": "successive_halving", "executions_per_trial": 2},
      "tuner.pruning: a trial is judged by its one learning curve"),
     ({"pruning": "early"}, "tuner.pruning"),
+    ({"pruning_warmup_epochs": 3}, "tuner.pruning_warmup_epochs: applies with pruning"),
 ])
 def test_pruning_where_it_cannot_act_is_refused_with_the_key(tmp_path, tuner, message):
     path = write_experiment(tmp_path, tuner={"algorithm": "random", "max_trials": 2, **tuner})
     with pytest.raises(ConfigError, match=message):
         load_experiment(path)
-
-
-def test_the_default_pruning_gives_way_where_it_cannot_act(tmp_path):
-    for tuner in ({"algorithm": "hyperband"}, {"algorithm": "random", "executions_per_trial": 2}):
-        experiment = load_experiment(write_experiment(tmp_path, tuner={**tuner, "max_trials": 2}))
-        assert experiment.tuner.pruning_kind == "none" and experiment.tuner.settings(1)["pruning"] == "none"
 
 
 def _hopeless_last(tmp_path, name: str, epochs: int = 6, **tuner):
