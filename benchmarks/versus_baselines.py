@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = (ROOT / ".." / "shared" / "data").resolve()
 
-SHIPPED = ("adding_rnn", "airline_rnn", "banknote_mlp", "digits_0_4_cnn", "digits_cnn", "digits_mlp", "mnist_cnn",
-           "pollution_rnn", "sms_spam_rnn", "sonar_mlp", "transfer_digits_5_9")
+SHIPPED = ("adding_rnn", "airline_rnn", "banknote_mlp", "custom_mlp", "digits_0_4_cnn", "digits_cnn", "digits_mlp",
+           "mnist_cnn", "pollution_rnn", "sms_spam_rnn", "sonar_mlp", "transfer_digits_5_9")
 AFTER = {"transfer_digits_5_9": "digits_0_4_cnn"}  # runs in the same store, after the search that registers its base
 MINIMAL = {  # a minimal file per shared data set: name, data, family
     "minimal-sonar": {"data": {"source": "csv", "path": f"{DATA}/tabular/sonar.csv", "header": False, "target": -1},
@@ -55,6 +55,9 @@ def _shipped(name: str, folder: Path, trials: int, max_epochs: int) -> Path:
     spec = yaml.safe_load((ROOT / "experiments" / f"{name}.yaml").read_text())
     if "path" in spec["data"]:
         spec["data"]["path"] = str((ROOT / "experiments" / spec["data"]["path"]).resolve())
+    if "builder" in spec:
+        file, _, function = spec["builder"].rpartition(":")
+        spec["builder"] = f"{(ROOT / 'experiments' / file).resolve()}:{function}"
     tuner = spec.setdefault("tuner", {})
     if tuner.get("algorithm") != "grid":
         tuner["max_trials"] = min(tuner.get("max_trials", trials), trials)
