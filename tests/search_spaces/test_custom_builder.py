@@ -122,9 +122,11 @@ def test_a_plain_script_without_a_main_guard_searches_its_own_builder(tmp_path):
     assert "best " in done.stdout and "['FINISHED', 'FINISHED']" in done.stdout.replace("'PRUNED'", "'FINISHED'")
     assert "not written" not in done.stdout and "could not be fitted" not in done.stdout
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
-    parent = next(r for r in client.search_runs([client.get_experiment_by_name("scripted").experiment_id])
-                  if "mlflow.parentRunId" not in r.data.tags)
+    runs = client.search_runs([client.get_experiment_by_name("scripted").experiment_id])
+    parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
     assert parent.data.params["builder"].endswith("search.py:build_model")
+    assert all({"units", "drop"} <= set(r.data.params) for r in runs if "mlflow.parentRunId" in r.data.tags)
+    assert "report.pdf" in {a.path for a in client.list_artifacts(parent.info.run_id)}
 
 
 @pytest.mark.slow
