@@ -124,8 +124,8 @@ def main() -> None:
                          f"{statistics.stdev(finals) if len(finals) > 1 else 0:.4f} | "
                          f"{statistics.median(c[-1][0] for c in runs):.0f} | "
                          f"{statistics.median(c[-1][1] for c in runs):.0f} | "
-                         f"{'-' if seconds is None else f'{seconds:.0f}'} | {'-' if epochs is None else f'{epochs:.0f}'} "
-                         f"| {ratio} |")
+                         f"{'-' if seconds is None else f'{seconds:.0f}'} | "
+                         f"{'-' if epochs is None else f'{epochs:.0f}'} | {ratio} |")
             for seed, c in enumerate(runs):
                 ax.step([s for _, s, _ in c], [b for _, _, b in c], where="post", alpha=0.7, color=COLOURS[name],
                         label=name if seed == 0 else None)

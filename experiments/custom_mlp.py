@@ -13,7 +13,8 @@ def build_model(hp, facts):
     inputs = keras.Input(facts.input_shape)
     x = facts.preprocess()(inputs) if facts.preprocess else inputs  # the data's standardization
     for _ in range(hp.Int("blocks", 1, 3)):
-        x = keras.layers.Dense(hp.Choice("units", [32, 64, 128]), activation=hp.Choice("activation", ["relu", "gelu"]))(x)
+        units, activation = hp.Choice("units", [32, 64, 128]), hp.Choice("activation", ["relu", "gelu"])
+        x = keras.layers.Dense(units, activation=activation)(x)
         x = keras.layers.Dropout(hp.Float("dropout", 0.0, 0.4, step=0.1))(x)
     outputs = keras.layers.Dense(facts.num_classes, activation="softmax")(x)
     return keras.Model(inputs, outputs, name="custom_mlp")

@@ -62,7 +62,8 @@ class TunerConfig(StrictModel):
             values["initial_points"] = self.initial_points_for(searched)
         values["pruning"] = self.pruning
         if self.pruning != "none":
-            values.update(pruning_warmup_epochs=self.warmup_epochs(), pruning_startup_trials=self.pruning_startup_trials)
+            values.update(pruning_warmup_epochs=self.warmup_epochs(),
+                          pruning_startup_trials=self.pruning_startup_trials)
         return values
 
     def warmup_epochs(self) -> int:
@@ -311,7 +312,8 @@ def _builder_problems(experiment: Experiment) -> list[str]:
     except OSError as exc:
         return [f"builder: {path} cannot be read ({exc.strerror}); the path is relative to the experiment file."]
     except (SyntaxError, ValueError) as exc:
-        return [f"builder: {path} is not valid Python (line {getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)})."]
+        line, why = getattr(exc, "lineno", "?"), getattr(exc, "msg", exc)
+        return [f"builder: {path} is not valid Python (line {line}: {why})."]
     defined = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if function not in defined:
         return [f"builder: {path} defines no function {function!r} at its top level"

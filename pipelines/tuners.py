@@ -222,7 +222,8 @@ class TrackedTuner:
                 f"no epoch had a finite {self.oracle.objective.name}, so there are no weights to keep")
         model.save_weights(self._get_checkpoint_fname(trial.trial_id))
         data, info = self.dataset, self.dataset.info
-        results = {objective_metric(self.oracle.objective.name): score, PARAMETERS: model.count_params(), NEAR_ZERO: evaluation.near_zero_share(model)}
+        results = {objective_metric(self.oracle.objective.name): score, PARAMETERS: model.count_params(),
+                   NEAR_ZERO: evaluation.near_zero_share(model)}
         predictions = {"validation": predict(model, data.x_val), "test": predict(model, data.x_test)}
         if info.num_classes is None:
             scorer, test = evaluation.regression_scores, None

@@ -200,8 +200,8 @@ def read_metric(metrics: dict[str, float], name: str, default=None, best: bool =
 
 
 # Columns of the trials table that are not hyperparameters.
-TRIAL_COLUMNS = ("trial_id", "status", "pruned_at", OBJECTIVE_METRIC, *TEST_METRICS, EPOCHS, DURATION, PEAK_MEMORY, PARAMETERS,
-                 "run_id", "continues_trial", "continues_run_id")
+TRIAL_COLUMNS = ("trial_id", "status", "pruned_at", OBJECTIVE_METRIC, *TEST_METRICS, EPOCHS, DURATION, PEAK_MEMORY,
+                 PARAMETERS, "run_id", "continues_trial", "continues_run_id")
 
 
 def metric_label(metric: str) -> str:

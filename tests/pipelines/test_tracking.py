@@ -20,7 +20,8 @@ def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
             tracker.log_params({"objective": "val_accuracy"})
             tracker.log_metrics({objective_metric("val_accuracy"): score})
             uri = tracker.log_model(model, "best_model", x, model.predict(x, verbose=0), {"units": 2})
-            said.append(tracker.register_champion("champions", uri, score, "max", f"scored {score}", {"score": str(score)}))
+            said.append(tracker.register_champion("champions", uri, score, "max", f"scored {score}",
+                                                  {"score": str(score)}))
             runs.append(run_id)
     assert said[0] == "registered as version 1 of 'champions', now its champion"
     assert said[1] == "not registered: version 1 of 'champions' scored 0.9, and this search 0.85; it stays the champion"
