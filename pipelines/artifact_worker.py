@@ -147,8 +147,7 @@ class ArtifactWorker:
                 if not job.done():  # done here, if it comes to that, in a folder the worker does not write to
                     here = Path(tempfile.mkdtemp(prefix="automl-trial-"))
                     job.args = (str(here), *job.args[1:])
-                paths, scores = job.result(0.0 if self._overtaken else WAIT_S)
-                self._overtaken |= job.done_here
+                paths, scores = self.result(job)
                 for path in paths:
                     self.writer.log_artifacts(run, Path(path))
                 if scores:

@@ -90,7 +90,7 @@ class PruningRule:
                 return (f"its best {best:.4g} after {epochs} epochs is worse than the median {median:.4g} of "
                         f"{len(values)} complete trials there")
             return None
-        values = [v for c in others if (v := c.at(epochs)) is not None and epochs <= len(c.best)]
+        values = [c.best[epochs - 1] for c in others if epochs <= len(c.best)]  # reached this rung
         if len(values) < self.startup_trials:
             return None
         ranked = sorted([*values, best], reverse=self.direction == "max")  # best first

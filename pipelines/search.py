@@ -43,6 +43,7 @@ from reports.store import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST_BASEL
                            OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM, PRUNED, SEARCH_SPACE_PREFIX, STOPPED_TAG,
                            TEST_METRICS, baseline_metric, best_finished, children, gain_metrics, metric_label,
                            mlflow_helpers_on, objective_metric, on_validation, open_store, trials_frame)
+from reports.verdict import capitalized
 from search_spaces import FAMILIES, InputShapeError
 from search_spaces.custom import BuilderError, CustomHyperModel, DataFacts, load_builder
 
@@ -370,10 +371,6 @@ def _test_scores(best: pd.Series) -> str:
     return ", ".join(f"{metric_label(m)} {best[m]:.4g}" for m in TEST_METRICS if m in best and best[m] == best[m])
 
 
-def _capitalized(sentence: str) -> str:
-    return sentence[:1].upper() + sentence[1:]
-
-
 def _description(experiment: Experiment, trials: pd.DataFrame, best: pd.Series, comparison: Comparison,
                  registration: str) -> str:
     """The parent run's description in the MLflow UI: what was searched and what came of it, in markdown."""
@@ -482,7 +479,7 @@ def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experi
     about = (f"Trial {best['trial_id']} of the {experiment.tuner.algorithm} search of {experiment.name!r} (parent run "
              f"{tracker.parent_run_id}): {experiment.objective} {best[OBJECTIVE_METRIC]:.4g} "
              f"({'higher' if experiment.direction == 'max' else 'lower'} is better), {tests}. "
-             f"{_capitalized(comparisons[to_beat.key].sentence())}.")
+             f"{capitalized(comparisons[to_beat.key].sentence())}.")
     registration = tracker.register_champion(
         experiment.name, uri, float(best[OBJECTIVE_METRIC]), experiment.direction, about,
         {"trial_id": best["trial_id"], "objective": experiment.objective, "parent_run_id": tracker.parent_run_id,

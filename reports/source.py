@@ -20,7 +20,7 @@ from reports.store import (BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST_BASELINE_P
                            OBJECTIVE_METRIC, OBJECTIVE_PARAM, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST, TEST_METRICS,
                            TRIAL_COLUMNS, baseline_metric, best_finished, gain_metrics, on_validation, open_store,
                            read_metric, trials_frame)
-from reports.verdict import baseline_sentence
+from reports.verdict import baseline_sentence, capitalized
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
@@ -184,7 +184,7 @@ def against_baseline(parent: Run) -> str | None:
                                  params.get(BASELINE_PARAM_PREFIX + key, key),
                                  read_metric(metrics, baseline_metric(key, test_metric)), gain, error,
                                  int(params.get("data.test_size", 0)))
-    return sentence[0].upper() + sentence[1:] + "."
+    return capitalized(sentence) + "."
 
 
 def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experiment]:

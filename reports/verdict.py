@@ -29,6 +29,11 @@ def baseline_sentence(metric: str, model_value: float, baseline_name: str, basel
             f"error; a difference is called only beyond {z:g} standard errors)")
 
 
+def capitalized(sentence: str) -> str:
+    """A sentence that opens a paragraph or a description: its first letter upper-case."""
+    return sentence[:1].upper() + sentence[1:]
+
+
 def direction(metric: str) -> str:
     """Errors and losses go down; accuracy, areas, F1 and the share of near-zero weights go up."""
     return "min" if any(part in metric for part in ("mae", "mse", "loss")) else "max"
