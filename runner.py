@@ -62,8 +62,8 @@ def _distribution(args: argparse.Namespace):
         if args.chief_host != "127.0.0.1" or args.chief_port:
             raise ConfigError("--chief-host and --chief-port are for a search on --workers.")
         return None
-    from pipelines.distributed import Distribution
-    from pipelines.workers import worker_count
+    from pipelines.distributed.chief import Distribution
+    from pipelines.distributed.local_workers import worker_count
 
     return Distribution(worker_count(args.workers), args.chief_host, args.chief_port)
 
@@ -72,10 +72,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Train trials of a running search's chief until it has none left."""
     from rich.console import Console
 
-    from pipelines.chief import split_address
+    from pipelines.distributed.oracle_service import split_address
     from pipelines.config import load_experiment
     from pipelines.logs import library_logs_to_file
-    from pipelines.worker import CHIEF_GONE_EXIT, run_worker
+    from pipelines.distributed.remote_worker import CHIEF_GONE_EXIT, run_worker
 
     try:
         split_address(args.chief)
@@ -193,7 +193,7 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 def _study_or_none(tracking_uri: str, reference: str):
     """The study `reference` names (a study run, or an experiment that has one), else None."""
-    from reports.errors import ReportError
+    from reports.contract.errors import ReportError
     from reports.study import load_study
 
     try:
@@ -228,7 +228,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
 
     from pipelines.summary import print_trimmed, trials_table
     from reports.source import load_search
-    from reports.store import BEST_TRIAL_PARAM
+    from reports.contract.layout import BEST_TRIAL_PARAM
 
     record = load_search(args.tracking_uri, args.experiment)
     if args.csv:
@@ -242,7 +242,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     """The MLflow UI on the store, on this machine only unless a host is given; runs until Ctrl-C."""
-    from reports.store import open_store, sqlite_path
+    from reports.contract.layout import open_store, sqlite_path
 
     if args.tracking_uri.startswith(("http://", "https://")):
         print(f"{args.tracking_uri} is an MLflow server already: open it in a browser.")
@@ -263,7 +263,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def _latest_searches(client, root: str, shown: int = 5) -> list[str]:
     """Where each experiment's runs are, newest search first: `name: URL` lines, the URL opening the runs table
     (the experiment's tag mlflow.experimentKind picks MLflow 3's model-training view)."""
-    from reports.store import ROLE_TAG
+    from reports.contract.layout import ROLE_TAG
 
     experiments = []
     for experiment in client.search_experiments():
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet_libraries()
     interrupts.install()
-    from reports.errors import RunnerError
+    from reports.contract.errors import RunnerError
 
     try:
         return args.func(args)

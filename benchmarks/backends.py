@@ -23,7 +23,7 @@ FIT = """
 import json, sys, time
 import keras, keras_tuner
 from pipelines.data import load_dataset
-from pipelines.sources import DigitsData
+from pipelines.data.sources import DigitsData
 from search_spaces import CNN
 data = load_dataset(DigitsData(source="digits"), seed=0)
 space = {"depth": 2, "filters": 64, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam", "learning_rate": 1e-3,

@@ -1,5 +1,5 @@
 """Cost of the runner's per-epoch MLflow logging: the same model and epochs with and without the runner's
-own callback (`pipelines.recorder.TrialRecorder`: curves to MLflow, progress, best weights kept).
+own callback (`pipelines.tracking.recorder.TrialRecorder`: curves to MLflow, progress, best weights kept).
 
 This is the per-epoch part only; `overhead_vs_kerastuner.py` measures the runner end to end.
 
@@ -31,10 +31,10 @@ from rich.console import Console  # noqa: E402
 
 from benchmarks.results import publish  # noqa: E402
 from pipelines.data import load_dataset  # noqa: E402
-from pipelines.sources import DigitsData  # noqa: E402
+from pipelines.data.sources import DigitsData
 from pipelines.progress import SearchProgress  # noqa: E402
-from pipelines.recorder import TrialRecorder  # noqa: E402
-from pipelines.tracking import SearchTracker  # noqa: E402
+from pipelines.tracking.recorder import TrialRecorder
+from pipelines.tracking.tracker import SearchTracker
 from search_spaces import CNN  # noqa: E402
 
 SPACE = {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam", "learning_rate": 1e-3,

@@ -60,7 +60,7 @@ def runner(experiment) -> tuple[float, float]:
     from rich.console import Console
 
     from pipelines.search import run_search
-    from reports.store import children, open_store
+    from reports.contract.layout import children, open_store
 
     started = time.perf_counter()
     result = run_search(experiment, Console(quiet=True))

@@ -45,7 +45,7 @@ def search(folder: Path, experiment_file: str, name: str, seed: int) -> list[tup
 
     from pipelines.config import load_experiment
     from pipelines.search import run_search
-    from reports.store import children, objective_metric, open_store
+    from reports.contract.layout import children, objective_metric, open_store
 
     spec = yaml.safe_load((ROOT / "experiments" / experiment_file).read_text())
     data = spec["data"]

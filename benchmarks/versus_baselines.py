@@ -79,8 +79,7 @@ def _write(folder: Path, name: str, spec: dict) -> Path:
 
 def run(path: Path) -> dict:
     """One search in a process of its own, then its parent run's verdict against the baseline to beat."""
-    from reports.store import (BEST_BASELINE_PARAM, TEST_METRICS, baseline_metric, gain_metrics, latest_search,
-                               open_store)
+    from reports.contract.layout import BEST_BASELINE_PARAM, TEST_METRICS, baseline_metric, gain_metrics, latest_search, open_store
 
     started = time.monotonic()
     proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=path.parent,

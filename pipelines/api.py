@@ -38,9 +38,9 @@ def run_search(experiment: Experiment, *, resume: bool = False, workers: int | s
     console = console or Console()
     library_logs_to_file(experiment, verbose, console)
     load_tensorflow()
-    from pipelines.distributed import Distribution
+    from pipelines.distributed.chief import Distribution
     from pipelines.search import run_search as search
-    from pipelines.workers import worker_count
+    from pipelines.distributed.local_workers import worker_count
 
     distribution = Distribution(worker_count(str(workers))) if workers is not None else None
     return search(experiment, console, resume=resume, distribution=distribution, build_model=build_model)

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reports.store import TEST_ACCURACY, TEST_MAE, improves
+from reports.contract.layout import TEST_ACCURACY, TEST_MAE
+from reports.contract.objectives import improves
 from reports.verdict import baseline_sentence
 
 if TYPE_CHECKING:  # the worker process that fits the model baseline loads no Keras

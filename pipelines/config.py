@@ -18,8 +18,9 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from pipelines.defaults import PRUNING_DEFAULT, objective_for
 from pipelines.errors import ConfigError, DataError
-from pipelines.sources import SOURCE_MODELS, DataConfig, StrictModel, data_paths
-from reports.store import OBJECTIVES, TEST_ACCURACY
+from pipelines.data.sources import SOURCE_MODELS, DataConfig, StrictModel, data_paths
+from reports.contract.objectives import OBJECTIVES
+from reports.contract.layout import TEST_ACCURACY
 from search_spaces.catalogue import CATALOGUES, full_catalogue
 from search_spaces.space import SearchSpace, SearchSpaceError
 

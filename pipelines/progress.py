@@ -14,7 +14,7 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reports.store import metric_label
+from reports.contract.layout import metric_label
 
 
 def number(value) -> str:

@@ -26,7 +26,8 @@ import dataclasses
 import statistics
 import time
 
-from reports.store import PER_EPOCH, PRUNED_TAG, children, improves
+from reports.contract.layout import PER_EPOCH, PRUNED_TAG, children
+from reports.contract.objectives import improves
 
 RUNG_FACTOR = 3  # successive halving keeps the best third at each rung, and rungs are 3 times apart
 

@@ -21,28 +21,24 @@ from mlflow.exceptions import MlflowException
 from rich.console import Console
 
 from pipelines.config import Experiment
-from pipelines.artifact_worker import ArtifactWorker
+from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.baselines import Baseline, Comparison, compare, model_baseline, model_baseline_inputs, trivial_baseline
 from pipelines.data import Dataset, head, load_dataset
 from pipelines.data.core import IMBALANCED_NOTE, balanced_class_weights
 from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
-from pipelines.distributed import Distribution, run_chief
+from pipelines.distributed.chief import Distribution, run_chief
 from pipelines.errors import ConfigError, DataError
-from pipelines.journal import JOURNAL_FILE, StoreUnreachable
+from pipelines.tracking.journal import JOURNAL_FILE, StoreUnreachable
 from pipelines.logs import quiet_libraries
 from pipelines.progress import SearchProgress, say
-from pipelines.recorder import predict
-from pipelines.resume import claim_search, resumable_search
-from pipelines.tracking import SearchTracker, close_orphans
+from pipelines.tracking.recorder import predict
+from pipelines.tracking.resume import claim_search, resumable_search
+from pipelines.tracking.tracker import SearchTracker, close_orphans
 from pipelines.tuners import active_values, experiment_tuner
 from reports.analysis import CLASS_WEIGHT_ADVICE
 from reports.build import build_report
 from reports.source import load_search
-from reports.store import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST_BASELINE_PARAM, BEST_PARAM_PREFIX,
-                           BEST_RUN_PARAM, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM, FAILURE_TAG, NOTE_TAG,
-                           OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM, PRUNED, SEARCH_SPACE_PREFIX, STOPPED_TAG,
-                           TEST_METRICS, baseline_metric, best_finished, children, gain_metrics, metric_label,
-                           mlflow_helpers_on, objective_metric, on_validation, open_store, trials_frame)
+from reports.contract.layout import BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST_BASELINE_PARAM, BEST_PARAM_PREFIX, BEST_RUN_PARAM, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, DATA_NOTES_PARAM, FAILURE_TAG, NOTE_TAG, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PROJECT_PARAM, PRUNED, SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_METRICS, baseline_metric, best_finished, children, gain_metrics, metric_label, mlflow_helpers_on, objective_metric, on_validation, open_store, trials_frame
 from reports.verdict import capitalized
 from search_spaces import FAMILIES, InputShapeError
 from search_spaces.custom import BuilderError, CustomHyperModel, DataFacts, load_builder
@@ -199,7 +195,7 @@ class NoFinishedTrial(Exception):
 
 
 def run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, console,
-              artifacts: ArtifactWorker):
+              artifacts: ArtifactProcess):
     """Train the search's trials in this process (a search without workers, or one worker of a search)."""
     tuner_cfg = experiment.tuner
     max_trials = None if tuner_cfg.algorithm == "hyperband" else tuner_cfg.max_trials
@@ -295,7 +291,7 @@ def _tracked_search(experiment: Experiment, dataset: Dataset, hypermodel, settin
         tags["local_workers"] = str(distribution.workers)
     best, comparison = None, None
     trivial = trivial_baseline(dataset)
-    artifacts = ArtifactWorker(tracker.writer)
+    artifacts = ArtifactProcess(tracker.writer)
     claims.callback(artifacts.close)  # drained however the search ends
     inputs = model_baseline_inputs(dataset)
     fitting = artifacts.run(model_baseline, *inputs, experiment.seed) if inputs else None  # while trial 0 trains
@@ -421,7 +417,7 @@ def _log_baseline(tracker: SearchTracker, baseline: Baseline) -> None:
                          baseline_metric(baseline.key, on_validation(baseline.metric)): baseline.validation})
 
 
-def _fitted(artifacts: ArtifactWorker, fitting, console: Console) -> list[Baseline]:
+def _fitted(artifacts: ArtifactProcess, fitting, console: Console) -> list[Baseline]:
     """The model baseline the worker fitted, if any: one that fails costs the baseline, not the search."""
     if fitting is None:
         return []

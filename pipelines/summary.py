@@ -13,8 +13,7 @@ from rich.table import Table
 
 from pipelines.progress import duration, items, number, say
 
-from reports.store import (DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, TEST_METRICS, TRIAL_COLUMNS, metric_label,
-                           status_text)
+from reports.contract.layout import DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, TEST_METRICS, TRIAL_COLUMNS, metric_label, status_text
 
 if TYPE_CHECKING:  # importing the search at run time would load TensorFlow for `runner.py trials`
     from pipelines.search import SearchResult

@@ -1,7 +1,7 @@
 """KerasTuner's own tuners, each given one MLflow child run per trial.
 
 The hooks are KerasTuner's public ones: `run_trial` wraps a trial in its run,
-and a callback (`pipelines.recorder.TrialRecorder`) given to every fit logs
+and a callback (`pipelines.tracking.recorder.TrialRecorder`) given to every fit logs
 its epochs and keeps the best epoch's weights.
 """
 
@@ -23,13 +23,12 @@ import numpy as np
 
 from pipelines import evaluation, memory
 from pipelines.data import Dataset, head
-from pipelines.artifact_worker import ArtifactWorker
+from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
-from pipelines.recorder import TrialRecorder, predict
-from pipelines.tracking import SearchTracker
-from reports.store import (DURATION, EPOCH_METRICS_TAG, EPOCHS, NEAR_ZERO, ORPHAN_TAG, PARAMETERS,
-                           PEAK_MEMORY, PRUNED_TAG, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION, improves,
-                           objective_metric, read_metric)
+from pipelines.tracking.recorder import TrialRecorder, predict
+from pipelines.tracking.tracker import SearchTracker
+from reports.contract.layout import DURATION, EPOCH_METRICS_TAG, EPOCHS, NEAR_ZERO, ORPHAN_TAG, PARAMETERS, PEAK_MEMORY, PRUNED_TAG, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION, objective_metric, read_metric
+from reports.contract.objectives import improves
 
 ALGORITHMS = {
     "random": keras_tuner.RandomSearch,
@@ -104,7 +103,7 @@ class KeptModel(NamedTuple):
 class TrackedTuner:
     """Mixed in before a KerasTuner tuner class; see `make_tuner`."""
 
-    def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, artifacts: ArtifactWorker,
+    def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, artifacts: ArtifactProcess,
                  log_models: bool = True, max_retries: int = 1, pruning: PruningRule | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.tracker = tracker
@@ -369,7 +368,7 @@ def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
 
 
 def experiment_tuner(experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, progress,
-                     artifacts: ArtifactWorker) -> keras_tuner.Tuner:
+                     artifacts: ArtifactProcess) -> keras_tuner.Tuner:
     """The tracked tuner of an experiment's search, in KerasTuner's folder `tuner_dir/project`."""
     return make_tuner(experiment.tuner, hypermodel,
                       objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),

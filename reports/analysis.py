@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from reports.store import OBJECTIVE_METRIC
+from reports.contract.layout import OBJECTIVE_METRIC
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
 

@@ -12,8 +12,7 @@ import pandas as pd
 from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.store import (DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, PARAMETERS,
-                           PRUNED, SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_F1_MACRO, metric_label, status_text)
+from reports.contract.layout import DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, PARAMETERS, PRUNED, SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_F1_MACRO, metric_label, status_text
 
 TOP_TRIALS_DIAGNOSED = 3
 PAIR_PLOT_WIDTH = 130  # mm on the page

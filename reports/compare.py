@@ -11,7 +11,7 @@ import pandas as pd
 from reports import figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.store import BEST_RUN_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC, metric_label
+from reports.contract.layout import BEST_RUN_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC, metric_label
 
 
 def _settings_row(record: SearchRecord) -> dict:

@@ -9,7 +9,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from reports.fonts import DEJAVU, cjk_font
-from reports.errors import ReportError
+from reports.contract.errors import ReportError
 
 
 CJK_START = 0x2E80  # CJK radicals; DejaVu covers the scripts below it

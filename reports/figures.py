@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from reports.fonts import matplotlib_families
-from reports.store import OBJECTIVE_METRIC, metric_label
+from reports.contract.layout import OBJECTIVE_METRIC, metric_label
 
 DPI = 110
 LOG_SCALED = ("loss", "mae")  # curves that fall by orders of magnitude: on a linear axis the late epochs look flat

@@ -14,12 +14,10 @@ from mlflow.entities import Experiment, Run
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from reports.errors import ReportError
+from reports.contract.errors import ReportError
 from reports.analysis import Reference
-from reports.store import (BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST_BASELINE_PARAM, BEST_TRIAL_PARAM,
-                           OBJECTIVE_METRIC, OBJECTIVE_PARAM, OBJECTIVES, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST, TEST_METRICS,
-                           TRIAL_COLUMNS, baseline_metric, best_finished, gain_metrics, on_validation, open_store,
-                           read_metric, trials_frame)
+from reports.contract.layout import BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST_BASELINE_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST, TEST_METRICS, TRIAL_COLUMNS, baseline_metric, best_finished, gain_metrics, on_validation, open_store, read_metric, trials_frame
+from reports.contract.objectives import OBJECTIVES
 from reports.verdict import baseline_sentence, capitalized
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")

@@ -18,7 +18,7 @@ from mlflow.tracking import MlflowClient
 from reports import figures, verdict
 from reports.document import ReportDocument
 from reports.source import against_baseline, find_run
-from reports.store import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, metric_label, open_store
+from reports.contract.layout import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, metric_label, open_store
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from reports.store import metric_label
+from reports.contract.layout import metric_label
 
 
 def baseline_sentence(metric: str, model_value: float, baseline_name: str, baseline_value: float, gain: float,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipelines.data import builtin, files, idx, images, timeseries
 from pipelines.data.core import Dataset, DatasetInfo, batches, head, split
-from pipelines.sources import data_paths
+from pipelines.data.sources import data_paths
 
 FILE_LOADERS = {
     "images": images.image_folder,

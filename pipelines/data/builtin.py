@@ -7,7 +7,7 @@ from sklearn import datasets as sk_datasets
 
 from pipelines.data.core import Dataset, make_dataset
 from pipelines.errors import DataError
-from pipelines.sources import DigitsData, SklearnData, SyntheticData
+from pipelines.data.sources import DigitsData, SklearnData, SyntheticData
 
 LAYOUTS = {"image": lambda side: (side, side, 1), "flat": lambda side: (side * side,), "sequence": lambda side: (side, side)}
 

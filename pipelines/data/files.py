@@ -12,7 +12,7 @@ import pandas as pd
 from pipelines.data import columns
 from pipelines.data.core import Dataset, encode_labels, make_dataset, split_indices
 from pipelines.errors import DataError
-from pipelines.sources import CsvData, NpzData, TextData
+from pipelines.data.sources import CsvData, NpzData, TextData
 
 MAX_CATEGORIES = 50  # a text column with more distinct values is free text or an id, not a category
 VOCABULARY_SIZE = 20000

@@ -10,7 +10,7 @@ import numpy as np
 from pipelines.data.builtin import LAYOUTS
 from pipelines.data.core import Dataset, make_dataset
 from pipelines.errors import DataError
-from pipelines.sources import MnistData
+from pipelines.data.sources import MnistData
 
 FASHION_NAMES = ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from pipelines.data.core import Dataset, DatasetInfo, digest, encode_labels, rescaler, split
 from pipelines.errors import DataError
-from pipelines.sources import ImageFolderData
+from pipelines.data.sources import ImageFolderData
 
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 

@@ -13,7 +13,7 @@ from pipelines.data.columns import missing_counts
 from pipelines.data.core import Dataset, make_dataset
 from pipelines.data.files import column, read_table
 from pipelines.errors import DataError
-from pipelines.sources import TimeSeriesData
+from pipelines.data.sources import TimeSeriesData
 
 
 def windows(values: np.ndarray, target: np.ndarray, window: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:

@@ -101,7 +101,7 @@ def test_a_malformed_cell_in_a_series_is_named_with_its_row_and_value(tmp_path, 
 def test_values_that_mean_unknown_become_missing_cells_with_a_note(tmp_path):
     """Pima's diabetes data writes 0 for an insulin level never measured."""
     from pipelines.data import load_dataset
-    from pipelines.sources import CsvData, TimeSeriesData
+    from pipelines.data.sources import CsvData, TimeSeriesData
 
     rng = np.random.default_rng(0)
     insulin = np.where(np.arange(60) % 4 == 0, 0, rng.integers(20, 200, 60))

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from pipelines.baselines import Baseline, compare, model_baseline, model_baseline_inputs, trivial_baseline
 from pipelines.config import load_experiment
 from pipelines.data import load_dataset
-from reports.store import TEST_ACCURACY
+from reports.contract.layout import TEST_ACCURACY
 from tests.conftest import ROOT, write_experiment
 
 EXPERIMENTS = ROOT / "experiments"

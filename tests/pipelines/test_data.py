@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines.sources import DigitsData
+from pipelines.data.sources import DigitsData
 from pipelines.data import load_dataset, split
 from pipelines.errors import DataError
 
@@ -48,7 +48,7 @@ def test_digits_layouts(layout, shape):
 
 def test_csv_categories_come_from_the_training_rows_only(tmp_path):
     from pipelines.data import load_dataset as load
-    from pipelines.sources import CsvData
+    from pipelines.data.sources import CsvData
 
     rows = ["size,colour,label"] + [f"{i},{'red' if i % 2 else 'blue'},{i % 2}" for i in range(60)]
     rows[-1] = "59,purple,1"  # a single purple row: wherever it lands, only the training split may define columns

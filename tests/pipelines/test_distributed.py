@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from pipelines.workers import worker_count, worker_environments
-from reports.store import CHIEF_TAG, ORPHAN_TAG, PID_TAG, WORKER_TAG
+from pipelines.distributed.local_workers import worker_count, worker_environments
+from reports.contract.layout import CHIEF_TAG, ORPHAN_TAG, PID_TAG, WORKER_TAG
 from tests.conftest import ROOT, TINY
 from tests.pipelines.test_failures import DIVERGES
 from tests.processes import (by_trial, experiment, free_port, postgres, runs, search, start_mlflow_server,
@@ -221,8 +221,8 @@ def test_too_many_consecutive_failed_trials_end_a_distributed_search_instead_of_
 def test_a_worker_that_cannot_start_stops_the_search_with_the_end_of_its_log(tmp_path):
     from rich.console import Console
 
-    from pipelines.workers import LocalWorkers, WorkerFailed
-    from reports.store import experiment_id, open_store
+    from pipelines.distributed.local_workers import LocalWorkers, WorkerFailed
+    from reports.contract.layout import experiment_id, open_store
 
     client = open_store(f"sqlite:///{tmp_path}/mlflow.db")
     parent = client.create_run(experiment_id(client, "nothing"))

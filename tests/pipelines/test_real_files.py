@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.data import load_dataset
 from pipelines.errors import DataError
-from pipelines.sources import CsvData, TimeSeriesData
+from pipelines.data.sources import CsvData, TimeSeriesData
 from search_spaces import RNN
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"

@@ -23,7 +23,7 @@ from tests.processes import (EPOCHS, by_trial, experiment, free_port, kill_while
 
 OPEN_AND_LOG = textwrap.dedent("""
     import sys
-    from reports.store import open_store
+    from reports.contract.layout import open_store
     client = open_store(sys.argv[1])
     try:
         experiment_id = client.create_experiment("shared")

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from pipelines.progress import SearchProgress, number
 from pipelines.summary import trials_table
-from reports.store import open_store
+from reports.contract.layout import open_store
 from tests.conftest import OBJECTIVE, ROOT, write_experiment
 
 ITEM = re.compile(r"\b([a-z_]+)=(\S*)")

@@ -6,8 +6,8 @@ import keras
 import mlflow
 import numpy as np
 
-from pipelines.tracking import SearchTracker
-from reports.store import CHAMPION_ALIAS, champion_version, mlflow_helpers_on, objective_metric
+from pipelines.tracking.tracker import SearchTracker
+from reports.contract.layout import CHAMPION_ALIAS, champion_version, mlflow_helpers_on, objective_metric
 
 
 def test_a_new_version_only_when_it_beats_the_champion(tmp_path):

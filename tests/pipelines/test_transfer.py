@@ -12,7 +12,7 @@ from rich.console import Console
 
 from pipelines.config import load_experiment
 from pipelines.search import run_search
-from reports.store import mlflow_helpers_on
+from reports.contract.layout import mlflow_helpers_on
 from search_spaces import CNN as CNN_FAMILY
 from tests.conftest import write_experiment
 

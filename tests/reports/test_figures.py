@@ -10,7 +10,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from reports import figures
-from reports.store import OBJECTIVE_METRIC
+from reports.contract.layout import OBJECTIVE_METRIC
 
 # The demo's eight trials: learning rates sampled on a log scale over less than a decade, which a linear axis
 # with matplotlib's default tick count labels 0.00050, 0.00075, ... close enough to run together.

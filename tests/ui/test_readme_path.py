@@ -15,7 +15,7 @@ import sys
 import pytest
 import yaml
 
-from reports.store import objective_metric
+from reports.contract.layout import objective_metric
 from tests.conftest import ROOT, tiny_copy
 from tests.processes import free_port, wait_for_url
 from tests.ui.conftest import SCREENSHOTS

@@ -11,7 +11,7 @@ migration and leave the database half-migrated for good. Here the first
 opening in each process holds a lock file beside the database, so exactly one
 process creates the tables and the others wait, then find them; the tables
 are made in a file beside the database and renamed into place
-(`reports/sqlite_store.py`), so a kill meanwhile leaves no half-made store.
+(`reports/contract/sqlite_store.py`), so a kill meanwhile leaves no half-made store.
 Readers never create a store: a report on a store that is not there says so.
 """
 
@@ -28,8 +28,9 @@ import pandas as pd
 if TYPE_CHECKING:  # MLflow loads on first opening: validating an experiment file reads these names, not the store
     from mlflow.tracking import MlflowClient
 
-from reports.errors import StoreError
-from reports.sqlite_store import ensure_complete
+from reports.contract.errors import StoreError
+from reports.contract.sqlite_store import ensure_complete
+from reports.contract.objectives import OBJECTIVES
 
 LOCK_TIMEOUT_S = 600  # migrating a new store takes seconds; a lock held this long belongs to a hung process
 _opened: dict[str, MlflowClient] = {}
@@ -132,14 +133,6 @@ NOTE_TAG = "mlflow.note.content"  # MLflow shows it as the run's description
 CHAMPION_ALIAS = "champion"  # the registered model's version that scored best so far
 SEARCH_SPACE_PREFIX = "search_space."  # each hyperparameter's spec as the file gave it, one line: {min: 1, max: 3}
 DATA_NOTES_PARAM = "data.notes"  # what loading changed in the data, in words, " | " between notes
-OBJECTIVES = {"val_accuracy": "max", "val_loss": "min", "val_mae": "min"}  # the objectives and their directions
-
-
-def improves(value: float, on: float, direction: str) -> bool:
-    """Whether `value` is strictly better than `on` for an objective of `direction` ("max" or "min")."""
-    return value > on if direction == "max" else value < on
-
-
 OBJECTIVE_PARAM = "objective"  # on the parent: which of OBJECTIVES the search ranks by (its value: objective_metric)
 
 # Metric names. The MLflow UI draws a run's charts in sections named by the text before a metric's last "/", the

@@ -15,13 +15,13 @@ from tests.conftest import ROOT
 
 DRAWS_THEN_WAITS = """
 import sys, time
-from pipelines.artifact_worker import ArtifactWorker
+from pipelines.tracking.artifact_process import ArtifactProcess
 
 class Writer:  # the worker's only use of a writer here: log each file written
     def log_artifacts(self, run, path):
         print(run, path.name, flush=True)
 
-worker = ArtifactWorker(Writer())
+worker = ArtifactProcess(Writer())
 worker.submit("run-1", "trial 0", {"loss": [(0, 1.0), (1, 0.5)], "val_loss": [(0, 1.1), (1, 0.7)]}, 1)
 worker.log_ready(wait_for={"run-1"})
 print("worker", worker._pool._processes.popitem()[0], flush=True)
@@ -29,7 +29,7 @@ time.sleep(600)
 """
 
 
-def test_a_killed_search_leaves_no_artifact_worker_behind():
+def test_a_killed_search_leaves_no_artifact_process_behind():
     proc = subprocess.Popen([sys.executable, "-c", DRAWS_THEN_WAITS], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     lines = [proc.stdout.readline().split() for _ in range(2)]
     assert lines[0] == ["run-1", "learning_curves.png"]  # drawn in the worker, logged by the parent

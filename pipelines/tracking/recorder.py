@@ -17,8 +17,9 @@ import numpy as np
 from pipelines import evaluation, interrupts
 from pipelines.data import Dataset, batches
 from pipelines.pruning import TrialPruning
-from pipelines.tracking import SearchTracker, finite_metrics
-from reports.store import NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE, improves
+from pipelines.tracking.tracker import SearchTracker, finite_metrics
+from reports.contract.layout import NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE
+from reports.contract.objectives import improves
 
 
 LEARNING_RATE = "learning_rate"  # a curve of the optimizer's rate, epoch by epoch

@@ -33,7 +33,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from pipelines import interrupts
-from reports.errors import RunnerError
+from reports.contract.errors import RunnerError
 
 JOURNAL_FILE, IDS_FILE, FILES_DIR = "tracking-journal.jsonl", "tracking-journal-ids.json", "tracking-journal-files"
 log = logging.getLogger(__name__)

@@ -26,11 +26,9 @@ import mlflow.data
 import pandas as pd
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
-from pipelines.journal import JournaledWriter, StoreUnreachable, bound_http_retries
-from reports.store import (CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, OBJECTIVE_PARAM, ORPHAN_TAG,
-                           PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, WORKER_TAG, champion_version, children,
-                           experiment_id, improves, mlflow_helpers_on, objective_metric, open_store, read_metric,
-                           trial_runs)
+from pipelines.tracking.journal import JournaledWriter, StoreUnreachable, bound_http_retries
+from reports.contract.layout import CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, OBJECTIVE_PARAM, ORPHAN_TAG, PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, WORKER_TAG, champion_version, children, experiment_id, mlflow_helpers_on, objective_metric, open_store, read_metric, trial_runs
+from reports.contract.objectives import improves
 
 MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registered versions made from it (MLflow's key)
 

@@ -18,16 +18,15 @@ from pathlib import Path
 
 from rich.console import Console
 
-from pipelines.artifact_worker import ArtifactWorker
-from pipelines.chief import LOOPBACK, NO_AUTH_WARNING, OracleServer
+from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.distributed.oracle_service import LOOPBACK, NO_AUTH_WARNING, OracleServer
 from pipelines.config import Experiment
 from pipelines.data import Dataset
 from pipelines.progress import SearchProgress
-from pipelines.tracking import SearchTracker
+from pipelines.tracking.tracker import SearchTracker
 from pipelines.tuners import active_values, experiment_tuner
-from pipelines.workers import LocalWorkers
-from reports.store import (CHIEF_TAG, DURATION, EPOCHS, FAILURE_TAG, PRUNED_TAG, STOPPED_TAG, TEST_METRICS, WORKER_TAG,
-                           trial_runs)
+from pipelines.distributed.local_workers import LocalWorkers
+from reports.contract.layout import CHIEF_TAG, DURATION, EPOCHS, FAILURE_TAG, PRUNED_TAG, STOPPED_TAG, TEST_METRICS, WORKER_TAG, trial_runs
 
 POLL_S = 0.5
 
@@ -41,7 +40,7 @@ class Distribution:
 
 
 def run_chief(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str,
-              console: Console, artifacts: ArtifactWorker, distribution: Distribution):
+              console: Console, artifacts: ArtifactProcess, distribution: Distribution):
     """Serve the search's oracle to its workers until every trial is done; the tuner, for the closing steps."""
     tuner_cfg = experiment.tuner
     max_trials = None if tuner_cfg.algorithm == "hyperband" else tuner_cfg.max_trials

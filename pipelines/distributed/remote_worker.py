@@ -21,15 +21,15 @@ import keras
 from rich.console import Console
 
 from pipelines import interrupts
-from pipelines.artifact_worker import ArtifactWorker
-from pipelines.chief import split_address, worker_environment
+from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.distributed.oracle_service import split_address, worker_environment
 from pipelines.config import Experiment
 from pipelines.data import load_dataset
 from pipelines.errors import ConfigError
-from pipelines.resume import changed_settings
+from pipelines.tracking.resume import changed_settings
 from pipelines.search import journal_in, prepare_search, run_tuner, search_settings, send_journal
-from pipelines.tracking import SearchTracker
-from reports.store import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG
+from pipelines.tracking.tracker import SearchTracker
+from reports.contract.layout import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG
 
 CHIEF_GRACE_S = 30.0  # how long a worker waits for a chief that stopped answering
 CHIEF_GONE_EXIT = 3  # the exit status of a worker whose chief went away
@@ -56,7 +56,7 @@ def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id
     own_folder.mkdir(parents=True, exist_ok=True)
     journal_in(tracker, experiment, own_folder, console)
     console.print(f"{worker_id}: joined the search of parent run {parent.info.run_id} (chief {chief})")
-    artifacts = ArtifactWorker(tracker.writer)
+    artifacts = ArtifactProcess(tracker.writer)
     try:
         with ChiefWatch(chief):
             run_tuner(experiment, hypermodel, dataset, tracker, project, console, artifacts)

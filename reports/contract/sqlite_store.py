@@ -20,7 +20,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from reports.errors import StoreError
+from reports.contract.errors import StoreError
 
 BUILDING_SUFFIX = ".building"  # the new store beside the database, until it is renamed into place
 

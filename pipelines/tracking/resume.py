@@ -16,8 +16,8 @@ import filelock
 
 from pipelines.config import Experiment
 from pipelines.errors import ResumeError
-from reports.errors import StoreError
-from reports.store import PROJECT_PARAM, latest_search, open_store
+from reports.contract.errors import StoreError
+from reports.contract.layout import PROJECT_PARAM, latest_search, open_store
 
 CLAIM_FILE = "search.lock"
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from pipelines import evaluation
 from reports import figures
-from reports.store import TEST
+from reports.contract.layout import TEST
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class Job:
             return self.work(*self.args)
 
 
-class ArtifactWorker:
+class ArtifactProcess:
     """Hands trials' artifacts to one worker process and logs what it writes, through `writer`."""
 
     def __init__(self, writer):
