@@ -40,7 +40,7 @@ def raw_kerastuner(experiment, folder: Path, run: int) -> float:
     import keras_tuner
 
     from pipelines.data import load_dataset
-    from pipelines.search import build_hypermodel
+    from pipelines.setup import build_hypermodel
 
     started = time.perf_counter()
     keras.utils.set_random_seed(experiment.seed)

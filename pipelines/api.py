@@ -19,7 +19,7 @@ from pipelines.errors import ConfigError
 def run_search(experiment: Experiment, *, resume: bool = False, workers: int | str | None = None, console=None,
                verbose: bool = False, build_model=None):
     """Run the experiment's search (or with `resume` carry on its latest unfinished one), on `workers` local
-    processes (a count or "auto") or in this one; returns a `pipelines.search.SearchResult`: the trials, the
+    processes (a count or "auto") or in this one; returns a `pipelines.closing.SearchResult`: the trials, the
     best trial, its model's path and URI, the baseline comparison and the report's path.
 
     `build_model(hp)` or `build_model(hp, facts)` is the builder of a `family: custom` experiment: it returns a

@@ -11,11 +11,13 @@ import ast
 import re
 from pathlib import Path
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, get_args
+from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from pipelines.algorithms import ALGORITHMS, only_for
 from pipelines.defaults import PRUNING_DEFAULT, objective_for
 from pipelines.errors import ConfigError, DataError
 from pipelines.data.sources import SOURCE_MODELS, DataConfig, StrictModel, data_paths
@@ -25,7 +27,7 @@ from search_spaces.catalogue import CATALOGUES, full_catalogue
 from search_spaces.space import SearchSpace, SearchSpaceError
 
 class TunerConfig(StrictModel):
-    algorithm: Literal["random", "hyperband", "bayesian", "grid"] = "random"
+    algorithm: str = Field("random", description="one of pipelines/algorithms.py: random, hyperband, bayesian, grid")
     max_trials: int = Field(10, ge=1, description="trials to run (hyperband: upper bound on models trained)")
     epochs: int | None = Field(None, ge=1, description="epochs per trial (hyperband: the most any model gets); "
                                "default: from the training split's size (pipelines/defaults.py)")
@@ -51,14 +53,20 @@ class TunerConfig(StrictModel):
     pruning_startup_trials: int = Field(3, ge=1, description="other trials that must have reached an epoch before "
                                         "a trial is judged there")
 
-    ALGORITHM_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {
-        "bayesian": ("initial_points", "alpha", "beta"), "hyperband": ("factor", "iterations")}
+    @field_validator("algorithm")
+    @classmethod
+    def _known_algorithm(cls, name: str) -> str:
+        if name not in ALGORITHMS:
+            *first, last = [repr(n) for n in ALGORITHMS]
+            raise PydanticCustomError("literal_error", "Input should be {expected}",
+                                      {"expected": f"{', '.join(first)} or {last}"})
+        return name
 
     def settings(self, searched: int) -> dict[str, Any]:
         """The settings that act on this algorithm, as they act (the defaults the data chose filled in): what the
         parent run logs as tuner.*, so it describes the search that ran, not every knob of every algorithm."""
-        other = {k for algorithm, keys in self.ALGORITHM_KEYS.items() if algorithm != self.algorithm for k in keys}
-        values = {k: v for k, v in self.model_dump().items() if k not in other and not k.startswith("pruning")}
+        values = {k: v for k, v in self.model_dump().items()
+                  if only_for(k) in (None, self.algorithm) and not k.startswith("pruning")}
         if self.algorithm == "bayesian":
             values["initial_points"] = self.initial_points_for(searched)
         values["pruning"] = self.pruning
@@ -342,30 +350,22 @@ def _space_problems(family: str, overrides: dict, data: dict | None, grid: bool)
 def _tuner_problems(experiment: Experiment, space: SearchSpace) -> list[str]:
     """Settings with which the named algorithm cannot act, refused with the numbers before anything runs."""
     tuner = experiment.tuner
-    problems = [f"tuner.{key}: applies to algorithm: {algorithm} only; remove it, or use algorithm: {algorithm}."
-                for algorithm, keys in TunerConfig.ALGORITHM_KEYS.items() if algorithm != tuner.algorithm
-                for key in keys if key in tuner.model_fields_set]
-    if tuner.algorithm == "bayesian":
-        initial = tuner.initial_points_for(len(space.searched))
-        if initial >= tuner.max_trials:
-            problems.append(f"tuner.initial_points: {initial} random trials leave none of max_trials "
-                            f"{tuner.max_trials} for the Gaussian process to propose, so this would be a random "
-                            f"search; give initial_points below max_trials (e.g. {max(1, tuner.max_trials // 2)}) "
-                            "or more trials.")
+    algorithm = ALGORITHMS[tuner.algorithm]
+    problems = [f"tuner.{key}: applies to algorithm: {owner} only; remove it, or use algorithm: {owner}."
+                for key in sorted(tuner.model_fields_set, key=list(TunerConfig.model_fields).index)
+                if (owner := only_for(key)) not in (None, tuner.algorithm)]
+    problems += algorithm.problems(tuner, len(space.searched))
     problems += [f"tuner.{key}: applies with pruning (median or successive_halving); remove it, or set tuner.pruning."
                  for key in ("pruning_warmup_epochs", "pruning_startup_trials")
                  if key in tuner.model_fields_set and tuner.pruning == "none"]
-    if tuner.pruning != "none" and tuner.algorithm == "hyperband":
-        problems.append(f"tuner.pruning: hyperband stops losing models by design (its rounds); pruning: "
-                        f"{tuner.pruning} applies to random, bayesian and grid search. Remove it, or use "
-                        "algorithm: random.")
+    if tuner.pruning != "none" and algorithm.prunes_itself:
+        others = [name for name, a in ALGORITHMS.items() if not a.prunes_itself]
+        problems.append(f"tuner.pruning: {tuner.algorithm} stops losing models by design (its rounds); pruning: "
+                        f"{tuner.pruning} applies to {', '.join(others[:-1])} and {others[-1]} search. Remove it, or "
+                        "use algorithm: random.")
     if tuner.pruning != "none" and tuner.executions_per_trial > 1:
         problems.append(f"tuner.pruning: a trial is judged by its one learning curve, and executions_per_trial "
                         f"{tuner.executions_per_trial} trains several; set pruning: none, or executions_per_trial: 1.")
-    if tuner.algorithm == "hyperband" and tuner.epochs is not None and tuner.epochs < tuner.factor:
-        problems.append(f"tuner.epochs: hyperband with at most {tuner.epochs} epochs and factor {tuner.factor} has "
-                        "no shorter rounds, so every model trains in full, as in a random search; give epochs of at "
-                        f"least factor squared ({tuner.factor ** 2}) or use algorithm: random.")
     return problems
 
 

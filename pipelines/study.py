@@ -16,7 +16,8 @@ from rich.console import Console
 
 from pipelines.config import Experiment, load_experiment
 from pipelines.errors import DataError
-from pipelines.search import SearchResult, run_search
+from pipelines.closing import SearchResult
+from pipelines.search import run_search
 from reports.contract.layout import FAILURE_TAG, ROLE_TAG, STUDY_TAG, SWEEP_TAG, experiment_id, open_store
 from reports.study import build_study_report, load_study
 

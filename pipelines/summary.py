@@ -16,7 +16,7 @@ from pipelines.progress import duration, items, number, say
 from reports.contract.layout import DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, TEST_METRICS, TRIAL_COLUMNS, metric_label, status_text
 
 if TYPE_CHECKING:  # importing the search at run time would load TensorFlow for `runner.py trials`
-    from pipelines.search import SearchResult
+    from pipelines.closing import SearchResult
 
 
 def trials_table(trials: pd.DataFrame, title: str, best_trial_id: str | None = None) -> Table:

@@ -7,36 +7,40 @@ its epochs and keeps the best epoch's weights.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import functools
+import gc
 import json
 import math
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import keras
 import keras_tuner
 import numpy as np
 
 from pipelines import evaluation, memory
+from pipelines.algorithms import ALGORITHMS
+from pipelines.kerastuner_compat import (TrialStatus, build_and_fit, checkpoint_path, continue_grid_from_started_trials,
+                                         is_worker, quiet_failed_trials, restore_grid_order)
 from pipelines.data import Dataset, head
+from pipelines.data.core import balanced_class_weights
+from pipelines.progress import SearchProgress
 from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
 from pipelines.tracking.recorder import TrialRecorder, predict
 from pipelines.tracking.tracker import SearchTracker
-from reports.contract.layout import DURATION, EPOCH_METRICS_TAG, EPOCHS, NEAR_ZERO, ORPHAN_TAG, PARAMETERS, PEAK_MEMORY, PRUNED_TAG, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION, objective_metric, read_metric
+from reports.contract.layout import STOPPED_TAG, DURATION, EPOCH_METRICS_TAG, EPOCHS, NEAR_ZERO, ORPHAN_TAG, PARAMETERS, PEAK_MEMORY, PRUNED_TAG, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION, objective_metric, read_metric
 from reports.contract.objectives import improves
 
-ALGORITHMS = {
-    "random": keras_tuner.RandomSearch,
-    "hyperband": keras_tuner.Hyperband,
-    "bayesian": keras_tuner.BayesianOptimization,
-    "grid": keras_tuner.GridSearch,
-}
+if TYPE_CHECKING:
+    from rich.console import Console
 
+    from pipelines.config import Experiment
 
 class DivergenceGuard(keras.callbacks.Callback):
     """A loss that is NaN, infinite or exploding fails the trial with the epoch named, instead of training on garbage.
@@ -117,7 +121,7 @@ class TrackedTuner:
         self.recorder = TrialRecorder(tracker, progress, objective.name, objective.direction, dataset, judge)
         self.artifacts = artifacts
         self.best_so_far: KeptModel | None = None  # of the trials this process trained
-        if self._is_worker():
+        if is_worker():
             _pause_when_idle(self.oracle)
 
     def on_trial_begin(self, trial):
@@ -203,7 +207,7 @@ class TrackedTuner:
         hp = trial.hyperparameters
         if "tuner/epochs" in hp.values:  # as Hyperband's own `run_trial`: a round's epochs, from where the last ended
             kwargs.update(epochs=hp.values["tuner/epochs"], initial_epoch=hp.values["tuner/initial_epoch"])
-        return [self._build_and_fit_model(trial, *args, callbacks=copy.deepcopy(callbacks), **kwargs)
+        return [build_and_fit(self, trial, *args, callbacks=copy.deepcopy(callbacks), **kwargs)
                 for _ in range(self.executions_per_trial)]
 
     def load_model(self, trial):
@@ -219,7 +223,7 @@ class TrackedTuner:
         if model is None:
             raise keras_tuner.errors.FailedTrialError(
                 f"no epoch had a finite {self.oracle.objective.name}, so there are no weights to keep")
-        model.save_weights(self._get_checkpoint_fname(trial.trial_id))
+        model.save_weights(checkpoint_path(self, trial.trial_id))
         data, info = self.dataset, self.dataset.info
         results = {objective_metric(self.oracle.objective.name): score, PARAMETERS: model.count_params(),
                    NEAR_ZERO: evaluation.near_zero_share(model)}
@@ -254,44 +258,11 @@ def _pause_when_idle(client) -> None:
 
     def create_trial_or_pause(tuner_id):
         trial = create_trial(tuner_id)
-        if trial.status == keras_tuner.engine.trial.TrialStatus.IDLE:
+        if trial.status == TrialStatus.IDLE:
             time.sleep(IDLE_PAUSE_S)
         return trial
 
     client.create_trial = create_trial_or_pause
-
-
-def restore_grid_order(oracle) -> None:
-    """KerasTuner's grid oracle keeps the order of the combinations it tried, and the trials to continue from,
-    in memory only: reloaded for `--resume`, it has neither, and its next trial fails with a KeyError once the
-    grid has more than two points. Both are rebuilt from the trials it reloaded."""
-    if not oracle.start_order:
-        return
-    from keras_tuner.src.tuners.gridsearch import LinkedList
-
-    def compare(a: str, b: str) -> int:
-        return oracle._compare(oracle.trials[a].hyperparameters.values, oracle.trials[b].hyperparameters.values)
-
-    oracle._ordered_ids = LinkedList()
-    for trial_id in sorted(oracle.start_order, key=functools.cmp_to_key(compare)):
-        oracle._ordered_ids.insert(trial_id)
-    oracle._populate_next = list(oracle.start_order)  # a trial whose next combination was tried is skipped
-
-
-def continue_grid_from_started_trials(oracle) -> None:
-    """KerasTuner's grid oracle derives each combination from a trial that has ended (all but the second), so
-    on several workers it hands out about one trial at a time and tells the other workers IDLE. Continuing
-    from each trial as soon as it starts, as it already does from the first, keeps every worker busy; each
-    combination is still handed out once (a trial whose next combination was tried is skipped)."""
-    populate_space = oracle.populate_space
-
-    def populate_and_continue(trial_id):
-        response = populate_space(trial_id)
-        if response["status"] == keras_tuner.engine.trial.TrialStatus.RUNNING:
-            oracle._populate_next.append(trial_id)
-        return response
-
-    oracle.populate_space = populate_and_continue
 
 
 # The obvious model of each kind of data, as values of the hyperparameters that reach it: logistic or ridge
@@ -337,29 +308,21 @@ def start_from_the_obvious_model(oracle, space) -> None:
         values = obvious_values(oracle.hyperparameters, space) if not oracle.trials else None
         if values is None:
             return populate_space(trial_id)
-        return {"status": keras_tuner.engine.trial.TrialStatus.RUNNING, "values": values}
+        return {"status": TrialStatus.RUNNING, "values": values}
 
     oracle.populate_space = obvious_first
 
 
 def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
     """The KerasTuner tuner `config.algorithm` names, with its own settings from the experiment file, tracked."""
-    # KerasTuner prints the traceback of every failed trial to stderr when this is on (its default); the reason is
-    # in the trial's line and its run's failure_reason tag instead.
-    keras_tuner.src.config.DEBUG = False
-    base = ALGORITHMS[config.algorithm]
+    quiet_failed_trials()
+    algorithm = ALGORITHMS[config.algorithm]
+    base = getattr(keras_tuner, algorithm.tuner)
     tuner_cls = type(f"Tracked{base.__name__}", (TrackedTuner, base), {})
-    if config.algorithm == "hyperband":
-        kwargs.update(max_epochs=config.epochs, factor=config.factor, hyperband_iterations=config.iterations)
-    else:
-        kwargs["max_trials"] = config.max_trials
-    if config.algorithm == "bayesian":
-        kwargs.update(num_initial_points=config.initial_points_for(len(hypermodel.space.searched)),
-                      alpha=config.alpha, beta=config.beta)
     tuner = tuner_cls(hypermodel, executions_per_trial=config.executions_per_trial, max_retries=config.max_retries,
-                      **kwargs)
-    if config.algorithm == "grid" and isinstance(tuner.oracle, keras_tuner.oracles.GridSearchOracle):
-        restore_grid_order(tuner.oracle)  # not on a worker, whose oracle is the chief's
+                      **algorithm.arguments(config, len(hypermodel.space.searched)), **kwargs)
+    if isinstance(tuner.oracle, keras_tuner.oracles.GridSearchOracle):  # not on a worker, whose oracle is the chief's
+        restore_grid_order(tuner.oracle)
         continue_grid_from_started_trials(tuner.oracle)
     if isinstance(tuner.oracle, (keras_tuner.oracles.RandomSearchOracle,
                                  keras_tuner.oracles.BayesianOptimizationOracle)):
@@ -382,3 +345,48 @@ def pruning_rule(config, direction: str) -> PruningRule | None:
     if config.pruning == "none":
         return None
     return PruningRule(config.pruning, direction, config.warmup_epochs(), config.pruning_startup_trials)
+
+
+@contextlib.contextmanager
+def tuner_with_progress(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str,
+                        console, artifacts: ArtifactProcess) -> Iterator[tuple[keras_tuner.Tuner, SearchProgress]]:
+    """The search's tracked tuner and its progress display, as a search in one process and a chief open them."""
+    tuner_cfg = experiment.tuner
+    max_trials = tuner_cfg.max_trials if ALGORITHMS[tuner_cfg.algorithm].budget_in_trials else None
+    with SearchProgress(console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction) as progress:
+        yield experiment_tuner(experiment, hypermodel, dataset, tracker, project, progress, artifacts), progress
+
+
+def run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, console,
+              artifacts: ArtifactProcess):
+    """Train the search's trials in this process (a search without workers, or one worker of a search)."""
+    tuner_cfg = experiment.tuner
+    with tuner_with_progress(experiment, hypermodel, dataset, tracker, project, console, artifacts) as (tuner, _):
+        # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
+        callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
+        fit_args, validation_data = dataset.fit_data()
+        weights = {"class_weight": balanced_class_weights(dataset.y_train)} if experiment.class_weight == "balanced" \
+            else {}
+        # KerasTuner collects garbage before building each model. With TensorFlow, MLflow and matplotlib loaded,
+        # a full collection walks about a million long-lived objects (0.5 s each time); frozen, they are skipped
+        # and a collection walks only what the trials made.
+        gc.freeze()
+        try:
+            search_until_done(tuner, tracker, console, *fit_args, validation_data=validation_data,
+                               epochs=tuner_cfg.epochs, callbacks=callbacks, verbose=0, **weights)
+        except BaseException:
+            artifacts.close()  # every finished trial's artifacts logged, also when the search is interrupted
+            raise
+    return tuner
+
+
+def search_until_done(tuner, tracker: SearchTracker, console: Console, *args, **kwargs) -> None:
+    """KerasTuner's search; its stop after too many consecutive failed trials is recorded, not raised."""
+    try:
+        tuner.search(*args, **kwargs)
+    except RuntimeError as exc:
+        if "consecutive failures" not in str(exc):
+            raise
+        reason = str(exc).splitlines()[0]
+        tracker.set_tag(STOPPED_TAG, reason)
+        console.print(f"[yellow]search stopped: {reason}[/]")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -183,7 +182,7 @@ IMBALANCED_NOTE = "classes are imbalanced"  # how the data's note on it begins
 def imbalance(y_train: np.ndarray, class_names: tuple[str, ...]) -> list[str]:
     """A note when the training split's smallest class is under a fifth of its largest: accuracy then rewards
     ignoring the small class, which per-class recall and macro F1 show (the advice on `class_weight` is the
-    search's, which knows whether it is on: `pipelines.search.class_weight_advice`)."""
+    search's, which knows whether it is on: `pipelines.setup.class_weight_advice`)."""
     counts = np.bincount(y_train, minlength=len(class_names))
     small, large = int(np.argmin(counts)), int(np.argmax(counts))
     if counts[small] >= IMBALANCED * counts[large]:

@@ -3,8 +3,8 @@
 The search process keeps everything that is the search's own (the parent
 run, the baselines, the oracle, the best model, the report); the workers only
 train trials and log them. The oracle is served over KerasTuner's gRPC
-service (`pipelines.chief`); the local workers are kept alive by
-`pipelines.workers`; workers on other machines join with `runner.py worker`.
+service (`pipelines.distributed.oracle_service`); the local workers are kept alive by
+`pipelines.distributed.local_workers`; workers on other machines join with `runner.py worker`.
 The search ends when the oracle has handed out its budget, every local
 worker has been told to stop, and no trial is still under way anywhere.
 """
@@ -24,7 +24,7 @@ from pipelines.config import Experiment
 from pipelines.data import Dataset
 from pipelines.progress import SearchProgress
 from pipelines.tracking.tracker import SearchTracker
-from pipelines.tuners import active_values, experiment_tuner
+from pipelines.tuners import active_values, tuner_with_progress
 from pipelines.distributed.local_workers import LocalWorkers
 from reports.contract.layout import CHIEF_TAG, DURATION, EPOCHS, FAILURE_TAG, PRUNED_TAG, STOPPED_TAG, TEST_METRICS, WORKER_TAG, trial_runs
 
@@ -42,10 +42,8 @@ class Distribution:
 def run_chief(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str,
               console: Console, artifacts: ArtifactProcess, distribution: Distribution):
     """Serve the search's oracle to its workers until every trial is done; the tuner, for the closing steps."""
-    tuner_cfg = experiment.tuner
-    max_trials = None if tuner_cfg.algorithm == "hyperband" else tuner_cfg.max_trials
-    with SearchProgress(console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction) as progress:
-        tuner = experiment_tuner(experiment, hypermodel, dataset, tracker, project, progress, artifacts)
+    with tuner_with_progress(experiment, hypermodel, dataset, tracker, project, console, artifacts) as (tuner,
+                                                                                                        progress):
         tuner.oracle.verbose = 0  # the trials' lines come from the view below, not from KerasTuner's display
         tuner.save()  # where `--resume` reloads the oracle from
         stops: list[str] = []

@@ -16,11 +16,9 @@ from collections.abc import Callable
 from concurrent import futures
 
 import grpc
-from keras_tuner.src.engine import conditions
+from pipelines.kerastuner_compat import quiet_condition_prints, serve_oracle, stop_instead_of_raising
 
-# KerasTuner 1.4.7 prints the first value of every condition it sends over gRPC (a debugging line left in
-# `Parent.to_proto`); silenced for that module alone.
-conditions.print = lambda *args, **kwargs: None
+quiet_condition_prints()
 
 LOOPBACK = "127.0.0.1"
 NO_AUTH_WARNING = ("warning: KerasTuner's oracle has no authentication and no TLS; listening on {host} lets anyone "
@@ -46,14 +44,10 @@ class OracleServer:
 
     def __init__(self, oracle, host: str = LOOPBACK, port: int = 0,
                  on_failures_stop: Callable[[str], None] = lambda reason: None):
-        # Imported here, as KerasTuner does: its protobuf modules load only where a search is distributed.
-        from keras_tuner.src import protos
-        from keras_tuner.src.distribute.oracle_chief import OracleServicer
-
         self.oracle = oracle
-        _stop_instead_of_raising(oracle, on_failures_stop)
+        stop_instead_of_raising(oracle, on_failures_stop)
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))  # one call at a time, as KerasTuner's
-        protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), self._server)
+        serve_oracle(self._server, oracle)
         self.port = self._server.add_insecure_port(f"{host}:{port}")
         if self.port == 0:
             raise OSError(f"cannot listen on {host}:{port} (in use, or not an address of this machine)")
@@ -68,19 +62,3 @@ class OracleServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def _stop_instead_of_raising(oracle, on_stop: Callable[[str], None]) -> None:
-    """After too many consecutive failed trials, hand out no more trials instead of raising in `end_trial`,
-    where the raise leaves the trial under way for ever and fails the worker that ended it."""
-    check = oracle._check_consecutive_failures
-
-    def check_and_stop() -> None:
-        try:
-            check()
-        except RuntimeError as exc:
-            on_stop(str(exc).splitlines()[0])
-            oracle.max_trials = len(oracle.trials)  # create_trial now answers STOPPED to every worker
-
-    oracle._check_consecutive_failures = check_and_stop
-

@@ -27,7 +27,9 @@ from pipelines.config import Experiment
 from pipelines.data import load_dataset
 from pipelines.errors import ConfigError
 from pipelines.tracking.resume import changed_settings
-from pipelines.search import journal_in, prepare_search, run_tuner, search_settings, send_journal
+from pipelines.setup import prepare_search, search_settings
+from pipelines.tracking.journal import journal_in, send_journal
+from pipelines.tuners import run_tuner
 from pipelines.tracking.tracker import SearchTracker
 from reports.contract.layout import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG
 
@@ -54,7 +56,7 @@ def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id
     project = parent.data.params[PROJECT_PARAM]
     own_folder = Path(experiment.tuner_dir) / project / "workers" / worker_id  # its journal, if the store is down
     own_folder.mkdir(parents=True, exist_ok=True)
-    journal_in(tracker, experiment, own_folder, console)
+    journal_in(tracker.writer, experiment, own_folder, console)
     console.print(f"{worker_id}: joined the search of parent run {parent.info.run_id} (chief {chief})")
     artifacts = ArtifactProcess(tracker.writer)
     try:
@@ -62,7 +64,7 @@ def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id
             run_tuner(experiment, hypermodel, dataset, tracker, project, console, artifacts)
     finally:
         artifacts.close()
-    send_journal(tracker, experiment, console)
+    send_journal(tracker.writer, experiment, console)
 
 
 def find_search(tracker: SearchTracker, experiment: Experiment, chief: str):

@@ -25,7 +25,7 @@ import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from mlflow.entities import LoggedModelOutput, LoggedModelStatus, Metric, Param, RunTag
@@ -35,11 +35,17 @@ from mlflow.tracking import MlflowClient
 from pipelines import interrupts
 from reports.contract.errors import RunnerError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pipelines.config import Experiment
+
 JOURNAL_FILE, IDS_FILE, FILES_DIR = "tracking-journal.jsonl", "tracking-journal-ids.json", "tracking-journal-files"
 log = logging.getLogger(__name__)
 PROBE_EVERY_S = 5.0
 LOCKED_RETRY_S = 120.0  # how long a write waits out other processes holding a SQLite store's lock
 KEY_PREFIX = "journal-"
+STORE_WAIT_S = 120  # how long the closing steps wait for a tracking store that is down
 
 
 def bound_http_retries() -> None:
@@ -262,3 +268,29 @@ class JournaledWriter:
                 return False
             time.sleep(PROBE_EVERY_S)
         return True
+
+
+def journal_in(writer: JournaledWriter, experiment: Experiment, project_dir: Path, console: Console) -> None:
+    """Keep what cannot reach the tracking store in a journal in the search's folder; send one left by an
+    earlier process first, so the store holds everything before the search carries on."""
+    writer.journal_in(project_dir)
+    writer.on_offline = lambda: console.print(
+        f"[yellow]The tracking store {experiment.tracking_uri} does not answer. Training goes on; what it logs is "
+        f"kept in {project_dir / JOURNAL_FILE} and sent, in order, when the store answers again.[/]")
+    writer.on_back = lambda sent: console.print(f"The tracking store answers again: {sent} journaled writes sent.")
+    send_journal(writer, experiment, console)
+
+
+def send_journal(writer: JournaledWriter, experiment: Experiment, console: Console) -> None:
+    """Everything in the store before the search's closing steps read it back: waits a while for a store that
+    is down, then stops with the journal kept for `--resume`."""
+    pending = writer.pending
+    if not pending:
+        return
+    console.print(f"Waiting up to {STORE_WAIT_S} s for the tracking store to take {pending} journaled writes.")
+    if not writer.wait_for_store(STORE_WAIT_S):
+        raise StoreUnreachable(
+            f"{experiment.source_file}: the tracking store {experiment.tracking_uri} still does not answer. No "
+            f"training result is lost: {writer.pending} writes are kept in "
+            f"{writer.folder / JOURNAL_FILE}. Once the store is back, `runner.py search "
+            f"{experiment.source_file} --resume` sends them and finishes the search (best model, report).")

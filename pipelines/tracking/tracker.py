@@ -76,6 +76,7 @@ class SearchTracker:
         self.experiment_id: str | None = None
         self.worker_id: str | None = None  # the tuner id of a worker process of a distributed search
         self._open: list[str] = []  # keys of the open runs, innermost last
+        self._failures: dict[str, str] = {}  # open runs to end FAILED, with the reason
 
     @property
     def run(self) -> str:
@@ -140,7 +141,16 @@ class SearchTracker:
             raise
         finally:
             self._open.pop()
-        self.writer.set_terminated(key, RunStatus.to_string(RunStatus.FINISHED))
+        reason = self._failures.pop(key, None)
+        if reason is not None:
+            self.writer.log_batch(key, tags={FAILURE_TAG: reason})
+        status = RunStatus.FINISHED if reason is None else RunStatus.FAILED
+        self.writer.set_terminated(key, RunStatus.to_string(status))
+
+    def end_failed(self, reason: str) -> None:
+        """End the innermost open run FAILED with `reason` when its scope closes: a search that ran as it should
+        but found nothing (no trial finished) is a failed run, not an error to raise."""
+        self._failures[self.run] = reason
 
     def trial_runs(self, trial_id: str) -> list:
         """The trial's runs in the store; none known while the store is down."""

@@ -200,7 +200,7 @@ def test_bayesian_optimization_starts_with_at_most_half_of_its_trials_at_random(
 
 
 def test_a_coarse_objective_is_named_at_the_start():
-    from pipelines.search import objective_resolution
+    from pipelines.setup import objective_resolution
 
     note = objective_resolution("val_accuracy", 288)
     assert note.startswith("Note: val_accuracy on 288 validation samples moves in steps of 1/288 = 0.0035")

@@ -78,7 +78,7 @@ def test_base_model_from_a_keras_file_and_a_bad_reference(tmp_path):
     import pytest
 
     from pipelines.errors import DataError
-    from pipelines.search import load_base_model
+    from pipelines.setup import load_base_model
 
     base = CNN_FAMILY((8, 8, 1), 5, CNN).build(keras_tuner.HyperParameters())
     base.save(tmp_path / "base.keras")

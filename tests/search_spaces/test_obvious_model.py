@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import keras
 import keras_tuner
@@ -16,7 +15,7 @@ import pytest
 
 from pipelines.config import load_experiment
 from pipelines.data import load_dataset
-from pipelines.search import build_hypermodel
+from pipelines.setup import build_hypermodel
 from tests.conftest import ROOT, write_experiment
 
 SHARED = (ROOT / ".." / "shared" / "data").resolve()
