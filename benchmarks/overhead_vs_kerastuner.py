@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.workloads import learning_rate_grid  # noqa: E402
 
 TRIALS = 4
-# Keras, KerasTuner and the runner are imported in the functions: the runner's artifact worker is a new Python
+# Keras, KerasTuner and the runner are imported in the functions: the runner's artifact process is a new Python
 # process that imports this file's top level, as it imports runner.py's (which is light) in a real search.
 
 

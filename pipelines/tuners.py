@@ -218,7 +218,7 @@ class TrackedTuner:
 
     def _evaluate(self, trial, typed: dict, score: float) -> None:
         """Final scores of the best epoch's weights on validation and test, and the model; the files for people
-        (test-split tables and curves, figures) are written by the artifact worker while the next trial trains."""
+        (test-split tables and curves, figures) are written by the artifact process while the next trial trains."""
         model = self.recorder.kept_model()
         if model is None:
             raise keras_tuner.errors.FailedTrialError(

@@ -119,7 +119,7 @@ def _number_axis(axis, values: pd.Series, log: bool = False) -> None:
         axis.set_minor_formatter(NullFormatter())
     else:
         axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
-    axis.set_major_formatter(FuncFormatter(lambda x, _: _plain(x)))
+    axis.set_major_formatter(FuncFormatter(lambda x, _: plain_number(x)))
 
 
 def _choice_label(value) -> str:
@@ -129,7 +129,7 @@ def _choice_label(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def _plain(x: float) -> str:
+def plain_number(x: float) -> str:
     """Three significant digits without an exponent: 0.00001, not 1e-05."""
     return np.format_float_positional(float(f"{x:.3g}"), trim="-")
 
@@ -138,7 +138,7 @@ class _PlainLogFormatter(LogFormatter):
     """Matplotlib's choice of which log-axis ticks to label, written as plain numbers: 0.6, not 6e-01."""
 
     def _num_to_string(self, x, vmin, vmax):
-        return _plain(x)
+        return plain_number(x)
 
 
 def _training_and_validation(ax, curves: dict[str, list[tuple[int, float]]], metric: str, title: str,
@@ -212,7 +212,7 @@ def probability_curves(curves: dict, path: Path, title: str) -> Path:
 
 def trial_figures(folder: str, title: str, curves: dict, kept_epoch: int | None, confusion: pd.DataFrame | None,
                   probability: dict | None) -> list[str]:
-    """A trial's pictures, drawn into `folder` by the artifact worker while the next trial trains."""
+    """A trial's pictures, drawn into `folder` by the artifact process while the next trial trains."""
     folder = Path(folder)
     paths = [learning_curves(curves, title, folder / "learning_curves.png", kept_epoch)]
     if confusion is not None:
@@ -374,14 +374,14 @@ def overview_figure(trials: pd.DataFrame, names: list[str], objective: str, dire
             agreement.annotate(str(row["trial_id"]), (row[OBJECTIVE_METRIC], row[test_metric]), fontsize=7,
                                xytext=(3, 3), textcoords="offset points")
     agreement.set(xlabel=objective, ylabel=metric_label(test_metric), title="Validation against test, per trial")
-    _parallel_coordinates(parallel, ordered, names, objective, log_sampled)
+    parallel_coordinates(parallel, ordered, names, objective, log_sampled)
     for ax in axes.flat:
         ax.grid(alpha=0.3)
         ax.title.set_fontsize(10)
     return fig
 
 
-def _parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective: str,
+def parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective: str,
                           log_sampled: frozenset = frozenset()) -> None:
     """One vertical axis per searched hyperparameter and a last one for the objective (ranges scaled to [0, 1],
     on a log scale when sampled on one or spanning more than a decade; choices evenly spaced), each labelled
@@ -395,8 +395,8 @@ def _parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective:
             scaled = np.log10(numbers) if log else numbers
             low, high = scaled.min(), scaled.max()
             columns.append((scaled - low) / (high - low) if high > low else scaled * 0 + 0.5)
-            labels.append([(0.0, _plain(numbers.min())), (1.0, _plain(numbers.max()))] if high > low
-                          else [(0.5, _plain(numbers.iloc[0]))])
+            labels.append([(0.0, plain_number(numbers.min())), (1.0, plain_number(numbers.max()))] if high > low
+                          else [(0.5, plain_number(numbers.iloc[0]))])
         else:
             choices = sorted({str(v) for v in values})
             at = {v: i / max(len(choices) - 1, 1) for i, v in enumerate(choices)}

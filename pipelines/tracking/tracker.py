@@ -1,6 +1,6 @@
 """Writing a search to MLflow: one parent run per search, one nested child run per KerasTuner trial.
 
-The names written are those of `reports.store`, which the reports read with.
+The names written are those of `reports.contract.layout`, which the reports read with.
 Child runs name their parent by id (`parent_run_id`), never through state of
 the process that started the search, so a worker on another machine can log
 its trials under the same parent; every write goes through a journal that
@@ -28,6 +28,7 @@ from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.tracking.journal import JournaledWriter, StoreUnreachable, bound_http_retries
 from reports.contract.layout import CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, OBJECTIVE_PARAM, ORPHAN_TAG, PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, WORKER_TAG, champion_version, children, experiment_id, mlflow_helpers_on, objective_metric, open_store, read_metric, trial_runs
+from reports.contract.mlflow_compat import dataset_entity
 from reports.contract.objectives import improves
 
 MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registered versions made from it (MLflow's key)
@@ -209,7 +210,7 @@ class SearchTracker:
             for context, (x, y) in splits.items():
                 features = x.astype(str) if x.dtype == object else x
                 dataset = mlflow.data.from_numpy(features, targets=y, source=source, name=name)
-                inputs.append(DatasetInput(dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", context)]))
+                inputs.append(DatasetInput(dataset_entity(dataset), tags=[InputTag("mlflow.data.context", context)]))
         self.client.log_inputs(self.run, datasets=inputs)
 
     def set_tag(self, key: str, value: str) -> None:

@@ -21,6 +21,7 @@ import sqlite3
 from pathlib import Path
 
 from reports.contract.errors import StoreError
+from reports.contract.mlflow_compat import dispose_engine
 
 BUILDING_SUFFIX = ".building"  # the new store beside the database, until it is renamed into place
 
@@ -57,21 +58,11 @@ def _build(path: Path, open_client) -> None:
     building = building_path(path)
     building.unlink(missing_ok=True)  # what a process killed while building left
     open_client(_uri(building))
-    _close_connections(_uri(building))
+    dispose_engine(_uri(building))
     with open(building, "rb+") as f:
         os.fsync(f.fileno())
-    _close_connections(_uri(path))  # a failed opening's connections would go on reading the replaced file
+    dispose_engine(_uri(path))  # a failed opening's connections would go on reading the replaced file
     os.replace(building, path)
-
-
-def _close_connections(uri: str) -> None:
-    """Drop MLflow's pooled engine for `uri` (checked on MLflow 3.17: SqlAlchemyStore keeps one per URI in a
-    class-level map), so the next opening connects to the file now at that path."""
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-    engine = getattr(SqlAlchemyStore, "_engine_map", {}).pop(uri, None)
-    if engine is not None:
-        engine.dispose()
 
 
 def _tables(path: Path) -> set[str]:

@@ -1,4 +1,4 @@
-"""The artifact worker writes a trial's files and pictures in a process of its own, and never outlives the search."""
+"""The artifact process writes a trial's files and pictures in a process of its own, and never outlives the search."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_a_killed_search_leaves_no_artifact_process_behind():
         except FileNotFoundError:
             return
         time.sleep(0.5)
-    raise AssertionError(f"the artifact worker {worker} still runs 30 s after its search process was killed")
+    raise AssertionError(f"the artifact process {worker} still runs 30 s after its search process was killed")
 
 
 @pytest.mark.slow
@@ -89,7 +89,7 @@ def _check_every_artifact_and_the_baseline(tmp_path, name: str) -> None:
 
 
 def _spawned_worker(parent: int) -> int | None:
-    """The pid of the artifact worker a search process spawned (not multiprocessing's resource tracker)."""
+    """The pid of the artifact process a search process spawned (not multiprocessing's resource tracker)."""
     for pid in subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split():
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
             if b"spawn_main" in cmdline.read():
@@ -109,7 +109,7 @@ def test_a_search_whose_worker_gets_no_cpu_finishes_with_every_artifact_and_the_
     proc = search(path)
     deadline = time.monotonic() + 120
     while (worker := _spawned_worker(proc.pid)) is None:
-        assert time.monotonic() < deadline and proc.poll() is None, "no artifact worker was started"
+        assert time.monotonic() < deadline and proc.poll() is None, "no artifact process was started"
         time.sleep(0.1)
     os.kill(worker, signal.SIGSTOP)
     try:

@@ -68,11 +68,11 @@ def test_parallel_coordinates_label_each_axis_with_its_values_and_end_on_the_obj
     from matplotlib.figure import Figure
 
     ax = Figure().add_subplot()
-    figures._parallel_coordinates(ax, DEMO_TRIALS.assign(optimizer=["adam", "sgd"] * 4),
+    figures.parallel_coordinates(ax, DEMO_TRIALS.assign(optimizer=["adam", "sgd"] * 4),
                                   ["learning_rate", "dropout", "optimizer"], "val_loss", frozenset({"learning_rate"}))
     assert [t.get_text() for t in ax.get_xticklabels()] == ["learning_rate", "dropout", "optimizer", "val_loss"]
     written = {a.get_text() for a in ax.texts}
-    expected = {figures._plain(v) for v in (0.000541, 0.00241, 0.2, 0.4, 0.005285, 0.01548)} | {"adam", "sgd"}
+    expected = {figures.plain_number(v) for v in (0.000541, 0.00241, 0.2, 0.4, 0.005285, 0.01548)} | {"adam", "sgd"}
     assert expected <= written, written
     assert "low" not in written and "high" not in written
 
