@@ -36,8 +36,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     distribution = _distribution(args)
     if experiment.study:
         if distribution:
-            raise ConfigError(f"{experiment.source_file}: a study runs its searches one after another; "
-                              "--workers is for one search.")
+            raise ConfigError(
+                f"{experiment.source_file}: a study runs its searches one after another; --workers is for one search."
+            )
         return _run_study(experiment, console, args.resume)
     from pipelines.data import load_dataset
     from pipelines.progress import say
@@ -48,8 +49,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     from pipelines.search import run_search
     from pipelines.summary import print_summary
 
-    say(console, f"{experiment.name}: {experiment.family} on {experiment.data.source}, "
-                 f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}", "bold")
+    say(
+        console,
+        f"{experiment.name}: {experiment.family} on {experiment.data.source}, "
+        f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}",
+        "bold",
+    )
     started = time.monotonic()
     result = run_search(experiment, console, resume=args.resume, distribution=distribution, dataset=dataset)
     print_summary(result, console, time.monotonic() - started)
@@ -72,10 +77,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Train trials of a running search's chief until it has none left."""
     from rich.console import Console
 
-    from pipelines.distributed.oracle_service import split_address
     from pipelines.config import load_experiment
-    from pipelines.logs import library_logs_to_file
+    from pipelines.distributed.oracle_service import split_address
     from pipelines.distributed.remote_worker import CHIEF_GONE_EXIT, run_worker
+    from pipelines.logs import library_logs_to_file
 
     try:
         split_address(args.chief)
@@ -100,18 +105,39 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_server(args: argparse.Namespace) -> int:
     """An MLflow tracking server for a team: its runs in a database, its artifacts served through it."""
     if args.host != "127.0.0.1":
-        print(f"warning: listening on {args.host}. Without --basic-auth anyone who reaches this port reads and "
-              "writes every run; with it, put it behind TLS (a reverse proxy) too.", file=sys.stderr)
-    command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", args.backend_store_uri,
-               "--serve-artifacts", "--artifacts-destination", args.artifacts_destination,
-               "--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]
+        print(
+            f"warning: listening on {args.host}. Without --basic-auth anyone who reaches this port reads and "
+            "writes every run; with it, put it behind TLS (a reverse proxy) too.",
+            file=sys.stderr,
+        )
+    command = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--backend-store-uri",
+        args.backend_store_uri,
+        "--serve-artifacts",
+        "--artifacts-destination",
+        args.artifacts_destination,
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--workers",
+        str(args.workers),
+    ]
     env = None
     if args.basic_auth:
         env = {**os.environ, **_basic_auth_env()}
         command += ["--app-name", "basic-auth"]
-    return _serve(command, env, f"MLflow server on http://{args.host}:{args.port} (runs in {args.backend_store_uri}, "
-                           f"artifacts in {args.artifacts_destination}); experiment files use tracking_uri: "
-                           f"http://{args.host}:{args.port}. Ctrl-C stops it.")
+    return _serve(
+        command,
+        env,
+        f"MLflow server on http://{args.host}:{args.port} (runs in {args.backend_store_uri}, "
+        f"artifacts in {args.artifacts_destination}); experiment files use tracking_uri: "
+        f"http://{args.host}:{args.port}. Ctrl-C stops it.",
+    )
 
 
 AUTH_USERS_DB = "basic_auth.db"  # where MLflow's basic-auth app keeps its users: the working directory
@@ -126,12 +152,16 @@ def _basic_auth_env() -> dict[str, str]:
     import secrets
 
     if importlib.util.find_spec("flask_wtf") is None:
-        raise ConfigError("--basic-auth: MLflow's login needs the server extra's packages; install them with "
-                          "pip install -e '.[server]'.")
+        raise ConfigError(
+            "--basic-auth: MLflow's login needs the server extra's packages; install them with "
+            "pip install -e '.[server]'."
+        )
     if not Path(AUTH_USERS_DB).exists() and not os.environ.get("MLFLOW_AUTH_ADMIN_PASSWORD"):
-        raise ConfigError(f"--basic-auth: the first start creates the user admin (in {Path(AUTH_USERS_DB).resolve()}) "
-                          "with the password in MLFLOW_AUTH_ADMIN_PASSWORD, which is not set; export "
-                          "MLFLOW_AUTH_ADMIN_PASSWORD='a strong password' and start again.")
+        raise ConfigError(
+            f"--basic-auth: the first start creates the user admin (in {Path(AUTH_USERS_DB).resolve()}) "
+            "with the password in MLFLOW_AUTH_ADMIN_PASSWORD, which is not set; export "
+            "MLFLOW_AUTH_ADMIN_PASSWORD='a strong password' and start again."
+        )
     if os.environ.get("MLFLOW_FLASK_SERVER_SECRET_KEY"):
         return {}
     secret = Path(AUTH_SECRET_FILE)
@@ -162,7 +192,9 @@ def _run_study(experiment, console, resume: bool) -> int:
     from reports.study import load_study
 
     if resume:
-        raise ConfigError(f"{experiment.source_file}: --resume carries on one search; a study runs its searches afresh.")
+        raise ConfigError(
+            f"{experiment.source_file}: --resume carries on one search; a study runs its searches afresh."
+        )
     console.print(f"[bold]study {experiment.name}[/]: {experiment.study.question}")
     result = run_study(experiment, console)
     console.rule("answer")
@@ -219,7 +251,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         out = build_report(records[0], Path(args.out or f"{records[0].experiment_name}-report.pdf"))
     else:
         out = build_comparison(records, Path(args.out or "comparison-report.pdf"))
-    print("report of " + ", ".join(f"{r.experiment_name} (parent run {r.parent.info.run_id})" for r in records) + f": {out}")
+    print(
+        "report of "
+        + ", ".join(f"{r.experiment_name} (parent run {r.parent.info.run_id})" for r in records)
+        + f": {out}"
+    )
     return 0
 
 
@@ -227,16 +263,22 @@ def cmd_trials(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from pipelines.summary import print_trimmed, trials_table
-    from reports.source import load_search
     from reports.contract.layout import BEST_TRIAL_PARAM
+    from reports.source import load_search
 
     record = load_search(args.tracking_uri, args.experiment)
     if args.csv:
         record.trials.to_csv(args.csv, index=False)
         print(f"{len(record.trials)} trials of {record.experiment_name} written to {args.csv}")
         return 0
-    print_trimmed(Console(), trials_table(record.trials, f"{record.experiment_name} (parent run {record.parent.info.run_id}): "
-                                                f"trials by {record.objective}", record.params.get(BEST_TRIAL_PARAM)))
+    print_trimmed(
+        Console(),
+        trials_table(
+            record.trials,
+            f"{record.experiment_name} (parent run {record.parent.info.run_id}): trials by {record.objective}",
+            record.params.get(BEST_TRIAL_PARAM),
+        ),
+    )
     return 0
 
 
@@ -249,15 +291,34 @@ def cmd_ui(args: argparse.Namespace) -> int:
         return 0
     client = open_store(args.tracking_uri, create=False)  # a clear error for a store that is not there
     if args.host != "127.0.0.1":
-        print(f"warning: the MLflow UI has no login; listening on {args.host} shows every run to the network.",
-              file=sys.stderr)
-    command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", args.tracking_uri,
-               "--host", args.host, "--port", str(args.port), "--workers", "1"]  # one is plenty for a person
+        print(
+            f"warning: the MLflow UI has no login; listening on {args.host} shows every run to the network.",
+            file=sys.stderr,
+        )
+    command = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "ui",
+        "--backend-store-uri",
+        args.tracking_uri,
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--workers",
+        "1",
+    ]  # one is plenty for a person
     root = f"http://{args.host}:{args.port}"
     database = sqlite_path(args.tracking_uri)
     log = (database.parent if database else Path(".")) / "automl.log"
-    return _serve(command, None, f"MLflow UI on {args.tracking_uri}: {root} (Ctrl-C stops it; its messages go to "
-                                 f"{log})" + "".join(f"\n  {line}" for line in _latest_searches(client, root)), log)
+    return _serve(
+        command,
+        None,
+        f"MLflow UI on {args.tracking_uri}: {root} (Ctrl-C stops it; its messages go to "
+        f"{log})" + "".join(f"\n  {line}" for line in _latest_searches(client, root)),
+        log,
+    )
 
 
 def _latest_searches(client, root: str, shown: int = 5) -> list[str]:
@@ -267,42 +328,69 @@ def _latest_searches(client, root: str, shown: int = 5) -> list[str]:
 
     experiments = []
     for experiment in client.search_experiments():
-        runs = client.search_runs([experiment.experiment_id], f"tags.`{ROLE_TAG}` = 'search'",
-                                  order_by=["attributes.start_time DESC"], max_results=1)
+        runs = client.search_runs(
+            [experiment.experiment_id],
+            f"tags.`{ROLE_TAG}` = 'search'",
+            order_by=["attributes.start_time DESC"],
+            max_results=1,
+        )
         if runs:
             experiments.append((runs[0].info.start_time, experiment))
     experiments.sort(key=lambda pair: pair[0], reverse=True)
     # The query picks the model-training sidebar (runs, models, the registry); MLflow 3.17 opens on GenAI otherwise.
-    lines = [f"{e.name}: {root}/#/experiments/{e.experiment_id}/runs?workflowType=machine_learning"
-             for _, e in experiments[:shown]]
+    lines = [
+        f"{e.name}: {root}/#/experiments/{e.experiment_id}/runs?workflowType=machine_learning"
+        for _, e in experiments[:shown]
+    ]
     if len(experiments) > shown:
         lines.append(f"... and {len(experiments) - shown} more experiments at {root}")
     return lines
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=Path(sys.argv[0]).name, description=__doc__.splitlines()[0])  # automl or runner.py
+    parser = argparse.ArgumentParser(
+        prog=Path(sys.argv[0]).name, description=__doc__.splitlines()[0]
+    )  # automl or runner.py
     commands = parser.add_subparsers(dest="command", required=True)
     search = commands.add_parser("search", help="run a hyperparameter search described by an experiment file")
-    search.add_argument("experiment", nargs="?", default=str(DEFAULT_EXPERIMENT),
-                        help="experiment YAML (default: experiments/digits_cnn.yaml)")
-    search.add_argument("--resume", action="store_true",
-                        help="carry on the experiment's latest unfinished search (same parent run, finished trials kept)")
-    search.add_argument("--verbose", action="store_true",
-                        help="show MLflow's, TensorFlow's and KerasTuner's own messages instead of logging them to a file")
-    search.add_argument("--workers", metavar="N",
-                        help="train on N worker processes (auto: one per GPU, else one per core), this process "
-                             "being KerasTuner's chief; without it the search runs in this process")
-    search.add_argument("--chief-host", default="127.0.0.1",
-                        help="interface the chief listens on for workers (default: this machine only; another "
-                             "needs a private network: KerasTuner's oracle has no authentication)")
+    search.add_argument(
+        "experiment",
+        nargs="?",
+        default=str(DEFAULT_EXPERIMENT),
+        help="experiment YAML (default: experiments/digits_cnn.yaml)",
+    )
+    search.add_argument(
+        "--resume",
+        action="store_true",
+        help="carry on the experiment's latest unfinished search (same parent run, finished trials kept)",
+    )
+    search.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show MLflow's, TensorFlow's and KerasTuner's own messages instead of logging them to a file",
+    )
+    search.add_argument(
+        "--workers",
+        metavar="N",
+        help="train on N worker processes (auto: one per GPU, else one per core), this process "
+        "being KerasTuner's chief; without it the search runs in this process",
+    )
+    search.add_argument(
+        "--chief-host",
+        default="127.0.0.1",
+        help="interface the chief listens on for workers (default: this machine only; another "
+        "needs a private network: KerasTuner's oracle has no authentication)",
+    )
     search.add_argument("--chief-port", type=int, default=0, help="the chief's port (default: any free one)")
     search.set_defaults(func=cmd_search)
     worker = commands.add_parser("worker", help="train trials of a search running on another machine")
     worker.add_argument("experiment", help="the search's experiment YAML (same data paths and tracking_uri)")
     worker.add_argument("--chief", required=True, metavar="HOST:PORT", help="where the search's chief listens")
-    worker.add_argument("--id", help="this worker's KerasTuner tuner id; started again with the same id, a worker "
-                                     "takes back the trial it was running (default: HOST-PID)")
+    worker.add_argument(
+        "--id",
+        help="this worker's KerasTuner tuner id; started again with the same id, a worker "
+        "takes back the trial it was running (default: HOST-PID)",
+    )
     worker.add_argument("--parent-run", help="the search's parent run id (default: found in the tracking store)")
     worker.add_argument("--verbose", action="store_true", help="show the libraries' own messages")
     worker.set_defaults(func=cmd_worker)
@@ -311,9 +399,13 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--verbose", action="store_true", help="show the libraries' own messages")
     study.set_defaults(func=cmd_study)
     report = commands.add_parser("report", help="write a PDF report of a search, read from MLflow")
-    report.add_argument("experiments", nargs="+", metavar="EXPERIMENT",
-                        help="experiment name (its latest study, else its latest search), a parent or study run id; "
-                             "several searches compare side by side")
+    report.add_argument(
+        "experiments",
+        nargs="+",
+        metavar="EXPERIMENT",
+        help="experiment name (its latest study, else its latest search), a parent or study run id; "
+        "several searches compare side by side",
+    )
     report.add_argument("--out", help="PDF path (default: EXPERIMENT-report.pdf)")
     report.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
     report.set_defaults(func=cmd_report)
@@ -328,15 +420,21 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=5000)
     ui.set_defaults(func=cmd_ui)
     server = commands.add_parser("server", help="start an MLflow tracking server for a team (PostgreSQL, artifacts)")
-    server.add_argument("--backend-store-uri", required=True,
-                        help="where runs are kept, e.g. postgresql://user:password@host:5432/mlflow")
+    server.add_argument(
+        "--backend-store-uri",
+        required=True,
+        help="where runs are kept, e.g. postgresql://user:password@host:5432/mlflow",
+    )
     server.add_argument("--artifacts-destination", required=True, help="folder (or s3://...) the artifacts go to")
     server.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
     server.add_argument("--port", type=int, default=5000)
     server.add_argument("--workers", type=int, default=2, help="server processes (default: %(default)s)")
-    server.add_argument("--basic-auth", action="store_true",
-                        help="require a login (MLflow's basic-auth app); the first start creates the user admin with "
-                             "the password in MLFLOW_AUTH_ADMIN_PASSWORD")
+    server.add_argument(
+        "--basic-auth",
+        action="store_true",
+        help="require a login (MLflow's basic-auth app); the first start creates the user admin with "
+        "the password in MLFLOW_AUTH_ADMIN_PASSWORD",
+    )
     server.set_defaults(func=cmd_server)
     return parser
 
@@ -353,8 +451,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: open MLflow runs were marked KILLED; `search FILE --resume` carries the search on",
-              file=sys.stderr)
+        print(
+            "interrupted: open MLflow runs were marked KILLED; `search FILE --resume` carries the search on",
+            file=sys.stderr,
+        )
         return 130
 
 

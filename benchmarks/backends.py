@@ -43,8 +43,14 @@ print(json.dumps({"times": times, "val_accuracy": max(history.history["val_accur
 
 
 def run(backend: str, epochs: int, fits: int) -> dict:
-    out = subprocess.run([sys.executable, "-c", FIT, str(epochs), str(fits)], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", FIT, str(epochs), str(fits)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -57,15 +63,23 @@ def main() -> None:
     from benchmarks.results import publish
 
     results = {backend: run(backend, args.epochs, args.fits) for backend in ("tensorflow", "jax")}
-    facts = [f"- model: the digits CNN of `experiments/digits_cnn.yaml` (depth 2, 64 filters, batch 32), "
-             f"{args.epochs} epochs, {args.fits} fits per backend in one process"]
+    facts = [
+        f"- model: the digits CNN of `experiments/digits_cnn.yaml` (depth 2, 64 filters, batch 32), "
+        f"{args.epochs} epochs, {args.fits} fits per backend in one process"
+    ]
     for backend, result in results.items():
         times = result["times"]
-        facts.append(f"- {backend}: fits (s) {', '.join(f'{t:.1f}' for t in times)}; first {times[0]:.1f} s, "
-                     f"**later fits {min(times[1:] or times):.1f} s**; best val_accuracy {result['val_accuracy']:.4f}")
-    publish(args.out, "The same fit on the TensorFlow and JAX backends",
-            f"python benchmarks/backends.py --epochs {args.epochs} --fits {args.fits}", facts,
-            libraries=f"Keras {results['jax']['keras']}")
+        facts.append(
+            f"- {backend}: fits (s) {', '.join(f'{t:.1f}' for t in times)}; first {times[0]:.1f} s, "
+            f"**later fits {min(times[1:] or times):.1f} s**; best val_accuracy {result['val_accuracy']:.4f}"
+        )
+    publish(
+        args.out,
+        "The same fit on the TensorFlow and JAX backends",
+        f"python benchmarks/backends.py --epochs {args.epochs} --fits {args.fits}",
+        facts,
+        libraries=f"Keras {results['jax']['keras']}",
+    )
 
 
 if __name__ == "__main__":

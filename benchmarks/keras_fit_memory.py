@@ -30,8 +30,13 @@ def growth(repeats: int, fit: bool) -> float:
     y = np.random.default_rng(1).integers(0, 10, 1149)
     sizes = []
     for _ in range(repeats):
-        model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(128, activation="relu"),
-                                  keras.layers.Dense(10, activation="softmax")])
+        model = keras.Sequential(
+            [
+                keras.Input((64,)),
+                keras.layers.Dense(128, activation="relu"),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
         model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
         if fit:
             model.fit(x, y, epochs=3, batch_size=64, verbose=0)

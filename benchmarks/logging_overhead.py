@@ -37,8 +37,15 @@ from pipelines.tracking.recorder import TrialRecorder
 from pipelines.tracking.tracker import SearchTracker
 from search_spaces import CNN  # noqa: E402
 
-SPACE = {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam", "learning_rate": 1e-3,
-         "batch_size": 32}
+SPACE = {
+    "depth": 2,
+    "filters": 32,
+    "kernel_size": 3,
+    "dropout": 0.2,
+    "optimizer": "adam",
+    "learning_rate": 1e-3,
+    "batch_size": 32,
+}
 
 
 def train(data, epochs: int, logging: bool, tracker: SearchTracker) -> float:
@@ -74,15 +81,20 @@ def main() -> None:
             for _ in range(args.pairs):
                 off.append(train(data, args.epochs, False, tracker))
                 on.append(train(data, args.epochs, True, tracker))
-    ratios = [b / a for a, b in zip(off, on)]
-    publish(args.out, "Per-epoch MLflow logging: training time with logging on / off",
-            f"python benchmarks/logging_overhead.py --pairs {args.pairs} --epochs {args.epochs}", [
-        f"- model: CNN on scikit-learn digits (1,149 training images), {args.epochs} epochs, batch 32",
-        f"- off (s): {', '.join(f'{t:.2f}' for t in off)}",
-        f"- on (s): {', '.join(f'{t:.2f}' for t in on)}",
-        f"- ratio on/off per pair: {', '.join(f'{r:.3f}' for r in ratios)}",
-        f"- **median ratio: {statistics.median(ratios):.3f}** (target: at most 1.05)",
-    ], f"Keras {keras.__version__} ({keras.backend.backend()}), MLflow {mlflow.__version__}, SQLite store")
+    ratios = [b / a for a, b in zip(off, on, strict=False)]
+    publish(
+        args.out,
+        "Per-epoch MLflow logging: training time with logging on / off",
+        f"python benchmarks/logging_overhead.py --pairs {args.pairs} --epochs {args.epochs}",
+        [
+            f"- model: CNN on scikit-learn digits (1,149 training images), {args.epochs} epochs, batch 32",
+            f"- off (s): {', '.join(f'{t:.2f}' for t in off)}",
+            f"- on (s): {', '.join(f'{t:.2f}' for t in on)}",
+            f"- ratio on/off per pair: {', '.join(f'{r:.3f}' for r in ratios)}",
+            f"- **median ratio: {statistics.median(ratios):.3f}** (target: at most 1.05)",
+        ],
+        f"Keras {keras.__version__} ({keras.backend.backend()}), MLflow {mlflow.__version__}, SQLite store",
+    )
 
 
 if __name__ == "__main__":

@@ -30,9 +30,14 @@ from pipelines import memory  # noqa: E402
 from pipelines.config import load_experiment  # noqa: E402
 from pipelines.search import run_search  # noqa: E402
 
-SPACE = {"depth": {"min": 1, "max": 3}, "units": [32, 64, 128], "dropout": {"min": 0.0, "max": 0.4, "step": 0.1},
-         "optimizer": ["adam", "rmsprop", "sgd"], "learning_rate": {"min": 1e-3, "max": 1e-2, "sampling": "log"},
-         "batch_size": 64}
+SPACE = {
+    "depth": {"min": 1, "max": 3},
+    "units": [32, 64, 128],
+    "dropout": {"min": 0.0, "max": 0.4, "step": 0.1},
+    "optimizer": ["adam", "rmsprop", "sgd"],
+    "learning_rate": {"min": 1e-3, "max": 1e-2, "sampling": "log"},
+    "batch_size": 64,
+}
 
 
 def main() -> None:
@@ -42,9 +47,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "memory_long_search.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        config = {"name": "memory", "seed": 0, "data": {"source": "digits", "layout": "flat"}, "family": "mlp",
-                  "search_space": SPACE, "tracking_uri": f"sqlite:///{tmp}/mlflow.db", "tuner_dir": f"{tmp}/tuner",
-                  "tuner": {"algorithm": "random", "max_trials": args.trials, "epochs": args.epochs, "patience": 0}}
+        config = {
+            "name": "memory",
+            "seed": 0,
+            "data": {"source": "digits", "layout": "flat"},
+            "family": "mlp",
+            "search_space": SPACE,
+            "tracking_uri": f"sqlite:///{tmp}/mlflow.db",
+            "tuner_dir": f"{tmp}/tuner",
+            "tuner": {"algorithm": "random", "max_trials": args.trials, "epochs": args.epochs, "patience": 0},
+        }
         path = Path(tmp) / "memory.yaml"
         path.write_text(yaml.safe_dump(config))
         started = time.perf_counter()
@@ -54,17 +66,22 @@ def main() -> None:
     peaks = trials["trial/peak_memory_mb"].tolist()
     tenth = max(1, len(peaks) // 10)
     first, last = statistics.median(peaks[:tenth]), statistics.median(peaks[-tenth:])
-    publish(args.out, "Peak memory over a long search",
-            f"python benchmarks/memory_long_search.py --trials {args.trials} --epochs {args.epochs}", [
-        f"- search: random, {len(peaks)} trials of an MLP on flat digits, {args.epochs} epochs each, "
-        f"each trial's model logged; {elapsed / 60:.1f} min",
-        "- peak resident memory per trial (MiB, VmHWM reset at each trial start), in trial order:",
-        "  " + ", ".join(f"{p:.0f}" for p in peaks),
-        f"- median of the first {tenth} trials: {first:.0f} MiB; of the last {tenth}: {last:.0f} MiB; "
-        f"**growth ratio last/first: {last / first:.3f}**",
-        f"- highest trial peak: {max(peaks):.0f} MiB; process peak after the search: {memory.peak_mb():.0f} MiB "
-        "(since the last trial started)",
-    ], f"Keras {keras.__version__} ({keras.backend.backend()}), MLflow {mlflow.__version__}, SQLite store")
+    publish(
+        args.out,
+        "Peak memory over a long search",
+        f"python benchmarks/memory_long_search.py --trials {args.trials} --epochs {args.epochs}",
+        [
+            f"- search: random, {len(peaks)} trials of an MLP on flat digits, {args.epochs} epochs each, "
+            f"each trial's model logged; {elapsed / 60:.1f} min",
+            "- peak resident memory per trial (MiB, VmHWM reset at each trial start), in trial order:",
+            "  " + ", ".join(f"{p:.0f}" for p in peaks),
+            f"- median of the first {tenth} trials: {first:.0f} MiB; of the last {tenth}: {last:.0f} MiB; "
+            f"**growth ratio last/first: {last / first:.3f}**",
+            f"- highest trial peak: {max(peaks):.0f} MiB; process peak after the search: {memory.peak_mb():.0f} MiB "
+            "(since the last trial started)",
+        ],
+        f"Keras {keras.__version__} ({keras.backend.backend()}), MLflow {mlflow.__version__}, SQLite store",
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ same four models. Runs are interleaved (raw, runner, raw, runner, ...) so
 drift in a shared machine's speed hits both alike; the result is the median
 of the per-pair ratios and the runner's extra seconds per trial. Usage:
 
-    python benchmarks/overhead_vs_kerastuner.py [--pairs 3] [--epochs 5] [--out benchmarks/results/overhead_vs_kerastuner.md]
+    python benchmarks/overhead_vs_kerastuner.py [--pairs 3] [--epochs 5] \
+        [--out benchmarks/results/overhead_vs_kerastuner.md]
 """
 
 from __future__ import annotations
@@ -46,8 +47,14 @@ def raw_kerastuner(experiment, folder: Path, run: int) -> float:
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, folder)
     hypermodel = build_hypermodel(experiment, dataset)
-    tuner = keras_tuner.GridSearch(hypermodel, objective="val_accuracy", max_trials=TRIALS, seed=experiment.seed,
-                                   directory=str(folder / "raw"), project_name=f"raw-{run}")
+    tuner = keras_tuner.GridSearch(
+        hypermodel,
+        objective="val_accuracy",
+        max_trials=TRIALS,
+        seed=experiment.seed,
+        directory=str(folder / "raw"),
+        project_name=f"raw-{run}",
+    )
     fit_args, validation_data = dataset.fit_data()
     tuner.search(*fit_args, validation_data=validation_data, epochs=experiment.tuner.epochs, verbose=0)
     assert len(tuner.oracle.trials) == TRIALS
@@ -95,30 +102,39 @@ def main() -> None:
             total, last = runner(experiment)
             tracked.append(total)
             closing.append(last)
-            print(f"pair {run + 1}: raw KerasTuner {raw[-1]:.1f} s, runner {tracked[-1]:.1f} s "
-                  f"(closing steps {last:.1f} s)", flush=True)
-    ratios = [t / r for r, t in zip(raw, tracked)]
-    extra = [(t - r) / TRIALS for r, t in zip(raw, tracked)]
-    per_trial = [(t - c - r) / TRIALS for r, t, c in zip(raw, tracked, closing)]
+            print(
+                f"pair {run + 1}: raw KerasTuner {raw[-1]:.1f} s, runner {tracked[-1]:.1f} s "
+                f"(closing steps {last:.1f} s)",
+                flush=True,
+            )
+    ratios = [t / r for r, t in zip(raw, tracked, strict=False)]
+    extra = [(t - r) / TRIALS for r, t in zip(raw, tracked, strict=False)]
+    per_trial = [(t - c - r) / TRIALS for r, t, c in zip(raw, tracked, closing, strict=False)]
     command = f"python benchmarks/overhead_vs_kerastuner.py --pairs {args.pairs} --epochs {args.epochs}"
-    publish(args.out, "The runner's cost over raw KerasTuner", command, [
-        f"- workload: digits 8x8 images, cnn family, grid search of {TRIALS} learning rates (all else fixed), "
-        f"{args.epochs} epochs per trial, early stopping off; {args.pairs} interleaved pairs after a warm-up pair",
-        "- runner: `run_search` end to end (MLflow runs and curves, evaluation, figures, each trial's model, the "
-        "scikit-learn baseline fitted in the background during the first trial, "
-        "best model, baseline comparison, PDF report); raw: `keras_tuner.GridSearch` on the same hypermodel",
-        f"- raw KerasTuner per search (s): {', '.join(f'{v:.1f}' for v in raw)}",
-        f"- runner per search (s): {', '.join(f'{v:.1f}' for v in tracked)}",
-        f"- **median ratio runner / raw KerasTuner: {statistics.median(ratios):.2f}** "
-        f"(pairs: {', '.join(f'{v:.2f}' for v in ratios)})",
-        f"- median extra per trial, all included: {statistics.median(extra):.2f} s "
-        f"(pairs: {', '.join(f'{v:.2f}' for v in extra)})",
-        f"- runner's closing steps after the last trial (best model logged and compared with the baseline, "
-        f"PDF report): median {statistics.median(closing):.1f} s (pairs: {', '.join(f'{v:.1f}' for v in closing)})",
-        f"- **median fixed cost per trial (extra time outside the closing steps, per trial): "
-        f"{statistics.median(per_trial):.2f} s** (pairs: {', '.join(f'{v:.2f}' for v in per_trial)})",
-    ], libraries=f"Keras {keras.__version__} ({keras.backend.backend()}), KerasTuner {keras_tuner.__version__}, "
-                 f"MLflow {mlflow.__version__}")
+    publish(
+        args.out,
+        "The runner's cost over raw KerasTuner",
+        command,
+        [
+            f"- workload: digits 8x8 images, cnn family, grid search of {TRIALS} learning rates (all else fixed), "
+            f"{args.epochs} epochs per trial, early stopping off; {args.pairs} interleaved pairs after a warm-up pair",
+            "- runner: `run_search` end to end (MLflow runs and curves, evaluation, figures, each trial's model, the "
+            "scikit-learn baseline fitted in the background during the first trial, "
+            "best model, baseline comparison, PDF report); raw: `keras_tuner.GridSearch` on the same hypermodel",
+            f"- raw KerasTuner per search (s): {', '.join(f'{v:.1f}' for v in raw)}",
+            f"- runner per search (s): {', '.join(f'{v:.1f}' for v in tracked)}",
+            f"- **median ratio runner / raw KerasTuner: {statistics.median(ratios):.2f}** "
+            f"(pairs: {', '.join(f'{v:.2f}' for v in ratios)})",
+            f"- median extra per trial, all included: {statistics.median(extra):.2f} s "
+            f"(pairs: {', '.join(f'{v:.2f}' for v in extra)})",
+            f"- runner's closing steps after the last trial (best model logged and compared with the baseline, "
+            f"PDF report): median {statistics.median(closing):.1f} s (pairs: {', '.join(f'{v:.1f}' for v in closing)})",
+            f"- **median fixed cost per trial (extra time outside the closing steps, per trial): "
+            f"{statistics.median(per_trial):.2f} s** (pairs: {', '.join(f'{v:.2f}' for v in per_trial)})",
+        ],
+        libraries=f"Keras {keras.__version__} ({keras.backend.backend()}), KerasTuner {keras_tuner.__version__}, "
+        f"MLflow {mlflow.__version__}",
+    )
 
 
 if __name__ == "__main__":

@@ -39,14 +39,20 @@ def one_search(arguments: list[str], epochs: int) -> tuple[float, float, int]:
         folder = Path(tmp)
         path = learning_rate_grid(folder, "parallel", TRIALS, epochs, log_trial_models=False)
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path), *arguments], cwd=folder,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "runner.py"), "search", str(path), *arguments],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+        )
         wall = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(f"search {' '.join(arguments)} failed:\n{done.stderr[-3000:]}")
         client = MlflowClient(f"sqlite:///{folder}/mlflow.db")
-        runs = client.search_runs([client.get_experiment_by_name("parallel").experiment_id],
-                                  "tags.`automl.role` = 'trial' and attributes.status = 'FINISHED'")
+        runs = client.search_runs(
+            [client.get_experiment_by_name("parallel").experiment_id],
+            "tags.`automl.role` = 'trial' and attributes.status = 'FINISHED'",
+        )
         assert len(runs) == TRIALS, f"{len(runs)} finished trials"
         span = (max(r.info.end_time for r in runs) - min(r.info.start_time for r in runs)) / 1000
         return wall, TRIALS / span * 3600, (folder / "automl.log").read_text().count(LOCKED)
@@ -64,25 +70,35 @@ def main() -> None:
     for round_ in range(args.rounds):
         for mode, arguments in MODES.items():
             results[mode].append(one_search(arguments, args.epochs))
-            print(f"round {round_ + 1}, {mode}: {results[mode][-1][0]:.1f} s, {results[mode][-1][1]:.0f} trials/h",
-                  flush=True)
+            print(
+                f"round {round_ + 1}, {mode}: {results[mode][-1][0]:.1f} s, {results[mode][-1][1]:.0f} trials/h",
+                flush=True,
+            )
     wall = {mode: statistics.median(run[0] for run in runs) for mode, runs in results.items()}
     rate = {mode: statistics.median(run[1] for run in runs) for mode, runs in results.items()}
     locked = {mode: sum(run[2] for run in runs) for mode, runs in results.items()}
-    facts = [f"- search: the digits CNN, {TRIALS} trials x {args.epochs} epochs (grid over learning rates that cost "
-             f"the same), `runner.py search` end to end; {args.rounds} interleaved rounds, medians"]
+    facts = [
+        f"- search: the digits CNN, {TRIALS} trials x {args.epochs} epochs (grid over learning rates that cost "
+        f"the same), `runner.py search` end to end; {args.rounds} interleaved rounds, medians"
+    ]
     for mode in MODES:
         each = ", ".join(f"{w:.1f} s / {r:.0f}" for w, r, _ in results[mode])
-        facts.append(f"- {mode}: command {wall[mode]:.1f} s, {rate[mode]:.0f} trials per hour while trials ran "
-                     f"(each round: {each}); writes that found SQLite locked and were sent again: {locked[mode]}")
+        facts.append(
+            f"- {mode}: command {wall[mode]:.1f} s, {rate[mode]:.0f} trials per hour while trials ran "
+            f"(each round: {each}); writes that found SQLite locked and were sent again: {locked[mode]}"
+        )
     facts += [
         f"- **2 workers / 1 worker: {rate['2 workers'] / rate['1 worker']:.2f} x the trials per hour** "
         f"(command time {wall['1 worker'] / wall['2 workers']:.2f} x faster)",
         f"- 1 worker / in one process: {rate['1 worker'] / rate['in one process']:.2f} x the trials per hour "
         f"(command time {wall['in one process'] / wall['1 worker']:.2f} x faster)",
     ]
-    publish(args.out, "Parallel search: trials per hour on 1 and 2 workers",
-            f"python benchmarks/parallel_search.py --rounds {args.rounds} --epochs {args.epochs}", facts)
+    publish(
+        args.out,
+        "Parallel search: trials per hour on 1 and 2 workers",
+        f"python benchmarks/parallel_search.py --rounds {args.rounds} --epochs {args.epochs}",
+        facts,
+    )
 
 
 if __name__ == "__main__":

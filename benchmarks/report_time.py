@@ -48,14 +48,21 @@ def main() -> None:
         search_s = timed([*runner, "search", "search.yaml"], folder)
         report = [timed([*runner, "report", "report-time", "--out", "again.pdf"], folder) for _ in range(args.repeats)]
         trials = [timed([*runner, "trials", "report-time"], folder) for _ in range(args.repeats)]
-    publish(args.out, "Time of `runner.py report` and `runner.py trials` on a finished search",
-            f"python benchmarks/report_time.py --trials {args.trials} --repeats {args.repeats}", [
-        f"- search: digits CNN, {args.trials} random-search trials of 2 epochs ({search_s:.0f} s, not part of the result)",
-        f"- `runner.py report` (s): {', '.join(f'{v:.1f}' for v in report)}; **median {statistics.median(report):.1f} s**",
-        f"- `runner.py trials` (s): {', '.join(f'{v:.1f}' for v in trials)}; **median {statistics.median(trials):.1f} s**",
-        "- each command is a new process, timed from start to exit: imports, opening the store, reading runs, "
-        "drawing and writing",
-    ])
+    publish(
+        args.out,
+        "Time of `runner.py report` and `runner.py trials` on a finished search",
+        f"python benchmarks/report_time.py --trials {args.trials} --repeats {args.repeats}",
+        [
+            f"- search: digits CNN, {args.trials} random-search trials of 2 epochs "
+            f"({search_s:.0f} s, not part of the result)",
+            f"- `runner.py report` (s): {', '.join(f'{v:.1f}' for v in report)}; "
+            f"**median {statistics.median(report):.1f} s**",
+            f"- `runner.py trials` (s): {', '.join(f'{v:.1f}' for v in trials)}; "
+            f"**median {statistics.median(trials):.1f} s**",
+            "- each command is a new process, timed from start to exit: imports, opening the store, reading runs, "
+            "drawing and writing",
+        ],
+    )
 
 
 if __name__ == "__main__":

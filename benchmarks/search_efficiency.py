@@ -34,7 +34,7 @@ SEARCHES = {
     "bayesian + median": {"algorithm": "bayesian", "max_trials": 10, "pruning": "median"},
     "hyperband": {"algorithm": "hyperband", "factor": 3, "iterations": 1},
 }
-COLOURS = dict(zip(SEARCHES, ("C0", "C1", "C2", "C3", "C4", "C5")))
+COLOURS = dict(zip(SEARCHES, ("C0", "C1", "C2", "C3", "C4", "C5"), strict=False))
 EPOCHS = 9  # Hyperband: brackets of 1, 3 and 9 epochs with factor 3
 
 
@@ -52,19 +52,32 @@ def search(folder: Path, experiment_file: str, name: str, seed: int) -> list[tup
     if "path" in data:
         data["path"] = str((ROOT / "experiments" / data["path"]).resolve())
     run = f"{Path(experiment_file).stem}-{name.replace(' + ', '-').replace(' ', '-')}-{seed}"
-    spec.update(name=run, seed=seed, objective="val_loss", tracking_uri=f"sqlite:///{folder}/mlflow.db",
-                tuner_dir=str(folder / "tuner"), log_trial_models=False,
-                tuner={**SEARCHES[name], "epochs": EPOCHS, "patience": 0})
+    spec.update(
+        name=run,
+        seed=seed,
+        objective="val_loss",
+        tracking_uri=f"sqlite:///{folder}/mlflow.db",
+        tuner_dir=str(folder / "tuner"),
+        log_trial_models=False,
+        tuner={**SEARCHES[name], "epochs": EPOCHS, "patience": 0},
+    )
     path = folder / f"{run}.yaml"
     path.write_text(yaml.safe_dump(spec))
     started = time.time()
     result = run_search(load_experiment(path), Console(quiet=True))
     client = open_store(spec["tracking_uri"])
     trials = []
-    for child in sorted(children(client, result.parent_run_id, "attributes.status = 'FINISHED'"),  # pruned too
-                        key=lambda r: r.info.end_time):
-        trials.append((int(child.data.metrics["trial/epochs"]), child.info.end_time / 1000 - started,
-                       child.data.metrics[objective_metric("val_loss")]))
+    for child in sorted(
+        children(client, result.parent_run_id, "attributes.status = 'FINISHED'"),  # pruned too
+        key=lambda r: r.info.end_time,
+    ):
+        trials.append(
+            (
+                int(child.data.metrics["trial/epochs"]),
+                child.info.end_time / 1000 - started,
+                child.data.metrics[objective_metric("val_loss")],
+            )
+        )
     return trials
 
 
@@ -100,19 +113,23 @@ def main() -> None:
             curves[experiment_file] = {}
             for name in args.searches:
                 curves[experiment_file][name] = [
-                    best_so_far(search(Path(tmp), experiment_file, name, seed)) for seed in range(1, args.seeds + 1)]
+                    best_so_far(search(Path(tmp), experiment_file, name, seed)) for seed in range(1, args.seeds + 1)
+                ]
                 finals = [c[-1][2] for c in curves[experiment_file][name]]
                 print(f"{experiment_file} {name}: best val_loss {finals}", flush=True)
-    facts = [f"- each search: seeds 1 to {args.seeds}; objective val_loss, early stopping off; random and Bayesian "
-             f"10 trials of {EPOCHS} epochs, Hyperband max {EPOCHS} epochs, factor 3, 1 iteration; the runner's "
-             "default Bayesian settings (initial points: half of max_trials) and pruning settings (warmup 2 epochs, "
-             f"3 startup trials); total {(time.monotonic() - started) / 60:.0f} min", "",
-             "| experiment | search | best val_loss (mean ± sd over seeds) | epochs trained | wall time (s) | "
-             "time to target (s, median) | epochs to target (median) | time to target against random |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    facts = [
+        f"- each search: seeds 1 to {args.seeds}; objective val_loss, early stopping off; random and Bayesian "
+        f"10 trials of {EPOCHS} epochs, Hyperband max {EPOCHS} epochs, factor 3, 1 iteration; the runner's "
+        "default Bayesian settings (initial points: half of max_trials) and pruning settings (warmup 2 epochs, "
+        f"3 startup trials); total {(time.monotonic() - started) / 60:.0f} min",
+        "",
+        "| experiment | search | best val_loss (mean ± sd over seeds) | epochs trained | wall time (s) | "
+        "time to target (s, median) | epochs to target (median) | time to target against random |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     figure = Figure(figsize=(5.5 * len(curves), 4), layout="constrained")
     axes = figure.subplots(1, len(curves), squeeze=False)[0]
-    for ax, (experiment_file, by_search) in zip(axes, curves.items()):
+    for ax, (experiment_file, by_search) in zip(axes, curves.items(), strict=False):
         target = statistics.median(c[-1][2] for c in by_search["random"])
         unpruned = _median([next((s for _, s, b in c if b <= target), None) for c in by_search["random"]])
         for name, runs in by_search.items():
@@ -120,28 +137,42 @@ def main() -> None:
             seconds = _median([next((s for _, s, b in c if b <= target), None) for c in runs])
             epochs = _median([next((e for e, _, b in c if b <= target), None) for c in runs])
             ratio = f"{seconds / unpruned:.2f}" if seconds is not None and unpruned else "-"
-            facts.append(f"| {experiment_file} | {name} | {statistics.mean(finals):.4f} ± "
-                         f"{statistics.stdev(finals) if len(finals) > 1 else 0:.4f} | "
-                         f"{statistics.median(c[-1][0] for c in runs):.0f} | "
-                         f"{statistics.median(c[-1][1] for c in runs):.0f} | "
-                         f"{'-' if seconds is None else f'{seconds:.0f}'} | "
-                         f"{'-' if epochs is None else f'{epochs:.0f}'} | {ratio} |")
+            facts.append(
+                f"| {experiment_file} | {name} | {statistics.mean(finals):.4f} ± "
+                f"{statistics.stdev(finals) if len(finals) > 1 else 0:.4f} | "
+                f"{statistics.median(c[-1][0] for c in runs):.0f} | "
+                f"{statistics.median(c[-1][1] for c in runs):.0f} | "
+                f"{'-' if seconds is None else f'{seconds:.0f}'} | "
+                f"{'-' if epochs is None else f'{epochs:.0f}'} | {ratio} |"
+            )
             for seed, c in enumerate(runs):
-                ax.step([s for _, s, _ in c], [b for _, _, b in c], where="post", alpha=0.7, color=COLOURS[name],
-                        label=name if seed == 0 else None)
+                ax.step(
+                    [s for _, s, _ in c],
+                    [b for _, _, b in c],
+                    where="post",
+                    alpha=0.7,
+                    color=COLOURS[name],
+                    label=name if seed == 0 else None,
+                )
         ax.axhline(target, color="grey", ls=":", lw=1, label=f"target {target:.4f}")
         ax.set(title=experiment_file, xlabel="wall time (s)", ylabel="best val_loss so far", yscale="log")
         ax.legend(fontsize=7)
     plot = args.out.with_suffix(".png")
     plot.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(plot, dpi=110)
-    facts += ["", "Target: the median final best of unpruned random search. Time and epochs to target: the median "
-              "over seeds of when a search first reached it (- when most seeds never did).",
-              f"![best so far]({plot.name})"]
-    publish(args.out, "Search algorithms and pruning: best val_loss against time and training spent",
-            f"python benchmarks/search_efficiency.py --seeds {args.seeds} --experiments {' '.join(args.experiments)}"
-            + (f" --searches {' '.join(repr(n) for n in args.searches)}" if args.searches != list(SEARCHES) else ""),
-            facts)
+    facts += [
+        "",
+        "Target: the median final best of unpruned random search. Time and epochs to target: the median "
+        "over seeds of when a search first reached it (- when most seeds never did).",
+        f"![best so far]({plot.name})",
+    ]
+    publish(
+        args.out,
+        "Search algorithms and pruning: best val_loss against time and training spent",
+        f"python benchmarks/search_efficiency.py --seeds {args.seeds} --experiments {' '.join(args.experiments)}"
+        + (f" --searches {' '.join(repr(n) for n in args.searches)}" if args.searches != list(SEARCHES) else ""),
+        facts,
+    )
 
 
 if __name__ == "__main__":

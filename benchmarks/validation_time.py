@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import publish  # noqa: E402
+
 BAD = "data: {source: digits}\nfamily: cnn\nsearch_space: {dropuot: 0.2}\n"
 
 
@@ -32,15 +33,22 @@ def main() -> None:
         seconds = []
         for _ in range(args.runs):
             started = time.perf_counter()
-            proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=tmp,
-                                  capture_output=True, text=True)
+            proc = subprocess.run(
+                [sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=tmp, capture_output=True, text=True
+            )
             seconds.append(time.perf_counter() - started)
             assert proc.returncode == 2 and "dropuot" in proc.stderr, proc.stderr
-    publish(args.out, "Time to refuse a bad experiment file", f"python benchmarks/validation_time.py --runs {args.runs}", [
-        "- what: `runner.py search bad.yaml`, a file whose search_space misspells dropout, from process start to exit 2",
-        f"- seconds per run: {', '.join(f'{s:.2f}' for s in seconds)}",
-        f"- **median: {statistics.median(seconds):.2f} s**, slowest {max(seconds):.2f} s (target: under 2 s)",
-    ])
+    publish(
+        args.out,
+        "Time to refuse a bad experiment file",
+        f"python benchmarks/validation_time.py --runs {args.runs}",
+        [
+            "- what: `runner.py search bad.yaml`, a file whose search_space misspells dropout, "
+            "from process start to exit 2",
+            f"- seconds per run: {', '.join(f'{s:.2f}' for s in seconds)}",
+            f"- **median: {statistics.median(seconds):.2f} s**, slowest {max(seconds):.2f} s (target: under 2 s)",
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -30,23 +30,57 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = (ROOT / ".." / "shared" / "data").resolve()
 
-SHIPPED = ("adding_rnn", "airline_rnn", "banknote_mlp", "custom_mlp", "digits_0_4_cnn", "digits_cnn", "digits_mlp",
-           "mnist_cnn", "pollution_rnn", "sms_spam_rnn", "sonar_mlp", "transfer_digits_5_9")
+SHIPPED = (
+    "adding_rnn",
+    "airline_rnn",
+    "banknote_mlp",
+    "custom_mlp",
+    "digits_0_4_cnn",
+    "digits_cnn",
+    "digits_mlp",
+    "mnist_cnn",
+    "pollution_rnn",
+    "sms_spam_rnn",
+    "sonar_mlp",
+    "transfer_digits_5_9",
+)
 AFTER = {"transfer_digits_5_9": "digits_0_4_cnn"}  # runs in the same store, after the search that registers its base
 MINIMAL = {  # a minimal file per shared data set: name, data, family
-    "minimal-sonar": {"data": {"source": "csv", "path": f"{DATA}/tabular/sonar.csv", "header": False, "target": -1},
-                      "family": "mlp"},
-    "minimal-banknote": {"data": {"source": "csv", "path": f"{DATA}/tabular/banknote_authentication.csv",
-                                  "header": False, "target": -1}, "family": "mlp"},
+    "minimal-sonar": {
+        "data": {"source": "csv", "path": f"{DATA}/tabular/sonar.csv", "header": False, "target": -1},
+        "family": "mlp",
+    },
+    "minimal-banknote": {
+        "data": {"source": "csv", "path": f"{DATA}/tabular/banknote_authentication.csv", "header": False, "target": -1},
+        "family": "mlp",
+    },
     "minimal-movie-reviews": {"data": {"source": "text", "path": f"{DATA}/text/movie_reviews"}, "family": "cnn"},
-    "minimal-sms-spam": {"data": {"source": "text", "path": f"{DATA}/text/SMSSpamCollection",
-                                  "text_column": "SMS", "label_column": "Label"}, "family": "rnn"},
-    "minimal-co2": {"data": {"source": "timeseries", "path": f"{DATA}/timeseries/co2-weekly.csv", "target": "co2",
-                             "window": 52}, "family": "rnn"},
-    "minimal-airline": {"data": {"source": "timeseries", "path": f"{DATA}/timeseries/airline-passengers.csv",
-                                 "target": "Passengers", "window": 12}, "family": "rnn"},
-    "minimal-pollution": {"data": {"source": "timeseries", "path": f"{DATA}/timeseries/pollution.csv",
-                                   "target": "pm2.5", "window": 24}, "family": "mlp"},
+    "minimal-sms-spam": {
+        "data": {
+            "source": "text",
+            "path": f"{DATA}/text/SMSSpamCollection",
+            "text_column": "SMS",
+            "label_column": "Label",
+        },
+        "family": "rnn",
+    },
+    "minimal-co2": {
+        "data": {"source": "timeseries", "path": f"{DATA}/timeseries/co2-weekly.csv", "target": "co2", "window": 52},
+        "family": "rnn",
+    },
+    "minimal-airline": {
+        "data": {
+            "source": "timeseries",
+            "path": f"{DATA}/timeseries/airline-passengers.csv",
+            "target": "Passengers",
+            "window": 12,
+        },
+        "family": "rnn",
+    },
+    "minimal-pollution": {
+        "data": {"source": "timeseries", "path": f"{DATA}/timeseries/pollution.csv", "target": "pm2.5", "window": 24},
+        "family": "mlp",
+    },
     "minimal-mnist": {"data": {"source": "mnist", "path": f"{DATA}/mnist"}, "family": "cnn"},
 }
 
@@ -79,11 +113,19 @@ def _write(folder: Path, name: str, spec: dict) -> Path:
 
 def run(path: Path) -> dict:
     """One search in a process of its own, then its parent run's verdict against the baseline to beat."""
-    from reports.contract.layout import BEST_BASELINE_PARAM, TEST_METRICS, baseline_metric, gain_metrics, latest_search, open_store
+    from reports.contract.layout import (
+        BEST_BASELINE_PARAM,
+        TEST_METRICS,
+        baseline_metric,
+        gain_metrics,
+        latest_search,
+        open_store,
+    )
 
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=path.parent,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=path.parent, capture_output=True, text=True
+    )
     seconds = time.monotonic() - started
     spec = yaml.safe_load(path.read_text())
     row = {"name": spec["name"], "seconds": seconds, "exit": proc.returncode}
@@ -97,10 +139,19 @@ def run(path: Path) -> dict:
     gain, error = (metrics.get(name, float("nan")) for name in gain_metrics(key))
     verdict = "beats" if gain > 2 * error and gain > 0 else "worse" if -gain > 2 * error else "no better"
     print(f"{spec['name']}: {verdict} ({gain:+.3g} ± {error:.2g}) in {seconds:.0f} s", flush=True)
-    return {**row, "metric": metric, "network": metrics[metric], "baseline": params[f"baseline.{key}"],
-            "baseline_value": metrics[baseline_metric(key, metric)], "gain": gain, "se": error, "verdict": verdict,
-            "trials": params.get("tuner.max_trials"), "epochs": params.get("tuner.epochs"),
-            "chosen": params.get("chosen_from_data", "")}
+    return {
+        **row,
+        "metric": metric,
+        "network": metrics[metric],
+        "baseline": params[f"baseline.{key}"],
+        "baseline_value": metrics[baseline_metric(key, metric)],
+        "gain": gain,
+        "se": error,
+        "verdict": verdict,
+        "trials": params.get("tuner.max_trials"),
+        "epochs": params.get("tuner.epochs"),
+        "chosen": params.get("chosen_from_data", ""),
+    }
 
 
 def main() -> None:
@@ -120,31 +171,47 @@ def main() -> None:
         for name in names:
             folder = Path(tmp) / AFTER.get(name, name)
             folder.mkdir(exist_ok=True)
-            paths[name] = (_shipped(name, folder, args.trials, args.max_epochs) if name in SHIPPED
-                           else _minimal(name, folder, args.trials))
+            paths[name] = (
+                _shipped(name, folder, args.trials, args.max_epochs)
+                if name in SHIPPED
+                else _minimal(name, folder, args.trials)
+            )
         after = {first: name for name, first in AFTER.items() if name in paths}
-        jobs = [[paths[name], *([paths[after[name]]] if name in after else [])]
-                for name in names if name not in AFTER or AFTER[name] not in paths]
+        jobs = [
+            [paths[name], *([paths[after[name]]] if name in after else [])]
+            for name in names
+            if name not in AFTER or AFTER[name] not in paths
+        ]
         rows = [row for rows in pool.map(lambda chain: [run(p) for p in chain], jobs) for row in rows]
     total = time.monotonic() - started
-    table = ["| search | trials | epochs | network | baseline to beat | gain ± SE | verdict | time |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    table = [
+        "| search | trials | epochs | network | baseline to beat | gain ± SE | verdict | time |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for r in rows:
         if "error" in r:
             table.append(f"| {r['name']} | | | | | | error: {r['error']} | {r['seconds']:.0f} s |")
             continue
         chosen = f" (chosen: {r['chosen']})" if r["chosen"] else ""
-        table.append(f"| {r['name']} | {r['trials']} | {r['epochs']}{chosen} | {r['metric']} {r['network']:.4g} | "
-                     f"{r['baseline']}: {r['baseline_value']:.4g} | {r['gain']:+.3g} ± {r['se']:.2g} | "
-                     f"{r['verdict']} | {r['seconds']:.0f} s |")
+        table.append(
+            f"| {r['name']} | {r['trials']} | {r['epochs']}{chosen} | {r['metric']} {r['network']:.4g} | "
+            f"{r['baseline']}: {r['baseline_value']:.4g} | {r['gain']:+.3g} ± {r['se']:.2g} | "
+            f"{r['verdict']} | {r['seconds']:.0f} s |"
+        )
     counts = {v: sum(r.get("verdict") == v for r in rows) for v in ("beats", "no better", "worse")}
-    publish(args.out, "The best network against the baseline to beat",
-            "python benchmarks/versus_baselines.py " + " ".join(sys.argv[1:]),
-            [f"- budget: at most {args.trials} trials a search (grids keep their size), shipped epochs capped at "
-             f"{args.max_epochs}, {args.jobs} searches at once; total {total / 60:.1f} min",
-             f"- verdicts over {len(rows)} searches: {counts['beats']} beat the baseline, {counts['no better']} no "
-             f"better, {counts['worse']} worse (a difference called beyond 2 standard errors of the per-sample gain)",
-             "", *table])
+    publish(
+        args.out,
+        "The best network against the baseline to beat",
+        "python benchmarks/versus_baselines.py " + " ".join(sys.argv[1:]),
+        [
+            f"- budget: at most {args.trials} trials a search (grids keep their size), shipped epochs capped at "
+            f"{args.max_epochs}, {args.jobs} searches at once; total {total / 60:.1f} min",
+            f"- verdicts over {len(rows)} searches: {counts['beats']} beat the baseline, {counts['no better']} no "
+            f"better, {counts['worse']} worse (a difference called beyond 2 standard errors of the per-sample gain)",
+            "",
+            *table,
+        ],
+    )
 
 
 if __name__ == "__main__":

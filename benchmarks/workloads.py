@@ -14,11 +14,19 @@ def learning_rate_grid(folder: Path, name: str, trials: int, epochs: int, **sett
     """An experiment file in `folder`: a grid of `trials` learning rates (0.001, 0.002, ...), `epochs` each, early
     stopping off, its store and tuner folder inside `folder`; `settings` are added at the top level."""
     spec = {
-        "name": name, "seed": 0,
+        "name": name,
+        "seed": 0,
         "data": {"source": "digits", "layout": "image"},
         "family": "cnn",
-        "search_space": {"depth": 2, "filters": 32, "kernel_size": 3, "dropout": 0.2, "optimizer": "adam",
-                         "batch_size": 32, "learning_rate": [round(1e-3 * (i + 1), 4) for i in range(trials)]},
+        "search_space": {
+            "depth": 2,
+            "filters": 32,
+            "kernel_size": 3,
+            "dropout": 0.2,
+            "optimizer": "adam",
+            "batch_size": 32,
+            "learning_rate": [round(1e-3 * (i + 1), 4) for i in range(trials)],
+        },
         "tuner": {"algorithm": "grid", "max_trials": trials, "epochs": epochs, "patience": 0},
         "tracking_uri": f"sqlite:///{folder}/mlflow.db",
         "tuner_dir": str(folder / "tuner"),

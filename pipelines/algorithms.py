@@ -14,13 +14,19 @@ from typing import Any, Protocol
 
 class TunerSettings(Protocol):
     """The experiment file's `tuner` section, as the entries read it (`pipelines.config.TunerConfig`)."""
-    algorithm: str
-    max_trials: int
-    epochs: int | None
-    factor: int
-    iterations: int
-    alpha: float
-    beta: float
+
+    @property
+    def max_trials(self) -> int: ...
+    @property
+    def epochs(self) -> int | None: ...
+    @property
+    def factor(self) -> int: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def beta(self) -> float: ...
 
     def initial_points_for(self, searched: int) -> int: ...
 
@@ -30,8 +36,12 @@ def _budget(config: TunerSettings, searched: int) -> dict[str, Any]:
 
 
 def _bayesian(config: TunerSettings, searched: int) -> dict[str, Any]:
-    return {"max_trials": config.max_trials, "num_initial_points": config.initial_points_for(searched),
-            "alpha": config.alpha, "beta": config.beta}
+    return {
+        "max_trials": config.max_trials,
+        "num_initial_points": config.initial_points_for(searched),
+        "alpha": config.alpha,
+        "beta": config.beta,
+    }
 
 
 def _hyperband(config: TunerSettings, searched: int) -> dict[str, Any]:
@@ -42,17 +52,21 @@ def _bayesian_problems(config: TunerSettings, searched: int) -> list[str]:
     initial = config.initial_points_for(searched)
     if initial < config.max_trials:
         return []
-    return [f"tuner.initial_points: {initial} random trials leave none of max_trials {config.max_trials} for the "
-            f"Gaussian process to propose, so this would be a random search; give initial_points below max_trials "
-            f"(e.g. {max(1, config.max_trials // 2)}) or more trials."]
+    return [
+        f"tuner.initial_points: {initial} random trials leave none of max_trials {config.max_trials} for the "
+        f"Gaussian process to propose, so this would be a random search; give initial_points below max_trials "
+        f"(e.g. {max(1, config.max_trials // 2)}) or more trials."
+    ]
 
 
 def _hyperband_problems(config: TunerSettings, searched: int) -> list[str]:
     if config.epochs is None or config.epochs >= config.factor:
         return []
-    return [f"tuner.epochs: hyperband with at most {config.epochs} epochs and factor {config.factor} has no shorter "
-            "rounds, so every model trains in full, as in a random search; give epochs of at least factor squared "
-            f"({config.factor ** 2}) or use algorithm: random."]
+    return [
+        f"tuner.epochs: hyperband with at most {config.epochs} epochs and factor {config.factor} has no shorter "
+        "rounds, so every model trains in full, as in a random search; give epochs of at least factor squared "
+        f"({config.factor**2}) or use algorithm: random."
+    ]
 
 
 @dataclass(frozen=True)
@@ -67,10 +81,17 @@ class Algorithm:
 
 ALGORITHMS: dict[str, Algorithm] = {
     "random": Algorithm("RandomSearch", _budget),
-    "hyperband": Algorithm("Hyperband", _hyperband, keys=("factor", "iterations"), prunes_itself=True,
-                           budget_in_trials=False, problems=_hyperband_problems),
-    "bayesian": Algorithm("BayesianOptimization", _bayesian, keys=("initial_points", "alpha", "beta"),
-                          problems=_bayesian_problems),
+    "hyperband": Algorithm(
+        "Hyperband",
+        _hyperband,
+        keys=("factor", "iterations"),
+        prunes_itself=True,
+        budget_in_trials=False,
+        problems=_hyperband_problems,
+    ),
+    "bayesian": Algorithm(
+        "BayesianOptimization", _bayesian, keys=("initial_points", "alpha", "beta"), problems=_bayesian_problems
+    ),
     "grid": Algorithm("GridSearch", _budget),
 }
 

@@ -16,8 +16,15 @@ from pipelines.config import DICT_SOURCE, Experiment, load_experiment
 from pipelines.errors import ConfigError
 
 
-def run_search(experiment: Experiment, *, resume: bool = False, workers: int | str | None = None, console=None,
-               verbose: bool = False, build_model=None):
+def run_search(
+    experiment: Experiment,
+    *,
+    resume: bool = False,
+    workers: int | str | None = None,
+    console=None,
+    verbose: bool = False,
+    build_model=None,
+):
     """Run the experiment's search (or with `resume` carry on its latest unfinished one), on `workers` local
     processes (a count or "auto") or in this one; returns a `pipelines.closing.SearchResult`: the trials, the
     best trial, its model's path and URI, the baseline comparison and the report's path.
@@ -29,18 +36,22 @@ def run_search(experiment: Experiment, *, resume: bool = False, workers: int | s
     from pipelines.logs import library_logs_to_file, load_tensorflow, quiet_libraries
 
     if workers is not None and Path(experiment.source_file).name == DICT_SOURCE:
-        raise ConfigError(f"{DICT_SOURCE}: workers read the experiment from its file; save it as YAML and load that "
-                          "file, or search without workers.")
+        raise ConfigError(
+            f"{DICT_SOURCE}: workers read the experiment from its file; save it as YAML and load that "
+            "file, or search without workers."
+        )
     if workers is not None and build_model is not None:
-        raise ConfigError(f"{experiment.source_file}: workers import the builder from a file; put it in one and name "
-                          "it in the experiment (builder: FILE.py:FUNCTION), or search without workers.")
+        raise ConfigError(
+            f"{experiment.source_file}: workers import the builder from a file; put it in one and name "
+            "it in the experiment (builder: FILE.py:FUNCTION), or search without workers."
+        )
     quiet_libraries()
     console = console or Console()
     library_logs_to_file(experiment, verbose, console)
     load_tensorflow()
     from pipelines.distributed.chief import Distribution
-    from pipelines.search import run_search as search
     from pipelines.distributed.local_workers import worker_count
+    from pipelines.search import run_search as search
 
     distribution = Distribution(worker_count(str(workers))) if workers is not None else None
     return search(experiment, console, resume=resume, distribution=distribution, build_model=build_model)

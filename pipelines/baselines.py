@@ -47,7 +47,7 @@ class Baseline:
     validation: float  # the same measure on the validation split: what picks the baseline to beat
     predictions: np.ndarray  # one per test sample: a class index, or a value
 
-    def better_than(self, other: "Baseline") -> bool:
+    def better_than(self, other: Baseline) -> bool:
         """Better on validation: the test split never chooses."""
         return improves(self.validation, other.validation, "max" if self.metric == TEST_ACCURACY else "min")
 
@@ -70,17 +70,29 @@ class Comparison:
         """What to do about a model that is not better: where the test split is too small to tell a gain of the
         size seen, say so and how many samples would; else look at the search itself."""
         if self.standard_error == 0 and self.gain == 0:
-            return (f"The two were right (or wrong) on the same {self.n:,} test samples: a test split this size "
-                    "cannot tell them apart.")
+            return (
+                f"The two were right (or wrong) on the same {self.n:,} test samples: a test split this size "
+                "cannot tell them apart."
+            )
         if self.gain > 0:
             needed = math.ceil(self.n * (Z * self.standard_error / self.gain) ** 2)
-            return (f"The test split is too small to tell: a gain of this size would be called with about {needed:,} "
-                    f"test samples ({self.n:,} here).")
+            return (
+                f"The test split is too small to tell: a gain of this size would be called with about {needed:,} "
+                f"test samples ({self.n:,} here)."
+            )
         return "Check the data, the learning rate and the budget."
 
     def sentence(self) -> str:
-        return baseline_sentence(self.baseline.metric, self.model_value, self.baseline.name, self.baseline.value,
-                                 self.gain, self.standard_error, self.n, Z)
+        return baseline_sentence(
+            self.baseline.metric,
+            self.model_value,
+            self.baseline.name,
+            self.baseline.value,
+            self.gain,
+            self.standard_error,
+            self.n,
+            Z,
+        )
 
 
 def trivial_baseline(data: Dataset) -> Baseline:
@@ -95,17 +107,29 @@ def trivial_baseline(data: Dataset) -> Baseline:
         scored = [(np.abs(data.y_val - data.x_val[:, -1, index]).mean(), name, index) for name, index in candidates]
         validation, name, index = min(scored)
         predictions = data.x_test[:, -1, index]
-        return Baseline("trivial", name, TEST_MAE, float(np.abs(data.y_test - predictions).mean()),
-                        float(validation), predictions)
+        return Baseline(
+            "trivial", name, TEST_MAE, float(np.abs(data.y_test - predictions).mean()), float(validation), predictions
+        )
     if info.class_names:
         majority = int(np.bincount(y_train.astype(int)).argmax())
         predictions = np.full(len(data.y_test), majority)
-        return Baseline("trivial", f"the majority class ({info.class_names[majority]})", TEST_ACCURACY,
-                        float((predictions == data.y_test).mean()), float((data.y_val == majority).mean()),
-                        predictions)
+        return Baseline(
+            "trivial",
+            f"the majority class ({info.class_names[majority]})",
+            TEST_ACCURACY,
+            float((predictions == data.y_test).mean()),
+            float((data.y_val == majority).mean()),
+            predictions,
+        )
     mean = float(np.mean(y_train))
-    return Baseline("trivial", "predicting the training mean", TEST_MAE, float(np.abs(data.y_test - mean).mean()),
-                    float(np.abs(data.y_val - mean).mean()), np.full(len(data.y_test), mean))
+    return Baseline(
+        "trivial",
+        "predicting the training mean",
+        TEST_MAE,
+        float(np.abs(data.y_test - mean).mean()),
+        float(np.abs(data.y_val - mean).mean()),
+        np.full(len(data.y_test), mean),
+    )
 
 
 def model_baseline_inputs(data: Dataset) -> tuple | None:
@@ -113,8 +137,15 @@ def model_baseline_inputs(data: Dataset) -> tuple | None:
     streamed from files (image folders), where no baseline is fitted."""
     if data.streamed:
         return None
-    return (data.x_train, data.y_train, data.x_val, data.y_val, data.x_test, data.y_test,
-            data.info.num_classes is not None)
+    return (
+        data.x_train,
+        data.y_train,
+        data.x_val,
+        data.y_val,
+        data.x_test,
+        data.y_test,
+        data.info.num_classes is not None,
+    )
 
 
 def model_baseline(x_train, y_train, x_val, y_val, x_test, y_test, classes: bool, seed: int = 0) -> Baseline:
@@ -129,6 +160,7 @@ def model_baseline(x_train, y_train, x_val, y_val, x_test, y_test, classes: bool
         validation = _score(model, x_val, y_val, classes)
         if best is None or (validation > best[1] if classes else validation < best[1]):
             best = (name, validation, model)
+    assert best is not None, "there is always a candidate"
     name, validation, model = best
     predictions = model.predict(_inputs(x_test))
     value = _score(model, x_test, y_test, classes)
@@ -157,9 +189,13 @@ def _candidates(x_train: np.ndarray, classes: bool):
         from sklearn.linear_model import LogisticRegression
 
         for c in (1.0, 10.0, 100.0):
-            yield (f"TF-IDF of words and word pairs with logistic regression (C={c:g})",
-                   make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                                 LogisticRegression(C=c, max_iter=2000)))
+            yield (
+                f"TF-IDF of words and word pairs with logistic regression (C={c:g})",
+                make_pipeline(
+                    TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                    LogisticRegression(C=c, max_iter=2000),
+                ),
+            )
         return
     from sklearn.preprocessing import StandardScaler
 
@@ -168,8 +204,10 @@ def _candidates(x_train: np.ndarray, classes: bool):
         from sklearn.linear_model import LogisticRegression
 
         for c in (0.01, 0.1, 1.0):
-            yield (f"logistic regression on the standardized inputs (C={c:g})",
-                   make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000)))
+            yield (
+                f"logistic regression on the standardized inputs (C={c:g})",
+                make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000)),
+            )
         if table:
             from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -178,8 +216,10 @@ def _candidates(x_train: np.ndarray, classes: bool):
     from sklearn.linear_model import Ridge
 
     for alpha in (0.1, 10.0, 1000.0):
-        yield (f"ridge regression on the standardized inputs (alpha={alpha:g})",
-               make_pipeline(StandardScaler(), Ridge(alpha=alpha)))
+        yield (
+            f"ridge regression on the standardized inputs (alpha={alpha:g})",
+            make_pipeline(StandardScaler(), Ridge(alpha=alpha)),
+        )
     if table:
         from sklearn.ensemble import HistGradientBoostingRegressor
 

@@ -20,16 +20,35 @@ from pipelines.config import Experiment
 from pipelines.data import Dataset, head
 from pipelines.kerastuner_compat import checkpoint_path
 from pipelines.progress import say
+from pipelines.seams import Trial, Tuner
 from pipelines.tracking.artifact_process import ArtifactProcess, Job
 from pipelines.tracking.journal import send_journal
 from pipelines.tracking.recorder import predict
 from pipelines.tracking.tracker import SearchTracker
 from pipelines.tuners import active_values
 from reports.build import build_report
-from reports.contract.layout import (BASELINE_PARAM_PREFIX, BEATS_BASELINE_TAG, BEST_BASELINE_PARAM, BEST_PARAM_PREFIX,
-                                     BEST_RUN_PARAM, BEST_TRIAL_PARAM, BEST_TRIAL_TAG, NOTE_TAG, OBJECTIVE_METRIC,
-                                     PRUNED, TEST_METRICS, baseline_metric, best_finished, children, gain_metrics,
-                                     metric_label, mlflow_helpers_on, objective_metric, on_validation, trials_frame)
+from reports.contract.layout import (
+    BASELINE_PARAM_PREFIX,
+    BEATS_BASELINE_TAG,
+    BEST_BASELINE_PARAM,
+    BEST_PARAM_PREFIX,
+    BEST_RUN_PARAM,
+    BEST_TRIAL_PARAM,
+    BEST_TRIAL_TAG,
+    NOTE_TAG,
+    OBJECTIVE_METRIC,
+    PRUNED,
+    TEST_METRICS,
+    baseline_metric,
+    best_finished,
+    children,
+    gain_metrics,
+    metric_label,
+    mlflow_helpers_on,
+    objective_metric,
+    on_validation,
+    trials_frame,
+)
 from reports.source import load_search
 from reports.verdict import capitalized
 
@@ -53,6 +72,7 @@ class SearchResult:
 @dataclasses.dataclass(frozen=True)
 class OpenSearch:
     """A search whose parent run is open: what its training and its closing steps share."""
+
     experiment: Experiment
     dataset: Dataset
     tracker: SearchTracker
@@ -69,7 +89,7 @@ class BestModel(NamedTuple):
     registration: str
 
 
-def close_search(search: OpenSearch, tuner) -> SearchResult:
+def close_search(search: OpenSearch, tuner: Tuner) -> SearchResult:
     """The closing steps, in the parent run: they wait only for what they read (the journal sent, the baseline
     fitted, the best trial's files), and a search in which no trial finished ends FAILED with its report."""
     experiment, tracker, artifacts = search.experiment, search.tracker, search.artifacts
@@ -94,8 +114,18 @@ def close_search(search: OpenSearch, tuner) -> SearchResult:
     if best is None or logged is None:
         tracker.end_failed(NO_FINISHED_TRIAL)
         return SearchResult(experiment, tracker.parent_run_id, trials, None, None, None, None, report)
-    return SearchResult(experiment, tracker.parent_run_id, trials, best["trial_id"], float(best[OBJECTIVE_METRIC]),
-                        logged.uri, logged.path, report, logged.comparison, logged.registration)
+    return SearchResult(
+        experiment,
+        tracker.parent_run_id,
+        trials,
+        best["trial_id"],
+        float(best[OBJECTIVE_METRIC]),
+        logged.uri,
+        logged.path,
+        report,
+        logged.comparison,
+        logged.registration,
+    )
 
 
 BEST_NAME = "best: "  # starts the best trial's run name, so the runs table shows it without a search
@@ -120,27 +150,35 @@ def _test_scores(best: pd.Series) -> str:
     return ", ".join(f"{metric_label(m)} {best[m]:.4g}" for m in TEST_METRICS if m in best and best[m] == best[m])
 
 
-def _description(experiment: Experiment, trials: pd.DataFrame, best: pd.Series, comparison: Comparison,
-                 registration: str) -> str:
+def _description(
+    experiment: Experiment, trials: pd.DataFrame, best: pd.Series, comparison: Comparison, registration: str
+) -> str:
     """The parent run's description in the MLflow UI: what was searched and what came of it, in markdown."""
     counts = trials["status"].value_counts()
     tests = _test_scores(best)
-    return "\n\n".join([
-        f"**{experiment.tuner.algorithm} search** of `{experiment.name}` ({experiment.family} on "
-        f"{experiment.data.source}): {len(trials)} trial runs, {counts.get('FINISHED', 0)} finished, "
-        + (f"{counts[PRUNED]} pruned, " if counts.get(PRUNED) else "") + f"{counts.get('FAILED', 0)} failed.",
-        f"Best: **trial {best['trial_id']}**, {experiment.objective} {best[OBJECTIVE_METRIC]:.4g}, {tests} (run "
-        f"`{best['run_id']}`).",
-        f"Baseline: {comparison.sentence()}.",
-        f"Model: {registration}.",
-    ])
+    return "\n\n".join(
+        [
+            f"**{experiment.tuner.algorithm} search** of `{experiment.name}` ({experiment.family} on "
+            f"{experiment.data.source}): {len(trials)} trial runs, {counts.get('FINISHED', 0)} finished, "
+            + (f"{counts[PRUNED]} pruned, " if counts.get(PRUNED) else "")
+            + f"{counts.get('FAILED', 0)} failed.",
+            f"Best: **trial {best['trial_id']}**, {experiment.objective} {best[OBJECTIVE_METRIC]:.4g}, {tests} (run "
+            f"`{best['run_id']}`).",
+            f"Baseline: {comparison.sentence()}.",
+            f"Model: {registration}.",
+        ]
+    )
 
 
 def log_baseline(tracker: SearchTracker, baseline: Baseline) -> None:
     """A baseline's name as a param of the parent run, its test and validation scores as metrics."""
     tracker.log_params({BASELINE_PARAM_PREFIX + baseline.key: baseline.name})
-    tracker.log_metrics({baseline_metric(baseline.key, baseline.metric): baseline.value,
-                         baseline_metric(baseline.key, on_validation(baseline.metric)): baseline.validation})
+    tracker.log_metrics(
+        {
+            baseline_metric(baseline.key, baseline.metric): baseline.value,
+            baseline_metric(baseline.key, on_validation(baseline.metric)): baseline.validation,
+        }
+    )
 
 
 def fitted_baselines(artifacts: ArtifactProcess, fitting, console: Console) -> list[Baseline]:
@@ -150,12 +188,14 @@ def fitted_baselines(artifacts: ArtifactProcess, fitting, console: Console) -> l
     try:
         return [artifacts.result(fitting)]
     except Exception as exc:
-        console.print(f"[yellow]The scikit-learn baseline could not be fitted ({str(exc).splitlines()[0][:200]}); "
-                      "the best model is compared with the trivial baseline only.[/]")
+        console.print(
+            f"[yellow]The scikit-learn baseline could not be fitted ({str(exc).splitlines()[0][:200]}); "
+            "the best model is compared with the trivial baseline only.[/]"
+        )
         return []
 
 
-def _best_model(tuner, trial, run_id: str, experiment: Experiment, dataset: Dataset):
+def _best_model(tuner: Tuner, trial: Trial, run_id: str, experiment: Experiment, dataset: Dataset):
     """The best trial's model and its test predictions: kept in memory when this process trained it, else built
     from its checkpoint (an earlier process, a local worker), else its logged model (a worker elsewhere)."""
     kept = tuner.best_so_far
@@ -169,19 +209,33 @@ def _best_model(tuner, trial, run_id: str, experiment: Experiment, dataset: Data
     return model, predict(model, dataset.x_test)
 
 
-def _log_best(tracker: SearchTracker, tuner, best: pd.Series, experiment: Experiment, dataset: Dataset,
-              baselines: list[Baseline]) -> BestModel:
+def _log_best(
+    tracker: SearchTracker,
+    tuner: Tuner,
+    best: pd.Series,
+    experiment: Experiment,
+    dataset: Dataset,
+    baselines: list[Baseline],
+) -> BestModel:
     """Log the best trial's model on the parent run, compare it with each baseline, and register it."""
     trial = tuner.oracle.get_trial(best["trial_id"])
     model, test_predictions = _best_model(tuner, trial, best["run_id"], experiment, dataset)
     params = tuner.hypermodel.space.as_typed(active_values(trial.hyperparameters))
     # Named apart from the trials' own params, so the parent never reads as a duplicate of its best trial.
-    tracker.log_params({BEST_TRIAL_PARAM: best["trial_id"], BEST_RUN_PARAM: best["run_id"],
-                        **{BEST_PARAM_PREFIX + k: v for k, v in params.items()}})
+    tracker.log_params(
+        {
+            BEST_TRIAL_PARAM: best["trial_id"],
+            BEST_RUN_PARAM: best["run_id"],
+            **{BEST_PARAM_PREFIX + k: v for k, v in params.items()},
+        }
+    )
     uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5), test_predictions[:5], params)
+    assert uri is not None, "the journal was sent before the closing steps, so the store took the model"
     # Under the trials' own names, so the parent's row and charts show the search's outcome beside its trials.
-    tracker.log_metrics({objective_metric(experiment.objective): best[OBJECTIVE_METRIC],
-                         **{k: best.get(k) for k in TEST_METRICS}}, model_uri=uri)
+    tracker.log_metrics(
+        {objective_metric(experiment.objective): best[OBJECTIVE_METRIC], **{k: best.get(k) for k in TEST_METRICS}},
+        model_uri=uri,
+    )
     path = Path(tuner.project_dir) / "best_model.keras"
     model.save(path)
     comparisons = {b.key: compare(b, dataset.y_test, test_predictions) for b in baselines}
@@ -205,17 +259,29 @@ def _log_comparisons(tracker: SearchTracker, baselines: list[Baseline], comparis
     return to_beat
 
 
-def _register(tracker: SearchTracker, experiment: Experiment, best: pd.Series, uri: str, against: Comparison,
-              trivial: Comparison) -> str:
+def _register(
+    tracker: SearchTracker, experiment: Experiment, best: pd.Series, uri: str, against: Comparison, trivial: Comparison
+) -> str:
     """Register the best model, with a description and tags, only when it beats the trivial baseline (a model no
     better than chance is not worth a version); what became of it, in a sentence."""
     if not trivial.better:
         return f"not registered: no better than {trivial.baseline.name}"
-    about = (f"Trial {best['trial_id']} of the {experiment.tuner.algorithm} search of {experiment.name!r} (parent run "
-             f"{tracker.parent_run_id}): {experiment.objective} {best[OBJECTIVE_METRIC]:.4g} "
-             f"({'higher' if experiment.direction == 'max' else 'lower'} is better), {_test_scores(best)}. "
-             f"{capitalized(against.sentence())}.")
+    about = (
+        f"Trial {best['trial_id']} of the {experiment.tuner.algorithm} search of {experiment.name!r} (parent run "
+        f"{tracker.parent_run_id}): {experiment.objective} {best[OBJECTIVE_METRIC]:.4g} "
+        f"({'higher' if experiment.direction == 'max' else 'lower'} is better), {_test_scores(best)}. "
+        f"{capitalized(against.sentence())}."
+    )
     return tracker.register_champion(
-        experiment.name, uri, float(best[OBJECTIVE_METRIC]), experiment.direction, about,
-        {"trial_id": best["trial_id"], "objective": experiment.objective, "parent_run_id": tracker.parent_run_id,
-         BEATS_BASELINE_TAG: str(against.better).lower()})
+        experiment.name,
+        uri,
+        float(best[OBJECTIVE_METRIC]),
+        experiment.direction,
+        about,
+        {
+            "trial_id": best["trial_id"],
+            "objective": experiment.objective,
+            "parent_run_id": tracker.parent_run_id,
+            BEATS_BASELINE_TAG: str(against.better).lower(),
+        },
+    )

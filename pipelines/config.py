@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
@@ -18,61 +18,91 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from pydantic_core import PydanticCustomError
 
 from pipelines.algorithms import ALGORITHMS, only_for
+from pipelines.data.sources import SOURCE_MODELS, DataConfig, StrictModel, data_paths
 from pipelines.defaults import PRUNING_DEFAULT, objective_for
 from pipelines.errors import ConfigError, DataError
-from pipelines.data.sources import SOURCE_MODELS, DataConfig, StrictModel, data_paths
-from reports.contract.objectives import OBJECTIVES
 from reports.contract.layout import TEST_ACCURACY
+from reports.contract.objectives import OBJECTIVES
 from search_spaces.catalogue import CATALOGUES, full_catalogue
 from search_spaces.space import SearchSpace, SearchSpaceError
+
 
 class TunerConfig(StrictModel):
     algorithm: str = Field("random", description="one of pipelines/algorithms.py: random, hyperband, bayesian, grid")
     max_trials: int = Field(10, ge=1, description="trials to run (hyperband: upper bound on models trained)")
-    epochs: int | None = Field(None, ge=1, description="epochs per trial (hyperband: the most any model gets); "
-                               "default: from the training split's size (pipelines/defaults.py)")
-    patience: int | None = Field(None, ge=0, description="stop a trial after this many epochs without a lower "
-                                 "val_loss; 0 never; default: a fifth of the epochs, at least 5")
+    epochs: int | None = Field(
+        None,
+        ge=1,
+        description="epochs per trial (hyperband: the most any model gets); "
+        "default: from the training split's size (pipelines/defaults.py)",
+    )
+    patience: int | None = Field(
+        None,
+        ge=0,
+        description="stop a trial after this many epochs without a lower "
+        "val_loss; 0 never; default: a fifth of the epochs, at least 5",
+    )
     executions_per_trial: int = Field(1, ge=1, description="models trained per trial, their scores averaged")
-    max_retries: int = Field(1, ge=0, description="how often a trial whose process died (killed, out of memory) "
-                             "is run again on --resume before it is recorded as failed")
-    initial_points: int | None = Field(None, ge=1, description="bayesian: random trials before the Gaussian process "
-                                       "proposes; default 3 per searched hyperparameter, at most half of max_trials")
+    max_retries: int = Field(
+        1,
+        ge=0,
+        description="how often a trial whose process died (killed, out of memory) "
+        "is run again on --resume before it is recorded as failed",
+    )
+    initial_points: int | None = Field(
+        None,
+        ge=1,
+        description="bayesian: random trials before the Gaussian process "
+        "proposes; default 3 per searched hyperparameter, at most half of max_trials",
+    )
     alpha: float = Field(1e-4, gt=0, description="bayesian: the noise the Gaussian process assumes in the scores")
     beta: float = Field(2.6, ge=0, description="bayesian: exploration; larger tries less known regions more often")
-    factor: int = Field(3, ge=2, description="hyperband: each round keeps 1/factor of the models and trains them "
-                        "factor times longer")
+    factor: int = Field(
+        3, ge=2, description="hyperband: each round keeps 1/factor of the models and trains them factor times longer"
+    )
     iterations: int = Field(1, ge=1, description="hyperband: how many times the whole schedule of rounds runs")
     pruning: Literal["none", "median", "successive_halving"] = Field(
-        PRUNING_DEFAULT, description="stop a trial that is losing (pipelines/pruning.py): median: its best so far "
+        PRUNING_DEFAULT,
+        description="stop a trial that is losing (pipelines/pruning.py): median: its best so far "
         "is worse than the median of complete trials at that epoch; successive_halving: not in the best third of "
-        "the trials that reached a rung epoch (warmup, x3, x9, ...); not for hyperband, which prunes by design")
-    pruning_warmup_epochs: int | None = Field(None, ge=1, description="epochs every trial trains before it is "
-                                              "judged (successive_halving: the first rung); default: a tenth of "
-                                              "the epochs, at least 2")
-    pruning_startup_trials: int = Field(3, ge=1, description="other trials that must have reached an epoch before "
-                                        "a trial is judged there")
+        "the trials that reached a rung epoch (warmup, x3, x9, ...); not for hyperband, which prunes by design",
+    )
+    pruning_warmup_epochs: int | None = Field(
+        None,
+        ge=1,
+        description="epochs every trial trains before it is "
+        "judged (successive_halving: the first rung); default: a tenth of "
+        "the epochs, at least 2",
+    )
+    pruning_startup_trials: int = Field(
+        3, ge=1, description="other trials that must have reached an epoch before a trial is judged there"
+    )
 
     @field_validator("algorithm")
     @classmethod
     def _known_algorithm(cls, name: str) -> str:
         if name not in ALGORITHMS:
             *first, last = [repr(n) for n in ALGORITHMS]
-            raise PydanticCustomError("literal_error", "Input should be {expected}",
-                                      {"expected": f"{', '.join(first)} or {last}"})
+            raise PydanticCustomError(
+                "literal_error", "Input should be {expected}", {"expected": f"{', '.join(first)} or {last}"}
+            )
         return name
 
     def settings(self, searched: int) -> dict[str, Any]:
         """The settings that act on this algorithm, as they act (the defaults the data chose filled in): what the
         parent run logs as tuner.*, so it describes the search that ran, not every knob of every algorithm."""
-        values = {k: v for k, v in self.model_dump().items()
-                  if only_for(k) in (None, self.algorithm) and not k.startswith("pruning")}
+        values = {
+            k: v
+            for k, v in self.model_dump().items()
+            if only_for(k) in (None, self.algorithm) and not k.startswith("pruning")
+        }
         if self.algorithm == "bayesian":
             values["initial_points"] = self.initial_points_for(searched)
         values["pruning"] = self.pruning
         if self.pruning != "none":
-            values.update(pruning_warmup_epochs=self.warmup_epochs(),
-                          pruning_startup_trials=self.pruning_startup_trials)
+            values.update(
+                pruning_warmup_epochs=self.warmup_epochs(), pruning_startup_trials=self.pruning_startup_trials
+            )
         return values
 
     def warmup_epochs(self) -> int:
@@ -93,18 +123,27 @@ class StudyConfig(StrictModel):
 
     question: str = Field(min_length=1, description="the question the report's first page answers")
     compare: list[str] = Field(min_length=1, max_length=2, description="one or two searched hyperparameters")
-    detail: list[str] = Field(default_factory=list, description="searched hyperparameters named beside compare[0] "
-                              "where active (optimizer 'sgd (momentum 0.9)')")
-    metrics: list[str] = Field([TEST_ACCURACY], min_length=1, description="child-run metrics (see the README's "
-                               "table of names); the first decides")
+    detail: list[str] = Field(
+        default_factory=list,
+        description="searched hyperparameters named beside compare[0] where active (optimizer 'sgd (momentum 0.9)')",
+    )
+    metrics: list[str] = Field(
+        [TEST_ACCURACY],
+        min_length=1,
+        description="child-run metrics (see the README's table of names); the first decides",
+    )
     expect_best: list[str] = Field(default_factory=list, description="values of compare[0] expected to do best")
     expectation: str = Field("", description="the expected outcome, in words")
     baseline: float | None = Field(None, description="a reference value of the first metric, e.g. predict-the-mean")
     baseline_label: str = "baseline"
     sweep: dict[str, list[Any]] | None = Field(
-        None, description="one data key and its values: one search per value (e.g. {length: [25, 50]})")
-    prepare: str | None = Field(None, description="an experiment file run first when the model it registers is "
-                                "missing, e.g. the base model of a transfer study (relative to this file)")
+        None, description="one data key and its values: one search per value (e.g. {length: [25, 50]})"
+    )
+    prepare: str | None = Field(
+        None,
+        description="an experiment file run first when the model it registers is "
+        "missing, e.g. the base model of a transfer study (relative to this file)",
+    )
 
 
 class Experiment(StrictModel):
@@ -112,18 +151,28 @@ class Experiment(StrictModel):
     seed: int = 42
     data: DataConfig
     family: str
-    base_model: str | None = Field(None, description="transfer only: a .keras file, runs:/<id>/<name> or models:/<name>/<version>")
-    builder: str | None = Field(None, description="custom only: FILE.py:FUNCTION, a KerasTuner builder (relative to "
-                                "this file); from Python, run_search(..., build_model=fn) instead")
+    base_model: str | None = Field(
+        None, description="transfer only: a .keras file, runs:/<id>/<name> or models:/<name>/<version>"
+    )
+    builder: str | None = Field(
+        None,
+        description="custom only: FILE.py:FUNCTION, a KerasTuner builder (relative to "
+        "this file); from Python, run_search(..., build_model=fn) instead",
+    )
     search_space: dict[str, Any] = Field(default_factory=dict)
     tuner: TunerConfig = TunerConfig()
     objective: Literal["val_accuracy", "val_loss", "val_mae"] = Field(
-        "val_accuracy", description="default: val_mae for values, val_accuracy for classes")
+        "val_accuracy", description="default: val_mae for values, val_accuracy for classes"
+    )
     tracking_uri: str = "sqlite:///mlflow.db"
-    class_weight: Literal["none", "balanced"] = Field("none", description="balanced: every class weighs the same "
-                                                      "in the loss, however many rows it has")
-    log_trial_models: bool = Field(True, description="log every trial's model to MLflow (the best one always is); "
-                                   "off saves disk on long searches of large models")
+    class_weight: Literal["none", "balanced"] = Field(
+        "none", description="balanced: every class weighs the same in the loss, however many rows it has"
+    )
+    log_trial_models: bool = Field(
+        True,
+        description="log every trial's model to MLflow (the best one always is); "
+        "off saves disk on long searches of large models",
+    )
     tuner_dir: str = Field(".keras_tuner", description="where KerasTuner keeps trial state and checkpoints")
     study: StudyConfig | None = None
     source_file: str = Field("", exclude=True)
@@ -153,8 +202,10 @@ class Experiment(StrictModel):
         """A grid over a file that writes no list or range is one trial; said, since a user may expect a search."""
         if self.tuner.algorithm != "grid" or self.space().searched:
             return None
-        return ("Note: grid search varies only the lists and ranges search_space writes, and this file writes none: "
-                "the grid is one trial. Write the values to try, e.g. learning_rate: [0.001, 0.01].")
+        return (
+            "Note: grid search varies only the lists and ranges search_space writes, and this file writes none: "
+            "the grid is one trial. Write the values to try, e.g. learning_rate: [0.001, 0.01]."
+        )
 
     def builder_location(self) -> tuple[Path, str] | None:
         """The builder's file (relative paths from the experiment file's folder) and function name, or None."""
@@ -176,14 +227,16 @@ def _section(loc: tuple) -> tuple[type[BaseModel], tuple]:
     for part in loc[:-1]:
         annotation = model.model_fields[part].annotation if part in model.model_fields else None
         # An optional section (`StudyConfig | None`) is looked into like a required one.
-        candidates = [a for a in (annotation, *get_args(annotation)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        candidates = [
+            a for a in (annotation, *get_args(annotation)) if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
         if not candidates:
             break
         model = candidates[0]
     return model, loc
 
 
-def _explain(error: dict) -> str:
+def _explain(error: Mapping[str, Any]) -> str:
     model, loc = _section(tuple(error["loc"]))
     key = ".".join(str(p) for p in loc) or "(top level)"
     kind = error["type"]
@@ -217,8 +270,12 @@ def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode)
         key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} is written twice (lines {seen[key] + 1} and "
-                f"{key_node.start_mark.line + 1}); keep one", key_node.start_mark)
+                None,
+                None,
+                f"the key {key!r} is written twice (lines {seen[key] + 1} and "
+                f"{key_node.start_mark.line + 1}); keep one",
+                key_node.start_mark,
+            )
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node)
 
@@ -233,25 +290,34 @@ _NumberLoader.add_implicit_resolver(
 
 def _read_yaml(path: Path) -> dict:
     if path.is_dir():
-        raise ConfigError(f"{path}: is a folder, not an experiment file. Give the path of a YAML file in it, e.g. "
-                          f"{path / 'experiment.yaml'}.")
+        raise ConfigError(
+            f"{path}: is a folder, not an experiment file. Give the path of a YAML file in it, e.g. "
+            f"{path / 'experiment.yaml'}."
+        )
     if not path.is_file():
-        raise ConfigError(f"{path}: no such experiment file. Give the path of a YAML file, e.g. experiments/digits_cnn.yaml.")
+        raise ConfigError(
+            f"{path}: no such experiment file. Give the path of a YAML file, e.g. experiments/digits_cnn.yaml."
+        )
     try:
         raw = yaml.load(path.read_bytes().decode("utf-8"), Loader=_NumberLoader)  # noqa: S506 (a SafeLoader)
     except UnicodeDecodeError as exc:
-        line = exc.object[:exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#x} at line {line}). Save the file "
-                          "as UTF-8.") from None
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#x} at line {line}). Save the file as UTF-8."
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}. Check the indentation and quoting there.") from None
+        raise ConfigError(
+            f"{path}: not valid YAML{where}: {problem}. Check the indentation and quoting there."
+        ) from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: an experiment file must be a mapping of keys (data, family, search_space, tuner, ...).")
+        raise ConfigError(
+            f"{path}: an experiment file must be a mapping of keys (data, family, search_space, tuner, ...)."
+        )
     return raw
 
 
@@ -282,13 +348,20 @@ def load_experiment(source: str | Path | Mapping[str, Any], base_dir: str | Path
     if not known:
         problems.append(f"family: {experiment.family!r} is not valid; use one of {', '.join(CATALOGUES)}.")
     if (experiment.family == "transfer") != (experiment.base_model is not None):
-        fix = ("add base_model: a .keras file, runs:/<run id>/<model name> or models:/<name>/<version>"
-               if experiment.family == "transfer" else "remove it, or use family: transfer")
+        fix = (
+            "add base_model: a .keras file, runs:/<run id>/<model name> or models:/<name>/<version>"
+            if experiment.family == "transfer"
+            else "remove it, or use family: transfer"
+        )
         problems.append(f"base_model: the transfer family needs a base model and no other family takes one; {fix}.")
     problems += _builder_problems(experiment)
     if known:
-        space_problems = _space_problems(experiment.family, experiment.space_overrides, experiment.data.model_dump(),
-                                         grid=experiment.tuner.algorithm == "grid")
+        space_problems = _space_problems(
+            experiment.family,
+            experiment.space_overrides,
+            experiment.data.model_dump(),
+            grid=experiment.tuner.algorithm == "grid",
+        )
         problems += space_problems
         if not space_problems:
             problems += _tuner_problems(experiment, experiment.space())
@@ -309,13 +382,18 @@ def _builder_problems(experiment: Experiment) -> list[str]:
     """A builder named where it cannot act, or one whose file or function is not there; read, not imported, so
     the check needs no TensorFlow (importing the builder, and building it once, come before the search)."""
     if experiment.family != "custom":
-        return ["builder: only family: custom takes a builder; remove it, or use family: custom."] \
-            if experiment.builder is not None else []
+        return (
+            ["builder: only family: custom takes a builder; remove it, or use family: custom."]
+            if experiment.builder is not None
+            else []
+        )
     if experiment.builder is None:
         return []  # given from Python (run_search(..., build_model=fn)), or refused there
     if not re.fullmatch(r".+\.py:[A-Za-z_]\w*", experiment.builder):
         return [f"builder: {experiment.builder!r} is not FILE.py:FUNCTION; e.g. builder: model.py:build_model."]
-    path, function = experiment.builder_location()
+    location = experiment.builder_location()
+    assert location is not None, "the file names a builder"
+    path, function = location
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except OSError as exc:
@@ -325,8 +403,11 @@ def _builder_problems(experiment: Experiment) -> list[str]:
         return [f"builder: {path} is not valid Python (line {line}: {why})."]
     defined = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if function not in defined:
-        return [f"builder: {path} defines no function {function!r} at its top level"
-                + (f" (it defines {', '.join(defined)})" if defined else "") + "."]
+        return [
+            f"builder: {path} defines no function {function!r} at its top level"
+            + (f" (it defines {', '.join(defined)})" if defined else "")
+            + "."
+        ]
     return []
 
 
@@ -351,40 +432,56 @@ def _tuner_problems(experiment: Experiment, space: SearchSpace) -> list[str]:
     """Settings with which the named algorithm cannot act, refused with the numbers before anything runs."""
     tuner = experiment.tuner
     algorithm = ALGORITHMS[tuner.algorithm]
-    problems = [f"tuner.{key}: applies to algorithm: {owner} only; remove it, or use algorithm: {owner}."
-                for key in sorted(tuner.model_fields_set, key=list(TunerConfig.model_fields).index)
-                if (owner := only_for(key)) not in (None, tuner.algorithm)]
+    problems = [
+        f"tuner.{key}: applies to algorithm: {owner} only; remove it, or use algorithm: {owner}."
+        for key in sorted(tuner.model_fields_set, key=list(TunerConfig.model_fields).index)
+        if (owner := only_for(key)) not in (None, tuner.algorithm)
+    ]
     problems += algorithm.problems(tuner, len(space.searched))
-    problems += [f"tuner.{key}: applies with pruning (median or successive_halving); remove it, or set tuner.pruning."
-                 for key in ("pruning_warmup_epochs", "pruning_startup_trials")
-                 if key in tuner.model_fields_set and tuner.pruning == "none"]
+    problems += [
+        f"tuner.{key}: applies with pruning (median or successive_halving); remove it, or set tuner.pruning."
+        for key in ("pruning_warmup_epochs", "pruning_startup_trials")
+        if key in tuner.model_fields_set and tuner.pruning == "none"
+    ]
     if tuner.pruning != "none" and algorithm.prunes_itself:
         others = [name for name, a in ALGORITHMS.items() if not a.prunes_itself]
-        problems.append(f"tuner.pruning: {tuner.algorithm} stops losing models by design (its rounds); pruning: "
-                        f"{tuner.pruning} applies to {', '.join(others[:-1])} and {others[-1]} search. Remove it, or "
-                        "use algorithm: random.")
+        problems.append(
+            f"tuner.pruning: {tuner.algorithm} stops losing models by design (its rounds); pruning: "
+            f"{tuner.pruning} applies to {', '.join(others[:-1])} and {others[-1]} search. Remove it, or "
+            "use algorithm: random."
+        )
     if tuner.pruning != "none" and tuner.executions_per_trial > 1:
-        problems.append(f"tuner.pruning: a trial is judged by its one learning curve, and executions_per_trial "
-                        f"{tuner.executions_per_trial} trains several; set pruning: none, or executions_per_trial: 1.")
+        problems.append(
+            f"tuner.pruning: a trial is judged by its one learning curve, and executions_per_trial "
+            f"{tuner.executions_per_trial} trains several; set pruning: none, or executions_per_trial: 1."
+        )
     return problems
 
 
 def _study_problems(experiment: Experiment) -> list[str]:
     study = experiment.study
-    problems = [f"study.compare: {name!r} must be searched over a list of values in search_space (e.g. {name}: [a, b])."
-                for name in [*study.compare, *study.detail] if not isinstance(experiment.search_space.get(name), list)]
+    assert study is not None, "checked only for a file with a study section"
+    problems = [
+        f"study.compare: {name!r} must be searched over a list of values in search_space (e.g. {name}: [a, b])."
+        for name in [*study.compare, *study.detail]
+        if not isinstance(experiment.search_space.get(name), list)
+    ]
     if problems:
         return problems
     values = {str(v) for v in experiment.search_space[study.compare[0]]}
     unknown = [v for v in study.expect_best if str(v) not in values]
     if unknown:
-        problems.append(f"study.expect_best: {', '.join(map(str, unknown))} not among the values of "
-                        f"{study.compare[0]} ({', '.join(sorted(values))}).")
+        problems.append(
+            f"study.expect_best: {', '.join(map(str, unknown))} not among the values of "
+            f"{study.compare[0]} ({', '.join(sorted(values))})."
+        )
     if study.sweep and len(study.sweep) != 1:
         problems.append("study.sweep: give exactly one data key, e.g. sweep: {length: [25, 50]}.")
     elif study.sweep:
         key = next(iter(study.sweep))
         if key not in type(experiment.data).model_fields:
-            problems.append(f"study.sweep: {key!r} is not a key of data source {experiment.data.source!r}; "
-                            f"valid: {', '.join(type(experiment.data).model_fields)}.")
+            problems.append(
+                f"study.sweep: {key!r} is not a key of data source {experiment.data.source!r}; "
+                f"valid: {', '.join(type(experiment.data).model_fields)}."
+            )
     return problems

@@ -9,6 +9,7 @@ epoch, so it gets more epochs, and early stopping's patience grows with them.
 from __future__ import annotations
 
 import math
+from typing import Final
 
 REGRESSION_SOURCES = ("timeseries", "diabetes", "adding")  # the sources whose target is a value
 TARGET_STEPS = 3000  # gradient steps a trial may take at batch size 32 ...
@@ -16,7 +17,7 @@ MIN_EPOCHS, MAX_EPOCHS = 20, 100  # ... within these epochs
 # tuner.pruning when the file does not say. Measured (benchmarks/results/search_efficiency.md, 5 seeds): on the
 # digits and sonar MLPs pruning trained 22-38% fewer epochs but took as long on the clock, as each trial's fixed cost
 # outweighs its epochs, and on sonar most pruned searches did not reach unpruned random search's median best.
-PRUNING_DEFAULT = "none"
+PRUNING_DEFAULT: Final = "none"
 CHOSEN_PARAM = "chosen_from_data"  # on the parent: which settings the runner chose, comma-separated
 
 
@@ -40,7 +41,9 @@ def with_data_defaults(experiment, train_samples: int):
     chosen (None when the file chose everything)."""
     chosen, words = list(experiment.chosen_for_user), []
     if "objective" in chosen:
-        words.append(f"objective {experiment.objective} ({'values' if experiment.objective == 'val_mae' else 'classes'})")
+        words.append(
+            f"objective {experiment.objective} ({'values' if experiment.objective == 'val_mae' else 'classes'})"
+        )
     tuner = experiment.tuner
     epochs, _ = epochs_for(train_samples)
     epochs = tuner.epochs or epochs
@@ -49,8 +52,9 @@ def with_data_defaults(experiment, train_samples: int):
         experiment = experiment.model_copy(update={"tuner": tuner.model_copy(update=update)})
         chosen += [f"tuner.{k}" for k in update]
         if "epochs" in update:
-            words.append(f"epochs {epochs} (about {TARGET_STEPS:,} steps of 32 of the {train_samples:,} training "
-                         "samples)")
+            words.append(
+                f"epochs {epochs} (about {TARGET_STEPS:,} steps of 32 of the {train_samples:,} training samples)"
+            )
         if "patience" in update:
             words.append(f"patience {update['patience']} (a fifth of the epochs, at least 5)")
     if not words:

@@ -44,9 +44,7 @@ def per_class_report(y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[
     precision, recall, f1, support = sk_metrics.precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
     )
-    return pd.DataFrame(
-        {"class": class_names, "precision": precision, "recall": recall, "f1": f1, "support": support}
-    )
+    return pd.DataFrame({"class": class_names, "precision": precision, "recall": recall, "f1": f1, "support": support})
 
 
 def confusion_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
@@ -62,8 +60,9 @@ class TestArtifacts(NamedTuple):
     scores: dict[str, float]  # areas under the curves, their names after `prefix`
 
 
-def write_test_artifacts(y_true, probabilities, class_names: tuple[str, ...], folder: Path,
-                         prefix: str) -> TestArtifacts:
+def write_test_artifacts(
+    y_true, probabilities, class_names: tuple[str, ...], folder: Path, prefix: str
+) -> TestArtifacts:
     """The test split's confusion matrix, per-class report and ROC / precision-recall points, as files."""
     y_pred = probabilities.argmax(axis=1)
     table = confusion_table(y_true, y_pred, class_names)
@@ -96,8 +95,10 @@ def probability_curves(y_true: np.ndarray, probabilities: np.ndarray, class_name
         curves[name] = {
             "roc_auc": float(sk_metrics.roc_auc_score(truth, score)),
             "average_precision": float(sk_metrics.average_precision_score(truth, score)),
-            "fpr": fpr.tolist(), "tpr": tpr.tolist(),
-            "precision": precision.tolist(), "recall": recall.tolist(),
+            "fpr": fpr.tolist(),
+            "tpr": tpr.tolist(),
+            "precision": precision.tolist(),
+            "recall": recall.tolist(),
         }
     return curves
 

@@ -76,7 +76,7 @@ class SearchProgress:
     """Two bars, the trials (elapsed and an ETA from the trials so far) and the epochs of the current trial;
     a line per finished trial stays on screen."""
 
-    def __init__(self, console: Console, max_trials: int | None, epochs: int, objective: str, direction: str):
+    def __init__(self, console: Console, max_trials: int | None, epochs: int | None, objective: str, direction: str):
         self.console = console
         self.objective = objective
         self.better = max if direction == "max" else min
@@ -127,8 +127,17 @@ class SearchProgress:
         shown = ", ".join(f"{k} {number(v)}" for k, v in logs.items() if k in ("loss", self.objective))
         self._bars.update(self._epochs, completed=epoch + 1, description=f"  epoch {epoch + 1}: {shown}")
 
-    def trial_ended(self, trial_id: str, status: str, score: float | None, values: dict, test: dict,
-                    epochs: int | None, seconds: float, reason: str = "") -> None:
+    def trial_ended(
+        self,
+        trial_id: str,
+        status: str,
+        score: float | None,
+        values: dict,
+        test: dict,
+        epochs: int | None,
+        seconds: float,
+        reason: str = "",
+    ) -> None:
         """One line: the trial, its searched values, the objective, the test score, epochs and duration."""
         self.done += 1
         if score is not None and math.isfinite(score):

@@ -43,6 +43,7 @@ class TrialPruned(Exception):
 @dataclasses.dataclass(frozen=True)
 class Curve:
     """Another trial's best objective so far after each epoch (index 0: after the first)."""
+
     best: tuple[float, ...]
     complete: bool  # ended on its own (all its epochs, or early stopping): its best holds after its last epoch
 
@@ -88,8 +89,10 @@ class PruningRule:
                 return None
             median = statistics.median(values)
             if improves(median, best, self.direction):
-                return (f"its best {best:.4g} after {epochs} epochs is worse than the median {median:.4g} of "
-                        f"{len(values)} complete trials there")
+                return (
+                    f"its best {best:.4g} after {epochs} epochs is worse than the median {median:.4g} of "
+                    f"{len(values)} complete trials there"
+                )
             return None
         values = [c.best[epochs - 1] for c in others if epochs <= len(c.best)]  # reached this rung
         if len(values) < self.startup_trials:
@@ -97,8 +100,10 @@ class PruningRule:
         ranked = sorted([*values, best], reverse=self.direction == "max")  # best first
         kept = max(1, len(ranked) // RUNG_FACTOR)
         if improves(ranked[kept - 1], best, self.direction):
-            return (f"its best {best:.4g} after {epochs} epochs is not in the best {kept} of the "
-                    f"{len(ranked)} trials that reached epoch {epochs}")
+            return (
+                f"its best {best:.4g} after {epochs} epochs is not in the best {kept} of the "
+                f"{len(ranked)} trials that reached epoch {epochs}"
+            )
         return None
 
 

@@ -33,9 +33,15 @@ from pipelines.tuners import run_tuner
 from reports.contract.layout import FAILURE_TAG, PROJECT_PARAM
 
 
-def run_search(experiment: Experiment, console: Console | None = None, resume: bool = False,
-               tags: dict[str, str] | None = None, distribution: Distribution | None = None,
-               dataset: Dataset | None = None, build_model=None) -> SearchResult:
+def run_search(
+    experiment: Experiment,
+    console: Console | None = None,
+    resume: bool = False,
+    tags: dict[str, str] | None = None,
+    distribution: Distribution | None = None,
+    dataset: Dataset | None = None,
+    build_model=None,
+) -> SearchResult:
     """Run the search, or with `resume` carry on the experiment's latest unfinished one; on worker processes
     with `distribution`, else in this process. `dataset` is the experiment's data when the caller loaded it
     already (the command line does, before TensorFlow loads, so a data error is told in a second);
@@ -58,13 +64,16 @@ def run_search(experiment: Experiment, console: Console | None = None, resume: b
             previous, claim = resumable_search(experiment, settings)
             claims.callback(claim.release)
         search = _start(experiment, dataset, console, claims)
-        with search.tracker.search_run(f"{experiment.tuner.algorithm} search {time.strftime('%Y-%m-%d %H:%M')}",
-                                       _parent_tags(experiment, tags, distribution),
-                                       previous and previous.info.run_id):
+        with search.tracker.search_run(
+            f"{experiment.tuner.algorithm} search {time.strftime('%Y-%m-%d %H:%M')}",
+            _parent_tags(experiment, tags, distribution),
+            previous and previous.info.run_id,
+        ):
             project = _reopen(search, previous) if previous else _open(search, hypermodel, settings, claims)
             if distribution:
-                tuner = run_chief(experiment, hypermodel, dataset, search.tracker, project, console, search.artifacts,
-                                  distribution)
+                tuner = run_chief(
+                    experiment, hypermodel, dataset, search.tracker, project, console, search.artifacts, distribution
+                )
             else:
                 tuner = run_tuner(experiment, hypermodel, dataset, search.tracker, project, console, search.artifacts)
             result = close_search(search, tuner)
@@ -82,11 +91,17 @@ def _start(experiment: Experiment, dataset: Dataset, console: Console, claims: c
     return OpenSearch(experiment, dataset, tracker, artifacts, console, trivial_baseline(dataset), fitting)
 
 
-def _parent_tags(experiment: Experiment, tags: dict[str, str] | None,
-                 distribution: Distribution | None) -> dict[str, str]:
-    return {"experiment_file": experiment.source_file, "family": experiment.family,
-            "tuner": experiment.tuner.algorithm, "keras_backend": keras.backend.backend(), **(tags or {}),
-            **({"local_workers": str(distribution.workers)} if distribution else {})}
+def _parent_tags(
+    experiment: Experiment, tags: dict[str, str] | None, distribution: Distribution | None
+) -> dict[str, str]:
+    return {
+        "experiment_file": experiment.source_file,
+        "family": experiment.family,
+        "tuner": experiment.tuner.algorithm,
+        "keras_backend": keras.backend.backend(),
+        **(tags or {}),
+        **({"local_workers": str(distribution.workers)} if distribution else {}),
+    }
 
 
 def _open(search: OpenSearch, hypermodel, settings: dict, claims: contextlib.ExitStack) -> str:
@@ -95,12 +110,15 @@ def _open(search: OpenSearch, hypermodel, settings: dict, claims: contextlib.Exi
     experiment, tracker = search.experiment, search.tracker
     project = project_name(experiment, tracker.parent_run_id)
     project_dir = Path(experiment.tuner_dir) / project
-    claims.callback(claim_search(project_dir).release)
+    claim = claim_search(project_dir)
+    assert claim is not None, "a new folder: no other process holds it"
+    claims.callback(claim.release)
     journal_in(tracker.writer, experiment, project_dir, search.console)
     tracker.log_params({**settings, PROJECT_PARAM: project})
     tracker.log_dataset(search.dataset.info.name, search.dataset.info.source, search.dataset.records())
-    tracker.log_text(yaml.safe_dump(hypermodel.space.describe(), sort_keys=False, allow_unicode=True),
-                     "search_space.yaml")
+    tracker.log_text(
+        yaml.safe_dump(hypermodel.space.describe(), sort_keys=False, allow_unicode=True), "search_space.yaml"
+    )
     log_baseline(tracker, search.trivial)
     return project
 
@@ -113,6 +131,8 @@ def _reopen(search: OpenSearch, previous) -> str:
     journal_in(tracker.writer, experiment, Path(experiment.tuner_dir) / project, search.console)
     orphans = close_orphans(tracker.client, tracker.parent_run_id)
     tracker.delete_tag(FAILURE_TAG)  # the reason an earlier attempt at this search ended no longer holds
-    search.console.print(f"resuming parent run {tracker.parent_run_id}"
-                         + (f"; {len(orphans)} trial runs left RUNNING were marked KILLED" if orphans else ""))
+    search.console.print(
+        f"resuming parent run {tracker.parent_run_id}"
+        + (f"; {len(orphans)} trial runs left RUNNING were marked KILLED" if orphans else "")
+    )
     return project

@@ -21,9 +21,15 @@ from pipelines.data import Dataset, head
 from pipelines.data.core import IMBALANCED_NOTE
 from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
 from pipelines.errors import ConfigError, DataError
+from pipelines.seams import HyperModel
 from reports.analysis import CLASS_WEIGHT_ADVICE
-from reports.contract.layout import (DATA_NOTES_PARAM, OBJECTIVE_PARAM, SEARCH_SPACE_PREFIX, mlflow_helpers_on,
-                                     open_store)
+from reports.contract.layout import (
+    DATA_NOTES_PARAM,
+    OBJECTIVE_PARAM,
+    SEARCH_SPACE_PREFIX,
+    mlflow_helpers_on,
+    open_store,
+)
 from search_spaces import FAMILIES, InputShapeError
 from search_spaces.custom import BuilderError, CustomHyperModel, DataFacts, load_builder
 
@@ -39,14 +45,22 @@ def project_name(experiment: Experiment, parent_run_id: str) -> str:
 def search_notes(experiment: Experiment, dataset: Dataset, chosen: str | None) -> list[str]:
     """What the user reads before training: what the data changed, what defaults it chose, and advice."""
     notes = [f"Data: {note}." for note in dataset.info.notes]
-    return notes + [note for note in (chosen, class_weight_advice(experiment, dataset), experiment.grid_note(),
-                                      objective_resolution(experiment.objective, dataset.info.sizes["validation"]))
-                    if note]
+    return notes + [
+        note
+        for note in (
+            chosen,
+            class_weight_advice(experiment, dataset),
+            experiment.grid_note(),
+            objective_resolution(experiment.objective, dataset.info.sizes["validation"]),
+        )
+        if note
+    ]
 
 
 def load_base_model(experiment: Experiment) -> keras.Model:
     """The trained model a transfer search starts from, read before any run of this search is created."""
     reference = experiment.base_model
+    assert reference is not None, "called for a transfer search, which names its base model"
     try:
         if reference.startswith(("runs:/", "models:/")):
             open_store(experiment.tracking_uri)
@@ -62,19 +76,25 @@ def load_base_model(experiment: Experiment) -> keras.Model:
         ) from None
 
 
-def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None):
+def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None) -> HyperModel:
     """The experiment's hypermodel for its data: a built-in family, or the user's builder (`build_model`, a
     function given from Python, or the file's `builder`), built once here so a bad one is refused now."""
     info = dataset.info
     if info.task == "regression" and experiment.objective == "val_accuracy":
-        raise DataError(f"{experiment.source_file}: objective: val_accuracy needs classes, but {info.name!r} is a "
-                        "regression task. Use objective: val_mae or val_loss.")
+        raise DataError(
+            f"{experiment.source_file}: objective: val_accuracy needs classes, but {info.name!r} is a "
+            "regression task. Use objective: val_mae or val_loss."
+        )
     if info.task == "classification" and experiment.objective == "val_mae":
-        raise DataError(f"{experiment.source_file}: objective: val_mae is for regression, but {info.name!r} has "
-                        "classes. Use objective: val_accuracy or val_loss.")
+        raise DataError(
+            f"{experiment.source_file}: objective: val_mae is for regression, but {info.name!r} has "
+            "classes. Use objective: val_accuracy or val_loss."
+        )
     if info.task == "regression" and experiment.class_weight == "balanced":
-        raise DataError(f"{experiment.source_file}: class_weight: balanced weighs classes, but {info.name!r} is a "
-                        "regression task. Remove it.")
+        raise DataError(
+            f"{experiment.source_file}: class_weight: balanced weighs classes, but {info.name!r} is a "
+            "regression task. Remove it."
+        )
     if experiment.family == "custom":
         return custom_hypermodel(experiment, dataset, build_model)
     family_cls = FAMILIES[experiment.family]
@@ -83,11 +103,18 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None)
     if info.text is not None:
         overrides.setdefault("sequence_length", info.text.default_length())
     try:
-        hypermodel = family_cls(info.input_shape, info.num_classes, overrides, preprocess=info.preprocess,
-                                vocabulary=info.vocabulary, target_scale=info.target_scale,
-                                last_value_index=info.last_value_index if info.forecast_change else None,
-                                bag=(info.text.bag_vocabulary, info.text.idf, info.text.bag_scale) if info.text else None,
-                                series=experiment.data.source == "timeseries", **extra)
+        hypermodel = family_cls(
+            info.input_shape,
+            info.num_classes,
+            overrides,
+            preprocess=info.preprocess,
+            vocabulary=info.vocabulary,
+            target_scale=info.target_scale,
+            last_value_index=info.last_value_index if info.forecast_change else None,
+            bag=(info.text.bag_vocabulary, info.text.idf, info.text.bag_scale) if info.text else None,
+            series=experiment.data.source == "timeseries",
+            **extra,
+        )
     except InputShapeError as exc:
         raise DataError(
             f"{experiment.source_file}: data {dataset.info.name!r} does not fit family {experiment.family!r}: {exc} "
@@ -100,19 +127,26 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None)
     return hypermodel
 
 
-def custom_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None):
+def custom_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None) -> HyperModel:
     """The user's builder as a hypermodel, built once with default values on two training samples; a builder
     that cannot be used is a ConfigError naming the file, the function, the line and the reason."""
     location = experiment.builder_location()
     if (build_model is None) == (location is None):
-        raise ConfigError(f"{experiment.source_file}: family: custom needs one builder: builder: FILE.py:FUNCTION in "
-                          "the experiment, or from Python run_search(experiment, build_model=fn)"
-                          + (", not both." if location else "."))
+        raise ConfigError(
+            f"{experiment.source_file}: family: custom needs one builder: builder: FILE.py:FUNCTION in "
+            "the experiment, or from Python run_search(experiment, build_model=fn)"
+            + (", not both." if location else ".")
+        )
     info = dataset.info
-    facts = DataFacts(tuple(info.input_shape) if info.vocabulary is None else (), info.num_classes, info.task,
-                      info.preprocess, info.vocabulary)
+    facts = DataFacts(
+        tuple(info.input_shape) if info.vocabulary is None else (),
+        info.num_classes,
+        info.task,
+        info.preprocess,
+        info.vocabulary,
+    )
     try:
-        function = build_model or load_builder(*location)
+        function = build_model or load_builder(*location)  # type: ignore[misc]  # one of the two, checked above
         hypermodel = CustomHyperModel(function, facts, experiment.space_overrides)
         hypermodel.check(head(dataset.x_train, 2))
     except BuilderError as exc:
@@ -120,7 +154,9 @@ def custom_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None
     return hypermodel
 
 
-def prepare_search(experiment: Experiment, dataset: Dataset, build_model=None):
+def prepare_search(
+    experiment: Experiment, dataset: Dataset, build_model=None
+) -> tuple[Experiment, Dataset, HyperModel, str | None]:
     """What the chief and every worker derive alike from the file and the data: the experiment with the defaults
     the data decides, the data with its notes, the hypermodel, and the sentence saying what was chosen."""
     experiment, chosen = with_data_defaults(experiment, dataset.info.sizes["train"])
@@ -131,14 +167,16 @@ def prepare_search(experiment: Experiment, dataset: Dataset, build_model=None):
 def with_text_cut_note(dataset: Dataset, space) -> Dataset:
     """The data's notes plus how many texts a fixed sequence_length cuts, where it cuts any."""
     info = dataset.info
-    length = space.values_of("sequence_length") if info.text is not None and "sequence_length" in space.specs else None
-    note = info.text.cut_note(length[0]) if length and len(length) == 1 else None
+    if info.text is None or "sequence_length" not in space.specs:
+        return dataset
+    length = space.values_of("sequence_length")
+    note = info.text.cut_note(length[0]) if len(length) == 1 else None
     if note is None:
         return dataset
     return dataclasses.replace(dataset, info=dataclasses.replace(info, notes=(*info.notes, note)))
 
 
-def search_settings(experiment: Experiment, dataset: Dataset, hypermodel) -> dict:
+def search_settings(experiment: Experiment, dataset: Dataset, hypermodel: HyperModel) -> dict:
     """What decides which models a search trains: `--resume` refuses to carry on a search if any of it changed,
     and a worker to join one whose experiment differs from its own."""
     info, space = dataset.info, hypermodel.space
@@ -155,11 +193,18 @@ def search_settings(experiment: Experiment, dataset: Dataset, hypermodel) -> dic
         **({DATA_NOTES_PARAM: " | ".join(info.notes)[:6000]} if info.notes else {}),
         **({"base_model": experiment.base_model} if experiment.base_model else {}),
         **({CHOSEN_PARAM: ", ".join(experiment.chosen_for_user)} if experiment.chosen_for_user else {}),
-        **({"builder": hypermodel.where, "builder.sha256": hypermodel.digest} if experiment.family == "custom" else {}),
+        **(
+            {"builder": hypermodel.where, "builder.sha256": hypermodel.digest}
+            if isinstance(hypermodel, CustomHyperModel)
+            else {}
+        ),
         # Only what can take effect: sgd's momentum is left out of a search without sgd, a regularizer's strength
         # out of one without a regularizer.
-        **{SEARCH_SPACE_PREFIX + name: _one_line(spec) for name, spec in space.describe().items()
-           if space.reachable(name)},
+        **{
+            SEARCH_SPACE_PREFIX + name: _one_line(spec)
+            for name, spec in space.describe().items()
+            if space.reachable(name)
+        },
     }
 
 
@@ -180,6 +225,8 @@ def objective_resolution(objective: str, validation_samples: int) -> str | None:
     trials that differ by less than one sample tie, and a search cannot rank them."""
     if objective != "val_accuracy" or validation_samples >= RESOLVED_SAMPLES:
         return None
-    return (f"Note: val_accuracy on {validation_samples} validation samples moves in steps of "
-            f"1/{validation_samples} = {1 / validation_samples:.4f}; trials within a step of each other tie. "
-            "objective: val_loss ranks them more finely.")
+    return (
+        f"Note: val_accuracy on {validation_samples} validation samples moves in steps of "
+        f"1/{validation_samples} = {1 / validation_samples:.4f}; trials within a step of each other tie. "
+        "objective: val_loss ranks them more finely."
+    )

@@ -14,9 +14,9 @@ import yaml
 from mlflow.entities import RunStatus
 from rich.console import Console
 
-from pipelines.config import Experiment, load_experiment
-from pipelines.errors import DataError
 from pipelines.closing import SearchResult
+from pipelines.config import Experiment, StudyConfig, load_experiment
+from pipelines.errors import DataError
 from pipelines.search import run_search
 from reports.contract.layout import FAILURE_TAG, ROLE_TAG, STUDY_TAG, SWEEP_TAG, experiment_id, open_store
 from reports.study import build_study_report, load_study
@@ -29,32 +29,48 @@ class StudyResult:
     report_path: Path
 
 
+def _study(experiment: Experiment) -> StudyConfig:
+    """The study section of a study's experiment file (`runner.py study` refuses a file without one)."""
+    if experiment.study is None:
+        raise DataError(
+            f"{experiment.source_file}: no study section; a study file needs one (see the README's Studies)."
+        )
+    return experiment.study
+
+
 def _variants(experiment: Experiment) -> list[tuple[str, Experiment]]:
     """(label, experiment) per sweep value; a study without a sweep is one search."""
-    sweep = experiment.study.sweep
+    sweep = _study(experiment).sweep
     if not sweep:
         return [("", experiment)]
     key, values = next(iter(sweep.items()))
-    return [(f"{key}={value}", experiment.model_copy(update={"data": experiment.data.model_copy(update={key: value})}))
-            for value in values]
+    return [
+        (f"{key}={value}", experiment.model_copy(update={"data": experiment.data.model_copy(update={key: value})}))
+        for value in values
+    ]
 
 
 def _prepare(experiment: Experiment, console: Console) -> None:
     """Run the study's `prepare` experiment, in the study's store, unless its model is already registered."""
-    path = Path(experiment.source_file).parent / experiment.study.prepare
-    base = load_experiment(path).model_copy(update={"tracking_uri": experiment.tracking_uri,
-                                                    "tuner_dir": experiment.tuner_dir})
+    prepare = _study(experiment).prepare
+    assert prepare is not None, "called only when the study prepares a model"
+    path = Path(experiment.source_file).parent / prepare
+    base = load_experiment(path).model_copy(
+        update={"tracking_uri": experiment.tracking_uri, "tuner_dir": experiment.tuner_dir}
+    )
     if open_store(experiment.tracking_uri).search_model_versions(f"name='{base.name}'"):
         return
     console.rule(f"preparing {base.name} ({path})")
     if run_search(base, console).best_trial_id is None:
-        raise DataError(f"{experiment.source_file}: study.prepare: {path} finished no trial, so there is no model to "
-                        "start from. Run it alone to see why.")
+        raise DataError(
+            f"{experiment.source_file}: study.prepare: {path} finished no trial, so there is no model to "
+            "start from. Run it alone to see why."
+        )
 
 
 def _logged_study(experiment: Experiment) -> dict:
     """The study section with expected values as MLflow logs them (frozen_layers `all` is logged as -1)."""
-    study = experiment.study.model_dump()
+    study = _study(experiment).model_dump()
     space = experiment.space()
     aliases = dict(space.params[study["compare"][0]].aliases)
     study["expect_best"] = [str(aliases.get(value, value)) for value in study["expect_best"]]
@@ -64,20 +80,26 @@ def _logged_study(experiment: Experiment) -> dict:
 def run_study(experiment: Experiment, console: Console | None = None) -> StudyResult:
     console = console or Console()
     client = open_store(experiment.tracking_uri)
-    if experiment.study.prepare:
+    if _study(experiment).prepare:
         _prepare(experiment, console)
-    study_run = client.create_run(experiment_id(client, experiment.name), run_name="study",
-                                  tags={ROLE_TAG: "study", "experiment_file": experiment.source_file})
+    study_run = client.create_run(
+        experiment_id(client, experiment.name),
+        run_name="study",
+        tags={ROLE_TAG: "study", "experiment_file": experiment.source_file},
+    )
     run_id = study_run.info.run_id
-    client.log_text(run_id, yaml.safe_dump(_logged_study(experiment), sort_keys=False, allow_unicode=True), "study.yaml")
+    client.log_text(
+        run_id, yaml.safe_dump(_logged_study(experiment), sort_keys=False, allow_unicode=True), "study.yaml"
+    )
     searches = []
     try:
         for label, variant in _variants(experiment):
             if label:
                 console.rule(f"{experiment.name}: {label}")
             searches.append(run_search(variant, console, tags={STUDY_TAG: run_id, SWEEP_TAG: label}))
-        report = build_study_report(load_study(experiment.tracking_uri, run_id),
-                                    Path(experiment.tuner_dir) / f"{run_id}-study.pdf")
+        report = build_study_report(
+            load_study(experiment.tracking_uri, run_id), Path(experiment.tuner_dir) / f"{run_id}-study.pdf"
+        )
         client.log_artifact(run_id, str(report))
     except BaseException as exc:
         failed = isinstance(exc, Exception)

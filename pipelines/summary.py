@@ -7,13 +7,21 @@ import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from rich.console import Console
 from rich import box
+from rich.console import Console
 from rich.table import Table
 
 from pipelines.progress import duration, items, number, say
-
-from reports.contract.layout import DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, TEST_METRICS, TRIAL_COLUMNS, metric_label, status_text
+from reports.contract.layout import (
+    DURATION,
+    EPOCHS,
+    FAILURE_TAG,
+    OBJECTIVE_METRIC,
+    TEST_METRICS,
+    TRIAL_COLUMNS,
+    metric_label,
+    status_text,
+)
 
 if TYPE_CHECKING:  # importing the search at run time would load TensorFlow for `runner.py trials`
     from pipelines.closing import SearchResult
@@ -37,9 +45,14 @@ def trials_table(trials: pd.DataFrame, title: str, best_trial_id: str | None = N
         table.add_column(column, justify="left" if column in ("trial", "status") else "right", no_wrap=True)
     table.add_column("hyperparameters that varied", min_width=min(widest, 40), overflow="fold")
     for row, text in rows:
-        cells = [row["trial_id"], status_text(row), number(row.get(OBJECTIVE_METRIC)),
-                 number(row.get(test_metric)), "-" if pd.isna(row.get(EPOCHS)) else str(int(row[EPOCHS])),
-                 duration(row.get(DURATION))]
+        cells = [
+            row["trial_id"],
+            status_text(row),
+            number(row.get(OBJECTIVE_METRIC)),
+            number(row.get(test_metric)),
+            "-" if pd.isna(row.get(EPOCHS)) else str(int(row[EPOCHS])),
+            duration(row.get(DURATION)),
+        ]
         table.add_row(*cells, text, style="bold green" if row["trial_id"] == best_trial_id else None)
     return table
 
@@ -58,11 +71,15 @@ def print_trimmed(console: Console, renderable) -> None:
 
 def print_summary(result: SearchResult, console: Console, seconds: float | None = None) -> None:
     experiment = result.experiment
-    print_trimmed(console, trials_table(result.trials, f"{experiment.name}: trials by {experiment.objective}",
-                                        result.best_trial_id))
+    print_trimmed(
+        console,
+        trials_table(result.trials, f"{experiment.name}: trials by {experiment.objective}", result.best_trial_id),
+    )
     say(console, f"report: {result.report_path}")
     if result.best_trial_id is None:
-        say(console, f"No trial finished with a finite score; see the failed runs' {FAILURE_TAG} tags in MLflow.", "red")
+        say(
+            console, f"No trial finished with a finite score; see the failed runs' {FAILURE_TAG} tags in MLflow.", "red"
+        )
         return
     best = result.trials[result.trials["trial_id"] == result.best_trial_id].iloc[0]
     tests = ", ".join(f"{metric_label(m)} {number(best[m])}" for m in TEST_METRICS if m in best)

@@ -15,9 +15,9 @@ import math
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import keras
 import keras_tuner
@@ -25,22 +25,47 @@ import numpy as np
 
 from pipelines import evaluation, memory
 from pipelines.algorithms import ALGORITHMS
-from pipelines.kerastuner_compat import (TrialStatus, build_and_fit, checkpoint_path, continue_grid_from_started_trials,
-                                         is_worker, quiet_failed_trials, restore_grid_order)
 from pipelines.data import Dataset, head
 from pipelines.data.core import balanced_class_weights
+from pipelines.kerastuner_compat import (
+    TrialStatus,
+    build_and_fit,
+    checkpoint_path,
+    continue_grid_from_started_trials,
+    is_worker,
+    quiet_failed_trials,
+    restore_grid_order,
+)
 from pipelines.progress import SearchProgress
-from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
+from pipelines.seams import HyperModel, Trial, Tuner
+from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.recorder import TrialRecorder, predict
 from pipelines.tracking.tracker import SearchTracker
-from reports.contract.layout import STOPPED_TAG, DURATION, EPOCH_METRICS_TAG, EPOCHS, NEAR_ZERO, ORPHAN_TAG, PARAMETERS, PEAK_MEMORY, PRUNED_TAG, TEST, TEST_METRICS, VAL_LOSS_RISE, VALIDATION, objective_metric, read_metric
+from reports.contract.layout import (
+    DURATION,
+    EPOCH_METRICS_TAG,
+    EPOCHS,
+    NEAR_ZERO,
+    ORPHAN_TAG,
+    PARAMETERS,
+    PEAK_MEMORY,
+    PRUNED_TAG,
+    STOPPED_TAG,
+    TEST,
+    TEST_METRICS,
+    VAL_LOSS_RISE,
+    VALIDATION,
+    objective_metric,
+    read_metric,
+)
 from reports.contract.objectives import improves
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from pipelines.config import Experiment
+
 
 class DivergenceGuard(keras.callbacks.Callback):
     """A loss that is NaN, infinite or exploding fails the trial with the epoch named, instead of training on garbage.
@@ -68,16 +93,13 @@ class DivergenceGuard(keras.callbacks.Callback):
             raise keras_tuner.errors.FailedTrialError(
                 f"diverged: loss reached {loss:.3g} at epoch {epoch + 1} (first epoch {self.first:.3g}; a trial fails "
                 f"above {self.bound:.0e} or {self.growth:.0f} times its first epoch). Lower the learning rate or "
-                "add clipnorm.")
+                "add clipnorm."
+            )
 
 
 def active_values(hp: keras_tuner.HyperParameters) -> dict:
     """The trial's hyperparameters that take effect: conditional ones only under their parent value."""
-    return {
-        name: value
-        for name, value in hp.values.items()
-        if not name.startswith("tuner/") and hp.is_active(name)
-    }
+    return {name: value for name, value in hp.values.items() if not name.startswith("tuner/") and hp.is_active(name)}
 
 
 def trial_name(trial_id: str, typed: dict) -> str:
@@ -98,17 +120,34 @@ def trial_score(histories, objective: str, direction: str) -> float:
 class KeptModel(NamedTuple):
     """The best trial's model so far, kept alive (one model at a time), so the search's closing steps log and
     compare it without building it again."""
+
     trial_id: str
     score: float
     model: keras.Model
     test_predictions: np.ndarray
 
 
-class TrackedTuner:
+if TYPE_CHECKING:  # KerasTuner ships no type information: to mypy, the mixin is the tuner it is mixed into
+    from keras_tuner import Tuner as _TunerBase
+else:
+    _TunerBase = object
+
+
+class TrackedTuner(_TunerBase):
     """Mixed in before a KerasTuner tuner class; see `make_tuner`."""
 
-    def __init__(self, *args, tracker: SearchTracker, dataset: Dataset, progress, artifacts: ArtifactProcess,
-                 log_models: bool = True, max_retries: int = 1, pruning: PruningRule | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        tracker: SearchTracker,
+        dataset: Dataset,
+        progress,
+        artifacts: ArtifactProcess,
+        log_models: bool = True,
+        max_retries: int = 1,
+        pruning: PruningRule | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.tracker = tracker
         self.dataset = dataset
@@ -116,31 +155,44 @@ class TrackedTuner:
         self.log_models = log_models
         self.max_retries = max_retries
         objective = self.oracle.objective
-        judge = None if pruning is None else TrialPruning(
-            pruning, StoreCurves(tracker.client, objective.name, objective.direction), tracker)
+        judge = (
+            None
+            if pruning is None
+            else TrialPruning(pruning, StoreCurves(tracker.client, objective.name, objective.direction), tracker)
+        )
         self.recorder = TrialRecorder(tracker, progress, objective.name, objective.direction, dataset, judge)
         self.artifacts = artifacts
         self.best_so_far: KeptModel | None = None  # of the trials this process trained
         if is_worker():
             _pause_when_idle(self.oracle)
 
-    def on_trial_begin(self, trial):
+    def on_trial_begin(self, trial: Trial):
         super().on_trial_begin(trial)
         self.progress.trial_started(trial.trial_id)
         self._trial_began = time.monotonic()
         self._shown: dict = {"test": {}, "epochs": None, "pruned": None}  # what the trial's line shows at its end
 
-    def on_trial_end(self, trial):
+    def on_trial_end(self, trial: Trial):
         super().on_trial_end(trial)
         values = self.hypermodel.space.as_typed(active_values(trial.hyperparameters))
-        reason = (trial.message or "").strip().splitlines()[-1].split(": ", 1)[-1] if trial.status != "COMPLETED" else ""
+        reason = (
+            (trial.message or "").strip().splitlines()[-1].split(": ", 1)[-1] if trial.status != "COMPLETED" else ""
+        )
         seconds = self._shown.get("seconds", time.monotonic() - self._trial_began)  # the duration MLflow holds
         status = f"pruned at epoch {self._shown['pruned']}" if self._shown["pruned"] else trial.status
-        self.progress.trial_ended(trial.trial_id, status, trial.score, values, self._shown["test"],
-                                  self._shown["epochs"], seconds, reason[:200])
+        self.progress.trial_ended(
+            trial.trial_id,
+            status,
+            trial.score,
+            values,
+            self._shown["test"],
+            self._shown["epochs"],
+            seconds,
+            reason[:200],
+        )
         self.recorder.release()  # KerasTuner clears the session and collects garbage before the next build
 
-    def run_trial(self, trial, *args, **kwargs):
+    def run_trial(self, trial: Trial, *args, **kwargs):
         """Train and log one trial, unless MLflow shows it already finished or kept killing its process.
 
         KerasTuner hands a trial that was running when its process died to
@@ -163,20 +215,23 @@ class TrackedTuner:
         memory.reset_peak()
         values = active_values(hp)
         typed = self.hypermodel.space.as_typed(values)
-        with self.tracker.trial_run(trial.trial_id, typed, trial_name(trial.trial_id, typed),
-                                    self.oracle.objective.name):
+        with self.tracker.trial_run(
+            trial.trial_id, typed, trial_name(trial.trial_id, typed), self.oracle.objective.name
+        ):
             self.tracker.log_text(json.dumps(values, indent=1), "hyperparameters.json")  # every value, exact
             if crashes > self.max_retries:
                 raise keras_tuner.errors.FailedTrialError(
                     f"the search process died during this trial {crashes} times (max_retries: {self.max_retries}); "
                     "it is not tried again. A trial that kills its process usually runs out of memory: lower "
-                    "batch_size or the model's size.")
+                    "batch_size or the model's size."
+                )
             continued = {}
             if "tuner/trial_id" in hp.values:  # Hyperband trains on from an earlier trial's checkpoint
                 continued = self.tracker.copy_history(hp.values["tuner/trial_id"], hp.values["tuner/initial_epoch"])
             self.recorder.start_trial(self.executions_per_trial, continued)
             callbacks = [*kwargs.pop("callbacks", []), DivergenceGuard(), self.recorder]
             pruned = None
+            histories: Any  # KerasTuner's: one History per execution, or the score it learns from
             try:
                 histories = self._fit_executions(trial, *args, callbacks=callbacks, **kwargs)
             except TrialPruned as stop:  # still a finished trial, kept at its best epoch so far
@@ -187,17 +242,22 @@ class TrackedTuner:
             objective = self.oracle.objective
             if pruned is None:
                 score = trial_score(histories, objective.name, objective.direction)
-            else:
-                score = self.recorder.best
+            else:  # no finite epoch (nan) fails the trial in _evaluate
+                score = math.nan if self.recorder.best is None else self.recorder.best
                 histories = {objective.name: score}  # what KerasTuner (and Bayesian optimization) learns from it
                 self.tracker.set_tag(PRUNED_TAG, str(pruned.epoch))
                 self._shown["pruned"] = pruned.epoch
             self._evaluate(trial, typed, score)
             self.recorder.log_executions()
             self._shown.update(epochs=self.recorder.epochs, seconds=time.monotonic() - started)
-            self.tracker.log_metrics({EPOCHS: self.recorder.epochs,
-                                      DURATION: self._shown["seconds"],
-                                      VAL_LOSS_RISE: self.recorder.val_loss_rise(), PEAK_MEMORY: memory.peak_mb()})
+            self.tracker.log_metrics(
+                {
+                    EPOCHS: self.recorder.epochs,
+                    DURATION: self._shown["seconds"],
+                    VAL_LOSS_RISE: self.recorder.val_loss_rise(),
+                    PEAK_MEMORY: memory.peak_mb(),
+                }
+            )
         return histories
 
     def _fit_executions(self, trial, *args, callbacks: list, **kwargs) -> list:
@@ -207,8 +267,10 @@ class TrackedTuner:
         hp = trial.hyperparameters
         if "tuner/epochs" in hp.values:  # as Hyperband's own `run_trial`: a round's epochs, from where the last ended
             kwargs.update(epochs=hp.values["tuner/epochs"], initial_epoch=hp.values["tuner/initial_epoch"])
-        return [build_and_fit(self, trial, *args, callbacks=copy.deepcopy(callbacks), **kwargs)
-                for _ in range(self.executions_per_trial)]
+        return [
+            build_and_fit(self, trial, *args, callbacks=copy.deepcopy(callbacks), **kwargs)
+            for _ in range(self.executions_per_trial)
+        ]
 
     def load_model(self, trial):
         # A fresh model has no optimizer state to restore; only the weights matter here.
@@ -216,18 +278,23 @@ class TrackedTuner:
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             return super().load_model(trial)
 
-    def _evaluate(self, trial, typed: dict, score: float) -> None:
+    def _evaluate(self, trial: Trial, typed: dict, score: float) -> None:
         """Final scores of the best epoch's weights on validation and test, and the model; the files for people
         (test-split tables and curves, figures) are written by the artifact process while the next trial trains."""
         model = self.recorder.kept_model()
         if model is None:
             raise keras_tuner.errors.FailedTrialError(
-                f"no epoch had a finite {self.oracle.objective.name}, so there are no weights to keep")
+                f"no epoch had a finite {self.oracle.objective.name}, so there are no weights to keep"
+            )
         model.save_weights(checkpoint_path(self, trial.trial_id))
         data, info = self.dataset, self.dataset.info
-        results = {objective_metric(self.oracle.objective.name): score, PARAMETERS: model.count_params(),
-                   NEAR_ZERO: evaluation.near_zero_share(model)}
+        results = {
+            objective_metric(self.oracle.objective.name): score,
+            PARAMETERS: model.count_params(),
+            NEAR_ZERO: evaluation.near_zero_share(model),
+        }
         predictions = {"validation": predict(model, data.x_val), "test": predict(model, data.x_test)}
+        scorer: Callable[..., dict[str, float]]
         if info.num_classes is None:
             scorer, test = evaluation.regression_scores, None
         else:
@@ -241,10 +308,12 @@ class TrackedTuner:
         self._shown["test"] = {k: results[k] for k in TEST_METRICS if k in results}
         with tempfile.TemporaryDirectory() as tmp:
             self.tracker.log_files(evaluation.write_layer_table(model, Path(tmp) / "layers.csv"))
-        self.artifacts.submit(self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves,
-                              self.recorder.best_epoch, test)
-        if math.isfinite(score) and (self.best_so_far is None
-                                     or improves(score, self.best_so_far.score, self.oracle.objective.direction)):
+        self.artifacts.submit(
+            self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves, self.recorder.best_epoch, test
+        )
+        if math.isfinite(score) and (
+            self.best_so_far is None or improves(score, self.best_so_far.score, self.oracle.objective.direction)
+        ):
             self.best_so_far = KeptModel(trial.trial_id, score, model, predictions["test"])
 
 
@@ -313,31 +382,53 @@ def start_from_the_obvious_model(oracle, space) -> None:
     oracle.populate_space = obvious_first
 
 
-def make_tuner(config, hypermodel, **kwargs) -> keras_tuner.Tuner:
+def make_tuner(config, hypermodel: HyperModel, **kwargs) -> keras_tuner.Tuner:
     """The KerasTuner tuner `config.algorithm` names, with its own settings from the experiment file, tracked."""
     quiet_failed_trials()
     algorithm = ALGORITHMS[config.algorithm]
     base = getattr(keras_tuner, algorithm.tuner)
     tuner_cls = type(f"Tracked{base.__name__}", (TrackedTuner, base), {})
-    tuner = tuner_cls(hypermodel, executions_per_trial=config.executions_per_trial, max_retries=config.max_retries,
-                      **algorithm.arguments(config, len(hypermodel.space.searched)), **kwargs)
+    tuner = tuner_cls(
+        hypermodel,
+        executions_per_trial=config.executions_per_trial,
+        max_retries=config.max_retries,
+        **algorithm.arguments(config, len(hypermodel.space.searched)),
+        **kwargs,
+    )
     if isinstance(tuner.oracle, keras_tuner.oracles.GridSearchOracle):  # not on a worker, whose oracle is the chief's
         restore_grid_order(tuner.oracle)
         continue_grid_from_started_trials(tuner.oracle)
-    if isinstance(tuner.oracle, (keras_tuner.oracles.RandomSearchOracle,
-                                 keras_tuner.oracles.BayesianOptimizationOracle)):
+    if isinstance(
+        tuner.oracle, (keras_tuner.oracles.RandomSearchOracle, keras_tuner.oracles.BayesianOptimizationOracle)
+    ):
         start_from_the_obvious_model(tuner.oracle, hypermodel.space)
     return tuner
 
 
-def experiment_tuner(experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, progress,
-                     artifacts: ArtifactProcess) -> keras_tuner.Tuner:
+def experiment_tuner(
+    experiment: Experiment,
+    hypermodel: HyperModel,
+    dataset: Dataset,
+    tracker: SearchTracker,
+    project: str,
+    progress: SearchProgress,
+    artifacts: ArtifactProcess,
+) -> keras_tuner.Tuner:
     """The tracked tuner of an experiment's search, in KerasTuner's folder `tuner_dir/project`."""
-    return make_tuner(experiment.tuner, hypermodel,
-                      objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
-                      seed=experiment.seed, directory=experiment.tuner_dir, project_name=project, tracker=tracker,
-                      dataset=dataset, progress=progress, artifacts=artifacts, log_models=experiment.log_trial_models,
-                      pruning=pruning_rule(experiment.tuner, experiment.direction))
+    return make_tuner(
+        experiment.tuner,
+        hypermodel,
+        objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
+        seed=experiment.seed,
+        directory=experiment.tuner_dir,
+        project_name=project,
+        tracker=tracker,
+        dataset=dataset,
+        progress=progress,
+        artifacts=artifacts,
+        log_models=experiment.log_trial_models,
+        pruning=pruning_rule(experiment.tuner, experiment.direction),
+    )
 
 
 def pruning_rule(config, direction: str) -> PruningRule | None:
@@ -348,8 +439,15 @@ def pruning_rule(config, direction: str) -> PruningRule | None:
 
 
 @contextlib.contextmanager
-def tuner_with_progress(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str,
-                        console, artifacts: ArtifactProcess) -> Iterator[tuple[keras_tuner.Tuner, SearchProgress]]:
+def tuner_with_progress(
+    experiment: Experiment,
+    hypermodel: HyperModel,
+    dataset: Dataset,
+    tracker: SearchTracker,
+    project: str,
+    console: Console,
+    artifacts: ArtifactProcess,
+) -> Iterator[tuple[keras_tuner.Tuner, SearchProgress]]:
     """The search's tracked tuner and its progress display, as a search in one process and a chief open them."""
     tuner_cfg = experiment.tuner
     max_trials = tuner_cfg.max_trials if ALGORITHMS[tuner_cfg.algorithm].budget_in_trials else None
@@ -357,23 +455,42 @@ def tuner_with_progress(experiment: Experiment, hypermodel, dataset: Dataset, tr
         yield experiment_tuner(experiment, hypermodel, dataset, tracker, project, progress, artifacts), progress
 
 
-def run_tuner(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str, console,
-              artifacts: ArtifactProcess):
+def run_tuner(
+    experiment: Experiment,
+    hypermodel: HyperModel,
+    dataset: Dataset,
+    tracker: SearchTracker,
+    project: str,
+    console: Console,
+    artifacts: ArtifactProcess,
+) -> Tuner:
     """Train the search's trials in this process (a search without workers, or one worker of a search)."""
     tuner_cfg = experiment.tuner
     with tuner_with_progress(experiment, hypermodel, dataset, tracker, project, console, artifacts) as (tuner, _):
         # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
-        callbacks = [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
+        callbacks = (
+            [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
+        )
         fit_args, validation_data = dataset.fit_data()
-        weights = {"class_weight": balanced_class_weights(dataset.y_train)} if experiment.class_weight == "balanced" \
-            else {}
+        weights = (
+            {"class_weight": balanced_class_weights(dataset.y_train)} if experiment.class_weight == "balanced" else {}
+        )
         # KerasTuner collects garbage before building each model. With TensorFlow, MLflow and matplotlib loaded,
         # a full collection walks about a million long-lived objects (0.5 s each time); frozen, they are skipped
         # and a collection walks only what the trials made.
         gc.freeze()
         try:
-            search_until_done(tuner, tracker, console, *fit_args, validation_data=validation_data,
-                               epochs=tuner_cfg.epochs, callbacks=callbacks, verbose=0, **weights)
+            search_until_done(
+                tuner,
+                tracker,
+                console,
+                *fit_args,
+                validation_data=validation_data,
+                epochs=tuner_cfg.epochs,
+                callbacks=callbacks,
+                verbose=0,
+                **weights,
+            )
         except BaseException:
             artifacts.close()  # every finished trial's artifacts logged, also when the search is interrupted
             raise

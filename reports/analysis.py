@@ -48,15 +48,21 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
     def study_of(rows: pd.DataFrame):
         study = optuna.create_study(direction="maximize" if direction == "max" else "minimize")
         for _, row in rows.iterrows():
-            params = {n: row[n] if isinstance(d, optuna.distributions.FloatDistribution) else str(row[n])
-                      for n, d in distributions.items()}
-            study.add_trial(optuna.trial.create_trial(params=params, distributions=distributions,
-                                                      value=float(row[OBJECTIVE_METRIC])))
+            params = {
+                n: row[n] if isinstance(d, optuna.distributions.FloatDistribution) else str(row[n])
+                for n, d in distributions.items()
+            }
+            study.add_trial(
+                optuna.trial.create_trial(
+                    params=params, distributions=distributions, value=float(row[OBJECTIVE_METRIC])
+                )
+            )
         return study
 
     try:
-        get_param_importances(study_of(finished), params=names,
-                              evaluator=FanovaImportanceEvaluator(n_trees=IMPORTANCE_TREES, seed=0))
+        get_param_importances(
+            study_of(finished), params=names, evaluator=FanovaImportanceEvaluator(n_trees=IMPORTANCE_TREES, seed=0)
+        )
     except RuntimeError:  # optuna: "zero total variance in all trees"; only the same settings differ in score
         return None
     draws = np.random.default_rng(0)
@@ -107,7 +113,7 @@ EDGE_SHARE = 0.1  # the best value is at an edge when within this share of the c
 
 
 def at_edge(value: float, spec) -> str | None:
-    """"low" or "high" when `value` sits within `EDGE_SHARE` of the configured range's bound (measured on a log
+    """ "low" or "high" when `value` sits within `EDGE_SHARE` of the configured range's bound (measured on a log
     scale for log-sampled ranges), else None. `spec` is the range as the experiment file gave it."""
     if not isinstance(spec, dict) or "min" not in spec or "max" not in spec:
         return None
@@ -121,8 +127,15 @@ def at_edge(value: float, spec) -> str | None:
     return "low" if position <= EDGE_SHARE else "high" if position >= 1 - EDGE_SHARE else None
 
 
-def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: str, spec=None, others=(),
-                    resolution: float | None = None) -> str:
+def effect_sentence(
+    trials: pd.DataFrame,
+    name: str,
+    objective: str,
+    direction: str,
+    spec=None,
+    others=(),
+    resolution: float | None = None,
+) -> str:
     """One sentence on what `name` did to the score, from the finished trials. `spec` is the hyperparameter's
     configured range or choices (is a best value at the edge of what could be tried?), `others` the other
     searched hyperparameters (did one always change with it?), `resolution` the smallest step the objective can
@@ -140,25 +153,35 @@ def effect_sentence(trials: pd.DataFrame, name: str, objective: str, direction: 
         side = at_edge(float(ranked.iloc[0][name]), spec)
         if side is not None:
             bound = spec["min"] if side == "low" else spec["max"]
-            edge = (f"; the best trial ({_fmt(float(ranked.iloc[0][name]))}) is within {EDGE_SHARE:.0%} of the range's "
-                    f"{side} end ({bound}), so the range could be widened that way")
+            edge = (
+                f"; the best trial ({_fmt(float(ranked.iloc[0][name]))}) is within {EDGE_SHARE:.0%} of the range's "
+                f"{side} end ({bound}), so the range could be widened that way"
+            )
         return (
             f"{name}: the best third of trials used {_fmt(top.min())} to {_fmt(top.max())} "
             f"(tried {_fmt(values.min())} to {_fmt(values.max())}); {trend}{edge}."
         )
-    groups = finished.groupby(name)[OBJECTIVE_METRIC].agg(["mean", "std", "count"]).sort_values("mean", ascending=not better_first)
+    groups = (
+        finished.groupby(name)[OBJECTIVE_METRIC]
+        .agg(["mean", "std", "count"])
+        .sort_values("mean", ascending=not better_first)
+    )
     if len(groups) == 1:
         return f"{name}: only {_fmt(groups.index[0])} finished, so its effect cannot be told."
     twin = _confounded(finished, name, others)
     if twin is not None:
-        return (f"{name}: confounded with {twin}: each value of {name} came with one value of {twin} in every "
-                f"finished trial, so what either did cannot be told apart.")
+        return (
+            f"{name}: confounded with {twin}: each value of {name} came with one value of {twin} in every "
+            f"finished trial, so what either did cannot be told apart."
+        )
     compared = groups[groups["count"] >= 2]  # a value tried once has no spread to weigh its mean against
     if len(compared) < 2:
         counts = ", ".join(f"{_fmt(v)} {int(n)}" for v, n in groups["count"].items())
-        return (f"{name}: too few trials per value to tell an effect (trials per value: {counts}); a comparison "
-                "needs two values each tried at least twice: one trial of a value cannot separate its effect from "
-                "that of the others that changed with it.")
+        return (
+            f"{name}: too few trials per value to tell an effect (trials per value: {counts}); a comparison "
+            "needs two values each tried at least twice: one trial of a value cannot separate its effect from "
+            "that of the others that changed with it."
+        )
     best, worst = compared.iloc[0], compared.iloc[-1]
     once = [_fmt(v) for v, n in groups["count"].items() if n < 2]
     aside = f"; left out, tried once: {', '.join(once)}" if once else ""
@@ -209,12 +232,18 @@ def objective_predicts_test(trials: pd.DataFrame, direction: str, test_metric: s
     if not np.isfinite(rho):
         return None
     chance = 2 / math.sqrt(n - 1)
-    verdict = ("the objective's ranking predicted the test score's" if rho > chance else
-               "the objective's ranking ran against the test score's" if rho < -chance else
-               "the objective's ranking did not predict the test score's beyond chance")
-    return (f"Across the {n} finished trials, ranking by the objective and by {test_metric.replace('/', ' ')} agree "
-            f"with a rank correlation of {rho:+.2f} (Spearman, +1 is the same order; chance alone reaches "
-            f"±{chance:.2f} with {n} trials): {verdict}. The test split picked nothing here; it only checks.")
+    verdict = (
+        "the objective's ranking predicted the test score's"
+        if rho > chance
+        else "the objective's ranking ran against the test score's"
+        if rho < -chance
+        else "the objective's ranking did not predict the test score's beyond chance"
+    )
+    return (
+        f"Across the {n} finished trials, ranking by the objective and by {test_metric.replace('/', ' ')} agree "
+        f"with a rank correlation of {rho:+.2f} (Spearman, +1 is the same order; chance alone reaches "
+        f"±{chance:.2f} with {n} trials): {verdict}. The test split picked nothing here; it only checks."
+    )
 
 
 def _confounded(finished: pd.DataFrame, name: str, others) -> str | None:
@@ -229,9 +258,11 @@ def _confounded(finished: pd.DataFrame, name: str, others) -> str | None:
     return None
 
 
-CLASS_WEIGHT_ADVICE = ("class_weight: balanced in the experiment file weighs the rare classes up; it trades "
-                       "accuracy for their recall, and can cost more accuracy than it gives them, so judge it by "
-                       "macro F1, not accuracy")
+CLASS_WEIGHT_ADVICE = (
+    "class_weight: balanced in the experiment file weighs the rare classes up; it trades "
+    "accuracy for their recall, and can cost more accuracy than it gives them, so judge it by "
+    "macro F1, not accuracy"
+)
 
 
 def never_predicted(per_class: pd.DataFrame, class_weight: str | None) -> str | None:
@@ -241,11 +272,11 @@ def never_predicted(per_class: pd.DataFrame, class_weight: str | None) -> str | 
     if missed.empty:
         return None
     shares = per_class["support"] / per_class["support"].sum()
-    listed = ", ".join(f"{row['class']} ({int(row['support'])} test samples, {shares[i]:.1%} of them)"
-                       for i, row in missed.iterrows())
-    advice = ("class_weight: balanced is on" if class_weight == "balanced" else CLASS_WEIGHT_ADVICE)
-    return (f"Never recognized on the test split: {listed}. The model answers the more common classes instead; "
-            f"{advice}.")
+    listed = ", ".join(
+        f"{row['class']} ({int(row['support'])} test samples, {shares[i]:.1%} of them)" for i, row in missed.iterrows()
+    )
+    advice = "class_weight: balanced is on" if class_weight == "balanced" else CLASS_WEIGHT_ADVICE
+    return f"Never recognized on the test split: {listed}. The model answers the more common classes instead; {advice}."
 
 
 TREND_T = 2.0  # a rise of validation loss counts as overfitting only when its slope is this many standard errors
@@ -303,14 +334,15 @@ def diagnose(curves: dict[str, list[tuple[int, float]]], reference: Reference | 
             break
     best = int(np.argmin(val_loss))
     after = len(val_loss) - 1 - best  # epochs trained after the lowest validation loss
-    later = val_loss[best + 1:]
+    later = val_loss[best + 1 :]
     wobble = None
     if after >= 2 and min(later) > DIP_FACTOR * val_loss[best]:
         findings.append(
             f"a lone dip at epoch {epochs[best]}: validation loss was {val_loss[best]:.3g} there, and each of the "
             f"{after} epochs after it was {min(later) / val_loss[best]:.1f} to {max(later) / val_loss[best]:.1f} "
             f"times higher ({min(later):.3g} to {max(later):.3g}); the kept weights' score is likely that epoch's "
-            "luck, so expect the test score to fall short of it")
+            "luck, so expect the test score to fall short of it"
+        )
     elif after >= 2 and val_loss[-1] > 1.1 * val_loss[best] and loss[-1] < loss[best]:
         slope, t = trend(val_loss[best:])
         if t > TREND_T:
@@ -320,22 +352,33 @@ def diagnose(curves: dict[str, list[tuple[int, float]]], reference: Reference | 
                 f"loss fell from {loss[best]:.3g} to {loss[-1]:.3g}"
             )
         else:
-            wobble = (f"the {after} epochs after it moved without a clear rise "
-                      f"({slope:+.2g} per epoch, {t:.1f} standard errors from flat: within the epoch-to-epoch "
-                      f"noise), the wait of early stopping rather than overfitting")
+            wobble = (
+                f"the {after} epochs after it moved without a clear rise "
+                f"({slope:+.2g} per epoch, {t:.1f} standard errors from flat: within the epoch-to-epoch "
+                f"noise), the wait of early stopping rather than overfitting"
+            )
     if best == len(val_loss) - 1 and val_loss[-1] < val_loss[-2]:
-        findings.append(f"under-trained: validation loss was still falling at the last epoch, {epochs[best]} "
-                        f"(to {val_loss[best]:.3g}, from {val_loss[-2]:.3g}), so the budget ended its training; "
-                        "allow more epochs (tuner.epochs in the experiment file)")
+        findings.append(
+            f"under-trained: validation loss was still falling at the last epoch, {epochs[best]} "
+            f"(to {val_loss[best]:.3g}, from {val_loss[-2]:.3g}), so the budget ended its training; "
+            "allow more epochs (tuner.epochs in the experiment file)"
+        )
     findings += _against_reference(curves, reference, loss)
     if not findings:
         accuracy = [v for _, v in curves.get("accuracy", [])]
         val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
-        gap = (f"; at the last epoch training accuracy was {accuracy[-1] - val_accuracy[-1]:+.3f} above "
-               "validation accuracy") if accuracy and val_accuracy else ""
+        gap = (
+            (
+                f"; at the last epoch training accuracy was {accuracy[-1] - val_accuracy[-1]:+.3f} above "
+                "validation accuracy"
+            )
+            if accuracy and val_accuracy
+            else ""
+        )
         where = wobble or f"the run ended {after} epoch{'s' if after != 1 else ''} later, at epoch {epochs[-1]}"
-        findings.append(f"healthy: validation loss was lowest at epoch {epochs[best]} ({val_loss[best]:.3g}); "
-                        f"{where}{gap}")
+        findings.append(
+            f"healthy: validation loss was lowest at epoch {epochs[best]} ({val_loss[best]:.3g}); {where}{gap}"
+        )
     return "; ".join(findings) + "."
 
 
@@ -345,19 +388,23 @@ def _against_reference(curves: dict, reference: Reference | None, loss: list[flo
     validation), each named with what it is measured against."""
     findings = []
     validation = [v for _, v in curves.get(reference.metric, [])] if reference else []
-    if validation:
+    if validation and reference is not None:
         best = max(validation) if reference.direction == "max" else min(validation)
         better = best > reference.value if reference.direction == "max" else best < reference.value
         if not better:
-            findings.append(f"learned nothing: its best {reference.metric} {best:.4g} is no better than the "
-                            f"{reference.value:.4g} of {reference.name} on the validation split")
+            findings.append(
+                f"learned nothing: its best {reference.metric} {best:.4g} is no better than the "
+                f"{reference.value:.4g} of {reference.name} on the validation split"
+            )
     accuracy = [v for _, v in curves.get("accuracy", [])]
     training_error = [v for _, v in curves.get("mae", [])]
     if accuracy and accuracy[-1] < 0.9:
         findings.append(f"underfitting: training accuracy only reached {accuracy[-1]:.3f} (below 0.9)")
     elif training_error and reference and reference.direction == "min" and training_error[-1] >= reference.value:
-        findings.append(f"underfitting: its training mae {training_error[-1]:.4g} is no lower than the "
-                        f"{reference.value:.4g} of {reference.name} on the validation split")
+        findings.append(
+            f"underfitting: its training mae {training_error[-1]:.4g} is no lower than the "
+            f"{reference.value:.4g} of {reference.name} on the validation split"
+        )
     elif accuracy and loss[-1] > 0.5 * loss[0] and loss[-1] > 0.3:
         findings.append(f"underfitting: training loss only fell from {loss[0]:.3f} to {loss[-1]:.3f}")
     return findings

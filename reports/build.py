@@ -10,9 +10,22 @@ from pathlib import Path
 import pandas as pd
 
 from reports import analysis, figures
+from reports.contract.layout import (
+    DATA_NOTES_PARAM,
+    DURATION,
+    EPOCHS,
+    FAILURE_TAG,
+    OBJECTIVE_METRIC,
+    PARAMETERS,
+    PRUNED,
+    SEARCH_SPACE_PREFIX,
+    STOPPED_TAG,
+    TEST_F1_MACRO,
+    metric_label,
+    status_text,
+)
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.contract.layout import DATA_NOTES_PARAM, DURATION, EPOCHS, FAILURE_TAG, OBJECTIVE_METRIC, PARAMETERS, PRUNED, SEARCH_SPACE_PREFIX, STOPPED_TAG, TEST_F1_MACRO, metric_label, status_text
 
 TOP_TRIALS_DIAGNOSED = 3
 PAIR_PLOT_WIDTH = 130  # mm on the page
@@ -40,23 +53,34 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     if verdict:
         doc.paragraph(verdict)
     if record.state != "finished":
-        doc.paragraph(f"This search is {record.state}. {counts.get('FINISHED', 0)} of up to "
-                      f"{p.get('tuner.max_trials', '?')} trials finished; what follows covers those.")
+        doc.paragraph(
+            f"This search is {record.state}. {counts.get('FINISHED', 0)} of up to "
+            f"{p.get('tuner.max_trials', '?')} trials finished; what follows covers those."
+        )
     rows = [
         ("experiment", record.experiment_name),
         ("parent run", info.run_id),
-        ("data", f"{record.data_label}: {_count(p.get('data.train_size'))} train, "
-                 f"{_count(p.get('data.validation_size'))} validation, {_count(p.get('data.test_size'))} test"),
+        (
+            "data",
+            f"{record.data_label}: {_count(p.get('data.train_size'))} train, "
+            f"{_count(p.get('data.validation_size'))} validation, {_count(p.get('data.test_size'))} test",
+        ),
         *([("data as loaded", p[DATA_NOTES_PARAM].replace(" | ", "; "))] if p.get(DATA_NOTES_PARAM) else []),
         ("model family", p.get("family", "-")),
-        ("tuner", f"{p.get('tuner.algorithm', '-')}, up to {p.get('tuner.max_trials', '-')} trials of "
-                  f"{p.get('tuner.epochs', '-')} epochs, patience {p.get('tuner.patience', '-')}"),
+        (
+            "tuner",
+            f"{p.get('tuner.algorithm', '-')}, up to {p.get('tuner.max_trials', '-')} trials of "
+            f"{p.get('tuner.epochs', '-')} epochs, patience {p.get('tuner.patience', '-')}",
+        ),
         ("objective", f"{record.objective} ({record.direction}imize), seed {p.get('seed', '-')}"),
         ("started", f"{_when(info.start_time)}, {minutes:.1f} minutes, {record.state}"),
-        ("trials", f"{len(trials)}: {counts.get('FINISHED', 0)} finished, "
-                   + (f"{counts[PRUNED]} pruned ({pruning}), " if counts.get(PRUNED) else "")
-                   + f"{counts.get('FAILED', 0)} failed, "
-                   f"{counts.get('KILLED', 0) + counts.get('RUNNING', 0)} interrupted"),
+        (
+            "trials",
+            f"{len(trials)}: {counts.get('FINISHED', 0)} finished, "
+            + (f"{counts[PRUNED]} pruned ({pruning}), " if counts.get(PRUNED) else "")
+            + f"{counts.get('FAILED', 0)} failed, "
+            f"{counts.get('KILLED', 0) + counts.get('RUNNING', 0)} interrupted",
+        ),
     ]
     stopped = record.parent.data.tags.get(STOPPED_TAG)
     if stopped:
@@ -66,12 +90,22 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
         rows.append(("best trial", "none: no trial finished with a finite score"))
     else:
         f1 = record.client.get_run(best["run_id"]).data.metrics.get(TEST_F1_MACRO)
-        rows.append(("best trial", f"trial {best['trial_id']}: {record.objective} {best[OBJECTIVE_METRIC]:.4g}, "
-                                   f"{metric_label(record.test_metric)} {_fmt(best.get(record.test_metric))}"
-                                   + (f", {metric_label(TEST_F1_MACRO)} {_fmt(f1)}" if f1 is not None else "")))
-    rows += [(f"baseline ({key})", f"{name}: {metric_label(record.test_metric)} {_fmt(value)} (validation "
-                                  f"{_fmt(validation)})") for key, name, value, validation in record.baselines()]
-    doc.table(pd.DataFrame(rows), font_size=9, headings=False)
+        rows.append(
+            (
+                "best trial",
+                f"trial {best['trial_id']}: {record.objective} {best[OBJECTIVE_METRIC]:.4g}, "
+                f"{metric_label(record.test_metric)} {_fmt(best.get(record.test_metric))}"
+                + (f", {metric_label(TEST_F1_MACRO)} {_fmt(f1)}" if f1 is not None else ""),
+            )
+        )
+    rows += [
+        (
+            f"baseline ({key})",
+            f"{name}: {metric_label(record.test_metric)} {_fmt(value)} (validation {_fmt(validation)})",
+        )
+        for key, name, value, validation in record.baselines()
+    ]
+    doc.frame_table(pd.DataFrame(rows), font_size=9, headings=False)
 
 
 def _number(text: str) -> str:
@@ -100,7 +134,7 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     if layers is not None:
         count = run.data.metrics.get(PARAMETERS)
         doc.paragraph("Architecture" + (f" ({int(count):,} parameters):" if count is not None else ":"))
-        doc.table(layers, font_size=8)
+        doc.frame_table(layers, font_size=8)
     curves = record.curves(run_id)
     if curves:  # the trial's own picture when it was logged; drawn again for runs without one
         drawn = record.artifact(run_id, "learning_curves.png", tmp)
@@ -111,7 +145,7 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     per_class = record.table(run_id, "per_class_report.csv")
     if per_class is not None:
         doc.paragraph("Per-class scores on the test split:")
-        doc.table(per_class.round(3), font_size=8)
+        doc.frame_table(per_class.round(3), font_size=8)
         missed = analysis.never_predicted(per_class, record.params.get("class_weight"))
         if missed:
             doc.paragraph(missed)
@@ -126,13 +160,23 @@ def _hyperparameters(doc: ReportDocument, record: SearchRecord, run, tmp: Path) 
     every = json.loads(path.read_text()) if path else {}
     searched = {k: v for k, v in run.data.params.items() if not every or k in every}
     if searched:
-        doc.table(pd.DataFrame([(name, _number(value), record.params.get(SEARCH_SPACE_PREFIX + name, "-"))
-                                for name, value in sorted(searched.items())],
-                               columns=["searched hyperparameter", "value", "searched over"]), font_size=8)
+        doc.frame_table(
+            pd.DataFrame(
+                [
+                    (name, _number(value), record.params.get(SEARCH_SPACE_PREFIX + name, "-"))
+                    for name, value in sorted(searched.items())
+                ],
+                columns=["searched hyperparameter", "value", "searched over"],
+            ),
+            font_size=8,
+        )
     fixed = {k: v for k, v in every.items() if k not in searched}
     if fixed:
-        doc.paragraph("Fixed for every trial: " + "; ".join(f"{name} {_number(str(value))}"
-                                                             for name, value in sorted(fixed.items())) + ".")
+        doc.paragraph(
+            "Fixed for every trial: "
+            + "; ".join(f"{name} {_number(str(value))}" for name, value in sorted(fixed.items()))
+            + "."
+        )
 
 
 def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
@@ -147,8 +191,18 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     if agreement:  # above the figure: the sentence reads the figure's "validation against test" panel
         doc.paragraph(agreement)
     curves = {row.trial_id: record.curve(row.run_id, "val_loss") for row in finished.itertuples()}
-    doc.figure(figures.search_overview(record.trials, record.searched, record.objective, record.direction,
-                                       record.test_metric, curves, tmp / "overview.png", record.log_sampled))
+    doc.figure(
+        figures.search_overview(
+            record.trials,
+            record.searched,
+            record.objective,
+            record.direction,
+            record.test_metric,
+            curves,
+            tmp / "overview.png",
+            record.log_sampled,
+        )
+    )
     rows = []
     for name in record.configured_searched:
         values = finished[name].dropna() if name in finished else pd.Series(dtype=object)
@@ -162,7 +216,7 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     if rows:
         doc.keep_together(15 + 5 * len(rows))  # the sentence and its table
         doc.paragraph("The search space as configured, and the values the finished trials tried (trials per value):")
-        doc.table(pd.DataFrame(rows, columns=["hyperparameter", "configured", "tried"]), font_size=8)
+        doc.frame_table(pd.DataFrame(rows, columns=["hyperparameter", "configured", "tried"]), font_size=8)
 
 
 def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
@@ -177,9 +231,11 @@ def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
         elif column == EPOCHS:
             table[column] = ["-" if v != v else f"{int(v)}" for v in table[column]]
         elif column not in ("trial_id", "status"):
-            table[column] = [_number(str(v)) if not isinstance(v, float) else "-" if v != v
-                             else f"{v:#.4g}".rstrip(".") for v in table[column]]  # 0.009550 beside 0.009677
-    doc.table(table.rename(columns={DURATION: "duration"}), font_size=7)
+            table[column] = [
+                _number(str(v)) if not isinstance(v, float) else "-" if v != v else f"{v:#.4g}".rstrip(".")
+                for v in table[column]
+            ]  # 0.009550 beside 0.009677
+    doc.frame_table(table.rename(columns={DURATION: "duration"}), font_size=7)
 
 
 def _pruned_left_out(trials) -> str:
@@ -187,8 +243,10 @@ def _pruned_left_out(trials) -> str:
     pruned = int(trials["status"].eq(PRUNED).sum())
     if not pruned:
         return ""
-    return (f" {pruned} pruned trial{'s are' if pruned > 1 else ' is'} left out: stopped early, "
-            f"{'their scores are' if pruned > 1 else 'its score is'} not comparable to those of full training.")
+    return (
+        f" {pruned} pruned trial{'s are' if pruned > 1 else ' is'} left out: stopped early, "
+        f"{'their scores are' if pruned > 1 else 'its score is'} not comparable to those of full training."
+    )
 
 
 def _minutes(seconds) -> str:
@@ -204,19 +262,28 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     doc.paragraph(
         "Each point is a finished trial; for choices the bar is the mean. Look for values whose best trials "
         "sit at the edge of the range searched: the range should then be widened that way."
-        + _pruned_left_out(record.trials))
-    doc.figure(figures.hyperparameter_effects(record.trials, names, record.objective, tmp / "effects.png",
-                                              record.log_sampled))
-    doc.bullets([analysis.effect_sentence(record.trials, n, record.objective, record.direction, record.spec(n),
-                                          names, record.resolution)
-                 for n in names])
+        + _pruned_left_out(record.trials)
+    )
+    doc.figure(
+        figures.hyperparameter_effects(record.trials, names, record.objective, tmp / "effects.png", record.log_sampled)
+    )
+    doc.bullets(
+        [
+            analysis.effect_sentence(
+                record.trials, n, record.objective, record.direction, record.spec(n), names, record.resolution
+            )
+            for n in names
+        ]
+    )
     if len(names) < 2:
         return  # one searched hyperparameter explains whatever the search varied: there is nothing to rank
     ranking = analysis.importance(record.trials, names, record.direction)
     if ranking is None:
-        doc.paragraph(f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials whose "
-                      "settings differ in score, and two hyperparameters active in all of them; this search has too "
-                      "few to rank them.")
+        doc.paragraph(
+            f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials whose "
+            "settings differ in score, and two hyperparameters active in all of them; this search has too "
+            "few to rank them."
+        )
         return
     finished = int(record.trials["status"].eq("FINISHED").sum())
     left_out = "".join(f"; {name} left out, {why}" for name, why in analysis.unranked(record.trials, names).items())
@@ -226,14 +293,19 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         f"over {analysis.IMPORTANCE_RESAMPLES} forests, each fitted to the {finished} trials drawn again with "
         "replacement, so the spread shows how much the ranking hangs on which trials ran: "
         + "; ".join(f"{name} {row['mean']:.2f} ± {row['sd']:.2f}" for name, row in ranking.iterrows())
-        + ". Read a share as larger than another only when their difference exceeds both spreads.")
+        + ". Read a share as larger than another only when their difference exceeds both spreads."
+    )
     doc.figure(figures.importance_bars(ranking, tmp / "importance.png"), width=120)
     first, second = ranking.index[:2]
     width, height = figures.PAIR_PLOT_INCHES
     doc.keep_together(PAIR_PLOT_WIDTH * height / width + 15)  # the figure and the sentence above it
     doc.paragraph(f"{first} against {second}, the two that explain most (the best trial ringed in red).")
-    doc.figure(figures.pair_plot(record.trials, first, second, record.objective, record.direction,
-                                 tmp / "pair.png", record.log_sampled), width=PAIR_PLOT_WIDTH)
+    doc.figure(
+        figures.pair_plot(
+            record.trials, first, second, record.objective, record.direction, tmp / "pair.png", record.log_sampled
+        ),
+        width=PAIR_PLOT_WIDTH,
+    )
 
 
 def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
@@ -242,15 +314,22 @@ def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
     if finished.empty:
         doc.paragraph("No trial finished, so there are no curves to diagnose.")
     reference = record.trivial_reference()
-    lines = [f"trial {row.trial_id} ({record.objective} {getattr(row, OBJECTIVE_METRIC):.4g}): "
-             f"{analysis.diagnose(record.curves(row.run_id), reference)}"
-             for row in finished.itertuples()]
+    lines = [
+        f"trial {row.trial_id} ({record.objective} {getattr(row, OBJECTIVE_METRIC):.4g}): "
+        f"{analysis.diagnose(record.curves(row.run_id), reference)}"
+        for row in finished.itertuples()
+    ]
     pruned = record.trials[record.trials["status"] == PRUNED]
     if not pruned.empty:
-        lines.append(f"{len(pruned)} pruned (stopped where they were losing to the other trials), left out of this "
-                     "diagnosis and of the effects, whose scores are those of full training: "
-                     + ", ".join(f"trial {row.trial_id} at epoch {int(row.pruned_at)} ({record.objective} "
-                                 f"{getattr(row, OBJECTIVE_METRIC):.4g} by then)" for row in pruned.itertuples()))
+        lines.append(
+            f"{len(pruned)} pruned (stopped where they were losing to the other trials), left out of this "
+            "diagnosis and of the effects, whose scores are those of full training: "
+            + ", ".join(
+                f"trial {row.trial_id} at epoch {int(row.pruned_at)} ({record.objective} "
+                f"{getattr(row, OBJECTIVE_METRIC):.4g} by then)"
+                for row in pruned.itertuples()
+            )
+        )
     failed = record.trials[record.trials["status"] == "FAILED"]
     for row in failed.itertuples():
         reason = record.client.get_run(row.run_id).data.tags.get(FAILURE_TAG, "no reason recorded")
@@ -260,8 +339,8 @@ def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
 
 def build_report(record: SearchRecord, out: Path) -> Path:
     doc = ReportDocument(f"{record.experiment_name}: search report")
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
         _summary(doc, record)
         if record.trials.empty:
             doc.paragraph("This search has no trials: it was stopped or failed before the first one ended.")

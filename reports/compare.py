@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from reports import figures
+from reports.contract.layout import BEST_RUN_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC, metric_label
 from reports.document import ReportDocument
 from reports.source import SearchRecord
-from reports.contract.layout import BEST_RUN_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC, metric_label
 
 
 def _settings_row(record: SearchRecord) -> dict:
@@ -51,8 +51,10 @@ def difference_on_test(first: tuple[str, SearchRecord], second: tuple[str, Searc
     if not (m and n and p == p and q == q):
         return None
     margin = 2 * math.sqrt(p * (1 - p) / m + q * (1 - q) / n)
-    said = (f"On test, {name_a}'s best model {p:.4g} against {name_b}'s {q:.4g} ({m:,} and {n:,} samples): "
-            f"a difference of {p - q:+.3g}")
+    said = (
+        f"On test, {name_a}'s best model {p:.4g} against {name_b}'s {q:.4g} ({m:,} and {n:,} samples): "
+        f"a difference of {p - q:+.3g}"
+    )
     rule = f"twice the standard error of the difference, {margin:.2g}, counting the two test sets as independent"
     if abs(p - q) > margin:
         return f"{said}, beyond noise ({rule})."
@@ -63,9 +65,11 @@ def build_comparison(records: list[SearchRecord], out: Path) -> Path:
     names = _labels(records)
     doc = ReportDocument("comparison: " + " vs ".join(names))
     doc.title_block("Comparison of searches: " + " vs ".join(names))
-    settings = pd.DataFrame([{**_settings_row(r), "experiment": name} for r, name in zip(records, names)])
-    doc.table(settings, font_size=8)
-    with_best = [(name, r) for name, r in zip(names, records) if r.params.get(BEST_TRIAL_PARAM) is not None]
+    settings = pd.DataFrame([{**_settings_row(r), "experiment": name} for r, name in zip(records, names, strict=False)])
+    doc.frame_table(settings, font_size=8)
+    with_best = [
+        (name, r) for name, r in zip(names, records, strict=False) if r.params.get(BEST_TRIAL_PARAM) is not None
+    ]
     if with_best:
         objective = records[0].objective
         ranked = settings.dropna(subset=[objective]).sort_values(objective, ascending=records[0].direction == "min")
@@ -74,14 +78,14 @@ def build_comparison(records: list[SearchRecord], out: Path) -> Path:
             f"Best {objective}: {top['experiment']} with {top[objective]:.4f} (trial {top['best trial']}). "
             + "; ".join(f"{row['experiment']}: {row[objective]:.4f}" for _, row in ranked.iloc[1:].iterrows())
         )
-        by_name = dict(zip(names, records))
+        by_name = dict(zip(names, records, strict=False))
         leaders = [(row["experiment"], by_name[row["experiment"]]) for _, row in ranked.iloc[:2].iterrows()]
         difference = difference_on_test(*leaders) if len(leaders) == 2 else None
         if difference:
             doc.paragraph(difference)
         doc.bullets([f"{name}: {r.against_baseline()}" for name, r in with_best if r.against_baseline()])
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
         width = min(doc.epw, 65 * len(with_best))
         curves = {name: r.curves(r.params[BEST_RUN_PARAM]) for name, r in with_best}
         if curves:

@@ -8,9 +8,8 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from reports.fonts import DEJAVU, cjk_font
 from reports.contract.errors import ReportError
-
+from reports.fonts import DEJAVU, cjk_font
 
 CJK_START = 0x2E80  # CJK radicals; DejaVu covers the scripts below it
 SECTION_ROOM = 0.6  # a section that would start with less than this share of a page free starts a new one
@@ -87,12 +86,13 @@ class ReportDocument(FPDF):
             self.multi_cell(0, 5, f"\u2022 {line}", new_x="LMARGIN", new_y="NEXT")
         self.ln(1.5)
 
-    def table(self, frame: pd.DataFrame, font_size: float = 8, headings: bool = True) -> None:
+    def frame_table(self, frame: pd.DataFrame, font_size: float = 8, headings: bool = True) -> None:
         """Headings repeat on every page a long table spills onto; columns are as wide as their longest word at
         least, so no heading or value is broken inside a word; a table too wide for that at `font_size` is set
         smaller, down to `SMALLEST_TABLE_FONT`."""
-        rows = ([[str(c) for c in frame.columns]] if headings else []) + [[_cell(v) for v in row]
-                                                                         for _, row in frame.iterrows()]
+        rows = ([[str(c) for c in frame.columns]] if headings else []) + [
+            [_cell(v) for v in row] for _, row in frame.iterrows()
+        ]
         widths = None
         while rows:
             self.set_font("body", size=font_size)
@@ -121,20 +121,22 @@ class ReportDocument(FPDF):
         def width(text: str) -> float:
             return self.get_string_width(text) * BOLD_WIDER + padding
 
-        columns = list(zip(*rows))
+        columns = list(zip(*rows, strict=False))
         least = [max(width(word) for text in column for word in text.split() or [""]) for column in columns]
         wanted = [max(width(text) for text in column) for column in columns]
-        room, beyond = self.epw - sum(least), [w - m for w, m in zip(wanted, least)]
+        room, beyond = self.epw - sum(least), [w - m for w, m in zip(wanted, least, strict=False)]
         if room <= 0 or sum(beyond) <= room:
             return tuple(wanted if room > 0 else least)
-        return tuple(m + room * b / sum(beyond) for m, b in zip(least, beyond))
+        return tuple(m + room * b / sum(beyond) for m, b in zip(least, beyond, strict=False))
 
     def save(self, out: Path) -> Path:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             self.output(str(out))
         except OSError as exc:
-            raise ReportError(f"cannot write the report to {out}: {exc.strerror}. Choose a writable --out path.") from None
+            raise ReportError(
+                f"cannot write the report to {out}: {exc.strerror}. Choose a writable --out path."
+            ) from None
         return out
 
     def figure(self, path: Path, width: float | None = None) -> None:

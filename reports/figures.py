@@ -17,8 +17,8 @@ from matplotlib import colormaps, rcParams
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from reports.fonts import matplotlib_families
 from reports.contract.layout import OBJECTIVE_METRIC, metric_label
+from reports.fonts import matplotlib_families
 
 DPI = 110
 LOG_SCALED = ("loss", "mae")  # curves that fall by orders of magnitude: on a linear axis the late epochs look flat
@@ -45,16 +45,29 @@ def _subplots(rows: int, columns: int, width: float, height: float, **kwargs) ->
     return fig, fig.subplots(rows, columns, squeeze=False, **kwargs)
 
 
-def _fixed_figure(width: float, height: float, left: float, bottom: float, right: float = 0.2, top: float = 0.35,
-                  columns: int = 1, gap: float = 0.7) -> tuple[Figure, list]:
+def _fixed_figure(
+    width: float,
+    height: float,
+    left: float,
+    bottom: float,
+    right: float = 0.2,
+    top: float = 0.35,
+    columns: int = 1,
+    gap: float = 0.7,
+) -> tuple[Figure, list]:
     """A row of `columns` axes inside margins given in inches. A trial's figures are drawn every trial, and a
     constrained layout, which measures every label to place the axes, doubles their cost; their labels are
     short and known (class names are cut to `LABEL_CHARS`), so margins sized for them clip nothing."""
     _style()
     fig = Figure(figsize=(width, height))
     axis_width = (width - left - right - gap * (columns - 1)) / columns
-    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
-                        wspace=gap / axis_width)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        wspace=gap / axis_width,
+    )
     return fig, list(fig.subplots(1, columns, squeeze=False)[0])
 
 
@@ -64,23 +77,25 @@ CHAR_INCHES = 0.075  # width of one character of a 10-point label
 
 def _short(label) -> str:
     label = str(label)
-    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
-def hyperparameter_effects(trials: pd.DataFrame, names: list[str], objective: str, path: Path,
-                           log_sampled: frozenset = frozenset()) -> Path:
+def hyperparameter_effects(
+    trials: pd.DataFrame, names: list[str], objective: str, path: Path, log_sampled: frozenset = frozenset()
+) -> Path:
     return _save(effects_figure(trials, names, objective, log_sampled), path)
 
 
-def effects_figure(trials: pd.DataFrame, names: list[str], objective: str, log_sampled: frozenset = frozenset()
-                   ) -> Figure:
+def effects_figure(
+    trials: pd.DataFrame, names: list[str], objective: str, log_sampled: frozenset = frozenset()
+) -> Figure:
     """Score against each searched value: a strip of points per choice, a scatter for ranges (on a log axis for
     those the search sampled on a log scale)."""
     columns = min(3, len(names))
     rows = int(np.ceil(len(names) / columns))
     fig, axes = _subplots(rows, columns, 4.2 * columns, 3.2 * rows)
     finished = trials[trials["status"].eq("FINISHED")]
-    for ax, name in zip(axes.flat, names):
+    for ax, name in zip(axes.flat, names, strict=False):
         data = finished[[name, OBJECTIVE_METRIC]].dropna()
         if _is_range(data[name]):
             _number_axis(ax.xaxis, data[name], name in log_sampled)
@@ -96,7 +111,7 @@ def effects_figure(trials: pd.DataFrame, names: list[str], objective: str, log_s
         ax.set_xlabel(name)
         ax.set_ylabel(objective)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         ax.axis("off")
     return fig
 
@@ -107,10 +122,10 @@ def _is_range(values: pd.Series) -> bool:
 
 
 def _number_axis(axis, values: pd.Series, log: bool = False) -> None:
-    """A log scale when the search sampled the values on one (`log`) or they span more than a decade (ticks at 1, 2 and 5 times a power of ten while
-    they span less than two, where powers of ten alone would leave one label), else at most five ticks: values
-    have many digits (0.00075), and matplotlib's default count of ticks makes such labels run together. Every
-    label a plain number."""
+    """A log scale when the search sampled the values on one (`log`) or they span more than a decade (ticks at 1, 2
+    and 5 times a power of ten while they span less than two, where powers of ten alone would leave one label),
+    else at most five ticks: values have many digits (0.00075), and matplotlib's default count of ticks makes such
+    labels run together. Every label a plain number."""
     if (values > 0).all() and (log or values.max() / values.min() > 10):
         (axis.axes.set_xscale if axis.axis_name == "x" else axis.axes.set_yscale)("log")
         ratio = values.max() / values.min()
@@ -141,11 +156,12 @@ class _PlainLogFormatter(LogFormatter):
         return plain_number(x)
 
 
-def _training_and_validation(ax, curves: dict[str, list[tuple[int, float]]], metric: str, title: str,
-                             kept_epoch: int | None = None) -> None:
+def _training_and_validation(
+    ax, curves: dict[str, list[tuple[int, float]]], metric: str, title: str, kept_epoch: int | None = None
+) -> None:
     for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
         if curves.get(key):
-            steps, values = zip(*curves[key])
+            steps, values = zip(*curves[key], strict=False)
             ax.plot([s + 1 for s in steps], values, marker=".", label=label)  # epochs from 1, as Keras prints them
     if metric in LOG_SCALED and all(v > 0 for k in (metric, f"val_{metric}") for _, v in curves.get(k, [])):
         ax.set_yscale("log")
@@ -160,13 +176,14 @@ def _training_and_validation(ax, curves: dict[str, list[tuple[int, float]]], met
     ax.legend(fontsize=8)
 
 
-def learning_curves(curves: dict[str, list[tuple[int, float]]], title: str, path: Path,
-                    kept_epoch: int | None = None) -> Path:
+def learning_curves(
+    curves: dict[str, list[tuple[int, float]]], title: str, path: Path, kept_epoch: int | None = None
+) -> Path:
     """Training beside validation per metric; losses on a log axis; a dotted line at the epoch whose weights were
     kept (the best epoch of the objective)."""
     metrics = [m for m in ("loss", "accuracy", "mae") if m in curves]
     fig, axes = _fixed_figure(4.6 * len(metrics), 3.2, left=0.65, bottom=0.5, columns=len(metrics))
-    for ax, metric in zip(axes, metrics):
+    for ax, metric in zip(axes, metrics, strict=False):
         _training_and_validation(ax, curves, metric, f"{title}: {metric}", kept_epoch)
     return _save(fig, path)
 
@@ -179,8 +196,7 @@ def confusion_matrix(table: pd.DataFrame, path: Path, title: str) -> Path:
     label_inches = CHAR_INCHES * max(len(c) for c in labels)
     cells = 0.42 * len(table) + 1.6
     left, bottom = 0.55 + label_inches, 0.5 + 0.75 * label_inches  # x labels are turned 45 degrees
-    fig, (ax,) = _fixed_figure(max(4.6, left + cells + 1.3), max(4.0, bottom + cells + 0.4), left, bottom,
-                               right=0.1)
+    fig, (ax,) = _fixed_figure(max(4.6, left + cells + 1.3), max(4.0, bottom + cells + 0.4), left, bottom, right=0.1)
     image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
     fig.colorbar(image, ax=ax, shrink=0.8, label="share of the true class")
     ax.set_title(f"{title}: confusion matrix (counts)", fontsize=10)
@@ -210,15 +226,21 @@ def probability_curves(curves: dict, path: Path, title: str) -> Path:
     return _save(fig, path)
 
 
-def trial_figures(folder: str, title: str, curves: dict, kept_epoch: int | None, confusion: pd.DataFrame | None,
-                  probability: dict | None) -> list[str]:
+def trial_figures(
+    folder: str,
+    title: str,
+    curves: dict,
+    kept_epoch: int | None,
+    confusion: pd.DataFrame | None,
+    probability: dict | None,
+) -> list[str]:
     """A trial's pictures, drawn into `folder` by the artifact process while the next trial trains."""
-    folder = Path(folder)
-    paths = [learning_curves(curves, title, folder / "learning_curves.png", kept_epoch)]
+    into = Path(folder)
+    paths = [learning_curves(curves, title, into / "learning_curves.png", kept_epoch)]
     if confusion is not None:
-        paths.append(confusion_matrix(confusion, folder / "confusion_matrix.png", f"{title}, test"))
+        paths.append(confusion_matrix(confusion, into / "confusion_matrix.png", f"{title}, test"))
     if probability:
-        paths.append(probability_curves(probability, folder / "roc_pr_curves.png", f"{title}, test"))
+        paths.append(probability_curves(probability, into / "roc_pr_curves.png", f"{title}, test"))
     return [str(p) for p in paths]
 
 
@@ -235,20 +257,30 @@ def importance_bars(importance: pd.DataFrame, path: Path) -> Path:
 PAIR_PLOT_INCHES = (6.2, 4.4)
 
 
-def pair_plot(trials: pd.DataFrame, x: str, y: str, objective: str, direction: str, path: Path,
-              log_sampled: frozenset = frozenset()) -> Path:
+def pair_plot(
+    trials: pd.DataFrame,
+    x: str,
+    y: str,
+    objective: str,
+    direction: str,
+    path: Path,
+    log_sampled: frozenset = frozenset(),
+) -> Path:
     return _save(pair_figure(trials, x, y, objective, direction, log_sampled), path)
 
 
-def pair_figure(trials: pd.DataFrame, x: str, y: str, objective: str, direction: str,
-                log_sampled: frozenset = frozenset()) -> Figure:
+def pair_figure(
+    trials: pd.DataFrame, x: str, y: str, objective: str, direction: str, log_sampled: frozenset = frozenset()
+) -> Figure:
     """Each finished trial at its values of two hyperparameters (the two most important), coloured by the
     objective, the best one ringed: where in the plane the good trials are."""
     fig = _figure(*PAIR_PLOT_INCHES)
     ax = fig.add_subplot()
     finished = trials[trials["status"].eq("FINISHED")].dropna(subset=[x, y, OBJECTIVE_METRIC])
-    positions = {x: _positions(ax.xaxis, finished[x], x in log_sampled),
-                 y: _positions(ax.yaxis, finished[y], y in log_sampled)}
+    positions = {
+        x: _positions(ax.xaxis, finished[x], x in log_sampled),
+        y: _positions(ax.yaxis, finished[y], y in log_sampled),
+    }
     scores = finished[OBJECTIVE_METRIC].astype(float)
     points = ax.scatter(positions[x], positions[y], c=scores, cmap="viridis", s=45, alpha=0.85)
     best = scores.idxmax() if direction == "max" else scores.idxmin()
@@ -286,7 +318,7 @@ def curves_side_by_side(curves: dict[str, dict[str, list[tuple[int, float]]]], p
 
 def confusions_side_by_side(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     fig, axes = _subplots(1, len(tables), 4.2 * len(tables), 4)
-    for ax, (name, table) in zip(axes[0], tables.items()):
+    for ax, (name, table) in zip(axes[0], tables.items(), strict=False):
         counts = table.to_numpy()
         rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
         ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
@@ -298,8 +330,15 @@ def confusions_side_by_side(tables: dict[str, pd.DataFrame], path: Path) -> Path
     return _save(fig, path)
 
 
-def study_comparison(summary: pd.DataFrame, label: str, metric: str, path: Path, x: str | None = None,
-                     baseline: float | None = None, baseline_label: str = "baseline") -> Path:
+def study_comparison(
+    summary: pd.DataFrame,
+    label: str,
+    metric: str,
+    path: Path,
+    x: str | None = None,
+    baseline: float | None = None,
+    baseline_label: str = "baseline",
+) -> Path:
     """Mean and standard deviation over seeds per setting: lines over `x` (a sweep or a second hyperparameter),
     or bars when there is nothing to put on the x axis."""
     fig = _figure(7, 3.8)
@@ -319,8 +358,14 @@ def study_comparison(summary: pd.DataFrame, label: str, metric: str, path: Path,
         ax.legend(fontsize=8)
     if baseline is not None:
         ax.axhline(baseline, color="grey", ls="--", lw=1)
-        ax.annotate(f"{baseline_label} {baseline:.3g}", (0, baseline), xycoords=("axes fraction", "data"),
-                    fontsize=8, color="grey", va="bottom")
+        ax.annotate(
+            f"{baseline_label} {baseline:.3g}",
+            (0, baseline),
+            xycoords=("axes fraction", "data"),
+            fontsize=8,
+            color="grey",
+            va="bottom",
+        )
     ax.set_ylabel(f"{metric_label(metric)} (mean ± sd over seeds)")
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
@@ -332,14 +377,28 @@ def _in_trial_order(trials: pd.DataFrame) -> pd.DataFrame:
     return finished.sort_values("order")
 
 
-def search_overview(trials: pd.DataFrame, names: list[str], objective: str, direction: str, test_metric: str,
-                    val_curves: dict[str, list[tuple[int, float]]], path: Path,
-                    log_sampled: frozenset = frozenset()) -> Path:
+def search_overview(
+    trials: pd.DataFrame,
+    names: list[str],
+    objective: str,
+    direction: str,
+    test_metric: str,
+    val_curves: dict[str, list[tuple[int, float]]],
+    path: Path,
+    log_sampled: frozenset = frozenset(),
+) -> Path:
     return _save(overview_figure(trials, names, objective, direction, test_metric, val_curves, log_sampled), path)
 
 
-def overview_figure(trials: pd.DataFrame, names: list[str], objective: str, direction: str, test_metric: str,
-                    val_curves: dict[str, list[tuple[int, float]]], log_sampled: frozenset = frozenset()) -> Figure:
+def overview_figure(
+    trials: pd.DataFrame,
+    names: list[str],
+    objective: str,
+    direction: str,
+    test_metric: str,
+    val_curves: dict[str, list[tuple[int, float]]],
+    log_sampled: frozenset = frozenset(),
+) -> Figure:
     """The four pictures people know from Optuna and W&B, on one page: the objective by trial with the best so
     far; every trial's validation loss by epoch; validation against test score per trial (do they agree?); and
     parallel coordinates of the searched hyperparameters, coloured by the objective."""
@@ -352,10 +411,12 @@ def overview_figure(trials: pd.DataFrame, names: list[str], objective: str, dire
     history.step(ordered["order"], best, where="post", color="black", label="best so far")
     history.set(xlabel="trial", ylabel=objective, title="Objective by trial")
     history.legend(fontsize=8)
-    leader = ordered.loc[scores.idxmax() if direction == "max" else scores.idxmin(), "trial_id"] if len(ordered) else None
+    leader = (
+        ordered.loc[scores.idxmax() if direction == "max" else scores.idxmin(), "trial_id"] if len(ordered) else None
+    )
     for trial_id, points in val_curves.items():
         if points:
-            steps, values = zip(*points)
+            steps, values = zip(*points, strict=False)
             epochs = [s + 1 for s in steps]
             if trial_id == leader:
                 curves.plot(epochs, values, lw=2.2, color="black", label=f"best trial ({trial_id})", zorder=3)
@@ -371,8 +432,13 @@ def overview_figure(trials: pd.DataFrame, names: list[str], objective: str, dire
     if test_metric in ordered:
         agreement.scatter(ordered[OBJECTIVE_METRIC], ordered[test_metric], alpha=0.8)
         for _, row in ordered.iterrows():
-            agreement.annotate(str(row["trial_id"]), (row[OBJECTIVE_METRIC], row[test_metric]), fontsize=7,
-                               xytext=(3, 3), textcoords="offset points")
+            agreement.annotate(
+                str(row["trial_id"]),
+                (row[OBJECTIVE_METRIC], row[test_metric]),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
     agreement.set(xlabel=objective, ylabel=metric_label(test_metric), title="Validation against test, per trial")
     parallel_coordinates(parallel, ordered, names, objective, log_sampled)
     for ax in axes.flat:
@@ -381,8 +447,9 @@ def overview_figure(trials: pd.DataFrame, names: list[str], objective: str, dire
     return fig
 
 
-def parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective: str,
-                          log_sampled: frozenset = frozenset()) -> None:
+def parallel_coordinates(
+    ax, trials: pd.DataFrame, names: list[str], objective: str, log_sampled: frozenset = frozenset()
+) -> None:
     """One vertical axis per searched hyperparameter and a last one for the objective (ranges scaled to [0, 1],
     on a log scale when sampled on one or spanning more than a decade; choices evenly spaced), each labelled
     with its own values, one line per trial coloured by the objective."""
@@ -395,8 +462,11 @@ def parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective: 
             scaled = np.log10(numbers) if log else numbers
             low, high = scaled.min(), scaled.max()
             columns.append((scaled - low) / (high - low) if high > low else scaled * 0 + 0.5)
-            labels.append([(0.0, plain_number(numbers.min())), (1.0, plain_number(numbers.max()))] if high > low
-                          else [(0.5, plain_number(numbers.iloc[0]))])
+            labels.append(
+                [(0.0, plain_number(numbers.min())), (1.0, plain_number(numbers.max()))]
+                if high > low
+                else [(0.5, plain_number(numbers.iloc[0]))]
+            )
         else:
             choices = sorted({str(v) for v in values})
             at = {v: i / max(len(choices) - 1, 1) for i, v in enumerate(choices)}
@@ -406,7 +476,7 @@ def parallel_coordinates(ax, trials: pd.DataFrame, names: list[str], objective: 
     scores = trials[OBJECTIVE_METRIC].astype(float).to_numpy()
     span = (scores.max() - scores.min()) or 1.0
     colours = colormaps["viridis"]((scores - scores.min()) / span)
-    for row, colour in zip(table, colours):
+    for row, colour in zip(table, colours, strict=False):
         ax.plot(range(len(columns)), row, color=colour, alpha=0.8, lw=1)
     for i, axis_labels in enumerate(labels):
         ax.axvline(i, color="grey", lw=0.6)

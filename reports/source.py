@@ -14,9 +14,29 @@ from mlflow.entities import Experiment, Run
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from reports.contract.errors import ReportError
 from reports.analysis import Reference
-from reports.contract.layout import BASELINE_KEYS, BASELINE_PARAM_PREFIX, BEST_BASELINE_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC, OBJECTIVE_PARAM, PER_EPOCH, ROLE_TAG, SEARCH_SPACE_PREFIX, TEST, TEST_METRICS, TRIAL_COLUMNS, baseline_metric, best_finished, gain_metrics, on_validation, open_store, read_metric, trials_frame
+from reports.contract.errors import ReportError
+from reports.contract.layout import (
+    BASELINE_KEYS,
+    BASELINE_PARAM_PREFIX,
+    BEST_BASELINE_PARAM,
+    BEST_TRIAL_PARAM,
+    OBJECTIVE_METRIC,
+    OBJECTIVE_PARAM,
+    PER_EPOCH,
+    ROLE_TAG,
+    SEARCH_SPACE_PREFIX,
+    TEST,
+    TEST_METRICS,
+    TRIAL_COLUMNS,
+    baseline_metric,
+    best_finished,
+    gain_metrics,
+    on_validation,
+    open_store,
+    read_metric,
+    trials_frame,
+)
 from reports.contract.objectives import OBJECTIVES
 from reports.verdict import baseline_sentence, capitalized
 
@@ -59,15 +79,19 @@ class SearchRecord:
     def log_sampled(self) -> frozenset:
         """The ranges the search sampled on a log scale: figures draw them on one."""
         specs = {name: self.spec(name) for name in self.configured_searched}
-        return frozenset(n for n, spec in specs.items() if isinstance(spec, dict)
-                         and spec.get("sampling") in ("log", "reverse_log"))
+        return frozenset(
+            n for n, spec in specs.items() if isinstance(spec, dict) and spec.get("sampling") in ("log", "reverse_log")
+        )
 
     @property
     def configured_searched(self) -> list[str]:
         """Hyperparameters the search could vary (a list of several values or a range in its space), whether or
         not the trials happened to try more than one value, then any other that varied."""
-        configured = [key.removeprefix(SEARCH_SPACE_PREFIX) for key, text in self.params.items()
-                      if key.startswith(SEARCH_SPACE_PREFIX) and _varies(yaml.safe_load(text))]
+        configured = [
+            key.removeprefix(SEARCH_SPACE_PREFIX)
+            for key, text in self.params.items()
+            if key.startswith(SEARCH_SPACE_PREFIX) and _varies(yaml.safe_load(text))
+        ]
         return configured + [name for name in self.searched if name not in configured]
 
     @property
@@ -124,8 +148,14 @@ class SearchRecord:
         for key in BASELINE_KEYS:
             name = self.params.get(BASELINE_PARAM_PREFIX + key)
             if name is not None:
-                out.append((key, name, read_metric(metrics, baseline_metric(key, self.test_metric), float("nan")),
-                            read_metric(metrics, baseline_metric(key, validation), float("nan"))))
+                out.append(
+                    (
+                        key,
+                        name,
+                        read_metric(metrics, baseline_metric(key, self.test_metric), float("nan")),
+                        read_metric(metrics, baseline_metric(key, validation), float("nan")),
+                    )
+                )
         return out
 
     def trivial_reference(self):
@@ -142,8 +172,10 @@ class SearchRecord:
 
     def curve(self, run_id: str, key: str) -> list[tuple[int, float]]:
         """One per-epoch curve of a run (Keras' name: val_loss), in epoch order."""
-        return [(m.step, m.value) for m in sorted(self.client.get_metric_history(run_id, PER_EPOCH + key),
-                                                  key=lambda m: m.step)]
+        return [
+            (m.step, m.value)
+            for m in sorted(self.client.get_metric_history(run_id, PER_EPOCH + key), key=lambda m: m.step)
+        ]
 
     def curves(self, run_id: str) -> dict[str, list[tuple[int, float]]]:
         out = {}
@@ -178,10 +210,15 @@ def against_baseline(parent: Run) -> str | None:
     gain, error = (read_metric(metrics, name) for name in gain_metrics(key or ""))
     if key is None or test_metric is None or gain is None:
         return None
-    sentence = baseline_sentence(test_metric, read_metric(metrics, test_metric, best=True),
-                                 params.get(BASELINE_PARAM_PREFIX + key, key),
-                                 read_metric(metrics, baseline_metric(key, test_metric)), gain, error,
-                                 int(params.get("data.test_size", 0)))
+    sentence = baseline_sentence(
+        test_metric,
+        read_metric(metrics, test_metric, best=True),
+        params.get(BASELINE_PARAM_PREFIX + key, key),
+        read_metric(metrics, baseline_metric(key, test_metric)),
+        gain,
+        error,
+        int(params.get("data.test_size", 0)),
+    )
     return capitalized(sentence) + "."
 
 
@@ -202,7 +239,10 @@ def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experim
         names = ", ".join(e.name for e in client.search_experiments()) or "none"
         raise ReportError(f"no experiment named {reference!r} in {tracking_uri}; experiments there: {names}.")
     runs = client.search_runs(
-        [experiment.experiment_id], f"tags.`{ROLE_TAG}` = '{role}'", order_by=["attributes.start_time DESC"], max_results=1
+        [experiment.experiment_id],
+        f"tags.`{ROLE_TAG}` = '{role}'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
     )
     if not runs:
         raise ReportError(f"experiment {reference!r} in {tracking_uri} has no {role} runs yet. Run a {role} first.")

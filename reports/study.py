@@ -16,9 +16,9 @@ from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
 from reports import figures, verdict
+from reports.contract.layout import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, metric_label, open_store
 from reports.document import ReportDocument
 from reports.source import against_baseline, find_run
-from reports.contract.layout import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, metric_label, open_store
 
 
 @dataclasses.dataclass
@@ -40,16 +40,25 @@ class StudyRecord:
         summary = verdict.summarize(self.values[self.values["metric"] == metric], keys)
         if not self.panels:
             return summary
-        return summary.sort_values(self.panels, key=lambda column: column.map(_natural), kind="stable").reset_index(drop=True)
+        return summary.sort_values(self.panels, key=lambda column: column.map(_natural), kind="stable").reset_index(
+            drop=True
+        )
 
     def answer(self) -> list[str]:
         c = self.config
         sentences = []
         for i, metric in enumerate(c["metrics"]):
             expected = [label(c["compare"][0], v) for v in c.get("expect_best", [])] if i == 0 else []
-            sentences += verdict.answer(self.summary(metric), c["compare"], metric, self.panels,
-                                        expected, c.get("expectation", ""),
-                                        c.get("baseline") if i == 0 else None, c.get("baseline_label", "baseline"))
+            sentences += verdict.answer(
+                self.summary(metric),
+                c["compare"],
+                metric,
+                self.panels,
+                expected,
+                c.get("expectation", ""),
+                c.get("baseline") if i == 0 else None,
+                c.get("baseline_label", "baseline"),
+            )
         if self.failures:
             sentences.append(f"{len(self.failures)} trial(s) failed and are left out: {'; '.join(self.failures)}.")
         return sentences
@@ -70,12 +79,15 @@ def load_study(tracking_uri: str, reference: str) -> StudyRecord:
     client = open_store(tracking_uri)
     with tempfile.TemporaryDirectory() as tmp:
         config = yaml.safe_load(Path(client.download_artifacts(run.info.run_id, "study.yaml", tmp)).read_text())
-    searches = client.search_runs([experiment.experiment_id], f"tags.`{STUDY_TAG}` = '{run.info.run_id}'",
-                                  order_by=["attributes.start_time ASC"])
+    searches = client.search_runs(
+        [experiment.experiment_id], f"tags.`{STUDY_TAG}` = '{run.info.run_id}'", order_by=["attributes.start_time ASC"]
+    )
     rows, failures = [], []
     for search in searches:
         sweep = search.data.tags.get(SWEEP_TAG, "")
-        for child in client.search_runs([experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{search.info.run_id}'"):
+        for child in client.search_runs(
+            [experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{search.info.run_id}'"
+        ):
             setting = _setting(child.data.params, config)
             if child.info.status != "FINISHED":
                 where = ", ".join(str(v) for v in (sweep, *setting.values()) if v)
@@ -88,7 +100,7 @@ def load_study(tracking_uri: str, reference: str) -> StudyRecord:
     return StudyRecord(experiment.name, run, config, searches, values, failures)
 
 
-def _setting(params: dict[str, str], config: dict) -> dict[str, str]:
+def _setting(params: dict[str, str], config: dict) -> dict[str, str | None]:
     """The compared values of one trial, the first named with its active details ('sgd (momentum 0.9)')."""
     first, *rest = config["compare"]
     details = " ".join(f"{name} {params[name]}" for name in config.get("detail", []) if name in params)
@@ -130,13 +142,28 @@ def build_study_report(record: StudyRecord, out: Path) -> Path:
         for i, metric in enumerate(c["metrics"]):
             summary = record.summary(metric)
             baseline = c.get("baseline") if i == 0 else None
-            doc.figure(figures.study_comparison(summary, label, metric, Path(tmp) / f"{i}.png", x, baseline,
-                                                c.get("baseline_label", "baseline")), width=doc.epw * 0.8)
-            doc.table(summary.rename(columns={"mean": f"{metric_label(metric)} mean", "std": "sd", "n": "seeds", "seeds": "per seed"}))
+            doc.figure(
+                figures.study_comparison(
+                    summary, label, metric, Path(tmp) / f"{i}.png", x, baseline, c.get("baseline_label", "baseline")
+                ),
+                width=doc.epw * 0.8,
+            )
+            doc.frame_table(
+                summary.rename(
+                    columns={"mean": f"{metric_label(metric)} mean", "std": "sd", "n": "seeds", "seeds": "per seed"}
+                )
+            )
     doc.section("Searches")
-    doc.bullets([f"{s.data.tags.get(SWEEP_TAG) or record.experiment_name}: parent run {s.info.run_id}, "
-                 f"{s.info.status.lower()}. {against_baseline(s) or ''}".strip() for s in record.searches])
-    doc.paragraph(f"Study run {record.run.info.run_id}. Each search has its own report on its parent run. "
-                  "Two settings are called different only when their means differ by more than twice the standard "
-                  "error of the difference over seeds.")
+    doc.bullets(
+        [
+            f"{s.data.tags.get(SWEEP_TAG) or record.experiment_name}: parent run {s.info.run_id}, "
+            f"{s.info.status.lower()}. {against_baseline(s) or ''}".strip()
+            for s in record.searches
+        ]
+    )
+    doc.paragraph(
+        f"Study run {record.run.info.run_id}. Each search has its own report on its parent run. "
+        "Two settings are called different only when their means differ by more than twice the standard "
+        "error of the difference over seeds."
+    )
     return doc.save(out)

@@ -14,8 +14,16 @@ import pandas as pd
 from reports.contract.layout import metric_label
 
 
-def baseline_sentence(metric: str, model_value: float, baseline_name: str, baseline_value: float, gain: float,
-                      standard_error: float, n: int, z: float = 2.0) -> str:
+def baseline_sentence(
+    metric: str,
+    model_value: float,
+    baseline_name: str,
+    baseline_value: float,
+    gain: float,
+    standard_error: float,
+    n: int,
+    z: float = 2.0,
+) -> str:
     """The best model against a baseline, in a sentence a person can check: both test scores, the mean gain per
     test sample with its standard error, n, and the rule (a difference counts beyond `z` standard errors)."""
     if gain > 0 and gain > z * standard_error:
@@ -24,9 +32,11 @@ def baseline_sentence(metric: str, model_value: float, baseline_name: str, basel
         verdict = "is worse than"
     else:
         verdict = "is no better than"
-    return (f"the best model's {metric_label(metric)} {model_value:.4g} {verdict} the {baseline_value:.4g} of "
-            f"{baseline_name} on the {n:,} test samples (gain per sample {gain:.3g} ± {standard_error:.2g} standard "
-            f"error; a difference is called only beyond {z:g} standard errors)")
+    return (
+        f"the best model's {metric_label(metric)} {model_value:.4g} {verdict} the {baseline_value:.4g} of "
+        f"{baseline_name} on the {n:,} test samples (gain per sample {gain:.3g} ± {standard_error:.2g} standard "
+        f"error; a difference is called only beyond {z:g} standard errors)"
+    )
 
 
 def capitalized(sentence: str) -> str:
@@ -62,7 +72,11 @@ def fmt(row: pd.Series) -> str:
 
 def _seeds(rows: pd.DataFrame) -> str:
     counts = sorted(set(rows["n"]))
-    return f"{counts[0]} seed{'s' if counts[0] > 1 else ''} each" if len(counts) == 1 else "seeds: " + "/".join(map(str, counts))
+    return (
+        f"{counts[0]} seed{'s' if counts[0] > 1 else ''} each"
+        if len(counts) == 1
+        else "seeds: " + "/".join(map(str, counts))
+    )
 
 
 def not_past(row: pd.Series, baseline: float, way: str) -> bool:
@@ -72,8 +86,14 @@ def not_past(row: pd.Series, baseline: float, way: str) -> bool:
     return gain <= max(error, 0.05 * abs(baseline))
 
 
-def panel_sentences(rows: pd.DataFrame, label: str, metric: str, where: str, baseline: float | None = None,
-                    baseline_label: str = "baseline") -> tuple[list[str], str, list[str], list[str]]:
+def panel_sentences(
+    rows: pd.DataFrame,
+    label: str,
+    metric: str,
+    where: str,
+    baseline: float | None = None,
+    baseline_label: str = "baseline",
+) -> tuple[list[str], str, list[str], list[str]]:
     """Sentences for one panel; its best setting; the settings within noise of it; those at the baseline."""
     way = direction(metric)
     ordered = rows.sort_values("mean", ascending=way == "min").reset_index(drop=True)
@@ -93,7 +113,9 @@ def panel_sentences(rows: pd.DataFrame, label: str, metric: str, where: str, bas
     if close:
         verdict += f", but {', '.join(close)} {'is' if len(close) == 1 else 'are'} within noise of it"
     if clear:
-        verdict += f"; {', '.join(clear)} {'is' if len(clear) == 1 else 'are'} clearly {'higher' if way == 'min' else 'lower'}"
+        verdict += (
+            f"; {', '.join(clear)} {'is' if len(clear) == 1 else 'are'} clearly {'higher' if way == 'min' else 'lower'}"
+        )
     if unknown:
         verdict += f"; with one seed there is no spread to tell {', '.join(unknown)} apart from it"
     sentences.append(verdict + ".")
@@ -103,8 +125,16 @@ def panel_sentences(rows: pd.DataFrame, label: str, metric: str, where: str, bas
     return sentences, str(best[label]), close + unknown, stuck
 
 
-def answer(summary: pd.DataFrame, compare: list[str], metric: str, panels: list[str], expect_best: list[str],
-           expectation: str, baseline: float | None = None, baseline_label: str = "baseline") -> list[str]:
+def answer(
+    summary: pd.DataFrame,
+    compare: list[str],
+    metric: str,
+    panels: list[str],
+    expect_best: list[str],
+    expectation: str,
+    baseline: float | None = None,
+    baseline_label: str = "baseline",
+) -> list[str]:
     """The answer section: per panel what was measured, then what of the expected outcome the runs check (the
     expected settings do best beyond noise) and, across panels, whether their lead changes."""
     label = compare[0]
@@ -113,7 +143,7 @@ def answer(summary: pd.DataFrame, compare: list[str], metric: str, panels: list[
     groups = summary.groupby(panels, sort=False) if panels else [((), summary)]
     for key, rows in groups:
         key = key if isinstance(key, tuple) else (key,)
-        where = "".join(f"{v} " if n == "sweep" else f"{n}={v} " for n, v in zip(panels, key) if v != "")
+        where = "".join(f"{v} " if n == "sweep" else f"{n}={v} " for n, v in zip(panels, key, strict=False) if v != "")
         where = f"At {where.strip()}, " if where.strip() else ""
         said, best, close, stuck = panel_sentences(rows, label, metric, where, baseline, baseline_label)
         sentences += said
@@ -165,12 +195,15 @@ def _lead_sentence(names: str, leads: list[tuple[str, float, float]]) -> str:
     listed = ", ".join(f"{place} {lead:.3g}" + ("" if math.isnan(se) else f" ± {se:.2g}") for place, lead, se in leads)
     (first, lead_first, se_first), (last, lead_last, se_last) = leads[0], leads[-1]
     change = lead_last - lead_first
-    said = (f"The lead of {names} over the best other setting (mean difference ± its standard error over seeds): "
-            f"{listed}. From {first} to {last} it {'grows' if change > 0 else 'shrinks'} by {abs(change):.3g}")
-    margin = 2 * math.sqrt(se_first ** 2 + se_last ** 2)
+    said = (
+        f"The lead of {names} over the best other setting (mean difference ± its standard error over seeds): "
+        f"{listed}. From {first} to {last} it {'grows' if change > 0 else 'shrinks'} by {abs(change):.3g}"
+    )
+    margin = 2 * math.sqrt(se_first**2 + se_last**2)
     if math.isnan(margin):
         return said + "; with one seed there is no spread to tell whether that is more than noise."
     if abs(change) > margin:
         return said + f", beyond noise (twice its standard error, {margin:.2g})."
-    return said + (f", within noise (twice its standard error, {margin:.2g}): these runs cannot tell whether the "
-                   "lead changes.")
+    return said + (
+        f", within noise (twice its standard error, {margin:.2g}): these runs cannot tell whether the lead changes."
+    )

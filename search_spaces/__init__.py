@@ -11,19 +11,36 @@ import importlib
 
 from search_spaces.space import SearchSpace, SearchSpaceError
 
-_LAZY = {"FamilyHyperModel": "base", "InputShapeError": "base", "CNN": "cnn", "MLP": "mlp", "RNN": "rnn",
-         "Transfer": "transfer"}
+_LAZY = {
+    "FamilyHyperModel": "base",
+    "InputShapeError": "base",
+    "CNN": "cnn",
+    "MLP": "mlp",
+    "RNN": "rnn",
+    "Transfer": "transfer",
+}
 
 
 def __getattr__(name: str):
     """Families on first use: importing them loads Keras and TensorFlow, which validating a file does not need."""
     if name == "FAMILIES":
-        return {cls.family: cls for cls in (__getattr__("MLP"), __getattr__("CNN"), __getattr__("RNN"),
-                                            __getattr__("Transfer"))}
+        return {
+            cls.family: cls
+            for cls in (__getattr__("MLP"), __getattr__("CNN"), __getattr__("RNN"), __getattr__("Transfer"))
+        }
     if name in _LAZY:
         return getattr(importlib.import_module(f"search_spaces.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'search_spaces' has no attribute {name!r}")
 
 
-__all__ = ["FAMILIES", "CNN", "MLP", "RNN", "Transfer", "FamilyHyperModel", "InputShapeError", "SearchSpace",
-           "SearchSpaceError"]
+__all__ = [
+    "FAMILIES",
+    "CNN",
+    "MLP",
+    "RNN",
+    "Transfer",
+    "FamilyHyperModel",
+    "InputShapeError",
+    "SearchSpace",
+    "SearchSpaceError",
+]

@@ -109,12 +109,16 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         1), so entries are about 1 and a learning rate means what it means on standardized inputs. The IDF
         weighting is a fixed `Normalization` (mean 0, variance 1 / IDF^2): a stock layer, so the model loads
         anywhere."""
+        assert self.bag is not None, "a bag layer is built only for text, which has one"
         vocabulary, idf, length = self.bag
         # The out-of-vocabulary slot first, weighed 1e-6: unknown tokens are ignored, as in scikit-learn.
         weights = np.concatenate([[1e-6], idf])
-        return [keras.layers.TextVectorization(ngrams=2, output_mode="multi_hot", vocabulary=list(vocabulary)),
-                keras.layers.Normalization(mean=np.zeros_like(weights), variance=1.0 / weights**2),
-                keras.layers.UnitNormalization(), keras.layers.Rescaling(length)]
+        return [
+            keras.layers.TextVectorization(ngrams=2, output_mode="multi_hot", vocabulary=list(vocabulary)),
+            keras.layers.Normalization(mean=np.zeros_like(weights), variance=1.0 / weights**2),
+            keras.layers.UnitNormalization(),
+            keras.layers.Rescaling(length),
+        ]
 
     def _body(self, hp):
         """The input, and what the output layer reads: the family's features, or for text read as a bag of words
@@ -146,7 +150,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         fitted = self.ridge is not None and self.num_classes is None
         layer = keras.layers.Dense(units, kernel_initializer="zeros", name=name, trainable=not fitted)
         path = layer(flat)
-        if fitted:
+        if self.ridge is not None and self.num_classes is None:
             layer.set_weights(list(self.ridge))
         return path
 
@@ -168,6 +172,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             error = np.abs(flat[1] @ kernel + bias - targets[1]).mean()
             if best is None or error < best[0]:
                 best = (error, kernel, bias)
+        assert best is not None, "alphas is never empty"
         _, kernel, bias = best
         self.ridge = (kernel.reshape(-1, 1).astype("float32"), np.array([bias], dtype="float32"))
 
@@ -185,7 +190,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         def read(texts):
             rows = []
             for start in range(0, len(texts), 512):
-                x = texts[start:start + 512].astype(str)
+                x = texts[start : start + 512].astype(str)
                 for layer in layers:
                     x = layer(x)
                 rows.append(scipy.sparse.csr_matrix(np.asarray(x)))
@@ -198,6 +203,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             accuracy = float((model.predict(val) == y_val).mean())
             if best is None or accuracy > best[0]:
                 best = (accuracy, model)
+        assert best is not None, "strengths is never empty"
         model = best[1]
         kernel = np.zeros((train.shape[1], self.num_classes), dtype="float32")
         bias = np.zeros(self.num_classes, dtype="float32")
@@ -224,7 +230,9 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         linear = self._linear_path(hp, preprocessed, units)
         # One output layer with its softmax when there is no linear path: a transfer search cuts it off its base.
         activation = "softmax" if self.num_classes is not None and linear is None else None
-        start = "zeros" if linear is not None and self.num_classes is None and self.ridge is not None else "glorot_uniform"
+        start = (
+            "zeros" if linear is not None and self.num_classes is None and self.ridge is not None else "glorot_uniform"
+        )
         head = keras.layers.Dense(units, activation=activation, kernel_initializer=start)
         outputs = head(x)
         if self.bag_start is not None and self.space.declare(hp, "encoder") == "bag":

@@ -39,10 +39,15 @@ COMMON = (
         when=("regularizer", ("l1", "l2", "l1_l2")),
     ),
     Hyperparameter("optimizer", str, Choice(("adam", "rmsprop", "sgd")), options=OPTIMIZERS),
-    Hyperparameter("learning_rate", float, Range(1e-4, 1e-2, sampling="log"), bounds=(0.0, 10.0), point=1e-3,
-                   help="0 takes the optimizer's Keras default (SGD 0.01, the others 0.001)"),
-    Hyperparameter("momentum", float, Range(0.0, 0.95), bounds=(0.0, 0.999), when=("optimizer", ("sgd",)),
-                   point=0.9),
+    Hyperparameter(
+        "learning_rate",
+        float,
+        Range(1e-4, 1e-2, sampling="log"),
+        bounds=(0.0, 10.0),
+        point=1e-3,
+        help="0 takes the optimizer's Keras default (SGD 0.01, the others 0.001)",
+    ),
+    Hyperparameter("momentum", float, Range(0.0, 0.95), bounds=(0.0, 0.999), when=("optimizer", ("sgd",)), point=0.9),
     Hyperparameter("nesterov", bool, Fixed(False), when=("optimizer", ("sgd",))),
     Hyperparameter("clipnorm", float, Fixed(0.0), bounds=(0.0, None), help="0 turns clipping off"),
     Hyperparameter("growth", float, Fixed(1.0), bounds=(0.25, 4.0), help="width multiplier from one block to the next"),
@@ -55,13 +60,25 @@ SEQUENCE = ("encoder", ("sequence",))  # the condition of everything that reads 
 # How a text family reads text: as a bag of words and word pairs weighted by TF-IDF into the output layer (the
 # TF-IDF + logistic regression baseline as a Keras model), or as a sequence of embedded tokens through the family's
 # own layers. Declared first, so the sequence knobs can be conditional on it.
-ENCODER = Hyperparameter("encoder", str, Choice(ENCODERS), options=ENCODERS, point="sequence",
-                         help="bag: TF-IDF of words and word pairs into the output layer; sequence: embedded "
-                              "tokens through the family's layers")
+ENCODER = Hyperparameter(
+    "encoder",
+    str,
+    Choice(ENCODERS),
+    options=ENCODERS,
+    point="sequence",
+    help="bag: TF-IDF of words and word pairs into the output layer; sequence: embedded "
+    "tokens through the family's layers",
+)
 TEXT = (
     Hyperparameter("max_tokens", int, Fixed(10000), bounds=(3, 1_000_000), when=SEQUENCE, help="vocabulary size"),
-    Hyperparameter("sequence_length", int, Fixed(64), bounds=(1, 100_000), when=SEQUENCE,
-                   help="tokens kept per text; default: read from the training texts"),
+    Hyperparameter(
+        "sequence_length",
+        int,
+        Fixed(64),
+        bounds=(1, 100_000),
+        when=SEQUENCE,
+        help="tokens kept per text; default: read from the training texts",
+    ),
     Hyperparameter("embedding_dim", int, Choice((32, 64)), bounds=(1, 4096), when=SEQUENCE),
 )
 # The shared knobs that only the sequence encoder's layers use.
@@ -69,8 +86,12 @@ SEQUENCE_SHARED = ("activation", "batch_norm", "initializer", "growth", "regular
 
 # A series: a linear autoregressive path from the window to the output, added to the network's (LSTNet's
 # "highway"), so the network learns the residual over what ridge regression on the window learns.
-LINEAR_SKIP = Hyperparameter("linear_skip", bool, Choice((True, False)),
-                             help="a linear path from the window to the output, added to the network's")
+LINEAR_SKIP = Hyperparameter(
+    "linear_skip",
+    bool,
+    Choice((True, False)),
+    help="a linear path from the window to the output, added to the network's",
+)
 
 
 def assemble(*family_params: Hyperparameter, exclude: tuple[str, ...] = (), **defaults) -> tuple[Hyperparameter, ...]:
@@ -92,11 +113,22 @@ ALL = -1  # frozen_layers: every layer of the base
 
 CATALOGUES: dict[str, tuple[Hyperparameter, ...]] = {
     "mlp": assemble(
-        Hyperparameter("depth", int, Range(0, 3), bounds=(0, 32), point=1,
-                       help="hidden blocks; 0 is softmax or linear regression on the inputs"),
+        Hyperparameter(
+            "depth",
+            int,
+            Range(0, 3),
+            bounds=(0, 32),
+            point=1,
+            help="hidden blocks; 0 is softmax or linear regression on the inputs",
+        ),
         Hyperparameter("units", int, Choice((32, 64, 128)), bounds=(1, 16384)),
-        Hyperparameter("wide", bool, Choice((True, False)), point=False,
-                       help="a linear path from the inputs to the output, added to the deep path's (Wide & Deep)"),
+        Hyperparameter(
+            "wide",
+            bool,
+            Choice((True, False)),
+            point=False,
+            help="a linear path from the inputs to the output, added to the deep path's (Wide & Deep)",
+        ),
     ),
     "cnn": assemble(
         Hyperparameter("depth", int, Range(1, 3), bounds=(1, 12)),
@@ -130,8 +162,9 @@ CATALOGUES: dict[str, tuple[Hyperparameter, ...]] = {
         exclude=("batch_norm", "activation", "initializer", "regularizer", "regularization", "growth"),
     ),
     # A builder the user writes (search_spaces/custom.py): the runner's compile step and batch size only.
-    "custom": assemble(exclude=("activation", "batch_norm", "dropout", "initializer", "regularizer",
-                                "regularization", "growth")),
+    "custom": assemble(
+        exclude=("activation", "batch_norm", "dropout", "initializer", "regularizer", "regularization", "growth")
+    ),
 }
 READS_TEXT = ("cnn", "rnn")  # the families that take raw text (through a vocabulary and an embedding)
 
@@ -144,8 +177,11 @@ def full_catalogue(family: str, text: bool = False, series: bool = False) -> tup
         return params
     if text and family in READS_TEXT:
         shared = {p.name for p in COMMON} - set(SEQUENCE_SHARED)
-        params = (ENCODER, *(p if p.name in shared or p.when else dataclasses.replace(p, when=SEQUENCE)
-                             for p in params), *TEXT)
+        params = (
+            ENCODER,
+            *(p if p.name in shared or p.when else dataclasses.replace(p, when=SEQUENCE) for p in params),
+            *TEXT,
+        )
     if series:
         params = (*(p for p in params if p.name != "wide"), LINEAR_SKIP)
     return params

@@ -11,6 +11,7 @@ import keras
 
 from search_spaces.space import SearchSpace
 
+
 def layer_options(hp, space: SearchSpace) -> dict:
     """Keyword arguments for a weight layer: initializer and regularizer."""
     regularizer = space.declare(hp, "regularizer")

@@ -27,8 +27,7 @@ import numpy as np
 
 from search_spaces.catalogue import CATALOGUES
 from search_spaces.common import fit_in_batches, make_optimizer
-from search_spaces.space import Choice, Fixed, Hyperparameter, Range, SearchSpace
-
+from search_spaces.space import Choice, Fixed, Hyperparameter, Range, SearchSpace, Spec
 
 OPTIMIZER_KNOBS = ("optimizer", "learning_rate", "momentum", "nesterov", "clipnorm")  # the runner's compile step
 
@@ -40,6 +39,7 @@ class BuilderError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class DataFacts:
     """What a builder may want to know of the data."""
+
     input_shape: tuple[int, ...]  # one sample's shape; () for raw text (a string per sample)
     num_classes: int | None  # None for a regression
     task: str  # "classification" or "regression"
@@ -66,6 +66,8 @@ def load_builder(path: Path, name: str) -> Callable:
     """The function `name` of the Python file `path`, imported under a name of its own (never as `__main__`)."""
     module_name = f"automl_builder_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]}"
     spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise BuilderError(f"{path}: not a Python file that can be imported")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # so the worker's unpickling and KerasTuner's copies find it
     try:
@@ -80,8 +82,11 @@ def load_builder(path: Path, name: str) -> Callable:
 
 def _where(exc: BaseException, path: Path | None) -> str:
     """' at line N' of the innermost frame in the builder's file, or nothing when the error arose elsewhere."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if path is not None and Path(f.filename).resolve() == path.resolve()]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if path is not None and Path(f.filename).resolve() == path.resolve()
+    ]
     return f" at line {frames[-1].lineno}" if frames else ""
 
 
@@ -89,6 +94,7 @@ def _as_catalogue(hp: keras_tuner.HyperParameters) -> tuple[Hyperparameter, ...]
     """The hyperparameters a build declared, as catalogue entries, so the space describes and types them."""
     kinds = keras_tuner.engine.hyperparameters
     out = []
+    spec: Spec
     for declared in hp.space:
         if isinstance(declared, kinds.Fixed):
             spec, kind = Fixed(declared.value), type(declared.value)
@@ -124,9 +130,11 @@ class CustomHyperModel(keras_tuner.HyperModel):
             raise BuilderError(f"{self.where}: returned {type(model).__name__}, not a keras.Model.")
         if not getattr(model, "compiled", False):
             classes = self.facts.num_classes is not None
-            model.compile(optimizer=make_optimizer(hp, self.optimizer_space),
-                          loss="sparse_categorical_crossentropy" if classes else "mse",
-                          metrics=["accuracy"] if classes else ["mae"])
+            model.compile(
+                optimizer=make_optimizer(hp, self.optimizer_space),
+                loss="sparse_categorical_crossentropy" if classes else "mse",
+                metrics=["accuracy"] if classes else ["mae"],
+            )
         self.optimizer_space.declare(hp, "batch_size")
         return model
 
@@ -143,21 +151,27 @@ class CustomHyperModel(keras_tuner.HyperModel):
         except BuilderError:
             raise
         except Exception as exc:
-            raise BuilderError(f"{self.where}: building with default values failed{_where(exc, self._file)}: "
-                               f"{type(exc).__name__}: {exc}") from None
+            raise BuilderError(
+                f"{self.where}: building with default values failed{_where(exc, self._file)}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
         units = 1 if self.facts.num_classes is None else self.facts.num_classes
         try:
             sample = x_sample.astype(str) if x_sample.dtype == object else x_sample
             output = np.asarray(model(sample, training=False))
         except Exception as exc:
-            raise BuilderError(f"{self.where}: the model does not take this data's samples (shape "
-                               f"{self.facts.input_shape or 'a string'}): {type(exc).__name__}: "
-                               f"{str(exc).splitlines()[0][:300]}") from None
+            raise BuilderError(
+                f"{self.where}: the model does not take this data's samples (shape "
+                f"{self.facts.input_shape or 'a string'}): {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:300]}"
+            ) from None
         if output.shape != (len(x_sample), units):
             ending = f'Dense({units}, activation="softmax")' if self.facts.num_classes is not None else "Dense(1)"
             task = f"{units} classes" if self.facts.num_classes is not None else "a value per sample"
-            raise BuilderError(f"{self.where}: the model's output has shape {output.shape[1:]} per sample; this "
-                               f"data needs {task}: end the model with {ending}.")
+            raise BuilderError(
+                f"{self.where}: the model's output has shape {output.shape[1:]} per sample; this "
+                f"data needs {task}: end the model with {ending}."
+            )
         compiled_here = any(name in hp.values for name in OPTIMIZER_KNOBS)
         own = tuple(p for p in _as_catalogue(hp) if p.name not in self.optimizer_space.params)
         kept = tuple(p for p in CATALOGUES["custom"] if compiled_here or p.name not in OPTIMIZER_KNOBS)

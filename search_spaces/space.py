@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-from decimal import Decimal
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Union
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the catalogue is checked without KerasTuner (and TensorFlow) loaded; only `declare` needs it
     import keras_tuner
@@ -55,7 +55,7 @@ class Range:
     sampling: str = "linear"
 
 
-Spec = Union[Fixed, Choice, Range]
+Spec = Fixed | Choice | Range
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,9 +132,7 @@ def _check_value(param: Hyperparameter, value: Any) -> Any:
 def _parse_range(param: Hyperparameter, raw: Mapping[str, Any]) -> Range:
     unknown = sorted(set(raw) - set(RANGE_KEYS))
     if unknown:
-        raise SearchSpaceError(
-            param.name, f"unknown range key {unknown[0]!r}; a range takes {', '.join(RANGE_KEYS)}."
-        )
+        raise SearchSpaceError(param.name, f"unknown range key {unknown[0]!r}; a range takes {', '.join(RANGE_KEYS)}.")
     if param.kind not in (int, float):
         raise SearchSpaceError(
             param.name, f"a range needs a numeric hyperparameter; give a list instead ({_describe_options(param)})."
@@ -171,7 +169,7 @@ def parse_spec(param: Hyperparameter, raw: Any) -> Spec:
 
 def _decimals(step: float) -> int:
     """Decimal places a step is written with: 0.1 has 1, 0.05 has 2, 1e-4 has 4, 5 has 0."""
-    return max(0, -Decimal(repr(float(step))).normalize().as_tuple().exponent)
+    return max(0, -int(Decimal(repr(float(step))).normalize().as_tuple().exponent))  # finite: an int exponent
 
 
 class SearchSpace:
@@ -248,7 +246,7 @@ class SearchSpace:
 
     def declare(self, hp: keras_tuner.HyperParameters, name: str) -> Any:
         """Register `name` with KerasTuner and return this trial's value (None when inactive)."""
-        param, conditions = self.params[name], []
+        param, conditions = self.params[name], []  # type: Hyperparameter, list[tuple[str, tuple]]
         when = param.when
         while when is not None:  # a condition's parent may have one of its own (text: regularizer under encoder)
             conditions.insert(0, when)

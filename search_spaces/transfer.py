@@ -9,7 +9,6 @@ from search_spaces.catalogue import ALL
 from search_spaces.common import make_optimizer
 
 
-
 def _weight_layers(model: keras.Model) -> list[keras.layers.Layer]:
     """A model's layers counted from the input, the input placeholder excluded."""
     return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
@@ -33,7 +32,9 @@ class Transfer(FamilyHyperModel):
     def __init__(self, input_shape, num_classes, overrides=None, *, base_model: keras.Model, **kwargs):
         expected = tuple(base_model.input_shape[1:])
         if expected != tuple(input_shape):
-            raise InputShapeError(f"the base model takes samples of shape {expected}, but the data has {tuple(input_shape)}.")
+            raise InputShapeError(
+                f"the base model takes samples of shape {expected}, but the data has {tuple(input_shape)}."
+            )
         # The base model carries its own preprocessing as its first layers.
         kwargs.pop("preprocess", None)
         super().__init__(input_shape, num_classes, overrides, **kwargs)
@@ -69,7 +70,9 @@ class Transfer(FamilyHyperModel):
         self._unfreeze_above(model.get_layer("base"), hp, trainable=True)
         optimizer = make_optimizer(hp, self.space)
         optimizer.learning_rate = float(optimizer.learning_rate) * self.space.declare(hp, "fine_tune_factor")
-        model.compile(optimizer=optimizer, loss=model.loss, metrics=["mae"] if self.num_classes is None else ["accuracy"])
+        model.compile(
+            optimizer=optimizer, loss=model.loss, metrics=["mae"] if self.num_classes is None else ["accuracy"]
+        )
         tuned = super().fit(hp, model, *args, epochs=epochs, initial_epoch=switch, **kwargs)
         for key, values in tuned.history.items():
             head.history.setdefault(key, []).extend(values)

@@ -103,7 +103,10 @@ def finished_search(tmp_path_factory):
     path = write_experiment(tmp, name="e2e", log_trial_models=True)
     proc = subprocess.run(
         [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        capture_output=True, text=True, cwd=tmp, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+        timeout=600,
         env={**os.environ, "COLUMNS": "250"},  # rich folds long paths at the terminal width
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

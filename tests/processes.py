@@ -22,14 +22,22 @@ EPOCHS = 12  # long enough to catch a trial mid-way, short enough to finish the 
 
 def experiment(tmp_path, name="signals", **changes):
     """Grid over optimizer [adam, sgd]: trial 0 trains with adam, trial 1 with sgd."""
-    return write_experiment(tmp_path, name=name,
-                            tuner={"algorithm": "grid", "max_trials": 2, "epochs": EPOCHS, "patience": 0, **changes.pop("tuner", {})},
-                            **changes)
+    return write_experiment(
+        tmp_path,
+        name=name,
+        tuner={"algorithm": "grid", "max_trials": 2, "epochs": EPOCHS, "patience": 0, **changes.pop("tuner", {})},
+        **changes,
+    )
 
 
 def search(path, *extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "runner.py"), "search", str(path), *extra],
-                            cwd=path.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path), *extra],
+        cwd=path.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def runs(tmp_path, name="signals") -> tuple[list, list]:
@@ -39,8 +47,10 @@ def runs(tmp_path, name="signals") -> tuple[list, list]:
     if found is None:
         return [], []
     all_runs = client.search_runs([found.experiment_id])
-    return ([r for r in all_runs if "mlflow.parentRunId" not in r.data.tags],
-            [r for r in all_runs if "mlflow.parentRunId" in r.data.tags])
+    return (
+        [r for r in all_runs if "mlflow.parentRunId" not in r.data.tags],
+        [r for r in all_runs if "mlflow.parentRunId" in r.data.tags],
+    )
 
 
 def wait_until_training(tmp_path, proc, finished_trials: int, name="signals", old_runs: frozenset = frozenset()):
@@ -50,8 +60,11 @@ def wait_until_training(tmp_path, proc, finished_trials: int, name="signals", ol
         assert proc.poll() is None, proc.communicate()[1][-2000:]
         children = runs(tmp_path, name)[1] if (tmp_path / "mlflow.db").exists() else []
         done = [c for c in children if c.info.status == "FINISHED"]
-        training = [c for c in children if c.info.status == "RUNNING" and "per_epoch/loss" in c.data.metrics
-                    and c.info.run_id not in old_runs]
+        training = [
+            c
+            for c in children
+            if c.info.status == "RUNNING" and "per_epoch/loss" in c.data.metrics and c.info.run_id not in old_runs
+        ]
         if len(done) == finished_trials and training:
             return
         time.sleep(0.3)
@@ -60,8 +73,11 @@ def wait_until_training(tmp_path, proc, finished_trials: int, name="signals", ol
 
 def kill_while_training(path, finished_trials: int, *extra) -> None:
     """Start a search (or a resume, with `--resume` in `extra`) and SIGKILL it once it trains past `finished_trials`."""
-    old_runs = frozenset(c.info.run_id for c in runs(path.parent, path.stem)[1]) if (path.parent / "mlflow.db").exists() \
+    old_runs = (
+        frozenset(c.info.run_id for c in runs(path.parent, path.stem)[1])
+        if (path.parent / "mlflow.db").exists()
         else frozenset()
+    )
     proc = search(path, *extra)
     wait_until_training(path.parent, proc, finished_trials, name=path.stem, old_runs=old_runs)
     proc.kill()
@@ -86,11 +102,17 @@ def start_mlflow_server(backend_uri: str, folder: Path, port: int, via_runner: b
     """A real `mlflow server` on 127.0.0.1:`port` over `backend_uri`, serving artifacts from `folder`, started
     directly or by `runner.py server`; waits until it answers. The caller stops it with `stop_mlflow_server`."""
     log = (folder / f"mlflow-server-{port}.log").open("a")
-    command = [sys.executable, str(ROOT / "runner.py"), "server", "--artifacts-destination", str(folder / "artifacts")] \
-        if via_runner else [sys.executable, "-m", "mlflow", "server"]
+    command = (
+        [sys.executable, str(ROOT / "runner.py"), "server", "--artifacts-destination", str(folder / "artifacts")]
+        if via_runner
+        else [sys.executable, "-m", "mlflow", "server"]
+    )
     server = subprocess.Popen(
         [*command, "--backend-store-uri", backend_uri, "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     if not wait_for_url(f"http://127.0.0.1:{port}/health", server):
         stop_mlflow_server(server)
@@ -155,8 +177,19 @@ def postgres():
         subprocess.run([*as_user, *command], check=True, capture_output=True, text=True, timeout=120, cwd=folder)
 
     run(postgres_binary("initdb"), "-D", str(data), "-U", "mlflow", "--auth=trust", "-E", "UTF8")
-    run(postgres_binary("pg_ctl"), "-D", str(data), "-l", str(folder / "postgres.log"), "-w", "-t", "60",
-        "-o", f"-h 127.0.0.1 -p {port} -k {folder}", "start")
+    run(
+        postgres_binary("pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(folder / "postgres.log"),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        f"-h 127.0.0.1 -p {port} -k {folder}",
+        "start",
+    )
     try:
         run(postgres_binary("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "mlflow", "mlflow")
         yield f"postgresql://mlflow@127.0.0.1:{port}/mlflow"

@@ -39,26 +39,45 @@ def test_no_module_imports_another_module_s_private_name():
         for module, names, line in _imports(path):
             if not _first_party(module):
                 continue
-            offences += [f"{path.relative_to(ROOT)}:{line} imports {module}.{n}" for n in names
-                         if n.startswith("_") and not n.startswith("__")]
+            offences += [
+                f"{path.relative_to(ROOT)}:{line} imports {module}.{n}"
+                for n in names
+                if n.startswith("_") and not n.startswith("__")
+            ]
             modules |= {n for n in names if (ROOT / module.replace(".", "/") / f"{n}.py").is_file()}
-        offences += [f"{path.relative_to(ROOT)}:{node.lineno} reads {node.value.id}.{node.attr}"
-                     for node in ast.walk(tree)
-                     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                     and node.value.id in modules and node.attr.startswith("_") and not node.attr.startswith("__")]
+        offences += [
+            f"{path.relative_to(ROOT)}:{node.lineno} reads {node.value.id}.{node.attr}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ]
     assert not offences, "\n".join(offences)
 
 
 def test_reports_never_imports_pipelines_and_the_contract_imports_neither_side():
     """pipelines -> reports -> reports/contract: the reading side works without the training side, and the
     contract both share (the MLflow layout, objectives, errors) stands on its own."""
-    wrong = [f"{p.relative_to(ROOT)}:{line} imports {module}" for p in _modules("reports")
-             for module, _, line in _imports(p) if module.split(".")[0] == "pipelines"]
-    wrong += [f"{p.relative_to(ROOT)}:{line} imports {module}" for p in _modules("reports/contract")
-              for module, _, line in _imports(p)
-              if _first_party(module) and not module.startswith("reports.contract")]
-    wrong += [f"{p.relative_to(ROOT)}:{line} imports {module}" for p in _modules("search_spaces")
-              for module, _, line in _imports(p) if module.split(".")[0] in ("pipelines", "reports")]
+    wrong = [
+        f"{p.relative_to(ROOT)}:{line} imports {module}"
+        for p in _modules("reports")
+        for module, _, line in _imports(p)
+        if module.split(".")[0] == "pipelines"
+    ]
+    wrong += [
+        f"{p.relative_to(ROOT)}:{line} imports {module}"
+        for p in _modules("reports/contract")
+        for module, _, line in _imports(p)
+        if _first_party(module) and not module.startswith("reports.contract")
+    ]
+    wrong += [
+        f"{p.relative_to(ROOT)}:{line} imports {module}"
+        for p in _modules("search_spaces")
+        for module, _, line in _imports(p)
+        if module.split(".")[0] in ("pipelines", "reports")
+    ]
     assert not wrong, "\n".join(wrong)
 
 
@@ -68,15 +87,24 @@ def test_private_apis_of_kerastuner_and_mlflow_are_touched_only_in_their_compat_
     for path in [*_modules(*PACKAGES), ROOT / "runner.py"]:
         if path in allowed:
             continue
-        wrong += [f"{path.relative_to(ROOT)}:{line} imports {module}" for module, _, line in _imports(path)
-                  if module.startswith(("keras_tuner.src", "mlflow.store", "mlflow.utils", "mlflow.server"))]
+        wrong += [
+            f"{path.relative_to(ROOT)}:{line} imports {module}"
+            for module, _, line in _imports(path)
+            if module.startswith(("keras_tuner.src", "mlflow.store", "mlflow.utils", "mlflow.server"))
+        ]
     assert not wrong, "\n".join(wrong)
 
 
 def test_pipelines_parts_are_folders_and_distribution_never_reaches_back_into_the_search_flow():
     assert {p.name for p in (ROOT / "pipelines").iterdir() if (p / "__init__.py").is_file()} >= {
-        "data", "distributed", "tracking"}
-    wrong = [f"{p.relative_to(ROOT)}:{line} imports {module}" for p in _modules("pipelines/distributed",
-                                                                                 "pipelines/tracking")
-             for module, _, line in _imports(p) if module in ("pipelines.search", "pipelines.closing")]
+        "data",
+        "distributed",
+        "tracking",
+    }
+    wrong = [
+        f"{p.relative_to(ROOT)}:{line} imports {module}"
+        for p in _modules("pipelines/distributed", "pipelines/tracking")
+        for module, _, line in _imports(p)
+        if module in ("pipelines.search", "pipelines.closing")
+    ]
     assert not wrong, "\n".join(wrong)

@@ -33,11 +33,11 @@ def test_an_experiment_as_a_dict_is_validated_as_a_file_is(tmp_path):
     from pipelines.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"\(dict\): search_space.dropuot: unknown hyperparameter"):
-        load_experiment({"name": "x", "data": {"source": "digits"}, "family": "cnn",
-                         "search_space": {"dropuot": 0.2}})
+        load_experiment({"name": "x", "data": {"source": "digits"}, "family": "cnn", "search_space": {"dropuot": 0.2}})
     with pytest.raises(ConfigError, match=r"name: required key is missing"):
         load_experiment({"data": {"source": "digits"}, "family": "cnn"})
     (tmp_path / "t.csv").write_text("a,label\n" + "".join(f"{i},{i % 2}\n" for i in range(30)))
-    experiment = load_experiment({"name": "x", "data": {"source": "csv", "path": "t.csv", "target": "label"},
-                                  "family": "mlp"}, base_dir=tmp_path)
+    experiment = load_experiment(
+        {"name": "x", "data": {"source": "csv", "path": "t.csv", "target": "label"}, "family": "mlp"}, base_dir=tmp_path
+    )
     assert experiment.data.path == "t.csv" and experiment.objective == "val_accuracy"

@@ -31,15 +31,20 @@ def shrink_study(config: dict, tmp: Path, folder: Path) -> None:
     if study.get("sweep"):
         study["sweep"] = {key: values[:2] for key, values in study["sweep"].items()}
     if study.get("prepare"):
-        base = tiny_copy(folder / study["prepare"], tmp, {"algorithm": "random", "max_trials": 1, "epochs": 1},
-                         prefix="base-")
+        base = tiny_copy(
+            folder / study["prepare"], tmp, {"algorithm": "random", "max_trials": 1, "epochs": 1}, prefix="base-"
+        )
         study["prepare"] = str(base)
 
 
 @pytest.mark.parametrize("path", STUDIES, ids=[p.stem for p in STUDIES])
 def test_study_answers_with_the_numbers_mlflow_holds(path, tmp_path):
-    tiny = tiny_copy(path, tmp_path, {"epochs": 1, "patience": 0, "executions_per_trial": 2},
-                     edit=lambda config: shrink_study(config, tmp_path, path.parent))
+    tiny = tiny_copy(
+        path,
+        tmp_path,
+        {"epochs": 1, "patience": 0, "executions_per_trial": 2},
+        edit=lambda config: shrink_study(config, tmp_path, path.parent),
+    )
     experiment = load_experiment(tiny)
     result = run_study(experiment, Console(quiet=True))
     record = load_study(experiment.tracking_uri, result.study_run_id)
@@ -55,7 +60,11 @@ def test_study_answers_with_the_numbers_mlflow_holds(path, tmp_path):
     assert experiment.study.question in text
     assert "Answer" in text and f"{summary['mean'].iloc[0]:.3g}" in text
     assert text.count("The best model's test") == len(record.searches)  # each search against its baseline to beat
-    assert result.report_path.name in {a.path for a in MlflowClient(experiment.tracking_uri).list_artifacts(result.study_run_id)}
+    assert result.report_path.name in {
+        a.path for a in MlflowClient(experiment.tracking_uri).list_artifacts(result.study_run_id)
+    }
     rebuilt = tmp_path / "again.pdf"  # `runner.py report` on the experiment name finds its study
-    assert runner.main(["report", experiment.name, "--tracking-uri", experiment.tracking_uri, "--out", str(rebuilt)]) == 0
+    assert (
+        runner.main(["report", experiment.name, "--tracking-uri", experiment.tracking_uri, "--out", str(rebuilt)]) == 0
+    )
     assert experiment.study.question in re.sub(r"\s+", " ", PdfReader(rebuilt).pages[0].extract_text())

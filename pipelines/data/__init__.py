@@ -6,23 +6,24 @@ trained model; hyperparameters are chosen on the validation split.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.data import builtin, files, idx, images, timeseries
 from pipelines.data.core import Dataset, DatasetInfo, batches, head, split
 from pipelines.data.sources import data_paths
 
-FILE_LOADERS = {
+FILE_LOADERS: dict[str, Callable[..., Dataset]] = {
     "images": images.image_folder,
     "timeseries": timeseries.time_series,
 }
 # These also take explicit validation and test files.
-SPLIT_FILE_LOADERS = {
+SPLIT_FILE_LOADERS: dict[str, Callable[..., Dataset]] = {
     "csv": files.csv_table,
     "npz": files.npz_arrays,
     "text": files.text_classification,
 }
-BUILTIN_LOADERS = {
+BUILTIN_LOADERS: dict[str, Callable[..., Dataset]] = {
     "digits": builtin.digits,
     "iris": builtin.sklearn_set,
     "wine": builtin.sklearn_set,

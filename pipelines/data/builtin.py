@@ -6,10 +6,14 @@ import numpy as np
 from sklearn import datasets as sk_datasets
 
 from pipelines.data.core import Dataset, make_dataset
-from pipelines.errors import DataError
 from pipelines.data.sources import DigitsData, SklearnData, SyntheticData
+from pipelines.errors import DataError
 
-LAYOUTS = {"image": lambda side: (side, side, 1), "flat": lambda side: (side * side,), "sequence": lambda side: (side, side)}
+LAYOUTS = {
+    "image": lambda side: (side, side, 1),
+    "flat": lambda side: (side * side,),
+    "sequence": lambda side: (side, side),
+}
 
 
 def digits(config: DigitsData, seed: int) -> Dataset:
@@ -24,8 +28,17 @@ def digits(config: DigitsData, seed: int) -> Dataset:
         x, y = x[keep], np.searchsorted(sorted(config.classes), y[keep])
     names = tuple(str(c) for c in sorted(config.classes or range(10)))
     x = x.reshape((-1, *LAYOUTS[config.layout](8)))
-    return make_dataset(x, y, name=f"digits-{config.layout}", source="scikit-learn load_digits", class_names=names,
-                        config=config, seed=seed, where="digits", preprocess=1 / 16)
+    return make_dataset(
+        x,
+        y,
+        name=f"digits-{config.layout}",
+        source="scikit-learn load_digits",
+        class_names=names,
+        config=config,
+        seed=seed,
+        where="digits",
+        preprocess=1 / 16,
+    )
 
 
 def sklearn_set(config: SklearnData, seed: int) -> Dataset:
@@ -33,11 +46,27 @@ def sklearn_set(config: SklearnData, seed: int) -> Dataset:
     bunch = loader()
     x = bunch.data.astype("float32")
     if config.source == "diabetes":
-        return make_dataset(x, bunch.target.astype("float32"), name=config.source, source=f"scikit-learn load_{config.source}",
-                            class_names=None, config=config, seed=seed, where=config.source)
+        return make_dataset(
+            x,
+            bunch.target.astype("float32"),
+            name=config.source,
+            source=f"scikit-learn load_{config.source}",
+            class_names=None,
+            config=config,
+            seed=seed,
+            where=config.source,
+        )
     names = tuple(str(n) for n in bunch.target_names)
-    return make_dataset(x, bunch.target.astype("int64"), name=config.source, source=f"scikit-learn load_{config.source}",
-                        class_names=names, config=config, seed=seed, where=config.source)
+    return make_dataset(
+        x,
+        bunch.target.astype("int64"),
+        name=config.source,
+        source=f"scikit-learn load_{config.source}",
+        class_names=names,
+        config=config,
+        seed=seed,
+        where=config.source,
+    )
 
 
 def adding_problem(samples: int, length: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +96,8 @@ def long_range(samples: int, length: int, rng: np.random.Generator) -> tuple[np.
 
 
 def ends(samples: int, length: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Values in [-1, 1] written in the first and the last 3 steps, noise between; the class is whether they sum above 0.
+    """Values in [-1, 1] written in the first and the last 3 steps, noise between; the class is whether they sum
+    above 0.
 
     A forward RNN holds the end fresh but must carry the start across the whole
     sequence (the end alone gets about 75% right); a bidirectional one reads
@@ -91,5 +121,14 @@ def synthetic(config: SyntheticData, seed: int) -> Dataset:
     else:
         x, y = long_range(config.samples, config.length, rng)
         names = ("minus", "plus")
-    return make_dataset(x, y, name=f"{config.source}-T{config.length}", source=f"synthetic {config.source} task",
-                        class_names=names, config=config, seed=seed, where=config.source, preprocess=None)
+    return make_dataset(
+        x,
+        y,
+        name=f"{config.source}-T{config.length}",
+        source=f"synthetic {config.source} task",
+        class_names=names,
+        config=config,
+        seed=seed,
+        where=config.source,
+        preprocess=None,
+    )

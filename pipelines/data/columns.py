@@ -20,8 +20,9 @@ SHOWN = 3  # bad cells quoted in an error
 
 def chosen(frame: pd.DataFrame, target, inputs: list | None, drop: list, path: Path, column) -> list:
     """The input columns: `inputs` if given, else every column but the target and those in `drop`."""
-    names = [column(frame, key, path, "inputs") for key in inputs] if inputs else \
-        [c for c in frame.columns if c != target]
+    names = (
+        [column(frame, key, path, "inputs") for key in inputs] if inputs else [c for c in frame.columns if c != target]
+    )
     dropped = [column(frame, key, path, "drop") for key in drop]
     if target in names:
         raise DataError(f"{path}: data.inputs: {target!r} is the target; it cannot be an input too.")
@@ -53,8 +54,12 @@ def dates(frame: pd.DataFrame, names: list, how: str, notes: list[str]) -> tuple
             continue
         when = pd.to_datetime(values.astype(str), errors="coerce", format="mixed")
         angle = 2 * np.pi * (when.dt.dayofyear - 1) / 365.25
-        for suffix, feature in (("day_sin", np.sin(angle)), ("day_cos", np.cos(angle)),
-                                ("weekday", when.dt.weekday), ("month", when.dt.month)):
+        for suffix, feature in (
+            ("day_sin", np.sin(angle)),
+            ("day_cos", np.cos(angle)),
+            ("weekday", when.dt.weekday),
+            ("month", when.dt.month),
+        ):
             frame[f"{name}.{suffix}"] = feature.astype("float64")
             kept.append(f"{name}.{suffix}")
         notes.append(f"column {name!r} holds dates: turned into day of year (sine, cosine), weekday and month")
@@ -70,15 +75,19 @@ def mark_missing(frame: pd.DataFrame, spec, names: list, path: Path, notes: list
     per_column = spec if isinstance(spec, dict) else {name: spec for name in names}
     unknown = [name for name in per_column if name not in frame.columns]
     if unknown:
-        raise DataError(f"{path}: data.missing_values: no column named {unknown[0]!r}; the columns are "
-                        f"{', '.join(map(str, frame.columns[:20]))}.")
+        raise DataError(
+            f"{path}: data.missing_values: no column named {unknown[0]!r}; the columns are "
+            f"{', '.join(map(str, frame.columns[:20]))}."
+        )
     for name, values in per_column.items():
         marked = frame[name].isin(values) | frame[name].astype(str).isin([str(v) for v in values])
         if marked.any():
             frame[name] = frame[name].mask(marked)
-            notes.append(f"column {name!r}: {int(marked.sum())} cells holding "
-                         f"{', '.join(f'{v:g}' if isinstance(v, float) else repr(v) for v in values)} "
-                         "(data.missing_values) made missing")
+            notes.append(
+                f"column {name!r}: {int(marked.sum())} cells holding "
+                f"{', '.join(f'{v:g}' if isinstance(v, float) else repr(v) for v in values)} "
+                "(data.missing_values) made missing"
+            )
     return frame
 
 
@@ -95,8 +104,10 @@ def numbers(frame: pd.DataFrame, names: list, how: str, path: Path, notes: list[
             continue
         rows = ", ".join(f"row {i + 2}: {values[i]!r}" for i in np.flatnonzero(bad)[:SHOWN])  # +2: header, 1-based
         if how == "error":
-            raise DataError(f"{path}: column {name!r} is numbers but {int(bad.sum())} cells are not ({rows}). Fix "
-                            "them, or set data.invalid: missing to treat them as missing values (see data.missing).")
+            raise DataError(
+                f"{path}: column {name!r} is numbers but {int(bad.sum())} cells are not ({rows}). Fix "
+                "them, or set data.invalid: missing to treat them as missing values (see data.missing)."
+            )
         frame[name] = parsed
         notes.append(f"column {name!r}: {int(bad.sum())} cells that are not numbers made missing ({rows})")
     return frame
@@ -116,13 +127,14 @@ def missing_rows(frame: pd.DataFrame, names: list, how: str, path: Path, notes: 
         return np.ones(len(frame), dtype=bool)
     counts = missing_counts(empty)
     if how == "error":
-        raise DataError(f"{path}: {int(empty.to_numpy().sum())} input cells are missing ({counts}). Set "
-                        "data.missing: fill (the training rows' median) or drop (the rows).")
+        raise DataError(
+            f"{path}: {int(empty.to_numpy().sum())} input cells are missing ({counts}). Set "
+            "data.missing: fill (the training rows' median) or drop (the rows)."
+        )
     if how == "drop":
         notes.append(f"{int(empty.any(axis=1).sum())} rows with missing inputs dropped ({counts})")
         return ~empty.any(axis=1).to_numpy()
-    notes.append(f"{int(empty.to_numpy().sum())} missing input cells filled with the training rows' median "
-                 f"({counts})")
+    notes.append(f"{int(empty.to_numpy().sum())} missing input cells filled with the training rows' median ({counts})")
     return np.ones(len(frame), dtype=bool)
 
 
@@ -133,5 +145,7 @@ def delimiter_hint(frame: pd.DataFrame, path: Path, delimiter: str) -> None:
     name = str(frame.columns[0])
     other = next((d for d in (";", ",", "\t", "|") if d != delimiter and d in name), None)
     if other:
-        raise DataError(f"{path}: read as one column {name[:60]!r}...; the rows seem split by {other!r}. Set "
-                        f"data.delimiter: {other!r}.")
+        raise DataError(
+            f"{path}: read as one column {name[:60]!r}...; the rows seem split by {other!r}. Set "
+            f"data.delimiter: {other!r}."
+        )

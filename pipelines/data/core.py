@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -75,8 +76,11 @@ class Dataset:
     def records(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """What identifies each split for MLflow: the arrays, or a streamed source's file names."""
         xs = self.files or {"train": self.x_train, "validation": self.x_val, "test": self.x_test}
-        return {"train": (xs["train"], self.y_train), "validation": (xs["validation"], self.y_val),
-                "test": (xs["test"], self.y_test)}
+        return {
+            "train": (xs["train"], self.y_train),
+            "validation": (xs["validation"], self.y_val),
+            "test": (xs["test"], self.y_test),
+        }
 
 
 def batches(x, size: int = 256):
@@ -91,8 +95,15 @@ def head(x, count: int) -> np.ndarray:
     return np.stack([sample.numpy() for sample, _ in x.take(count)])
 
 
-def split_indices(y: np.ndarray, test_split: float, validation_split: float, seed: int, stratify: bool,
-                  shuffle: bool = True, given: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def split_indices(
+    y: np.ndarray,
+    test_split: float,
+    validation_split: float,
+    seed: int,
+    stratify: bool,
+    shuffle: bool = True,
+    given: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """Row indices of train, validation and test: test cut first, then validation from the rest.
 
     `given` names a split per row ("validation", "test", or "" for rows to be
@@ -105,8 +116,9 @@ def split_indices(y: np.ndarray, test_split: float, validation_split: float, see
     try:
         for name, share in (("test", test_split), ("validation", validation_split)):
             if len(parts[name]) == 0:
-                free, parts[name] = train_test_split(free, test_size=share, random_state=seed, shuffle=shuffle,
-                                                     stratify=y[free] if stratify else None)
+                free, parts[name] = train_test_split(
+                    free, test_size=share, random_state=seed, shuffle=shuffle, stratify=y[free] if stratify else None
+                )
     except ValueError as exc:
         raise DataError(
             f"cannot split {len(free)} samples into train, validation and test ({exc}). "
@@ -116,8 +128,16 @@ def split_indices(y: np.ndarray, test_split: float, validation_split: float, see
     return parts
 
 
-def split(x: np.ndarray, y: np.ndarray, test_split: float, validation_split: float, seed: int, stratify: bool,
-          shuffle: bool = True, given: np.ndarray | None = None):
+def split(
+    x: np.ndarray,
+    y: np.ndarray,
+    test_split: float,
+    validation_split: float,
+    seed: int,
+    stratify: bool,
+    shuffle: bool = True,
+    given: np.ndarray | None = None,
+):
     """x_train, y_train, x_val, y_val, x_test, y_test; see `split_indices`."""
     parts = split_indices(y, test_split, validation_split, seed, stratify, shuffle, given)
     return tuple(array[parts[name]] for name in ("train", "validation", "test") for array in (x, y))
@@ -126,7 +146,9 @@ def split(x: np.ndarray, y: np.ndarray, test_split: float, validation_split: flo
 def digest(*arrays: np.ndarray) -> str:
     h = hashlib.sha256()
     for array in arrays:
-        h.update(np.ascontiguousarray(array).tobytes() if array.dtype != object else "\x1f".join(map(str, array)).encode())
+        h.update(
+            np.ascontiguousarray(array).tobytes() if array.dtype != object else "\x1f".join(map(str, array)).encode()
+        )
     return h.hexdigest()[:16]
 
 
@@ -135,6 +157,7 @@ def normalizer(x_train: np.ndarray) -> Preprocess:
     axes = tuple(range(x_train.ndim - 1))
     mean, variance = x_train.mean(axis=axes), x_train.var(axis=axes)
     variance = np.where(variance > 0, variance, 1.0)
+
     def layer():
         import keras
 
@@ -187,9 +210,11 @@ def imbalance(y_train: np.ndarray, class_names: tuple[str, ...]) -> list[str]:
     small, large = int(np.argmin(counts)), int(np.argmax(counts))
     if counts[small] >= IMBALANCED * counts[large]:
         return []
-    return [f"{IMBALANCED_NOTE}: {class_names[small]!r} has {counts[small]:,} training rows, "
-            f"{class_names[large]!r} {counts[large]:,}; accuracy rewards answering the common classes, so read "
-            f"the per-class recall and macro F1"]
+    return [
+        f"{IMBALANCED_NOTE}: {class_names[small]!r} has {counts[small]:,} training rows, "
+        f"{class_names[large]!r} {counts[large]:,}; accuracy rewards answering the common classes, so read "
+        f"the per-class recall and macro F1"
+    ]
 
 
 def balanced_class_weights(y_train: np.ndarray) -> dict[int, float]:
@@ -198,9 +223,21 @@ def balanced_class_weights(y_train: np.ndarray) -> dict[int, float]:
     return {k: float(len(y_train) / (len(counts) * c)) for k, c in enumerate(counts) if c}
 
 
-def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_names: tuple[str, ...] | None,
-                 config, seed: int, where: str, preprocess: str | float | None = "normalize",
-                 shuffle: bool = True, given: np.ndarray | None = None, notes: tuple[str, ...] = ()) -> Dataset:
+def make_dataset(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    name: str,
+    source: str,
+    class_names: tuple[str, ...] | None,
+    config,
+    seed: int,
+    where: str,
+    preprocess: str | float | None = "normalize",
+    shuffle: bool = True,
+    given: np.ndarray | None = None,
+    notes: tuple[str, ...] = (),
+) -> Dataset:
     """Check, split and describe raw arrays; `class_names=None` means regression.
 
     `preprocess`: "normalize" (fitted on the training split), a float (a fixed
@@ -208,20 +245,32 @@ def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_
     """
     task = "regression" if class_names is None else "classification"
     check_arrays(x, y, where, class_names)
-    if task == "classification" and np.bincount(y).min() < 3:
+    if class_names is not None and np.bincount(y).min() < 3:
         rare = int(np.argmin(np.bincount(y)))
-        raise DataError(f"{where}: class {class_names[rare]!r} has fewer than 3 samples; the stratified "
-                        "train / validation / test split needs at least 3 per class.")
-    parts = split(x, y, config.test_split, config.validation_split, seed, stratify=task == "classification",
-                  shuffle=shuffle, given=given)
+        raise DataError(
+            f"{where}: class {class_names[rare]!r} has fewer than 3 samples; the stratified "
+            "train / validation / test split needs at least 3 per class."
+        )
+    parts = split(
+        x,
+        y,
+        config.test_split,
+        config.validation_split,
+        seed,
+        stratify=task == "classification",
+        shuffle=shuffle,
+        given=given,
+    )
     if getattr(config, "train_per_class", None):
-        if task != "classification":
+        if class_names is None:
             raise DataError(f"{where}: data.train_per_class needs classes, but this is a regression task. Remove it.")
-        keep = np.concatenate([np.flatnonzero(parts[1] == k)[: config.train_per_class] for k in range(len(class_names))])
+        keep = np.concatenate(
+            [np.flatnonzero(parts[1] == k)[: config.train_per_class] for k in range(len(class_names))]
+        )
         keep.sort()
         parts = (parts[0][keep], parts[1][keep], *parts[2:])
     x_train = parts[0]
-    if task == "classification":
+    if class_names is not None:
         notes = (*notes, *imbalance(parts[1], class_names))
     if preprocess == "normalize":
         layer = normalizer(x_train.astype("float32"))
@@ -241,4 +290,5 @@ def make_dataset(x: np.ndarray, y: np.ndarray, *, name: str, source: str, class_
         target_scale=None if task == "classification" else (float(parts[1].std() or 1.0), float(parts[1].mean())),
         notes=notes,
     )
-    return Dataset(*parts, info)
+    x_train, y_train, x_val, y_val, x_test, y_test = parts
+    return Dataset(x_train, y_train, x_val, y_val, x_test, y_test, info)

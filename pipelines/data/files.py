@@ -11,8 +11,8 @@ import pandas as pd
 
 from pipelines.data import columns
 from pipelines.data.core import Dataset, encode_labels, make_dataset, split_indices
-from pipelines.errors import DataError
 from pipelines.data.sources import CsvData, NpzData, TextData
+from pipelines.errors import DataError
 
 MAX_CATEGORIES = 50  # a text column with more distinct values is free text or an id, not a category
 VOCABULARY_SIZE = 20000
@@ -51,8 +51,10 @@ def column(frame: pd.DataFrame, key: str | int, path: Path, what: str) -> str | 
         return frame.columns[key]
     if key not in frame.columns:
         shown = ", ".join(map(str, frame.columns[:20]))
-        raise DataError(f"{path}: data.{what}: no column named {key!r}; the columns are {shown}. "
-                        "For a file without a header row set header: false and give a position.")
+        raise DataError(
+            f"{path}: data.{what}: no column named {key!r}; the columns are {shown}. "
+            "For a file without a header row set header: false and give a position."
+        )
     return key
 
 
@@ -72,9 +74,11 @@ def encode_features(features: pd.DataFrame, path: Path, train_rows: np.ndarray) 
             continue
         distinct = values.nunique(dropna=False)
         if distinct > MAX_CATEGORIES:
-            raise DataError(f"{path}: column {name!r} is text with {distinct} distinct values, too many to encode as "
-                            f"categories. Leave it out with data.drop: [{name}], or use source: text for text "
-                            "classification.")
+            raise DataError(
+                f"{path}: column {name!r} is text with {distinct} distinct values, too many to encode as "
+                f"categories. Leave it out with data.drop: [{name}], or use source: text for text "
+                "classification."
+            )
         text = values.astype(str)
         categories = sorted(set(text.iloc[train_rows]))
         parts.append(np.stack([(text == c).to_numpy("float32") for c in categories], axis=1))
@@ -84,7 +88,9 @@ def encode_features(features: pd.DataFrame, path: Path, train_rows: np.ndarray) 
 def with_extras(read, path: Path, extras: dict[str, Path], length=len):
     """The main file's records followed by those of the explicit validation / test files, and each row's split."""
     parts = [read(path), *(read(p) for p in extras.values())]
-    given = np.concatenate([np.full(length(part), name, dtype=object) for part, name in zip(parts, ["", *extras])])
+    given = np.concatenate(
+        [np.full(length(part), name, dtype=object) for part, name in zip(parts, ["", *extras], strict=False)]
+    )
     return parts, given
 
 
@@ -107,26 +113,45 @@ def csv_table(config: CsvData, seed: int, path: Path, extras: dict[str, Path]) -
     else:
         y, classes = encode_labels(y_raw.to_numpy(), str(path))
     # make_dataset splits the rows again with the same ids, labels and seed, so the partitions are identical.
-    train_rows = split_indices(y, config.test_split, config.validation_split, seed,
-                               stratify=classes is not None and np.bincount(y).min() >= 3, given=given)["train"]
+    train_rows = split_indices(
+        y,
+        config.test_split,
+        config.validation_split,
+        seed,
+        stratify=classes is not None and np.bincount(y).min() >= 3,
+        given=given,
+    )["train"]
     x = encode_features(frame[names], path, train_rows)
-    return make_dataset(x, y, name=path.stem, source=str(path), class_names=classes, config=config, seed=seed,
-                        where=str(path), given=given, notes=tuple(notes))
+    return make_dataset(
+        x,
+        y,
+        name=path.stem,
+        source=str(path),
+        class_names=classes,
+        config=config,
+        seed=seed,
+        where=str(path),
+        given=given,
+        notes=tuple(notes),
+    )
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         arrays = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{path}: not an NPZ archive ({str(exc).splitlines()[0][:120]}). Save it with "
-                        "np.savez(path, x=..., y=...).") from None
+        raise DataError(
+            f"{path}: not an NPZ archive ({str(exc).splitlines()[0][:120]}). Save it with np.savez(path, x=..., y=...)."
+        ) from None
     if not hasattr(arrays, "files"):  # a single .npy array, not an archive of named arrays
         raise DataError(f"{path}: holds one array, not the arrays x and y. Save it with np.savez(path, x=..., y=...).")
     with arrays:
         missing = [k for k in ("x", "y") if k not in arrays]
         if missing:
-            raise DataError(f"{path}: no array named {', '.join(missing)}; the file has {', '.join(arrays.files) or 'none'}. "
-                            "Save it with np.savez(path, x=..., y=...).")
+            raise DataError(
+                f"{path}: no array named {', '.join(missing)}; the file has {', '.join(arrays.files) or 'none'}. "
+                "Save it with np.savez(path, x=..., y=...)."
+            )
         x, y = arrays["x"].astype("float32"), arrays["y"]
     if len(x) != len(y):
         raise DataError(f"{path}: x has {len(x)} samples but y has {len(y)}; they must have the same length.")
@@ -140,8 +165,17 @@ def npz_arrays(config: NpzData, seed: int, path: Path, extras: dict[str, Path]) 
         y, names = y.astype("float32"), None
     else:
         y, names = encode_labels(y, str(path))
-    return make_dataset(x, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
-                        where=str(path), given=given)
+    return make_dataset(
+        x,
+        y,
+        name=path.stem,
+        source=str(path),
+        class_names=names,
+        config=config,
+        seed=seed,
+        where=str(path),
+        given=given,
+    )
 
 
 def _text_folder(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -170,8 +204,18 @@ def text_classification(config: TextData, seed: int, path: Path, extras: dict[st
     parts, given = with_extras(lambda p: _read_texts(config, p), path, extras, length=lambda pair: len(pair[0]))
     texts = np.concatenate([p[0] for p in parts])
     y, names = encode_labels(np.concatenate([p[1] for p in parts]).astype(str), str(path))
-    dataset = make_dataset(texts, y, name=path.stem, source=str(path), class_names=names, config=config, seed=seed,
-                           where=str(path), preprocess=None, given=given)
+    dataset = make_dataset(
+        texts,
+        y,
+        name=path.stem,
+        source=str(path),
+        class_names=names,
+        config=config,
+        seed=seed,
+        where=str(path),
+        preprocess=None,
+        given=given,
+    )
     import keras  # the tokenizer, once the texts are read and checked
 
     from pipelines.data.text import text_facts

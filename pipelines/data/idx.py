@@ -9,8 +9,8 @@ import numpy as np
 
 from pipelines.data.builtin import LAYOUTS
 from pipelines.data.core import Dataset, make_dataset
-from pipelines.errors import DataError
 from pipelines.data.sources import MnistData
+from pipelines.errors import DataError
 
 FASHION_NAMES = ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")
 
@@ -23,7 +23,7 @@ def read_idx(path: Path) -> np.ndarray:
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DataError(f"{path}: not an IDX file of unsigned bytes.")
     rank = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank))
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank))
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(shape)
 
 
@@ -40,8 +40,10 @@ def load_folder(folder: Path) -> tuple[np.ndarray, np.ndarray]:
             xs.append(read_idx(images))
             ys.append(read_idx(labels))
     if not xs:
-        raise DataError(f"{folder}: no IDX files; expected train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz "
-                        "and/or the t10k-* pair.")
+        raise DataError(
+            f"{folder}: no IDX files; expected train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz "
+            "and/or the t10k-* pair."
+        )
     return np.concatenate(xs), np.concatenate(ys)
 
 
@@ -58,5 +60,14 @@ def mnist(config: MnistData, seed: int, path: Path | None) -> Dataset:
         x, y = x[: config.limit], y[: config.limit]
     x = x.astype("float32").reshape((-1, *LAYOUTS[config.layout](28)))
     names = FASHION_NAMES if config.source == "fashion_mnist" else tuple(str(d) for d in range(10))
-    return make_dataset(x, y.astype("int64"), name=f"{config.source}-{config.layout}", source=str(path or "keras download"),
-                        class_names=names, config=config, seed=seed, where=str(path or config.source), preprocess=1 / 255)
+    return make_dataset(
+        x,
+        y.astype("int64"),
+        name=f"{config.source}-{config.layout}",
+        source=str(path or "keras download"),
+        class_names=names,
+        config=config,
+        seed=seed,
+        where=str(path or config.source),
+        preprocess=1 / 255,
+    )

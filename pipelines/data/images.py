@@ -13,8 +13,8 @@ import numpy as np
 from PIL import Image
 
 from pipelines.data.core import Dataset, DatasetInfo, digest, encode_labels, rescaler, split
-from pipelines.errors import DataError
 from pipelines.data.sources import ImageFolderData
+from pipelines.errors import DataError
 
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 
@@ -27,24 +27,34 @@ def list_images(folder: Path) -> tuple[np.ndarray, np.ndarray]:
                 files.append(str(file))
                 labels.append(class_dir.name)
     if not files:
-        raise DataError(f"{folder}: no images in class sub-folders; expected {folder}/<class>/<image>.png "
-                        f"(extensions {', '.join(sorted(EXTENSIONS))}).")
+        raise DataError(
+            f"{folder}: no images in class sub-folders; expected {folder}/<class>/<image>.png "
+            f"(extensions {', '.join(sorted(EXTENSIONS))})."
+        )
     return np.array(files), np.array(labels, dtype=object)
 
 
 def common_size(files: np.ndarray, folder: Path) -> tuple[int, int]:
-    sizes = {}
+    sizes: dict[tuple[int, int], str] = {}
     for file in files:
         with Image.open(file) as image:  # reads the header only
             sizes.setdefault(image.size[::-1], file)
     if len(sizes) > 1:
         shown = "; ".join(f"{Path(f).name} is {h}x{w}" for (h, w), f in list(sizes.items())[:3])
-        raise DataError(f"{folder}: images of mixed sizes ({shown}). Set data.image_size: [height, width] to resize them.")
+        raise DataError(
+            f"{folder}: images of mixed sizes ({shown}). Set data.image_size: [height, width] to resize them."
+        )
     return next(iter(sizes))
 
 
-def stream(files: np.ndarray, labels: np.ndarray, size: tuple[int, int], channels: int, resize: bool,
-           shuffle_seed: int | None = None):
+def stream(
+    files: np.ndarray,
+    labels: np.ndarray,
+    size: tuple[int, int],
+    channels: int,
+    resize: bool,
+    shuffle_seed: int | None = None,
+):
     """(image, label) pairs decoded on demand; batching happens in the model's fit, per trial.
 
     With `shuffle_seed` (the training split) the file names are reshuffled every epoch.
@@ -67,10 +77,11 @@ def image_folder(config: ImageFolderData, seed: int, folder: Path) -> Dataset:
     y, class_names = encode_labels(names, str(folder))
     if len(class_names) < 2:
         raise DataError(f"{folder}: only one class ({class_names[0]!r}); classification needs at least two.")
-    size = tuple(config.image_size) if config.image_size else common_size(files, folder)
+    size = config.image_size or common_size(files, folder)
     channels = 1 if config.color == "grayscale" else 3
-    f_train, y_train, f_val, y_val, f_test, y_test = split(files, y, config.test_split, config.validation_split, seed,
-                                                           stratify=True)
+    f_train, y_train, f_val, y_val, f_test, y_test = split(
+        files, y, config.test_split, config.validation_split, seed, stratify=True
+    )
     resize = config.image_size is not None
     info = DatasetInfo(
         name=folder.name,
@@ -83,8 +94,12 @@ def image_folder(config: ImageFolderData, seed: int, folder: Path) -> Dataset:
         preprocess=rescaler(1 / 255),
     )
     return Dataset(
-        stream(f_train, y_train, size, channels, resize, shuffle_seed=seed), y_train,
-        stream(f_val, y_val, size, channels, resize), y_val,
-        stream(f_test, y_test, size, channels, resize), y_test,
-        info, files={"train": f_train, "validation": f_val, "test": f_test},
+        stream(f_train, y_train, size, channels, resize, shuffle_seed=seed),
+        y_train,
+        stream(f_val, y_val, size, channels, resize),
+        y_val,
+        stream(f_test, y_test, size, channels, resize),
+        y_test,
+        info,
+        files={"train": f_train, "validation": f_val, "test": f_test},
     )

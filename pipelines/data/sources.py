@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.errors import DataError
 
-
 # Values a file writes for "unknown": a list for every input column, or a list per column ({insulin: [0]}).
-MissingValues = Union[list[Union[str, float]], dict[str, list[Union[str, float]]], None]
-MISSING_VALUES_HELP = ("cell values that mean unknown, made missing: a list for every input column, or a list per "
-                       "column, e.g. {insulin: [0], bmi: [0]}")
+MissingValues = list[str | float] | dict[str, list[str | float]] | None
+MISSING_VALUES_HELP = (
+    "cell values that mean unknown, made missing: a list for every input column, or a list per "
+    "column, e.g. {insulin: [0], bmi: [0]}"
+)
 
 
 class StrictModel(BaseModel):
@@ -23,8 +24,11 @@ class StrictModel(BaseModel):
 class Splits(StrictModel):
     test_split: float = Field(0.2, gt=0, lt=1, description="share of all samples held out for the final test")
     validation_split: float = Field(0.2, gt=0, lt=1, description="share of the rest used to choose hyperparameters")
-    train_per_class: int | None = Field(None, ge=1, description="keep only this many training samples per class "
-                                        "(few-shot); validation and test stay whole")
+    train_per_class: int | None = Field(
+        None,
+        ge=1,
+        description="keep only this many training samples per class (few-shot); validation and test stay whole",
+    )
 
 
 class FileSplits(Splits):
@@ -59,10 +63,12 @@ class CsvData(FileSplits):
     inputs: list[str | int] | None = Field(None, description="the input columns; default: all but the target")
     drop: list[str | int] = Field(default_factory=list, description="columns to leave out")
     dates: Literal["drop", "features"] = Field("drop", description="date columns: left out, or calendar features")
-    invalid: Literal["error", "missing"] = Field("error", description="cells of a number column that are not "
-                                                 "numbers: an error naming them, or missing values")
-    missing: Literal["error", "fill", "drop"] = Field("error", description="missing input cells: an error, the "
-                                                      "training rows' median, or the row dropped")
+    invalid: Literal["error", "missing"] = Field(
+        "error", description="cells of a number column that are not numbers: an error naming them, or missing values"
+    )
+    missing: Literal["error", "fill", "drop"] = Field(
+        "error", description="missing input cells: an error, the training rows' median, or the row dropped"
+    )
     missing_values: MissingValues = Field(None, description=MISSING_VALUES_HELP)
 
 
@@ -74,7 +80,10 @@ class NpzData(FileSplits):
 
 class TextData(FileSplits):
     source: Literal["text"]
-    path: str = Field(description="a CSV/TSV file with a text and a label column, or a folder with a sub-folder of .txt files per class")
+    path: str = Field(
+        description="a CSV/TSV file with a text and a label column, or a folder with a sub-folder of .txt files "
+        "per class"
+    )
     text_column: str | int = 1
     label_column: str | int = 0
     delimiter: str | None = None
@@ -84,7 +93,9 @@ class TextData(FileSplits):
 class ImageFolderData(Splits):
     source: Literal["images"]
     path: str = Field(description="a folder with one sub-folder of images per class")
-    image_size: tuple[int, int] | None = Field(None, description="[height, width] to resize to; none: all images must share one size")
+    image_size: tuple[int, int] | None = Field(
+        None, description="[height, width] to resize to; none: all images must share one size"
+    )
     color: Literal["grayscale", "rgb"] = "rgb"
 
 
@@ -96,17 +107,26 @@ class TimeSeriesData(Splits):
     window: int = Field(12, ge=1, description="past steps the model sees")
     horizon: int = Field(1, ge=1, description="how many steps ahead the target is")
     missing: Literal["fill", "drop"] = "fill"
-    invalid: Literal["error", "missing"] = Field("error", description="cells of a number column that are not "
-                                                 "numbers: an error naming them, or missing values")
+    invalid: Literal["error", "missing"] = Field(
+        "error", description="cells of a number column that are not numbers: an error naming them, or missing values"
+    )
     missing_values: MissingValues = Field(None, description=MISSING_VALUES_HELP)
     test_split: float = Field(0.2, gt=0, lt=1)
-    time_column: str | None = Field(None, description="a date/time column: rows are put in its order, and it is "
-                                    "never an input")
-    season: int | None = Field(None, ge=1, description="rows per season (12 for monthly data with a yearly "
-                               "cycle): adds the target one season back as an input and as a baseline")
-    target_mode: Literal["change", "level"] = Field("change", description="change: the network predicts the change "
-                                                    "from the last observed target, so learning nothing scores the "
-                                                    "naive forecast; level: the value itself")
+    time_column: str | None = Field(
+        None, description="a date/time column: rows are put in its order, and it is never an input"
+    )
+    season: int | None = Field(
+        None,
+        ge=1,
+        description="rows per season (12 for monthly data with a yearly "
+        "cycle): adds the target one season back as an input and as a baseline",
+    )
+    target_mode: Literal["change", "level"] = Field(
+        "change",
+        description="change: the network predicts the change "
+        "from the last observed target, so learning nothing scores the "
+        "naive forecast; level: the value itself",
+    )
 
 
 class SyntheticData(Splits):
@@ -116,22 +136,46 @@ class SyntheticData(Splits):
 
 
 DataConfig = Annotated[
-    Union[DigitsData, SklearnData, MnistData, CsvData, NpzData, TextData, ImageFolderData, TimeSeriesData, SyntheticData],
+    DigitsData
+    | SklearnData
+    | MnistData
+    | CsvData
+    | NpzData
+    | TextData
+    | ImageFolderData
+    | TimeSeriesData
+    | SyntheticData,
     Field(discriminator="source"),
 ]
 
 SOURCE_MODELS: dict[str, type[StrictModel]] = {
     tag: model
-    for model in (DigitsData, SklearnData, MnistData, CsvData, NpzData, TextData, ImageFolderData, TimeSeriesData,
-                  SyntheticData)
-    for tag in model.model_fields["source"].annotation.__args__
+    for model in (
+        DigitsData,
+        SklearnData,
+        MnistData,
+        CsvData,
+        NpzData,
+        TextData,
+        ImageFolderData,
+        TimeSeriesData,
+        SyntheticData,
+    )
+    for tag in get_args(model.model_fields["source"].annotation)
 }
 
 
 # What each source's paths must be: a file, a folder, or either (text: a table, or a folder of class folders).
 FILE, FOLDER, EITHER = "a file", "a folder", "a file or a folder"
-PATH_KINDS = {"csv": FILE, "npz": FILE, "timeseries": FILE, "text": EITHER, "images": FOLDER, "mnist": FOLDER,
-              "fashion_mnist": FOLDER}
+PATH_KINDS = {
+    "csv": FILE,
+    "npz": FILE,
+    "timeseries": FILE,
+    "text": EITHER,
+    "images": FOLDER,
+    "mnist": FOLDER,
+    "fashion_mnist": FOLDER,
+}
 PATH_KEYS = ("path", "validation_path", "test_path")
 
 
@@ -150,5 +194,8 @@ def resolve(path: str, base_dir: Path, source: str, key: str = "path") -> Path:
 
 def data_paths(config, base_dir: Path) -> dict[str, Path]:
     """Each path the data section gives, resolved and checked: cheap, so a wrong path fails before anything loads."""
-    return {key: resolve(getattr(config, key), base_dir, config.source, key)
-            for key in PATH_KEYS if getattr(config, key, None)}
+    return {
+        key: resolve(getattr(config, key), base_dir, config.source, key)
+        for key in PATH_KEYS
+        if getattr(config, key, None)
+    }

@@ -35,14 +35,16 @@ class TextFacts:
         cut = counts > length
         if not cut.any():
             return None
-        return (f"sequence_length {length}: {int(cut.sum()):,} of {len(counts):,} training texts are longer and are "
-                f"cut, losing {float((counts[cut] - length).mean()):.0f} tokens on average (the texts' median is "
-                f"{float(np.median(counts)):.0f} tokens); the bag encoder reads every token")
+        return (
+            f"sequence_length {length}: {int(cut.sum()):,} of {len(counts):,} training texts are longer and are "
+            f"cut, losing {float((counts[cut] - length).mean()):.0f} tokens on average (the texts' median is "
+            f"{float(np.median(counts)):.0f} tokens); the bag encoder reads every token"
+        )
 
 
 def _in_chunks(layer, texts: np.ndarray):
     for start in range(0, len(texts), CHUNK):
-        yield np.asarray(layer(texts[start:start + CHUNK].astype(str)))
+        yield np.asarray(layer(texts[start : start + CHUNK].astype(str)))
 
 
 def text_facts(train_texts: np.ndarray, words: keras.layers.TextVectorization) -> TextFacts:
@@ -55,5 +57,9 @@ def text_facts(train_texts: np.ndarray, words: keras.layers.TextVectorization) -
     idf = np.log1p(len(train_texts) / (1.0 + documents[1:]))  # [UNK] first, left out
     distinct = np.median(np.concatenate([per_text for _, per_text in present]))
     lengths = np.concatenate([np.count_nonzero(chunk, axis=1) for chunk in _in_chunks(words, train_texts)])
-    return TextFacts(tuple(str(t) for t in pairs.get_vocabulary()[1:]), tuple(float(w) for w in idf),
-                     tuple(int(n) for n in lengths), float(np.sqrt(max(distinct, 1.0))))
+    return TextFacts(
+        tuple(str(t) for t in pairs.get_vocabulary()[1:]),
+        tuple(float(w) for w in idf),
+        tuple(int(n) for n in lengths),
+        float(np.sqrt(max(distinct, 1.0))),
+    )

@@ -12,8 +12,8 @@ from pipelines.data import columns
 from pipelines.data.columns import missing_counts
 from pipelines.data.core import Dataset, make_dataset
 from pipelines.data.files import column, read_table
-from pipelines.errors import DataError
 from pipelines.data.sources import TimeSeriesData
+from pipelines.errors import DataError
 
 
 def windows(values: np.ndarray, target: np.ndarray, window: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
@@ -33,9 +33,11 @@ def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
     frame = columns.mark_missing(frame, config.missing_values, readings, path, notes)
     frame = columns.numbers(frame, readings, config.invalid, path, notes)  # before sorting: rows as in the file
     frame = _in_time_order(frame, config, path, notes)
-    inputs = [column(frame, c, path, "inputs") for c in config.inputs] if config.inputs else [
-        c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
-    ]
+    inputs = (
+        [column(frame, c, path, "inputs") for c in config.inputs]
+        if config.inputs
+        else [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    )
     non_numeric = [c for c in inputs if not pd.api.types.is_numeric_dtype(frame[c])]
     if non_numeric:
         raise DataError(f"{path}: data.inputs: {non_numeric} are not numeric; list numeric columns only.")
@@ -45,16 +47,27 @@ def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
     empty = used.isna()
     if empty.any().any():
         counts = missing_counts(empty)
-        notes.append(f"{int(empty.to_numpy().sum())} missing cells filled from the previous reading ({counts})"
-                     if config.missing == "fill" else
-                     f"{int(empty.any(axis=1).sum())} rows with missing cells dropped ({counts})")
+        notes.append(
+            f"{int(empty.to_numpy().sum())} missing cells filled from the previous reading ({counts})"
+            if config.missing == "fill"
+            else f"{int(empty.any(axis=1).sum())} rows with missing cells dropped ({counts})"
+        )
     used = used.ffill().bfill() if config.missing == "fill" else used.dropna()
     if config.season:
         used, inputs = _season_ago(used, inputs, target, config, path, notes)
     x, y = windows(used[inputs].to_numpy("float32"), used[target].to_numpy("float32"), config.window, config.horizon)
-    dataset = make_dataset(x, y, name=f"{path.stem}-w{config.window}-h{config.horizon}", source=str(path),
-                           class_names=None, config=config, seed=seed, where=str(path), shuffle=False,
-                           notes=tuple(notes))
+    dataset = make_dataset(
+        x,
+        y,
+        name=f"{path.stem}-w{config.window}-h{config.horizon}",
+        source=str(path),
+        class_names=None,
+        config=config,
+        seed=seed,
+        where=str(path),
+        shuffle=False,
+        notes=tuple(notes),
+    )
     dataset = _from_last_value(dataset, inputs.index(target) if target in inputs else None, config, path)
     if config.season:
         dataset = dataclasses.replace(dataset, info=dataclasses.replace(dataset.info, season_index=len(inputs) - 1))
@@ -70,26 +83,34 @@ def _in_time_order(frame: pd.DataFrame, config: TimeSeriesData, path: Path, note
     for problem, rows in (("is not a date or time", when.isna()), ("repeats an earlier time", when.duplicated())):
         if rows.any():
             first = int(np.flatnonzero(rows)[0])
-            raise DataError(f"{path}: data.time_column: row {first + 2} ({frame[name].iloc[first]!r}) {problem}; "
-                            f"each row of a series needs its own time in {name!r}.")
+            raise DataError(
+                f"{path}: data.time_column: row {first + 2} ({frame[name].iloc[first]!r}) {problem}; "
+                f"each row of a series needs its own time in {name!r}."
+            )
     if not when.is_monotonic_increasing:
         notes.append(f"rows put in the order of {name!r}: the file was not in time order")
         frame = frame.iloc[np.argsort(when.to_numpy(), kind="stable")].reset_index(drop=True)
     return frame.drop(columns=[name])
 
 
-def _season_ago(used: pd.DataFrame, inputs: list, target: str, config: TimeSeriesData, path: Path,
-                notes: list[str]) -> tuple[pd.DataFrame, list]:
+def _season_ago(
+    used: pd.DataFrame, inputs: list, target: str | int, config: TimeSeriesData, path: Path, notes: list[str]
+) -> tuple[pd.DataFrame, list]:
     """An input holding, at each window's last step, the target one season before the forecast time: with it a
     network can learn the seasonal naive forecast, and the first rows, which have no such value, are left out."""
+    assert config.season is not None, "called only with a season"
     lag = config.season - config.horizon
     if lag < 0:
-        raise DataError(f"{path}: data.season: {config.season} rows is shorter than the horizon {config.horizon}; "
-                        "give the season's length in rows (12 for monthly data with a yearly cycle).")
+        raise DataError(
+            f"{path}: data.season: {config.season} rows is shorter than the horizon {config.horizon}; "
+            "give the season's length in rows (12 for monthly data with a yearly cycle)."
+        )
     name = f"{target} one season ago"
     used = used.assign(**{name: used[target].shift(lag)}).iloc[lag:].reset_index(drop=True)
-    notes.append(f"input {name!r} added (the target {config.season} rows before each forecast); the first {lag} "
-                 "rows, which have none, left out")
+    notes.append(
+        f"input {name!r} added (the target {config.season} rows before each forecast); the first {lag} "
+        "rows, which have none, left out"
+    )
     return used, [*inputs, name]
 
 
@@ -99,8 +120,10 @@ def _from_last_value(dataset: Dataset, index: int | None, config: TimeSeriesData
     nothing scores the naive forecast rather than worse."""
     if index is None:
         if config.target_mode == "change":
-            raise DataError(f"{path}: data.target_mode: change predicts the change from the last observed "
-                            f"{config.target!r}, so it must be among data.inputs. Add it, or set target_mode: level.")
+            raise DataError(
+                f"{path}: data.target_mode: change predicts the change from the last observed "
+                f"{config.target!r}, so it must be among data.inputs. Add it, or set target_mode: level."
+            )
         return dataset
     info = dataclasses.replace(dataset.info, last_value_index=index, forecast_change=config.target_mode == "change")
     if info.forecast_change:

@@ -18,15 +18,26 @@ from pathlib import Path
 
 from rich.console import Console
 
-from pipelines.tracking.artifact_process import ArtifactProcess
-from pipelines.distributed.oracle_service import LOOPBACK, NO_AUTH_WARNING, OracleServer
 from pipelines.config import Experiment
 from pipelines.data import Dataset
+from pipelines.distributed.local_workers import LocalWorkers
+from pipelines.distributed.oracle_service import LOOPBACK, NO_AUTH_WARNING, OracleServer
 from pipelines.progress import SearchProgress
+from pipelines.seams import HyperModel, Tuner
+from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.tracker import SearchTracker
 from pipelines.tuners import active_values, tuner_with_progress
-from pipelines.distributed.local_workers import LocalWorkers
-from reports.contract.layout import CHIEF_TAG, DURATION, EPOCHS, FAILURE_TAG, PRUNED_TAG, STOPPED_TAG, TEST_METRICS, WORKER_TAG, trial_runs
+from reports.contract.layout import (
+    CHIEF_TAG,
+    DURATION,
+    EPOCHS,
+    FAILURE_TAG,
+    PRUNED_TAG,
+    STOPPED_TAG,
+    TEST_METRICS,
+    WORKER_TAG,
+    trial_runs,
+)
 
 POLL_S = 0.5
 
@@ -34,16 +45,27 @@ POLL_S = 0.5
 @dataclasses.dataclass(frozen=True)
 class Distribution:
     """`search --workers N`: N local worker processes, and where the chief listens for them and for others."""
+
     workers: int
     host: str = LOOPBACK
     port: int = 0
 
 
-def run_chief(experiment: Experiment, hypermodel, dataset: Dataset, tracker: SearchTracker, project: str,
-              console: Console, artifacts: ArtifactProcess, distribution: Distribution):
+def run_chief(
+    experiment: Experiment,
+    hypermodel: HyperModel,
+    dataset: Dataset,
+    tracker: SearchTracker,
+    project: str,
+    console: Console,
+    artifacts: ArtifactProcess,
+    distribution: Distribution,
+) -> Tuner:
     """Serve the search's oracle to its workers until every trial is done; the tuner, for the closing steps."""
-    with tuner_with_progress(experiment, hypermodel, dataset, tracker, project, console, artifacts) as (tuner,
-                                                                                                        progress):
+    with tuner_with_progress(experiment, hypermodel, dataset, tracker, project, console, artifacts) as (
+        tuner,
+        progress,
+    ):
         tuner.oracle.verbose = 0  # the trials' lines come from the view below, not from KerasTuner's display
         tuner.save()  # where `--resume` reloads the oracle from
         stops: list[str] = []
@@ -52,12 +74,22 @@ def run_chief(experiment: Experiment, hypermodel, dataset: Dataset, tracker: Sea
             if distribution.host != LOOPBACK:
                 console.print(f"[yellow]{NO_AUTH_WARNING.format(host=distribution.host)}[/]")
             log_dir = Path(tuner.project_dir) / "workers"
-            console.print(f"Chief (KerasTuner's oracle) on {server.address}; {distribution.workers} local workers, "
-                          f"logs in {log_dir}. Another machine joins with `runner.py worker {experiment.source_file} "
-                          f"--chief HOST:{server.port}`.", highlight=False)
+            console.print(
+                f"Chief (KerasTuner's oracle) on {server.address}; {distribution.workers} local workers, "
+                f"logs in {log_dir}. Another machine joins with `runner.py worker {experiment.source_file} "
+                f"--chief HOST:{server.port}`.",
+                highlight=False,
+            )
             view = TrialsView(tuner, tracker, progress)
-            with LocalWorkers(experiment.source_file, server.address, tracker.parent_run_id, distribution.workers,
-                              log_dir, tracker.client, console) as workers:
+            with LocalWorkers(
+                experiment.source_file,
+                server.address,
+                tracker.parent_run_id,
+                distribution.workers,
+                log_dir,
+                tracker.client,
+                console,
+            ) as workers:
                 while not (workers.finished and not tuner.oracle.ongoing_trials):
                     workers.check()
                     view.update()
@@ -94,7 +126,13 @@ class TrialsView:
         on = f" on {run.tags[WORKER_TAG]}" if run and WORKER_TAG in run.tags else ""
         score = trial.score if trial.score is not None else math.nan
         status = f"pruned at epoch {run.tags[PRUNED_TAG]}" if run and PRUNED_TAG in run.tags else trial.status
-        self.progress.trial_ended(f"{trial.trial_id}{on}", status, score, values,
-                                  {k: metrics[k] for k in TEST_METRICS if k in metrics},
-                                  int(metrics[EPOCHS]) if EPOCHS in metrics else None, metrics.get(DURATION, math.nan),
-                                  reason[-1][:200] if reason else "")
+        self.progress.trial_ended(
+            f"{trial.trial_id}{on}",
+            status,
+            score,
+            values,
+            {k: metrics[k] for k in TEST_METRICS if k in metrics},
+            int(metrics[EPOCHS]) if EPOCHS in metrics else None,
+            metrics.get(DURATION, math.nan),
+            reason[-1][:200] if reason else "",
+        )

@@ -79,13 +79,16 @@ class WorkerProcess:
 class LocalWorkers:
     """Starts `count` workers of the search whose chief listens on `chief`, and keeps them running."""
 
-    def __init__(self, experiment_file: str, chief: str, parent_run_id: str, count: int, log_dir: Path, client,
-                 console):
+    def __init__(
+        self, experiment_file: str, chief: str, parent_run_id: str, count: int, log_dir: Path, client, console
+    ):
         self.experiment_file, self.chief, self.parent_run_id = experiment_file, chief, parent_run_id
         self.client, self.console = client, console
         log_dir.mkdir(parents=True, exist_ok=True)
-        self.workers = [WorkerProcess(f"worker-{i + 1}", env, log_dir / f"worker-{i + 1}.log")
-                        for i, env in enumerate(worker_environments(count))]
+        self.workers = [
+            WorkerProcess(f"worker-{i + 1}", env, log_dir / f"worker-{i + 1}.log")
+            for i, env in enumerate(worker_environments(count))
+        ]
 
     def __enter__(self) -> LocalWorkers:
         for worker in self.workers:
@@ -96,14 +99,30 @@ class LocalWorkers:
         self.stop()
 
     def _start(self, worker: WorkerProcess) -> None:
-        command = [sys.executable, str(RUNNER), "worker", self.experiment_file, "--chief", self.chief,
-                   "--id", worker.tuner_id, "--parent-run", self.parent_run_id]
+        command = [
+            sys.executable,
+            str(RUNNER),
+            "worker",
+            self.experiment_file,
+            "--chief",
+            self.chief,
+            "--id",
+            worker.tuner_id,
+            "--parent-run",
+            self.parent_run_id,
+        ]
         with worker.log.open("a") as log:
             log.write(f"--- start {worker.starts + 1}: {' '.join(command)}\n")
             log.flush()
             # A session of its own: Ctrl-C reaches the search process, which stops its workers in order.
-            worker.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                              env={**os.environ, **worker.environment}, start_new_session=True)
+            worker.process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **worker.environment},
+                start_new_session=True,
+            )
         worker.starts += 1
 
     @property
@@ -113,37 +132,42 @@ class LocalWorkers:
     def check(self) -> None:
         """Restart every worker that died; raise WorkerFailed for one that cannot run."""
         for worker in self.workers:
-            if worker.done or worker.process.poll() is None:
+            process = worker.process
+            if worker.done or process is None or process.poll() is None:
                 continue
-            code = worker.process.returncode
+            code = process.returncode
             if code == 0:
                 worker.done = True
                 continue
             orphans = close_orphans(self.client, self.parent_run_id, worker.tuner_id)
             worker.failed_starts = 0 if orphans else worker.failed_starts + 1
             if code == BAD_INPUT_EXIT or worker.failed_starts >= START_FAILURES:
-                raise WorkerFailed(f"{worker.tuner_id} cannot run (exit status {code}); the end of its log "
-                                   f"{worker.log}:\n{_tail(worker.log)}")
+                raise WorkerFailed(
+                    f"{worker.tuner_id} cannot run (exit status {code}); the end of its log "
+                    f"{worker.log}:\n{_tail(worker.log)}"
+                )
             how = f"signal {-code}" if code < 0 else f"exit status {code}"
             during = f" during trial run {orphans[0]} (marked KILLED)" if orphans else ""
-            self.console.print(f"[yellow]{worker.tuner_id} died ({how}){during}; started again with the same "
-                               "tuner id, which takes its trial back.[/]")
+            self.console.print(
+                f"[yellow]{worker.tuner_id} died ({how}){during}; started again with the same "
+                "tuner id, which takes its trial back.[/]"
+            )
             self._start(worker)
 
     def stop(self) -> None:
         """SIGTERM every worker still running (they close their runs KILLED), SIGKILL any that hangs; then
         mark KILLED whatever run is still open."""
-        running = [w for w in self.workers if w.process and w.process.poll() is None]
-        for worker in running:
+        running = [w.process for w in self.workers if w.process and w.process.poll() is None]
+        for process in running:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(worker.process.pid, signal.SIGTERM)
-        for worker in running:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in running:
             try:
-                worker.process.wait(timeout=STOP_WAIT_S)
+                process.wait(timeout=STOP_WAIT_S)
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(worker.process.pid, signal.SIGKILL)
-                worker.process.wait()
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         if running:
             close_orphans(self.client, self.parent_run_id)
 

@@ -16,14 +16,17 @@ from collections.abc import Callable
 from concurrent import futures
 
 import grpc
+
 from pipelines.kerastuner_compat import quiet_condition_prints, serve_oracle, stop_instead_of_raising
 
 quiet_condition_prints()
 
 LOOPBACK = "127.0.0.1"
-NO_AUTH_WARNING = ("warning: KerasTuner's oracle has no authentication and no TLS; listening on {host} lets anyone "
-                   "who reaches this port hand out and end trials. Keep it on a private network or behind an SSH "
-                   "tunnel.")
+NO_AUTH_WARNING = (
+    "warning: KerasTuner's oracle has no authentication and no TLS; listening on {host} lets anyone "
+    "who reaches this port hand out and end trials. Keep it on a private network or behind an SSH "
+    "tunnel."
+)
 
 
 def worker_environment(address: str, tuner_id: str) -> dict[str, str]:
@@ -42,8 +45,9 @@ def split_address(address: str) -> tuple[str, int]:
 class OracleServer:
     """Serves `oracle` on host:port (port 0: any free one, read back from `port`) until `stop`."""
 
-    def __init__(self, oracle, host: str = LOOPBACK, port: int = 0,
-                 on_failures_stop: Callable[[str], None] = lambda reason: None):
+    def __init__(
+        self, oracle, host: str = LOOPBACK, port: int = 0, on_failures_stop: Callable[[str], None] = lambda reason: None
+    ):
         self.oracle = oracle
         stop_instead_of_raising(oracle, on_failures_stop)
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))  # one call at a time, as KerasTuner's

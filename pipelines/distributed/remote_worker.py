@@ -21,24 +21,25 @@ import keras
 from rich.console import Console
 
 from pipelines import interrupts
-from pipelines.tracking.artifact_process import ArtifactProcess
-from pipelines.distributed.oracle_service import split_address, worker_environment
 from pipelines.config import Experiment
 from pipelines.data import load_dataset
+from pipelines.distributed.oracle_service import split_address, worker_environment
 from pipelines.errors import ConfigError
-from pipelines.tracking.resume import changed_settings
 from pipelines.setup import prepare_search, search_settings
+from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.journal import journal_in, send_journal
-from pipelines.tuners import run_tuner
+from pipelines.tracking.resume import changed_settings
 from pipelines.tracking.tracker import SearchTracker
+from pipelines.tuners import run_tuner
 from reports.contract.layout import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG
 
 CHIEF_GRACE_S = 30.0  # how long a worker waits for a chief that stopped answering
 CHIEF_GONE_EXIT = 3  # the exit status of a worker whose chief went away
 
 
-def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id: str | None = None,
-               console: Console | None = None) -> None:
+def run_worker(
+    experiment: Experiment, chief: str, worker_id: str, parent_run_id: str | None = None, console: Console | None = None
+) -> None:
     """Train the trials the chief at `chief` (HOST:PORT) hands out until it says the search is done."""
     console = console or Console()
     tracker = SearchTracker(experiment.tracking_uri, experiment.name)
@@ -49,9 +50,11 @@ def run_worker(experiment: Experiment, chief: str, worker_id: str, parent_run_id
     experiment, dataset, hypermodel, _ = prepare_search(experiment, dataset)
     changed = changed_settings(search_settings(experiment, dataset, hypermodel), parent.data.params)
     if changed:
-        raise ConfigError(f"{experiment.source_file}: differs from the experiment of the search it joins (parent run "
-                          f"{parent.info.run_id}) in {', '.join(changed)}. Use the same experiment file, and the "
-                          "same data at the same path, on every machine.")
+        raise ConfigError(
+            f"{experiment.source_file}: differs from the experiment of the search it joins (parent run "
+            f"{parent.info.run_id}) in {', '.join(changed)}. Use the same experiment file, and the "
+            "same data at the same path, on every machine."
+        )
     tracker.join(parent.info.run_id, worker_id)
     project = parent.data.params[PROJECT_PARAM]
     own_folder = Path(experiment.tuner_dir) / project / "workers" / worker_id  # its journal, if the store is down
@@ -72,15 +75,22 @@ def find_search(tracker: SearchTracker, experiment: Experiment, chief: str):
     another way on each machine: a name here, an address there)."""
     _, port = split_address(chief)
     known = tracker.client.get_experiment_by_name(experiment.name)
-    found = tracker.client.search_runs(
-        [known.experiment_id], f"tags.`{ROLE_TAG}` = 'search' and attributes.status = 'RUNNING'",
-        order_by=["attributes.start_time DESC"]) if known else []
+    found = (
+        tracker.client.search_runs(
+            [known.experiment_id],
+            f"tags.`{ROLE_TAG}` = 'search' and attributes.status = 'RUNNING'",
+            order_by=["attributes.start_time DESC"],
+        )
+        if known
+        else []
+    )
     matching = [run for run in found if run.data.tags.get(CHIEF_TAG, "").endswith(f":{port}")]
     if not matching:
         raise ConfigError(
             f"{experiment.source_file}: no running search of {experiment.name!r} in {experiment.tracking_uri} has "
             f"its chief on port {port}. Start it first (`runner.py search {experiment.source_file} --workers N "
-            "--chief-host HOST --chief-port PORT`), with the same tracking_uri in both experiment files.")
+            "--chief-host HOST --chief-port PORT`), with the same tracking_uri in both experiment files."
+        )
     return matching[0]
 
 
@@ -116,9 +126,11 @@ class ChiefWatch:
             except grpc.FutureTimeoutError:
                 if time.monotonic() - answered < self.grace_s:
                     continue
-                interrupts.stop(f"the chief at {self.chief} has not answered for {self.grace_s:.0f} s; this worker "
-                                "stops. Its open trial run is marked KILLED; `runner.py search FILE --resume` "
-                                "carries the search on.")
+                interrupts.stop(
+                    f"the chief at {self.chief} has not answered for {self.grace_s:.0f} s; this worker "
+                    "stops. Its open trial run is marked KILLED; `runner.py search FILE --resume` "
+                    "carries the search on."
+                )
                 if not self._done.wait(self.grace_s):  # stuck where no signal reaches Python
                     os._exit(CHIEF_GONE_EXIT)
                 return

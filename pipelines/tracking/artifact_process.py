@@ -33,6 +33,8 @@ from collections.abc import Collection
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
+
 from pipelines import evaluation
 from reports import figures
 from reports.contract.layout import TEST
@@ -70,8 +72,13 @@ def _main_file_not_imported():
         sys.modules["__main__"] = main
 
 
-def trial_artifacts(folder: str, title: str, curves: dict, kept_epoch: int | None,
-                    test: tuple | None) -> tuple[list[str], dict[str, float]]:
+def trial_artifacts(
+    folder: str,
+    title: str,
+    curves: dict,
+    kept_epoch: int | None,
+    test: tuple[np.ndarray, np.ndarray, tuple[str, ...]] | None,
+) -> tuple[list[str], dict[str, float]]:
     """The job the worker runs: a trial's files, written into `folder`, and the areas under its test curves.
 
     `test` is (true classes, predicted probabilities, class names) on the test split, for a classifier.
@@ -124,16 +131,18 @@ class ArtifactProcess:
     def run(self, work, *args) -> Job:
         """Any other work that needs no Keras, in the same process (the search's scikit-learn baseline)."""
         if self._pool is None:  # started by the first job: it starts up while the first trial trains
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_start_worker, initargs=(os.getpid(),))
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(os.getpid(),)
+            )
         with _main_file_not_imported():  # the worker process starts inside the first submit
             return Job(self._pool.submit(work, *args), work, args)
 
     def submit(self, run: str, title: str, curves: dict, kept_epoch: int | None, test: tuple | None = None) -> None:
         """Write a trial's artifacts for `run` in the background; see `trial_artifacts`."""
         folder = Path(tempfile.mkdtemp(prefix="automl-trial-"))
-        self._pending.append((run, folder, self.run(trial_artifacts, str(folder), title, dict(curves), kept_epoch,
-                                                    test)))
+        self._pending.append(
+            (run, folder, self.run(trial_artifacts, str(folder), title, dict(curves), kept_epoch, test))
+        )
 
     def log_ready(self, wait_for: Collection[str] = ()) -> None:
         """Log what is ready to its runs, waiting for the jobs of the runs in `wait_for`."""

@@ -51,9 +51,13 @@ STORE_WAIT_S = 120  # how long the closing steps wait for a tracking store that 
 def bound_http_retries() -> None:
     """Settings for a remote store. MLflow's client retries a failed request for about a minute by default,
     stalling training; here a failed write fails fast (one retry) and goes to the journal instead."""
-    for name, value in (("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1"), ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1"),
-                        ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0"), ("MLFLOW_HTTP_REQUEST_TIMEOUT", "20"),
-                        ("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")):  # a line per ended run, amid the progress
+    for name, value in (
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1"),
+        ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1"),
+        ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0"),
+        ("MLFLOW_HTTP_REQUEST_TIMEOUT", "20"),
+        ("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true"),
+    ):  # a line per ended run, amid the progress
         os.environ.setdefault(name, value)
 
 
@@ -63,8 +67,17 @@ def unreachable(exc: BaseException) -> bool:
         return True
     text = str(exc)
     return isinstance(exc, MlflowException) and any(
-        sign in text for sign in ("Max retries exceeded", "Connection refused", "Connection aborted", "timed out",
-                                  "error code 502", "error code 503", "error code 504"))
+        sign in text
+        for sign in (
+            "Max retries exceeded",
+            "Connection refused",
+            "Connection aborted",
+            "timed out",
+            "error code 502",
+            "error code 503",
+            "error code 504",
+        )
+    )
 
 
 class StoreUnreachable(RunnerError):
@@ -96,6 +109,13 @@ class JournaledWriter:
         return self.folder / JOURNAL_FILE if self.folder else None
 
     @property
+    def _kept_in(self) -> Path:
+        """The journal's folder; only a writer given one (`journal_in`) ever journals."""
+        if self.folder is None:
+            raise RuntimeError("no journal folder: call journal_in first")
+        return self.folder
+
+    @property
     def pending(self) -> int:
         """How many writes wait in the journal."""
         journal = self._journal
@@ -113,24 +133,43 @@ class JournaledWriter:
     def create_run(self, experiment_id: str, run_name: str, tags: dict[str, str]) -> str:
         """A new run's key: its id, or a journal key while the store is down."""
         key = f"{KEY_PREFIX}{time.time_ns()}"
-        created = self._write({"op": "create_run", "key": key, "experiment_id": experiment_id,
-                               "run_name": run_name, "tags": tags})
+        created = self._write(
+            {"op": "create_run", "key": key, "experiment_id": experiment_id, "run_name": run_name, "tags": tags}
+        )
         return created or key
 
-    def log_batch(self, run: str, metrics: dict[str, float] | None = None, step: int | None = None,
-                  params: dict[str, Any] | None = None, tags: dict[str, str] | None = None,
-                  model_id: str | None = None) -> None:
+    def log_batch(
+        self,
+        run: str,
+        metrics: dict[str, float] | None = None,
+        step: int | None = None,
+        params: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+        model_id: str | None = None,
+    ) -> None:
         """Metrics, params and tags in one write; metrics of a logged model (`model_id`) show on it too."""
         self.log_metric_points(run, [(k, v, step or 0) for k, v in (metrics or {}).items()], params, tags, model_id)
 
-    def log_metric_points(self, run: str, points: Sequence[tuple[str, float, int]],
-                          params: dict[str, Any] | None = None, tags: dict[str, str] | None = None,
-                          model_id: str | None = None) -> None:
+    def log_metric_points(
+        self,
+        run: str,
+        points: Sequence[tuple[str, float, int]],
+        params: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+        model_id: str | None = None,
+    ) -> None:
         """Metric values each with its own step (a copied learning curve), params and tags, in one write."""
         stamp = int(time.time() * 1000)
-        self._write({"op": "log_batch", "run": run, "metrics": [[k, v, stamp, s] for k, v, s in points],
-                     "params": [[k, str(v)] for k, v in (params or {}).items()],
-                     "tags": [[k, str(v)] for k, v in (tags or {}).items()], "model_id": model_id})
+        self._write(
+            {
+                "op": "log_batch",
+                "run": run,
+                "metrics": [[k, v, stamp, s] for k, v, s in points],
+                "params": [[k, str(v)] for k, v in (params or {}).items()],
+                "tags": [[k, str(v)] for k, v in (tags or {}).items()],
+                "model_id": model_id,
+            }
+        )
 
     def log_artifacts(self, run: str, local: Path, artifact_path: str | None = None) -> None:
         """A file, or a folder's content under `artifact_path`."""
@@ -138,8 +177,16 @@ class JournaledWriter:
 
     def log_model(self, run: str, experiment_id: str, name: str, local: Path, params: dict[str, str]) -> str | None:
         """A model folder as an MLflow logged model whose source is `run`; its id, or None while journaled."""
-        return self._write({"op": "log_model", "run": run, "experiment_id": experiment_id, "name": name,
-                            "local": str(local), "params": params})
+        return self._write(
+            {
+                "op": "log_model",
+                "run": run,
+                "experiment_id": experiment_id,
+                "name": name,
+                "local": str(local),
+                "params": params,
+            }
+        )
 
     def set_terminated(self, run: str, status: str) -> None:
         self._write({"op": "set_terminated", "run": run, "status": status})
@@ -179,13 +226,15 @@ class JournaledWriter:
         if op == "create_run":
             run = self.client.create_run(entry["experiment_id"], run_name=entry["run_name"], tags=entry["tags"])
             return run.info.run_id
-        run_id = self.run_id(entry["run"])
+        run_id = self.ids[entry["run"]] if entry["run"].startswith(KEY_PREFIX) else entry["run"]  # created by now
         if op == "log_batch":
             model_id = entry.get("model_id")
-            self.client.log_batch(run_id, metrics=[Metric(k, v, t, s, model_id=model_id)
-                                                   for k, v, t, s in entry["metrics"]],
-                                  params=[Param(k, v) for k, v in entry["params"]],
-                                  tags=[RunTag(k, v) for k, v in entry["tags"]])
+            self.client.log_batch(
+                run_id,
+                metrics=[Metric(k, v, t, s, model_id=model_id) for k, v, t, s in entry["metrics"]],
+                params=[Param(k, v) for k, v in entry["params"]],
+                tags=[RunTag(k, v) for k, v in entry["tags"]],
+            )
         elif op == "log_artifacts":
             local = Path(entry["local"])
             if local.is_dir():
@@ -193,8 +242,13 @@ class JournaledWriter:
             else:
                 self.client.log_artifact(run_id, str(local), entry["artifact_path"])
         elif op == "log_model":
-            model = self.client.create_logged_model(entry["experiment_id"], name=entry["name"], source_run_id=run_id,
-                                                    params=entry["params"], model_type="keras")
+            model = self.client.create_logged_model(
+                entry["experiment_id"],
+                name=entry["name"],
+                source_run_id=run_id,
+                params=entry["params"],
+                model_type="keras",
+            )
             self.client.log_outputs(run_id, [LoggedModelOutput(model.model_id, step=0)])
             self.client.log_model_artifacts(model.model_id, entry["local"])
             self.client.finalize_logged_model(model.model_id, LoggedModelStatus.READY)
@@ -206,7 +260,7 @@ class JournaledWriter:
     def _append(self, entry: dict) -> None:
         """Add a write to the journal; a file to log is copied in first, since the caller's copy is temporary."""
         if "local" in entry:
-            kept = self.folder / FILES_DIR / str(time.time_ns())
+            kept = self._kept_in / FILES_DIR / str(time.time_ns())
             source = Path(entry["local"])
             if source.is_dir():
                 shutil.copytree(source, kept / source.name)
@@ -214,7 +268,7 @@ class JournaledWriter:
                 kept.mkdir(parents=True)
                 shutil.copy2(source, kept / source.name)
             entry = {**entry, "local": str(kept / source.name)}
-        with self._journal.open("a") as journal:
+        with (self._kept_in / JOURNAL_FILE).open("a") as journal:
             journal.write(json.dumps(entry) + "\n")
 
     def _reachable(self) -> bool:
@@ -238,7 +292,8 @@ class JournaledWriter:
         self._next_probe = now + PROBE_EVERY_S
         if not self._reachable():
             return False
-        entries = [json.loads(line) for line in self._journal.read_text().splitlines() if line.strip()]
+        journal = self._kept_in / JOURNAL_FILE
+        entries = [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
         for done, entry in enumerate(entries):
             try:
                 created = self._send(entry)
@@ -249,16 +304,17 @@ class JournaledWriter:
                 return False
             if created and entry["op"] == "create_run":
                 self.ids[entry["key"]] = created
-                (self.folder / IDS_FILE).write_text(json.dumps(self.ids))
-        self._journal.unlink()
-        shutil.rmtree(self.folder / FILES_DIR, ignore_errors=True)
+                (self._kept_in / IDS_FILE).write_text(json.dumps(self.ids))
+        journal.unlink()
+        shutil.rmtree(self._kept_in / FILES_DIR, ignore_errors=True)
         self.on_back(len(entries))
         return True
 
     def _rewrite(self, entries: list[dict]) -> None:
-        temporary = self._journal.with_suffix(".tmp")
+        journal = self._kept_in / JOURNAL_FILE
+        temporary = journal.with_suffix(".tmp")
         temporary.write_text("".join(json.dumps(e) + "\n" for e in entries))
-        temporary.replace(self._journal)
+        temporary.replace(journal)
 
     def wait_for_store(self, seconds: float) -> bool:
         """Replay, retrying for up to `seconds`; True when the journal is empty."""
@@ -276,7 +332,8 @@ def journal_in(writer: JournaledWriter, experiment: Experiment, project_dir: Pat
     writer.journal_in(project_dir)
     writer.on_offline = lambda: console.print(
         f"[yellow]The tracking store {experiment.tracking_uri} does not answer. Training goes on; what it logs is "
-        f"kept in {project_dir / JOURNAL_FILE} and sent, in order, when the store answers again.[/]")
+        f"kept in {project_dir / JOURNAL_FILE} and sent, in order, when the store answers again.[/]"
+    )
     writer.on_back = lambda sent: console.print(f"The tracking store answers again: {sent} journaled writes sent.")
     send_journal(writer, experiment, console)
 
@@ -292,5 +349,6 @@ def send_journal(writer: JournaledWriter, experiment: Experiment, console: Conso
         raise StoreUnreachable(
             f"{experiment.source_file}: the tracking store {experiment.tracking_uri} still does not answer. No "
             f"training result is lost: {writer.pending} writes are kept in "
-            f"{writer.folder / JOURNAL_FILE}. Once the store is back, `runner.py search "
-            f"{experiment.source_file} --resume` sends them and finishes the search (best model, report).")
+            f"{writer.folder}/{JOURNAL_FILE}. Once the store is back, `runner.py search "
+            f"{experiment.source_file} --resume` sends them and finishes the search (best model, report)."
+        )

@@ -21,7 +21,6 @@ from pipelines.tracking.tracker import SearchTracker, finite_metrics
 from reports.contract.layout import NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE
 from reports.contract.objectives import improves
 
-
 LEARNING_RATE = "learning_rate"  # a curve of the optimizer's rate, epoch by epoch
 
 
@@ -44,8 +43,15 @@ class TrialRecorder(keras.callbacks.Callback):
     what says whether two settings really differ.
     """
 
-    def __init__(self, tracker: SearchTracker, progress, objective: str, direction: str, dataset: Dataset,
-                 pruning: TrialPruning | None = None):
+    def __init__(
+        self,
+        tracker: SearchTracker,
+        progress,
+        objective: str,
+        direction: str,
+        dataset: Dataset,
+        pruning: TrialPruning | None = None,
+    ):
         super().__init__()
         self.tracker, self.progress, self.dataset, self.pruning = tracker, progress, dataset, pruning
         self.objective = objective
@@ -100,9 +106,16 @@ class TrialRecorder(keras.callbacks.Callback):
         if "val_loss" in logs:
             self._val_losses.append(logs["val_loss"])
         value = logs.get(self.objective)
-        if value is not None and math.isfinite(value) and (
-                self._execution_best is None or improves(value, self._execution_best, self.direction)):
-            self._execution_best, self._execution_weights, self._execution_epoch = value, self.model.get_weights(), epoch
+        if (
+            value is not None
+            and math.isfinite(value)
+            and (self._execution_best is None or improves(value, self._execution_best, self.direction))
+        ):
+            self._execution_best, self._execution_weights, self._execution_epoch = (
+                value,
+                self.model.get_weights(),
+                epoch,
+            )
         if self.pruning is not None and not self.execution:  # raises TrialPruned when the trial stops here
             self.pruning.check(epoch + 1, self._execution_best)
 
@@ -114,9 +127,14 @@ class TrialRecorder(keras.callbacks.Callback):
             self.best_epoch = self._execution_epoch
         if self.executions > 1:
             self.model.set_weights(self._execution_weights)
-            self.results.append({OBJECTIVE_METRIC: self._execution_best, **score_on_test(self.model, self.dataset),
-                                 NEAR_ZERO: evaluation.near_zero_share(self.model),
-                                 VAL_LOSS_RISE: val_loss_rise(self._val_losses)})
+            self.results.append(
+                {
+                    OBJECTIVE_METRIC: self._execution_best,
+                    **score_on_test(self.model, self.dataset),
+                    NEAR_ZERO: evaluation.near_zero_share(self.model),
+                    VAL_LOSS_RISE: val_loss_rise(self._val_losses),
+                }
+            )
         self._execution_weights = None
 
     def kept_model(self):
@@ -139,8 +157,12 @@ class TrialRecorder(keras.callbacks.Callback):
             self.tracker.log_metrics({PER_EXECUTION + key: value for key, value in result.items()}, step=step)
         for key in self.results[0]:
             values = np.array([r[key] for r in self.results])
-            self.tracker.log_metrics({f"{PER_EXECUTION}{key}_mean": values.mean(),
-                                      f"{PER_EXECUTION}{key}_std": values.std(ddof=1) if len(values) > 1 else 0.0})
+            self.tracker.log_metrics(
+                {
+                    f"{PER_EXECUTION}{key}_mean": values.mean(),
+                    f"{PER_EXECUTION}{key}_std": values.std(ddof=1) if len(values) > 1 else 0.0,
+                }
+            )
 
     def release(self) -> None:
         """Drop the trial's model and weights, so a long search does not keep every trial's alive."""
@@ -160,8 +182,9 @@ def predict(model, x, chunk: int = 512) -> np.ndarray:
     of a small model. A stream from files goes through `predict`."""
     if hasattr(x, "batch"):
         return model.predict(batches(x), verbose=0)
-    return np.concatenate([keras.ops.convert_to_numpy(model(x[i:i + chunk], training=False))
-                           for i in range(0, len(x), chunk)])
+    return np.concatenate(
+        [keras.ops.convert_to_numpy(model(x[i : i + chunk], training=False)) for i in range(0, len(x), chunk)]
+    )
 
 
 def score_on_test(model, data: Dataset) -> dict[str, float]:

@@ -43,22 +43,30 @@ def resumable_search(experiment: Experiment, settings: dict):
         raise ResumeError(f"{where}: {exc}") from None
     previous = latest_search(client, experiment.name)
     if previous is None:
-        raise ResumeError(f"{where}: no earlier search of {experiment.name!r} in {experiment.tracking_uri}. "
-                          "Run without --resume to start one.")
+        raise ResumeError(
+            f"{where}: no earlier search of {experiment.name!r} in {experiment.tracking_uri}. "
+            "Run without --resume to start one."
+        )
     run_id, stored = previous.info.run_id, previous.data.params
     _refuse_finished(previous.info.status, run_id, experiment, where)
     changed = changed_settings(settings, stored)
     if changed:
-        raise ResumeError(f"{where}: the experiment changed since parent run {run_id} ({', '.join(changed)}). "
-                          "Restore it, or run without --resume to start a new search.")
+        raise ResumeError(
+            f"{where}: the experiment changed since parent run {run_id} ({', '.join(changed)}). "
+            "Restore it, or run without --resume to start a new search."
+        )
     project_dir = Path(experiment.tuner_dir) / stored.get(PROJECT_PARAM, "?")
     if not project_dir.is_dir():
-        raise ResumeError(f"{where}: KerasTuner's folder {project_dir} of parent run {run_id} is gone. "
-                          "Run without --resume to start a new search.")
+        raise ResumeError(
+            f"{where}: KerasTuner's folder {project_dir} of parent run {run_id} is gone. "
+            "Run without --resume to start a new search."
+        )
     claim = claim_search(project_dir)
     if claim is None:
-        raise ResumeError(f"{where}: parent run {run_id} is being run by another process (it holds "
-                          f"{project_dir / CLAIM_FILE}). Wait for it or stop it first.")
+        raise ResumeError(
+            f"{where}: parent run {run_id} is being run by another process (it holds "
+            f"{project_dir / CLAIM_FILE}). Wait for it or stop it first."
+        )
     try:  # read again under the claim: the process that held it may have finished the search meanwhile
         _refuse_finished(client.get_run(run_id).info.status, run_id, experiment, where)
     except ResumeError:
@@ -74,5 +82,7 @@ def changed_settings(settings: dict, stored: dict[str, str]) -> list[str]:
 
 def _refuse_finished(status: str, run_id: str, experiment: Experiment, where: str) -> None:
     if status == "FINISHED":
-        raise ResumeError(f"{where}: the latest search of {experiment.name!r} (parent run {run_id}) finished. "
-                          "Run without --resume to start a new search.")
+        raise ResumeError(
+            f"{where}: the latest search of {experiment.name!r} (parent run {run_id}) finished. "
+            "Run without --resume to start a new search."
+        )

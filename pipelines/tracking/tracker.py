@@ -22,12 +22,32 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-import mlflow.data
 import pandas as pd
+from mlflow.data.numpy_dataset import from_numpy
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
 from pipelines.tracking.journal import JournaledWriter, StoreUnreachable, bound_http_retries
-from reports.contract.layout import CHAMPION_ALIAS, EPOCH_METRICS_TAG, FAILURE_TAG, HOST_TAG, OBJECTIVE_PARAM, ORPHAN_TAG, PER_EPOCH, PID_TAG, ROLE_TAG, TRIAL_ID_TAG, WORKER_TAG, champion_version, children, experiment_id, mlflow_helpers_on, objective_metric, open_store, read_metric, trial_runs
+from reports.contract.layout import (
+    CHAMPION_ALIAS,
+    EPOCH_METRICS_TAG,
+    FAILURE_TAG,
+    HOST_TAG,
+    OBJECTIVE_PARAM,
+    ORPHAN_TAG,
+    PER_EPOCH,
+    PID_TAG,
+    ROLE_TAG,
+    TRIAL_ID_TAG,
+    WORKER_TAG,
+    champion_version,
+    children,
+    experiment_id,
+    mlflow_helpers_on,
+    objective_metric,
+    open_store,
+    read_metric,
+    trial_runs,
+)
 from reports.contract.mlflow_compat import dataset_entity
 from reports.contract.objectives import improves
 
@@ -73,11 +93,24 @@ class SearchTracker:
         self.tracking_uri = tracking_uri
         self.writer = JournaledWriter(self.client, tracking_uri)
         self.experiment_name = experiment_name
-        self.parent_run_id: str | None = None
-        self.experiment_id: str | None = None
+        self._parent_run_id: str | None = None
+        self._experiment_id: str | None = None
         self.worker_id: str | None = None  # the tuner id of a worker process of a distributed search
         self._open: list[str] = []  # keys of the open runs, innermost last
         self._failures: dict[str, str] = {}  # open runs to end FAILED, with the reason
+
+    @property
+    def parent_run_id(self) -> str:
+        """The search's parent run, once `search_run` opened it or `join` named it."""
+        if self._parent_run_id is None:
+            raise RuntimeError("no parent run yet: open one with search_run, or join one")
+        return self._parent_run_id
+
+    @property
+    def experiment_id(self) -> str:
+        if self._experiment_id is None:
+            raise RuntimeError("no parent run yet: open one with search_run, or join one")
+        return self._experiment_id
 
     @property
     def run(self) -> str:
@@ -87,28 +120,34 @@ class SearchTracker:
     def search_run(self, run_name: str, tags: Mapping[str, str], resume_run_id: str | None = None) -> Iterator[str]:
         """A new parent run, or the earlier one reopened (`resume_run_id`) to carry on its search."""
         commit = _git_commit()
-        all_tags = {ROLE_TAG: "search", **tags, **({"git_commit": commit} if commit else {}),
-                    PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+        all_tags = {
+            ROLE_TAG: "search",
+            **tags,
+            **({"git_commit": commit} if commit else {}),
+            PID_TAG: str(os.getpid()),
+            HOST_TAG: socket.gethostname(),
+        }
         if resume_run_id:
             self.client.update_run(resume_run_id, status="RUNNING")
             self.client.log_batch(resume_run_id, tags=[RunTag(k, v) for k, v in all_tags.items()])
             run = self.client.get_run(resume_run_id)
         else:
-            run = self.client.create_run(experiment_id(self.client, self.experiment_name), run_name=run_name,
-                                         tags=all_tags)
-        self.parent_run_id, self.experiment_id = run.info.run_id, run.info.experiment_id
+            run = self.client.create_run(
+                experiment_id(self.client, self.experiment_name), run_name=run_name, tags=all_tags
+            )
+        self._parent_run_id, self._experiment_id = run.info.run_id, run.info.experiment_id
         with self._scope(self.parent_run_id):
             yield self.parent_run_id
 
     def join(self, parent_run_id: str, worker_id: str) -> None:
         """Log trials under a search another process runs (a worker of a distributed search); the parent run
         stays that process's to open and close."""
-        self.parent_run_id = parent_run_id
-        self.experiment_id = self.client.get_run(parent_run_id).info.experiment_id
+        self._parent_run_id = parent_run_id
+        self._experiment_id = self.client.get_run(parent_run_id).info.experiment_id
         self.worker_id = worker_id
 
     @contextlib.contextmanager
-    def trial_run(self, trial_id: str, params: Mapping[str, Any], run_name: str, objective: str) -> Iterator[str]:
+    def trial_run(self, trial_id: str, params: dict[str, Any], run_name: str, objective: str) -> Iterator[str]:
         tags = {ROLE_TAG: "trial", TRIAL_ID_TAG: trial_id, "mlflow.parentRunId": self.parent_run_id}
         if self.worker_id:
             tags.update({WORKER_TAG: self.worker_id, PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()})
@@ -168,8 +207,9 @@ class SearchTracker:
 
     def log_curves(self, curves: dict[str, list[tuple[int, float]]]) -> None:
         """Learning curves into the open run (each point at its epoch)."""
-        self.writer.log_metric_points(self.run, [(PER_EPOCH + key, value, step) for key, points in curves.items()
-                                                 for step, value in points])
+        self.writer.log_metric_points(
+            self.run, [(PER_EPOCH + key, value, step) for key, points in curves.items() for step, value in points]
+        )
 
     def copy_history(self, trial_id: str, before_step: int) -> dict[str, list[tuple[int, float]]]:
         """Log an earlier trial's curves, up to `before_step`, into the open trial run and return them.
@@ -179,12 +219,15 @@ class SearchTracker:
         """
         if self.writer.offline:
             return {}
-        earlier = children(self.client, self.parent_run_id,
-                           f"tags.`{TRIAL_ID_TAG}` = '{trial_id}' and attributes.status = 'FINISHED'")
+        earlier = children(
+            self.client, self.parent_run_id, f"tags.`{TRIAL_ID_TAG}` = '{trial_id}' and attributes.status = 'FINISHED'"
+        )
         if not earlier:
             return {}
-        curves = {key: [(step, value) for step, value in points if step < before_step]
-                  for key, points in self.curves(earlier[0]).items()}
+        curves = {
+            key: [(step, value) for step, value in points if step < before_step]
+            for key, points in self.curves(earlier[0]).items()
+        }
         curves = {key: points for key, points in curves.items() if points}
         self.log_params({"continues_trial": trial_id, "continues_run_id": earlier[0].info.run_id})
         self.log_curves(curves)
@@ -209,7 +252,7 @@ class SearchTracker:
             warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
             for context, (x, y) in splits.items():
                 features = x.astype(str) if x.dtype == object else x
-                dataset = mlflow.data.from_numpy(features, targets=y, source=source, name=name)
+                dataset = from_numpy(features, targets=y, source=source, name=name)
                 inputs.append(DatasetInput(dataset_entity(dataset), tags=[InputTag("mlflow.data.context", context)]))
         self.client.log_inputs(self.run, datasets=inputs)
 
@@ -248,14 +291,23 @@ class SearchTracker:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
             path.mkdir()
-            mlflow.keras.save_model(model, str(path), signature=signature, input_example=x_example,
-                                    pip_requirements=["keras", "tensorflow"])
-            model_id = self.writer.log_model(self.run, self.experiment_id, name, path,
-                                             {k: str(v) for k, v in (params or {}).items()})
+            mlflow.keras.save_model(
+                model, str(path), signature=signature, input_example=x_example, pip_requirements=["keras", "tensorflow"]
+            )
+            model_id = self.writer.log_model(
+                self.run, self.experiment_id, name, path, {k: str(v) for k, v in (params or {}).items()}
+            )
         return f"models:/{model_id}" if model_id else None
 
-    def register_champion(self, registered_name: str, model_uri: str, score: float, direction: str,
-                          description: str = "", tags: Mapping[str, str] | None = None) -> str:
+    def register_champion(
+        self,
+        registered_name: str,
+        model_uri: str,
+        score: float,
+        direction: str,
+        description: str = "",
+        tags: Mapping[str, str] | None = None,
+    ) -> str:
         """Register the logged model `model_uri` (`models:/<id>`, of the open run) as a new version only when
         `score` beats the current champion's `best_score`; the `champion` alias then moves to it. Returns what
         happened, in a sentence.
@@ -268,21 +320,31 @@ class SearchTracker:
         champion = champion_version(self.client, registered_name)
         if champion is not None:
             held_by = self.client.get_run(champion.run_id).data
-            held = read_metric(held_by.metrics, objective_metric(held_by.params.get(OBJECTIVE_PARAM, "val_accuracy")),
-                               best=True)
+            held = read_metric(
+                held_by.metrics, objective_metric(held_by.params.get(OBJECTIVE_PARAM, "val_accuracy")), best=True
+            )
             if held is not None and not improves(score, held, direction):
-                return (f"not registered: version {champion.version} of {registered_name!r} scored {held:.4g}, and "
-                        f"this search {score:.4g}; it stays the {CHAMPION_ALIAS}")
+                return (
+                    f"not registered: version {champion.version} of {registered_name!r} scored {held:.4g}, and "
+                    f"this search {score:.4g}; it stays the {CHAMPION_ALIAS}"
+                )
         if not self.client.search_registered_models(f"name = '{registered_name}'"):
             self.client.create_registered_model(registered_name)
         model_id = model_uri.removeprefix("models:/")
         with mlflow_helpers_on(self.tracking_uri):
-            version = self.client.create_model_version(registered_name, model_uri, run_id=self.writer.run_id(self.run),
-                                                       tags=dict(tags or {}), description=description,
-                                                       model_id=model_id)
+            version = self.client.create_model_version(
+                registered_name,
+                model_uri,
+                run_id=self.writer.run_id(self.run),
+                tags=dict(tags or {}),
+                description=description,
+                model_id=model_id,
+            )
         listed = json.loads(self.client.get_logged_model(model_id).tags.get(MODEL_VERSIONS_TAG, "[]"))
-        self.client.set_logged_model_tags(model_id, {MODEL_VERSIONS_TAG: json.dumps(
-            [*listed, {"name": registered_name, "version": str(version.version)}])})
+        self.client.set_logged_model_tags(
+            model_id,
+            {MODEL_VERSIONS_TAG: json.dumps([*listed, {"name": registered_name, "version": str(version.version)}])},
+        )
         self.client.set_registered_model_alias(registered_name, CHAMPION_ALIAS, version.version)
         return f"registered as version {version.version} of {registered_name!r}, now its {CHAMPION_ALIAS}"
 

@@ -29,8 +29,8 @@ if TYPE_CHECKING:  # MLflow loads on first opening: validating an experiment fil
     from mlflow.tracking import MlflowClient
 
 from reports.contract.errors import StoreError
-from reports.contract.sqlite_store import ensure_complete
 from reports.contract.objectives import OBJECTIVES
+from reports.contract.sqlite_store import ensure_complete
 
 LOCK_TIMEOUT_S = 600  # migrating a new store takes seconds; a lock held this long belongs to a hung process
 _opened: dict[str, MlflowClient] = {}
@@ -39,7 +39,7 @@ _opened: dict[str, MlflowClient] = {}
 def sqlite_path(tracking_uri: str) -> Path | None:
     """The database file of a `sqlite:///` URI (relative to the working directory), else None."""
     prefix = "sqlite:///"
-    return Path(tracking_uri[len(prefix):]) if tracking_uri.startswith(prefix) else None
+    return Path(tracking_uri[len(prefix) :]) if tracking_uri.startswith(prefix) else None
 
 
 def open_store(tracking_uri: str, create: bool = True) -> MlflowClient:
@@ -52,8 +52,10 @@ def open_store(tracking_uri: str, create: bool = True) -> MlflowClient:
         return _opened[tracking_uri]
     path = sqlite_path(tracking_uri)
     if path is not None and not create and not path.is_file():
-        raise StoreError(f"no MLflow store at {tracking_uri} ({path.resolve()} does not exist). "
-                         "Run a search first, or pass --tracking-uri of the store that holds it.")
+        raise StoreError(
+            f"no MLflow store at {tracking_uri} ({path.resolve()} does not exist). "
+            "Run a search first, or pass --tracking-uri of the store that holds it."
+        )
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if path is None:
@@ -193,8 +195,20 @@ def read_metric(metrics: dict[str, float], name: str, default=None, best: bool =
 
 
 # Columns of the trials table that are not hyperparameters.
-TRIAL_COLUMNS = ("trial_id", "status", "pruned_at", OBJECTIVE_METRIC, *TEST_METRICS, EPOCHS, DURATION, PEAK_MEMORY,
-                 PARAMETERS, "run_id", "continues_trial", "continues_run_id")
+TRIAL_COLUMNS = (
+    "trial_id",
+    "status",
+    "pruned_at",
+    OBJECTIVE_METRIC,
+    *TEST_METRICS,
+    EPOCHS,
+    DURATION,
+    PEAK_MEMORY,
+    PARAMETERS,
+    "run_id",
+    "continues_trial",
+    "continues_run_id",
+)
 
 
 def metric_label(metric: str) -> str:
@@ -230,8 +244,12 @@ def latest_search(client: MlflowClient, experiment_name: str):
     experiment = client.get_experiment_by_name(experiment_name)
     if experiment is None:
         return None
-    runs = client.search_runs([experiment.experiment_id], f"tags.`{ROLE_TAG}` = 'search'",
-                              order_by=["attributes.start_time DESC"], max_results=1)
+    runs = client.search_runs(
+        [experiment.experiment_id],
+        f"tags.`{ROLE_TAG}` = 'search'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+    )
     return runs[0] if runs else None
 
 
@@ -261,8 +279,7 @@ def status_text(row) -> str:
 def best_finished(trials: pd.DataFrame) -> pd.Series | None:
     """The best trial that finished with a finite score (a NaN or infinite score never wins), from a trials
     table sorted best first; None if there is none. A pruned trial counts: it is best only if its score is."""
-    finished = trials[trials["status"].isin(["FINISHED", PRUNED])
-                      & np.isfinite(trials[OBJECTIVE_METRIC].astype(float))]
+    finished = trials[trials["status"].isin(["FINISHED", PRUNED]) & np.isfinite(trials[OBJECTIVE_METRIC].astype(float))]
     return None if finished.empty else finished.iloc[0]
 
 
@@ -276,13 +293,15 @@ def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max
     always = [EPOCHS, DURATION]  # present even when every trial failed
     optional = [m for m in (*TEST_METRICS, PEAK_MEMORY, PARAMETERS) if any(m in r.data.metrics for r in runs)]
     params = sorted({p for r in runs for p in r.data.params if p != TRIAL_ID_TAG})  # a param in older stores
-    frame = pd.DataFrame({
-        "trial_id": [r.data.tags.get(TRIAL_ID_TAG) for r in runs],
-        "status": [trial_status(r) for r in runs],
-        "pruned_at": [int(r.data.tags[PRUNED_TAG]) if PRUNED_TAG in r.data.tags else None for r in runs],
-        OBJECTIVE_METRIC: [read_metric(r.data.metrics, named, float("nan")) for r in runs],
-        **{m: [r.data.metrics.get(m, float("nan")) for r in runs] for m in [*always, *optional]},
-        **{p: _typed([r.data.params.get(p) for r in runs]) for p in params},
-        "run_id": [r.info.run_id for r in runs],
-    })
+    frame = pd.DataFrame(
+        {
+            "trial_id": [r.data.tags.get(TRIAL_ID_TAG) for r in runs],
+            "status": [trial_status(r) for r in runs],
+            "pruned_at": [int(r.data.tags[PRUNED_TAG]) if PRUNED_TAG in r.data.tags else None for r in runs],
+            OBJECTIVE_METRIC: [read_metric(r.data.metrics, named, float("nan")) for r in runs],
+            **{m: [r.data.metrics.get(m, float("nan")) for r in runs] for m in [*always, *optional]},
+            **{p: _typed([r.data.params.get(p) for r in runs]) for p in params},
+            "run_id": [r.info.run_id for r in runs],
+        }
+    )
     return frame.sort_values(OBJECTIVE_METRIC, ascending=direction != "max", na_position="last").reset_index(drop=True)

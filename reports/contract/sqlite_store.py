@@ -18,10 +18,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from reports.contract.errors import StoreError
 from reports.contract.mlflow_compat import dispose_engine
+
+Client = TypeVar("Client")
 
 BUILDING_SUFFIX = ".building"  # the new store beside the database, until it is renamed into place
 
@@ -30,7 +34,7 @@ def building_path(path: Path) -> Path:
     return path.with_name(path.name + BUILDING_SUFFIX)
 
 
-def ensure_complete(path: Path, open_client) -> object:
+def ensure_complete(path: Path, open_client: Callable[[str], Client]) -> Client:
     """A client on the SQLite store at `path` (via `open_client(uri)`, which builds MLflow's tables), the store
     built atomically first when it is missing or has no tables, and rebuilt when a kill left it half-made."""
     if not _has_tables(path):
@@ -44,7 +48,8 @@ def ensure_complete(path: Path, open_client) -> object:
             raise StoreError(
                 f"the MLflow store {path} is damaged ({str(exc).splitlines()[0][:200]}) and holds {runs} run(s), so "
                 f"it is left as it is. Move it aside (mv {path} {path}.damaged) and search again to start a new "
-                "store.")from None
+                "store."
+            ) from None
     _build(path, open_client)  # half-made and empty: nothing is lost by building it anew
     return open_client(_uri(path))
 
@@ -77,8 +82,9 @@ def _has_tables(path: Path) -> bool:
     try:
         return bool(_tables(path))
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not an SQLite database ({exc}). Give tracking_uri a new file, or move this one "
-                         "aside.") from None
+        raise StoreError(
+            f"{path} is not an SQLite database ({exc}). Give tracking_uri a new file, or move this one aside."
+        ) from None
 
 
 def _run_count(path: Path) -> int:

@@ -62,13 +62,15 @@ def test_a_script_without_a_main_guard_runs_a_search_once_with_every_artifact_an
 
     from tests.conftest import ROOT, write_experiment
 
-    path = write_experiment(tmp_path, name="plain", tuner={"algorithm": "grid", "max_trials": 2, "epochs": 1,
-                                                           "patience": 0})
+    path = write_experiment(
+        tmp_path, name="plain", tuner={"algorithm": "grid", "max_trials": 2, "epochs": 1, "patience": 0}
+    )
     script = tmp_path / "plain_script.py"
     script.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nprint('top level ran', flush=True)\n"
         "from pipelines.config import load_experiment\nfrom pipelines.search import run_search\n"
-        f"result = run_search(load_experiment({str(path)!r}))\nprint('trials', len(result.trials))\n")
+        f"result = run_search(load_experiment({str(path)!r}))\nprint('trials', len(result.trials))\n"
+    )
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("top level ran") == 1 and "trials 2" in proc.stdout
@@ -104,8 +106,9 @@ def test_a_search_whose_worker_gets_no_cpu_finishes_with_every_artifact_and_the_
     from tests.conftest import write_experiment
     from tests.processes import search
 
-    path = write_experiment(tmp_path, name="starved", tuner={"algorithm": "grid", "max_trials": 2, "epochs": 2,
-                                                             "patience": 0})
+    path = write_experiment(
+        tmp_path, name="starved", tuner={"algorithm": "grid", "max_trials": 2, "epochs": 2, "patience": 0}
+    )
     proc = search(path)
     deadline = time.monotonic() + 120
     while (worker := _spawned_worker(proc.pid)) is None:

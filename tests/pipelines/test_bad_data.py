@@ -36,24 +36,36 @@ CASES = {
     "empty file": (lambda tmp: _csv(tmp, ""), r"table\.csv: the file is empty"),
     "target not there": (
         lambda tmp: {**_csv(tmp, _rows(30)), "target": "class"},
-        r"table\.csv: data\.target: no column named 'class'; the columns are a, b, label"),
+        r"table\.csv: data\.target: no column named 'class'; the columns are a, b, label",
+    ),
     "target position outside": (
-        lambda tmp: {**_csv(tmp, _rows(30)), "target": 7}, r"data\.target: position 7 is outside the 3 columns"),
+        lambda tmp: {**_csv(tmp, _rows(30)), "target": 7},
+        r"data\.target: position 7 is outside the 3 columns",
+    ),
     "column that cannot be encoded": (
         lambda tmp: _csv(tmp, "a,b,label\n" + "".join(f"{i},word{i},{i % 2}\n" for i in range(80))),
-        r"column 'b' is text with 80 distinct values"),
+        r"column 'b' is text with 80 distinct values",
+    ),
     "single class": (lambda tmp: _csv(tmp, _rows(30, label=lambda i: "x")), r"only one class \('x'\)"),
     "too few samples": (lambda tmp: _csv(tmp, _rows(5)), r"fewer than 3 samples|cannot split 5 samples"),
-    "missing values": (lambda tmp: _csv(tmp, _rows(30).replace("4,8,", "4,,")),
-                       r"1 input cells are missing \('b' 1\)\. Set data\.missing: fill"),
+    "missing values": (
+        lambda tmp: _csv(tmp, _rows(30).replace("4,8,", "4,,")),
+        r"1 input cells are missing \('b' 1\)\. Set data\.missing: fill",
+    ),
     "infinite values": (lambda tmp: _csv(tmp, _rows(30).replace("4,8,", "4,inf,")), r"NaN or infinite"),
     "NPZ length mismatch": (_npz_mismatch, r"bad\.npz: x has 10 samples but y has 9"),
     "NPZ without x and y": (_npz_wrong_keys, r"bad\.npz: no array named x, y; the file has features"),
     "folder without IDX files": (
-        lambda tmp: (tmp / "empty").mkdir() or {"source": "mnist", "path": "empty"}, r"empty: no IDX files"),
+        lambda tmp: (tmp / "empty").mkdir() or {"source": "mnist", "path": "empty"},
+        r"empty: no IDX files",
+    ),
     "time series too short for the window": (
-        lambda tmp: (tmp / "ts.csv").write_text("t,v\n1,2\n2,3\n3,4\n") and
-        {"source": "timeseries", "path": "ts.csv", "target": "v", "window": 5}, r"3 rows are too few for window 5"),
+        lambda tmp: (
+            (tmp / "ts.csv").write_text("t,v\n1,2\n2,3\n3,4\n")
+            and {"source": "timeseries", "path": "ts.csv", "target": "v", "window": 5}
+        ),
+        r"3 rows are too few for window 5",
+    ),
 }
 
 
@@ -73,8 +85,9 @@ def test_bad_data_is_named_before_mlflow(tmp_path, capsys, make, message):
 
 
 def test_regression_data_with_accuracy_objective_is_refused(tmp_path, capsys):
-    path = write_experiment(tmp_path, data={"source": "diabetes"}, family="mlp", search_space={}, tuner=TINY_TUNER,
-                            objective="val_accuracy")
+    path = write_experiment(
+        tmp_path, data={"source": "diabetes"}, family="mlp", search_space={}, tuner=TINY_TUNER, objective="val_accuracy"
+    )
     assert runner.main(["search", str(path)]) == 2
     assert "objective: val_accuracy needs classes, but 'diabetes' is a regression task" in capsys.readouterr().err
     assert not (tmp_path / "mlflow.db").exists()
@@ -105,16 +118,32 @@ def test_values_that_mean_unknown_become_missing_cells_with_a_note(tmp_path):
 
     rng = np.random.default_rng(0)
     insulin = np.where(np.arange(60) % 4 == 0, 0, rng.integers(20, 200, 60))
-    (tmp_path / "pima.csv").write_text("insulin,glucose,outcome\n" + "".join(
-        f"{i},{g},{o}\n" for i, g, o in zip(insulin, rng.integers(60, 200, 60), np.arange(60) % 2)))
-    data = load_dataset(CsvData(source="csv", path=str(tmp_path / "pima.csv"), target="outcome", missing="fill",
-                                missing_values={"insulin": [0]}), seed=1)
+    (tmp_path / "pima.csv").write_text(
+        "insulin,glucose,outcome\n"
+        + "".join(
+            f"{i},{g},{o}\n" for i, g, o in zip(insulin, rng.integers(60, 200, 60), np.arange(60) % 2, strict=False)
+        )
+    )
+    data = load_dataset(
+        CsvData(
+            source="csv",
+            path=str(tmp_path / "pima.csv"),
+            target="outcome",
+            missing="fill",
+            missing_values={"insulin": [0]},
+        ),
+        seed=1,
+    )
     assert "column 'insulin': 15 cells holding 0 (data.missing_values) made missing" in data.info.notes
     assert any(n.startswith("15 missing input cells filled") for n in data.info.notes)
     assert (data.x_train[:, 0] != 0).all()  # no zero insulin is left as a reading
     (tmp_path / "series.csv").write_text("v\n" + "".join(f"{v}\n" for v in [1, 2, -999, 4, 5, 6, 7, 8, 9, 10] * 3))
-    series = load_dataset(TimeSeriesData(source="timeseries", path=str(tmp_path / "series.csv"), target="v",
-                                         window=2, missing_values=[-999]), seed=1)
+    series = load_dataset(
+        TimeSeriesData(
+            source="timeseries", path=str(tmp_path / "series.csv"), target="v", window=2, missing_values=[-999]
+        ),
+        seed=1,
+    )
     assert "column 'v': 3 cells holding -999 (data.missing_values) made missing" in series.info.notes
 
 
@@ -125,12 +154,17 @@ def test_a_data_error_is_told_before_tensorflow_loads_and_leaves_no_log_file(tmp
     from tests.conftest import ROOT
 
     (tmp_path / "table.csv").write_text(_rows(30).replace("4,8,", "4,,"))
-    path = write_experiment(tmp_path, data={"source": "csv", "path": "table.csv", "target": "label"}, family="mlp",
-                            search_space={}, tuner=TINY_TUNER)
-    probe = ("import sys, runner\ncode = runner.main(['search', sys.argv[1]])\n"
-             "print(code, 'tensorflow' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", probe, str(path)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    path = write_experiment(
+        tmp_path,
+        data={"source": "csv", "path": "table.csv", "target": "label"},
+        family="mlp",
+        search_space={},
+        tuner=TINY_TUNER,
+    )
+    probe = "import sys, runner\ncode = runner.main(['search', sys.argv[1]])\nprint(code, 'tensorflow' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert out.stdout.split()[-2:] == ["2", "False"], out.stdout + out.stderr[-2000:]
     assert "1 input cells are missing" in out.stderr
     assert not (tmp_path / "automl.log").exists() and not (tmp_path / "mlflow.db").exists()

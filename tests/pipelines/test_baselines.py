@@ -83,14 +83,31 @@ def test_a_network_that_loses_to_ridge_regression_says_so_in_its_reports_first_s
     """The shared airline series with one small recurrent network trained for a few epochs: a linear model of
     the last twelve months does better, and the search must say so before anything else."""
     path = write_experiment(
-        tmp_path, name="airline-short", family="rnn", objective="val_mae",
-        data={"source": "timeseries", "path": str(SHARED / "timeseries" / "airline-passengers.csv"),
-              "target": "Passengers", "time_column": "Month", "season": 12, "window": 12,
-              "test_split": 0.15, "validation_split": 0.15},
+        tmp_path,
+        name="airline-short",
+        family="rnn",
+        objective="val_mae",
+        data={
+            "source": "timeseries",
+            "path": str(SHARED / "timeseries" / "airline-passengers.csv"),
+            "target": "Passengers",
+            "time_column": "Month",
+            "season": 12,
+            "window": 12,
+            "test_split": 0.15,
+            "validation_split": 0.15,
+        },
         search_space={"cell": "gru", "units": 8, "optimizer": "adam", "learning_rate": 0.001, "batch_size": 16},
-        tuner={"algorithm": "grid", "max_trials": 1, "epochs": 3, "patience": 0})
-    proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "400"})
+        tuner={"algorithm": "grid", "max_trials": 1, "epochs": 3, "patience": 0},
+    )
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "400"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = " ".join(proc.stdout.split())
     assert "Warning: the best model's test mae" in out and "of ridge regression on the standardized inputs" in out

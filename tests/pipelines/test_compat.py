@@ -21,8 +21,13 @@ from search_spaces import MLP
 
 
 def _grid_oracle(tmp_path):
-    tuner = keras_tuner.GridSearch(MLP((4,), 2, {"learning_rate": [0.001, 0.01]}), objective="val_loss",
-                                   max_trials=2, directory=str(tmp_path), project_name="grid")
+    tuner = keras_tuner.GridSearch(
+        MLP((4,), 2, {"learning_rate": [0.001, 0.01]}),
+        objective="val_loss",
+        max_trials=2,
+        directory=str(tmp_path),
+        project_name="grid",
+    )
     return tuner, tuner.oracle
 
 
@@ -30,8 +35,11 @@ def test_the_tuner_s_checkpoint_and_build_and_fit_are_where_the_runner_calls_the
     tuner, _ = _grid_oracle(tmp_path)
     assert kerastuner_compat.checkpoint_path(tuner, "07").startswith(str(tmp_path / "grid" / "trial_07"))
     parameters = list(inspect.signature(keras_tuner.Tuner._build_and_fit_model).parameters)
-    assert parameters[:2] == ["self", "trial"] and inspect.signature(
-        keras_tuner.Tuner._build_and_fit_model).parameters["kwargs"].kind is inspect.Parameter.VAR_KEYWORD
+    assert (
+        parameters[:2] == ["self", "trial"]
+        and inspect.signature(keras_tuner.Tuner._build_and_fit_model).parameters["kwargs"].kind
+        is inspect.Parameter.VAR_KEYWORD
+    )
     assert kerastuner_compat.is_worker() is False  # no KERASTUNER_ORACLE_* in a test's environment
 
 
@@ -68,6 +76,7 @@ def test_the_grid_oracle_s_order_is_rebuilt_from_the_trials_it_reloaded(tmp_path
         oracle.update_trial(trial.trial_id, {"val_loss": 1.0})
         oracle.end_trial(trial)
     assert oracle.start_order and hasattr(oracle, "_ordered_ids") and hasattr(oracle, "_populate_next")
+
     def links(ordered):
         return {trial_id: ordered.next(trial_id) for trial_id in oracle.start_order}
 

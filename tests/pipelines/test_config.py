@@ -44,12 +44,18 @@ BAD_FILES = {
         r"epochz: unknown key; valid keys here are name, seed, data, family, base_model, builder, search_space, tuner, "
         r"objective, tracking_uri, class_weight, log_trial_models, tuner_dir, study\.",
     ),
-    "unknown nested key": ({"tuner": {"algorithm": "random", "trials": 3}}, r"tuner\.trials: unknown key; valid keys here are algorithm, max_trials"),
+    "unknown nested key": (
+        {"tuner": {"algorithm": "random", "trials": 3}},
+        r"tuner\.trials: unknown key; valid keys here are algorithm, max_trials",
+    ),
     "unknown tuner": (
         {"tuner": {"algorithm": "annealing"}},
         r"tuner\.algorithm: 'annealing' is not valid; use 'random', 'hyperband', 'bayesian' or 'grid'",
     ),
-    "unknown family": ({"family": "transformer"}, r"family: 'transformer' is not valid; use one of mlp, cnn, rnn, transfer"),
+    "unknown family": (
+        {"family": "transformer"},
+        r"family: 'transformer' is not valid; use one of mlp, cnn, rnn, transfer",
+    ),
     "missing data": ({"data": None}, r"data: "),
     "unknown hyperparameter": (
         {"search_space": {"dropuot": 0.2}},
@@ -72,7 +78,10 @@ BAD_FILES = {
         {"search_space": {"dropout": {"min": 0.0, "max": 0.5}}},
         r"search_space\.dropout: grid search needs a step",
     ),
-    "non-positive budget": ({"tuner": {"algorithm": "random", "max_trials": 0}}, r"tuner\.max_trials: .*greater than or equal to 1"),
+    "non-positive budget": (
+        {"tuner": {"algorithm": "random", "max_trials": 0}},
+        r"tuner\.max_trials: .*greater than or equal to 1",
+    ),
 }
 
 
@@ -109,12 +118,18 @@ def test_data_that_does_not_fit_the_family_fails_before_mlflow(tmp_path, capsys)
 
 STUDY = {"question": "Does adam beat sgd?", "compare": ["optimizer"], "expect_best": ["adam"]}
 BAD_STUDIES = {
-    "compared hyperparameter not searched": ({**STUDY, "compare": ["depth"]},
-                                             r"study\.compare: 'depth' must be searched over a list of values"),
-    "expected value not searched": ({**STUDY, "expect_best": ["nadam"]},
-                                    r"study\.expect_best: nadam not among the values of optimizer \(adam, sgd\)"),
-    "sweep over a key the source lacks": ({**STUDY, "sweep": {"length": [10, 20]}},
-                                          r"study\.sweep: 'length' is not a key of data source 'digits'"),
+    "compared hyperparameter not searched": (
+        {**STUDY, "compare": ["depth"]},
+        r"study\.compare: 'depth' must be searched over a list of values",
+    ),
+    "expected value not searched": (
+        {**STUDY, "expect_best": ["nadam"]},
+        r"study\.expect_best: nadam not among the values of optimizer \(adam, sgd\)",
+    ),
+    "sweep over a key the source lacks": (
+        {**STUDY, "sweep": {"length": [10, 20]}},
+        r"study\.sweep: 'length' is not a key of data source 'digits'",
+    ),
     "unknown study key": ({**STUDY, "seeds": 3}, r"study\.seeds: unknown key; valid keys here are question, compare"),
 }
 
@@ -134,24 +149,34 @@ def test_study_command_lists_the_studies_for_an_unknown_name(capsys):
 
 
 def test_every_mistake_of_a_file_is_listed_at_once(tmp_path, capsys):
-    path = write_experiment(tmp_path, tuner={"algorithm": "random", "trials": 3},
-                            search_space={"dropuot": 0.2, "optimizer": ["adam", "adagrad"],
-                                          "dropout": {"min": 0.5, "max": 0.1}})
+    path = write_experiment(
+        tmp_path,
+        tuner={"algorithm": "random", "trials": 3},
+        search_space={"dropuot": 0.2, "optimizer": ["adam", "adagrad"], "dropout": {"min": 0.5, "max": 0.1}},
+    )
     code, err = run_cli(path, capsys)
     assert code == 2
-    for message in (r"tuner\.trials: unknown key", r"search_space\.dropuot: unknown hyperparameter",
-                    r"search_space\.optimizer: 'adagrad' is not valid", r"search_space\.dropout: `min <= max`"):
+    for message in (
+        r"tuner\.trials: unknown key",
+        r"search_space\.dropuot: unknown hyperparameter",
+        r"search_space\.optimizer: 'adagrad' is not valid",
+        r"search_space\.dropout: `min <= max`",
+    ):
         assert re.search(message, err), (message, err)
     assert not (tmp_path / "mlflow.db").exists()
 
 
 def test_search_space_mistakes_beside_a_transfer_mistake_are_listed_together(tmp_path):
-    path = write_experiment(tmp_path, family="mlp", base_model="base.keras", search_space={"units": [7, "many"],
-                                                                                          "depht": 2})
+    path = write_experiment(
+        tmp_path, family="mlp", base_model="base.keras", search_space={"units": [7, "many"], "depht": 2}
+    )
     with pytest.raises(ConfigError) as error:
         load_experiment(path)
-    for message in ("base_model: the transfer family", "search_space.units: 'many' is not valid",
-                    "search_space.depht: unknown hyperparameter"):
+    for message in (
+        "base_model: the transfer family",
+        "search_space.units: 'many' is not valid",
+        "search_space.depht: unknown hyperparameter",
+    ):
         assert message in str(error.value), (message, str(error.value))
 
 
@@ -171,16 +196,25 @@ def test_text_that_only_looks_like_a_number_stays_text(tmp_path):
 BAD_TUNERS = {
     "bayesian with no trial left for its model": (
         {"algorithm": "bayesian", "max_trials": 6, "initial_points": 6},
-        r"tuner\.initial_points: 6 random trials leave none of max_trials 6 for the Gaussian process"),
-    "bayesian with one trial": ({"algorithm": "bayesian", "max_trials": 1},
-                                r"tuner\.initial_points: 1 random trials leave none of max_trials 1"),
-    "hyperband without shorter rounds": ({"algorithm": "hyperband", "epochs": 2, "factor": 3},
-                                         r"tuner\.epochs: hyperband with at most 2 epochs and factor 3 has no "
-                                         r"shorter rounds.*at least factor squared \(9\)"),
-    "a hyperband key on random search": ({"algorithm": "random", "factor": 4},
-                                         r"tuner\.factor: applies to algorithm: hyperband only"),
-    "a bayesian key on grid search": ({"algorithm": "grid", "max_trials": 2, "beta": 3.0},
-                                      r"tuner\.beta: applies to algorithm: bayesian only"),
+        r"tuner\.initial_points: 6 random trials leave none of max_trials 6 for the Gaussian process",
+    ),
+    "bayesian with one trial": (
+        {"algorithm": "bayesian", "max_trials": 1},
+        r"tuner\.initial_points: 1 random trials leave none of max_trials 1",
+    ),
+    "hyperband without shorter rounds": (
+        {"algorithm": "hyperband", "epochs": 2, "factor": 3},
+        r"tuner\.epochs: hyperband with at most 2 epochs and factor 3 has no "
+        r"shorter rounds.*at least factor squared \(9\)",
+    ),
+    "a hyperband key on random search": (
+        {"algorithm": "random", "factor": 4},
+        r"tuner\.factor: applies to algorithm: hyperband only",
+    ),
+    "a bayesian key on grid search": (
+        {"algorithm": "grid", "max_trials": 2, "beta": 3.0},
+        r"tuner\.beta: applies to algorithm: bayesian only",
+    ),
 }
 
 
@@ -211,11 +245,19 @@ def test_a_coarse_objective_is_named_at_the_start():
 def test_a_bad_file_is_rejected_without_loading_tensorflow(tmp_path):
     """The check costs a second, not a framework start-up: nothing of Keras, KerasTuner or TensorFlow is loaded."""
     path = write_experiment(tmp_path, search_space={"dropuot": 0.2})
-    probe = ("import sys, runner; code = runner.main(sys.argv[1:]); "
-             "print('LOADED', [m for m in ('tensorflow', 'keras', 'keras_tuner', 'mlflow') if m in sys.modules]); "
-             "sys.exit(code)")
-    proc = subprocess.run([sys.executable, "-c", probe, "search", str(path)], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    probe = (
+        "import sys, runner; code = runner.main(sys.argv[1:]); "
+        "print('LOADED', [m for m in ('tensorflow', 'keras', 'keras_tuner', 'mlflow') if m in sys.modules]); "
+        "sys.exit(code)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, "search", str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 2 and "search_space.dropuot: unknown hyperparameter" in proc.stderr, proc.stderr
     assert "LOADED []" in proc.stdout
     assert not (tmp_path / "mlflow.db").exists() and not (tmp_path / "automl.log").exists()
@@ -224,8 +266,13 @@ def test_a_bad_file_is_rejected_without_loading_tensorflow(tmp_path):
 def test_grid_search_varies_only_what_the_file_writes(tmp_path):
     """The family's other searched defaults (sgd's momentum range among them) are held at one value, so a grid over
     one learning rate list needs no step anywhere and is as many trials as the list is long."""
-    path = write_experiment(tmp_path, data={"source": "digits", "layout": "flat"}, family="mlp",
-                            search_space={"learning_rate": [0.001, 0.01]}, tuner={"algorithm": "grid"})
+    path = write_experiment(
+        tmp_path,
+        data={"source": "digits", "layout": "flat"},
+        family="mlp",
+        search_space={"learning_rate": [0.001, 0.01]},
+        tuner={"algorithm": "grid"},
+    )
     experiment = load_experiment(path)
     space = experiment.space()
     assert space.searched == ["learning_rate"]
@@ -234,22 +281,30 @@ def test_grid_search_varies_only_what_the_file_writes(tmp_path):
 
 
 def test_a_grid_over_a_file_that_writes_nothing_is_one_trial_and_says_so(tmp_path):
-    path = write_experiment(tmp_path, data={"source": "digits", "layout": "flat"}, family="mlp", search_space={},
-                            tuner={"algorithm": "grid"})
+    path = write_experiment(
+        tmp_path,
+        data={"source": "digits", "layout": "flat"},
+        family="mlp",
+        search_space={},
+        tuner={"algorithm": "grid"},
+    )
     experiment = load_experiment(path)
     assert experiment.space().searched == []
     assert "the grid is one trial" in experiment.grid_note()
 
 
-@pytest.mark.parametrize("data, objective", [
-    ({"source": "timeseries", "path": "s.csv", "target": "v"}, "val_mae"),
-    ({"source": "diabetes"}, "val_mae"),
-    ({"source": "adding"}, "val_mae"),
-    ({"source": "csv", "path": "s.csv", "target": "v", "task": "regression"}, "val_mae"),
-    ({"source": "csv", "path": "s.csv", "target": "v"}, "val_accuracy"),
-    ({"source": "ends"}, "val_accuracy"),
-    ({"source": "digits"}, "val_accuracy"),
-])
+@pytest.mark.parametrize(
+    "data, objective",
+    [
+        ({"source": "timeseries", "path": "s.csv", "target": "v"}, "val_mae"),
+        ({"source": "diabetes"}, "val_mae"),
+        ({"source": "adding"}, "val_mae"),
+        ({"source": "csv", "path": "s.csv", "target": "v", "task": "regression"}, "val_mae"),
+        ({"source": "csv", "path": "s.csv", "target": "v"}, "val_accuracy"),
+        ({"source": "ends"}, "val_accuracy"),
+        ({"source": "digits"}, "val_accuracy"),
+    ],
+)
 def test_a_file_without_an_objective_gets_the_one_its_task_needs_and_says_it_chose(tmp_path, data, objective):
     (tmp_path / "s.csv").write_text("v\n" + "".join(f"{i}\n" for i in range(40)))
     path = tmp_path / "minimal.yaml"

@@ -17,8 +17,16 @@ from pipelines.distributed.local_workers import worker_count, worker_environment
 from reports.contract.layout import CHIEF_TAG, ORPHAN_TAG, PID_TAG, WORKER_TAG
 from tests.conftest import ROOT, TINY
 from tests.pipelines.test_failures import DIVERGES
-from tests.processes import (by_trial, experiment, free_port, postgres, runs, search, start_mlflow_server,
-                             stop_mlflow_server)
+from tests.processes import (
+    by_trial,
+    experiment,
+    free_port,
+    postgres,
+    runs,
+    search,
+    start_mlflow_server,
+    stop_mlflow_server,
+)
 
 TRIALS = 4
 EPOCHS = 30  # a few seconds a trial: long enough to kill a worker mid-trial
@@ -27,8 +35,9 @@ EPOCHS = 30  # a few seconds a trial: long enough to kill a worker mid-trial
 def grid_of_four(tmp_path, name: str, **changes):
     """Grid over optimizer x learning rate: trials 0-3, each the same size."""
     changes.setdefault("search_space", {**TINY["search_space"], "learning_rate": [0.01, 0.003]})
-    return experiment(tmp_path, name=name, tuner={"max_trials": TRIALS, "epochs": EPOCHS, **changes.pop("tuner", {})},
-                      **changes)
+    return experiment(
+        tmp_path, name=name, tuner={"max_trials": TRIALS, "epochs": EPOCHS, **changes.pop("tuner", {})}, **changes
+    )
 
 
 def training(children) -> list:
@@ -50,8 +59,9 @@ def wait_for(find, proc: subprocess.Popen, what: str, seconds: float = 300):
 
 def both_training(tmp_path, name: str, proc: subprocess.Popen) -> list:
     """The two trial runs of a two-worker search, once both have logged an epoch."""
-    return wait_for(lambda: (lambda t: t if len(t) == 2 else None)(training(runs(tmp_path, name)[1])), proc,
-                    "both workers train")
+    return wait_for(
+        lambda: (lambda t: t if len(t) == 2 else None)(training(runs(tmp_path, name)[1])), proc, "both workers train"
+    )
 
 
 def alive(pid: int) -> bool:
@@ -64,8 +74,9 @@ def alive(pid: int) -> bool:
 
 def finished_once_each(children) -> bool:
     statuses = by_trial(children)
-    return sorted(statuses) == [str(i) for i in range(TRIALS)] and all(s.count("FINISHED") == 1
-                                                                       for s in statuses.values())
+    return sorted(statuses) == [str(i) for i in range(TRIALS)] and all(
+        s.count("FINISHED") == 1 for s in statuses.values()
+    )
 
 
 @pytest.mark.slow
@@ -86,10 +97,13 @@ def test_two_workers_finish_the_budget_once_each_and_a_killed_worker_gets_its_tr
     rerun = next(c for c in children if c.data.tags["trial_id"] == trial and c.info.status == "FINISHED")
     assert rerun.data.tags[WORKER_TAG] == victim.data.tags[WORKER_TAG]  # the same tuner id took the trial back
     assert {c.data.tags[WORKER_TAG] for c in children} == {"worker-1", "worker-2"}
-    assert f"{victim.data.tags[WORKER_TAG]} died (signal 9) during trial run {victim.info.run_id}" in " ".join(out.split())
+    assert f"{victim.data.tags[WORKER_TAG]} died (signal 9) during trial run {victim.info.run_id}" in " ".join(
+        out.split()
+    )
     assert parents[0].data.tags[CHIEF_TAG].startswith("127.0.0.1:")
-    assert "report.pdf" in {a.path for a in MlflowClient(f"sqlite:///{tmp_path}/mlflow.db").list_artifacts(
-        parents[0].info.run_id)}
+    assert "report.pdf" in {
+        a.path for a in MlflowClient(f"sqlite:///{tmp_path}/mlflow.db").list_artifacts(parents[0].info.run_id)
+    }
 
 
 @pytest.mark.slow
@@ -189,18 +203,26 @@ def test_worker_count_and_each_worker_s_share_of_the_cores(monkeypatch):
     assert [env["CUDA_VISIBLE_DEVICES"] for env in worker_environments(3)] == ["0", "1", "2"]
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["search", "--workers", "two"], "--workers two: give a number of worker processes"),
-    (["worker", "--chief", "nowhere"], "--chief: 'nowhere' is not HOST:PORT"),
-    (["worker", "--chief", "127.0.0.1:9"], "no running search of 'tiny'"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["search", "--workers", "two"], "--workers two: give a number of worker processes"),
+        (["worker", "--chief", "nowhere"], "--chief: 'nowhere' is not HOST:PORT"),
+        (["worker", "--chief", "127.0.0.1:9"], "no running search of 'tiny'"),
+    ],
+)
 def test_bad_distributed_input_is_one_clear_line(tmp_path, arguments, message):
     from tests.conftest import write_experiment
 
     path = write_experiment(tmp_path)
     command, *options = arguments
-    done = subprocess.run([sys.executable, str(ROOT / "runner.py"), command, str(path), *options], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), command, str(path), *options],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 2, done.stderr[-2000:]
     assert message in " ".join(done.stderr.split())
 
@@ -208,8 +230,12 @@ def test_bad_distributed_input_is_one_clear_line(tmp_path, arguments, message):
 @pytest.mark.slow
 def test_too_many_consecutive_failed_trials_end_a_distributed_search_instead_of_hanging_it(tmp_path):
     """Every trial diverges: KerasTuner's chief would raise inside its lock after three, and hang the workers."""
-    path = grid_of_four(tmp_path, "diverging", tuner={"epochs": 3, "max_trials": 5},
-                        search_space={**DIVERGES, "kernel_size": [2, 3, 4, 5, 6]})
+    path = grid_of_four(
+        tmp_path,
+        "diverging",
+        tuner={"epochs": 3, "max_trials": 5},
+        search_space={**DIVERGES, "kernel_size": [2, 3, 4, 5, 6]},
+    )
     proc = search(path, "--workers", "2")
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 1, err[-3000:]  # no trial finished
@@ -228,8 +254,9 @@ def test_a_worker_that_cannot_start_stops_the_search_with_the_end_of_its_log(tmp
     parent = client.create_run(experiment_id(client, "nothing"))
     missing = str(tmp_path / "no-such-experiment.yaml")
     with pytest.raises(WorkerFailed, match=r"worker-1 cannot run \(exit status 2\)") as failed:
-        with LocalWorkers(missing, "127.0.0.1:9", parent.info.run_id, 1, tmp_path / "logs", client,
-                          Console()) as workers:
+        with LocalWorkers(
+            missing, "127.0.0.1:9", parent.info.run_id, 1, tmp_path / "logs", client, Console()
+        ) as workers:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 workers.check()
@@ -253,9 +280,22 @@ def test_a_worker_from_elsewhere_joins_by_the_chief_s_port_and_refuses_a_differe
     wait_for(lambda: training(runs(tmp_path, "joined")[1]), proc, "the local worker trains")
 
     def worker(name: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, str(ROOT / "runner.py"), "worker", str(elsewhere / name), "--chief",
-                                 f"127.0.0.1:{port}", "--id", name.split(".")[0]], cwd=elsewhere,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "runner.py"),
+                "worker",
+                str(elsewhere / name),
+                "--chief",
+                f"127.0.0.1:{port}",
+                "--id",
+                name.split(".")[0],
+            ],
+            cwd=elsewhere,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     joined, refused = worker("joined.yaml"), worker("changed.yaml")
     _, refusal = refused.communicate(timeout=600)

@@ -30,8 +30,13 @@ def test_diverging_trials_fail_with_reason_and_the_search_still_reports(tmp_path
         search_space={**DIVERGES, "kernel_size": [3, 5]},
         tuner={"algorithm": "grid", "max_trials": 2, "epochs": 3, "patience": 0},
     )
-    proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "No trial finished with a finite score" in proc.stdout
 

@@ -48,30 +48,55 @@ def _write(tmp, name, content: bytes):
 
 
 DATA_FILES = {
-    "csv: a folder": (lambda tmp: (tmp / "table").mkdir() or {"source": "csv", "path": "table", "target": 0},
-                      r"table is a folder; source: csv reads a file"),
+    "csv: a folder": (
+        lambda tmp: (tmp / "table").mkdir() or {"source": "csv", "path": "table", "target": 0},
+        r"table is a folder; source: csv reads a file",
+    ),
     "timeseries: a folder": (
         lambda tmp: (tmp / "series").mkdir() or {"source": "timeseries", "path": "series", "target": "v"},
-        r"series is a folder; source: timeseries reads a file"),
-    "images: a file": (lambda tmp: {"source": "images", "path": _write(tmp, "img.png", b"\x89PNG")},
-                       r"img\.png is not a regular file|img\.png is a file"),
-    "csv: empty": (lambda tmp: {"source": "csv", "path": _write(tmp, "t.csv", b""), "target": 0},
-                   r"t\.csv: the file is empty"),
-    "csv: binary": (lambda tmp: {"source": "csv", "path": _write(tmp, "t.csv", bytes(range(256)) * 8), "target": 0},
-                    r"t\.csv"),
+        r"series is a folder; source: timeseries reads a file",
+    ),
+    "images: a file": (
+        lambda tmp: {"source": "images", "path": _write(tmp, "img.png", b"\x89PNG")},
+        r"img\.png is not a regular file|img\.png is a file",
+    ),
+    "csv: empty": (
+        lambda tmp: {"source": "csv", "path": _write(tmp, "t.csv", b""), "target": 0},
+        r"t\.csv: the file is empty",
+    ),
+    "csv: binary": (
+        lambda tmp: {"source": "csv", "path": _write(tmp, "t.csv", bytes(range(256)) * 8), "target": 0},
+        r"t\.csv",
+    ),
     "csv: ragged rows": (
-        lambda tmp: {"source": "csv", "path": _write(tmp, "t.csv", b"a,b,label\n" + b"1,2,0\n1,2,3,4,1\n" * 20),
-                     "target": "label"}, r"t\.csv"),
+        lambda tmp: {
+            "source": "csv",
+            "path": _write(tmp, "t.csv", b"a,b,label\n" + b"1,2,0\n1,2,3,4,1\n" * 20),
+            "target": "label",
+        },
+        r"t\.csv",
+    ),
     "csv: latin-1": (
-        lambda tmp: {"source": "csv", "path": _write(tmp, "t.csv", b"a,label\n" + b"caf\xe9,0\nthe,1\n" * 20),
-                     "target": "label"}, r"t\.csv"),
+        lambda tmp: {
+            "source": "csv",
+            "path": _write(tmp, "t.csv", b"a,label\n" + b"caf\xe9,0\nthe,1\n" * 20),
+            "target": "label",
+        },
+        r"t\.csv",
+    ),
     "csv: huge numbers": (
-        lambda tmp: {"source": "csv", "path": _write(tmp, "t.csv", b"a,label\n" + b"1e400,0\n2,1\n" * 20),
-                     "target": "label"}, r"t\.csv|NaN or infinite"),
-    "npz: not an archive": (lambda tmp: {"source": "npz", "path": _write(tmp, "d.npz", b"not a zip file")},
-                            r"d\.npz"),
+        lambda tmp: {
+            "source": "csv",
+            "path": _write(tmp, "t.csv", b"a,label\n" + b"1e400,0\n2,1\n" * 20),
+            "target": "label",
+        },
+        r"t\.csv|NaN or infinite",
+    ),
+    "npz: not an archive": (lambda tmp: {"source": "npz", "path": _write(tmp, "d.npz", b"not a zip file")}, r"d\.npz"),
     "text: binary table": (
-        lambda tmp: {"source": "text", "path": _write(tmp, "t.tsv", b"\x00\x01\x02" * 100)}, r"t\.tsv"),
+        lambda tmp: {"source": "text", "path": _write(tmp, "t.tsv", b"\x00\x01\x02" * 100)},
+        r"t\.tsv",
+    ),
 }
 
 
@@ -80,8 +105,14 @@ def test_a_malformed_data_file_is_one_line_naming_it(tmp_path, capsys, make, mes
     import re
 
     data = make(tmp_path)
-    path = write_experiment(tmp_path, data=data, family="mlp", search_space={}, tuner=TINY_TUNER,
-                            objective="val_mae" if data["source"] == "timeseries" else "val_accuracy")
+    path = write_experiment(
+        tmp_path,
+        data=data,
+        family="mlp",
+        search_space={},
+        tuner=TINY_TUNER,
+        objective="val_mae" if data["source"] == "timeseries" else "val_accuracy",
+    )
     assert runner.main(["search", str(path)]) == 2
     err = capsys.readouterr().err
     assert re.search(message, err) and "Traceback" not in err, err

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mlflow.tracking import MlflowClient
 
 from pipelines.tracking.journal import IDS_FILE, JOURNAL_FILE, JournaledWriter, bound_http_retries

@@ -52,13 +52,18 @@ def test_successive_halving_keeps_the_best_third_at_rungs_warmup_times_three():
     assert rule.verdict(2, 0.0, reached[:1]) is None  # fewer than the startup's two reached the rung
 
 
-@pytest.mark.parametrize("tuner, message", [
-    ({"algorithm": "hyperband", "pruning": "median"}, "tuner.pruning: hyperband stops losing models by design"),
-    ({"pruning": "successive_halving", "executions_per_trial": 2},
-     "tuner.pruning: a trial is judged by its one learning curve"),
-    ({"pruning": "early"}, "tuner.pruning"),
-    ({"pruning_warmup_epochs": 3}, "tuner.pruning_warmup_epochs: applies with pruning"),
-])
+@pytest.mark.parametrize(
+    "tuner, message",
+    [
+        ({"algorithm": "hyperband", "pruning": "median"}, "tuner.pruning: hyperband stops losing models by design"),
+        (
+            {"pruning": "successive_halving", "executions_per_trial": 2},
+            "tuner.pruning: a trial is judged by its one learning curve",
+        ),
+        ({"pruning": "early"}, "tuner.pruning"),
+        ({"pruning_warmup_epochs": 3}, "tuner.pruning_warmup_epochs: applies with pruning"),
+    ],
+)
 def test_pruning_where_it_cannot_act_is_refused_with_the_key(tmp_path, tuner, message):
     path = write_experiment(tmp_path, tuner={"algorithm": "random", "max_trials": 2, **tuner})
     with pytest.raises(ConfigError, match=message):
@@ -68,16 +73,34 @@ def test_pruning_where_it_cannot_act_is_refused_with_the_key(tmp_path, tuner, me
 def _hopeless_last(tmp_path, name: str, epochs: int = 6, **tuner):
     """A grid of four: two learning rates that learn, then two that leave the model at chance."""
     return write_experiment(
-        tmp_path, name=name, search_space={**TINY["search_space"], "optimizer": "adam",
-                                           "learning_rate": [0.01, 0.005, HOPELESS, HOPELESS / 2]},
-        tuner={"algorithm": "grid", "max_trials": 4, "epochs": epochs, "patience": 0, "pruning": "median",
-               "pruning_warmup_epochs": 1, "pruning_startup_trials": 2, **tuner})
+        tmp_path,
+        name=name,
+        search_space={
+            **TINY["search_space"],
+            "optimizer": "adam",
+            "learning_rate": [0.01, 0.005, HOPELESS, HOPELESS / 2],
+        },
+        tuner={
+            "algorithm": "grid",
+            "max_trials": 4,
+            "epochs": epochs,
+            "patience": 0,
+            "pruning": "median",
+            "pruning_warmup_epochs": 1,
+            "pruning_startup_trials": 2,
+            **tuner,
+        },
+    )
 
 
 def _curves(client, children, objective="val_accuracy"):
-    return {c.info.run_id: [m.value for m in sorted(client.get_metric_history(c.info.run_id, PER_EPOCH + objective),
-                                                     key=lambda m: m.step)]
-            for c in children}
+    return {
+        c.info.run_id: [
+            m.value
+            for m in sorted(client.get_metric_history(c.info.run_id, PER_EPOCH + objective), key=lambda m: m.step)
+        ]
+        for c in children
+    }
 
 
 def _finished(tmp_path, path, *extra):
@@ -92,8 +115,10 @@ def _check_best_is_the_best_score(tmp_path, name):
     parents, _ = runs(tmp_path, name)
     trials = trials_frame(client, parents[0].info.run_id, "max")
     assert parents[0].data.params[BEST_TRIAL_PARAM] == best_finished(trials)["trial_id"]
-    assert trials.loc[trials["status"].isin(["FINISHED", "PRUNED"]), "objective"].max() == \
-        trials.loc[trials["trial_id"] == parents[0].data.params[BEST_TRIAL_PARAM], "objective"].iloc[0]
+    assert (
+        trials.loc[trials["status"].isin(["FINISHED", "PRUNED"]), "objective"].max()
+        == trials.loc[trials["trial_id"] == parents[0].data.params[BEST_TRIAL_PARAM], "objective"].iloc[0]
+    )
     return trials
 
 
@@ -106,8 +131,9 @@ def test_a_trial_is_pruned_at_the_epoch_the_median_rule_says_read_back_from_mlfl
     curves = _curves(client, children)
     rule = PruningRule("median", "max", 1, 2)
     for k, child in enumerate(children):  # one process: every earlier trial had ended when this one started
-        earlier = [Curve(best_so_far(curves[c.info.run_id], "max"), PRUNED_TAG not in c.data.tags)
-                   for c in children[:k]]
+        earlier = [
+            Curve(best_so_far(curves[c.info.run_id], "max"), PRUNED_TAG not in c.data.tags) for c in children[:k]
+        ]
         best = best_so_far(curves[child.info.run_id], "max")
         expected = next((e for e in range(1, len(best) + 1) if rule.verdict(e, best[e - 1], earlier)), None)
         assert child.info.status == "FINISHED"

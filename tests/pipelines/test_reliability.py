@@ -18,8 +18,17 @@ from mlflow.tracking import MlflowClient
 
 from pipelines.tuners import DivergenceGuard
 from tests.conftest import OBJECTIVE, ROOT
-from tests.processes import (EPOCHS, by_trial, experiment, free_port, kill_while_training, runs, search,
-                             start_mlflow_server, stop_mlflow_server)
+from tests.processes import (
+    EPOCHS,
+    by_trial,
+    experiment,
+    free_port,
+    kill_while_training,
+    runs,
+    search,
+    start_mlflow_server,
+    stop_mlflow_server,
+)
 
 OPEN_AND_LOG = textwrap.dedent("""
     import sys
@@ -37,13 +46,16 @@ OPEN_AND_LOG = textwrap.dedent("""
 
 def test_eight_processes_opening_one_fresh_store_all_succeed_and_leave_it_usable(tmp_path):
     uri = f"sqlite:///{tmp_path}/mlflow.db"
-    procs = [subprocess.Popen([sys.executable, "-c", OPEN_AND_LOG, uri], cwd=ROOT, stderr=subprocess.PIPE, text=True)
-             for _ in range(8)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", OPEN_AND_LOG, uri], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
     errors = [p.communicate(timeout=300)[1] for p in procs]
     assert [p.returncode for p in procs] == [0] * 8, "\n".join(e[-800:] for e in errors)
     # Usable afterwards, by a ninth process too.
-    ninth = subprocess.run([sys.executable, "-c", OPEN_AND_LOG, uri], cwd=ROOT, capture_output=True, text=True,
-                           timeout=300)
+    ninth = subprocess.run(
+        [sys.executable, "-c", OPEN_AND_LOG, uri], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert ninth.returncode == 0, ninth.stderr[-2000:]
     client = MlflowClient(tracking_uri=uri)
     runs_logged = client.search_runs([client.get_experiment_by_name("shared").experiment_id])
@@ -87,7 +99,8 @@ def test_a_trial_that_keeps_killing_its_process_fails_after_max_retries(tmp_path
 
 @pytest.mark.slow
 def test_a_trial_logged_but_not_ended_in_kerastuner_is_taken_from_mlflow_not_run_again(tmp_path):
-    """The state a kill leaves between the child run's end and KerasTuner's end_trial, written as that kill leaves it."""
+    """The state a kill leaves between the child run's end and KerasTuner's end_trial, written as that kill leaves
+    it."""
     path = experiment(tmp_path, tuner={"epochs": 2})
     finished = search(path)
     assert finished.wait(timeout=600) == 0, finished.communicate()[1][-3000:]
@@ -122,22 +135,36 @@ def test_a_loss_that_explodes_without_becoming_nan_fails_the_trial_with_its_epoc
     x = np.linspace(-1.7, 1.7, 64, dtype="float32").reshape(-1, 1)
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.2), loss="mse")
-    with pytest.raises(keras_tuner.errors.FailedTrialError,
-                       match=r"diverged: loss reached \S+ at epoch \d+ \(first epoch \S+; a trial fails above 1e\+06 "
-                             r"or 1000 times its first epoch\)"):
+    with pytest.raises(
+        keras_tuner.errors.FailedTrialError,
+        match=r"diverged: loss reached \S+ at epoch \d+ \(first epoch \S+; a trial fails above 1e\+06 "
+        r"or 1000 times its first epoch\)",
+    ):
         model.fit(x, x, batch_size=64, epochs=60, verbose=0, callbacks=[DivergenceGuard()])
 
 
 def test_a_best_model_no_better_than_the_majority_class_is_not_registered(tmp_path):
     """Labels drawn at random, 85% of them one class: no network can beat always answering that class."""
     rng = np.random.default_rng(0)
-    np.savez(tmp_path / "noise.npz", x=rng.normal(size=(400, 6)).astype("float32"),
-             y=(rng.random(400) < 0.15).astype(int))
-    path = experiment(tmp_path, name="noise", family="mlp", data={"source": "npz", "path": "noise.npz"},
-                      search_space={"depth": 1, "units": 8, "learning_rate": 0.01, "optimizer": "adam"},
-                      tuner={"max_trials": 1, "epochs": 3})
-    proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "400"})
+    np.savez(
+        tmp_path / "noise.npz", x=rng.normal(size=(400, 6)).astype("float32"), y=(rng.random(400) < 0.15).astype(int)
+    )
+    path = experiment(
+        tmp_path,
+        name="noise",
+        family="mlp",
+        data={"source": "npz", "path": "noise.npz"},
+        search_space={"depth": 1, "units": 8, "learning_rate": 0.01, "optimizer": "adam"},
+        tuner={"max_trials": 1, "epochs": 3},
+    )
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "400"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = " ".join(proc.stdout.split())
     assert "is no better than the" in out and "of the majority class (0) on the 80 test samples" in out, out[-2000:]
@@ -147,7 +174,8 @@ def test_a_best_model_no_better_than_the_majority_class_is_not_registered(tmp_pa
     parents, _ = runs(tmp_path, "noise")
     assert parents[0].data.tags["automl.beats_baseline"] == "false"
     assert parents[0].data.metrics["vs_baseline/trivial/test/accuracy"] == pytest.approx(
-        parents[0].data.metrics["test/accuracy"], abs=0.05)
+        parents[0].data.metrics["test/accuracy"], abs=0.05
+    )
 
 
 @pytest.mark.slow
@@ -183,8 +211,9 @@ def test_a_tracking_server_stopped_and_restarted_mid_search_loses_no_epoch(tmp_p
         for child in children:
             steps = sorted(m.step for m in client.get_metric_history(child.info.run_id, "per_epoch/val_loss"))
             assert steps == list(range(EPOCHS)), (child.data.tags["trial_id"], steps)
-            assert {"confusion_matrix.png", "learning_curves.png"} <= {a.path for a in client.list_artifacts(
-                child.info.run_id)}
+            assert {"confusion_matrix.png", "learning_curves.png"} <= {
+                a.path for a in client.list_artifacts(child.info.run_id)
+            }
         project = tmp_path / "tuner" / parents[0].data.params["tuner.project"]
         assert not (project / "tracking-journal.jsonl").exists()  # all of it sent
     finally:

@@ -62,8 +62,16 @@ def test_children_hold_final_scores_and_pictures(finished_search):
         history = client.get_metric_history(child.info.run_id, "per_epoch/val_accuracy")
         assert metrics[OBJECTIVE] == pytest.approx(max(m.value for m in history))
         artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
-        assert {"confusion_matrix.png", "confusion_matrix.csv", "learning_curves.png", "per_class_report.csv"} <= artifacts
-        matrix = pd.read_csv(client.download_artifacts(child.info.run_id, "confusion_matrix.csv", str(finished_search["tmp"])), index_col=0)
+        assert {
+            "confusion_matrix.png",
+            "confusion_matrix.csv",
+            "learning_curves.png",
+            "per_class_report.csv",
+        } <= artifacts
+        matrix = pd.read_csv(
+            client.download_artifacts(child.info.run_id, "confusion_matrix.csv", str(finished_search["tmp"])),
+            index_col=0,
+        )
         assert matrix.shape == (10, 10)
         assert matrix.to_numpy().sum() == 360  # the whole test split, 20% of 1,797 digits
 
@@ -82,8 +90,9 @@ def test_parent_names_the_best_trial_and_registers_its_model(finished_search):
     # The parent shows the search's outcome under the trials' names: the best score and the best trial's curves.
     assert parent.data.metrics[OBJECTIVE] == pytest.approx(best.data.metrics[OBJECTIVE])
     assert parent.data.metrics["test/accuracy"] == pytest.approx(best.data.metrics["test/accuracy"])
-    assert [m.value for m in finished_search["client"].get_metric_history(parent.info.run_id, "per_epoch/val_loss")] \
-        == [m.value for m in finished_search["client"].get_metric_history(best.info.run_id, "per_epoch/val_loss")]
+    assert [
+        m.value for m in finished_search["client"].get_metric_history(parent.info.run_id, "per_epoch/val_loss")
+    ] == [m.value for m in finished_search["client"].get_metric_history(best.info.run_id, "per_epoch/val_loss")]
     assert best.info.run_name.startswith("best: optimizer=")
     assert sum(c.info.run_name.startswith("best: ") for c in children) == 1
     assert parent.data.params["tuner.algorithm"] == "grid"
@@ -98,8 +107,11 @@ def test_parent_names_the_best_trial_and_registers_its_model(finished_search):
     # The logged models carry their scores, so MLflow's Models tab ranks them; the version says what it is.
     for logged_model in finished_search["client"].search_logged_models([parent.info.experiment_id]):
         keys = {m.key for m in logged_model.metrics}
-        assert ({OBJECTIVE, "test/accuracy", "validation/accuracy"} <= keys if logged_model.name == "model"
-                else {OBJECTIVE, "test/accuracy"} <= keys), (logged_model.name, keys)
+        assert (
+            {OBJECTIVE, "test/accuracy", "validation/accuracy"} <= keys
+            if logged_model.name == "model"
+            else {OBJECTIVE, "test/accuracy"} <= keys
+        ), (logged_model.name, keys)
     assert versions[0].description.startswith(f"Trial {parent.data.params['best_trial_id']} of the grid search")
     assert versions[0].tags["trial_id"] == parent.data.params["best_trial_id"]
 

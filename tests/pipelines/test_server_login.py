@@ -31,10 +31,27 @@ def _status(url: str, password: str | None = None) -> int:
 
 def _server(tmp_path, port: int, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "runner.py"), "server", "--backend-store-uri", f"sqlite:///{tmp_path}/runs.db",
-         "--artifacts-destination", str(tmp_path / "artifacts"), "--port", str(port), "--workers", "1",
-         "--basic-auth"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        [
+            sys.executable,
+            str(ROOT / "runner.py"),
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{tmp_path}/runs.db",
+            "--artifacts-destination",
+            str(tmp_path / "artifacts"),
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--basic-auth",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from tests.processes import experiment as _experiment
 
 pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
 
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupt_and_terminate_end_the_open_runs_as_killed(tmp_path, signum):
     proc = search(_experiment(tmp_path))
@@ -29,8 +30,16 @@ def test_interrupt_and_terminate_end_the_open_runs_as_killed(tmp_path, signum):
     assert [c.info.status for c in children] == ["KILLED"]
 
 
-TRIAL_ARTIFACTS = {"learning_curves.png", "confusion_matrix.png", "confusion_matrix.csv", "per_class_report.csv",
-                   "roc_pr_curves.png", "roc_pr_curves.json", "layers.csv", "hyperparameters.json"}
+TRIAL_ARTIFACTS = {
+    "learning_curves.png",
+    "confusion_matrix.png",
+    "confusion_matrix.csv",
+    "per_class_report.csv",
+    "roc_pr_curves.png",
+    "roc_pr_curves.json",
+    "layers.csv",
+    "hyperparameters.json",
+}
 
 
 def test_an_interrupted_search_keeps_every_artifact_of_its_finished_trials(tmp_path):
@@ -61,8 +70,13 @@ def test_resume_after_sigkill_closes_orphans_and_runs_only_what_is_left(tmp_path
     _check_report_of_the_cut_off_search(tmp_path, finished)
 
     changed = _experiment(tmp_path, seed=4, search_space={**TINY["search_space"], "filters": 16, "depth": 2})
-    refused = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(changed), "--resume"],
-                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    refused = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(changed), "--resume"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert refused.returncode == 2
     assert "experiment changed since parent run" in refused.stderr
     for key in ("seed", "search_space.depth", "search_space.filters"):
@@ -82,8 +96,11 @@ def test_resume_after_sigkill_closes_orphans_and_runs_only_what_is_left(tmp_path
     statuses = by_trial(children_after)
     assert statuses[finished.data.tags["trial_id"]] == ["FINISHED"]  # not run or logged twice
     assert statuses[orphan.data.tags["trial_id"]] == ["FINISHED", "KILLED"]  # the killed trial ran again
-    rerun = next(c for c in children_after if c.data.tags["trial_id"] == orphan.data.tags["trial_id"]
-                 and c.info.status == "FINISHED")
+    rerun = next(
+        c
+        for c in children_after
+        if c.data.tags["trial_id"] == orphan.data.tags["trial_id"] and c.info.status == "FINISHED"
+    )
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     assert sorted(m.step for m in client.get_metric_history(rerun.info.run_id, "per_epoch/loss")) == list(range(EPOCHS))
 
@@ -108,9 +125,22 @@ def _check_report_of_the_cut_off_search(tmp_path, finished):
 
     from reports.source import load_search
 
-    report = subprocess.run([sys.executable, str(ROOT / "runner.py"), "report", "signals", "--out", "partial.pdf",
-                             "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    report = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "runner.py"),
+            "report",
+            "signals",
+            "--out",
+            "partial.pdf",
+            "--tracking-uri",
+            f"sqlite:///{tmp_path}/mlflow.db",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert report.returncode == 0, report.stderr[-2000:]
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(tmp_path / "partial.pdf").pages).split())
     assert "This search is incomplete: still running, or its process died" in text

@@ -20,8 +20,15 @@ pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI run
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 SMALL = {"depth": 1, "units": 8, "batch_size": 64, "optimizer": "adam", "learning_rate": 0.01, "dropout": 0.0}
 SMALL_RNN = {**SMALL, "units": 8, "cell": "gru"}
-SMALL_CNN = {"depth": 1, "filters": 4, "batch_size": 64, "optimizer": "adam", "learning_rate": 0.01, "dropout": 0.0,
-             "kernel_size": 3}
+SMALL_CNN = {
+    "depth": 1,
+    "filters": 4,
+    "batch_size": 64,
+    "optimizer": "adam",
+    "learning_rate": 0.01,
+    "dropout": 0.0,
+    "kernel_size": 3,
+}
 
 
 def _npz(tmp: Path) -> dict:
@@ -42,7 +49,9 @@ def write_digit_images(tmp: Path, sizes=((16, 16),)) -> Path:
         (folder / f"digit-{label}").mkdir(parents=True)
         for i, image in enumerate(bunch.images[bunch.target == label][:40]):
             size = sizes[i % len(sizes)]
-            Image.fromarray((image * 15).astype("uint8")).resize(size[::-1]).save(folder / f"digit-{label}" / f"{i}.png")
+            Image.fromarray((image * 15).astype("uint8")).resize(size[::-1]).save(
+                folder / f"digit-{label}" / f"{i}.png"
+            )
     return folder
 
 
@@ -69,27 +78,74 @@ CASES = {
     "wine": ({"source": "wine"}, "mlp", SMALL, "val_accuracy"),
     "breast_cancer": ({"source": "breast_cancer"}, "mlp", SMALL, "val_accuracy"),
     "diabetes regression": ({"source": "diabetes"}, "mlp", SMALL, "val_mae"),
-    "MNIST IDX folder": ({"source": "mnist", "path": str(SHARED / "mnist"), "limit": 600}, "cnn", SMALL_CNN, "val_accuracy"),
+    "MNIST IDX folder": (
+        {"source": "mnist", "path": str(SHARED / "mnist"), "limit": 600},
+        "cnn",
+        SMALL_CNN,
+        "val_accuracy",
+    ),
     "CSV without header, target by position": (
-        {"source": "csv", "path": str(SHARED / "tabular" / "sonar.csv"), "header": False, "target": -1}, "mlp", SMALL,
-        "val_accuracy"),
+        {"source": "csv", "path": str(SHARED / "tabular" / "sonar.csv"), "header": False, "target": -1},
+        "mlp",
+        SMALL,
+        "val_accuracy",
+    ),
     "NPZ": (_npz, "mlp", SMALL, "val_accuracy"),
     "image folder, streamed, augmented": (
-        _images, "cnn", {**SMALL_CNN, "augment_flip": "horizontal", "augment_rotation": 0.1}, "val_accuracy"),
+        _images,
+        "cnn",
+        {**SMALL_CNN, "augment_flip": "horizontal", "augment_rotation": 0.1},
+        "val_accuracy",
+    ),
     "SMS spam text": (
-        {"source": "text", "path": str(SHARED / "text" / "SMSSpamCollection"), "text_column": "SMS",
-         "label_column": "Label"}, "rnn", {**SMALL_RNN, "max_tokens": 2000, "sequence_length": 20, "embedding_dim": 8},
-        "val_accuracy"),
+        {
+            "source": "text",
+            "path": str(SHARED / "text" / "SMSSpamCollection"),
+            "text_column": "SMS",
+            "label_column": "Label",
+        },
+        "rnn",
+        {**SMALL_RNN, "max_tokens": 2000, "sequence_length": 20, "embedding_dim": 8},
+        "val_accuracy",
+    ),
     "text folder": (_text_folder_data, "cnn", {**SMALL_CNN, "embedding_dim": 4, "sequence_length": 8}, "val_accuracy"),
     "airline time series": (
-        {"source": "timeseries", "path": str(SHARED / "timeseries" / "airline-passengers.csv"), "target": "Passengers",
-         "window": 12}, "rnn", SMALL_RNN, "val_mae"),
+        {
+            "source": "timeseries",
+            "path": str(SHARED / "timeseries" / "airline-passengers.csv"),
+            "target": "Passengers",
+            "window": 12,
+        },
+        "rnn",
+        SMALL_RNN,
+        "val_mae",
+    ),
     "pollution time series with gaps": (
-        {"source": "timeseries", "path": str(SHARED / "timeseries" / "pollution.csv"), "target": "pm2.5",
-         "inputs": ["pm2.5", "DEWP", "TEMP", "PRES", "Iws"], "window": 24, "missing": "fill"}, "mlp", SMALL, "val_mae"),
+        {
+            "source": "timeseries",
+            "path": str(SHARED / "timeseries" / "pollution.csv"),
+            "target": "pm2.5",
+            "inputs": ["pm2.5", "DEWP", "TEMP", "PRES", "Iws"],
+            "window": 24,
+            "missing": "fill",
+        },
+        "mlp",
+        SMALL,
+        "val_mae",
+    ),
     "adding problem": ({"source": "adding", "length": 20, "samples": 300}, "rnn", SMALL_RNN, "val_mae"),
-    "long-range classification": ({"source": "long_range", "length": 20, "samples": 300}, "rnn", SMALL_RNN, "val_accuracy"),
-    "start-and-end classification": ({"source": "ends", "length": 20, "samples": 300}, "rnn", SMALL_RNN, "val_accuracy"),
+    "long-range classification": (
+        {"source": "long_range", "length": 20, "samples": 300},
+        "rnn",
+        SMALL_RNN,
+        "val_accuracy",
+    ),
+    "start-and-end classification": (
+        {"source": "ends", "length": 20, "samples": 300},
+        "rnn",
+        SMALL_RNN,
+        "val_accuracy",
+    ),
 }
 
 
@@ -97,8 +153,14 @@ CASES = {
 def test_source_runs_a_short_search(tmp_path, data, family, space, objective):
     if callable(data):
         data = data(tmp_path)
-    path = write_experiment(tmp_path, data=data, family=family, search_space=space, objective=objective,
-                            tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0})
+    path = write_experiment(
+        tmp_path,
+        data=data,
+        family=family,
+        search_space=space,
+        objective=objective,
+        tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0},
+    )
     result = run_search(load_experiment(path), Console(quiet=True))
     assert result.best_trial_id is not None
     assert np.isfinite(result.best_score)
@@ -110,9 +172,12 @@ def test_logged_text_model_classifies_raw_strings(tmp_path):
     import mlflow
 
     path = write_experiment(
-        tmp_path, data={"source": "text", "path": _text_folder(tmp_path)}, family="rnn",
+        tmp_path,
+        data={"source": "text", "path": _text_folder(tmp_path)},
+        family="rnn",
         search_space={**SMALL_RNN, "embedding_dim": 4, "sequence_length": 6},
-        tuner={"algorithm": "random", "max_trials": 1, "epochs": 3, "patience": 0})
+        tuner={"algorithm": "random", "max_trials": 1, "epochs": 3, "patience": 0},
+    )
     result = run_search(load_experiment(path), Console(quiet=True))
     with mlflow_helpers_on(result.experiment.tracking_uri):
         model = mlflow.keras.load_model(result.best_model_uri)
@@ -126,8 +191,13 @@ def test_logged_tabular_model_predicts_on_raw_rows(tmp_path):
     import mlflow
 
     data = {"source": "csv", "path": str(SHARED / "tabular" / "sonar.csv"), "header": False, "target": -1}
-    path = write_experiment(tmp_path, data=data, family="mlp", search_space=SMALL,
-                            tuner={"algorithm": "random", "max_trials": 1, "epochs": 2, "patience": 0})
+    path = write_experiment(
+        tmp_path,
+        data=data,
+        family="mlp",
+        search_space=SMALL,
+        tuner={"algorithm": "random", "max_trials": 1, "epochs": 2, "patience": 0},
+    )
     experiment = load_experiment(path)
     result = run_search(experiment, Console(quiet=True))
     dataset = load_dataset(experiment.data, experiment.seed)
@@ -154,8 +224,9 @@ def test_mixed_image_sizes_need_a_resize_setting(tmp_path):
     config = load_experiment(write_experiment(tmp_path, data={"source": "images", "path": str(folder)})).data
     with pytest.raises(DataError, match=r"images of mixed sizes .*Set data.image_size: \[height, width\]"):
         load_dataset(config, seed=0)
-    resized = load_experiment(write_experiment(tmp_path, data={"source": "images", "path": str(folder),
-                                                               "image_size": [10, 10]})).data
+    resized = load_experiment(
+        write_experiment(tmp_path, data={"source": "images", "path": str(folder), "image_size": [10, 10]})
+    ).data
     assert load_dataset(resized, seed=0).info.input_shape == (10, 10, 3)
 
 
@@ -163,7 +234,13 @@ def test_explicit_validation_and_test_files_are_used_as_given(tmp_path):
     rows = lambda start, stop: "".join(f"{i},{i % 7},{i % 2}\n" for i in range(start, stop))  # noqa: E731
     for name, (start, stop) in {"train.csv": (0, 100), "val.csv": (100, 130), "test.csv": (130, 150)}.items():
         (tmp_path / name).write_text("a,b,label\n" + rows(start, stop))
-    data = {"source": "csv", "path": "train.csv", "target": "label", "validation_path": "val.csv", "test_path": "test.csv"}
+    data = {
+        "source": "csv",
+        "path": "train.csv",
+        "target": "label",
+        "validation_path": "val.csv",
+        "test_path": "test.csv",
+    }
     experiment = load_experiment(write_experiment(tmp_path, data=data))
     dataset = load_dataset(experiment.data, experiment.seed, tmp_path)
     assert sorted(dataset.x_test[:, 0].astype(int)) == list(range(130, 150))
@@ -189,10 +266,15 @@ def test_what_loading_changed_is_printed_logged_and_in_the_report(tmp_path, caps
     table = pd.read_csv(path)
     table["rain"] = np.where(np.arange(len(table)) % 10 == 0, "yes", "no")  # rain on one day in ten: imbalanced
     table.to_csv(path, index=False)
-    experiment = write_experiment(tmp_path, name="weather", family="mlp", search_space=SMALL,
-                                  data={"source": "csv", "path": str(path), "target": "rain", "missing": "fill"},
-                                  class_weight="balanced",
-                                  tuner={"algorithm": "grid", "max_trials": 1, "epochs": 1, "patience": 0})
+    experiment = write_experiment(
+        tmp_path,
+        name="weather",
+        family="mlp",
+        search_space=SMALL,
+        data={"source": "csv", "path": str(path), "target": "rain", "missing": "fill"},
+        class_weight="balanced",
+        tuner={"algorithm": "grid", "max_trials": 1, "epochs": 1, "patience": 0},
+    )
     result = run_search(load_experiment(experiment), Console(width=200))
     said = capsys.readouterr().out
     assert "Data: column 'date' holds dates: left out" in said

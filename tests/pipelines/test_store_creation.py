@@ -14,8 +14,8 @@ import time
 import pytest
 
 from reports.contract.errors import StoreError
-from reports.contract.sqlite_store import building_path
 from reports.contract.layout import open_store
+from reports.contract.sqlite_store import building_path
 from tests.conftest import ROOT, TINY, write_experiment
 from tests.processes import runs, search
 
@@ -40,8 +40,11 @@ def _kill_after_first_byte(proc: subprocess.Popen, watched, delay_s: float) -> N
 
 @pytest.mark.slow
 def test_a_search_killed_at_any_point_of_store_creation_leaves_a_store_that_resume_and_search_use(tmp_path):
-    path = write_experiment(tmp_path, tuner={"algorithm": "grid", "max_trials": 1, "epochs": 1, "patience": 0},
-                            search_space={**TINY["search_space"], "optimizer": "adam"})
+    path = write_experiment(
+        tmp_path,
+        tuner={"algorithm": "grid", "max_trials": 1, "epochs": 1, "patience": 0},
+        search_space={**TINY["search_space"], "optimizer": "adam"},
+    )
     database = tmp_path / "mlflow.db"
     for delay_s in (0.0, 0.4, 0.8, 1.2, 1.6, 2.5):  # MLflow takes about two seconds to make the tables here
         database.unlink(missing_ok=True)
@@ -64,11 +67,20 @@ def _half_made_by_mlflow(tmp_path):
     """A store MLflow was killed while creating in place, checked to be one MLflow itself cannot open."""
     for attempt, delay_s in enumerate((0.3, 0.6, 0.9, 0.2, 0.5)):
         database = tmp_path / f"half-{attempt}.db"
-        proc = subprocess.Popen([sys.executable, "-c", HALF_MAKE, f"sqlite:///{database}"], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", HALF_MAKE, f"sqlite:///{database}"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _kill_after_first_byte(proc, database, delay_s)
-        reopened = subprocess.run([sys.executable, "-c", HALF_MAKE, f"sqlite:///{database}"], cwd=ROOT,
-                                  capture_output=True, text=True, timeout=300)
+        reopened = subprocess.run(
+            [sys.executable, "-c", HALF_MAKE, f"sqlite:///{database}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if reopened.returncode != 0 and "already exists" in reopened.stderr:
             return database
     pytest.fail("no kill left a half-made store")

@@ -46,12 +46,29 @@ def _check_items_whole(text: str, values: dict[str, set[str]]) -> None:
 def piped_search(tmp_path_factory):
     """A real search with output to a pipe at 80 columns: three learning rates and two optimizers."""
     tmp = tmp_path_factory.mktemp("terminal")
-    path = write_experiment(tmp, name="terminal", search_space={
-        "depth": 1, "filters": 8, "kernel_size": 3, "dropout": 0.0, "batch_size": 64, "momentum": 0.9,
-        "optimizer": ["adam", "rmsprop"], "learning_rate": {"min": 0.0003, "max": 0.003, "sampling": "log"}},
-        tuner={"algorithm": "random", "max_trials": 3, "epochs": 2, "patience": 0})
-    proc = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=tmp,
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "80"})
+    path = write_experiment(
+        tmp,
+        name="terminal",
+        search_space={
+            "depth": 1,
+            "filters": 8,
+            "kernel_size": 3,
+            "dropout": 0.0,
+            "batch_size": 64,
+            "momentum": 0.9,
+            "optimizer": ["adam", "rmsprop"],
+            "learning_rate": {"min": 0.0003, "max": 0.003, "sampling": "log"},
+        },
+        tuner={"algorithm": "random", "max_trials": 3, "epochs": 2, "patience": 0},
+    )
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "80"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     client = open_store(f"sqlite:///{tmp}/mlflow.db")
     runs = client.search_runs([client.get_experiment_by_name("terminal").experiment_id], "tags.`automl.role` = 'trial'")
@@ -60,8 +77,11 @@ def piped_search(tmp_path_factory):
 
 def test_piped_output_at_80_columns_never_splits_a_hyperparameter(piped_search):
     out = piped_search["out"]
-    long = [line for line in out.splitlines() if len(line) > 80 and " " in line.strip()
-            and not line.startswith("  automl ui ")]  # a command to copy stays whole
+    long = [
+        line
+        for line in out.splitlines()
+        if len(line) > 80 and " " in line.strip() and not line.startswith("  automl ui ")
+    ]  # a command to copy stays whole
     assert not long, long  # and a path alone may be longer
     values = _values_by_name([r.data.params for r in piped_search["runs"]])
     assert "learning_rate=" in out and "optimizer=" in out
@@ -79,9 +99,12 @@ def test_each_finished_trial_line_has_values_scores_epochs_and_time(piped_search
     for run in piped_search["runs"]:
         trial = run.data.tags["trial_id"]
         line = " ".join(piped_search["out"].split("\n\n")[0].split())  # lines as one text; rich may wrap a long one
-        expected = (f"trial {trial} completed | optimizer={run.data.params['optimizer']}", 
-                    f"val_accuracy {number(run.data.metrics[OBJECTIVE])}",
-                    f"test accuracy {number(run.data.metrics['test/accuracy'])}", "2 epochs")
+        expected = (
+            f"trial {trial} completed | optimizer={run.data.params['optimizer']}",
+            f"val_accuracy {number(run.data.metrics[OBJECTIVE])}",
+            f"test accuracy {number(run.data.metrics['test/accuracy'])}",
+            "2 epochs",
+        )
         for part in expected:
             assert part in line, (part, line)
 
@@ -97,17 +120,34 @@ def test_library_messages_go_to_a_log_file(piped_search):
 
 def test_the_final_table_fits_80_columns_and_wraps_only_between_items():
     rng = [0.000940312, 0.00227, 0.0123]
-    trials = pd.DataFrame({
-        "trial_id": ["07", "03", "11"], "status": ["FINISHED", "FINISHED", "FAILED"], "objective": [0.005285, 0.99653, math.nan],
-        "test/accuracy": [0.98611, 0.975, math.nan], "trial/epochs": [12.0, 9.0, math.nan], "trial/duration_s": [15.2, 71.9, 3.0],
-        "batch_norm": [True, False, True], "optimizer": ["rmsprop", "adam", "sgd"], "learning_rate": rng,
-        "augment_translation": [0.1, 0.2, 0.0], "run_id": ["a", "b", "c"]})
+    trials = pd.DataFrame(
+        {
+            "trial_id": ["07", "03", "11"],
+            "status": ["FINISHED", "FINISHED", "FAILED"],
+            "objective": [0.005285, 0.99653, math.nan],
+            "test/accuracy": [0.98611, 0.975, math.nan],
+            "trial/epochs": [12.0, 9.0, math.nan],
+            "trial/duration_s": [15.2, 71.9, 3.0],
+            "batch_norm": [True, False, True],
+            "optimizer": ["rmsprop", "adam", "sgd"],
+            "learning_rate": rng,
+            "augment_translation": [0.1, 0.2, 0.0],
+            "run_id": ["a", "b", "c"],
+        }
+    )
     console = Console(width=80, record=True, file=open(os.devnull, "w"))
     console.print(trials_table(trials, "demo: trials by val_accuracy", "07"))
     text = console.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80
-    _check_items_whole(text, {"learning_rate": {f"{v:.4g}" for v in rng}, "optimizer": {"rmsprop", "adam", "sgd"},
-                              "batch_norm": {"true", "false"}, "augment_translation": {"0.1", "0.2", "0"}})
+    _check_items_whole(
+        text,
+        {
+            "learning_rate": {f"{v:.4g}" for v in rng},
+            "optimizer": {"rmsprop", "adam", "sgd"},
+            "batch_norm": {"true", "false"},
+            "augment_translation": {"0.1", "0.2", "0"},
+        },
+    )
     assert "0.005285" in text and "0.9965" in text  # four significant digits for every score
     assert "1:12" in text  # 71.9 s
     assert re.search(r"^ 07 +finished +0.005285 +0.9861 +12 +0:15 ", text, flags=re.M), text
@@ -130,9 +170,14 @@ def test_ui_serves_the_store_on_this_machine(piped_search):
     from tests.processes import free_port, wait_for_url
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "runner.py"), "ui", "--port", str(port)],
-                            cwd=piped_search["tmp"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "runner.py"), "ui", "--port", str(port)],
+        cwd=piped_search["tmp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert wait_for_url(f"http://127.0.0.1:{port}/health", proc)
         first, second = proc.stdout.readline(), proc.stdout.readline()

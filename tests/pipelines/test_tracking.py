@@ -20,8 +20,9 @@ def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
             tracker.log_params({"objective": "val_accuracy"})
             tracker.log_metrics({objective_metric("val_accuracy"): score})
             uri = tracker.log_model(model, "best_model", x, model.predict(x, verbose=0), {"units": 2})
-            said.append(tracker.register_champion("champions", uri, score, "max", f"scored {score}",
-                                                  {"score": str(score)}))
+            said.append(
+                tracker.register_champion("champions", uri, score, "max", f"scored {score}", {"score": str(score)})
+            )
             runs.append(run_id)
     assert said[0] == "registered as version 1 of 'champions', now its champion"
     assert said[1] == "not registered: version 1 of 'champions' scored 0.9, and this search 0.85; it stays the champion"
@@ -38,8 +39,10 @@ def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
     champion_model = tracker.client.get_run(runs[2]).outputs.model_outputs[0].model_id
     # The version and its logged model name each other, as MLflow's register_model links them for the UI.
     assert champion.source == f"models:/{champion_model}"
-    assert tracker.client.get_logged_model(champion_model).tags["mlflow.modelVersions"] == \
-        '[{"name": "champions", "version": "2"}]'
+    assert (
+        tracker.client.get_logged_model(champion_model).tags["mlflow.modelVersions"]
+        == '[{"name": "champions", "version": "2"}]'
+    )
     assert champion.description == "scored 0.95" and champion.tags == {"score": "0.95"}
     assert logged[0].params == {"units": "2"}
     with mlflow_helpers_on(tracker.tracking_uri):

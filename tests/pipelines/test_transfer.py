@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import keras
 import keras_tuner
 import mlflow
 import numpy as np
+import pytest
 from rich.console import Console
 
 from pipelines.config import load_experiment
@@ -18,23 +17,45 @@ from tests.conftest import write_experiment
 
 pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
 
-CNN = {"depth": 2, "filters": 8, "kernel_size": 3, "dropout": 0.0, "optimizer": "adam", "learning_rate": 0.01,
-       "batch_size": 64}
+CNN = {
+    "depth": 2,
+    "filters": 8,
+    "kernel_size": 3,
+    "dropout": 0.0,
+    "optimizer": "adam",
+    "learning_rate": 0.01,
+    "batch_size": 64,
+}
 
 
 def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
     uri = f"sqlite:///{tmp_path}/mlflow.db"
-    source = write_experiment(tmp_path, name="digits-0-4", data={"source": "digits", "classes": [0, 1, 2, 3, 4]},
-                              search_space=CNN, tuner={"algorithm": "random", "max_trials": 1, "epochs": 3, "patience": 0})
+    source = write_experiment(
+        tmp_path,
+        name="digits-0-4",
+        data={"source": "digits", "classes": [0, 1, 2, 3, 4]},
+        search_space=CNN,
+        tuner={"algorithm": "random", "max_trials": 1, "epochs": 3, "patience": 0},
+    )
     base_search = run_search(load_experiment(source), Console(quiet=True))
     base_uri = f"runs:/{base_search.parent_run_id}/best_model"
 
     target = write_experiment(
-        tmp_path, name="digits-5-9", family="transfer", base_model=base_uri,
+        tmp_path,
+        name="digits-5-9",
+        family="transfer",
+        base_model=base_uri,
         data={"source": "digits", "classes": [5, 6, 7, 8, 9]},
-        search_space={"frozen_layers": [2, "all"], "mode": "feature_extraction", "dropout": 0.0, "optimizer": "adam",
-                      "learning_rate": 0.01, "batch_size": 64},
-        tuner={"algorithm": "grid", "max_trials": 2, "epochs": 2, "patience": 0})
+        search_space={
+            "frozen_layers": [2, "all"],
+            "mode": "feature_extraction",
+            "dropout": 0.0,
+            "optimizer": "adam",
+            "learning_rate": 0.01,
+            "batch_size": 64,
+        },
+        tuner={"algorithm": "grid", "max_trials": 2, "epochs": 2, "patience": 0},
+    )
     result = run_search(load_experiment(target), Console(quiet=True))
 
     assert sorted(result.trials["frozen_layers"]) == [-1, 2]
@@ -47,23 +68,38 @@ def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
     tuned_body = [layer for layer in tuned.get_layer("base").layers if not isinstance(layer, keras.layers.InputLayer)]
     count = len(base_layers) if frozen == -1 else frozen
     compared = 0
-    for before, after in zip(base_layers[:count], tuned_body[:count]):
-        for w_before, w_after in zip(before.get_weights(), after.get_weights()):
+    for before, after in zip(base_layers[:count], tuned_body[:count], strict=False):
+        for w_before, w_after in zip(before.get_weights(), after.get_weights(), strict=False):
             np.testing.assert_array_equal(w_before, w_after)
             compared += 1
     assert compared >= 2  # at least one convolution's kernel and bias were checked
 
 
 def test_fine_tuning_logs_both_phases_as_one_curve(tmp_path):
-    source = write_experiment(tmp_path, name="base", data={"source": "digits", "classes": [0, 1, 2, 3, 4]},
-                              search_space=CNN, tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0})
+    source = write_experiment(
+        tmp_path,
+        name="base",
+        data={"source": "digits", "classes": [0, 1, 2, 3, 4]},
+        search_space=CNN,
+        tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0},
+    )
     base_search = run_search(load_experiment(source), Console(quiet=True))
     target = write_experiment(
-        tmp_path, name="fine", family="transfer", base_model=f"runs:/{base_search.parent_run_id}/best_model",
+        tmp_path,
+        name="fine",
+        family="transfer",
+        base_model=f"runs:/{base_search.parent_run_id}/best_model",
         data={"source": "digits", "classes": [5, 6, 7, 8, 9]},
-        search_space={"frozen_layers": 1, "mode": "fine_tuning", "dropout": 0.0, "optimizer": "adam",
-                      "learning_rate": 0.01, "batch_size": 64},
-        tuner={"algorithm": "random", "max_trials": 1, "epochs": 4, "patience": 0})
+        search_space={
+            "frozen_layers": 1,
+            "mode": "fine_tuning",
+            "dropout": 0.0,
+            "optimizer": "adam",
+            "learning_rate": 0.01,
+            "batch_size": 64,
+        },
+        tuner={"algorithm": "random", "max_trials": 1, "epochs": 4, "patience": 0},
+    )
     result = run_search(load_experiment(target), Console(quiet=True))
     client = mlflow.tracking.MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     history = client.get_metric_history(result.trials.iloc[0]["run_id"], "per_epoch/val_loss")
@@ -82,13 +118,27 @@ def test_base_model_from_a_keras_file_and_a_bad_reference(tmp_path):
 
     base = CNN_FAMILY((8, 8, 1), 5, CNN).build(keras_tuner.HyperParameters())
     base.save(tmp_path / "base.keras")
-    experiment = load_experiment(write_experiment(tmp_path, family="transfer", base_model="base.keras",
-                                                  data={"source": "digits", "classes": [5, 6, 7, 8, 9]}, search_space={},
-                                                  tuner={"algorithm": "random"}))
+    experiment = load_experiment(
+        write_experiment(
+            tmp_path,
+            family="transfer",
+            base_model="base.keras",
+            data={"source": "digits", "classes": [5, 6, 7, 8, 9]},
+            search_space={},
+            tuner={"algorithm": "random"},
+        )
+    )
     loaded = load_base_model(experiment)
-    for before, after in zip(base.get_weights(), loaded.get_weights()):
+    for before, after in zip(base.get_weights(), loaded.get_weights(), strict=False):
         np.testing.assert_array_equal(before, after)
-    missing = load_experiment(write_experiment(tmp_path, family="transfer", base_model="runs:/0123456789abcdef0123456789abcdef/best_model",
-                                               search_space={}, tuner={"algorithm": "random"}))
+    missing = load_experiment(
+        write_experiment(
+            tmp_path,
+            family="transfer",
+            base_model="runs:/0123456789abcdef0123456789abcdef/best_model",
+            search_space={},
+            tuner={"algorithm": "random"},
+        )
+    )
     with pytest.raises(DataError, match=r"base_model: cannot load 'runs:/0123456789abcdef0123456789abcdef/best_model'"):
         load_base_model(missing)

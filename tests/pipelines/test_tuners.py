@@ -22,10 +22,21 @@ def test_every_algorithm_completes_a_tracked_search(tmp_path, algorithm):
     path = write_experiment(
         tmp_path,
         name=f"algo-{algorithm}",
-        search_space={"depth": [1, 2], "filters": 4, "dropout": 0.0, "optimizer": "adam", "learning_rate": 0.01,
-                      "batch_size": 128},
-        tuner={"algorithm": algorithm, "max_trials": 2, "epochs": 2, "patience": 0,
-               **({"factor": 2} if algorithm == "hyperband" else {})},  # shorter rounds need epochs >= factor
+        search_space={
+            "depth": [1, 2],
+            "filters": 4,
+            "dropout": 0.0,
+            "optimizer": "adam",
+            "learning_rate": 0.01,
+            "batch_size": 128,
+        },
+        tuner={
+            "algorithm": algorithm,
+            "max_trials": 2,
+            "epochs": 2,
+            "patience": 0,
+            **({"factor": 2} if algorithm == "hyperband" else {}),
+        },  # shorter rounds need epochs >= factor
     )
     result = run_search(load_experiment(path), Console(quiet=True))
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
@@ -53,10 +64,16 @@ def test_trial_score_is_the_best_epoch_averaged_over_executions():
 
 def test_hyperband_continuations_keep_whole_learning_curves(tmp_path):
     path = write_experiment(
-        tmp_path, name="hyperband-curves",
-        search_space={"depth": 1, "filters": 4, "dropout": 0.0, "optimizer": "adam",
-                      "learning_rate": {"min": 0.003, "max": 0.03, "sampling": "log"},
-                      "batch_size": 128},
+        tmp_path,
+        name="hyperband-curves",
+        search_space={
+            "depth": 1,
+            "filters": 4,
+            "dropout": 0.0,
+            "optimizer": "adam",
+            "learning_rate": {"min": 0.003, "max": 0.03, "sampling": "log"},
+            "batch_size": 128,
+        },
         tuner={"algorithm": "hyperband", "epochs": 4, "patience": 0},
     )
     result = run_search(load_experiment(path), Console(quiet=True))
@@ -66,8 +83,17 @@ def test_hyperband_continuations_keep_whole_learning_curves(tmp_path):
     continuing = [c for c in children if "continues_run_id" in c.data.params]
     assert continuing, "Hyperband with max_epochs 4 continues trials in its later rounds"
     for child in continuing:
-        earlier = [(m.step, m.value) for m in sorted(client.get_metric_history(child.data.params["continues_run_id"], "per_epoch/val_loss"), key=lambda m: m.step)]
-        whole = [(m.step, m.value) for m in sorted(client.get_metric_history(child.info.run_id, "per_epoch/val_loss"), key=lambda m: m.step)]
+        earlier = [
+            (m.step, m.value)
+            for m in sorted(
+                client.get_metric_history(child.data.params["continues_run_id"], "per_epoch/val_loss"),
+                key=lambda m: m.step,
+            )
+        ]
+        whole = [
+            (m.step, m.value)
+            for m in sorted(client.get_metric_history(child.info.run_id, "per_epoch/val_loss"), key=lambda m: m.step)
+        ]
         assert [step for step, _ in whole] == list(range(len(whole)))  # epochs continue, from 0, none overwritten
         assert len(whole) > len(earlier)
         assert whole[: len(earlier)] == earlier  # the earlier trial's epochs, copied as they were
@@ -75,15 +101,24 @@ def test_hyperband_continuations_keep_whole_learning_curves(tmp_path):
 
 def test_each_execution_of_a_trial_is_scored_so_seeds_can_be_compared(tmp_path):
     path = write_experiment(
-        tmp_path, name="executions",
-        search_space={"depth": 1, "filters": 4, "dropout": 0.0, "optimizer": "adam", "learning_rate": 0.01,
-                      "batch_size": 128},
+        tmp_path,
+        name="executions",
+        search_space={
+            "depth": 1,
+            "filters": 4,
+            "dropout": 0.0,
+            "optimizer": "adam",
+            "learning_rate": 0.01,
+            "batch_size": 128,
+        },
         tuner={"algorithm": "grid", "max_trials": 1, "epochs": 2, "patience": 0, "executions_per_trial": 3},
     )
     result = run_search(load_experiment(path), Console(quiet=True))
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     child = client.get_run(result.trials["run_id"][0])
-    per_execution = sorted(client.get_metric_history(child.info.run_id, "per_execution/test/accuracy"), key=lambda m: m.step)
+    per_execution = sorted(
+        client.get_metric_history(child.info.run_id, "per_execution/test/accuracy"), key=lambda m: m.step
+    )
     assert [m.step for m in per_execution] == [0, 1, 2]
     values = np.array([m.value for m in per_execution])
     assert len(set(values)) > 1  # three seeds, three different models
@@ -97,21 +132,35 @@ def test_each_execution_of_a_trial_is_scored_so_seeds_can_be_compared(tmp_path):
 
 def test_bayesian_optimization_proposes_trials_of_its_own(tmp_path):
     """5 searched hyperparameters and 8 trials: KerasTuner's default would spend all 8 (15) at random."""
-    space = {"depth": {"min": 1, "max": 3}, "units": [16, 32, 64], "dropout": {"min": 0.0, "max": 0.5},
-             "optimizer": ["adam", "rmsprop"], "learning_rate": {"min": 0.0003, "max": 0.03, "sampling": "log"},
-             "batch_size": 128}
+    space = {
+        "depth": {"min": 1, "max": 3},
+        "units": [16, 32, 64],
+        "dropout": {"min": 0.0, "max": 0.5},
+        "optimizer": ["adam", "rmsprop"],
+        "learning_rate": {"min": 0.0003, "max": 0.03, "sampling": "log"},
+        "batch_size": 128,
+    }
     values = {}
     for algorithm in ("random", "bayesian"):
-        path = write_experiment(tmp_path, name=algorithm, family="mlp", data={"source": "digits", "layout": "flat"},
-                                search_space=space, objective="val_loss",
-                                tuner={"algorithm": algorithm, "max_trials": 8, "epochs": 2, "patience": 0})
+        path = write_experiment(
+            tmp_path,
+            name=algorithm,
+            family="mlp",
+            data={"source": "digits", "layout": "flat"},
+            search_space=space,
+            objective="val_loss",
+            tuner={"algorithm": algorithm, "max_trials": 8, "epochs": 2, "patience": 0},
+        )
         result = run_search(load_experiment(path), Console(quiet=True))
         trials = result.trials.sort_values("trial_id")
-        values[algorithm] = [tuple(row[["depth", "units", "dropout", "optimizer", "learning_rate"]])
-                             for _, row in trials.iterrows()]
+        values[algorithm] = [
+            tuple(row[["depth", "units", "dropout", "optimizer", "learning_rate"]]) for _, row in trials.iterrows()
+        ]
     assert len(values["bayesian"]) == 8
     assert values["bayesian"][:4] == values["random"][:4], values  # the random start: the same draws as random search
-    assert all(b != r for b, r in zip(values["bayesian"][4:], values["random"][4:])), values  # then the model proposes
+    assert all(b != r for b, r in zip(values["bayesian"][4:], values["random"][4:], strict=False)), (
+        values
+    )  # then the model proposes
 
 
 def grid_oracle(folder):
@@ -119,8 +168,9 @@ def grid_oracle(folder):
     hp = keras_tuner.HyperParameters()
     hp.Choice("optimizer", ["adam", "sgd"])
     hp.Choice("learning_rate", [0.01, 0.003])
-    grid = keras_tuner.oracles.GridSearchOracle(objective=keras_tuner.Objective("score", "max"), max_trials=10,
-                                                hyperparameters=hp)
+    grid = keras_tuner.oracles.GridSearchOracle(
+        objective=keras_tuner.Objective("score", "max"), max_trials=10, hyperparameters=hp
+    )
     grid._set_project_dir(str(folder), "grid")
     return grid
 
@@ -133,8 +183,9 @@ def test_a_grid_oracle_hands_every_worker_a_trial_and_each_combination_once(tmp_
     continue_grid_from_started_trials(oracle)
     trials = [oracle.create_trial(worker) for worker in ("a", "b", "c", "d")]
     assert [t.status for t in trials] == ["RUNNING"] * 4
-    assert len({(t.hyperparameters.values["optimizer"], t.hyperparameters.values["learning_rate"])
-                for t in trials}) == 4
+    assert (
+        len({(t.hyperparameters.values["optimizer"], t.hyperparameters.values["learning_rate"]) for t in trials}) == 4
+    )
     assert oracle.create_trial("e").status == "IDLE"  # the grid is used up; the oracle waits for the four
 
 
@@ -155,6 +206,8 @@ def test_a_reloaded_grid_oracle_carries_on_through_the_rest_of_the_grid(tmp_path
         reloaded.update_trial(trial.trial_id, {"score": 1.0})
         trial.status = "COMPLETED"
         reloaded.end_trial(trial)
-    combinations = sorted((t.hyperparameters.values["optimizer"], t.hyperparameters.values["learning_rate"])
-                          for t in reloaded.trials.values())
+    combinations = sorted(
+        (t.hyperparameters.values["optimizer"], t.hyperparameters.values["learning_rate"])
+        for t in reloaded.trials.values()
+    )
     assert combinations == [("adam", 0.003), ("adam", 0.01), ("sgd", 0.003), ("sgd", 0.01)]

@@ -11,8 +11,9 @@ LOG_RANGE = {"min": 3.0e-4, "max": 3.0e-3, "sampling": "log"}
 
 
 def trials(name: str, values: list, scores: list[float]) -> pd.DataFrame:
-    return pd.DataFrame({"trial_id": [str(i) for i in range(len(values))], "status": "FINISHED",
-                         "objective": scores, name: values})
+    return pd.DataFrame(
+        {"trial_id": [str(i) for i in range(len(values))], "status": "FINISHED", "objective": scores, name: values}
+    )
 
 
 def test_the_edge_is_of_the_configured_range_not_of_the_values_tried():
@@ -29,38 +30,60 @@ def test_a_best_value_inside_the_range_asks_for_no_widening():
     scores = [0.90, 0.91, 0.92, 0.93, 0.94, 0.95]
     inside = effect_sentence(trials("learning_rate", rates, scores), "learning_rate", "val_accuracy", "max", LOG_RANGE)
     assert "widen" not in inside and "higher values scored better" in inside
-    at_top = effect_sentence(trials("learning_rate", rates[:-1] + [0.0029], scores), "learning_rate", "val_accuracy",
-                             "max", LOG_RANGE)
+    at_top = effect_sentence(
+        trials("learning_rate", rates[:-1] + [0.0029], scores), "learning_rate", "val_accuracy", "max", LOG_RANGE
+    )
     assert "within 10% of the range's high end (0.003)" in at_top
 
 
 def test_one_trial_per_value_tells_no_effect():
     sentence = effect_sentence(trials("dropout", [0.2, 0.3], [0.95, 0.99]), "dropout", "val_accuracy", "max")
     assert "too few trials per value" in sentence and "difference" not in sentence
-    called = effect_sentence(trials("optimizer", ["adam", "adam", "sgd", "sgd"], [0.95, 0.96, 0.60, 0.62]),
-                             "optimizer", "val_accuracy", "max")
+    called = effect_sentence(
+        trials("optimizer", ["adam", "adam", "sgd", "sgd"], [0.95, 0.96, 0.60, 0.62]),
+        "optimizer",
+        "val_accuracy",
+        "max",
+    )
     assert "adam gave the best mean val_accuracy (0.9550, sd 0.0071 over 2 trials)" in called
     assert "the difference, 0.3450, is beyond its noise (twice the standard error of the difference, 0.0224)" in called
 
 
 def test_a_value_tried_once_is_left_out_and_the_values_tried_more_are_compared():
     # The sonar search's units: 128 once, 64 four times, 32 five times.
-    said = effect_sentence(trials("units", [128, 64, 64, 64, 64, 32, 32, 32, 32, 32],
-                                  [0.48, 0.43, 0.52, 0.55, 0.50, 0.45, 0.56, 0.60, 0.58, 0.62]),
-                           "units", "val_loss", "min")
-    assert said.startswith("units: 64 gave the best mean val_loss (0.5000, sd 0.0510 over 4 trials), 32 the worst "
-                           "(0.5620, sd 0.0665 over 5); left out, tried once: 128; the difference, 0.0620, is within "
-                           "its noise"), said
+    said = effect_sentence(
+        trials(
+            "units",
+            [128, 64, 64, 64, 64, 32, 32, 32, 32, 32],
+            [0.48, 0.43, 0.52, 0.55, 0.50, 0.45, 0.56, 0.60, 0.58, 0.62],
+        ),
+        "units",
+        "val_loss",
+        "min",
+    )
+    assert said.startswith(
+        "units: 64 gave the best mean val_loss (0.5000, sd 0.0510 over 4 trials), 32 the worst "
+        "(0.5620, sd 0.0665 over 5); left out, tried once: 128; the difference, 0.0620, is within "
+        "its noise"
+    ), said
 
 
 def test_a_rank_correlation_within_what_chance_reaches_is_no_trend():
     # A weak rank correlation over 10 trials, where chance alone reaches 2 / sqrt(9) = 0.67.
     rates = [0.0, 0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.4, 0.4]
-    weak = effect_sentence(trials("dropout", rates, [0.52, 0.46, 0.58, 0.43, 0.50, 0.55, 0.45, 0.60, 0.48, 0.57]),
-                           "dropout", "val_loss", "min")
+    weak = effect_sentence(
+        trials("dropout", rates, [0.52, 0.46, 0.58, 0.43, 0.50, 0.55, 0.45, 0.60, 0.48, 0.57]),
+        "dropout",
+        "val_loss",
+        "min",
+    )
     assert "no clear trend (Spearman +0.21 over 10 trials, within the ±0.67 chance alone reaches)" in weak, weak
-    strong = effect_sentence(trials("dropout", rates, [0.40, 0.42, 0.43, 0.45, 0.47, 0.50, 0.52, 0.55, 0.56, 0.58]),
-                             "dropout", "val_loss", "min")
+    strong = effect_sentence(
+        trials("dropout", rates, [0.40, 0.42, 0.43, 0.45, 0.47, 0.50, 0.52, 0.55, 0.56, 0.58]),
+        "dropout",
+        "val_loss",
+        "min",
+    )
     assert "higher values scored worse (Spearman +0.98 over 10 trials, beyond the ±0.67 of chance)" in strong
 
 
@@ -86,8 +109,11 @@ def test_values_that_always_came_together_are_named_as_confounded():
 def test_curves_still_falling_at_the_end_are_under_trained_not_healthy():
     from reports.analysis import diagnose
 
-    falling = {"loss": [(0, 1.0), (1, 0.6), (2, 0.4)], "val_loss": [(0, 1.1), (1, 0.7), (2, 0.5)],
-               "accuracy": [(0, 0.92), (1, 0.95), (2, 0.97)]}
+    falling = {
+        "loss": [(0, 1.0), (1, 0.6), (2, 0.4)],
+        "val_loss": [(0, 1.1), (1, 0.7), (2, 0.5)],
+        "accuracy": [(0, 0.92), (1, 0.95), (2, 0.97)],
+    }
     said = diagnose(falling)
     assert said.startswith("under-trained: validation loss was still falling at the last epoch, 3 (to 0.5, from 0.7)")
     assert "allow more epochs" in said and "healthy" not in said
@@ -116,8 +142,15 @@ def test_a_steady_rise_of_validation_loss_while_training_loss_falls_is_overfitti
 def test_classes_never_recognized_are_named_with_their_share():
     from reports.analysis import never_predicted
 
-    per_class = pd.DataFrame({"class": ["dry", "drizzle", "storm"], "precision": [0.9, 0.0, 0.0],
-                              "recall": [1.0, 0.0, 0.0], "f1": [0.95, 0.0, 0.0], "support": [90, 8, 0]})
+    per_class = pd.DataFrame(
+        {
+            "class": ["dry", "drizzle", "storm"],
+            "precision": [0.9, 0.0, 0.0],
+            "recall": [1.0, 0.0, 0.0],
+            "f1": [0.95, 0.0, 0.0],
+            "support": [90, 8, 0],
+        }
+    )
     said = never_predicted(per_class, None)
     assert said.startswith("Never recognized on the test split: drizzle (8 test samples, 8.2% of them).")
     assert "storm" not in said and "class_weight: balanced in the experiment file" in said
@@ -139,7 +172,8 @@ def test_importance_is_optunas_fanova_with_its_spread_over_resamples_of_the_tria
     assert list(ranking.index) == ["dropout", "optimizer"]  # momentum is not active in every trial
     assert unranked(frame, ["dropout", "optimizer", "momentum"]) == {"momentum": "inactive in some trials"}
     assert unranked(frame.assign(optimizer="adam"), ["dropout", "optimizer"]) == {
-        "optimizer": "one value in the finished trials"}
+        "optimizer": "one value in the finished trials"
+    }
     assert unranked(frame, ["dropout", "optimizer"]) == {}  # the report then names nothing as left out
     assert ranking.loc["dropout", "mean"] > 0.8 > ranking.loc["optimizer", "mean"]
     assert (ranking["sd"] >= 0).all() and ranking["sd"].notna().all()
@@ -162,12 +196,18 @@ def test_importance_of_trials_that_mostly_tie_draws_resamples_with_a_spread_and_
 def test_a_healthy_run_quotes_where_it_ended_instead_of_near_the_end():
     from reports.analysis import diagnose
 
-    said = diagnose({"loss": [(0, 1.0), (1, 0.5), (2, 0.3), (3, 0.2), (4, 0.15), (5, 0.1)],
-                     "val_loss": [(0, 1.0), (1, 0.5), (2, 0.45), (3, 0.46), (4, 0.47), (5, 0.47)]})
-    assert said.startswith("healthy: validation loss was lowest at epoch 3 (0.45); the run ended 3 epochs later, at "
-                           "epoch 6")
-    assert "near the end" not in diagnose({"loss": [(0, 1.0), (1, 0.5), (2, 0.3)],
-                                           "val_loss": [(0, 1.0), (1, 0.4), (2, 0.41)]})
+    said = diagnose(
+        {
+            "loss": [(0, 1.0), (1, 0.5), (2, 0.3), (3, 0.2), (4, 0.15), (5, 0.1)],
+            "val_loss": [(0, 1.0), (1, 0.5), (2, 0.45), (3, 0.46), (4, 0.47), (5, 0.47)],
+        }
+    )
+    assert said.startswith(
+        "healthy: validation loss was lowest at epoch 3 (0.45); the run ended 3 epochs later, at epoch 6"
+    )
+    assert "near the end" not in diagnose(
+        {"loss": [(0, 1.0), (1, 0.5), (2, 0.3)], "val_loss": [(0, 1.0), (1, 0.4), (2, 0.41)]}
+    )
 
 
 def test_a_best_epoch_every_later_one_is_far_above_is_a_lone_dip_not_healthy():
@@ -178,8 +218,10 @@ def test_a_best_epoch_every_later_one_is_far_above_is_a_lone_dip_not_healthy():
     val = [0.30, 0.12, 0.07, 0.05, 0.0082, 0.05, 0.197, 0.06, 0.11, 0.08, 0.15, 0.07, 0.09, 0.12, 0.06]
     train = [0.9 - 0.05 * e for e in range(len(val))]
     said = diagnose({"loss": list(enumerate(train)), "val_loss": list(enumerate(val))})
-    assert said.startswith("a lone dip at epoch 5: validation loss was 0.0082 there, and each of the 10 epochs after "
-                           "it was 6.1 to 24.0 times higher (0.05 to 0.197)")
+    assert said.startswith(
+        "a lone dip at epoch 5: validation loss was 0.0082 there, and each of the 10 epochs after "
+        "it was 6.1 to 24.0 times higher (0.05 to 0.197)"
+    )
     assert "healthy" not in said
 
 
@@ -187,12 +229,18 @@ def test_a_trial_no_better_than_the_trivial_baseline_on_validation_learned_nothi
     """Weekly CO2's trial 1: val_mae 0.4439 against the naive forecast's 0.4404 on validation."""
     from reports.analysis import Reference, diagnose
 
-    curves = {"loss": list(enumerate([0.5, 0.4, 0.38, 0.37])), "val_loss": list(enumerate([0.5, 0.45, 0.44, 0.46])),
-              "mae": list(enumerate([0.6, 0.5, 0.45, 0.43])), "val_mae": list(enumerate([0.46, 0.45, 0.4439, 0.45]))}
+    curves = {
+        "loss": list(enumerate([0.5, 0.4, 0.38, 0.37])),
+        "val_loss": list(enumerate([0.5, 0.45, 0.44, 0.46])),
+        "mae": list(enumerate([0.6, 0.5, 0.45, 0.43])),
+        "val_mae": list(enumerate([0.46, 0.45, 0.4439, 0.45])),
+    }
     naive = Reference("val_mae", 0.4404, "the naive forecast")
     said = diagnose(curves, naive)
-    assert ("learned nothing: its best val_mae 0.4439 is no better than the 0.4404 of the naive forecast on the "
-            "validation split") in said and "healthy" not in said
+    assert (
+        "learned nothing: its best val_mae 0.4439 is no better than the 0.4404 of the naive forecast on the "
+        "validation split"
+    ) in said and "healthy" not in said
     assert "learned nothing" not in diagnose(curves, Reference("val_mae", 0.5, "the naive forecast"))
 
 
@@ -201,13 +249,19 @@ def test_underfitting_of_values_is_measured_against_the_trivial_baseline_and_sai
     trial of three regression searches, the one that beat ridge included)."""
     from reports.analysis import Reference, diagnose
 
-    curves = {"loss": list(enumerate([9.0, 6.0, 5.5, 5.2])), "val_loss": list(enumerate([9.5, 6.5, 6.0, 6.1])),
-              "mae": list(enumerate([2.4, 1.9, 1.8, 1.75])), "val_mae": list(enumerate([2.5, 2.0, 1.71, 1.8]))}
+    curves = {
+        "loss": list(enumerate([9.0, 6.0, 5.5, 5.2])),
+        "val_loss": list(enumerate([9.5, 6.5, 6.0, 6.1])),
+        "mae": list(enumerate([2.4, 1.9, 1.8, 1.75])),
+        "val_mae": list(enumerate([2.5, 2.0, 1.71, 1.8])),
+    }
     beaten = Reference("val_mae", 2.9, "predicting the training mean")
     assert "underfitting" not in diagnose(curves, beaten)
     said = diagnose(curves, Reference("val_mae", 1.7, "predicting the training mean"))
-    assert ("underfitting: its training mae 1.75 is no lower than the 1.7 of predicting the training mean on the "
-            "validation split") in said
+    assert (
+        "underfitting: its training mae 1.75 is no lower than the 1.7 of predicting the training mean on the "
+        "validation split"
+    ) in said
 
 
 def test_whether_the_objective_ranked_the_trials_as_the_test_score_did_is_said_against_chance():
@@ -230,9 +284,12 @@ def test_a_model_no_better_than_its_baseline_is_told_whether_the_test_split_coul
 
     baseline = Baseline("model", "logistic regression", "test/accuracy", 1.0, 1.0, np.zeros(36))
     perfect = Comparison(baseline, 1.0, 0.0, 0.0, 36)  # both right on every one of 36 test samples
-    assert perfect.advice() == ("The two were right (or wrong) on the same 36 test samples: a test split this size "
-                                "cannot tell them apart.")
+    assert perfect.advice() == (
+        "The two were right (or wrong) on the same 36 test samples: a test split this size cannot tell them apart."
+    )
     small = Comparison(baseline, 0.9, 0.02, 0.015, 100)
-    assert small.advice() == ("The test split is too small to tell: a gain of this size would be called with about "
-                              "225 test samples (100 here).")
+    assert small.advice() == (
+        "The test split is too small to tell: a gain of this size would be called with about "
+        "225 test samples (100 here)."
+    )
     assert Comparison(baseline, 0.8, -0.01, 0.02, 100).advice() == "Check the data, the learning rate and the budget."

@@ -14,12 +14,14 @@ from reports.contract.layout import OBJECTIVE_METRIC
 
 # The demo's eight trials: learning rates sampled on a log scale over less than a decade, which a linear axis
 # with matplotlib's default tick count labels 0.00050, 0.00075, ... close enough to run together.
-DEMO_TRIALS = pd.DataFrame({
-    "status": ["FINISHED"] * 8,
-    "learning_rate": [0.000542, 0.00203, 0.000568, 0.00137, 0.000541, 0.00241, 0.00121, 0.00122],
-    "dropout": [0.4, 0.2, 0.3, 0.4, 0.2, 0.4, 0.2, 0.3],
-    OBJECTIVE_METRIC: [0.005285, 0.008176, 0.00955, 0.009677, 0.01069, 0.01121, 0.01247, 0.01548],
-})
+DEMO_TRIALS = pd.DataFrame(
+    {
+        "status": ["FINISHED"] * 8,
+        "learning_rate": [0.000542, 0.00203, 0.000568, 0.00137, 0.000541, 0.00241, 0.00121, 0.00122],
+        "dropout": [0.4, 0.2, 0.3, 0.4, 0.2, 0.4, 0.2, 0.3],
+        OBJECTIVE_METRIC: [0.005285, 0.008176, 0.00955, 0.009677, 0.01069, 0.01121, 0.01247, 0.01548],
+    }
+)
 WIDE_TRIALS = DEMO_TRIALS.assign(learning_rate=[1e-5, 3e-5, 1e-4, 2e-4, 5e-4, 1e-3, 3e-3, 1e-2])
 DECADE_AND_A_HALF_TRIALS = DEMO_TRIALS.assign(learning_rate=[1e-4, 1.5e-4, 2e-4, 3e-4, 5e-4, 7e-4, 1e-3, 3e-3])
 
@@ -33,20 +35,32 @@ def _tick_labels(fig) -> list[list]:
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             low, high = sorted(axis.get_view_interval())
-            texts = [label for tick in axis.get_major_ticks() if low <= tick.get_loc() <= high
-                     for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text()]
+            texts = [
+                label
+                for tick in axis.get_major_ticks()
+                if low <= tick.get_loc() <= high
+                for label in (tick.label1, tick.label2)
+                if label.get_visible() and label.get_text()
+            ]
             labels.append([(text.get_text(), text.get_window_extent(renderer)) for text in texts])
     return labels
 
 
-@pytest.mark.parametrize("trials", [DEMO_TRIALS, DECADE_AND_A_HALF_TRIALS, WIDE_TRIALS],
-                         ids=["within-a-decade", "a-decade-and-a-half", "three-decades"])
-@pytest.mark.parametrize("draw", [
-    lambda t: figures.pair_figure(t, "learning_rate", "dropout", "val_loss", "min"),
-    lambda t: figures.effects_figure(t, ["dropout", "learning_rate"], "val_loss"),
-    lambda t: figures.pair_figure(t, "learning_rate", "dropout", "val_loss", "min", frozenset({"learning_rate"})),
-    lambda t: figures.effects_figure(t, ["dropout", "learning_rate"], "val_loss", frozenset({"learning_rate"})),
-], ids=["pair", "effects", "pair-log-sampled", "effects-log-sampled"])
+@pytest.mark.parametrize(
+    "trials",
+    [DEMO_TRIALS, DECADE_AND_A_HALF_TRIALS, WIDE_TRIALS],
+    ids=["within-a-decade", "a-decade-and-a-half", "three-decades"],
+)
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda t: figures.pair_figure(t, "learning_rate", "dropout", "val_loss", "min"),
+        lambda t: figures.effects_figure(t, ["dropout", "learning_rate"], "val_loss"),
+        lambda t: figures.pair_figure(t, "learning_rate", "dropout", "val_loss", "min", frozenset({"learning_rate"})),
+        lambda t: figures.effects_figure(t, ["dropout", "learning_rate"], "val_loss", frozenset({"learning_rate"})),
+    ],
+    ids=["pair", "effects", "pair-log-sampled", "effects-log-sampled"],
+)
 def test_hyperparameter_axes_have_several_plain_tick_labels_that_never_overlap(trials, draw):
     axes = [axis for axis in _tick_labels(draw(trials)) if axis]  # the colour bar's axis has no x labels
     for axis in axes:
@@ -68,8 +82,13 @@ def test_parallel_coordinates_label_each_axis_with_its_values_and_end_on_the_obj
     from matplotlib.figure import Figure
 
     ax = Figure().add_subplot()
-    figures.parallel_coordinates(ax, DEMO_TRIALS.assign(optimizer=["adam", "sgd"] * 4),
-                                  ["learning_rate", "dropout", "optimizer"], "val_loss", frozenset({"learning_rate"}))
+    figures.parallel_coordinates(
+        ax,
+        DEMO_TRIALS.assign(optimizer=["adam", "sgd"] * 4),
+        ["learning_rate", "dropout", "optimizer"],
+        "val_loss",
+        frozenset({"learning_rate"}),
+    )
     assert [t.get_text() for t in ax.get_xticklabels()] == ["learning_rate", "dropout", "optimizer", "val_loss"]
     written = {a.get_text() for a in ax.texts}
     expected = {figures.plain_number(v) for v in (0.000541, 0.00241, 0.2, 0.4, 0.005285, 0.01548)} | {"adam", "sgd"}

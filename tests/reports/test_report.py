@@ -46,13 +46,15 @@ def test_report_opens_with_the_best_model_against_the_baseline_to_beat(finished_
     metrics, params = parent.data.metrics, parent.data.params
     assert params["baseline.to_beat"] == "model" and params["baseline.model"].startswith("logistic regression")
     first = " ".join(report_text.split("Hyperparameter search: e2e", 1)[1].split())
-    expected = (f"The best model's test accuracy {metrics['test/accuracy']:.4g} ")
+    expected = f"The best model's test accuracy {metrics['test/accuracy']:.4g} "
     assert first.startswith(expected), first[:300]
     gain, error = (metrics[f"vs_baseline/model/gain_per_test_sample{end}"] for end in ("", "_se"))
-    assert (f"the {metrics['vs_baseline/model/test/accuracy']:.4g} of {params['baseline.model']} on the "
-            f"{params['data.test_size']} test samples (gain per sample {gain:.3g} ± {error:.2g}") in first
+    assert (
+        f"the {metrics['vs_baseline/model/test/accuracy']:.4g} of {params['baseline.model']} on the "
+        f"{params['data.test_size']} test samples (gain per sample {gain:.3g} ± {error:.2g}"
+    ) in first
     verdict = "beats" if gain > 2 * error else "is worse than" if gain < -2 * error else "is no better than"
-    assert first[len(expected):].startswith(verdict)
+    assert first[len(expected) :].startswith(verdict)
     assert "baseline (trivial) the majority class" in " ".join(report_text.split())
 
 
@@ -77,7 +79,8 @@ def test_report_explains_the_searched_hyperparameter_and_the_curves(finished_sea
 
 
 def test_diagnosis_calls_a_trial_under_trained_exactly_when_its_validation_loss_fell_at_the_last_epoch(
-        finished_search, report_text):
+    finished_search, report_text
+):
     """Three epochs on the digits: a trial still improving when its epochs ran out is under-trained, from the PDF's
     own sentence, and a trial whose curve had turned is not."""
     flat = " ".join(report_text.split())
@@ -117,8 +120,10 @@ def test_experiment_without_runs_gets_a_report_error(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "reference, message",
-    [("no-such-experiment", r"no experiment named 'no-such-experiment'.*experiments there: .*e2e"),
-     ("0123456789abcdef0123456789abcdef", r"no run with id 0123456789abcdef0123456789abcdef")],
+    [
+        ("no-such-experiment", r"no experiment named 'no-such-experiment'.*experiments there: .*e2e"),
+        ("0123456789abcdef0123456789abcdef", r"no run with id 0123456789abcdef0123456789abcdef"),
+    ],
 )
 def test_unknown_experiment_or_run_is_named(finished_search, capsys, reference, message):
     assert runner.main(["report", reference, "--tracking-uri", finished_search["uri"]]) == 2
@@ -141,23 +146,43 @@ def test_chinese_experiment_and_class_names_survive_into_the_pdf(tmp_path):
         (tmp_path / "texts" / label).mkdir(parents=True)
         for i in range(12):
             (tmp_path / "texts" / label / f"{i}.txt").write_text(f"{words} {i}", encoding="utf-8")
-    path = write_experiment(tmp_path, name=name, family="rnn", data={"source": "text", "path": str(tmp_path / "texts")},
-                            search_space={"units": 4, "embedding_dim": 4, "sequence_length": 6, "batch_size": 16,
-                                          "optimizer": "adam", "learning_rate": 0.01},
-                            tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0})
+    path = write_experiment(
+        tmp_path,
+        name=name,
+        family="rnn",
+        data={"source": "text", "path": str(tmp_path / "texts")},
+        search_space={
+            "units": 4,
+            "embedding_dim": 4,
+            "sequence_length": 6,
+            "batch_size": 16,
+            "optimizer": "adam",
+            "learning_rate": 0.01,
+        },
+        tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0},
+    )
     result = run_search(load_experiment(path), Console(quiet=True))
     # poppler, not pypdf: pypdf pads each glyph of this CFF font with a NUL when extracting.
-    text = subprocess.run(["pdftotext", str(result.report_path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(result.report_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert f"Hyperparameter search: {name}" in text
     assert "垃圾短信" in text and "正常短信" in text  # the per-class table
 
 
 def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path):
-    other = write_experiment(tmp_path, name="e2e-deeper", search_space={**TINY["search_space"], "depth": 2, "optimizer": "adam"},
-                             tracking_uri=finished_search["uri"], tuner={"algorithm": "grid", "max_trials": 1, "epochs": 2, "patience": 0})
+    other = write_experiment(
+        tmp_path,
+        name="e2e-deeper",
+        search_space={**TINY["search_space"], "depth": 2, "optimizer": "adam"},
+        tracking_uri=finished_search["uri"],
+        tuner={"algorithm": "grid", "max_trials": 1, "epochs": 2, "patience": 0},
+    )
     deeper = run_search(load_experiment(other), Console(quiet=True))
     out = tmp_path / "comparison.pdf"
-    assert runner.main(["report", "e2e", "e2e-deeper", "--tracking-uri", finished_search["uri"], "--out", str(out)]) == 0
+    assert (
+        runner.main(["report", "e2e", "e2e-deeper", "--tracking-uri", finished_search["uri"], "--out", str(out)]) == 0
+    )
     text = pdf_text(out)
     assert "Comparison of searches: e2e vs e2e-deeper" in text
     assert f"{deeper.best_score:.4f}" in text
@@ -169,8 +194,10 @@ def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path)
     order = ["e2e", "e2e-deeper"] if metrics[OBJECTIVE] > deeper.best_score else ["e2e-deeper", "e2e"]
     (a, p), (b, q) = [(name, tests[name]) for name in order]  # the report leads with the better validation score
     margin = 2 * ((p * (1 - p) + q * (1 - q)) / 360) ** 0.5
-    assert f"On test, {a}'s best model {p:.4g} against {b}'s {q:.4g} (360 and 360 samples): a difference of " \
-           f"{p - q:+.3g}, " in flat
+    assert (
+        f"On test, {a}'s best model {p:.4g} against {b}'s {q:.4g} (360 and 360 samples): a difference of "
+        f"{p - q:+.3g}, " in flat
+    )
     called = "beyond noise" if abs(p - q) > margin else "within noise"
     assert f"{called} (twice the standard error of the difference, {margin:.2g}, counting" in flat
     for name, result in (("e2e", None), ("e2e-deeper", deeper)):
@@ -193,16 +220,26 @@ def test_trials_command_prints_and_exports_the_table(finished_search, tmp_path, 
     assert set(table["run_id"]) == {c.info.run_id for c in finished_search["children"]}
 
 
-@pytest.mark.parametrize("command", [["report", "e2e", "--out", "r.pdf"], ["trials", "e2e"], ["trials", "e2e", "--csv", "t.csv"]],
-                         ids=["report", "trials", "trials --csv"])
+@pytest.mark.parametrize(
+    "command",
+    [["report", "e2e", "--out", "r.pdf"], ["trials", "e2e"], ["trials", "e2e", "--csv", "t.csv"]],
+    ids=["report", "trials", "trials --csv"],
+)
 def test_reading_commands_never_load_tensorflow(finished_search, tmp_path, command):
     """The read side stands alone: a report or a trials table from any machine that reaches the store, fast."""
-    probe = ("import sys, runner; code = runner.main(sys.argv[1:]); "
-             "loaded = [m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules]; "
-             "print('LOADED', loaded); sys.exit(code)")
-    proc = subprocess.run([sys.executable, "-c", probe, *command, "--tracking-uri", finished_search["uri"]],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    probe = (
+        "import sys, runner; code = runner.main(sys.argv[1:]); "
+        "loaded = [m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules]; "
+        "print('LOADED', loaded); sys.exit(code)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, *command, "--tracking-uri", finished_search["uri"]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "LOADED []" in proc.stdout
 
@@ -222,11 +259,22 @@ def test_table_headings_and_values_are_never_broken_inside_a_word(tmp_path):
 
     from reports.document import ReportDocument
 
-    columns = ["trial", "status", "objective", "test/accuracy", "trial/epochs", "trial/duration_s", "learning_rate",
-               "optimizer", "batch_size", "dropout", "augment_translation"]
+    columns = [
+        "trial",
+        "status",
+        "objective",
+        "test/accuracy",
+        "trial/epochs",
+        "trial/duration_s",
+        "learning_rate",
+        "optimizer",
+        "batch_size",
+        "dropout",
+        "augment_translation",
+    ]
     rows = [["03", "FINISHED", 0.9861, 0.9778, 60, 14.2, 0.00227, "adam", 64, 0.3, 0.1]] * 3
     doc = ReportDocument("tables")
-    doc.table(pd.DataFrame(rows, columns=columns), font_size=7)
+    doc.frame_table(pd.DataFrame(rows, columns=columns), font_size=7)
     doc.save(tmp_path / "table.pdf")
     words = pdf_text(tmp_path / "table.pdf").split()
     for name in columns:
@@ -237,11 +285,14 @@ def test_table_headings_and_values_are_never_broken_inside_a_word(tmp_path):
 def test_importance_names_what_it_ranks_and_what_it_leaves_out_with_why(tmp_path):
     """Six trials: adam at two learning rates, sgd at two learning rates and two momentums, which only sgd has."""
     space = {**TINY["search_space"], "learning_rate": [0.01, 0.003], "momentum": [0.5, 0.9]}
-    path = write_experiment(tmp_path, name="ranked", search_space=space,
-                            tuner={**TINY["tuner"], "max_trials": 6, "epochs": 2})
+    path = write_experiment(
+        tmp_path, name="ranked", search_space=space, tuner={**TINY["tuner"], "max_trials": 6, "epochs": 2}
+    )
     assert runner.main(["search", str(path)]) == 0
     out = tmp_path / "ranked.pdf"
-    assert runner.main(["report", "ranked", "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db", "--out", str(out)]) == 0
+    assert (
+        runner.main(["report", "ranked", "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db", "--out", str(out)]) == 0
+    )
     flat = " ".join(pdf_text(out).split())
     ranked = flat.split("its variance split by hyperparameter (", 1)[1].split(")", 1)[0]
     assert set(ranked.split("; ")[0].split(", ")) == {"learning_rate", "optimizer"}, ranked
@@ -251,10 +302,22 @@ def test_importance_names_what_it_ranks_and_what_it_leaves_out_with_why(tmp_path
 def test_a_configured_choice_the_trials_tried_once_is_still_in_the_configured_space(tmp_path):
     """`units: [32, 64]` searched by one random trial: one value tried, yet it was searched, and the table of the
     search space says so; booleans read as YAML, durations as minutes and seconds."""
-    path = write_experiment(tmp_path, name="once", data={"source": "digits", "layout": "flat"}, family="mlp",
-                            search_space={"units": [32, 64], "depth": 1, "wide": [True, False], "dropout": 0.0,
-                                          "optimizer": "adam", "learning_rate": 0.01, "batch_size": 64},
-                            tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0})
+    path = write_experiment(
+        tmp_path,
+        name="once",
+        data={"source": "digits", "layout": "flat"},
+        family="mlp",
+        search_space={
+            "units": [32, 64],
+            "depth": 1,
+            "wide": [True, False],
+            "dropout": 0.0,
+            "optimizer": "adam",
+            "learning_rate": 0.01,
+            "batch_size": 64,
+        },
+        tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0},
+    )
     result = run_search(load_experiment(path), Console(quiet=True))
     flat = " ".join(pdf_text(result.report_path).split())
     units = int(result.trials["units"].iloc[0])

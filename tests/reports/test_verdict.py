@@ -9,7 +9,9 @@ from reports.verdict import answer, summarize
 
 
 def _values(settings: dict[str, list[float]], sweep: str = "") -> pd.DataFrame:
-    return pd.DataFrame([{"sweep": sweep, "cell": name, "value": v} for name, values in settings.items() for v in values])
+    return pd.DataFrame(
+        [{"sweep": sweep, "cell": name, "value": v} for name, values in settings.items() for v in values]
+    )
 
 
 def test_summary_gives_mean_sample_sd_and_count():
@@ -21,8 +23,18 @@ def test_summary_gives_mean_sample_sd_and_count():
 
 def test_a_clear_difference_is_called_and_the_expectation_shown():
     summary = summarize(_values({"simple": [0.166, 0.168, 0.167], "lstm": [0.004, 0.005, 0.003]}), ["cell"])
-    text = " ".join(answer(summary, ["cell"], "test/mse", [], ["lstm"], "LSTM beats SimpleRNN", baseline=0.167,
-                           baseline_label="predict-the-mean baseline"))
+    text = " ".join(
+        answer(
+            summary,
+            ["cell"],
+            "test/mse",
+            [],
+            ["lstm"],
+            "LSTM beats SimpleRNN",
+            baseline=0.167,
+            baseline_label="predict-the-mean baseline",
+        )
+    )
     assert "lstm 0.004 ± 0.001; simple 0.167 ± 0.001 (3 seeds each)" in text
     assert "lstm did best; simple is clearly higher" in text
     assert "simple did not get past the predict-the-mean baseline (0.167)" in text
@@ -37,10 +49,12 @@ def test_overlapping_seeds_are_within_noise_and_the_expectation_not_shown():
 
 
 def test_an_unexpected_winner_is_reported_per_panel():
-    values = pd.concat([
-        _values({"lstm": [0.01, 0.011], "simple": [0.16, 0.17]}, sweep="length=100"),
-        _values({"lstm": [0.16, 0.17], "simple": [0.01, 0.012]}, sweep="length=25"),
-    ])
+    values = pd.concat(
+        [
+            _values({"lstm": [0.01, 0.011], "simple": [0.16, 0.17]}, sweep="length=100"),
+            _values({"lstm": [0.16, 0.17], "simple": [0.01, 0.012]}, sweep="length=25"),
+        ]
+    )
     summary = summarize(values, ["sweep", "cell"])
     text = " ".join(answer(summary, ["cell"], "test/mse", ["sweep"], ["lstm"], "LSTM wins"))
     assert "At length=100, test mse: lstm" in text and "At length=25, test mse: simple" in text
@@ -56,8 +70,18 @@ def test_one_seed_claims_no_winner():
 
 def test_a_winner_still_at_the_baseline_does_not_show_the_expectation():
     summary = summarize(_values({"lstm": [0.1630, 0.1632, 0.1628], "simple": [0.168, 0.172, 0.170]}), ["cell"])
-    text = " ".join(answer(summary, ["cell"], "test/mse", [], ["lstm"], "LSTM learns", baseline=0.167,
-                           baseline_label="predict-the-mean baseline"))
+    text = " ".join(
+        answer(
+            summary,
+            ["cell"],
+            "test/mse",
+            [],
+            ["lstm"],
+            "LSTM learns",
+            baseline=0.167,
+            baseline_label="predict-the-mean baseline",
+        )
+    )
     assert "lstm did best; simple is clearly higher" in text
     assert "lstm, simple did not get past the predict-the-mean baseline" in text
     assert "Measured: not so: no setting got past the predict-the-mean baseline." in text
@@ -70,12 +94,22 @@ def test_a_wide_spread_is_not_mistaken_for_the_baseline():
 
 
 def _two_depths(deep_with: list[float], deep_without: list[float]) -> str:
-    values = pd.concat([
-        _values({"bn": [0.950, 0.956, 0.967], "plain": [0.858, 0.839, 0.864]}, sweep="depth=2"),
-        _values({"bn": deep_with, "plain": deep_without}, sweep="depth=6"),
-    ])
-    text = " ".join(answer(summarize(values, ["sweep", "cell"]), ["cell"], "test/accuracy", ["sweep"], ["bn"],
-                           "batch normalization helps, the more so at depth 6"))
+    values = pd.concat(
+        [
+            _values({"bn": [0.950, 0.956, 0.967], "plain": [0.858, 0.839, 0.864]}, sweep="depth=2"),
+            _values({"bn": deep_with, "plain": deep_without}, sweep="depth=6"),
+        ]
+    )
+    text = " ".join(
+        answer(
+            summarize(values, ["sweep", "cell"]),
+            ["cell"],
+            "test/accuracy",
+            ["sweep"],
+            ["bn"],
+            "batch normalization helps, the more so at depth 6",
+        )
+    )
     return " ".join(text.split())
 
 
@@ -83,10 +117,14 @@ def test_a_lead_that_grows_within_noise_is_not_called_growing():
     """The batch-norm study's seeds: the lead grows from 0.104 to 0.144, but the deep net's seeds spread widely."""
     text = _two_depths([0.919, 0.936, 0.908], [0.736, 0.833, 0.761])
     assert "Measured: bn did best, beyond noise of the rest in both cases measured." in text
-    assert "The lead of bn over the best other setting (mean difference ± its standard error over seeds): " \
-           "depth=2 0.104 ± 0.009, depth=6 0.144 ± 0.03." in text
-    assert "From depth=2 to depth=6 it grows by 0.0403, within noise (twice its standard error, 0.063): these " \
-           "runs cannot tell whether the lead changes." in text
+    assert (
+        "The lead of bn over the best other setting (mean difference ± its standard error over seeds): "
+        "depth=2 0.104 ± 0.009, depth=6 0.144 ± 0.03." in text
+    )
+    assert (
+        "From depth=2 to depth=6 it grows by 0.0403, within noise (twice its standard error, 0.063): these "
+        "runs cannot tell whether the lead changes." in text
+    )
 
 
 def test_a_lead_that_grows_beyond_noise_is_called_so():

@@ -78,7 +78,9 @@ def test_flat_features_are_refused_with_the_shape():
 def test_residual_blocks_add_a_projected_shortcut():
     model = CNN((8, 8, 1), 10, {"depth": 2, "filters": 4, "residual": True}).build(keras_tuner.HyperParameters())
     adds = [layer for layer in model.layers if isinstance(layer, keras.layers.Add)]
-    projections = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D) and layer.kernel_size == (1, 1)]
+    projections = [
+        layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D) and layer.kernel_size == (1, 1)
+    ]
     assert len(adds) == 2
     assert len(projections) == 1  # only the first block changes the channel count (1 -> 4)
 
@@ -94,8 +96,18 @@ def test_pooling_every_second_block_and_dilation():
 
 
 def test_augmentation_changes_training_inputs_only():
-    model = CNN((8, 8, 1), 3, {"depth": 1, "filters": 2, "augment_flip": "horizontal", "augment_rotation": 0.2,
-                               "augment_zoom": 0.1, "augment_translation": 0.1}).build(keras_tuner.HyperParameters())
+    model = CNN(
+        (8, 8, 1),
+        3,
+        {
+            "depth": 1,
+            "filters": 2,
+            "augment_flip": "horizontal",
+            "augment_rotation": 0.2,
+            "augment_zoom": 0.1,
+            "augment_translation": 0.1,
+        },
+    ).build(keras_tuner.HyperParameters())
     names = {type(layer).__name__ for layer in model.layers}
     assert {"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation"} <= names
     x = np.random.default_rng(0).random((4, 8, 8, 1), dtype="float32")

@@ -15,7 +15,7 @@ from tests.conftest import ROOT, write_experiment
 from tests.processes import runs, search, wait_until_training
 
 DIGITS = {"source": "digits", "layout": "flat"}
-BUILDER = '''
+BUILDER = """
 import keras
 
 
@@ -25,17 +25,30 @@ def build_model(hp, facts):
     x = keras.layers.Dense(hp.Choice("units", [8, 16]), activation="relu")(x)
     x = keras.layers.Dropout(hp.Float("drop", 0.0, 0.2, step=0.1))(x)
     return keras.Model(inputs, keras.layers.Dense(facts.num_classes, activation="softmax")(x))
-'''
+"""
 
 
 RUNNER_KNOBS = {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 64}
 
 
-def _custom(tmp_path, source: str = BUILDER, name: str = "custom", builder: str = "model.py:build_model",
-            space: dict = RUNNER_KNOBS, **tuner):
+def _custom(
+    tmp_path,
+    source: str = BUILDER,
+    name: str = "custom",
+    builder: str = "model.py:build_model",
+    space: dict = RUNNER_KNOBS,
+    **tuner,
+):
     (tmp_path / "model.py").write_text(textwrap.dedent(source))
-    return write_experiment(tmp_path, name=name, data=DIGITS, family="custom", builder=builder, search_space=space,
-                            tuner={"algorithm": "random", "max_trials": 2, "epochs": 2, "patience": 0, **tuner})
+    return write_experiment(
+        tmp_path,
+        name=name,
+        data=DIGITS,
+        family="custom",
+        builder=builder,
+        search_space=space,
+        tuner={"algorithm": "random", "max_trials": 2, "epochs": 2, "patience": 0, **tuner},
+    )
 
 
 def test_a_builder_from_the_experiment_file_is_searched_tracked_and_reported(tmp_path):
@@ -52,12 +65,13 @@ def test_a_builder_from_the_experiment_file_is_searched_tracked_and_reported(tmp
 
 
 def test_a_builder_that_compiles_its_model_keeps_its_optimizer_and_the_space_says_so(tmp_path):
-    compiled = BUILDER.replace("    return keras.Model(inputs, keras.layers.Dense(facts.num_classes, "
-                               "activation=\"softmax\")(x))",
-                               "    model = keras.Model(inputs, keras.layers.Dense(facts.num_classes, "
-                               "activation=\"softmax\")(x))\n"
-                               "    model.compile(keras.optimizers.SGD(0.05), \"sparse_categorical_crossentropy\", "
-                               "metrics=[\"accuracy\"])\n    return model")
+    compiled = BUILDER.replace(
+        '    return keras.Model(inputs, keras.layers.Dense(facts.num_classes, activation="softmax")(x))',
+        "    model = keras.Model(inputs, keras.layers.Dense(facts.num_classes, "
+        'activation="softmax")(x))\n'
+        '    model.compile(keras.optimizers.SGD(0.05), "sparse_categorical_crossentropy", '
+        'metrics=["accuracy"])\n    return model',
+    )
     assert "model.compile" in compiled
     path = _custom(tmp_path, compiled, space={"batch_size": 64})
     assert runner.main(["search", str(path)]) == 0
@@ -67,27 +81,52 @@ def test_a_builder_that_compiles_its_model_keeps_its_optimizer_and_the_space_say
 
 
 BAD = [
-    ("def build_model(hp):\n    raise ValueError('no such layer')\n", "model.py:build_model",
-     r"building with default values failed at line 2: ValueError: no such layer"),
+    (
+        "def build_model(hp):\n    raise ValueError('no such layer')\n",
+        "model.py:build_model",
+        r"building with default values failed at line 2: ValueError: no such layer",
+    ),
     ("def build_model(hp):\n    return 3\n", "model.py:build_model", r"returned int, not a keras\.Model"),
-    (BUILDER.replace("facts.num_classes", "3"), "model.py:build_model",
-     r"output has shape \(3,\) per sample; this data needs 10 classes"),
-    (BUILDER.replace("keras.Input(facts.input_shape)", "keras.Input((5,))"), "model.py:build_model",
-     r"does not take this data's samples \(shape \(64,\)\)"),
+    (
+        BUILDER.replace("facts.num_classes", "3"),
+        "model.py:build_model",
+        r"output has shape \(3,\) per sample; this data needs 10 classes",
+    ),
+    (
+        BUILDER.replace("keras.Input(facts.input_shape)", "keras.Input((5,))"),
+        "model.py:build_model",
+        r"does not take this data's samples \(shape \(64,\)\)",
+    ),
     (BUILDER, "model.py:make", r"defines no function 'make' at its top level \(it defines build_model\)"),
     ("def build_model(hp)\n", "model.py:build_model", r"model\.py is not valid Python \(line 1"),
     (BUILDER, "missing.py:build_model", r"missing\.py cannot be read"),
     (BUILDER, "model.py", r"'model\.py' is not FILE\.py:FUNCTION"),
-    ("import no_such_module\n" + BUILDER, "model.py:build_model",
-     r"importing it failed at line 1: ModuleNotFoundError"),
+    (
+        "import no_such_module\n" + BUILDER,
+        "model.py:build_model",
+        r"importing it failed at line 1: ModuleNotFoundError",
+    ),
 ]
 
 
-@pytest.mark.parametrize("source, builder, message", BAD, ids=["raises", "not-a-model", "wrong-output", "wrong-input",
-                                                                "no-function", "syntax", "no-file", "no-function-name",
-                                                                "import-fails"])
-def test_a_builder_that_cannot_be_used_is_refused_with_where_and_why_and_nothing_is_written(tmp_path, capsys, source,
-                                                                                            builder, message):
+@pytest.mark.parametrize(
+    "source, builder, message",
+    BAD,
+    ids=[
+        "raises",
+        "not-a-model",
+        "wrong-output",
+        "wrong-input",
+        "no-function",
+        "syntax",
+        "no-file",
+        "no-function-name",
+        "import-fails",
+    ],
+)
+def test_a_builder_that_cannot_be_used_is_refused_with_where_and_why_and_nothing_is_written(
+    tmp_path, capsys, source, builder, message
+):
     path = _custom(tmp_path, source, builder=builder)
     assert runner.main(["search", str(path)]) == 2
     err = " ".join(capsys.readouterr().err.split())
@@ -106,7 +145,8 @@ def test_a_builder_is_only_for_family_custom(tmp_path, capsys):
 def test_a_plain_script_without_a_main_guard_searches_its_own_builder(tmp_path):
     """The README's way from Python: a function in the script itself, no `if __name__ == "__main__":`."""
     script = tmp_path / "search.py"
-    script.write_text(textwrap.dedent(f'''
+    script.write_text(
+        textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
         from pipelines.api import load_experiment, run_search
@@ -116,7 +156,8 @@ def test_a_plain_script_without_a_main_guard_searches_its_own_builder(tmp_path):
                                       "tuner": {{"max_trials": 2, "epochs": 2}}}})
         result = run_search(experiment, build_model=build_model)
         print("best", result.best_trial_id, sorted(result.trials["status"]))
-    '''))
+    """)
+    )
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "best " in done.stdout and "['FINISHED', 'FINISHED']" in done.stdout.replace("'PRUNED'", "'FINISHED'")
@@ -137,8 +178,13 @@ def test_resume_refuses_a_search_whose_builder_changed(tmp_path):
     proc.kill()
     proc.wait(timeout=60)
     (tmp_path / "model.py").write_text(BUILDER.replace("[8, 16]", "[8, 32]"))
-    refused = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path), "--resume"],
-                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    refused = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path), "--resume"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert refused.returncode == 2 and "builder.sha256" in refused.stderr, refused.stderr[-2000:]
 
 

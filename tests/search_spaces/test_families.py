@@ -10,8 +10,12 @@ from search_spaces import FAMILIES, InputShapeError
 from search_spaces.space import Choice, Fixed
 
 SHAPES = {"mlp": (6,), "cnn": (8, 8, 1), "rnn": (5, 3), "transfer": (8, 8, 1)}
-SMALL = {"mlp": {"units": 4, "depth": 2}, "cnn": {"filters": 2, "depth": 2}, "rnn": {"units": 4, "depth": 2},
-         "transfer": {"frozen_layers": 2}}
+SMALL = {
+    "mlp": {"units": 4, "depth": 2},
+    "cnn": {"filters": 2, "depth": 2},
+    "rnn": {"units": 4, "depth": 2},
+    "transfer": {"frozen_layers": 2},
+}
 
 
 def _base_model():
@@ -90,18 +94,23 @@ def test_attention_head_and_bidirectional_stack():
     assert np.isfinite(loss)
 
 
-@pytest.mark.parametrize("family, shape, message", [
-    ("rnn", (8, 8, 1), r"the rnn family needs sequences"),
-    ("cnn", (64,), r"the cnn family needs images"),
-    ("mlp", (), r"the mlp family needs features"),
-])
+@pytest.mark.parametrize(
+    "family, shape, message",
+    [
+        ("rnn", (8, 8, 1), r"the rnn family needs sequences"),
+        ("cnn", (64,), r"the cnn family needs images"),
+        ("mlp", (), r"the mlp family needs features"),
+    ],
+)
 def test_shape_that_does_not_fit_is_refused_before_training(family, shape, message):
     with pytest.raises(InputShapeError, match=message):
         FAMILIES[family](shape, 10)
 
 
 def test_transfer_refuses_data_shaped_unlike_the_base():
-    with pytest.raises(InputShapeError, match=r"the base model takes samples of shape \(8, 8, 1\), but the data has \(64,\)"):
+    with pytest.raises(
+        InputShapeError, match=r"the base model takes samples of shape \(8, 8, 1\), but the data has \(64,\)"
+    ):
         _make("transfer", (64,), 5, {})
 
 

@@ -35,7 +35,11 @@ def test_scalar_list_and_mapping_become_fixed_choice_and_range(raw, expected):
         (RATE, [], r"empty list"),
         (RATE, [0.1, 0.1], r"repeats a value"),
         (RATE, {"min": 0.1}, r"needs both min and max"),
-        (RATE, {"min": 0.1, "max": 0.2, "steps": 2}, r"unknown range key 'steps'; a range takes min, max, step, sampling"),
+        (
+            RATE,
+            {"min": 0.1, "max": 0.2, "steps": 2},
+            r"unknown range key 'steps'; a range takes min, max, step, sampling",
+        ),
         (RATE, {"min": 0.1, "max": 0.2, "sampling": "cubic"}, r"sampling 'cubic' is not valid"),
         (RATE, {"min": 0.1, "max": 0.2, "step": -1.0}, r"step must be a positive float"),
         (COLOR, {"min": 1, "max": 2}, r"a range needs a numeric hyperparameter"),

@@ -31,8 +31,13 @@ def default_search(tmp_path_factory):
     """experiments/digits_cnn.yaml, the README's first command, shrunk to three trials of two epochs."""
     tmp = tmp_path_factory.mktemp("readme-path")
     path = tiny_copy(DEFAULT, tmp, {"max_trials": 3, "epochs": 2, "patience": 0})
-    done = subprocess.run([sys.executable, str(ROOT / "runner.py"), "search", str(path)], cwd=tmp,
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return tmp
 
@@ -41,8 +46,14 @@ def default_search(tmp_path_factory):
 def ui(default_search):
     """`automl ui` on the store: the root URL and the experiment's URL it prints."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "runner.py"), "ui", "--port", str(port)], cwd=default_search,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "runner.py"), "ui", "--port", str(port)],
+        cwd=default_search,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert wait_for_url(f"http://127.0.0.1:{port}/health", proc)
         printed = proc.stdout.readline() + proc.stdout.readline()
@@ -102,7 +113,9 @@ def test_3_the_chart_view_opens_on_the_objective_and_the_learning_curves(ui, pag
     page.get_by_text(OBJECTIVE).first.wait_for()
     page.locator(".js-plotly-plot").nth(1).wait_for()  # drawn, not loading
     lines = [line.strip() for line in page.inner_text("body").splitlines()]
-    sections = [name for name, count in zip(lines, lines[1:]) if re.fullmatch(r"\(\d+\)", count)]  # "name", "(n)"
+    sections = [
+        name for name, count in zip(lines, lines[1:], strict=False) if re.fullmatch(r"\(\d+\)", count)
+    ]  # "name", "(n)"
     assert sections[:2] == ["objective", "per_epoch"], sections
     curves = page.get_by_text("per_epoch", exact=True).first.bounding_box()
     assert curves["y"] < 1000, curves  # on the first screen
