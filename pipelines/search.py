@@ -24,6 +24,7 @@ from pipelines.data import Dataset, load_dataset
 from pipelines.distributed.chief import Distribution, run_chief
 from pipelines.logs import quiet_libraries
 from pipelines.progress import say
+from pipelines.seams import HyperModel, Tuner
 from pipelines.setup import prepare_search, project_name, search_notes, search_settings
 from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.journal import journal_in
@@ -70,14 +71,14 @@ def run_search(
             previous and previous.info.run_id,
         ):
             project = _reopen(search, previous) if previous else _open(search, hypermodel, settings, claims)
-            if distribution:
-                tuner = run_chief(
-                    experiment, hypermodel, dataset, search.tracker, project, console, search.artifacts, distribution
-                )
-            else:
-                tuner = run_tuner(experiment, hypermodel, dataset, search.tracker, project, console, search.artifacts)
-            result = close_search(search, tuner)
+            result = close_search(search, _train(search, hypermodel, project, distribution))
     return result
+
+
+def _train(search: OpenSearch, hypermodel: HyperModel, project: str, distribution: Distribution | None) -> Tuner:
+    """The search's trials: on worker processes with `distribution`, else in this process."""
+    parts = (search.experiment, hypermodel, search.dataset, search.tracker, project, search.console, search.artifacts)
+    return run_chief(*parts, distribution) if distribution else run_tuner(*parts)
 
 
 def _start(experiment: Experiment, dataset: Dataset, console: Console, claims: contextlib.ExitStack) -> OpenSearch:

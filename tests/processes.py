@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from reports.contract.layout import open_store
-from tests.conftest import ROOT, write_experiment
+from tests.conftest import ROOT, missing_tool, write_experiment
 
 EPOCHS = 12  # long enough to catch a trial mid-way, short enough to finish the search after a resume
 
@@ -161,7 +161,7 @@ def postgres():
     import tempfile
 
     if postgres_binary("initdb") is None:
-        pytest.skip("PostgreSQL is not installed (.ci/run installs Debian's postgresql package)")
+        missing_tool("PostgreSQL is not installed (.ci/run installs Debian's postgresql package)")
     folder = Path(tempfile.mkdtemp(prefix="automl-postgres-"))
     data, port = folder / "pgdata", free_port()
     as_user: list[str] = []

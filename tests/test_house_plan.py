@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.conftest import ROOT
+import pytest
+
+from tests.conftest import ROOT, missing_tool
 
 PACKAGES = ("pipelines", "reports", "search_spaces")
 FIRST_PARTY = (*PACKAGES, "runner", "tests", "benchmarks")
@@ -108,3 +110,19 @@ def test_pipelines_parts_are_folders_and_distribution_never_reaches_back_into_th
         if module in ("pipelines.search", "pipelines.closing")
     ]
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_missing_system_tool_fails_on_ci_and_skips_elsewhere(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="missing on CI"):
+        missing_tool("chromium")
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        missing_tool("chromium")
+
+
+def test_the_search_flow_reads_in_short_functions():
+    """search.py reads open-or-resume, train, close; no function of it runs past 40 lines."""
+    tree = ast.parse((ROOT / "pipelines" / "search.py").read_text())
+    longest = max((n.end_lineno - n.lineno + 1, n.name) for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
+    assert longest[0] < 40, longest

@@ -17,7 +17,7 @@ import runner
 from pipelines.config import load_experiment
 from pipelines.search import run_search
 from reports.fonts import cjk_font
-from tests.conftest import OBJECTIVE, ROOT, TINY, write_experiment
+from tests.conftest import OBJECTIVE, ROOT, TINY, missing_tool, write_experiment
 
 
 def pdf_text(path) -> str:
@@ -140,7 +140,7 @@ def test_unwritable_output_path_is_a_clear_error(finished_search, tmp_path, caps
 
 def test_chinese_experiment_and_class_names_survive_into_the_pdf(tmp_path):
     if cjk_font() is None or shutil.which("pdftotext") is None:
-        pytest.skip("needs Debian's fonts-noto-cjk and poppler-utils (.ci/run installs both)")
+        missing_tool("needs Debian's fonts-noto-cjk and poppler-utils (.ci/run installs both)")
     name = "循环神经网络对比"
     for label, words in (("垃圾短信", "win cash prize now"), ("正常短信", "see you at dinner")):
         (tmp_path / "texts" / label).mkdir(parents=True)

@@ -25,9 +25,13 @@ def test_runs_table_shows_the_search_and_its_trials(mlflow_server, page, finishe
     page.goto(f"{mlflow_server}/#/experiments/{parent.info.experiment_id}/runs")
     parent_row = page.locator("[role=row]", has_text=parent.info.run_name).first
     parent_row.wait_for()
+    assert parent.info.run_name.startswith("grid search")  # the row stands for the search, by its name
     parent_row.locator("button").first.click()  # expand the nested child runs
     for child in finished_search["children"]:
         page.get_by_text(child.info.run_name, exact=True).wait_for()
+    rows = page.locator("[role=row]").all_inner_texts()
+    for child in finished_search["children"]:  # each trial is its own row under the search, by its run name
+        assert sum(child.info.run_name in row for row in rows) == 1, (child.info.run_name, rows)
     page.screenshot(path=SCREENSHOTS / "mlflow-runs.png", full_page=True)
 
 
