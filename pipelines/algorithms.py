@@ -77,6 +77,8 @@ class Algorithm:
     prunes_itself: bool = False  # stops losing models by design: `tuner.pruning` is refused on it
     budget_in_trials: bool = True  # max_trials bounds it (Hyperband's budget is its rounds)
     problems: Callable[[TunerSettings, int], list[str]] = field(default=lambda config, searched: [])
+    # its own settings whose defaults depend on the search, as they act (the parent run logs them)
+    resolved: Callable[[TunerSettings, int], dict[str, Any]] = field(default=lambda config, searched: {})
 
 
 ALGORITHMS: dict[str, Algorithm] = {
@@ -90,7 +92,11 @@ ALGORITHMS: dict[str, Algorithm] = {
         problems=_hyperband_problems,
     ),
     "bayesian": Algorithm(
-        "BayesianOptimization", _bayesian, keys=("initial_points", "alpha", "beta"), problems=_bayesian_problems
+        "BayesianOptimization",
+        _bayesian,
+        keys=("initial_points", "alpha", "beta"),
+        problems=_bayesian_problems,
+        resolved=lambda config, searched: {"initial_points": config.initial_points_for(searched)},
     ),
     "grid": Algorithm("GridSearch", _budget),
 }

@@ -96,8 +96,7 @@ class TunerConfig(StrictModel):
             for k, v in self.model_dump().items()
             if only_for(k) in (None, self.algorithm) and not k.startswith("pruning")
         }
-        if self.algorithm == "bayesian":
-            values["initial_points"] = self.initial_points_for(searched)
+        values.update(ALGORITHMS[self.algorithm].resolved(self, searched))
         values["pruning"] = self.pruning
         if self.pruning != "none":
             values.update(
