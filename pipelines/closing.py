@@ -71,7 +71,7 @@ class SearchResult:
 
 @dataclasses.dataclass(frozen=True)
 class OpenSearch:
-    """A search whose parent run is open: what its training and its closing steps share."""
+    """What a search's training and its closing steps share, made just before its parent run opens."""
 
     experiment: Experiment
     dataset: Dataset
