@@ -26,7 +26,7 @@ from pipelines.errors import ConfigError
 from pipelines.tracking.tracker import close_orphans
 from reports.contract.errors import RunnerError
 
-RUNNER = Path(__file__).resolve().parents[1] / "runner.py"
+RUNNER = Path(__file__).resolve().parents[2] / "runner.py"
 START_FAILURES = 3  # deaths in a row without a trial run open: the worker cannot start
 BAD_INPUT_EXIT = 2  # runner.py's status for an error the user must fix: not worth a restart
 STOP_WAIT_S = 60  # how long stopped workers get to close their runs before they are killed
