@@ -218,8 +218,11 @@ def metric_label(metric: str) -> str:
 
 def children(client: MlflowClient, parent_run_id: str, condition: str = "") -> list:
     """The child runs of a parent run, optionally filtered further (`attributes.status = 'RUNNING'`)."""
-    parent = client.get_run(parent_run_id)
-    query = f"tags.`mlflow.parentRunId` = '{parent_run_id}'" + (f" and {condition}" if condition else "")
+    return _children_of(client, client.get_run(parent_run_id), condition)
+
+
+def _children_of(client: MlflowClient, parent, condition: str = "") -> list:
+    query = f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'" + (f" and {condition}" if condition else "")
     return client.search_runs([parent.info.experiment_id], query, max_results=50000)
 
 
@@ -285,10 +288,11 @@ def best_finished(trials: pd.DataFrame) -> pd.Series | None:
 
 def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max") -> pd.DataFrame:
     """One row per trial run of a search, read back from MLflow: what the UI, the CLI and reports share."""
-    runs = children(client, parent_run_id)
+    parent = client.get_run(parent_run_id)  # read once: its experiment, and the objective it ranks by
+    runs = _children_of(client, parent)
     if not runs:
         return pd.DataFrame(columns=["trial_id", "status", "pruned_at", OBJECTIVE_METRIC, "run_id"])
-    objective = client.get_run(parent_run_id).data.params.get(OBJECTIVE_PARAM)
+    objective = parent.data.params.get(OBJECTIVE_PARAM)
     named = objective_metric(objective) if objective in OBJECTIVES else OBJECTIVE_METRIC
     always = [EPOCHS, DURATION]  # present even when every trial failed
     optional = [m for m in (*TEST_METRICS, PEAK_MEMORY, PARAMETERS) if any(m in r.data.metrics for r in runs)]
