@@ -2,7 +2,10 @@
 
 The hooks are KerasTuner's public ones: `run_trial` wraps a trial in its run,
 and a callback (`pipelines.tracking.recorder.TrialRecorder`) given to every fit logs
-its epochs and keeps the best epoch's weights.
+its epochs and keeps the best epoch's weights. What needs KerasTuner's private
+parts (a trial's checkpoint, one execution's fit, the grid oracle's order) goes
+through `pipelines.kerastuner_compat`. Which tuner an algorithm uses, and with
+which arguments, is its entry in `pipelines.algorithms`.
 """
 
 from __future__ import annotations
