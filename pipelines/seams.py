@@ -39,7 +39,7 @@ class HyperModel(Protocol):
 class Tuner(Protocol):
     """A tracked KerasTuner tuner (`pipelines.tuners.TrackedTuner` mixed into one of KerasTuner's)."""
 
-    oracle: Any
+    oracle: Oracle
     hypermodel: HyperModel
     project_dir: str
     best_so_far: Any  # pipelines.tuners.KeptModel | None

@@ -105,10 +105,6 @@ class JournaledWriter:
         self.ids = json.loads(ids.read_text()) if ids.is_file() else {}
 
     @property
-    def _journal(self) -> Path | None:
-        return self.folder / JOURNAL_FILE if self.folder else None
-
-    @property
     def _kept_in(self) -> Path:
         """The journal's folder; only a writer given one (`journal_in`) ever journals."""
         if self.folder is None:
@@ -116,10 +112,13 @@ class JournaledWriter:
         return self.folder
 
     @property
+    def _journal(self) -> Path:
+        return self._kept_in / JOURNAL_FILE
+
+    @property
     def pending(self) -> int:
         """How many writes wait in the journal."""
-        journal = self._journal
-        return sum(1 for _ in journal.open()) if journal and journal.is_file() else 0
+        return sum(1 for _ in self._journal.open()) if self.folder and self._journal.is_file() else 0
 
     @property
     def offline(self) -> bool:
@@ -268,7 +267,7 @@ class JournaledWriter:
                 kept.mkdir(parents=True)
                 shutil.copy2(source, kept / source.name)
             entry = {**entry, "local": str(kept / source.name)}
-        with (self._kept_in / JOURNAL_FILE).open("a") as journal:
+        with self._journal.open("a") as journal:
             journal.write(json.dumps(entry) + "\n")
 
     def _reachable(self) -> bool:
@@ -292,7 +291,7 @@ class JournaledWriter:
         self._next_probe = now + PROBE_EVERY_S
         if not self._reachable():
             return False
-        journal = self._kept_in / JOURNAL_FILE
+        journal = self._journal
         entries = [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
         for done, entry in enumerate(entries):
             try:
@@ -311,7 +310,7 @@ class JournaledWriter:
         return True
 
     def _rewrite(self, entries: list[dict]) -> None:
-        journal = self._kept_in / JOURNAL_FILE
+        journal = self._journal
         temporary = journal.with_suffix(".tmp")
         temporary.write_text("".join(json.dumps(e) + "\n" for e in entries))
         temporary.replace(journal)
