@@ -34,6 +34,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import threadpoolctl
 
 from pipelines import evaluation
 from reports import figures
@@ -46,9 +47,12 @@ def _start_worker(parent: int) -> None:
     """Ignore Ctrl-C (the parent decides when drawing stops), and exit when the parent is gone: a search
     killed with SIGKILL must not leave a worker behind. At a lower priority, so that on a machine whose cores
     training keeps busy the worker takes what training leaves (measured: 1.26 times raw KerasTuner, against
-    1.33 at the same priority)."""
+    1.33 at the same priority); and with one BLAS thread: on the small matrices of a baseline fit, OpenBLAS's
+    threads spin more than they compute (the digits' three logistic regressions take 1.5 s of CPU on two
+    threads, 0.08 s on one), and every spinning thread is taken from training."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(10)
+    threadpoolctl.threadpool_limits(1)
 
     def exit_with_parent() -> None:
         while os.getppid() == parent:

@@ -124,3 +124,22 @@ def test_a_search_whose_worker_gets_no_cpu_finishes_with_every_artifact_and_the_
         with contextlib.suppress(ProcessLookupError):
             os.kill(worker, signal.SIGKILL)
     _check_every_artifact_and_the_baseline(tmp_path, "starved")
+
+
+def _how_the_worker_runs() -> tuple[int, list[int]]:
+    import threadpoolctl
+
+    return os.nice(0), [pool["num_threads"] for pool in threadpoolctl.threadpool_info()]
+
+
+def test_the_worker_runs_below_training_s_priority_on_one_blas_thread():
+    """A spinning BLAS thread of the worker is a core taken from training: the worker keeps to one."""
+    from pipelines.tracking.artifact_process import ArtifactProcess
+
+    worker = ArtifactProcess(writer=None)
+    try:
+        niceness, blas_threads = worker.run(_how_the_worker_runs).future.result(timeout=120)  # from the worker
+    finally:
+        worker.close()
+    assert niceness == os.nice(0) + 10
+    assert blas_threads and set(blas_threads) == {1}, blas_threads
