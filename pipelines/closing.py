@@ -8,6 +8,7 @@ local worker processes, or resumed after a kill.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,7 +27,8 @@ from pipelines.tracking.journal import send_journal
 from pipelines.tracking.recorder import predict
 from pipelines.tracking.tracker import SearchTracker
 from pipelines.tuners import active_values
-from reports.build import build_report
+from reports import figures
+from reports.build import build_report, overview_arguments
 from reports.contract.layout import (
     BASELINE_PARAM_PREFIX,
     BEATS_BASELINE_TAG,
@@ -99,15 +101,19 @@ def close_search(search: OpenSearch, tuner: Tuner) -> SearchResult:
     for baseline in baselines[1:]:
         log_baseline(tracker, baseline)
     trials = trials_frame(tracker.client, tracker.parent_run_id, experiment.direction)
+    overview = _overview_aside(search, trials)
     best = best_finished(trials)
     logged = None
     if best is not None:
         logged = _log_best(tracker, tuner, best, experiment, search.dataset, baselines)
         tracker.set_tag(NOTE_TAG, _description(experiment, trials, best, logged.comparison, logged.registration))
-    # The last trial's artifacts are written meanwhile; the report waits only for the best trial's, which it shows.
-    artifacts.log_ready(wait_for={best["run_id"]} if best is not None else ())
-    record = dataclasses.replace(load_search(experiment.tracking_uri, tracker.parent_run_id), finishing=True)
-    report = build_report(record, Path(tuner.project_dir) / "report.pdf")
+    # The last trial's files are still being written: the report waits for a trial's files when it reads them.
+    record = dataclasses.replace(
+        load_search(experiment.tracking_uri, tracker.parent_run_id),
+        finishing=True,
+        files_of=lambda run_id: artifacts.log_ready(wait_for={run_id}),
+    )
+    report = build_report(record, Path(tuner.project_dir) / "report.pdf", overview)
     tracker.log_files(report)
     artifacts.close()
     tracker.log_table(trials_frame(tracker.client, tracker.parent_run_id, experiment.direction), "trials.csv")
@@ -126,6 +132,17 @@ def close_search(search: OpenSearch, tuner: Tuner) -> SearchResult:
         logged.comparison,
         logged.registration,
     )
+
+
+def _overview_aside(search: OpenSearch, trials: pd.DataFrame) -> Callable[[], bytes] | None:
+    """The report's largest figure, the search at a glance, handed to the artifact process now (after the last
+    trial's files) and read when the report reaches it: the best model is logged and the report's other
+    sections are built meanwhile. None, for the report to draw it, when no trial finished or no worker runs."""
+    if not (search.artifacts.started and trials["status"].eq("FINISHED").any()):
+        return None
+    record = load_search(search.experiment.tracking_uri, search.tracker.parent_run_id)
+    job = search.artifacts.run(figures.overview_png, *overview_arguments(record))
+    return lambda: search.artifacts.result(job)
 
 
 BEST_NAME = "best: "  # starts the best trial's run name, so the runs table shows it without a search

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -179,7 +180,23 @@ def _hyperparameters(doc: ReportDocument, record: SearchRecord, run, tmp: Path) 
         )
 
 
-def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
+def overview_arguments(record: SearchRecord) -> tuple:
+    """What `figures.overview_png` draws the search at a glance from: plain data, so that another process can
+    draw the report's largest figure while the rest of the report is built."""
+    finished = record.trials[record.trials["status"].eq("FINISHED")]
+    curves = {row.trial_id: record.curve(row.run_id, "val_loss") for row in finished.itertuples()}
+    return (
+        record.trials,
+        record.searched,
+        record.objective,
+        record.direction,
+        record.test_metric,
+        curves,
+        record.log_sampled,
+    )
+
+
+def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path, drawn: Callable[[], bytes] | None) -> None:
     """The search at a glance, and the configured space beside the values the trials tried."""
     finished = record.trials[record.trials["status"].eq("FINISHED")]
     if finished.empty:
@@ -190,19 +207,9 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     agreement = analysis.objective_predicts_test(record.trials, record.direction, record.test_metric)
     if agreement:  # above the figure: the sentence reads the figure's "validation against test" panel
         doc.paragraph(agreement)
-    curves = {row.trial_id: record.curve(row.run_id, "val_loss") for row in finished.itertuples()}
-    doc.figure(
-        figures.search_overview(
-            record.trials,
-            record.searched,
-            record.objective,
-            record.direction,
-            record.test_metric,
-            curves,
-            tmp / "overview.png",
-            record.log_sampled,
-        )
-    )
+    path = tmp / "overview.png"
+    path.write_bytes(drawn() if drawn else figures.overview_png(*overview_arguments(record)))
+    doc.figure(path)
     rows = []
     for name in record.configured_searched:
         values = finished[name].dropna() if name in finished else pd.Series(dtype=object)
@@ -337,7 +344,10 @@ def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
     doc.bullets(lines)
 
 
-def build_report(record: SearchRecord, out: Path) -> Path:
+def build_report(record: SearchRecord, out: Path, overview: Callable[[], bytes] | None = None) -> Path:
+    """The report of `record` written to `out`. `overview`, when given, returns the search at a glance as PNG
+    bytes, drawn elsewhere from `overview_arguments` (a search's closing steps have the artifact process draw
+    it); it is called when the report reaches that figure, after the sections before it are built."""
     doc = ReportDocument(f"{record.experiment_name}: search report")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -348,7 +358,7 @@ def build_report(record: SearchRecord, out: Path) -> Path:
             _diagnosis(doc, record)
             _best_model(doc, record, tmp)
             _effects(doc, record, tmp)
-            _overview(doc, record, tmp)
+            _overview(doc, record, tmp, overview)
             _all_trials(doc, record)
         doc.save(out)
     return out

@@ -9,6 +9,7 @@ trial trains (`trial_figures`).
 from __future__ import annotations
 
 import functools
+import io
 from pathlib import Path
 
 import numpy as np
@@ -377,17 +378,21 @@ def _in_trial_order(trials: pd.DataFrame) -> pd.DataFrame:
     return finished.sort_values("order")
 
 
-def search_overview(
+def overview_png(
     trials: pd.DataFrame,
     names: list[str],
     objective: str,
     direction: str,
     test_metric: str,
     val_curves: dict[str, list[tuple[int, float]]],
-    path: Path,
     log_sampled: frozenset = frozenset(),
-) -> Path:
-    return _save(overview_figure(trials, names, objective, direction, test_metric, val_curves, log_sampled), path)
+) -> bytes:
+    """The overview as PNG bytes: what a process that draws it for another hands back (no file to share)."""
+    buffer = io.BytesIO()
+    overview_figure(trials, names, objective, direction, test_metric, val_curves, log_sampled).savefig(
+        buffer, dpi=DPI, format="png"
+    )
+    return buffer.getvalue()
 
 
 def overview_figure(

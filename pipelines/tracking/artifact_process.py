@@ -132,6 +132,12 @@ class ArtifactProcess:
         self._pending: list[tuple[str, Path, Job]] = []  # (run key, folder, job)
         self._overtaken = False  # a job was done here: the worker is starved or stuck, and is not waited for
 
+    @property
+    def started(self) -> bool:
+        """Whether the worker was started: starting one costs more than most single jobs (it imports
+        matplotlib and scikit-learn)."""
+        return self._pool is not None
+
     def run(self, work, *args) -> Job:
         """Any other work that needs no Keras, in the same process (the search's scikit-learn baseline)."""
         if self._pool is None:  # started by the first job: it starts up while the first trial trains

@@ -143,3 +143,22 @@ def test_the_worker_runs_below_training_s_priority_on_one_blas_thread():
         worker.close()
     assert niceness == os.nice(0) + 10
     assert blas_threads and set(blas_threads) == {1}, blas_threads
+
+
+def test_the_overview_the_worker_draws_for_the_report_is_the_one_the_report_draws_itself():
+    """The closing steps have the worker draw the report's search at a glance while the rest is built: the
+    picture must not depend on which process drew it (fonts, style)."""
+    from pipelines.tracking.artifact_process import ArtifactProcess
+    from reports import figures
+    from tests.reports.test_figures import DEMO_TRIALS
+
+    trials = DEMO_TRIALS.assign(trial_id=[str(i) for i in range(8)], **{"test/accuracy": [0.9] * 8})
+    curves = {str(i): [(0, 1.0), (1, 0.5 + i / 100)] for i in range(8)}
+    arguments = (trials, ["learning_rate", "dropout"], "val_loss", "min", "test/accuracy", curves)
+    worker = ArtifactProcess(writer=None)
+    try:
+        drawn_aside = worker.run(figures.overview_png, *arguments).future.result(timeout=120)
+    finally:
+        worker.close()
+    drawn_here = figures.overview_png(*arguments)
+    assert drawn_aside.startswith(b"\x89PNG") and drawn_aside == drawn_here
