@@ -1,14 +1,18 @@
 """Which search reaches a good model with the least training: random, Bayesian and Hyperband, random and Bayesian
 each with and without pruning, several seeds each, the best objective against wall time and epochs trained.
 
-Each search is a real `run_search` (objective val_loss, which ranks finely
-where accuracy ties; early stopping off; 10 trials for random and Bayesian,
-Hyperband with up to 9 epochs and factor 3; pruning with its default warmup
-and startup). The target of an experiment is the median final best of
-unpruned random search; "time to target" and "epochs to target" are the wall
-time and the training a search needed to first reach it. Usage:
+Each search is a real `run_search` of a shipped experiment with the
+objective val_loss (which ranks finely where accuracy ties), `--trials`
+trials for random and Bayesian search, and `--epochs` per trial with early
+stopping off (Hyperband: up to that many, factor 3); with `--own-epochs`,
+the experiment file's epochs and early stopping instead. Pruning runs with
+its default warmup and startup. The target of an experiment is the median
+final best of unpruned random search; "time to target" and "epochs to
+target" are the wall time and the training a search needed to first reach
+it. Usage:
 
-    python benchmarks/search_efficiency.py [--seeds 5] [--experiments digits_mlp.yaml ...] [--out FILE]
+    python benchmarks/search_efficiency.py [--seeds 5] [--trials 10] [--epochs 9 | --own-epochs] \
+        [--experiments digits_mlp.yaml ...] [--searches random ...] [--out FILE]
 """
 
 from __future__ import annotations
@@ -27,20 +31,21 @@ sys.path.insert(0, str(ROOT))
 
 EXPERIMENTS = ("digits_mlp.yaml", "sonar_mlp.yaml")
 SEARCHES = {
-    "random": {"algorithm": "random", "max_trials": 10, "pruning": "none"},
-    "random + median": {"algorithm": "random", "max_trials": 10, "pruning": "median"},
-    "random + successive halving": {"algorithm": "random", "max_trials": 10, "pruning": "successive_halving"},
-    "bayesian": {"algorithm": "bayesian", "max_trials": 10, "pruning": "none"},
-    "bayesian + median": {"algorithm": "bayesian", "max_trials": 10, "pruning": "median"},
+    "random": {"algorithm": "random", "pruning": "none"},
+    "random + median": {"algorithm": "random", "pruning": "median"},
+    "random + successive halving": {"algorithm": "random", "pruning": "successive_halving"},
+    "bayesian": {"algorithm": "bayesian", "pruning": "none"},
+    "bayesian + median": {"algorithm": "bayesian", "pruning": "median"},
     "hyperband": {"algorithm": "hyperband", "factor": 3, "iterations": 1},
 }
 COLOURS = dict(zip(SEARCHES, ("C0", "C1", "C2", "C3", "C4", "C5"), strict=False))
-EPOCHS = 9  # Hyperband: brackets of 1, 3 and 9 epochs with factor 3
 
 
-def search(folder: Path, experiment_file: str, name: str, seed: int) -> list[tuple[int, float, float]]:
+def search(
+    folder: Path, experiment_file: str, name: str, seed: int, trials: int, epochs: int | None
+) -> list[tuple[int, float, float]]:
     """(epochs trained, seconds since the start, score) of each finished trial, in the order they ended; a
-    Hyperband trial that trains on from another counts only its own epochs."""
+    Hyperband trial that trains on from another counts only its own epochs. `epochs` None: the experiment's."""
     from rich.console import Console
 
     from pipelines.config import load_experiment
@@ -59,7 +64,15 @@ def search(folder: Path, experiment_file: str, name: str, seed: int) -> list[tup
         tracking_uri=f"sqlite:///{folder}/mlflow.db",
         tuner_dir=str(folder / "tuner"),
         log_trial_models=False,
-        tuner={**SEARCHES[name], "epochs": EPOCHS, "patience": 0},
+        tuner={
+            **SEARCHES[name],
+            **({} if name == "hyperband" else {"max_trials": trials}),
+            **(
+                {key: spec["tuner"][key] for key in ("epochs", "patience") if key in spec["tuner"]}
+                if epochs is None
+                else {"epochs": epochs, "patience": 0}
+            ),
+        },
     )
     path = folder / f"{run}.yaml"
     path.write_text(yaml.safe_dump(spec))
@@ -90,6 +103,11 @@ def best_so_far(trials: list[tuple[int, float, float]]) -> list[tuple[int, float
     return out
 
 
+def _reached(curve: list[tuple[int, float, float]], target: float) -> int | None:
+    """The number of the first trial (from 1, in the order trials ended) at which a search reached `target`."""
+    return next((k for k, (_, _, best) in enumerate(curve, start=1) if best <= target), None)
+
+
 def _median(values):
     known = [v for v in values if v is not None]
     return statistics.median(known) if len(known) > len(values) / 2 else None  # most seeds must have reached it
@@ -98,6 +116,9 @@ def _median(values):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--trials", type=int, default=10, help="trials of random and Bayesian search")
+    parser.add_argument("--epochs", type=int, default=9, help="epochs per trial, early stopping off")
+    parser.add_argument("--own-epochs", action="store_true", help="each experiment file's epochs and early stopping")
     parser.add_argument("--experiments", nargs="*", default=list(EXPERIMENTS), help="shipped experiment files")
     parser.add_argument("--searches", nargs="*", default=list(SEARCHES), help="which of the searches (default: all)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "search_efficiency.md")
@@ -107,25 +128,34 @@ def main() -> None:
     from benchmarks.results import publish
 
     curves: dict[str, dict[str, list]] = {}
+    epochs = None if args.own_epochs else args.epochs
+    budget = (
+        "each experiment's own epochs and early stopping"
+        if epochs is None
+        else f"{epochs} epochs per trial, early stopping off"
+    )
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         for experiment_file in args.experiments:
             curves[experiment_file] = {}
             for name in args.searches:
                 curves[experiment_file][name] = [
-                    best_so_far(search(Path(tmp), experiment_file, name, seed)) for seed in range(1, args.seeds + 1)
+                    best_so_far(search(Path(tmp), experiment_file, name, seed, args.trials, epochs))
+                    for seed in range(1, args.seeds + 1)
                 ]
                 finals = [c[-1][2] for c in curves[experiment_file][name]]
                 print(f"{experiment_file} {name}: best val_loss {finals}", flush=True)
     facts = [
-        f"- each search: seeds 1 to {args.seeds}; objective val_loss, early stopping off; random and Bayesian "
-        f"10 trials of {EPOCHS} epochs, Hyperband max {EPOCHS} epochs, factor 3, 1 iteration; the runner's "
-        "default Bayesian settings (initial points: half of max_trials) and pruning settings (warmup 2 epochs, "
-        f"3 startup trials); total {(time.monotonic() - started) / 60:.0f} min",
+        f"- each search: seeds 1 to {args.seeds}; objective val_loss; {budget}; random and Bayesian "
+        f"{args.trials} trials, Hyperband up to the same epochs, factor 3, 1 iteration; the runner's default "
+        "Bayesian settings (initial points: half of max_trials) and pruning settings (warmup a tenth of the "
+        "epochs, at least 2; 3 startup trials); total "
+        f"{(time.monotonic() - started) / 60:.0f} min",
         "",
         "| experiment | search | best val_loss (mean ± sd over seeds) | epochs trained | wall time (s) | "
-        "time to target (s, median) | epochs to target (median) | time to target against random |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "time to target (s, median) | epochs to target (median) | time to target against random | "
+        "trial that reached the target, by seed |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     figure = Figure(figsize=(5.5 * len(curves), 4), layout="constrained")
     axes = figure.subplots(1, len(curves), squeeze=False)[0]
@@ -143,7 +173,8 @@ def main() -> None:
                 f"{statistics.median(c[-1][0] for c in runs):.0f} | "
                 f"{statistics.median(c[-1][1] for c in runs):.0f} | "
                 f"{'-' if seconds is None else f'{seconds:.0f}'} | "
-                f"{'-' if epochs is None else f'{epochs:.0f}'} | {ratio} |"
+                f"{'-' if epochs is None else f'{epochs:.0f}'} | {ratio} | "
+                f"{', '.join(str(_reached(c, target) or '-') for c in runs)} |"
             )
             for seed, c in enumerate(runs):
                 ax.step(
@@ -163,13 +194,17 @@ def main() -> None:
     facts += [
         "",
         "Target: the median final best of unpruned random search. Time and epochs to target: the median "
-        "over seeds of when a search first reached it (- when most seeds never did).",
+        "over seeds of when a search first reached it (- when most seeds never did). A seeded random search "
+        "tries the same hyperparameters in the same order with and without pruning, so pruning can shorten "
+        "only the trials before the one that reaches the target, and never the first `pruning_startup_trials`.",
         f"![best so far]({plot.name})",
     ]
     publish(
         args.out,
         "Search algorithms and pruning: best val_loss against time and training spent",
-        f"python benchmarks/search_efficiency.py --seeds {args.seeds} --experiments {' '.join(args.experiments)}"
+        f"python benchmarks/search_efficiency.py --seeds {args.seeds} --trials {args.trials} "
+        + ("--own-epochs " if epochs is None else f"--epochs {epochs} ")
+        + f"--experiments {' '.join(args.experiments)}"
         + (f" --searches {' '.join(repr(n) for n in args.searches)}" if args.searches != list(SEARCHES) else ""),
         facts,
     )
