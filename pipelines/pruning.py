@@ -14,7 +14,9 @@ reached by then, which is what the trial would be kept with if it stopped.
   with; a pruned trial counts only up to where it stopped.
 - `successive_halving` (ASHA; Optuna's SuccessiveHalvingPruner): at the rung
   epochs warmup, warmup x 3, warmup x 9, ... a trial goes on only if it is in
-  the best third of every trial that reached that rung, running ones included.
+  the best third of every trial that reached that rung, running ones included
+  (as far as the store holds them: a running trial's epochs reach it at most
+  `EPOCH_WRITE_S` late).
 
 Neither judges at an epoch that fewer than `startup_trials` other trials
 reached: the first trials of a search always train in full.

@@ -156,14 +156,16 @@ class JournaledWriter:
         params: dict[str, Any] | None = None,
         tags: dict[str, str] | None = None,
         model_id: str | None = None,
+        stamps: Sequence[int] | None = None,
     ) -> None:
-        """Metric values each with its own step (a copied learning curve), params and tags, in one write."""
-        stamp = int(time.time() * 1000)
+        """Metric values each with its own step (a copied learning curve), params and tags, in one write;
+        `stamps`: each point's time in milliseconds, when it is not now (epochs logged a second late)."""
+        now = int(time.time() * 1000)
         self._write(
             {
                 "op": "log_batch",
                 "run": run,
-                "metrics": [[k, v, stamp, s] for k, v, s in points],
+                "metrics": [[k, v, stamps[i] if stamps else now, s] for i, (k, v, s) in enumerate(points)],
                 "params": [[k, str(v)] for k, v in (params or {}).items()],
                 "tags": [[k, str(v)] for k, v in (tags or {}).items()],
                 "model_id": model_id,

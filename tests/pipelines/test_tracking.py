@@ -48,3 +48,33 @@ def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
     with mlflow_helpers_on(tracker.tracking_uri):
         for uri in (f"runs:/{runs[2]}/best_model", f"models:/{champion_model}", "models:/champions@champion"):
             assert mlflow.keras.load_model(uri).predict(x, verbose=0).shape == (2, 2)
+
+
+def test_epochs_are_written_together_with_their_own_times_and_all_of_them_when_the_run_ends(tmp_path):
+    """Per-epoch metrics wait up to a second to be written in one batch (a write costs a tenth of a small model's
+    epoch); each keeps the time its epoch ended, and none is lost when the run ends, normally or by an error."""
+    import time
+
+    import pytest
+
+    from pipelines.tracking.tracker import EPOCH_WRITE_S
+    from reports.contract.layout import PER_EPOCH
+
+    tracker = SearchTracker(f"sqlite:///{tmp_path}/mlflow.db", "epochs")
+    with tracker.search_run("search", {}):
+        with tracker.trial_run("0", {}, "trial 0", "val_loss") as run:
+            for epoch in range(3):
+                tracker.log_epoch({"loss": 1.0 / (epoch + 1), "val_loss": float("nan")}, epoch)
+                time.sleep(0.05)
+            held = tracker.client.get_metric_history(run, PER_EPOCH + "loss")
+        with pytest.raises(RuntimeError), tracker.trial_run("1", {}, "trial 1", "val_loss") as failed:
+            tracker.log_epoch({"loss": 2.0}, 0)
+            raise RuntimeError("the trial's error")
+    assert EPOCH_WRITE_S >= 0.5 and len(held) <= 1  # the first epoch, at most, was written while the trial ran
+    history = sorted(tracker.client.get_metric_history(run, PER_EPOCH + "loss"), key=lambda m: m.step)
+    assert [(m.step, m.value) for m in history] == [(0, 1.0), (1, 0.5), (2, 1.0 / 3)]
+    stamps = [m.timestamp for m in history]
+    assert stamps == sorted(stamps) and stamps[2] - stamps[0] >= 90  # each epoch's own time, 50 ms apart
+    assert not tracker.client.get_metric_history(run, PER_EPOCH + "val_loss")  # not finite: not logged
+    assert [m.value for m in tracker.client.get_metric_history(failed, PER_EPOCH + "loss")] == [2.0]
+    assert tracker.client.get_run(failed).info.status == "FAILED"
