@@ -111,7 +111,7 @@ def close_search(search: OpenSearch, tuner: Tuner) -> SearchResult:
     record = dataclasses.replace(
         load_search(experiment.tracking_uri, tracker.parent_run_id),
         finishing=True,
-        files_of=lambda run_id: artifacts.log_ready(wait_for={run_id}),
+        wait_for_files=lambda run_id: artifacts.log_ready(wait_for={run_id}),
     )
     report = build_report(record, Path(tuner.project_dir) / "report.pdf", overview)
     tracker.log_files(report)

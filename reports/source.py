@@ -53,7 +53,7 @@ class SearchRecord:
     client: MlflowClient
     finishing: bool = False  # read by the search itself as it ends: its parent run closes right after the report
     # Read by the search itself too: waits until a run's files, still being written in the background, are logged.
-    files_of: Callable[[str], None] | None = None
+    wait_for_files: Callable[[str], None] | None = None
 
     @property
     def params(self) -> dict[str, str]:
@@ -189,8 +189,8 @@ class SearchRecord:
         return out
 
     def artifact(self, run_id: str, name: str, into: Path) -> Path | None:
-        if self.files_of is not None:
-            self.files_of(run_id)
+        if self.wait_for_files is not None:
+            self.wait_for_files(run_id)
         try:
             return Path(self.client.download_artifacts(run_id, name, str(into)))
         except (MlflowException, OSError):
