@@ -8,12 +8,13 @@ training. What ranks the trials (the objective, the test scores) is
 computed in the training process; what the worker computes is for reading.
 The training process keeps every write to MLflow: it logs each trial's
 files, and the areas under its curves, to the trial's run as soon as they
-are ready (looked at when a trial starts), and waits for them before the
-search's closing steps read them back, and when the search is interrupted.
-The worker ignores Ctrl-C, which reaches the whole process group, so that
-it can finish what it was given, and exits when the search process is gone.
-Before the first trial's files, it fits the search's scikit-learn baseline
-(`pipelines.baselines.model_baseline`) while that trial trains.
+are ready (looked at when a trial starts), and waits for a trial's files
+when the report reads them, and for all of them when the search ends or is
+interrupted. The worker ignores Ctrl-C, which reaches the whole process
+group, so that it can finish what it was given, and exits when the search
+process is gone. Before the first trial's files, it fits the search's
+scikit-learn baseline (`pipelines.baselines.model_baseline`) while that
+trial trains; after the last, it draws the report's overview.
 """
 
 from __future__ import annotations
