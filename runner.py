@@ -1,5 +1,6 @@
 """Command line of the Keras AutoML runner: `search` an experiment file (on `--workers`, joined by a `worker`
-elsewhere), run a `study`, `report` on a search, list its `trials`, open the `ui`, start a tracking `server`.
+elsewhere), run a `study`, `report` on a search, list its `trials`, `predict` with its model, open the `ui`,
+start a tracking `server`.
 
 Kept thin: each command parses its arguments and calls one function of
 `pipelines`; errors a user can fix are printed as one paragraph, without a
@@ -32,7 +33,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     experiment = load_experiment(args.experiment)
     console = Console()
-    library_logs_to_file(experiment, args.verbose, console)
+    library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, args.verbose, console)
     distribution = _distribution(args)
     if experiment.study:
         if distribution:
@@ -59,6 +60,26 @@ def cmd_search(args: argparse.Namespace) -> int:
     result = run_search(experiment, console, resume=args.resume, distribution=distribution, dataset=dataset)
     print_summary(result, console, time.monotonic() - started)
     return 0 if result.best_trial_id is not None else 1
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Answers of a search's model for new data as the user has it, written to a CSV."""
+    from rich.console import Console
+
+    from pipelines.logs import library_logs_to_file
+    from pipelines.predict import predict
+
+    console = Console()
+    library_logs_to_file(args.tracking_uri, ".", args.verbose, console)
+    load_tensorflow()
+    result = predict(args.model, args.data, args.tracking_uri)
+    out = Path(args.out or f"{Path(args.data).stem}-predictions.csv")
+    result.answers.to_csv(out, index=False)
+    for note in result.notes:
+        console.print(f"Data: {note}", highlight=False)
+    console.print(result.summary(), highlight=False)
+    console.print(f"answers written to {out}", highlight=False)
+    return 0
 
 
 def _distribution(args: argparse.Namespace):
@@ -88,7 +109,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise ConfigError(f"--chief: {exc}.") from None
     experiment = load_experiment(args.experiment)
     console = Console()
-    library_logs_to_file(experiment, args.verbose, console)
+    library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, args.verbose, console)
     load_tensorflow()
     worker_id = args.id or f"{socket.gethostname()}-{os.getpid()}"
     try:
@@ -218,7 +239,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     if experiment.study is None:
         raise ConfigError(f"{path}: not a study (no study: section); run it with `runner.py search {path}`.")
     console = Console()
-    library_logs_to_file(experiment, args.verbose, console)
+    library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, args.verbose, console)
     load_tensorflow()
     return _run_study(experiment, console, resume=False)
 
@@ -409,6 +430,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="PDF path (default: EXPERIMENT-report.pdf)")
     report.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
     report.set_defaults(func=cmd_report)
+    predict = commands.add_parser("predict", help="answer new data with a search's model, written to a CSV")
+    predict.add_argument(
+        "model",
+        help="an experiment's name (its registered champion), models:/NAME@champion or another models:/ or runs:/ "
+        "URI, or a .keras file",
+    )
+    predict.add_argument(
+        "data",
+        help="data as the model's source reads it: a CSV, a text file or folder, an image folder, a series CSV "
+        "(answers each window; the last is the next value)",
+    )
+    predict.add_argument("--out", help="CSV of the answers (default: DATA-predictions.csv here)")
+    predict.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
+    predict.add_argument("--verbose", action="store_true", help="show the libraries' own messages")
+    predict.set_defaults(func=cmd_predict)
     trials = commands.add_parser("trials", help="the trials of a search as a table, or as CSV with --csv")
     trials.add_argument("experiment", help="experiment name (its latest search) or a parent run id")
     trials.add_argument("--csv", help="write the table to this CSV file instead of printing it")

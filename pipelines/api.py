@@ -1,6 +1,6 @@
 """The runner from Python: the names a script, a notebook or a test uses, in one place.
 
-    from pipelines.api import build_report, load_experiment, run_search, trials_frame
+    from pipelines.api import build_report, load_experiment, predict, run_search, trials_frame
 
 They do what the command line does, with the same files and defaults: the
 libraries' messages go to the log file beside the store, the search's lines
@@ -47,7 +47,7 @@ def run_search(
         )
     quiet_libraries()
     console = console or Console()
-    library_logs_to_file(experiment, verbose, console)
+    library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, verbose, console)
     load_tensorflow()
     from pipelines.distributed.chief import Distribution
     from pipelines.distributed.local_workers import worker_count
@@ -79,4 +79,16 @@ def build_report(experiment: Experiment | str, out: str | Path, tracking_uri: st
     return build(load_search(*_store_and_name(experiment, tracking_uri)), Path(out))
 
 
-__all__ = ["build_report", "load_experiment", "run_search", "trials_frame"]
+def predict(model: str, data, tracking_uri: str = "sqlite:///mlflow.db"):
+    """Answers of a search's model for new data as the user has it (as `runner.py predict`): `model` is an
+    experiment's name (its champion), a `models:/` or `runs:/` URI or a `.keras` path; `data` a file or folder
+    as the model's source reads it, or a DataFrame of raw columns. Returns a `pipelines.predict.Prediction`:
+    `.answers` (an id, `prediction`, one `probability_<class>` per class), `.notes`, `.summary()`."""
+    from pipelines.logs import quiet_libraries
+    from pipelines.predict import predict as answer
+
+    quiet_libraries()
+    return answer(model, data, tracking_uri)
+
+
+__all__ = ["build_report", "load_experiment", "predict", "run_search", "trials_frame"]

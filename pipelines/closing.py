@@ -8,22 +8,24 @@ local worker processes, or resumed after a kill.
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-import mlflow
 import pandas as pd
 from rich.console import Console
 
 from pipelines.baselines import Baseline, Comparison, compare
 from pipelines.config import Experiment
-from pipelines.data import Dataset, head
+from pipelines.data import Dataset
+from pipelines.data.encoding import raw_example
 from pipelines.kerastuner_compat import checkpoint_path
 from pipelines.progress import say
 from pipelines.seams import Trial, Tuner
 from pipelines.tracking.artifact_process import ArtifactProcess, Job
 from pipelines.tracking.journal import send_journal
+from pipelines.tracking.packaging import load_keras, save_keras, save_package
 from pipelines.tracking.recorder import predict
 from pipelines.tracking.tracker import SearchTracker
 from pipelines.tuners import active_values
@@ -46,7 +48,6 @@ from reports.contract.layout import (
     children,
     gain_metrics,
     metric_label,
-    mlflow_helpers_on,
     objective_metric,
     on_validation,
     trials_frame,
@@ -221,8 +222,7 @@ def _best_model(tuner: Tuner, trial: Trial, run_id: str, experiment: Experiment,
     if Path(checkpoint_path(tuner, trial.trial_id)).is_file():
         model = tuner.load_model(trial)
     else:
-        with mlflow_helpers_on(experiment.tracking_uri):
-            model = mlflow.keras.load_model(f"runs:/{run_id}/model")
+        model = load_keras(f"runs:/{run_id}/model", experiment.tracking_uri)
     return model, predict(model, dataset.x_test)
 
 
@@ -246,15 +246,16 @@ def _log_best(
             **{BEST_PARAM_PREFIX + k: v for k, v in params.items()},
         }
     )
-    uri = tracker.log_model(model, "best_model", head(dataset.x_test, 5), test_predictions[:5], params)
+    with tempfile.TemporaryDirectory() as tmp:
+        package = save_package(model, dataset.info.encoding, Path(tmp) / "best_model", raw_example(dataset))
+        uri = tracker.log_model("best_model", package, params)
     assert uri is not None, "the journal was sent before the closing steps, so the store took the model"
     # Under the trials' own names, so the parent's row and charts show the search's outcome beside its trials.
     tracker.log_metrics(
         {objective_metric(experiment.objective): best[OBJECTIVE_METRIC], **{k: best.get(k) for k in TEST_METRICS}},
         model_uri=uri,
     )
-    path = Path(tuner.project_dir) / "best_model.keras"
-    model.save(path)
+    path = save_keras(model, dataset.info.encoding, Path(tuner.project_dir) / "best_model.keras")
     comparisons = {b.key: compare(b, dataset.y_test, test_predictions) for b in baselines}
     to_beat = _log_comparisons(tracker, baselines, comparisons)
     _mark_best(tracker, best["run_id"])

@@ -12,13 +12,13 @@ from pipelines.progress import say
 from reports.contract.layout import sqlite_path
 
 
-def library_logs_to_file(experiment, verbose: bool, console) -> None:
-    """MLflow, alembic, absl, TensorFlow and Python warnings go to a log file beside the store, not between the
-    runner's own lines (unless --verbose); its path is printed once."""
+def library_logs_to_file(tracking_uri: str, elsewhere: str | Path, verbose: bool, console) -> None:
+    """MLflow, alembic, absl, TensorFlow and Python warnings go to a log file beside the store (for a server, in
+    the folder `elsewhere`), not between the runner's own lines (unless --verbose); its path is printed once."""
     if verbose:
         return
-    database = sqlite_path(experiment.tracking_uri)
-    path = (database.parent if database else Path(experiment.tuner_dir)) / "automl.log"
+    database = sqlite_path(tracking_uri)
+    path = (database.parent if database else Path(elsewhere)) / "automl.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8", delay=True)  # made only when there is a message
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

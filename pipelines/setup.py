@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import keras
-import mlflow
 import yaml
 from mlflow.exceptions import MlflowException
 
@@ -22,12 +21,12 @@ from pipelines.data.core import IMBALANCED_NOTE
 from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
 from pipelines.errors import ConfigError, DataError
 from pipelines.seams import HyperModel
+from pipelines.tracking.packaging import load_keras
 from reports.analysis import CLASS_WEIGHT_ADVICE
 from reports.contract.layout import (
     DATA_NOTES_PARAM,
     OBJECTIVE_PARAM,
     SEARCH_SPACE_PREFIX,
-    mlflow_helpers_on,
     open_store,
 )
 from search_spaces import FAMILIES, InputShapeError
@@ -64,8 +63,7 @@ def load_base_model(experiment: Experiment) -> keras.Model:
     try:
         if reference.startswith(("runs:/", "models:/")):
             open_store(experiment.tracking_uri)
-            with mlflow_helpers_on(experiment.tracking_uri):
-                return mlflow.keras.load_model(reference)
+            return load_keras(reference, experiment.tracking_uri)
         path = Path(experiment.source_file).parent / reference
         return keras.saving.load_model(path)
     except (MlflowException, OSError, ValueError) as exc:

@@ -28,8 +28,9 @@ import numpy as np
 
 from pipelines import evaluation, memory
 from pipelines.algorithms import ALGORITHMS
-from pipelines.data import Dataset, head
+from pipelines.data import Dataset
 from pipelines.data.core import balanced_class_weights
+from pipelines.data.encoding import raw_example
 from pipelines.kerastuner_compat import (
     TrialStatus,
     build_and_fit,
@@ -43,6 +44,7 @@ from pipelines.progress import SearchProgress
 from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
 from pipelines.seams import HyperModel, Trial, Tuner
 from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.tracking.packaging import save_package
 from pipelines.tracking.recorder import TrialRecorder, predict
 from pipelines.tracking.tracker import SearchTracker
 from reports.contract.layout import (
@@ -306,7 +308,9 @@ class TrackedTuner(_TunerBase):
         results.update(scorer(data.y_test, predictions["test"], TEST))
         uri = None
         if self.log_models:  # first, so that the scores are the logged model's too
-            uri = self.tracker.log_model(model, "model", head(data.x_test, 5), predictions["test"][:5], typed)
+            with tempfile.TemporaryDirectory() as tmp:
+                package = save_package(model, info.encoding, Path(tmp) / "model", raw_example(data))
+                uri = self.tracker.log_model("model", package, typed)
         self.tracker.log_metrics(results, model_uri=uri)
         self._shown["test"] = {k: results[k] for k in TEST_METRICS if k in results}
         with tempfile.TemporaryDirectory() as tmp:

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn import datasets as sk_datasets
 
 from pipelines.data.core import Dataset, make_dataset
+from pipelines.data.encoding import ArrayInputs
 from pipelines.data.sources import DigitsData, SklearnData, SyntheticData
 from pipelines.errors import DataError
 
@@ -45,6 +46,7 @@ def sklearn_set(config: SklearnData, seed: int) -> Dataset:
     loader = getattr(sk_datasets, f"load_{config.source}")
     bunch = loader()
     x = bunch.data.astype("float32")
+    inputs = ArrayInputs(x.shape[1:], tuple(str(n) for n in bunch.feature_names))  # predict reads them by name
     if config.source == "diabetes":
         return make_dataset(
             x,
@@ -55,6 +57,7 @@ def sklearn_set(config: SklearnData, seed: int) -> Dataset:
             config=config,
             seed=seed,
             where=config.source,
+            inputs=inputs,
         )
     names = tuple(str(n) for n in bunch.target_names)
     return make_dataset(
@@ -66,6 +69,7 @@ def sklearn_set(config: SklearnData, seed: int) -> Dataset:
         config=config,
         seed=seed,
         where=config.source,
+        inputs=inputs,
     )
 
 

@@ -40,10 +40,11 @@ def _looks_like_dates(values: pd.Series) -> bool:
     return parsed.notna().mean() >= MOSTLY
 
 
-def dates(frame: pd.DataFrame, names: list, how: str, notes: list[str]) -> tuple[pd.DataFrame, list]:
-    """Date columns never become categories: dropped with a note, or (`dates: features`) turned into calendar
-    features: day of the year as sine and cosine, weekday and month."""
-    kept = []
+def dates(frame: pd.DataFrame, names: list, how: str, notes: list[str]) -> tuple[list, list]:
+    """Date columns never become categories: dropped with a note, or (`dates: features`) kept, parsed in place
+    (a cell that is not a date is then missing), for the encoding to turn into calendar features
+    (`encoding.date_features`). Returns the input columns kept and which of them are dates."""
+    kept, found = [], []
     for name in names:
         values = frame[name]
         if pd.api.types.is_numeric_dtype(values) or not _looks_like_dates(values):
@@ -52,18 +53,11 @@ def dates(frame: pd.DataFrame, names: list, how: str, notes: list[str]) -> tuple
         if how == "drop":
             notes.append(f"column {name!r} holds dates: left out (dates: features turns it into calendar features)")
             continue
-        when = pd.to_datetime(values.astype(str), errors="coerce", format="mixed")
-        angle = 2 * np.pi * (when.dt.dayofyear - 1) / 365.25
-        for suffix, feature in (
-            ("day_sin", np.sin(angle)),
-            ("day_cos", np.cos(angle)),
-            ("weekday", when.dt.weekday),
-            ("month", when.dt.month),
-        ):
-            frame[f"{name}.{suffix}"] = feature.astype("float64")
-            kept.append(f"{name}.{suffix}")
+        frame[name] = pd.to_datetime(values.astype(str), errors="coerce", format="mixed")
+        kept.append(name)
+        found.append(name)
         notes.append(f"column {name!r} holds dates: turned into day of year (sine, cosine), weekday and month")
-    return frame, kept
+    return kept, found
 
 
 def mark_missing(frame: pd.DataFrame, spec, names: list, path: Path, notes: list[str]) -> pd.DataFrame:
@@ -121,7 +115,9 @@ def missing_counts(empty: pd.DataFrame) -> str:
 def missing_rows(frame: pd.DataFrame, names: list, how: str, path: Path, notes: list[str]) -> np.ndarray:
     """Which rows to keep: those with a missing input are dropped (`missing: drop`), kept for filling (`fill`),
     or an error says how to choose."""
-    numeric = [n for n in names if pd.api.types.is_numeric_dtype(frame[n])]
+    numeric = [
+        n for n in names if pd.api.types.is_numeric_dtype(frame[n]) or pd.api.types.is_datetime64_any_dtype(frame[n])
+    ]
     empty = frame[numeric].isna()
     if not empty.any().any():
         return np.ones(len(frame), dtype=bool)

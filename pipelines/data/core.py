@@ -21,7 +21,9 @@ from pipelines.errors import DataError
 
 if TYPE_CHECKING:
     import keras
+    import pandas as pd
 
+    from pipelines.data.encoding import Encoding, Inputs
     from pipelines.data.text import TextFacts
 
 Preprocess = Callable[[], "keras.layers.Layer"]  # made when a model is built: reading data loads no TensorFlow
@@ -44,10 +46,20 @@ class DatasetInfo:
     season_index: int | None = None  # a series with a season: the input holding the target one season back
     forecast_change: bool = False  # the model predicts the change from that last value, not the level
     text: TextFacts | None = None  # texts: the bag of words' vocabulary and weights, the texts' lengths
+    inputs: Inputs | None = None  # how raw data becomes the model's input (`pipelines.data.encoding`)
+    example: pd.DataFrame | None = None  # a few raw rows of a table or series, the logged models' input example
 
     @property
     def task(self) -> str:
         return "regression" if self.num_classes is None else "classification"
+
+    @property
+    def encoding(self) -> Encoding:
+        """What predict needs beside the Keras model: the raw inputs' encoding and the class names."""
+        from pipelines.data.encoding import ArrayInputs, Encoding
+
+        inputs = self.inputs or ArrayInputs(self.input_shape)
+        return Encoding(inputs, self.class_names if self.num_classes is not None else None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,11 +249,13 @@ def make_dataset(
     shuffle: bool = True,
     given: np.ndarray | None = None,
     notes: tuple[str, ...] = (),
+    inputs: Inputs | None = None,
 ) -> Dataset:
     """Check, split and describe raw arrays; `class_names=None` means regression.
 
     `preprocess`: "normalize" (fitted on the training split), a float (a fixed
-    rescaling, e.g. 1/255 for pixels), or None.
+    rescaling, e.g. 1/255 for pixels), or None. `inputs`: how raw data becomes
+    `x` (default: `x` is the raw data, numbers of its shape).
     """
     task = "regression" if class_names is None else "classification"
     check_arrays(x, y, where, class_names)
@@ -289,6 +303,7 @@ def make_dataset(
         preprocess=layer,
         target_scale=None if task == "classification" else (float(parts[1].std() or 1.0), float(parts[1].mean())),
         notes=notes,
+        inputs=inputs,
     )
     x_train, y_train, x_val, y_val, x_test, y_test = parts
     return Dataset(x_train, y_train, x_val, y_val, x_test, y_test, info)

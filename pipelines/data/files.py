@@ -11,11 +11,13 @@ import pandas as pd
 
 from pipelines.data import columns
 from pipelines.data.core import Dataset, encode_labels, make_dataset, split_indices
+from pipelines.data.encoding import TableInputs, TextInputs
 from pipelines.data.sources import CsvData, NpzData, TextData
 from pipelines.errors import DataError
 
 MAX_CATEGORIES = 50  # a text column with more distinct values is free text or an id, not a category
 VOCABULARY_SIZE = 20000
+EXAMPLE_ROWS = 5  # raw rows kept as the logged models' input example
 
 
 def _sniff(path: Path) -> str:
@@ -40,6 +42,7 @@ def read_table(path: Path, delimiter: str | None, header: bool) -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{path}: the table has no rows.")
     columns.delimiter_hint(frame, path, delimiter)
+    frame.attrs["source"] = str(path)  # named in the encoding's messages
     return frame
 
 
@@ -56,33 +59,6 @@ def column(frame: pd.DataFrame, key: str | int, path: Path, what: str) -> str | 
             "For a file without a header row set header: false and give a position."
         )
     return key
-
-
-def encode_features(features: pd.DataFrame, path: Path, train_rows: np.ndarray) -> np.ndarray:
-    """Numbers stay (missing ones filled with the training rows' median); a text column with few distinct values
-    becomes one-hot columns.
-
-    The categories are those of the training rows: a value seen only in
-    validation or test encodes as all zeros, as it would for new data.
-    """
-    parts = []
-    for name in features.columns:
-        values = features[name]
-        if pd.api.types.is_numeric_dtype(values):
-            filled = values.fillna(values.iloc[train_rows].median()) if values.isna().any() else values
-            parts.append(filled.to_numpy(dtype="float32")[:, None])
-            continue
-        distinct = values.nunique(dropna=False)
-        if distinct > MAX_CATEGORIES:
-            raise DataError(
-                f"{path}: column {name!r} is text with {distinct} distinct values, too many to encode as "
-                f"categories. Leave it out with data.drop: [{name}], or use source: text for text "
-                "classification."
-            )
-        text = values.astype(str)
-        categories = sorted(set(text.iloc[train_rows]))
-        parts.append(np.stack([(text == c).to_numpy("float32") for c in categories], axis=1))
-    return np.concatenate(parts, axis=1)
 
 
 def with_extras(read, path: Path, extras: dict[str, Path], length=len):
@@ -103,8 +79,8 @@ def csv_table(config: CsvData, seed: int, path: Path, extras: dict[str, Path]) -
     notes: list[str] = []
     names = columns.chosen(frame, target, config.inputs, config.drop, path, column)
     frame = columns.mark_missing(frame, config.missing_values, names, path, notes)
-    frame, names = columns.dates(frame, names, config.dates, notes)
-    frame = columns.numbers(frame, names, config.invalid, path, notes)
+    names, dates = columns.dates(frame, names, config.dates, notes)
+    frame = columns.numbers(frame, [n for n in names if n not in dates], config.invalid, path, notes)
     kept = columns.missing_rows(frame, names, config.missing, path, notes)
     frame, given = frame[kept].reset_index(drop=True), given[kept]
     y_raw = frame[target]
@@ -121,9 +97,9 @@ def csv_table(config: CsvData, seed: int, path: Path, extras: dict[str, Path]) -
         stratify=classes is not None and np.bincount(y).min() >= 3,
         given=given,
     )["train"]
-    x = encode_features(frame[names], path, train_rows)
-    return make_dataset(
-        x,
+    table = TableInputs.fit(frame[names], dates, train_rows, config, target, parts[0])
+    dataset = make_dataset(
+        table.encode(frame[names], []),  # the encoding predict uses: the same code for the search's rows
         y,
         name=path.stem,
         source=str(path),
@@ -133,7 +109,10 @@ def csv_table(config: CsvData, seed: int, path: Path, extras: dict[str, Path]) -
         where=str(path),
         given=given,
         notes=tuple(notes),
+        inputs=table,
     )
+    example = parts[0][names].dropna().head(EXAMPLE_ROWS).rename(columns=str)  # as read: text, numbers, dates
+    return dataclasses.replace(dataset, info=dataclasses.replace(dataset.info, example=example))
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -189,14 +168,20 @@ def _text_folder(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.array(texts, dtype=object), np.array(labels, dtype=object)
 
 
-def _read_texts(config: TextData, path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read_texts(config: TextData, path: Path) -> tuple[np.ndarray, np.ndarray, TextInputs]:
+    """The texts, their labels, and the column predict reads them from: the table's own (by name, or by position
+    without a header row), or `text` for a folder."""
     if path.is_dir():
-        return _text_folder(path)
+        return (*_text_folder(path), TextInputs())
     frame = read_table(path, config.delimiter, config.header)
     text_col = column(frame, config.text_column, path, "text_column")
     label_col = column(frame, config.label_column, path, "label_column")
     frame = frame.dropna(subset=[text_col, label_col])
-    return frame[text_col].astype(str).to_numpy(dtype=object), frame[label_col].to_numpy(dtype=object)
+    return (
+        frame[text_col].astype(str).to_numpy(dtype=object),
+        frame[label_col].to_numpy(dtype=object),
+        TextInputs(str(text_col), config.delimiter, config.header),
+    )
 
 
 def text_classification(config: TextData, seed: int, path: Path, extras: dict[str, Path]) -> Dataset:
@@ -215,6 +200,7 @@ def text_classification(config: TextData, seed: int, path: Path, extras: dict[st
         where=str(path),
         preprocess=None,
         given=given,
+        inputs=parts[0][2],
     )
     import keras  # the tokenizer, once the texts are read and checked
 

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from pipelines.data.core import Dataset, DatasetInfo, digest, encode_labels, rescaler, split
+from pipelines.data.encoding import ImageInputs
 from pipelines.data.sources import ImageFolderData
 from pipelines.errors import DataError
 
@@ -61,15 +62,21 @@ def stream(
     """
     import tensorflow as tf
 
-    def decode(path, label):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
-        image = tf.image.resize(image, size) if resize else tf.ensure_shape(image, (*size, channels))
-        return tf.cast(image, tf.float32), label
-
     pairs = tf.data.Dataset.from_tensor_slices((files, labels))
     if shuffle_seed is not None:
         pairs = pairs.shuffle(len(files), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return pairs.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+    return pairs.map(
+        lambda path, label: (decode(path, size, channels, resize), label), num_parallel_calls=tf.data.AUTOTUNE
+    )
+
+
+def decode(path, size: tuple[int, int], channels: int, resize: bool):
+    """One image file as float pixels of `size`, as training and predict both read it."""
+    import tensorflow as tf
+
+    image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+    image = tf.image.resize(image, size) if resize else tf.ensure_shape(image, (*size, channels))
+    return tf.cast(image, tf.float32)
 
 
 def image_folder(config: ImageFolderData, seed: int, folder: Path) -> Dataset:
@@ -92,6 +99,7 @@ def image_folder(config: ImageFolderData, seed: int, folder: Path) -> Dataset:
         sizes={"train": len(f_train), "validation": len(f_val), "test": len(f_test)},
         digest=digest(files, y),
         preprocess=rescaler(1 / 255),
+        inputs=ImageInputs(size, channels, resize),
     )
     return Dataset(
         stream(f_train, y_train, size, channels, resize, shuffle_seed=seed),

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from pipelines.data import columns
-from pipelines.data.columns import missing_counts
 from pipelines.data.core import Dataset, make_dataset
+from pipelines.data.encoding import SeriesInputs, mlflow_type
 from pipelines.data.files import column, read_table
 from pipelines.data.sources import TimeSeriesData
 from pipelines.errors import DataError
@@ -25,37 +25,49 @@ def windows(values: np.ndarray, target: np.ndarray, window: int, horizon: int) -
 
 
 def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
-    """Splits are chronological (no shuffling): validation and test are the most recent windows."""
+    """Splits are chronological (no shuffling): validation and test are the most recent windows. The rows become
+    windows through the series' `SeriesInputs`, as predict's do."""
     frame = read_table(path, None, True)
+    raw = frame.copy()  # as read: the logged models' input example
     notes: list[str] = []
     target = column(frame, config.target, path, "target")
     readings = [c for c in frame.columns if c != config.time_column]
     frame = columns.mark_missing(frame, config.missing_values, readings, path, notes)
     frame = columns.numbers(frame, readings, config.invalid, path, notes)  # before sorting: rows as in the file
-    frame = _in_time_order(frame, config, path, notes)
+    if config.time_column:
+        column(frame, config.time_column, path, "time_column")
     inputs = (
         [column(frame, c, path, "inputs") for c in config.inputs]
         if config.inputs
-        else [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        else [c for c in readings if pd.api.types.is_numeric_dtype(frame[c])]
     )
     non_numeric = [c for c in inputs if not pd.api.types.is_numeric_dtype(frame[c])]
     if non_numeric:
         raise DataError(f"{path}: data.inputs: {non_numeric} are not numeric; list numeric columns only.")
     if not pd.api.types.is_numeric_dtype(frame[target]):
         raise DataError(f"{path}: data.target: column {target!r} is not numeric.")
-    used = frame[list(dict.fromkeys([*inputs, target]))]
-    empty = used.isna()
-    if empty.any().any():
-        counts = missing_counts(empty)
-        notes.append(
-            f"{int(empty.to_numpy().sum())} missing cells filled from the previous reading ({counts})"
-            if config.missing == "fill"
-            else f"{int(empty.any(axis=1).sum())} rows with missing cells dropped ({counts})"
+    if config.season and config.season < config.horizon:
+        raise DataError(
+            f"{path}: data.season: {config.season} rows is shorter than the horizon {config.horizon}; "
+            "give the season's length in rows (12 for monthly data with a yearly cycle)."
         )
-    used = used.ffill().bfill() if config.missing == "fill" else used.dropna()
-    if config.season:
-        used, inputs = _season_ago(used, inputs, target, config, path, notes)
-    x, y = windows(used[inputs].to_numpy("float32"), used[target].to_numpy("float32"), config.window, config.horizon)
+    series = SeriesInputs(
+        tuple(map(str, inputs)),
+        str(target),
+        config.window,
+        config.horizon,
+        config.missing,
+        config.invalid,
+        config.missing_values,
+        config.time_column,
+        config.season,
+        {str(c): mlflow_type(raw[c]) for c in (*inputs, target)},
+    )
+    used = series.rows(frame, notes, path)
+    window_inputs = series.window_inputs
+    x, y = windows(
+        used[window_inputs].to_numpy("float32"), used[target].to_numpy("float32"), config.window, config.horizon
+    )
     dataset = make_dataset(
         x,
         y,
@@ -67,18 +79,23 @@ def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
         where=str(path),
         shuffle=False,
         notes=tuple(notes),
+        inputs=series,
     )
-    dataset = _from_last_value(dataset, inputs.index(target) if target in inputs else None, config, path)
+    index = window_inputs.index(target) if target in window_inputs else None
+    dataset = _from_last_value(dataset, index, config, path)
+    example = raw[series.read_columns].dropna().head(config.window + series.lag)
+    info = dataclasses.replace(dataset.info, example=example if len(example) == config.window + series.lag else None)
     if config.season:
-        dataset = dataclasses.replace(dataset, info=dataclasses.replace(dataset.info, season_index=len(inputs) - 1))
-    return dataset
+        info = dataclasses.replace(info, season_index=len(window_inputs) - 1)
+    return dataclasses.replace(dataset, info=info)
 
 
-def _in_time_order(frame: pd.DataFrame, config: TimeSeriesData, path: Path, notes: list[str]) -> pd.DataFrame:
-    """Rows in the order of `time_column` (sorted, with a note, if the file is not), each time once."""
-    if not config.time_column:
+def in_time_order(frame: pd.DataFrame, time_column: str | None, path: Path, notes: list[str]) -> pd.DataFrame:
+    """Rows in the order of `time_column` (sorted, with a note, if the file is not), each time once; the time
+    column itself is left out, as it is never an input."""
+    if not time_column:
         return frame
-    name = column(frame, config.time_column, path, "time_column")
+    name = column(frame, time_column, path, "time_column")
     when = pd.to_datetime(frame[name].astype(str), errors="coerce", format="mixed")
     for problem, rows in (("is not a date or time", when.isna()), ("repeats an earlier time", when.duplicated())):
         if rows.any():
@@ -93,25 +110,16 @@ def _in_time_order(frame: pd.DataFrame, config: TimeSeriesData, path: Path, note
     return frame.drop(columns=[name])
 
 
-def _season_ago(
-    used: pd.DataFrame, inputs: list, target: str | int, config: TimeSeriesData, path: Path, notes: list[str]
-) -> tuple[pd.DataFrame, list]:
+def season_ago(used: pd.DataFrame, target: str, season: int, lag: int, notes: list[str]) -> pd.DataFrame:
     """An input holding, at each window's last step, the target one season before the forecast time: with it a
-    network can learn the seasonal naive forecast, and the first rows, which have no such value, are left out."""
-    assert config.season is not None, "called only with a season"
-    lag = config.season - config.horizon
-    if lag < 0:
-        raise DataError(
-            f"{path}: data.season: {config.season} rows is shorter than the horizon {config.horizon}; "
-            "give the season's length in rows (12 for monthly data with a yearly cycle)."
-        )
+    network can learn the seasonal naive forecast, and the first rows, which have none, are left out."""
     name = f"{target} one season ago"
     used = used.assign(**{name: used[target].shift(lag)}).iloc[lag:].reset_index(drop=True)
     notes.append(
-        f"input {name!r} added (the target {config.season} rows before each forecast); the first {lag} "
+        f"input {name!r} added (the target {season} rows before each forecast); the first {lag} "
         "rows, which have none, left out"
     )
-    return used, [*inputs, name]
+    return used
 
 
 def _from_last_value(dataset: Dataset, index: int | None, config: TimeSeriesData, path: Path) -> Dataset:

@@ -248,7 +248,7 @@ class JournaledWriter:
                 name=entry["name"],
                 source_run_id=run_id,
                 params=entry["params"],
-                model_type="keras",
+                model_type="pyfunc",
             )
             self.client.log_outputs(run_id, [LoggedModelOutput(model.model_id, step=0)])
             self.client.log_model_artifacts(model.model_id, entry["local"])

@@ -22,7 +22,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import mlflow
 import pandas as pd
 from mlflow.data.numpy_dataset import from_numpy
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
@@ -301,24 +300,15 @@ class SearchTracker:
     def log_table(self, frame: pd.DataFrame, name: str) -> None:
         self.log_text(frame.to_csv(index=False), name)
 
-    def log_model(self, model, name: str, x_example, y_example, params: Mapping[str, Any] | None = None) -> str | None:
-        """The model as an MLflow logged model of the open run (the runs table's Models column), in the Keras
-        flavour, with a signature and an input example from real rows. Returns its `models:/<id>` URI, or None
-        while the store is down (the journal logs it when the store is back).
+    def log_model(self, name: str, package: Path, params: Mapping[str, Any] | None = None) -> str | None:
+        """A model folder (`packaging.save_package`) as an MLflow logged model of the open run (the runs table's
+        Models column). Returns its `models:/<id>` URI, or None while the store is down (the journal logs it
+        when the store is back).
 
-        Saved to a folder, then logged through the client: `mlflow.keras.log_model` (MLflow 3.17) writes
-        the input example before it creates its folder and fails, and works only on a process-global URI.
-        """
-        signature = mlflow.models.infer_signature(x_example, y_example)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / name
-            path.mkdir()
-            mlflow.keras.save_model(
-                model, str(path), signature=signature, input_example=x_example, pip_requirements=["keras", "tensorflow"]
-            )
-            model_id = self.writer.log_model(
-                self.run, self.experiment_id, name, path, {k: str(v) for k, v in (params or {}).items()}
-            )
+        Logged through the client: `mlflow.pyfunc.log_model` works only on a process-global URI."""
+        model_id = self.writer.log_model(
+            self.run, self.experiment_id, name, package, {k: str(v) for k, v in (params or {}).items()}
+        )
         return f"models:/{model_id}" if model_id else None
 
     def register_champion(

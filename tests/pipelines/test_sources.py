@@ -12,6 +12,7 @@ from rich.console import Console
 from pipelines.config import load_experiment
 from pipelines.data import load_dataset
 from pipelines.search import run_search
+from pipelines.tracking.packaging import load_keras
 from reports.contract.layout import mlflow_helpers_on
 from tests.conftest import write_experiment
 
@@ -180,15 +181,15 @@ def test_logged_text_model_classifies_raw_strings(tmp_path):
     )
     result = run_search(load_experiment(path), Console(quiet=True))
     with mlflow_helpers_on(result.experiment.tracking_uri):
-        model = mlflow.keras.load_model(result.best_model_uri)
-    probabilities = model.predict(np.array(["ball goal team", "soup rice bread"], dtype=object), verbose=0)
-    assert probabilities.shape == (2, 2)
+        model = mlflow.pyfunc.load_model(result.best_model_uri)
+    answers = model.predict(pd.DataFrame({"text": ["ball goal team", "soup rice bread"]}))
+    assert set(answers["prediction"]) <= {"food", "sport"}
+    probabilities = answers[["probability_food", "probability_sport"]].to_numpy()
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_logged_tabular_model_predicts_on_raw_rows(tmp_path):
     """Standardization was fitted on the training split and lives in the model: raw sonar rows go straight in."""
-    import mlflow
 
     data = {"source": "csv", "path": str(SHARED / "tabular" / "sonar.csv"), "header": False, "target": -1}
     path = write_experiment(
@@ -201,8 +202,7 @@ def test_logged_tabular_model_predicts_on_raw_rows(tmp_path):
     experiment = load_experiment(path)
     result = run_search(experiment, Console(quiet=True))
     dataset = load_dataset(experiment.data, experiment.seed)
-    with mlflow_helpers_on(result.experiment.tracking_uri):
-        model = mlflow.keras.load_model(result.best_model_uri)
+    model = load_keras(result.best_model_uri, result.experiment.tracking_uri)
     predicted = model.predict(dataset.x_test, verbose=0).argmax(axis=1)
     assert dataset.x_test.max() > 0.9  # raw readings, not standardized
     assert np.mean(predicted == dataset.y_test) == pytest.approx(result.trials.iloc[0]["test/accuracy"])

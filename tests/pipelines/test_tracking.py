@@ -5,7 +5,10 @@ from __future__ import annotations
 import keras
 import mlflow
 import numpy as np
+import pandas as pd
 
+from pipelines.data.encoding import ArrayInputs, Encoding
+from pipelines.tracking.packaging import save_package
 from pipelines.tracking.tracker import SearchTracker
 from reports.contract.layout import CHAMPION_ALIAS, champion_version, mlflow_helpers_on, objective_metric
 
@@ -14,12 +17,14 @@ def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
     tracker = SearchTracker(f"sqlite:///{tmp_path}/mlflow.db", "champions")
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
     x = np.zeros((2, 3), dtype="float32")
+    encoding = Encoding(ArrayInputs((3,)), ("no", "yes"))
     said, runs = [], []
     for score in (0.90, 0.85, 0.95, 0.95):
         with tracker.search_run("search", {}) as run_id:
             tracker.log_params({"objective": "val_accuracy"})
             tracker.log_metrics({objective_metric("val_accuracy"): score})
-            uri = tracker.log_model(model, "best_model", x, model.predict(x, verbose=0), {"units": 2})
+            package = save_package(model, encoding, tmp_path / f"package-{len(runs)}")
+            uri = tracker.log_model("best_model", package, {"units": 2})
             said.append(
                 tracker.register_champion("champions", uri, score, "max", f"scored {score}", {"score": str(score)})
             )
@@ -47,7 +52,9 @@ def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
     assert logged[0].params == {"units": "2"}
     with mlflow_helpers_on(tracker.tracking_uri):
         for uri in (f"runs:/{runs[2]}/best_model", f"models:/{champion_model}", "models:/champions@champion"):
-            assert mlflow.keras.load_model(uri).predict(x, verbose=0).shape == (2, 2)
+            answers = mlflow.pyfunc.load_model(uri).predict(pd.DataFrame(x, columns=["x0", "x1", "x2"]))
+            assert list(answers.columns) == ["prediction", "probability_no", "probability_yes"]
+            assert set(answers["prediction"]) <= {"no", "yes"} and len(answers) == 2
 
 
 def test_epochs_are_written_together_with_their_own_times_and_all_of_them_when_the_run_ends(tmp_path):

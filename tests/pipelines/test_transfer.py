@@ -11,7 +11,7 @@ from rich.console import Console
 
 from pipelines.config import load_experiment
 from pipelines.search import run_search
-from reports.contract.layout import mlflow_helpers_on
+from pipelines.tracking.packaging import load_keras
 from search_spaces import CNN as CNN_FAMILY
 from tests.conftest import write_experiment
 
@@ -60,9 +60,8 @@ def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
 
     assert sorted(result.trials["frozen_layers"]) == [-1, 2]
     assert result.trials["test/accuracy"].notna().all()
-    with mlflow_helpers_on(uri):
-        base = mlflow.keras.load_model(base_uri)
-        tuned = mlflow.keras.load_model(result.best_model_uri)
+    base = load_keras(base_uri, uri)
+    tuned = load_keras(result.best_model_uri, uri)
     frozen = int(result.trials.iloc[0]["frozen_layers"])
     base_layers = [layer for layer in base.layers if not isinstance(layer, keras.layers.InputLayer)][:-1]
     tuned_body = [layer for layer in tuned.get_layer("base").layers if not isinstance(layer, keras.layers.InputLayer)]
