@@ -91,7 +91,8 @@ def load(reference: str, tracking_uri: str):
     open_store(tracking_uri, create=False)
     try:
         with mlflow_helpers_on(tracking_uri):
-            if "python_model" not in mlflow.models.get_model_info(reference).flavors.get("python_function", {}):
+            flavour = mlflow.models.get_model_info(reference).flavors.get("python_function", {})
+            if flavour.get("loader_module") == "mlflow.keras":
                 return load_keras(reference, tracking_uri)  # an earlier version's, in MLflow's Keras flavour
             return mlflow.pyfunc.load_model(reference).unwrap_python_model()
     except (MlflowException, OSError) as exc:

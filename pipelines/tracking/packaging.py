@@ -69,7 +69,7 @@ def save_package(model, encoding: Encoding, path: Path, example: pd.DataFrame | 
         encoding_path.write_text(encoding.to_json(), encoding="utf-8")
         mlflow.pyfunc.save_model(
             str(path),
-            python_model=RawDataModel(),
+            python_model=str(Path(__file__).with_name("raw_data_model.py")),
             artifacts={KERAS_ARTIFACT: str(keras_path), ENCODING_ARTIFACT: str(encoding_path)},
             signature=signature(encoding),
             input_example=example,
