@@ -41,3 +41,18 @@ def test_an_experiment_as_a_dict_is_validated_as_a_file_is(tmp_path):
         {"name": "x", "data": {"source": "csv", "path": "t.csv", "target": "label"}, "family": "mlp"}, base_dir=tmp_path
     )
     assert experiment.data.path == "t.csv" and experiment.objective == "val_accuracy"
+
+
+@pytest.mark.slow
+def test_the_readme_use_the_model_example_predicts_each_source_with_its_champion(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Use the model", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
+    script = tmp_path / "use.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n" + code)
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name, count in (("weather", 300), ("texts", 120), ("sales", 109), ("digits", 20)):
+        assert re.search(rf"^{name} {count} predictions by models:/m-\w+", proc.stdout, flags=re.M), proc.stdout[-3000:]
+    assert re.search(r"^weather 300 predictions by models:/m-\w+: (stay|walk) \d+", proc.stdout, flags=re.M)
+    assert "the forecast after the last window (2024-12): " in proc.stdout
