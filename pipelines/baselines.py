@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reports.contract.layout import TEST_ACCURACY, TEST_MAE
+from reports.contract.layout import TEST_ACCURACY, TEST_MAE, metric_label
 from reports.contract.objectives import improves
 from reports.verdict import baseline_sentence
 
@@ -80,7 +80,17 @@ class Comparison:
                 f"The test split is too small to tell: a gain of this size would be called with about {needed:,} "
                 f"test samples ({self.n:,} here)."
             )
+        if -self.gain <= Z * self.standard_error:
+            return "The difference is within noise: on this data the simpler model does as well."
         return "Check the data, the learning rate and the budget."
+
+    def numbers(self) -> str:
+        """Both test scores, n, and the gain with its standard error: what a verdict on them rests on."""
+        return (
+            f"{metric_label(self.baseline.metric)} {self.model_value:.4g} against {self.baseline.value:.4g} on the "
+            f"{self.n:,} test samples, a gain per sample of {self.gain:.3g} ± {self.standard_error:.2g} standard "
+            f"error; a difference is called only beyond {Z:g} standard errors"
+        )
 
     def sentence(self) -> str:
         return baseline_sentence(

@@ -283,7 +283,7 @@ def _register(
     """Register the best model, with a description and tags, only when it beats the trivial baseline (a model no
     better than chance is not worth a version); what became of it, in a sentence."""
     if not trivial.better:
-        return f"not registered: no better than {trivial.baseline.name}"
+        return f"not registered: no better than {trivial.baseline.name} ({trivial.numbers()})"
     about = (
         f"Trial {best['trial_id']} of the {experiment.tuner.algorithm} search of {experiment.name!r} (parent run "
         f"{tracker.parent_run_id}): {experiment.objective} {best[OBJECTIVE_METRIC]:.4g} "

@@ -21,8 +21,10 @@ def classification_scores(y_true: np.ndarray, probabilities: np.ndarray, prefix:
     precision, recall, f1, _ = sk_metrics.precision_recall_fscore_support(
         y_true, y_pred, average="macro", zero_division=0
     )
+    answered = probabilities[np.arange(len(y_true)), np.asarray(y_true, dtype=int)]
     return {
         f"{prefix}accuracy": float(sk_metrics.accuracy_score(y_true, y_pred)),
+        f"{prefix}loss": float(-np.log(np.clip(answered, 1e-7, 1.0)).mean()),  # Keras' cross-entropy
         f"{prefix}precision_macro": float(precision),
         f"{prefix}recall_macro": float(recall),
         f"{prefix}f1_macro": float(f1),

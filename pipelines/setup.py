@@ -122,6 +122,8 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None)
         hypermodel.fit_ridge(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
     if "encoder" in hypermodel.space.params and "bag" in hypermodel.space.values_of("encoder"):
         hypermodel.fit_bag_logistic(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
+    if not dataset.streamed:
+        hypermodel.fit_linear_start(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
     return hypermodel
 
 
@@ -142,6 +144,7 @@ def custom_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None
         info.task,
         info.preprocess,
         info.vocabulary,
+        info.target_scale,
     )
     try:
         function = build_model or load_builder(*location)  # type: ignore[misc]  # one of the two, checked above

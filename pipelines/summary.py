@@ -69,6 +69,20 @@ def print_trimmed(console: Console, renderable) -> None:
     console.file.flush()
 
 
+def _common_failure(trials: pd.DataFrame) -> str:
+    """The reason most failed trials share, said once (a search of diverging trials fails each the same way);
+    else where the reasons are."""
+    reasons = trials.get(FAILURE_TAG, pd.Series(dtype=str)).fillna("")
+    reasons = reasons[trials["status"].eq("FAILED") & reasons.ne("")]
+    if reasons.empty:
+        return f"; see the failed runs' {FAILURE_TAG} tags in MLflow"
+    # The reason's first line, without its error type and the epoch, which differ from trial to trial.
+    kinds = reasons.map(lambda r: re.sub(r" at epoch \d+.*", "", r.splitlines()[0].split(": ", 1)[-1]))
+    common, count = kinds.value_counts().index[0], int(kinds.value_counts().iloc[0])
+    share = "every failed trial" if count == len(reasons) else f"{count} of the {len(reasons)} failed trials"
+    return f". The reason of {share}: {reasons[kinds == common].iloc[0].split(': ', 1)[-1]}"
+
+
 def print_summary(result: SearchResult, console: Console, seconds: float | None = None) -> None:
     experiment = result.experiment
     print_trimmed(
@@ -77,9 +91,7 @@ def print_summary(result: SearchResult, console: Console, seconds: float | None 
     )
     say(console, f"report: {result.report_path}")
     if result.best_trial_id is None:
-        say(
-            console, f"No trial finished with a finite score; see the failed runs' {FAILURE_TAG} tags in MLflow.", "red"
-        )
+        say(console, f"No trial finished with a finite score{_common_failure(result.trials)}.", "red")
         return
     best = result.trials[result.trials["trial_id"] == result.best_trial_id].iloc[0]
     tests = ", ".join(f"{metric_label(m)} {number(best[m])}" for m in TEST_METRICS if m in best)

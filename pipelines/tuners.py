@@ -61,10 +61,11 @@ from reports.contract.layout import (
     TEST_METRICS,
     VAL_LOSS_RISE,
     VALIDATION,
+    evidence_loss,
     objective_metric,
     read_metric,
 )
-from reports.contract.objectives import improves
+from reports.contract.objectives import objective_step, standing
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -75,16 +76,19 @@ if TYPE_CHECKING:
 class DivergenceGuard(keras.callbacks.Callback):
     """A loss that is NaN, infinite or exploding fails the trial with the epoch named, instead of training on garbage.
 
-    Exploding means above `bound`, or `growth` times the first epoch's loss.
-    Losses here are on standardized scales (cross-entropy, or squared error of
-    a standardized target), where a healthy loss is a few units at most; a
-    diverged one reaches millions without ever becoming NaN, and the trial
-    would otherwise count as finished.
+    Exploding means above `bound`, or `growth` times the first epoch's loss,
+    both on the loss divided by `unit`. The families' losses are on
+    standardized scales (cross-entropy, or the squared error over the
+    training target's variance: `value_loss_weight`), where a healthy loss is
+    a few units at most whatever the data's units; a diverged one reaches
+    millions without ever becoming NaN, and the trial would otherwise count as
+    finished. A builder that compiles its own regression has its loss in the
+    target's units squared: its `unit` is the target's variance.
     """
 
-    def __init__(self, bound: float = 1e6, growth: float = 1e3):
+    def __init__(self, bound: float = 1e6, growth: float = 1e3, unit: float = 1.0):
         super().__init__()
-        self.bound, self.growth = bound, growth
+        self.bound, self.growth, self.unit = bound, growth, unit
         self.first: float | None = None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -93,12 +97,13 @@ class DivergenceGuard(keras.callbacks.Callback):
             return
         if not math.isfinite(loss):
             raise keras_tuner.errors.FailedTrialError(f"diverged: loss became {loss} at epoch {epoch + 1}")
+        loss /= self.unit
         self.first = loss if self.first is None else self.first
         if loss > self.bound or (self.first > 0 and loss > self.growth * self.first):
             raise keras_tuner.errors.FailedTrialError(
-                f"diverged: loss reached {loss:.3g} at epoch {epoch + 1} (first epoch {self.first:.3g}; a trial fails "
-                f"above {self.bound:.0e} or {self.growth:.0f} times its first epoch). Lower the learning rate or "
-                "add clipnorm."
+                f"diverged: loss reached {loss:.3g} at epoch {epoch + 1} (first epoch {self.first:.3g}; a "
+                f"trial fails above {self.bound:.0e} or {self.growth:.0f} times its first epoch). Lower the "
+                "learning rate or add clipnorm."
             )
 
 
@@ -127,7 +132,7 @@ class KeptModel(NamedTuple):
     compare it without building it again."""
 
     trial_id: str
-    score: float
+    standing: tuple  # its place in the ranking (`objectives.standing`): the objective, then the tie-breakers
     model: keras.Model
     test_predictions: np.ndarray
 
@@ -234,7 +239,7 @@ class TrackedTuner(_TunerBase):
             if "tuner/trial_id" in hp.values:  # Hyperband trains on from an earlier trial's checkpoint
                 continued = self.tracker.copy_history(hp.values["tuner/trial_id"], hp.values["tuner/initial_epoch"])
             self.recorder.start_trial(self.executions_per_trial, continued)
-            callbacks = [*kwargs.pop("callbacks", []), DivergenceGuard(), self.recorder]
+            callbacks = [*kwargs.pop("callbacks", []), DivergenceGuard(unit=self.hypermodel.loss_unit), self.recorder]
             pruned = None
             histories: Any  # KerasTuner's: one History per execution, or the score it learns from
             try:
@@ -318,10 +323,11 @@ class TrackedTuner(_TunerBase):
         self.artifacts.submit(
             self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves, self.recorder.best_epoch, test
         )
-        if math.isfinite(score) and (
-            self.best_so_far is None or improves(score, self.best_so_far.score, self.oracle.objective.direction)
-        ):
-            self.best_so_far = KeptModel(trial.trial_id, score, model, predictions["test"])
+        objective = self.oracle.objective
+        step = objective_step(objective.name, info.sizes.get("validation", 0), self.executions_per_trial)
+        place = standing(score, evidence_loss(results), results[PARAMETERS], objective.direction, step)
+        if math.isfinite(score) and (self.best_so_far is None or place < self.best_so_far.standing):
+            self.best_so_far = KeptModel(trial.trial_id, place, model, predictions["test"])
 
 
 IDLE_PAUSE_S = 0.5

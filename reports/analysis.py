@@ -13,7 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from reports.contract.layout import OBJECTIVE_METRIC
+from reports.contract.layout import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS, evidence_loss, metric_label
+from reports.contract.objectives import standing
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
 
@@ -21,6 +22,50 @@ MIN_TRIALS_FOR_IMPORTANCE = 4
 def _finished(trials: pd.DataFrame) -> pd.DataFrame:
     ok = trials["status"].eq("FINISHED") & trials[OBJECTIVE_METRIC].map(lambda s: s is not None and math.isfinite(s))
     return trials[ok]
+
+
+def chosen_among_ties(trials: pd.DataFrame, best_id: str, objective: str, direction: str, step) -> str | None:
+    """How the best trial was chosen when others tied with it on the objective (within its `step`), in a
+    sentence with the numbers that decided; None when it was ahead on the objective alone."""
+    finished = trials[trials["status"].isin(["FINISHED", "PRUNED"])]
+
+    def place(row) -> tuple:
+        return standing(row[OBJECTIVE_METRIC], evidence_loss(row), row.get(PARAMETERS), direction, step)
+
+    rows = {str(row["trial_id"]): (row, place(row)) for _, row in finished.iterrows()}
+    if best_id not in rows:
+        return None
+    best, key = rows[best_id]
+    tied = [(row, k) for trial_id, (row, k) in rows.items() if trial_id != best_id and k[0] == key[0]]
+    if not tied:
+        return None
+    names = sorted([best_id, *(str(row["trial_id"]) for row, _ in tied)], key=lambda t: (len(t), t))
+    within = f"within one step of {step:.3g}" if step else "equal"
+    said = (
+        f"Trials {', '.join(names[:-1])} and {names[-1]} tied on {objective} ({best[OBJECTIVE_METRIC]:.4g} for "
+        f"trial {best_id}; {within}); ties go to the lower validation loss, then to fewer parameters."
+    )
+    loss_name = metric_label(next((m for m in EVIDENCE_LOSSES if m in trials), EVIDENCE_LOSSES[0]))
+    same_loss = [(row, k) for row, k in tied if k[1] == key[1]]
+    if not same_loss:
+        others = ", ".join(f"{_measured(k[1])} (trial {row['trial_id']})" for row, k in tied)
+        return f"{said} Trial {best_id} had the lowest {loss_name}, {_measured(key[1])}, against {others}."
+    same = ", ".join(str(row["trial_id"]) for row, _ in same_loss)
+    if any(k[2] == key[2] for _, k in same_loss):
+        return f"{said} Trial {best_id} had the {loss_name} and the parameters of trial {same}: the earlier is kept."
+    others = ", ".join(f"{_count(k[2])} (trial {row['trial_id']})" for row, k in same_loss)
+    return (
+        f"{said} Trial {best_id} had the {loss_name} of trial {same} ({_measured(key[1])}) and fewer parameters, "
+        f"{_count(key[2])}, against {others}."
+    )
+
+
+def _measured(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else "not recorded"
+
+
+def _count(value: float) -> str:
+    return f"{int(value):,}" if math.isfinite(value) else "not recorded"
 
 
 IMPORTANCE_RESAMPLES = 10  # fANOVA forests per report, each on a resample of the trials: their spread is the ranking's

@@ -99,10 +99,16 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
                 + (f", {metric_label(TEST_F1_MACRO)} {_fmt(f1)}" if f1 is not None else ""),
             )
         )
+        ties = analysis.chosen_among_ties(
+            trials, str(best["trial_id"]), record.objective, record.direction, record.resolution
+        )
+        if ties:
+            rows.append(("chosen among ties", ties))
     rows += [
         (
             f"baseline ({key})",
-            f"{name}: {metric_label(record.test_metric)} {_fmt(value)} (validation {_fmt(validation)})",
+            f"{name}: {metric_label(record.test_metric)} {_fmt(value)} (validation {_fmt(validation)})"
+            + record.gain_over(key),
         )
         for key, name, value, validation in record.baselines()
     ]
@@ -338,9 +344,9 @@ def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
             )
         )
     failed = record.trials[record.trials["status"] == "FAILED"]
-    for row in failed.itertuples():
-        reason = record.client.get_run(row.run_id).data.tags.get(FAILURE_TAG, "no reason recorded")
-        lines.append(f"trial {row.trial_id} failed: {reason.splitlines()[0][:200]}")
+    for _, row in failed.iterrows():
+        reason = row.get(FAILURE_TAG) or "no reason recorded"
+        lines.append(f"trial {row['trial_id']} failed: {reason.splitlines()[0][:200]}")
     doc.bullets(lines)
 
 

@@ -36,6 +36,8 @@ from reports.contract.layout import (
     on_validation,
     open_store,
     read_metric,
+    search_step,
+    test_metric_of,
     trials_frame,
 )
 from reports.contract.objectives import OBJECTIVES
@@ -100,8 +102,7 @@ class SearchRecord:
     @property
     def resolution(self) -> float | None:
         """The smallest step the objective can take: one validation sample, for an accuracy; None otherwise."""
-        size = int(self.params.get("data.validation_size", 0))
-        return 1 / size if size and self.objective.endswith("accuracy") else None
+        return search_step(self.params)
 
     def spec(self, name: str):
         """A hyperparameter's range or choices as the experiment file gave them, or None when not recorded."""
@@ -141,7 +142,10 @@ class SearchRecord:
 
     @property
     def test_metric(self) -> str:
-        """test/accuracy for classification, test/mae for regression."""
+        """test/accuracy for classification, test/mae for regression (a store of an earlier version, which did
+        not log the task: the test score its trials logged)."""
+        if "data.task" in self.params:
+            return test_metric_of(self.params["data.task"])
         return next((m for m in TEST_METRICS if m in self.trials), TEST_METRICS[0])
 
     def baselines(self) -> list[tuple[str, str, float, float]]:
@@ -160,6 +164,14 @@ class SearchRecord:
                     )
                 )
         return out
+
+    def gain_over(self, key: str) -> str:
+        """The best model's mean gain per test sample over a baseline with its standard error, as a clause; empty
+        before the search compared them."""
+        gain, error = (read_metric(self.parent.data.metrics, name) for name in gain_metrics(key))
+        if gain is None or error is None:
+            return ""
+        return f"; the best model's gain per test sample {gain:.3g} ± {error:.2g} standard error"
 
     def trivial_reference(self):
         """The trivial baseline's validation score on the objective's curve, against which a trial that learned

@@ -20,7 +20,7 @@ import keras_tuner
 import numpy as np
 
 from search_spaces.catalogue import READS_TEXT, full_catalogue
-from search_spaces.common import fit_in_batches, make_optimizer
+from search_spaces.common import fit_in_batches, make_optimizer, value_loss_weight
 from search_spaces.space import Hyperparameter, SearchSpace
 
 
@@ -38,6 +38,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
     """
 
     family: ClassVar[str]
+    loss_unit: ClassVar[float] = 1.0  # what a loss of 1 is: the losses are cross-entropy or standardized errors
     input_ranks: ClassVar[tuple[int, ...]]
     input_ranks_hint: ClassVar[str]
 
@@ -64,6 +65,7 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         self.bag = bag  # text: the TF-IDF bag's vocabulary, IDF weights and vector length, for encoder: bag
         self.ridge: tuple[np.ndarray, np.ndarray] | None = None  # regression: the linear path's fitted weights
         self.bag_start: tuple[np.ndarray, np.ndarray] | None = None  # text: the output layer's weights for a bag
+        self.linear_start: tuple[np.ndarray, np.ndarray] | None = None  # classes: the output layer's, at depth 0
         if self.vocabulary is not None and self.family not in READS_TEXT:
             raise InputShapeError(f"the {self.family} family does not read text; use rnn or cnn for text.")
         if self.vocabulary is None and len(self.input_shape) not in self.input_ranks:
@@ -204,15 +206,35 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             if best is None or accuracy > best[0]:
                 best = (accuracy, model)
         assert best is not None, "strengths is never empty"
-        model = best[1]
-        kernel = np.zeros((train.shape[1], self.num_classes), dtype="float32")
-        bias = np.zeros(self.num_classes, dtype="float32")
-        if len(model.classes_) == 2:  # one weight vector: softmax over (0, z) is the sigmoid of z
-            kernel[:, model.classes_[1]], bias[model.classes_[1]] = model.coef_[0], model.intercept_[0]
-        else:
-            kernel[:, model.classes_] = model.coef_.T
-            bias[model.classes_] = model.intercept_
-        self.bag_start = (kernel, bias)
+        self.bag_start = _output_weights(best[1], train.shape[1], self.num_classes)
+
+    def reads_inputs(self, hp: keras_tuner.HyperParameters) -> bool:
+        """Whether the output layer reads the preprocessed inputs themselves (an MLP of depth 0): the trial is
+        then logistic or linear regression, and its output layer starts from the fitted one."""
+        return False
+
+    def can_read_inputs(self) -> bool:
+        """Whether some trial of this space is one that `reads_inputs`."""
+        return False
+
+    def fit_linear_start(self, x_train, y_train, x_val, y_val, strengths=(0.01, 0.1, 1.0)) -> None:
+        """Logistic regression on the preprocessed inputs, its C chosen on validation from the scikit-learn
+        baseline's grid, for the output layer of a trial that `reads_inputs` to start from (for values the
+        ridge fit, `fit_ridge`, is that start). Trained from random weights, the depth-0 trial on a 569-row table
+        scored 0.904 on test against logistic regression's 0.974 on the same rows."""
+        if self.num_classes is None or self.preprocess is None or not self.can_read_inputs():
+            return
+        from sklearn.linear_model import LogisticRegression
+
+        train, val = (np.asarray(self.preprocess()(x)).reshape(len(x), -1).astype("float64") for x in (x_train, x_val))
+        best = None
+        for c in strengths:
+            model = LogisticRegression(C=c, max_iter=2000).fit(train, y_train)
+            accuracy = float((model.predict(val) == y_val).mean())
+            if best is None or accuracy > best[0]:
+                best = (accuracy, model)
+        assert best is not None, "strengths is never empty"
+        self.linear_start = _output_weights(best[1], train.shape[1], self.num_classes)
 
     def _output_target(self, x, y) -> np.ndarray:
         """`y` in the output layer's units: without the last observed value and the target's scale."""
@@ -237,6 +259,10 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         outputs = head(x)
         if self.bag_start is not None and self.space.declare(hp, "encoder") == "bag":
             head.set_weights(list(self.bag_start))  # logistic regression, fitted before the search
+        elif self.reads_inputs(hp):
+            start = self.linear_start if self.num_classes is not None else self._ridge_start(linear)
+            if start is not None:
+                head.set_weights(list(start))
         if linear is not None:
             outputs = keras.layers.Add()([outputs, linear])
         if self.num_classes is None:
@@ -245,16 +271,21 @@ class FamilyHyperModel(keras_tuner.HyperModel):
                 outputs = keras.layers.Rescaling(scale, offset=offset)(outputs)
             if self.last_value_index is not None:
                 outputs = keras.layers.Add(name="from_last_value")([outputs, self._last_value(inputs)])
-            loss, metrics = "mse", ["mae"]
+            loss, metrics, weight = "mse", ["mae"], value_loss_weight(self.target_scale)
         else:
             if linear is not None:
                 outputs = keras.layers.Activation("softmax")(outputs)
-            loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
+            loss, metrics, weight = "sparse_categorical_crossentropy", ["accuracy"], None
         model = keras.Model(inputs, outputs, name=self.family)
-        model.compile(optimizer=make_optimizer(hp, self.space), loss=loss, metrics=metrics)
+        model.compile(optimizer=make_optimizer(hp, self.space), loss=loss, metrics=metrics, loss_weights=weight)
         # Declared here, read in fit: KerasTuner learns the space from build() alone.
         self.space.declare(hp, "batch_size")
         return model
+
+    def _ridge_start(self, linear) -> tuple[np.ndarray, np.ndarray] | None:
+        """Values: the output layer reading the inputs starts as ridge regression, unless the fixed linear path
+        already is it (the layer then starts at zero, and learns what ridge misses)."""
+        return self.ridge if linear is None else None
 
     def _last_value(self, inputs):
         """The raw last step's target value, from stock layers only, so the saved model loads anywhere: the last
@@ -270,3 +301,15 @@ class FamilyHyperModel(keras_tuner.HyperModel):
 
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x, y=None, *, validation_data=None, **kwargs):
         return fit_in_batches(model, self.space.declare(hp, "batch_size"), x, y, validation_data, **kwargs)
+
+
+def _output_weights(model, features: int, classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted scikit-learn logistic regression as the kernel and bias of a softmax layer of `classes` units."""
+    kernel = np.zeros((features, classes), dtype="float32")
+    bias = np.zeros(classes, dtype="float32")
+    if len(model.classes_) == 2:  # one weight vector: softmax over (0, z) is the sigmoid of z
+        kernel[:, model.classes_[1]], bias[model.classes_[1]] = model.coef_[0], model.intercept_[0]
+    else:
+        kernel[:, model.classes_] = model.coef_.T
+        bias[model.classes_] = model.intercept_
+    return kernel, bias

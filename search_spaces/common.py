@@ -60,6 +60,19 @@ def make_optimizer(hp, space: SearchSpace) -> keras.optimizers.Optimizer:
     return optimizers[name](**rate, clipnorm=clipnorm)
 
 
+def value_loss_weight(target_scale: tuple[float, float] | None) -> float | None:
+    """The weight that puts a regression's squared error in units of the training target's variance (1 is the
+    error of answering the mean), as if it were trained on the standardized target.
+
+    The model answers in the data's units, so an unweighted loss scales with the target's square: a monthly
+    series near 15,000 had a loss of 1.95e6 after a good first epoch, and plain SGD on house prices in
+    thousands diverged at epoch 1, while a target in millionths would hide a real divergence. Weighted, a
+    learning rate and a divergence bound mean the same at any unit; the metrics (mae) stay in the units."""
+    if target_scale is None:
+        return None
+    return 1.0 / target_scale[0] ** 2
+
+
 def fit_in_batches(model: keras.Model, batch_size: int, x, y=None, validation_data=None, **kwargs):
     """`model.fit` at the trial's batch size, on arrays or on a tf.data stream of (x, y) pairs (batched here,
     as the batch size is per trial; the stream shuffles itself)."""

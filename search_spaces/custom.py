@@ -26,7 +26,7 @@ import keras_tuner
 import numpy as np
 
 from search_spaces.catalogue import CATALOGUES
-from search_spaces.common import fit_in_batches, make_optimizer
+from search_spaces.common import fit_in_batches, make_optimizer, value_loss_weight
 from search_spaces.space import Choice, Fixed, Hyperparameter, Range, SearchSpace, Spec
 
 OPTIMIZER_KNOBS = ("optimizer", "learning_rate", "momentum", "nesterov", "clipnorm")  # the runner's compile step
@@ -45,6 +45,7 @@ class DataFacts:
     task: str  # "classification" or "regression"
     preprocess: Callable[[], keras.layers.Layer] | None  # a fresh preprocessing layer (standardization, rescaling)
     vocabulary: Sequence[str] | None  # text: the training split's tokens, most frequent first
+    target_scale: tuple[float, float] | None = None  # regression: (std, mean) of the training target
 
 
 def builder_source(function: Callable) -> tuple[str, str]:
@@ -123,18 +124,22 @@ class CustomHyperModel(keras_tuner.HyperModel):
         self.takes_facts = len(inspect.signature(function).parameters) >= 2
         self.optimizer_space = SearchSpace(CATALOGUES["custom"], overrides)  # what the runner's compile step reads
         self.space = self.optimizer_space  # until `check` adds what the builder declares
+        self.loss_unit = 1.0  # what a loss of 1 is; a regression the builder compiled has its loss in the units
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         model = self.function(hp, self.facts) if self.takes_facts else self.function(hp)
         if not isinstance(model, keras.Model):
             raise BuilderError(f"{self.where}: returned {type(model).__name__}, not a keras.Model.")
+        classes = self.facts.num_classes is not None
         if not getattr(model, "compiled", False):
-            classes = self.facts.num_classes is not None
             model.compile(
                 optimizer=make_optimizer(hp, self.optimizer_space),
                 loss="sparse_categorical_crossentropy" if classes else "mse",
                 metrics=["accuracy"] if classes else ["mae"],
+                loss_weights=None if classes else value_loss_weight(self.facts.target_scale),
             )
+        elif not classes and self.facts.target_scale is not None:
+            self.loss_unit = self.facts.target_scale[0] ** 2
         self.optimizer_space.declare(hp, "batch_size")
         return model
 

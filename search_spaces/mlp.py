@@ -15,6 +15,14 @@ class MLP(FamilyHyperModel):
     input_ranks = (1, 2, 3)
     input_ranks_hint = "features (or images, which are flattened)"
 
+    def reads_inputs(self, hp) -> bool:
+        return self.space.declare(hp, "depth") == 0
+
+    def can_read_inputs(self) -> bool:
+        spec = self.space.specs["depth"]
+        values = self.space.values_of("depth")
+        return 0 in values if values is not None else spec.min <= 0
+
     def features(self, x, hp):
         x = keras.layers.Flatten()(x) if len(x.shape) > 2 else x
         options = layer_options(hp, self.space)

@@ -6,7 +6,7 @@ import keras
 
 from search_spaces.base import FamilyHyperModel, InputShapeError
 from search_spaces.catalogue import ALL
-from search_spaces.common import make_optimizer
+from search_spaces.common import make_optimizer, value_loss_weight
 
 
 def _weight_layers(model: keras.Model) -> list[keras.layers.Layer]:
@@ -71,7 +71,10 @@ class Transfer(FamilyHyperModel):
         optimizer = make_optimizer(hp, self.space)
         optimizer.learning_rate = float(optimizer.learning_rate) * self.space.declare(hp, "fine_tune_factor")
         model.compile(
-            optimizer=optimizer, loss=model.loss, metrics=["mae"] if self.num_classes is None else ["accuracy"]
+            optimizer=optimizer,
+            loss=model.loss,
+            metrics=["mae"] if self.num_classes is None else ["accuracy"],
+            loss_weights=None if self.num_classes is not None else value_loss_weight(self.target_scale),
         )
         tuned = super().fit(hp, model, *args, epochs=epochs, initial_epoch=switch, **kwargs)
         for key, values in tuned.history.items():

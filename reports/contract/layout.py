@@ -18,6 +18,7 @@ Readers never create a store: a report on a store that is not there says so.
 from __future__ import annotations
 
 import contextlib
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # MLflow loads on first opening: validating an experiment fil
     from mlflow.tracking import MlflowClient
 
 from reports.contract.errors import StoreError
-from reports.contract.objectives import OBJECTIVES
+from reports.contract.objectives import OBJECTIVES, objective_step, standing
 from reports.contract.sqlite_store import ensure_complete
 
 LOCK_TIMEOUT_S = 600  # migrating a new store takes seconds; a lock held this long belongs to a hung process
@@ -149,6 +150,9 @@ PARAMETERS, NEAR_ZERO, VAL_LOSS_RISE = TRIAL + "parameters", TRIAL + "near_zero_
 PER_EXECUTION = "per_execution/"  # executions_per_trial > 1: each one's values (step = execution), _mean and _std
 TEST_ACCURACY, TEST_MAE = TEST + "accuracy", TEST + "mae"
 TEST_METRICS = (TEST_ACCURACY, TEST_MAE)  # the test score a trial is shown with: for classes, for values
+# The kept weights' validation loss, for classes (cross-entropy) and for values (squared error): what breaks a tie
+# on the objective (see reports/contract/objectives.py).
+EVIDENCE_LOSSES = (VALIDATION + "loss", VALIDATION + "mse")
 TEST_F1_MACRO = TEST + "f1_macro"  # beside accuracy where classes are imbalanced: each class counts the same
 BASELINE_KEYS = ("trivial", "model")  # the baselines of a search (see pipelines/baselines.py)
 VS_BASELINE = "vs_baseline/"  # on the parent: each baseline's scores and the best model's gain over it
@@ -159,6 +163,17 @@ def objective_metric(objective: str) -> str:
     and which way is better: objective/val_loss - lower is better. The last value of per_epoch/val_loss, which a
     runs table shows beside it, is the last epoch's. On the parent, the best trial's score."""
     return f"objective/{objective} - {'higher' if OBJECTIVES[objective] == 'max' else 'lower'} is better"
+
+
+def test_metric_of(task: str | None) -> str:
+    """The test score of a search's task ("classification", "regression"): what its trials and baselines are
+    shown with, also when no trial logged one."""
+    return TEST_MAE if task == "regression" else TEST_ACCURACY
+
+
+def evidence_loss(metrics) -> float | None:
+    """A trial's validation loss that breaks ties (`EVIDENCE_LOSSES`), from its metrics or its trials row."""
+    return next((float(metrics[m]) for m in EVIDENCE_LOSSES if m in metrics and metrics[m] == metrics[m]), None)
 
 
 def on_validation(test_metric: str) -> str:
@@ -201,11 +216,13 @@ TRIAL_COLUMNS = (
     "pruned_at",
     OBJECTIVE_METRIC,
     *TEST_METRICS,
+    *EVIDENCE_LOSSES,
     EPOCHS,
     DURATION,
     PEAK_MEMORY,
     PARAMETERS,
     "run_id",
+    FAILURE_TAG,  # its column: why the trial failed, else ""
     "continues_trial",
     "continues_run_id",
 )
@@ -287,16 +304,23 @@ def best_finished(trials: pd.DataFrame) -> pd.Series | None:
 
 
 def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max") -> pd.DataFrame:
-    """One row per trial run of a search, read back from MLflow: what the UI, the CLI and reports share."""
+    """One row per trial run of a search, read back from MLflow, ranked best first (`ranked`): what the UI, the
+    CLI and reports share."""
     parent = client.get_run(parent_run_id)  # read once: its experiment, and the objective it ranks by
     runs = _children_of(client, parent)
     if not runs:
         return pd.DataFrame(columns=["trial_id", "status", "pruned_at", OBJECTIVE_METRIC, "run_id"])
-    objective = parent.data.params.get(OBJECTIVE_PARAM)
+    params = parent.data.params
+    objective = params.get(OBJECTIVE_PARAM)
     named = objective_metric(objective) if objective in OBJECTIVES else OBJECTIVE_METRIC
     always = [EPOCHS, DURATION]  # present even when every trial failed
-    optional = [m for m in (*TEST_METRICS, PEAK_MEMORY, PARAMETERS) if any(m in r.data.metrics for r in runs)]
-    params = sorted({p for r in runs for p in r.data.params if p != TRIAL_ID_TAG})  # a param in older stores
+    shown = test_metric_of(params.get("data.task")) if "data.task" in params else None
+    optional = [
+        m
+        for m in (*TEST_METRICS, *EVIDENCE_LOSSES, PEAK_MEMORY, PARAMETERS)
+        if m == shown or any(m in r.data.metrics for r in runs)
+    ]
+    names = sorted({p for r in runs for p in r.data.params if p != TRIAL_ID_TAG})  # a param in older stores
     frame = pd.DataFrame(
         {
             "trial_id": [r.data.tags.get(TRIAL_ID_TAG) for r in runs],
@@ -304,8 +328,33 @@ def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max
             "pruned_at": [int(r.data.tags[PRUNED_TAG]) if PRUNED_TAG in r.data.tags else None for r in runs],
             OBJECTIVE_METRIC: [read_metric(r.data.metrics, named, float("nan")) for r in runs],
             **{m: [r.data.metrics.get(m, float("nan")) for r in runs] for m in [*always, *optional]},
-            **{p: _typed([r.data.params.get(p) for r in runs]) for p in params},
+            **{p: _typed([r.data.params.get(p) for r in runs]) for p in names},
             "run_id": [r.info.run_id for r in runs],
+            FAILURE_TAG: [r.data.tags.get(FAILURE_TAG, "") for r in runs],
         }
     )
-    return frame.sort_values(OBJECTIVE_METRIC, ascending=direction != "max", na_position="last").reset_index(drop=True)
+    return ranked(frame, direction, search_step(params))
+
+
+def _number(row) -> float:
+    """A trial's number from its id ("07" -> 7), so that the earlier trial sorts first."""
+    text = str(row.get("trial_id"))
+    return int(text) if text.isdigit() else math.inf
+
+
+def search_step(params: dict[str, str]) -> float | None:
+    """The smallest step a search's objective can take (`objectives.objective_step`), from its parent's params."""
+    size, executions = (params.get(k, "") for k in ("data.validation_size", "tuner.executions_per_trial"))
+    size_n, executions_n = (int(text) if text.isdigit() else default for text, default in ((size, 0), (executions, 1)))
+    return objective_step(params.get(OBJECTIVE_PARAM, ""), size_n, executions_n)
+
+
+def ranked(trials: pd.DataFrame, direction: str, step: float | None) -> pd.DataFrame:
+    """The trials best first by `objectives.standing`: objective within its step, then validation loss, then
+    parameters; the earlier trial only among trials equal on all three."""
+    keys = [
+        (*standing(row[OBJECTIVE_METRIC], evidence_loss(row), row.get(PARAMETERS), direction, step), _number(row))
+        for _, row in trials.iterrows()
+    ]
+    order = sorted(range(len(trials)), key=lambda i: keys[i])
+    return trials.iloc[order].reset_index(drop=True)

@@ -143,6 +143,32 @@ def test_a_loss_that_explodes_without_becoming_nan_fails_the_trial_with_its_epoc
         model.fit(x, x, batch_size=64, epochs=60, verbose=0, callbacks=[DivergenceGuard()])
 
 
+def _regression_at(scale: float, learning_rate: float, optimizer: str = "sgd"):
+    """An MLP's fit on y = scale * (x1 + sin 3 x2) + 10 * scale, as the search compiles it, its loss guarded."""
+    from search_spaces import FAMILIES
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 2)).astype("float32")
+    y = (scale * (x[:, 0] + np.sin(3 * x[:, 1])) + 10 * scale).astype("float32")
+    overrides = {"depth": 1, "units": 16, "optimizer": optimizer, "learning_rate": learning_rate, "momentum": 0.0}
+    hypermodel = FAMILIES["mlp"]((2,), None, overrides, target_scale=(float(y.std()), float(y.mean())))
+    model = hypermodel.build(keras_tuner.HyperParameters())
+    history = model.fit(x, y, batch_size=32, epochs=30, verbose=0, callbacks=[DivergenceGuard()])
+    return history.history
+
+
+@pytest.mark.parametrize("scale", [1e4, 1e-4])
+def test_a_target_in_any_unit_trains_and_its_real_divergence_is_still_caught(scale):
+    """The loss of values is the squared error over the target's variance, so a good first epoch of a target near
+    1e4 is not a divergence (in its units the loss is near 1e8), and a learning rate of 10 diverges at any unit,
+    also near 1e-4, where the loss in units would stay under any bound."""
+    history = _regression_at(scale, 0.01, "adam")
+    assert history["loss"][-1] < 0.5 * history["loss"][0] < 2.0  # it learns; and the loss is on the unit scale
+    assert 0.01 * scale < history["mae"][-1] < 0.5 * history["mae"][0]  # the metric stays in the target's units
+    with pytest.raises(keras_tuner.errors.FailedTrialError, match="diverged: loss (became nan|reached)"):
+        _regression_at(scale, 10.0)
+
+
 def test_a_best_model_no_better_than_the_majority_class_is_not_registered(tmp_path):
     """Labels drawn at random, 85% of them one class: no network can beat always answering that class."""
     rng = np.random.default_rng(0)

@@ -69,6 +69,40 @@ def test_depth_zero_matches_logistic_regression_within_noise(tmp_path, csv):
     assert abs(gain) <= 2 * error + 1e-9, (gain, error, network.mean())
 
 
+TABLES = {
+    "sonar": {"source": "csv", "path": str(SHARED / "tabular" / "sonar.csv"), "header": False, "target": -1},
+    "banknote": {
+        "source": "csv",
+        "path": str(SHARED / "tabular" / "banknote_authentication.csv"),
+        "header": False,
+        "target": -1,
+    },
+    "breast_cancer": {"source": "breast_cancer"},
+    "wine": {"source": "wine"},
+}
+
+
+@pytest.mark.parametrize("wide", [False, True])
+@pytest.mark.parametrize("table", TABLES)
+def test_an_untrained_depth_zero_model_answers_as_logistic_regression(tmp_path, table, wide):
+    """Before any training the depth-0 trial is the model baseline's logistic regression, with or without the
+    wide path (which starts at zero): the same answer on every test row, the same probabilities."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    experiment, dataset = _experiment(tmp_path, TABLES[table], "mlp", {"depth": 0, "wide": wide})
+    hypermodel = build_hypermodel(experiment, dataset)
+    network = hypermodel.build(keras_tuner.HyperParameters()).predict(dataset.x_test, verbose=0)
+    fits = [
+        make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000)).fit(dataset.x_train, dataset.y_train)
+        for c in (0.01, 0.1, 1.0)
+    ]
+    chosen = max(fits, key=lambda f: f.score(dataset.x_val, dataset.y_val))
+    assert (network.argmax(axis=1) == chosen.predict(dataset.x_test)).mean() >= 0.99
+    np.testing.assert_allclose(network, chosen.predict_proba(dataset.x_test), atol=2e-3)
+
+
 def test_an_untrained_series_model_with_the_linear_skip_forecasts_as_ridge_regression(tmp_path):
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import make_pipeline
