@@ -260,9 +260,9 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         if self.bag_start is not None and self.space.declare(hp, "encoder") == "bag":
             head.set_weights(list(self.bag_start))  # logistic regression, fitted before the search
         elif self.reads_inputs(hp):
-            start = self.linear_start if self.num_classes is not None else self._ridge_start(linear)
-            if start is not None:
-                head.set_weights(list(start))
+            fitted = self.linear_start if self.num_classes is not None else self._ridge_start(linear)
+            if fitted is not None:
+                head.set_weights(list(fitted))
         if linear is not None:
             outputs = keras.layers.Add()([outputs, linear])
         if self.num_classes is None:

@@ -19,9 +19,8 @@ class MLP(FamilyHyperModel):
         return self.space.declare(hp, "depth") == 0
 
     def can_read_inputs(self) -> bool:
-        spec = self.space.specs["depth"]
         values = self.space.values_of("depth")
-        return 0 in values if values is not None else spec.min <= 0
+        return 0 in values if values is not None else self.space.specs["depth"].min <= 0  # type: ignore[union-attr]
 
     def features(self, x, hp):
         x = keras.layers.Flatten()(x) if len(x.shape) > 2 else x

@@ -27,7 +27,7 @@ def objective_step(objective: str, validation_size: int, executions: int = 1) ->
     return 1.0 / (validation_size * max(1, executions))
 
 
-def standing(score: float, loss: float, parameters: float, direction: str, step: float | None) -> tuple:
+def standing(score: float, loss: float | None, parameters: float | None, direction: str, step: float | None) -> tuple:
     """A trial's place in the ranking, as a key that sorts the best first: its objective counted in steps (so
     trials within one resolution tie), then its validation loss, then its parameters. A score, loss or count
     that is missing or not finite comes last."""
