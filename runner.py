@@ -29,23 +29,25 @@ def cmd_search(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from pipelines.config import load_experiment
-    from pipelines.logs import library_logs_to_file
+    from pipelines.logs import announce_log_file, library_logs_to_file
 
     experiment = load_experiment(args.experiment)
     console = Console()
-    library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, args.verbose, console)
+    library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, args.verbose, console, announce=False)
     distribution = _distribution(args)
     if experiment.study:
         if distribution:
             raise ConfigError(
                 f"{experiment.source_file}: a study runs its searches one after another; --workers is for one search."
             )
+        announce_log_file(console)
         return _run_study(experiment, console, args.resume)
     from pipelines.data import load_dataset
     from pipelines.progress import say
 
     # Tables, series and arrays are read and checked before TensorFlow loads: a data error is told in a second.
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
+    announce_log_file(console)
     load_tensorflow()
     from pipelines.search import run_search
     from pipelines.summary import print_summary

@@ -12,9 +12,13 @@ from pipelines.progress import say
 from reports.contract.layout import sqlite_path
 
 
-def library_logs_to_file(tracking_uri: str, elsewhere: str | Path, verbose: bool, console) -> None:
+def library_logs_to_file(
+    tracking_uri: str, elsewhere: str | Path, verbose: bool, console, announce: bool = True
+) -> None:
     """MLflow, alembic, absl, TensorFlow and Python warnings go to a log file beside the store (for a server, in
-    the folder `elsewhere`), not between the runner's own lines (unless --verbose); its path is printed once."""
+    the folder `elsewhere`), not between the runner's own lines (unless --verbose); its path is printed once,
+    here or (`announce=False`) by `announce_log_file` once the input is accepted: a refused file makes no log,
+    so no line names one."""
     if verbose:
         return
     database = sqlite_path(tracking_uri)
@@ -31,10 +35,17 @@ def library_logs_to_file(tracking_uri: str, elsewhere: str | Path, verbose: bool
     logging.captureWarnings(True)
     global _log_file
     _log_file = path
-    say(console, f"library messages go to {path}", "dim")
+    if announce:
+        announce_log_file(console)
 
 
 _log_file: Path | None = None  # where library_logs_to_file sends the libraries' messages, once it has
+
+
+def announce_log_file(console) -> None:
+    """The line that names the log file, where there is one."""
+    if _log_file is not None:
+        say(console, f"library messages go to {_log_file}", "dim")
 
 
 def load_tensorflow() -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from reports.contract.layout import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS, evidence_loss, metric_label
 from reports.contract.objectives import standing
+from reports.verdict import capitalized
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
 
@@ -42,7 +43,7 @@ def chosen_among_ties(trials: pd.DataFrame, best_id: str, objective: str, direct
     names = sorted([best_id, *(str(row["trial_id"]) for row, _ in tied)], key=lambda t: (len(t), t))
     within = f"within one step of {step:.3g}" if step else "equal"
     said = (
-        f"Trials {', '.join(names[:-1])} and {names[-1]} tied on {objective} ({best[OBJECTIVE_METRIC]:.4g} for "
+        f"{capitalized(_named(names))} tied on {objective} ({best[OBJECTIVE_METRIC]:.4g} for "
         f"trial {best_id}; {within}); ties go to the lower validation loss, then to fewer parameters."
     )
     loss_name = metric_label(next((m for m in EVIDENCE_LOSSES if m in trials), EVIDENCE_LOSSES[0]))
@@ -50,14 +51,25 @@ def chosen_among_ties(trials: pd.DataFrame, best_id: str, objective: str, direct
     if not same_loss:
         others = ", ".join(f"{_measured(k[1])} (trial {row['trial_id']})" for row, k in tied)
         return f"{said} Trial {best_id} had the lowest {loss_name}, {_measured(key[1])}, against {others}."
-    same = ", ".join(str(row["trial_id"]) for row, _ in same_loss)
-    if any(k[2] == key[2] for _, k in same_loss):
-        return f"{said} Trial {best_id} had the {loss_name} and the parameters of trial {same}: the earlier is kept."
-    others = ", ".join(f"{_count(k[2])} (trial {row['trial_id']})" for row, k in same_loss)
-    return (
-        f"{said} Trial {best_id} had the {loss_name} of trial {same} ({_measured(key[1])}) and fewer parameters, "
-        f"{_count(key[2])}, against {others}."
-    )
+    same = _named([str(row["trial_id"]) for row, _ in same_loss])
+    more = [(row, k) for row, k in same_loss if k[2] != key[2]]
+    as_many = [str(row["trial_id"]) for row, k in same_loss if k[2] == key[2]]
+    said += f" Trial {best_id} had the {loss_name} of {same} ({_measured(key[1])})"
+    if more:
+        others = ", ".join(f"{_count(k[2])} (trial {row['trial_id']})" for row, k in more)
+        said += f" and the fewest parameters, {_count(key[2])}, against {others}"
+    if as_many:
+        said += (
+            f"; trial {', '.join(as_many)} {'has' if len(as_many) == 1 else 'have'} as many, and the earlier is kept"
+        )
+    return said + "."
+
+
+def _named(trial_ids: list[str]) -> str:
+    """Trials in words: trial 2; trials 0, 2 and 3."""
+    if len(trial_ids) == 1:
+        return f"trial {trial_ids[0]}"
+    return f"trials {', '.join(trial_ids[:-1])} and {trial_ids[-1]}"
 
 
 def _measured(value: float) -> str:
@@ -356,15 +368,30 @@ class Reference:
         return "max" if self.metric.endswith("accuracy") else "min"
 
 
-def diagnose(curves: dict[str, list[tuple[int, float]]], reference: Reference | None = None) -> str:
-    """Overfitting, a lone dip, under-training, learning nothing, underfitting or unstable training from one
-    trial's learning curves. Epochs are counted from 1, as Keras prints them.
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """What ends a trial's training: the epoch cap (tuner.epochs) and early stopping's patience (0: none)."""
+
+    epochs: int | None = None
+    patience: int | None = None
+
+
+def diagnose(
+    curves: dict[str, list[tuple[int, float]]],
+    reference: Reference | None = None,
+    bar: Reference | None = None,
+    budget: Budget = Budget(),
+) -> str:
+    """Overfitting, a lone dip, under-training, a cut by the epoch cap, learning nothing, underfitting or unstable
+    training from one trial's learning curves. Epochs are counted from 1, as Keras prints them.
 
     Each verdict quotes the numbers it rests on. Overfitting needs a rise of validation loss beyond its own
     epoch-to-epoch noise while training loss falls: the flat tail that early stopping waits through is not one.
     A best epoch that every later one is far above is a dip, whose score is likely that epoch's luck: a slope
-    test sees no trend in it. A run whose validation loss was still falling when its epochs ran out is
-    under-trained, whatever else holds. Learning nothing and underfitting are measured against `reference`.
+    test sees no trend in it. A run whose validation loss was still falling beyond that noise when its epochs
+    ran out is under-trained, unless its validation accuracy was already 1; a run the epoch cap ended before
+    early stopping could is not called healthy. Learning nothing is measured against `reference` (the trivial
+    baseline), underfitting against `bar` (the better baseline on validation) or, for values, `reference`.
     """
     loss = [v for _, v in curves.get("loss", [])]
     val_loss = [v for _, v in curves.get("val_loss", [])]
@@ -402,35 +429,54 @@ def diagnose(curves: dict[str, list[tuple[int, float]]], reference: Reference | 
                 f"({slope:+.2g} per epoch, {t:.1f} standard errors from flat: within the epoch-to-epoch "
                 f"noise), the wait of early stopping rather than overfitting"
             )
-    if best == len(val_loss) - 1 and val_loss[-1] < val_loss[-2]:
+    val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
+    perfect = bool(val_accuracy) and max(val_accuracy) >= 1.0  # no more epochs can raise it
+    _, falling = trend(val_loss[-TAIL_EPOCHS:])
+    if best == len(val_loss) - 1 and falling < -TREND_T and not perfect:
         findings.append(
             f"under-trained: validation loss was still falling at the last epoch, {epochs[best]} "
-            f"(to {val_loss[best]:.3g}, from {val_loss[-2]:.3g}), so the budget ended its training; "
-            "allow more epochs (tuner.epochs in the experiment file)"
+            f"(to {val_loss[best]:.3g}, from {val_loss[-2]:.3g}; {-falling:.1f} standard errors below flat over "
+            f"the last {min(TAIL_EPOCHS, len(val_loss))} epochs), so the budget ended its training; allow more "
+            "epochs (tuner.epochs in the experiment file)"
         )
-    findings += _against_reference(curves, reference, loss)
+    findings += _against_reference(curves, reference, bar, loss)
     if not findings:
         accuracy = [v for _, v in curves.get("accuracy", [])]
-        val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
-        gap = (
-            (
-                f"; at the last epoch training accuracy was {accuracy[-1] - val_accuracy[-1]:+.3f} above "
-                "validation accuracy"
-            )
-            if accuracy and val_accuracy
-            else ""
-        )
+        gap = _gap(accuracy[-1] - val_accuracy[-1]) if accuracy and val_accuracy else ""
         where = wobble or f"the run ended {after} epoch{'s' if after != 1 else ''} later, at epoch {epochs[-1]}"
-        findings.append(
-            f"healthy: validation loss was lowest at epoch {epochs[best]} ({val_loss[best]:.3g}); {where}{gap}"
-        )
+        lowest = f"validation loss was lowest at epoch {epochs[best]} ({val_loss[best]:.3g})"
+        cut = budget.patience and budget.epochs and epochs[-1] >= budget.epochs and after < budget.patience
+        if cut:
+            ceiling = (
+                f"; its validation accuracy had reached {max(val_accuracy):.4g}, the most it can be"
+                if perfect
+                else "; more epochs might still have improved it"
+            )
+            findings.append(
+                f"ended by the epoch cap: {lowest}, and the run reached tuner.epochs ({budget.epochs}) {after} "
+                f"epoch{'s' if after != 1 else ''} after it, before early stopping's patience of {budget.patience} "
+                f"could end it{ceiling}{gap}"
+            )
+        else:
+            findings.append(f"healthy: {lowest}; {where}{gap}")
     return "; ".join(findings) + "."
 
 
-def _against_reference(curves: dict, reference: Reference | None, loss: list[float]) -> list[str]:
+TAIL_EPOCHS = 5  # the last epochs whose slope tells a validation loss still falling from one that has levelled
+
+
+def _gap(difference: float) -> str:
+    """Training accuracy against validation accuracy at the last epoch, in words: above or below."""
+    side = "above" if difference >= 0 else "below"
+    return f"; at the last epoch training accuracy was {abs(difference):.3f} {side} validation accuracy"
+
+
+def _against_reference(
+    curves: dict, reference: Reference | None, bar: Reference | None, loss: list[float]
+) -> list[str]:
     """Learning nothing (the best validation score no better than the trivial baseline's) and underfitting
-    (training accuracy under 0.9; for values, a training error no lower than the trivial baseline's on
-    validation), each named with what it is measured against."""
+    (training accuracy under the better baseline's validation accuracy; for values, a training error no lower
+    than the trivial baseline's on validation), each named with what it is measured against."""
     findings = []
     validation = [v for _, v in curves.get(reference.metric, [])] if reference else []
     if validation and reference is not None:
@@ -443,13 +489,17 @@ def _against_reference(curves: dict, reference: Reference | None, loss: list[flo
             )
     accuracy = [v for _, v in curves.get("accuracy", [])]
     training_error = [v for _, v in curves.get("mae", [])]
-    if accuracy and accuracy[-1] < 0.9:
-        findings.append(f"underfitting: training accuracy only reached {accuracy[-1]:.3f} (below 0.9)")
+    if accuracy and bar is not None and bar.direction == "max":
+        if accuracy[-1] < bar.value:
+            findings.append(
+                f"underfitting: training accuracy only reached {accuracy[-1]:.3f}, below the {bar.value:.3f} "
+                f"validation accuracy of {bar.name}"
+            )
     elif training_error and reference and reference.direction == "min" and training_error[-1] >= reference.value:
         findings.append(
             f"underfitting: its training mae {training_error[-1]:.4g} is no lower than the "
             f"{reference.value:.4g} of {reference.name} on the validation split"
         )
-    elif accuracy and loss[-1] > 0.5 * loss[0] and loss[-1] > 0.3:
+    elif accuracy and bar is None and loss[-1] > 0.5 * loss[0] and loss[-1] > 0.3:
         findings.append(f"underfitting: training loss only fell from {loss[0]:.3f} to {loss[-1]:.3f}")
     return findings

@@ -326,10 +326,10 @@ def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
     finished = record.trials[record.trials["status"] == "FINISHED"].head(TOP_TRIALS_DIAGNOSED)
     if finished.empty:
         doc.paragraph("No trial finished, so there are no curves to diagnose.")
-    reference = record.trivial_reference()
+    reference, bar, budget = record.trivial_reference(), record.fit_bar(), record.budget
     lines = [
         f"trial {row.trial_id} ({record.objective} {getattr(row, OBJECTIVE_METRIC):.4g}): "
-        f"{analysis.diagnose(record.curves(row.run_id), reference)}"
+        f"{analysis.diagnose(record.curves(row.run_id), reference, bar, budget)}"
         for row in finished.itertuples()
     ]
     pruned = record.trials[record.trials["status"] == PRUNED]

@@ -15,7 +15,7 @@ from mlflow.entities import Experiment, Run
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from reports.analysis import Reference
+from reports.analysis import Budget, Reference
 from reports.contract.errors import ReportError
 from reports.contract.layout import (
     BASELINE_KEYS,
@@ -181,6 +181,21 @@ class SearchRecord:
             return None
         curve = "val_" + self.test_metric.removeprefix(TEST)
         return Reference(curve, trivial[3], trivial[1])
+
+    def fit_bar(self) -> Reference | None:
+        """The better baseline on validation (the one to beat), on the objective's curve: a trial whose training
+        accuracy stays under its validation accuracy underfits. None before the search compared them."""
+        key = self.params.get(BEST_BASELINE_PARAM)
+        found = next((b for b in self.baselines() if b[0] == key), None)
+        if found is None or found[3] != found[3]:
+            return None
+        return Reference("val_" + self.test_metric.removeprefix(TEST), found[3], found[1])
+
+    @property
+    def budget(self) -> Budget:
+        """The epoch cap and early stopping's patience the trials trained under."""
+        epochs, patience = (self.params.get(f"tuner.{k}", "") for k in ("epochs", "patience"))
+        return Budget(int(epochs) if epochs.isdigit() else None, int(patience) if patience.isdigit() else None)
 
     def against_baseline(self) -> str | None:
         return against_baseline(self.parent)

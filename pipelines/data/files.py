@@ -14,6 +14,7 @@ from pipelines.data.core import Dataset, encode_labels, make_dataset, split_indi
 from pipelines.data.encoding import TableInputs, TextInputs
 from pipelines.data.sources import CsvData, NpzData, TextData
 from pipelines.errors import DataError
+from pipelines.logs import load_tensorflow
 
 MAX_CATEGORIES = 50  # a text column with more distinct values is free text or an id, not a category
 VOCABULARY_SIZE = 20000
@@ -42,7 +43,35 @@ def read_table(path: Path, delimiter: str | None, header: bool) -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{path}: the table has no rows.")
     columns.delimiter_hint(frame, path, delimiter)
+    frame = unquoted(frame)
     frame.attrs["source"] = str(path)  # named in the encoding's messages
+    return frame
+
+
+QUOTES = ("'", '"')
+
+
+def unquoted(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table without the quotes that wrap every cell of a column (or a header), which the reader keeps: files
+    converted from ARFF write labels as '1' and '-1', and a TSV is read without quoting. Quoted, the classes
+    would be named "'1'", and quoted numbers would be read as categories."""
+
+    def strip(text: str) -> str:
+        return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in QUOTES else text
+
+    frame = frame.rename(columns=lambda name: strip(name) if isinstance(name, str) else name)
+    for name in frame.columns:
+        cells = frame[name]
+        if pd.api.types.is_numeric_dtype(cells):
+            continue
+        text = cells.dropna().astype(str)
+        if text.empty or not any(
+            text.str.len().ge(2).all() and text.str[0].eq(q).all() and text.str[-1].eq(q).all() for q in QUOTES
+        ):
+            continue
+        stripped = cells.map(lambda v: strip(v) if isinstance(v, str) else v)
+        numbers = pd.to_numeric(stripped, errors="coerce")
+        frame[name] = numbers if numbers.notna().sum() == stripped.notna().sum() else stripped
     return frame
 
 
@@ -202,7 +231,8 @@ def text_classification(config: TextData, seed: int, path: Path, extras: dict[st
         given=given,
         inputs=parts[0][2],
     )
-    import keras  # the tokenizer, once the texts are read and checked
+    load_tensorflow()  # the tokenizer, once the texts are read and checked; TensorFlow's notices to the log
+    import keras
 
     from pipelines.data.text import text_facts
 

@@ -49,6 +49,9 @@ def load_folder(folder: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def mnist(config: MnistData, seed: int, path: Path | None) -> Dataset:
     if path is None:
+        from pipelines.logs import load_tensorflow
+
+        load_tensorflow()
         import keras
 
         module = keras.datasets.mnist if config.source == "mnist" else keras.datasets.fashion_mnist

@@ -60,6 +60,9 @@ def stream(
 
     With `shuffle_seed` (the training split) the file names are reshuffled every epoch.
     """
+    from pipelines.logs import load_tensorflow
+
+    load_tensorflow()
     import tensorflow as tf
 
     pairs = tf.data.Dataset.from_tensor_slices((files, labels))

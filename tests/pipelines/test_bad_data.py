@@ -168,3 +168,4 @@ def test_a_data_error_is_told_before_tensorflow_loads_and_leaves_no_log_file(tmp
     assert out.stdout.split()[-2:] == ["2", "False"], out.stdout + out.stderr[-2000:]
     assert "1 input cells are missing" in out.stderr
     assert not (tmp_path / "automl.log").exists() and not (tmp_path / "mlflow.db").exists()
+    assert "library messages go to" not in out.stdout + out.stderr  # no line names a log that is not made

@@ -59,3 +59,24 @@ def test_csv_categories_come_from_the_training_rows_only(tmp_path):
     expected_columns = 1 + (3 if 59 in train_ids else 2)
     assert data.x_train.shape[1] == expected_columns
     assert set(np.unique(data.x_train[:, 1:])) <= {0.0, 1.0}
+
+
+def test_cells_every_one_written_in_quotes_are_read_without_them(tmp_path):
+    """As files converted from ARFF write them: labels '1' and '-1', numbers '3.5', a quoted header."""
+    from pipelines.data.sources import CsvData
+
+    rows = ["'size','colour','label'"] + [
+        f"'{i / 2}','{'red' if i % 3 else 'blue'}','{1 if i % 2 else -1}'" for i in range(60)
+    ]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    data = load_dataset(CsvData(source="csv", path="t.csv", target="label"), seed=0, base_dir=tmp_path)
+    assert data.info.class_names == ("-1", "1")
+    assert data.x_train.shape[1] == 3  # size as a number, colour as two categories
+    assert sorted(set(data.x_train[:, 0]) | set(data.x_val[:, 0]) | set(data.x_test[:, 0])) == [
+        i / 2 for i in range(60)
+    ]
+    assert not any("'" in note for note in data.info.notes)
+    mixed = ["size,label"] + [f"{i},{'yes' if i % 2 else chr(39) + 'no' + chr(39)}" for i in range(60)]
+    (tmp_path / "m.csv").write_text("\n".join(mixed) + "\n")  # quotes on some cells only: part of the values
+    kept = load_dataset(CsvData(source="csv", path="m.csv", target="label"), seed=0, base_dir=tmp_path)
+    assert kept.info.class_names == ("'no'", "yes")

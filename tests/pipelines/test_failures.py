@@ -38,7 +38,8 @@ def test_diverging_trials_fail_with_reason_and_the_search_still_reports(tmp_path
         timeout=600,
     )
     assert proc.returncode == 1, proc.stderr[-2000:]
-    assert "No trial finished with a finite score" in proc.stdout
+    said = " ".join(proc.stdout.split())
+    assert "No trial finished with a finite score. The reason of every failed trial: diverged: loss became nan" in said
 
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     runs = client.search_runs([client.get_experiment_by_name("diverges").experiment_id])

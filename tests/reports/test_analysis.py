@@ -115,8 +115,77 @@ def test_curves_still_falling_at_the_end_are_under_trained_not_healthy():
         "accuracy": [(0, 0.92), (1, 0.95), (2, 0.97)],
     }
     said = diagnose(falling)
-    assert said.startswith("under-trained: validation loss was still falling at the last epoch, 3 (to 0.5, from 0.7)")
+    assert said.startswith(
+        "under-trained: validation loss was still falling at the last epoch, 3 (to 0.5, from 0.7; 5.2 standard "
+        "errors below flat over the last 3 epochs)"
+    )
     assert "allow more epochs" in said and "healthy" not in said
+
+
+def test_a_last_epoch_that_is_best_by_a_hair_or_at_full_validation_accuracy_is_not_under_trained():
+    """A validation loss at 0.231 from 0.233, and one still falling at validation accuracy 1.0: more epochs would
+    not raise the objective."""
+    from reports.analysis import Budget, diagnose
+
+    wobbling = [0.5, 0.3, 0.24, 0.236, 0.233, 0.238, 0.232, 0.235, 0.231]
+    said = diagnose({"loss": list(enumerate(wobbling)), "val_loss": list(enumerate(wobbling))})
+    assert "under-trained" not in said and said.startswith("healthy")
+    steady = [0.5, 0.4, 0.3, 0.25, 0.2]
+    perfect = {
+        "loss": list(enumerate(steady)),
+        "val_loss": list(enumerate(steady)),
+        "accuracy": list(enumerate([0.9, 0.95, 1.0, 1.0, 1.0])),
+        "val_accuracy": list(enumerate([0.9, 1.0, 1.0, 1.0, 1.0])),
+    }
+    assert "under-trained" not in diagnose(perfect)
+    said = diagnose(perfect, budget=Budget(epochs=5, patience=20))
+    assert said.startswith(
+        "ended by the epoch cap: validation loss was lowest at epoch 5 (0.2), and the run reached tuner.epochs (5) "
+        "0 epochs after it, before early stopping's patience of 20 could end it; its validation accuracy had "
+        "reached 1, the most it can be"
+    )
+
+
+def test_a_run_the_epoch_cap_ended_before_early_stopping_could_is_not_healthy():
+    from reports.analysis import Budget, diagnose
+
+    val = [1.0, 0.6, 0.4, 0.30, 0.31, 0.305, 0.31]
+    curves = {"loss": list(enumerate(val)), "val_loss": list(enumerate(val))}
+    assert diagnose(curves, budget=Budget(epochs=20, patience=5)).startswith("healthy")  # early stopping ended it
+    said = diagnose(curves, budget=Budget(epochs=7, patience=5))
+    assert said.startswith("ended by the epoch cap") and "more epochs might still have improved it" in said
+    assert diagnose(curves, budget=Budget(epochs=7, patience=0)).startswith("healthy")  # no early stopping: by design
+
+
+def test_the_gap_between_training_and_validation_accuracy_is_said_above_or_below():
+    from reports.analysis import diagnose
+
+    val = [1.0, 0.6, 0.4, 0.30, 0.31, 0.305, 0.31]
+    curves = {"loss": list(enumerate(val)), "val_loss": list(enumerate(val))}
+    below = diagnose({**curves, "accuracy": [(6, 0.80)], "val_accuracy": [(6, 0.817)]})
+    assert "training accuracy was 0.017 below validation accuracy" in below and "-0.017" not in below
+    above = diagnose({**curves, "accuracy": [(6, 0.90)], "val_accuracy": [(6, 0.85)]})
+    assert "training accuracy was 0.050 above validation accuracy" in above
+
+
+def test_underfitting_of_classes_is_measured_against_the_better_baseline_not_a_fixed_bar():
+    """Two tables where no model reaches 0.9: a training accuracy of 0.804 underfits only a baseline above it."""
+    from reports.analysis import Reference, diagnose
+
+    val = [0.7, 0.6, 0.55, 0.52, 0.53, 0.525, 0.53]
+    curves = {
+        "loss": list(enumerate(val)),
+        "val_loss": list(enumerate(val)),
+        "accuracy": list(enumerate([0.7, 0.75, 0.78, 0.79, 0.80, 0.80, 0.804])),
+        "val_accuracy": list(enumerate([0.7, 0.74, 0.77, 0.78, 0.78, 0.78, 0.78])),
+    }
+    logistic = Reference("val_accuracy", 0.77, "logistic regression on the standardized inputs (C=1)")
+    assert "underfitting" not in diagnose(curves, bar=logistic)
+    boosting = Reference("val_accuracy", 0.85, "gradient boosting (scikit-learn's histogram trees)")
+    assert (
+        "underfitting: training accuracy only reached 0.804, below the 0.850 validation accuracy of gradient "
+        "boosting (scikit-learn's histogram trees)"
+    ) in diagnose(curves, bar=boosting)
 
 
 def test_a_wobble_while_early_stopping_waits_is_not_called_overfitting():
@@ -292,4 +361,10 @@ def test_a_model_no_better_than_its_baseline_is_told_whether_the_test_split_coul
         "The test split is too small to tell: a gain of this size would be called with about "
         "225 test samples (100 here)."
     )
-    assert Comparison(baseline, 0.8, -0.01, 0.02, 100).advice() == "Check the data, the learning rate and the budget."
+    within = Comparison(baseline, 0.8, -0.00146, 0.001, 100)  # behind, by less than 2 standard errors
+    assert within.advice() == "The difference is within noise: on this data the simpler model does as well."
+    assert Comparison(baseline, 0.8, -0.05, 0.02, 100).advice() == "Check the data, the learning rate and the budget."
+    assert within.numbers() == (
+        "test accuracy 0.8 against 1 on the 100 test samples, a gain per sample of -0.00146 ± 0.001 standard error; "
+        "a difference is called only beyond 2 standard errors"
+    )
