@@ -1,7 +1,8 @@
 """Is the best network at least as good as the obvious model? Every shipped experiment, and a minimal file for each
 shared data set, run as a user runs them (`runner.py search FILE`), each against its baseline to beat.
 
-A minimal file is what a user writes first: `name`, `data` (with `target` and
+A minimal file is what a user writes first, for each shared data set, scikit-learn's breast cancer, wine and
+diabetes (values), and a generated monthly series in sales units: `name`, `data` (with `target` and
 `window` where the source needs them) and `family`; everything else is the
 runner's default. Budgets are cut to `--trials` trials (3 by default; a grid
 keeps its own size), and the shipped experiments keep their epochs, except
@@ -28,6 +29,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.workloads import monthly_sales  # noqa: E402
+
 DATA = (ROOT / ".." / "shared" / "data").resolve()
 
 SHIPPED = (
@@ -82,7 +85,16 @@ MINIMAL = {  # a minimal file per shared data set: name, data, family
         "family": "mlp",
     },
     "minimal-mnist": {"data": {"source": "mnist", "path": f"{DATA}/mnist"}, "family": "cnn"},
+    "minimal-breast-cancer": {"data": {"source": "breast_cancer"}, "family": "mlp"},
+    "minimal-wine": {"data": {"source": "wine"}, "family": "mlp"},
+    "minimal-diabetes": {"data": {"source": "diabetes"}, "family": "mlp"},
+    # Generated beside the file (benchmarks/workloads.py): a monthly series in sales units, about 15,000.
+    "minimal-sales": {
+        "data": {"source": "timeseries", "path": "sales.csv", "target": "sales", "window": 12},
+        "family": "rnn",
+    },
 }
+GENERATED = {"minimal-sales": lambda folder: monthly_sales(folder / "sales.csv")}
 
 
 def _shipped(name: str, folder: Path, trials: int, max_epochs: int) -> Path:
@@ -101,6 +113,8 @@ def _shipped(name: str, folder: Path, trials: int, max_epochs: int) -> Path:
 
 
 def _minimal(name: str, folder: Path, trials: int) -> Path:
+    if name in GENERATED:
+        GENERATED[name](folder)
     return _write(folder, name, {**MINIMAL[name], "tuner": {"max_trials": trials}})
 
 

@@ -35,3 +35,16 @@ def learning_rate_grid(folder: Path, name: str, trials: int, epochs: int, **sett
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(spec))
     return path
+
+
+def monthly_sales(path: Path, seed: int = 0, months: int = 108) -> Path:
+    """A monthly series in sales units, as a shop's file is: about 15,000 a month, a trend of 60 a month, a
+    12-month season of ±3,000 and noise of 600; a CSV with a month and a sales column."""
+    import numpy as np
+    import pandas as pd
+
+    t = np.arange(months)
+    values = 15_000 + 60 * t + 3_000 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(seed).normal(0, 600, months)
+    months_text = pd.date_range("2015-01-01", periods=months, freq="MS").strftime("%Y-%m")
+    pd.DataFrame({"month": months_text, "sales": values.round(0)}).to_csv(path, index=False)
+    return path
