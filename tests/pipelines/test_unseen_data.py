@@ -78,10 +78,11 @@ def test_breast_cancer_with_a_minimal_file_is_never_worse_than_logistic_regressi
     gain, error = _verdict(parent, "model")
     assert gain >= -2 * error, (gain, error)
 
-    (linear,) = [c for c in children if c.data.params.get("depth") == "0"]  # the obvious model, trial 0
+    (linear,) = [c for c in children if int(c.data.tags["trial_id"]) == 0]  # the obvious model comes first
+    assert linear.data.params["depth"] == "0" and linear.data.params["wide"] == "True"
     experiment = load_experiment(tmp_path / "cancer.yaml")
     dataset = load_dataset(experiment.data, experiment.seed, tmp_path)
-    model = load_keras(f"runs:/{linear.info.run_id}/model", experiment.tracking_uri)
+    model = load_keras(f"runs:/{linear.info.run_id}/model", f"sqlite:///{tmp_path}/mlflow.db")
     network = model.predict(dataset.x_test, verbose=0).argmax(axis=1) == dataset.y_test
     assert network.mean() == pytest.approx(linear.data.metrics["test/accuracy"])
     fits = [
