@@ -211,3 +211,33 @@ def test_a_trial_s_time_on_its_line_is_the_one_in_the_final_table(piped_search):
     on_lines = dict(re.findall(r"^trial (\d+) completed\b.*\| (\d+:\d\d)$", joined, flags=re.M))
     table = dict(re.findall(r"^ (\d+)\s+finished\s+\S+\s+\S+\s+\d+\s+(\d+:\d\d)", out, flags=re.M))
     assert on_lines and on_lines == {k: v for k, v in table.items() if k in on_lines}, (on_lines, table)
+
+
+def test_a_text_search_keeps_tensorflow_s_start_up_notices_off_the_terminal(tmp_path):
+    """Text is tokenized while the data load, before the search loads TensorFlow: its C++ notices (absl's
+    "before InitializeLog", oneDNN) went to the terminal after the line that says library messages go to the log."""
+    folder = tmp_path / "texts"
+    for label, words in (("neg", "dull slow bad"), ("pos", "bright quick good")):
+        (folder / label).mkdir(parents=True)
+        for i in range(20):
+            (folder / label / f"{i}.txt").write_text(" ".join(words.split()[: 1 + i % 3]) + f" w{i}")
+    path = write_experiment(
+        tmp_path,
+        name="texts",
+        data={"source": "text", "path": str(folder)},
+        family="cnn",
+        search_space={"encoder": "bag"},
+        tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0},
+    )
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    terminal = proc.stdout + proc.stderr
+    assert "library messages go to" in terminal
+    for notice in ("InitializeLog", "oneDNN", "cuda", "TF_ENABLE_ONEDNN_OPTS"):
+        assert notice not in terminal, notice
