@@ -76,11 +76,11 @@ def _common_failure(trials: pd.DataFrame) -> str:
     reasons = reasons[trials["status"].eq("FAILED") & reasons.ne("")]
     if reasons.empty:
         return f"; see the failed runs' {FAILURE_TAG} tags in MLflow"
-    # The reason's first line, without its error type and the epoch, which differ from trial to trial.
-    kinds = reasons.map(lambda r: re.sub(r" at epoch \d+.*", "", r.splitlines()[0].split(": ", 1)[-1]))
+    said = reasons.map(lambda r: r.splitlines()[0].split(": ", 1)[-1])  # the first line, without the error's type
+    kinds = said.map(lambda r: re.sub(r" at epoch \d+.*", "", r))  # the same reason, whatever the epoch
     common, count = kinds.value_counts().index[0], int(kinds.value_counts().iloc[0])
     share = "every failed trial" if count == len(reasons) else f"{count} of the {len(reasons)} failed trials"
-    return f". The reason of {share}: {reasons[kinds == common].iloc[0].split(': ', 1)[-1]}"
+    return f". The reason of {share}: {said[kinds == common].iloc[0]}"
 
 
 def print_summary(result: SearchResult, console: Console, seconds: float | None = None) -> None:

@@ -52,27 +52,38 @@ QUOTES = ("'", '"')
 
 
 def unquoted(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table without the quotes that wrap every cell of a column (or a header), which the reader keeps: files
-    converted from ARFF write labels as '1' and '-1', and a TSV is read without quoting. Quoted, the classes
-    would be named "'1'", and quoted numbers would be read as categories."""
+    """The table without the quotes that wrap every cell of a column (or a header), which the reader keeps, and
+    with a column of numbers read as numbers: files converted from ARFF write labels as '1' and '-1', a TSV is
+    read without quoting, and pandas before 3 reads a number beyond float's range (1e400) as text, which made
+    its column a category. Quoted, the classes would be named "'1'"."""
 
     def strip(text: str) -> str:
         return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in QUOTES else text
 
+    def quoted(text: pd.Series) -> bool:
+        return text.str.len().ge(2).all() and any(text.str[0].eq(q).all() and text.str[-1].eq(q).all() for q in QUOTES)
+
     frame = frame.rename(columns=lambda name: strip(name) if isinstance(name, str) else name)
     for name in frame.columns:
         cells = frame[name]
-        if pd.api.types.is_numeric_dtype(cells):
+        if pd.api.types.is_numeric_dtype(cells) or cells.dropna().empty:
             continue
-        text = cells.dropna().astype(str)
-        if text.empty or not any(
-            text.str.len().ge(2).all() and text.str[0].eq(q).all() and text.str[-1].eq(q).all() for q in QUOTES
-        ):
-            continue
-        stripped = cells.map(lambda v: strip(v) if isinstance(v, str) else v)
-        numbers = pd.to_numeric(stripped, errors="coerce")
-        frame[name] = numbers if numbers.notna().sum() == stripped.notna().sum() else stripped
+        if quoted(cells.dropna().astype(str)):
+            cells = cells.map(lambda v: strip(v) if isinstance(v, str) else v)
+        frame[name] = _as_numbers(cells)
     return frame
+
+
+def _as_numbers(cells: pd.Series) -> pd.Series:
+    """The column as numbers (whole ones as integers) when every cell is a number as Python reads one (1e400 is
+    inf, which pandas 2 does not parse), else as it is."""
+    numbers = pd.to_numeric(cells, errors="coerce")
+    if numbers.notna().sum() == cells.notna().sum():
+        return numbers
+    try:
+        return cells.map(lambda v: float(v) if isinstance(v, str) else v).astype("float64")
+    except (TypeError, ValueError):
+        return cells
 
 
 def column(frame: pd.DataFrame, key: str | int, path: Path, what: str) -> str | int:

@@ -1,6 +1,6 @@
 """Every touch of MLflow beyond its public API, in one place.
 
-Checked on MLflow 3.17.2 (`pyproject.toml` allows 3.17.x only);
+Checked on MLflow 3.17.0, 3.17.2 and 3.18.0;
 `tests/pipelines/test_compat.py` fails if a release moves either of them, so an
 upgrade breaks that test, not a search.
 """
