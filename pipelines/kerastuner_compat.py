@@ -3,7 +3,7 @@
 KerasTuner has no public hook for what these do: write and read a trial's
 checkpoint, train one model of a trial, tell a worker from the chief, quiet
 its debugging output, serve its oracle, and repair its grid oracle. Each was
-checked on KerasTuner 1.4.8 (the newest; `pyproject.toml` allows 1.4.x only),
+checked on KerasTuner 1.4.7 (the lowest `pyproject.toml` allows) and 1.4.8,
 and `tests/pipelines/test_compat.py` fails if a release moves any of them, so
 an upgrade breaks that test, not a search.
 """
