@@ -50,11 +50,14 @@ def chosen_among_ties(trials: pd.DataFrame, best_id: str, objective: str, direct
     same_loss = [(row, k) for row, k in tied if k[1] == key[1]]
     if not same_loss:
         others = ", ".join(f"{_measured(k[1])} (trial {row['trial_id']})" for row, k in tied)
-        return f"{said} Trial {best_id} had the lowest {loss_name}, {_measured(key[1])}, against {others}."
+        return (
+            f"{said} Trial {best_id}'s kept weights (its best epoch by {objective}) had the lowest {loss_name}, "
+            f"{_measured(key[1])}, against {others}."
+        )
     same = _named([str(row["trial_id"]) for row, _ in same_loss])
     more = [(row, k) for row, k in same_loss if k[2] != key[2]]
     as_many = [str(row["trial_id"]) for row, k in same_loss if k[2] == key[2]]
-    said += f" Trial {best_id} had the {loss_name} of {same} ({_measured(key[1])})"
+    said += f" Trial {best_id}'s kept weights had the same {loss_name} as {same} ({_measured(key[1])})"
     if more:
         others = ", ".join(f"{_count(k[2])} (trial {row['trial_id']})" for row, k in more)
         said += f" and the fewest parameters, {_count(key[2])}, against {others}"
@@ -356,12 +359,14 @@ DIP_FACTOR = 2.0  # a best epoch every later epoch is at least this many times a
 
 @dataclasses.dataclass(frozen=True)
 class Reference:
-    """What learning nothing scores on validation: the trivial baseline (the majority class, the training mean, the
-    naive forecast), on the curve `metric` (val_accuracy or val_mae)."""
+    """A baseline's score on validation, on the curve `metric` (val_accuracy or val_mae): the trivial one (the
+    majority class, the training mean, the naive forecast) is what learning nothing scores; the one to beat is the
+    bar for underfitting, within `noise` (two standard errors of its accuracy on the validation samples)."""
 
     metric: str
     value: float
     name: str
+    noise: float = 0.0
 
     @property
     def direction(self) -> str:
@@ -431,8 +436,11 @@ def diagnose(
             )
     val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
     perfect = bool(val_accuracy) and max(val_accuracy) >= 1.0  # no more epochs can raise it
-    _, falling = trend(val_loss[-TAIL_EPOCHS:])
-    if best == len(val_loss) - 1 and falling < -TREND_T and not perfect:
+    slope, falling = trend(val_loss[-TAIL_EPOCHS:])
+    # Falling beyond its noise, and by a share of itself that more epochs would still add up: a loss that creeps
+    # down by 0.2% an epoch is smooth enough to be "beyond noise" and still gains nothing.
+    steep = slope < -MIN_FALL * val_loss[-1]
+    if best == len(val_loss) - 1 and falling < -TREND_T and steep and not perfect:
         findings.append(
             f"under-trained: validation loss was still falling at the last epoch, {epochs[best]} "
             f"(to {val_loss[best]:.3g}, from {val_loss[-2]:.3g}; {-falling:.1f} standard errors below flat over "
@@ -462,6 +470,7 @@ def diagnose(
     return "; ".join(findings) + "."
 
 
+MIN_FALL = 0.01  # a share of the validation loss per epoch: a slower fall at the end is not under-training
 TAIL_EPOCHS = 5  # the last epochs whose slope tells a validation loss still falling from one that has levelled
 
 
@@ -490,10 +499,10 @@ def _against_reference(
     accuracy = [v for _, v in curves.get("accuracy", [])]
     training_error = [v for _, v in curves.get("mae", [])]
     if accuracy and bar is not None and bar.direction == "max":
-        if accuracy[-1] < bar.value:
+        if accuracy[-1] < bar.value - bar.noise:
             findings.append(
                 f"underfitting: training accuracy only reached {accuracy[-1]:.3f}, below the {bar.value:.3f} "
-                f"validation accuracy of {bar.name}"
+                f"validation accuracy of {bar.name} by more than its noise ({bar.noise:.3f}, two standard errors)"
             )
     elif training_error and reference and reference.direction == "min" and training_error[-1] >= reference.value:
         findings.append(

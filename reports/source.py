@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import tempfile
 import time
@@ -189,7 +190,12 @@ class SearchRecord:
         found = next((b for b in self.baselines() if b[0] == key), None)
         if found is None or found[3] != found[3]:
             return None
-        return Reference("val_" + self.test_metric.removeprefix(TEST), found[3], found[1])
+        curve, value = "val_" + self.test_metric.removeprefix(TEST), found[3]
+        size = int(self.params.get("data.validation_size", "0") or 0)
+        if not curve.endswith("accuracy") or not size:
+            return Reference(curve, value, found[1])
+        noise = max(2 * math.sqrt(value * (1 - value) / size), 1 / size)  # at least one validation sample
+        return Reference(curve, value, found[1], noise)
 
     @property
     def budget(self) -> Budget:

@@ -39,8 +39,8 @@ def test_a_tie_on_accuracy_goes_to_the_lower_validation_loss_not_to_trial_order(
     said = chosen_among_ties(ranked(trials, "max", step), "1", "val_accuracy", "max", step)
     assert said == (
         "Trials 0, 1 and 2 tied on val_accuracy (0.978 for trial 1; within one step of 0.011); ties go to the lower "
-        "validation loss, then to fewer parameters. Trial 1 had the lowest validation loss, 0.07, against 0.09 "
-        "(trial 0), 0.12 (trial 2)."
+        "validation loss, then to fewer parameters. Trial 1's kept weights (its best epoch by val_accuracy) had the "
+        "lowest validation loss, 0.07, against 0.09 (trial 0), 0.12 (trial 2)."
     )
 
 
@@ -50,8 +50,8 @@ def test_equal_losses_go_to_fewer_parameters_and_then_to_the_earlier_trial():
     assert ranked(trials, "max", step)["trial_id"].tolist() == ["1", "2", "3", "0"]
     said = chosen_among_ties(trials, "1", "val_accuracy", "max", step)
     assert said.endswith(
-        "Trial 1 had the validation loss of trials 0, 2 and 3 (0.02) and the fewest parameters, 300, against 900 "
-        "(trial 0), 700 (trial 3); trial 2 has as many, and the earlier is kept."
+        "Trial 1's kept weights had the same validation loss as trials 0, 2 and 3 (0.02) and the fewest "
+        "parameters, 300, against 900 (trial 0), 700 (trial 3); trial 2 has as many, and the earlier is kept."
     )
 
 
