@@ -307,11 +307,14 @@ def cmd_trials(args: argparse.Namespace) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     """The MLflow UI on the store, on this machine only unless a host is given; runs until Ctrl-C."""
+    from pipelines.logs import library_logs_to_file
     from reports.contract.layout import open_store, sqlite_path
 
     if args.tracking_uri.startswith(("http://", "https://")):
         print(f"{args.tracking_uri} is an MLflow server already: open it in a browser.")
         return 0
+    # MLflow's warnings on import (pydantic 2.6's about its fields) go to the log the UI's own messages go to.
+    library_logs_to_file(args.tracking_uri, ".", getattr(args, "verbose", False), None, announce=False)
     client = open_store(args.tracking_uri, create=False)  # a clear error for a store that is not there
     if args.host != "127.0.0.1":
         print(
