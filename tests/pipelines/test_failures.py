@@ -58,3 +58,39 @@ def test_diverging_trials_fail_with_reason_and_the_search_still_reports(tmp_path
     assert "none: no trial finished with a finite score" in text
     assert "2: 0 finished, 2 failed" in text
     assert "failed: FailedTrialError: diverged: loss became nan at epoch 1" in text
+
+
+def test_a_series_whose_trials_all_fail_is_still_reported_in_its_own_measure(tmp_path):
+    """With no trial's test score logged, the trials table and the baselines on page 1 still speak of test MAE, the
+    measure of a search of values, not of test accuracy."""
+    path = write_experiment(
+        tmp_path,
+        name="falls",
+        data={
+            "source": "timeseries",
+            "path": str(ROOT.parent / "shared" / "data" / "timeseries" / "airline-passengers.csv"),
+            "target": "Passengers",
+            "window": 12,
+        },
+        family="rnn",
+        objective="val_mae",
+        search_space={"units": 4, "cell": "gru", "optimizer": "sgd", "learning_rate": 10.0, "momentum": 0.99, "linear_skip": False},
+        tuner={"algorithm": "grid", "max_trials": 1, "epochs": 2, "patience": 0},
+    )
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "test mae" in proc.stdout and "test acc." not in proc.stdout
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    (parent,) = client.search_runs(
+        [client.get_experiment_by_name("falls").experiment_id], "tags.`automl.role` = 'search'"
+    )
+    report = client.download_artifacts(parent.info.run_id, "report.pdf", str(tmp_path))
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(report).pages).split())
+    assert "baseline (trivial) the naive forecast (the last observed value): test mae" in text
+    assert "test accuracy" not in text

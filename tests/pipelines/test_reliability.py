@@ -195,7 +195,8 @@ def test_a_best_model_no_better_than_the_majority_class_is_not_registered(tmp_pa
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = " ".join(proc.stdout.split())
     assert "is no better than the" in out and "of the majority class (0) on the 80 test samples" in out, out[-2000:]
-    assert "The model was not registered" in out
+    assert "The model was not registered: it does no better than the majority class (0) (test accuracy " in out
+    assert "on the 80 test samples, a gain per sample of" in out.split("The model was not registered", 1)[1]
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     assert client.search_registered_models() == []
     parents, _ = runs(tmp_path, "noise")
