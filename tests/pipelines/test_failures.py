@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from mlflow.tracking import MlflowClient
 from pypdf import PdfReader
 
@@ -60,6 +61,7 @@ def test_diverging_trials_fail_with_reason_and_the_search_still_reports(tmp_path
     assert "failed: FailedTrialError: diverged: loss became nan at epoch 1" in text
 
 
+@pytest.mark.slow
 def test_a_series_whose_trials_all_fail_is_still_reported_in_its_own_measure(tmp_path):
     """With no trial's test score logged, the trials table and the baselines on page 1 still speak of test MAE, the
     measure of a search of values, not of test accuracy."""

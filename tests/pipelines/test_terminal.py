@@ -213,6 +213,7 @@ def test_a_trial_s_time_on_its_line_is_the_one_in_the_final_table(piped_search):
     assert on_lines and on_lines == {k: v for k, v in table.items() if k in on_lines}, (on_lines, table)
 
 
+@pytest.mark.slow
 def test_a_text_search_keeps_tensorflow_s_start_up_notices_off_the_terminal(tmp_path):
     """Text is tokenized while the data load, before the search loads TensorFlow: its C++ notices (absl's
     "before InitializeLog", oneDNN) went to the terminal after the line that says library messages go to the log."""
