@@ -76,7 +76,14 @@ def test_a_series_whose_trials_all_fail_is_still_reported_in_its_own_measure(tmp
         },
         family="rnn",
         objective="val_mae",
-        search_space={"units": 4, "cell": "gru", "optimizer": "sgd", "learning_rate": 10.0, "momentum": 0.99, "linear_skip": False},
+        search_space={
+            "units": 4,
+            "cell": "gru",
+            "optimizer": "sgd",
+            "learning_rate": 10.0,
+            "momentum": 0.99,
+            "linear_skip": False,
+        },
         tuner={"algorithm": "grid", "max_trials": 1, "epochs": 2, "patience": 0},
     )
     proc = subprocess.run(
