@@ -40,6 +40,17 @@ def search(path, *extra) -> subprocess.Popen:
     )
 
 
+def searched(path, timeout: float = 600) -> subprocess.CompletedProcess:
+    """`runner.py search` on the experiment file `path`, run to its end in the file's folder, output captured."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def runs(tmp_path, name="signals") -> tuple[list, list]:
     """(parents, children) of the store, newest first; opened as the runner opens it, never mid-creation."""
     client = open_store(f"sqlite:///{tmp_path}/mlflow.db")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from mlflow.tracking import MlflowClient
 from pypdf import PdfReader
 
 from tests.conftest import ROOT, write_experiment
+from tests.processes import searched
 
 DIVERGES = {  # this CNN's loss is NaN from the first epoch on digits
     "depth": 3,
@@ -31,13 +29,7 @@ def test_diverging_trials_fail_with_reason_and_the_search_still_reports(tmp_path
         search_space={**DIVERGES, "kernel_size": [3, 5]},
         tuner={"algorithm": "grid", "max_trials": 2, "epochs": 3, "patience": 0},
     )
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=600,
-    )
+    proc = searched(path)
     assert proc.returncode == 1, proc.stderr[-2000:]
     said = " ".join(proc.stdout.split())
     assert "No trial finished with a finite score. The reason of every failed trial: diverged: loss became nan" in said
@@ -86,13 +78,7 @@ def test_a_series_whose_trials_all_fail_is_still_reported_in_its_own_measure(tmp
         },
         tuner={"algorithm": "grid", "max_trials": 1, "epochs": 2, "patience": 0},
     )
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=600,
-    )
+    proc = searched(path)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "test mae" in proc.stdout and "test acc." not in proc.stdout
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")

@@ -16,6 +16,7 @@ from pipelines.progress import SearchProgress, number
 from pipelines.summary import trials_table
 from reports.contract.layout import open_store
 from tests.conftest import OBJECTIVE, ROOT, write_experiment
+from tests.processes import searched
 
 ITEM = re.compile(r"\b([a-z_]+)=(\S*)")
 
@@ -230,13 +231,7 @@ def test_a_text_search_keeps_tensorflow_s_start_up_notices_off_the_terminal(tmp_
         search_space={"encoder": "bag"},
         tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0},
     )
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = searched(path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     terminal = proc.stdout + proc.stderr
     assert "library messages go to" in terminal

@@ -4,8 +4,6 @@ trials tie on validation accuracy. Real searches, read back from MLflow."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,7 +11,7 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from benchmarks.workloads import monthly_sales
-from tests.conftest import ROOT
+from tests.processes import searched
 
 
 def _minimal_search(tmp_path, name: str, data: dict, family: str, **extra):
@@ -21,13 +19,7 @@ def _minimal_search(tmp_path, name: str, data: dict, family: str, **extra):
     spec = {"name": name, "data": data, "family": family, "tuner": {"max_trials": 4}, **extra}
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(spec))
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    proc = searched(path, timeout=900)
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     runs = client.search_runs([client.get_experiment_by_name(name).experiment_id])
     (parent,) = [r for r in runs if r.data.tags.get("automl.role") == "search"]
