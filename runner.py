@@ -28,10 +28,12 @@ STUDIES = Path(__file__).parent / "experiments" / "studies"
 def cmd_search(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from pipelines.config import load_experiment
+    from pipelines.config import load_experiment, with_time_budget
     from pipelines.logs import announce_log_file, library_logs_to_file
 
     experiment = load_experiment(args.experiment)
+    if args.time_budget is not None:
+        experiment = with_time_budget(experiment, args.time_budget)
     console = Console()
     library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, args.verbose, console, announce=False)
     distribution = _distribution(args)
@@ -400,6 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="train on N worker processes (auto: one per GPU, else one per core), this process "
         "being KerasTuner's chief; without it the search runs in this process",
+    )
+    search.add_argument(
+        "--time-budget",
+        metavar="DURATION",
+        help="start trials until this much time is spent training (seconds, or 90s, 30m, 2h); wins over the "
+        "file's tuner.time_budget",
     )
     search.add_argument(
         "--chief-host",

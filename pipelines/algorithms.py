@@ -16,7 +16,7 @@ class TunerSettings(Protocol):
     """The experiment file's `tuner` section, as the entries read it (`pipelines.config.TunerConfig`)."""
 
     @property
-    def max_trials(self) -> int: ...
+    def max_trials(self) -> int | None: ...
     @property
     def epochs(self) -> int | None: ...
     @property
@@ -50,7 +50,7 @@ def _hyperband(config: TunerSettings, searched: int) -> dict[str, Any]:
 
 def _bayesian_problems(config: TunerSettings, searched: int) -> list[str]:
     initial = config.initial_points_for(searched)
-    if initial < config.max_trials:
+    if config.max_trials is None or initial < config.max_trials:
         return []
     return [
         f"tuner.initial_points: {initial} random trials leave none of max_trials {config.max_trials} for the "

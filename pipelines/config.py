@@ -21,15 +21,29 @@ from pipelines.algorithms import ALGORITHMS, only_for
 from pipelines.data.sources import SOURCE_MODELS, DataConfig, StrictModel, data_paths
 from pipelines.defaults import PRUNING_DEFAULT, objective_for
 from pipelines.errors import ConfigError, DataError
+from pipelines.time_budget import seconds_of
 from reports.contract.layout import TEST_ACCURACY
 from reports.contract.objectives import OBJECTIVES
 from search_spaces.catalogue import CATALOGUES, full_catalogue
 from search_spaces.space import SearchSpace, SearchSpaceError
 
 
+DEFAULT_MAX_TRIALS = 10
+
+
 class TunerConfig(StrictModel):
     algorithm: str = Field("random", description="one of pipelines/algorithms.py: random, hyperband, bayesian, grid")
-    max_trials: int = Field(10, ge=1, description="trials to run (hyperband: upper bound on models trained)")
+    max_trials: int | None = Field(
+        None,
+        ge=1,
+        description="trials to run (hyperband: upper bound on models trained); default 10, or no bound under "
+        "a time_budget",
+    )
+    time_budget: float | None = Field(
+        None,
+        description="start trials until this much time is spent training (seconds, or 90s, 30m, 2h; "
+        "pipelines/time_budget.py); max_trials then bounds it only when written",
+    )
     epochs: int | None = Field(
         None,
         ge=1,
@@ -78,6 +92,23 @@ class TunerConfig(StrictModel):
         3, ge=1, description="other trials that must have reached an epoch before a trial is judged there"
     )
 
+    @field_validator("time_budget", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return seconds_of(value)
+        except ValueError as exc:
+            raise PydanticCustomError("duration", str(exc)) from None
+
+    @model_validator(mode="after")
+    def _trials_bounded_without_a_budget(self) -> TunerConfig:
+        """Ten trials when neither bound is written; under a time budget alone, no count of trials."""
+        if self.max_trials is None and self.time_budget is None:
+            object.__setattr__(self, "max_trials", DEFAULT_MAX_TRIALS)  # not in model_fields_set: not written
+        return self
+
     @field_validator("algorithm")
     @classmethod
     def _known_algorithm(cls, name: str) -> str:
@@ -114,7 +145,8 @@ class TunerConfig(StrictModel):
         with a usual budget leaves no trial to the Gaussian process; here at most half of the trials are random."""
         if self.initial_points is not None:
             return self.initial_points
-        return max(1, min(3 * max(searched, 1), self.max_trials // 2))
+        proposed = 3 * max(searched, 1)
+        return proposed if self.max_trials is None else max(1, min(proposed, self.max_trials // 2))
 
 
 class StudyConfig(StrictModel):
@@ -375,6 +407,18 @@ def load_experiment(source: str | Path | Mapping[str, Any], base_dir: str | Path
     if problems:
         raise ConfigError(f"{path}: invalid experiment file:\n  " + "\n  ".join(problems))
     return experiment
+
+
+def with_time_budget(experiment: Experiment, budget: str) -> Experiment:
+    """The experiment under the command line's `--time-budget`, which wins over the file's; max_trials then
+    bounds the search only when the file writes it."""
+    try:
+        seconds = seconds_of(budget)
+    except ValueError as exc:
+        raise ConfigError(f"--time-budget: {exc}.") from None
+    tuner = experiment.tuner
+    bound = tuner.max_trials if "max_trials" in tuner.model_fields_set else None
+    return experiment.model_copy(update={"tuner": tuner.model_copy(update={"time_budget": seconds, "max_trials": bound})})
 
 
 def _builder_problems(experiment: Experiment) -> list[str]:

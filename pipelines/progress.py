@@ -14,6 +14,7 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pipelines.time_budget import TimeBudget
 from reports.contract.layout import metric_label
 
 
@@ -76,8 +77,17 @@ class SearchProgress:
     """Two bars, the trials (elapsed and an ETA from the trials so far) and the epochs of the current trial;
     a line per finished trial stays on screen."""
 
-    def __init__(self, console: Console, max_trials: int | None, epochs: int | None, objective: str, direction: str):
+    def __init__(
+        self,
+        console: Console,
+        max_trials: int | None,
+        epochs: int | None,
+        objective: str,
+        direction: str,
+        budget: TimeBudget | None = None,
+    ):
         self.console = console
+        self.budget = budget
         self.objective = objective
         self.better = max if direction == "max" else min
         self.best: float | None = None
@@ -105,7 +115,10 @@ class SearchProgress:
         self._bars.stop()
 
     def eta(self) -> str:
-        """Time left at the mean pace of the trials finished so far."""
+        """The time budget left, or the time left at the mean pace of the trials finished so far."""
+        if self.budget is not None:
+            left = self.budget.left()
+            return f"{duration(left)} of the time budget left" if left else "time budget spent: finishing"
         if not self.done or not self.max_trials or self.done >= self.max_trials:
             return ""
         left = (time.monotonic() - self.started) / self.done * (self.max_trials - self.done)
@@ -126,6 +139,8 @@ class SearchProgress:
     def epoch_ended(self, epoch: int, logs: dict) -> None:
         shown = ", ".join(f"{k} {number(v)}" for k, v in logs.items() if k in ("loss", self.objective))
         self._bars.update(self._epochs, completed=epoch + 1, description=f"  epoch {epoch + 1}: {shown}")
+        if self.budget is not None:
+            self._bars.update(self._trials, eta=self.eta())
 
     def trial_ended(
         self,

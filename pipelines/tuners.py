@@ -46,8 +46,10 @@ from pipelines.seams import HyperModel, Trial, Tuner
 from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.packaging import save_package
 from pipelines.tracking.recorder import TrialRecorder, predict
+from pipelines.time_budget import TimeBudget
 from pipelines.tracking.tracker import SearchTracker
 from reports.contract.layout import (
+    BUDGET_SPENT,
     DURATION,
     EPOCH_METRICS_TAG,
     EPOCHS,
@@ -395,8 +397,20 @@ def start_from_the_obvious_model(oracle, space) -> None:
     oracle.populate_space = obvious_first
 
 
-def make_tuner(config, hypermodel: HyperModel, **kwargs) -> keras_tuner.Tuner:
-    """The KerasTuner tuner `config.algorithm` names, with its own settings from the experiment file, tracked."""
+def stop_when_spent(oracle, budget: TimeBudget) -> None:
+    """No new trial once the time budget is spent: the oracle answers STOPPED, as when its max_trials are done,
+    and every tuner asking it (this process's, or the workers' through the chief) ends its search."""
+    populate_space = oracle.populate_space
+
+    def within_budget(trial_id):
+        return populate_space(trial_id) if budget.allows_a_trial() else {"status": TrialStatus.STOPPED}
+
+    oracle.populate_space = within_budget
+
+
+def make_tuner(config, hypermodel: HyperModel, budget: TimeBudget | None = None, **kwargs) -> keras_tuner.Tuner:
+    """The KerasTuner tuner `config.algorithm` names, with its own settings from the experiment file, tracked;
+    it starts no trial once `budget` is spent."""
     quiet_failed_trials()
     algorithm = ALGORITHMS[config.algorithm]
     base = getattr(keras_tuner, algorithm.tuner)
@@ -415,6 +429,8 @@ def make_tuner(config, hypermodel: HyperModel, **kwargs) -> keras_tuner.Tuner:
         tuner.oracle, (keras_tuner.oracles.RandomSearchOracle, keras_tuner.oracles.BayesianOptimizationOracle)
     ):
         start_from_the_obvious_model(tuner.oracle, hypermodel.space)
+    if budget is not None and not is_worker():
+        stop_when_spent(tuner.oracle, budget)
     return tuner
 
 
@@ -426,11 +442,13 @@ def experiment_tuner(
     project: str,
     progress: SearchProgress,
     artifacts: ArtifactProcess,
+    budget: TimeBudget | None = None,
 ) -> keras_tuner.Tuner:
     """The tracked tuner of an experiment's search, in KerasTuner's folder `tuner_dir/project`."""
     return make_tuner(
         experiment.tuner,
         hypermodel,
+        budget,
         objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
         seed=experiment.seed,
         directory=experiment.tuner_dir,
@@ -464,8 +482,24 @@ def tuner_with_progress(
     """The search's tracked tuner and its progress display, as a search in one process and a chief open them."""
     tuner_cfg = experiment.tuner
     max_trials = tuner_cfg.max_trials if ALGORITHMS[tuner_cfg.algorithm].budget_in_trials else None
-    with SearchProgress(console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction) as progress:
-        yield experiment_tuner(experiment, hypermodel, dataset, tracker, project, progress, artifacts), progress
+    budget = time_budget(tuner_cfg.time_budget, tracker)
+    with SearchProgress(
+        console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction, budget
+    ) as progress:
+        yield experiment_tuner(experiment, hypermodel, dataset, tracker, project, progress, artifacts, budget), progress
+
+
+def time_budget(seconds: float | None, tracker: SearchTracker) -> TimeBudget | None:
+    """The search's time budget, its clock started now, less what earlier attempts of the search spent (the
+    parent run's record: `--resume` carries it on); None without one."""
+    if seconds is None:
+        return None
+    spent = read_metric(tracker.client.get_run(tracker.parent_run_id).data.metrics, BUDGET_SPENT, 0.0)
+
+    def record(total: float) -> None:  # its step the milliseconds spent, so the latest is the last across attempts
+        tracker.writer.log_batch(tracker.parent_run_id, metrics={BUDGET_SPENT: total}, step=int(total * 1000))
+
+    return TimeBudget(seconds, spent, record)
 
 
 def run_tuner(

@@ -12,6 +12,7 @@ import pandas as pd
 
 from reports import analysis, figures
 from reports.contract.layout import (
+    BUDGET_SPENT,
     DATA_NOTES_PARAM,
     DURATION,
     EPOCHS,
@@ -23,6 +24,7 @@ from reports.contract.layout import (
     STOPPED_TAG,
     TEST_F1_MACRO,
     metric_label,
+    read_metric,
     status_text,
 )
 from reports.document import ReportDocument
@@ -55,8 +57,8 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
         doc.paragraph(verdict)
     if record.state != "finished":
         doc.paragraph(
-            f"This search is {record.state}. {counts.get('FINISHED', 0)} of up to "
-            f"{p.get('tuner.max_trials', '?')} trials finished; what follows covers those."
+            f"This search is {record.state}. Finished trials: {counts.get('FINISHED', 0)} ({_trials_bound(p)}); "
+            "what follows covers those."
         )
     rows = [
         ("experiment", record.experiment_name),
@@ -70,9 +72,10 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
         ("model family", p.get("family", "-")),
         (
             "tuner",
-            f"{p.get('tuner.algorithm', '-')}, up to {p.get('tuner.max_trials', '-')} trials of "
+            f"{p.get('tuner.algorithm', '-')}, {_trials_bound(p)} of "
             f"{p.get('tuner.epochs', '-')} epochs, patience {p.get('tuner.patience', '-')}",
         ),
+        *([("time budget", _time_budget(record))] if _number_param(p, "tuner.time_budget") else []),
         ("objective", f"{record.objective} ({record.direction}imize), seed {p.get('seed', '-')}"),
         ("started", f"{_when(info.start_time)}, {minutes:.1f} minutes, {record.state}"),
         (
@@ -113,6 +116,50 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
         for key, name, value, validation in record.baselines()
     ]
     doc.frame_table(pd.DataFrame(rows), font_size=9, headings=False)
+
+
+def _number_param(params: dict[str, str], key: str) -> float | None:
+    try:
+        return float(params[key])
+    except (KeyError, ValueError):
+        return None
+
+
+def _trials_bound(params: dict[str, str]) -> str:
+    """How many trials the search could run, in words: up to 10 trials; as many trials as the time budget
+    allowed."""
+    bound = _number_param(params, "tuner.max_trials")
+    if _number_param(params, "tuner.time_budget") is None:
+        return f"up to {int(bound) if bound else '?'} trials"
+    return "as many trials as the time budget allowed" + (f" (at most {int(bound)})" if bound else "")
+
+
+def spoken(seconds: float) -> str:
+    """A duration in the unit a person would say it: 20 s, 5 min, 1.5 h."""
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds / 3600:.3g} h"
+
+
+def _time_budget(record: SearchRecord) -> str:
+    """The time budget and what it bought: the trials started, their epochs, the pruned ones."""
+    seconds = _number_param(record.params, "tuner.time_budget") or 0.0
+    spent = read_metric(record.parent.data.metrics, BUDGET_SPENT)
+    trials = record.trials
+    counts = trials["status"].value_counts()
+    epochs = int(trials[EPOCHS].fillna(0).sum()) if EPOCHS in trials else 0
+    bought = (
+        f"bought {len(trials)} trials ({epochs:,} epochs in all"
+        + (f", {counts[PRUNED]} of them pruned" if counts.get(PRUNED) else "")
+        + ")"
+    )
+    when = "" if spent is None else f"; {spoken(spent)} had been spent training when the last trial was asked for"
+    return (
+        f"{spoken(seconds)} of training (setup and closing steps not counted): {bought}{when}. A trial under way "
+        "when it ran out was finished, not cut off."
+    )
 
 
 def _number(text: str) -> str:

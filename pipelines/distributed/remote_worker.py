@@ -37,6 +37,11 @@ CHIEF_GRACE_S = 30.0  # how long a worker waits for a chief that stopped answeri
 CHIEF_GONE_EXIT = 3  # the exit status of a worker whose chief went away
 
 
+# How many trials run, and for how long, is the chief's to decide (its oracle answers STOPPED): a worker started
+# without the chief's --time-budget trains the same trials.
+CHIEF_ONLY = ("tuner.max_trials", "tuner.time_budget")
+
+
 def run_worker(
     experiment: Experiment, chief: str, worker_id: str, parent_run_id: str | None = None, console: Console | None = None
 ) -> None:
@@ -48,7 +53,8 @@ def run_worker(
     keras.utils.set_random_seed(experiment.seed)
     dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
     experiment, dataset, hypermodel, _ = prepare_search(experiment, dataset)
-    changed = changed_settings(search_settings(experiment, dataset, hypermodel), parent.data.params)
+    settings = search_settings(experiment, dataset, hypermodel)
+    changed = [key for key in changed_settings(settings, parent.data.params) if key not in CHIEF_ONLY]
     if changed:
         raise ConfigError(
             f"{experiment.source_file}: differs from the experiment of the search it joins (parent run "

@@ -156,6 +156,7 @@ EVIDENCE_LOSSES = (VALIDATION + "loss", VALIDATION + "mse")
 TEST_F1_MACRO = TEST + "f1_macro"  # beside accuracy where classes are imbalanced: each class counts the same
 BASELINE_KEYS = ("trivial", "model")  # the baselines of a search (see pipelines/baselines.py)
 VS_BASELINE = "vs_baseline/"  # on the parent: each baseline's scores and the best model's gain over it
+BUDGET_SPENT = "search/time_budget_spent_s"  # on the parent: the time budget spent, at each trial's start
 
 
 def objective_metric(objective: str) -> str:

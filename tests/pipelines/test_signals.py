@@ -144,7 +144,7 @@ def _check_report_of_the_cut_off_search(tmp_path, finished):
     assert report.returncode == 0, report.stderr[-2000:]
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(tmp_path / "partial.pdf").pages).split())
     assert "This search is incomplete: still running, or its process died" in text
-    assert "1 of up to 2 trials finished" in text
+    assert "Finished trials: 1 (up to 2 trials)" in text
     assert f"trial {finished.data.tags['trial_id']}: val_accuracy {finished.data.metrics[OBJECTIVE]:.4f}" in text
     first = load_search(f"sqlite:///{tmp_path}/mlflow.db", "signals").end_millis
     time.sleep(0.05)
