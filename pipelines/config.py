@@ -418,7 +418,9 @@ def with_time_budget(experiment: Experiment, budget: str) -> Experiment:
         raise ConfigError(f"--time-budget: {exc}.") from None
     tuner = experiment.tuner
     bound = tuner.max_trials if "max_trials" in tuner.model_fields_set else None
-    return experiment.model_copy(update={"tuner": tuner.model_copy(update={"time_budget": seconds, "max_trials": bound})})
+    return experiment.model_copy(
+        update={"tuner": tuner.model_copy(update={"time_budget": seconds, "max_trials": bound})}
+    )
 
 
 def _builder_problems(experiment: Experiment) -> list[str]:
