@@ -27,7 +27,6 @@ from reports.contract.objectives import OBJECTIVES
 from search_spaces.catalogue import CATALOGUES, full_catalogue
 from search_spaces.space import SearchSpace, SearchSpaceError
 
-
 DEFAULT_MAX_TRIALS = 10
 
 

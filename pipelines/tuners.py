@@ -43,10 +43,10 @@ from pipelines.kerastuner_compat import (
 from pipelines.progress import SearchProgress
 from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
 from pipelines.seams import HyperModel, Trial, Tuner
+from pipelines.time_budget import TimeBudget
 from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.packaging import save_package
 from pipelines.tracking.recorder import TrialRecorder, predict
-from pipelines.time_budget import TimeBudget
 from pipelines.tracking.tracker import SearchTracker
 from reports.contract.layout import (
     BUDGET_SPENT,
