@@ -8,18 +8,28 @@ local worker processes, or resumed after a kill.
 from __future__ import annotations
 
 import dataclasses
+import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
+from mlflow.exceptions import MlflowException
 from rich.console import Console
 
 from pipelines.baselines import Baseline, Comparison, compare
 from pipelines.config import Experiment
 from pipelines.data import Dataset
 from pipelines.data.encoding import raw_example
+from pipelines.ensemble import (
+    LIBRARY_SIZE,
+    PREDICTIONS_FILE,
+    Ensemble,
+    choose_ensemble,
+    ensemble_model,
+    read_predictions,
+)
 from pipelines.kerastuner_compat import checkpoint_path
 from pipelines.progress import say
 from pipelines.seams import Trial, Tuner
@@ -39,6 +49,12 @@ from reports.contract.layout import (
     BEST_RUN_PARAM,
     BEST_TRIAL_PARAM,
     BEST_TRIAL_TAG,
+    ENSEMBLE,
+    ENSEMBLE_BEST_TRIAL,
+    ENSEMBLE_GAIN,
+    ENSEMBLE_TAG,
+    ENSEMBLE_WEIGHTS_PARAM,
+    EVIDENCE_LOSSES,
     NOTE_TAG,
     OBJECTIVE_METRIC,
     PRUNED,
@@ -51,8 +67,9 @@ from reports.contract.layout import (
     objective_metric,
     on_validation,
     trials_frame,
+    validation_measure,
 )
-from reports.source import load_search
+from reports.source import ensemble_outcome, load_search
 from reports.verdict import capitalized
 
 NO_FINISHED_TRIAL = "NoFinishedTrial: no trial finished with a finite score"  # the failure reason of such a search
@@ -70,6 +87,7 @@ class SearchResult:
     report_path: Path
     baseline: Comparison | None = None  # the best model against the baseline to beat, on the test split
     registration: str = ""  # what became of the best model in the model registry, in a sentence
+    ensemble: str | None = None  # what became of the ensemble of the best trials, in a sentence
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +124,9 @@ def close_search(search: OpenSearch, tuner: Tuner) -> SearchResult:
     best = best_finished(trials)
     logged = None
     if best is not None:
-        logged = _log_best(tracker, tuner, best, experiment, search.dataset, baselines)
+        ensemble = _ensemble(search, trials, best) if experiment.ensemble else None
+        kept = ensemble if ensemble is not None and ensemble.beats_best_trial else None
+        logged = _log_best(tracker, tuner, best, experiment, search.dataset, baselines, kept)
         tracker.set_tag(NOTE_TAG, _description(experiment, trials, best, logged.comparison, logged.registration))
     # The last trial's files are still being written: the report waits for a trial's files when it reads them.
     record = dataclasses.replace(
@@ -132,6 +152,7 @@ def close_search(search: OpenSearch, tuner: Tuner) -> SearchResult:
         report,
         logged.comparison,
         logged.registration,
+        ensemble_outcome(tracker.client.get_run(tracker.parent_run_id)),
     )
 
 
@@ -226,6 +247,71 @@ def _best_model(tuner: Tuner, trial: Trial, run_id: str, experiment: Experiment,
     return model, predict(model, dataset.x_test)
 
 
+def _ensemble(search: OpenSearch, trials: pd.DataFrame, best: pd.Series) -> Ensemble | None:
+    """The ensemble of the best finished trials, chosen from the predictions they logged, and its scores and
+    weights logged on the parent run; None when fewer than two trials finished or selection kept one alone."""
+    experiment, tracker, data = search.experiment, search.tracker, search.dataset
+    finished = trials[trials["status"].isin(["FINISHED", PRUNED]) & trials[OBJECTIVE_METRIC].notna()]
+    library = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for row in finished.head(LIBRARY_SIZE).itertuples():
+            try:
+                path = tracker.client.download_artifacts(row.run_id, PREDICTIONS_FILE, f"{tmp}/{row.trial_id}")
+            except (MlflowException, OSError):  # a trial logged by an earlier version of the runner
+                continue
+            library[str(row.trial_id)] = read_predictions(path)
+    if str(best["trial_id"]) not in library or len(library) < 2:
+        return None
+    assert experiment.ensemble is not None
+    classes = data.info.num_classes is not None
+    best_validation = tracker.client.get_run(best["run_id"]).data.metrics
+    ensemble = choose_ensemble(
+        library,
+        str(best["trial_id"]),
+        best_validation,
+        data.y_val,
+        data.y_test,
+        classes,
+        experiment.objective,
+        experiment.ensemble.size,
+    )
+    if ensemble is None:
+        tracker.set_tag(ENSEMBLE_TAG, "none: selection kept one trial alone")
+        return None
+    run_of = dict(zip(finished["trial_id"].astype(str), finished["run_id"], strict=True))
+    ensemble = ensemble._replace(runs={trial: run_of[trial] for trial in ensemble.selection.weights})
+    tracker.log_params({ENSEMBLE_WEIGHTS_PARAM: json.dumps(ensemble.selection.weights)})
+    measure = validation_measure(experiment.objective, classes)
+    tracker.log_metrics(
+        {
+            **{ENSEMBLE + k: v for k, v in {**ensemble.validation, **ensemble.test}.items()},
+            **{ENSEMBLE_BEST_TRIAL + m: best_validation.get(m) for m in (measure, *EVIDENCE_LOSSES)},
+            ENSEMBLE_GAIN: ensemble.gain,
+            ENSEMBLE_GAIN + "_se": ensemble.standard_error,
+        }
+    )
+    tracker.set_tag(
+        ENSEMBLE_TAG,
+        "kept" if ensemble.beats_best_trial else f"not kept: no better than trial {best['trial_id']} on validation",
+    )
+    return ensemble
+
+
+def _champion(tuner: Tuner, best: pd.Series, experiment: Experiment, dataset: Dataset, ensemble: Ensemble | None):
+    """The model the search hands on, its test predictions and the params it is logged with: the best trial's,
+    or the ensemble's when it beat the best trial on validation."""
+    if ensemble is None:
+        trial = tuner.oracle.get_trial(best["trial_id"])
+        model, test_predictions = _best_model(tuner, trial, best["run_id"], experiment, dataset)
+        return model, test_predictions, tuner.hypermodel.space.as_typed(active_values(trial.hyperparameters))
+    weights = ensemble.selection.weights
+    members = {
+        trial: _best_model(tuner, tuner.oracle.get_trial(trial), ensemble.runs[trial], experiment, dataset)[0]
+        for trial in weights
+    }
+    return ensemble_model(members, weights), ensemble.test_predictions, {ENSEMBLE_WEIGHTS_PARAM: json.dumps(weights)}
+
+
 def _log_best(
     tracker: SearchTracker,
     tuner: Tuner,
@@ -233,17 +319,17 @@ def _log_best(
     experiment: Experiment,
     dataset: Dataset,
     baselines: list[Baseline],
+    ensemble: Ensemble | None = None,
 ) -> BestModel:
-    """Log the best trial's model on the parent run, compare it with each baseline, and register it."""
-    trial = tuner.oracle.get_trial(best["trial_id"])
-    model, test_predictions = _best_model(tuner, trial, best["run_id"], experiment, dataset)
-    params = tuner.hypermodel.space.as_typed(active_values(trial.hyperparameters))
+    """Log the best model (the best trial's, or the ensemble that beat it) on the parent run, compare it with
+    each baseline, and register it."""
+    model, test_predictions, params = _champion(tuner, best, experiment, dataset, ensemble)
     # Named apart from the trials' own params, so the parent never reads as a duplicate of its best trial.
     tracker.log_params(
         {
             BEST_TRIAL_PARAM: best["trial_id"],
             BEST_RUN_PARAM: best["run_id"],
-            **{BEST_PARAM_PREFIX + k: v for k, v in params.items()},
+            **({BEST_PARAM_PREFIX + k: v for k, v in params.items()} if ensemble is None else {}),
         }
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -251,15 +337,26 @@ def _log_best(
         uri = tracker.log_model("best_model", package, params)
     assert uri is not None, "the journal was sent before the closing steps, so the store took the model"
     # Under the trials' own names, so the parent's row and charts show the search's outcome beside its trials.
+    outcome = (
+        best
+        if ensemble is None
+        else pd.Series({"trial_id": "ensemble", OBJECTIVE_METRIC: ensemble.objective_value, **ensemble.test})
+    )
     tracker.log_metrics(
-        {objective_metric(experiment.objective): best[OBJECTIVE_METRIC], **{k: best.get(k) for k in TEST_METRICS}},
+        {
+            objective_metric(experiment.objective): outcome[OBJECTIVE_METRIC],
+            **{k: outcome.get(k) for k in TEST_METRICS},
+        },
         model_uri=uri,
     )
     path = save_keras(model, dataset.info.encoding, Path(tuner.project_dir) / "best_model.keras")
     comparisons = {b.key: compare(b, dataset.y_test, test_predictions) for b in baselines}
     to_beat = _log_comparisons(tracker, baselines, comparisons)
     _mark_best(tracker, best["run_id"])
-    registration = _register(tracker, experiment, best, uri, comparisons[to_beat.key], comparisons[baselines[0].key])
+    what = f"Trial {best['trial_id']}" if ensemble is None else capitalized(ensemble.named())
+    registration = _register(
+        tracker, experiment, what, outcome, uri, comparisons[to_beat.key], comparisons[baselines[0].key]
+    )
     return BestModel(uri, path, comparisons[to_beat.key], registration)
 
 
@@ -278,14 +375,20 @@ def _log_comparisons(tracker: SearchTracker, baselines: list[Baseline], comparis
 
 
 def _register(
-    tracker: SearchTracker, experiment: Experiment, best: pd.Series, uri: str, against: Comparison, trivial: Comparison
+    tracker: SearchTracker,
+    experiment: Experiment,
+    what: str,
+    best: pd.Series,
+    uri: str,
+    against: Comparison,
+    trivial: Comparison,
 ) -> str:
     """Register the best model, with a description and tags, only when it beats the trivial baseline (a model no
     better than chance is not worth a version); what became of it, in a sentence."""
     if not trivial.better:
         return f"not registered: no better than {trivial.baseline.name} ({trivial.numbers()})"
     about = (
-        f"Trial {best['trial_id']} of the {experiment.tuner.algorithm} search of {experiment.name!r} (parent run "
+        f"{what} of the {experiment.tuner.algorithm} search of {experiment.name!r} (parent run "
         f"{tracker.parent_run_id}): {experiment.objective} {best[OBJECTIVE_METRIC]:.4g} "
         f"({'higher' if experiment.direction == 'max' else 'lower'} is better), {_test_scores(best)}. "
         f"{capitalized(against.sentence())}."

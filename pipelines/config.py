@@ -176,6 +176,14 @@ class StudyConfig(StrictModel):
     )
 
 
+class EnsembleConfig(StrictModel):
+    size: int = Field(
+        5,
+        ge=2,
+        description="rounds of greedy selection with replacement over the finished trials (pipelines/ensemble.py)",
+    )
+
+
 class Experiment(StrictModel):
     name: str = Field(min_length=1, description="MLflow experiment name; defaults to the file name")
     seed: int = 42
@@ -203,10 +211,20 @@ class Experiment(StrictModel):
         description="log every trial's model to MLflow (the best one always is); "
         "off saves disk on long searches of large models",
     )
+    ensemble: EnsembleConfig | None = Field(
+        EnsembleConfig(),
+        description="an ensemble of the best trials, the best model when it beats the best trial on validation; "
+        "none: no ensemble",
+    )
     tuner_dir: str = Field(".keras_tuner", description="where KerasTuner keeps trial state and checkpoints")
     study: StudyConfig | None = None
     source_file: str = Field("", exclude=True)
     chosen_for_user: tuple[str, ...] = Field((), exclude=True)  # settings the file left out and the data decided
+
+    @field_validator("ensemble", mode="before")
+    @classmethod
+    def _no_ensemble(cls, value: Any) -> Any:
+        return None if value == "none" else value
 
     @model_validator(mode="before")
     @classmethod

@@ -96,6 +96,8 @@ def print_summary(result: SearchResult, console: Console, seconds: float | None 
     best = result.trials[result.trials["trial_id"] == result.best_trial_id].iloc[0]
     tests = ", ".join(f"{metric_label(m)} {number(best[m])}" for m in TEST_METRICS if m in best)
     say(console, f"best trial {result.best_trial_id}: {experiment.objective} {number(result.best_score)}, {tests}")
+    if result.ensemble:
+        say(console, result.ensemble)
     comparison = result.baseline
     if comparison is not None and not comparison.better:
         say(console, f"Warning: {comparison.sentence()}. {comparison.advice()}", "yellow")

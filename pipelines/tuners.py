@@ -31,6 +31,7 @@ from pipelines.algorithms import ALGORITHMS
 from pipelines.data import Dataset
 from pipelines.data.core import balanced_class_weights
 from pipelines.data.encoding import raw_example
+from pipelines.ensemble import PREDICTIONS_FILE, predictions_file
 from pipelines.kerastuner_compat import (
     TrialStatus,
     build_and_fit,
@@ -321,7 +322,9 @@ class TrackedTuner(_TunerBase):
         self.tracker.log_metrics(results, model_uri=uri)
         self._shown["test"] = {k: results[k] for k in TEST_METRICS if k in results}
         with tempfile.TemporaryDirectory() as tmp:
-            self.tracker.log_files(evaluation.write_layer_table(model, Path(tmp) / "layers.csv"))
+            kept = Path(tmp) / PREDICTIONS_FILE  # what an ensemble of the trials is chosen and scored from
+            kept.write_bytes(predictions_file(predictions["validation"], predictions["test"]))
+            self.tracker.log_files(evaluation.write_layer_table(model, Path(tmp) / "layers.csv"), kept)
         self.artifacts.submit(
             self.tracker.run, f"trial {trial.trial_id}", self.recorder.curves, self.recorder.best_epoch, test
         )

@@ -28,7 +28,7 @@ from reports.contract.layout import (
     status_text,
 )
 from reports.document import ReportDocument
-from reports.source import SearchRecord
+from reports.source import SearchRecord, ensemble_outcome
 
 TOP_TRIALS_DIAGNOSED = 3
 PAIR_PLOT_WIDTH = 130  # mm on the page
@@ -107,6 +107,9 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
         )
         if ties:
             rows.append(("chosen among ties", ties))
+        ensemble = ensemble_outcome(record.parent)
+        if ensemble:
+            rows.append(("ensemble", ensemble))
     rows += [
         (
             f"baseline ({key})",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 import tempfile
@@ -23,6 +24,12 @@ from reports.contract.layout import (
     BASELINE_PARAM_PREFIX,
     BEST_BASELINE_PARAM,
     BEST_TRIAL_PARAM,
+    ENSEMBLE,
+    ENSEMBLE_BEST_TRIAL,
+    ENSEMBLE_GAIN,
+    ENSEMBLE_TAG,
+    ENSEMBLE_WEIGHTS_PARAM,
+    EVIDENCE_LOSSES,
     OBJECTIVE_METRIC,
     OBJECTIVE_PARAM,
     PER_EPOCH,
@@ -40,9 +47,10 @@ from reports.contract.layout import (
     search_step,
     test_metric_of,
     trials_frame,
+    validation_measure,
 )
 from reports.contract.objectives import OBJECTIVES
-from reports.verdict import baseline_sentence, capitalized
+from reports.verdict import baseline_sentence, capitalized, ensemble_sentence
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
@@ -258,6 +266,31 @@ def against_baseline(parent: Run) -> str | None:
         int(params.get("data.test_size", 0)),
     )
     return capitalized(sentence) + "."
+
+
+def ensemble_outcome(parent: Run) -> str | None:
+    """What became of the search's ensemble in a sentence (`verdict.ensemble_sentence`), or why there is none;
+    None for a search that chose none (`ensemble: none`, or before its closing steps)."""
+    params, metrics, tags = parent.data.params, parent.data.metrics, parent.data.tags
+    how = tags.get(ENSEMBLE_TAG)
+    if how is None or ENSEMBLE_WEIGHTS_PARAM not in params:
+        return None if how is None else f"Ensemble: {how}."
+    classes = params.get("data.task") != "regression"
+    measures = dict.fromkeys(
+        [validation_measure(params.get(OBJECTIVE_PARAM, "val_accuracy"), classes), EVIDENCE_LOSSES[not classes]]
+    )
+    return ensemble_sentence(
+        how,
+        json.loads(params[ENSEMBLE_WEIGHTS_PARAM]),
+        params.get(BEST_TRIAL_PARAM, "?"),
+        [
+            (m, read_metric(metrics, ENSEMBLE + m, math.nan), read_metric(metrics, ENSEMBLE_BEST_TRIAL + m, math.nan))
+            for m in measures
+        ],
+        read_metric(metrics, ENSEMBLE_GAIN, math.nan),
+        read_metric(metrics, ENSEMBLE_GAIN + "_se", math.nan),
+        int(params.get("data.test_size", 0)),
+    )
 
 
 def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experiment]:

@@ -207,3 +207,37 @@ def _lead_sentence(names: str, leads: list[tuple[str, float, float]]) -> str:
     return said + (
         f", within noise (twice its standard error, {margin:.2g}): these runs cannot tell whether the lead changes."
     )
+
+
+def ensemble_sentence(
+    how: str,
+    members: dict[str, float],
+    best_trial: str,
+    measures: list[tuple[str, float, float]],
+    gain: float,
+    standard_error: float,
+    n: int,
+    z: float = 2.0,
+) -> str:
+    """The ensemble against the best trial in a sentence: which trials, with what weights, both validation
+    scores (the ensemble's flattered: validation chose it), and its gain on the test split with its standard
+    error, called only beyond `z` of them. `measures` are (validation metric, the ensemble's, the trial's): the
+    objective's, then the loss that breaks a tie on it. `how` is the ensemble tag: kept, or why not."""
+    named = "an ensemble of trials " + ", ".join(f"{trial} ({weight:.2g})" for trial, weight in members.items())
+    scores = ", ".join(f"{metric_label(m)} {ours:.4g} against {theirs:.4g}" for m, ours, theirs in measures)
+    on_validation = f"{scores}; validation chose the ensemble, so its scores there flatter it"
+    if gain > z * standard_error and gain > 0:
+        called = f"beyond {z:g} standard errors"
+    elif -gain > z * standard_error:
+        called = f"a loss beyond {z:g} standard errors"
+    else:
+        called = f"within {z:g} standard errors: no difference is called"
+    on_test = (
+        f"gain per test sample over trial {best_trial} {gain:.3g} ± {standard_error:.2g} on {n:,} samples, {called}"
+    )
+    if how == "kept":
+        return f"The best model is {named}, better than trial {best_trial} on validation ({on_validation}); {on_test}."
+    return (
+        f"{capitalized(named)} did no better than trial {best_trial} on validation ({on_validation}), so the "
+        f"trial is the best model; {on_test}."
+    )

@@ -156,6 +156,11 @@ EVIDENCE_LOSSES = (VALIDATION + "loss", VALIDATION + "mse")
 TEST_F1_MACRO = TEST + "f1_macro"  # beside accuracy where classes are imbalanced: each class counts the same
 BASELINE_KEYS = ("trivial", "model")  # the baselines of a search (see pipelines/baselines.py)
 VS_BASELINE = "vs_baseline/"  # on the parent: each baseline's scores and the best model's gain over it
+ENSEMBLE = "ensemble/"  # on the parent: the ensemble's scores, ensemble/validation/accuracy, ensemble/test/accuracy
+ENSEMBLE_GAIN = ENSEMBLE + "gain_over_best_trial_per_test_sample"  # and _se: paired, on the test split
+ENSEMBLE_WEIGHTS_PARAM = "ensemble.weights"  # the trials the ensemble chose and their weights, as JSON
+ENSEMBLE_BEST_TRIAL = ENSEMBLE + "best_trial/"  # the best trial's validation score beside the ensemble's
+ENSEMBLE_TAG = "automl.ensemble"  # on the parent: "kept" (it is the best model), else why it is not
 BUDGET_SPENT = "search/time_budget_spent_s"  # on the parent: the time budget spent, at each trial's start
 
 
@@ -170,6 +175,13 @@ def test_metric_of(task: str | None) -> str:
     """The test score of a search's task ("classification", "regression"): what its trials and baselines are
     shown with, also when no trial logged one."""
     return TEST_MAE if task == "regression" else TEST_ACCURACY
+
+
+def validation_measure(objective: str, classes: bool) -> str:
+    """The kept weights' validation score an objective stands for (`pipelines.evaluation`): validation/accuracy
+    for val_accuracy, validation/mse for a regression's val_loss."""
+    name = objective.removeprefix("val_")
+    return VALIDATION + ("mse" if name == "loss" and not classes else name)
 
 
 def evidence_loss(metrics) -> float | None:
