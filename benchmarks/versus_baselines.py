@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -125,10 +126,24 @@ def _write(folder: Path, name: str, spec: dict) -> Path:
     return path
 
 
+def _mean_and_se(values: list[float]) -> str:
+    """Mean ± standard error over the searches."""
+    if len(values) < 2:
+        return f"{values[0]:+.3g} (one search, no spread)" if values else "-"
+    return f"mean {statistics.fmean(values):+.3g} ± {statistics.stdev(values) / len(values) ** 0.5:.2g} SE"
+
+
+def _verdict(gain: float, error: float) -> str:
+    return "beats" if gain > 2 * error and gain > 0 else "worse" if -gain > 2 * error else "no better"
+
+
 def run(path: Path) -> dict:
     """One search in a process of its own, then its parent run's verdict against the baseline to beat."""
     from reports.contract.layout import (
         BEST_BASELINE_PARAM,
+        ENSEMBLE_BEST_TRIAL,
+        ENSEMBLE_GAIN,
+        ENSEMBLE_TAG,
         TEST_METRICS,
         baseline_metric,
         gain_metrics,
@@ -151,7 +166,11 @@ def run(path: Path) -> dict:
         return {**row, "error": f"exit {proc.returncode}: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:160]}
     metric = next(m for m in TEST_METRICS if m in metrics)
     gain, error = (metrics.get(name, float("nan")) for name in gain_metrics(key))
-    verdict = "beats" if gain > 2 * error and gain > 0 else "worse" if -gain > 2 * error else "no better"
+    verdict = _verdict(gain, error)
+    kept = parent.data.tags.get(ENSEMBLE_TAG, "")
+    # Without the ensemble the best trial is the model: its own gain, logged beside the ensemble's when kept.
+    alone = [metrics.get(ENSEMBLE_BEST_TRIAL + name, float("nan")) for name in gain_metrics(key)]
+    gain_alone, error_alone = alone if kept == "kept" else (gain, error)
     print(f"{spec['name']}: {verdict} ({gain:+.3g} ± {error:.2g}) in {seconds:.0f} s", flush=True)
     return {
         **row,
@@ -162,6 +181,12 @@ def run(path: Path) -> dict:
         "gain": gain,
         "se": error,
         "verdict": verdict,
+        "ensemble": kept.split(":")[0],
+        "ensemble_gain": metrics.get(ENSEMBLE_GAIN, float("nan")),
+        "ensemble_se": metrics.get(ENSEMBLE_GAIN + "_se", float("nan")),
+        "gain_alone": gain_alone,
+        "se_alone": error_alone,
+        "verdict_alone": _verdict(gain_alone, error_alone),
         "trials": params.get("tuner.max_trials"),
         "epochs": params.get("tuner.epochs"),
         "chosen": params.get("chosen_from_data", ""),
@@ -199,20 +224,33 @@ def main() -> None:
         rows = [row for rows in pool.map(lambda chain: [run(p) for p in chain], jobs) for row in rows]
     total = time.monotonic() - started
     table = [
-        "| search | trials | epochs | network | baseline to beat | gain ± SE | verdict | time |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| search | trials | epochs | network | baseline to beat | gain ± SE | verdict | ensemble | ensemble's "
+        "gain over the best trial | best trial alone: gain ± SE, verdict | time |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         if "error" in r:
-            table.append(f"| {r['name']} | | | | | | error: {r['error']} | {r['seconds']:.0f} s |")
+            table.append(f"| {r['name']} | | | | | | error: {r['error']} | | | | {r['seconds']:.0f} s |")
             continue
         chosen = f" (chosen: {r['chosen']})" if r["chosen"] else ""
         table.append(
             f"| {r['name']} | {r['trials']} | {r['epochs']}{chosen} | {r['metric']} {r['network']:.4g} | "
             f"{r['baseline']}: {r['baseline_value']:.4g} | {r['gain']:+.3g} ± {r['se']:.2g} | "
-            f"{r['verdict']} | {r['seconds']:.0f} s |"
+            f"{r['verdict']} | {r['ensemble'] or '-'} | {r['ensemble_gain']:+.3g} ± {r['ensemble_se']:.2g} | "
+            f"{r['gain_alone']:+.3g} ± {r['se_alone']:.2g}, {r['verdict_alone']} | {r['seconds']:.0f} s |"
         )
     counts = {v: sum(r.get("verdict") == v for r in rows) for v in ("beats", "no better", "worse")}
+    alone = {v: sum(r.get("verdict_alone") == v for r in rows) for v in ("beats", "no better", "worse")}
+    scored = [r for r in rows if "error" not in r]
+    # What the ensemble changed: its gain over the best trial where it became the model, 0 where the trial stayed;
+    # per test metric, as an accuracy and an error in a series' units do not average.
+    by_metric = {m: [r for r in scored if r["metric"] == m] for m in sorted({r["metric"] for r in scored})}
+    ensemble_lines = [
+        f"- {m}, {len(group)} searches: the ensemble became the model in "
+        f"{sum(r['ensemble'] == 'kept' for r in group)}; its gain over the best trial per test sample, 0 where "
+        f"the trial stayed the model: {_mean_and_se([r['ensemble_gain'] if r['ensemble'] == 'kept' else 0.0 for r in group])}"
+        for m, group in by_metric.items()
+    ]
     publish(
         args.out,
         "The best network against the baseline to beat",
@@ -222,6 +260,9 @@ def main() -> None:
             f"{args.max_epochs}, {args.jobs} searches at once; total {total / 60:.1f} min",
             f"- verdicts over {len(rows)} searches: {counts['beats']} beat the baseline, {counts['no better']} no "
             f"better, {counts['worse']} worse (a difference called beyond 2 standard errors of the per-sample gain)",
+            f"- the same searches with the best trial alone as the model (ensemble off): {alone['beats']} beat, "
+            f"{alone['no better']} no better, {alone['worse']} worse",
+            *ensemble_lines,
             "",
             *table,
         ],

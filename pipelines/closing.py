@@ -352,6 +352,10 @@ def _log_best(
     path = save_keras(model, dataset.info.encoding, Path(tuner.project_dir) / "best_model.keras")
     comparisons = {b.key: compare(b, dataset.y_test, test_predictions) for b in baselines}
     to_beat = _log_comparisons(tracker, baselines, comparisons)
+    if ensemble is not None:  # and what the best trial alone would have scored against the baseline to beat
+        alone = compare(to_beat, dataset.y_test, ensemble.best_trial_predictions)
+        gain, error = gain_metrics(to_beat.key)
+        tracker.log_metrics({ENSEMBLE_BEST_TRIAL + gain: alone.gain, ENSEMBLE_BEST_TRIAL + error: alone.standard_error})
     _mark_best(tracker, best["run_id"])
     what = f"Trial {best['trial_id']}" if ensemble is None else capitalized(ensemble.named())
     registration = _register(

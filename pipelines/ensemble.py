@@ -91,6 +91,7 @@ class Ensemble(NamedTuple):
     gain: float  # over the best trial, per test sample (paired), with its standard error
     standard_error: float
     objective_value: float  # its validation score on the objective's measure
+    best_trial_predictions: np.ndarray  # the best trial's on the test split: what it is compared with
     runs: dict[str, str] = {}  # trial id -> the run its model is logged in, once the caller knows them
 
     def named(self) -> str:
@@ -143,5 +144,13 @@ def choose_ensemble(
     )
     gain = compare(best_as_baseline, y_test, test_outputs)
     return Ensemble(
-        selection, validation, test, test_outputs, ours < theirs, gain.gain, gain.standard_error, validation[measure]
+        selection,
+        validation,
+        test,
+        test_outputs,
+        ours < theirs,
+        gain.gain,
+        gain.standard_error,
+        validation[measure],
+        theirs_test,
     )
