@@ -126,6 +126,10 @@ def _write(folder: Path, name: str, spec: dict) -> Path:
     return path
 
 
+def _realized(row: dict) -> float:
+    return row["ensemble_gain"] if row["ensemble"] == "kept" else 0.0
+
+
 def _mean_and_se(values: list[float]) -> str:
     """Mean ± standard error over the searches."""
     if len(values) < 2:
@@ -248,7 +252,7 @@ def main() -> None:
     ensemble_lines = [
         f"- {m}, {len(group)} searches: the ensemble became the model in "
         f"{sum(r['ensemble'] == 'kept' for r in group)}; its gain over the best trial per test sample, 0 where "
-        f"the trial stayed the model: {_mean_and_se([r['ensemble_gain'] if r['ensemble'] == 'kept' else 0.0 for r in group])}"
+        f"the trial stayed the model: {_mean_and_se([_realized(r) for r in group])}"
         for m, group in by_metric.items()
     ]
     publish(
