@@ -42,10 +42,19 @@ COLOURS = dict(zip(SEARCHES, ("C0", "C1", "C2", "C3", "C4", "C5"), strict=False)
 
 
 def search(
-    folder: Path, experiment_file: str, name: str, seed: int, trials: int, epochs: int | None
+    folder: Path,
+    experiment_file: str,
+    name: str,
+    seed: int,
+    trials: int,
+    epochs: int | None,
+    time_budget: float | None = None,
+    outcome: dict | None = None,
 ) -> list[tuple[int, float, float]]:
     """(epochs trained, seconds since the start, score) of each finished trial, in the order they ended; a
-    Hyperband trial that trains on from another counts only its own epochs. `epochs` None: the experiment's."""
+    Hyperband trial that trains on from another counts only its own epochs. `epochs` None: the experiment's.
+    With `time_budget`, trials are started until it is spent, no count of trials, and `outcome` is given the
+    best trial's test score and the number of trials."""
     from rich.console import Console
 
     from pipelines.config import load_experiment
@@ -64,9 +73,11 @@ def search(
         tracking_uri=f"sqlite:///{folder}/mlflow.db",
         tuner_dir=str(folder / "tuner"),
         log_trial_models=False,
+        ensemble="none",  # the search alone is compared
         tuner={
             **SEARCHES[name],
-            **({} if name == "hyperband" else {"max_trials": trials}),
+            **({} if name == "hyperband" or time_budget else {"max_trials": trials}),
+            **({"time_budget": time_budget} if time_budget else {}),
             **(
                 {key: spec["tuner"][key] for key in ("epochs", "patience") if key in spec["tuner"]}
                 if epochs is None
@@ -91,6 +102,9 @@ def search(
                 child.data.metrics[objective_metric("val_loss")],
             )
         )
+    if outcome is not None:
+        best = result.trials[result.trials["trial_id"] == result.best_trial_id].iloc[0]
+        outcome.update(test=float(best.get("test/accuracy", best.get("test/mae"))), trials=len(result.trials))
     return trials
 
 
@@ -122,7 +136,15 @@ def main() -> None:
     parser.add_argument("--experiments", nargs="*", default=list(EXPERIMENTS), help="shipped experiment files")
     parser.add_argument("--searches", nargs="*", default=list(SEARCHES), help="which of the searches (default: all)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "search_efficiency.md")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        nargs="*",
+        help="wall-time budgets in seconds: each search under each, its best at the end of the budget",
+    )
     args = parser.parse_args()
+    if args.budget:
+        return under_budgets(args)
     from matplotlib.figure import Figure
 
     from benchmarks.results import publish
@@ -207,6 +229,63 @@ def main() -> None:
         + f"--experiments {' '.join(args.experiments)}"
         + (f" --searches {' '.join(repr(n) for n in args.searches)}" if args.searches != list(SEARCHES) else ""),
         facts,
+    )
+
+
+def under_budgets(args) -> None:
+    """Each search under each time budget, seeds side by side: the best val_loss and its trial's test score
+    when the budget is spent, against random search's, so the ranking decides pruning's default under a budget."""
+    from benchmarks.results import publish
+
+    rows = []
+    started = time.monotonic()
+    epochs = None if args.own_epochs else args.epochs
+    with tempfile.TemporaryDirectory() as tmp:
+        for seconds in args.budget:
+            for experiment_file in args.experiments:
+                for name in args.searches:
+                    for seed in range(1, args.seeds + 1):
+                        outcome: dict = {}
+                        folder = Path(tmp) / f"{seconds:g}"
+                        folder.mkdir(exist_ok=True)
+                        trials = search(folder, experiment_file, name, seed, args.trials, epochs, seconds, outcome)
+                        best = min(score for _, _, score in trials)
+                        rows.append((seconds, experiment_file, name, seed, best, outcome["test"], outcome["trials"]))
+                        print(f"{seconds:g} s {experiment_file} {name} seed {seed}: {rows[-1][4:]}", flush=True)
+    table = [
+        f"- each search: seeds 1 to {args.seeds}; objective val_loss; "
+        + ("each experiment's own epochs and early stopping" if epochs is None else f"{epochs} epochs a trial")
+        + f"; no count of trials, the time budget alone; no ensemble; total {(time.monotonic() - started) / 60:.0f}"
+        " min",
+        "- against random: the mean over seeds of (this search's best val_loss - random's with the same seed), "
+        "± its standard error; called only beyond 2 standard errors",
+        "",
+        "| budget | experiment | search | trials (median) | best val_loss (mean ± sd) | its test score (mean ± sd) | "
+        "val_loss against random (paired by seed) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for seconds in args.budget:
+        for experiment_file in args.experiments:
+            random = {r[3]: r[4] for r in rows if r[:3] == (seconds, experiment_file, "random")}
+            for name in args.searches:
+                mine = [r for r in rows if r[:3] == (seconds, experiment_file, name)]
+                vals, tests = [r[4] for r in mine], [r[5] for r in mine]
+                paired = [r[4] - random[r[3]] for r in mine if r[3] in random]
+                vs = "-"
+                if name != "random" and len(paired) > 1:
+                    mean, se = statistics.fmean(paired), statistics.stdev(paired) / len(paired) ** 0.5
+                    called = "lower" if mean < -2 * se else "higher" if mean > 2 * se else "within noise"
+                    vs = f"{mean:+.4f} ± {se:.4f} ({called})"
+                table.append(
+                    f"| {seconds:g} s | {experiment_file} | {name} | {statistics.median(r[6] for r in mine):.0f} | "
+                    f"{statistics.fmean(vals):.4f} ± {statistics.stdev(vals) if len(vals) > 1 else 0:.4f} | "
+                    f"{statistics.fmean(tests):.4f} ± {statistics.stdev(tests) if len(tests) > 1 else 0:.4f} | {vs} |"
+                )
+    publish(
+        args.out,
+        "Search algorithms and pruning under a time budget: the best model when the minutes are spent",
+        "python benchmarks/search_efficiency.py " + " ".join(sys.argv[1:]),
+        table,
     )
 
 
