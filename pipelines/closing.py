@@ -124,7 +124,7 @@ def close_search(search: OpenSearch, tuner: Tuner) -> SearchResult:
     best = best_finished(trials)
     logged = None
     if best is not None:
-        ensemble = _ensemble(search, trials, best) if experiment.ensemble else None
+        ensemble = _ensemble(search, tuner, trials, best) if experiment.ensemble else None
         kept = ensemble if ensemble is not None and ensemble.beats_best_trial else None
         logged = _log_best(tracker, tuner, best, experiment, search.dataset, baselines, kept)
         tracker.set_tag(NOTE_TAG, _description(experiment, trials, best, logged.comparison, logged.registration))
@@ -247,7 +247,7 @@ def _best_model(tuner: Tuner, trial: Trial, run_id: str, experiment: Experiment,
     return model, predict(model, dataset.x_test)
 
 
-def _ensemble(search: OpenSearch, trials: pd.DataFrame, best: pd.Series) -> Ensemble | None:
+def _ensemble(search: OpenSearch, tuner: Tuner, trials: pd.DataFrame, best: pd.Series) -> Ensemble | None:
     """The ensemble of the best finished trials, chosen from the predictions they logged, and its scores and
     weights logged on the parent run; None when fewer than two trials finished or selection kept one alone."""
     experiment, tracker, data = search.experiment, search.tracker, search.dataset
@@ -290,10 +290,20 @@ def _ensemble(search: OpenSearch, trials: pd.DataFrame, best: pd.Series) -> Ense
             ENSEMBLE_GAIN + "_se": ensemble.standard_error,
         }
     )
-    tracker.set_tag(
-        ENSEMBLE_TAG,
-        "kept" if ensemble.beats_best_trial else f"not kept: no better than trial {best['trial_id']} on validation",
-    )
+    # A member trained by a worker elsewhere, without its model logged, has no weights here to build it from.
+    missing = [
+        trial
+        for trial in ensemble.selection.weights
+        if not (experiment.log_trial_models or Path(checkpoint_path(tuner, trial)).is_file())
+    ]
+    if not ensemble.beats_best_trial:
+        how = f"not kept: no better than trial {best['trial_id']} on validation"
+    elif missing:
+        how = f"not kept: the weights of trials {', '.join(missing)} are not here (log_trial_models: true keeps them)"
+        ensemble = ensemble._replace(beats_best_trial=False)
+    else:
+        how = "kept"
+    tracker.set_tag(ENSEMBLE_TAG, how)
     return ensemble
 
 

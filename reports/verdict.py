@@ -237,7 +237,10 @@ def ensemble_sentence(
     )
     if how == "kept":
         return f"The best model is {named}, better than trial {best_trial} on validation ({on_validation}); {on_test}."
-    return (
-        f"{capitalized(named)} did no better than trial {best_trial} on validation ({on_validation}), so the "
-        f"trial is the best model; {on_test}."
-    )
+    why = how.removeprefix("not kept: ")
+    if why.startswith("no better"):
+        return (
+            f"{capitalized(named)} did no better than trial {best_trial} on validation ({on_validation}), so the "
+            f"trial is the best model; {on_test}."
+        )
+    return f"{capitalized(named)} is not the model, as {why} ({on_validation}); {on_test}."
