@@ -124,3 +124,33 @@ def test_a_search_whose_ensemble_beats_its_best_trial_logs_registers_and_reports
     text = " ".join(PdfReader(report).pages[0].extract_text().split())
     assert "The best model is an ensemble of trials" in text and "gain per test sample over trial" in text
     assert "The best model is an ensemble of trials" in " ".join(done.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("how", "gain", "opening", "called"),
+    [
+        ("kept", 0.036, "The best model is an ensemble of trials 0 (0.25), 2 (0.75), better than trial 0", "beyond 2"),
+        (
+            "not kept: no better than trial 0 on validation",
+            0.01,
+            "An ensemble of trials 0 (0.25), 2 (0.75) did no",
+            "within 2",
+        ),
+        (
+            "not kept: the weights of trials 2 are not here",
+            -0.05,
+            "An ensemble of trials 0 (0.25), 2 (0.75) is not",
+            "a loss",
+        ),
+    ],
+)
+def test_the_ensembles_sentence_gives_both_validation_scores_and_calls_the_test_gain_only_beyond_noise(
+    how, gain, opening, called
+):
+    from reports.verdict import ensemble_sentence
+
+    measures = [("validation/accuracy", 0.9653, 0.9653), ("validation/loss", 0.17, 0.28)]
+    sentence = ensemble_sentence(how, {"0": 0.25, "2": 0.75}, "0", measures, gain, 0.011, 360)
+    assert sentence.startswith(opening)
+    assert "validation accuracy 0.9653 against 0.9653, validation loss 0.17 against 0.28" in sentence
+    assert f"gain per test sample over trial 0 {gain:.3g} ± 0.011 on 360 samples, {called}" in sentence
