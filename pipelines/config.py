@@ -99,7 +99,7 @@ class TunerConfig(StrictModel):
         try:
             return seconds_of(value)
         except ValueError as exc:
-            raise PydanticCustomError("duration", str(exc).replace("{", "{{").replace("}", "}}")) from None
+            raise PydanticCustomError("duration", str(exc)) from None
 
     @model_validator(mode="after")
     def _trials_bounded_without_a_budget(self) -> TunerConfig:
