@@ -96,6 +96,8 @@ def run_study(experiment: Experiment, console: Console | None = None) -> StudyRe
         for label, variant in _variants(experiment):
             if label:
                 console.rule(f"{experiment.name}: {label}")
+            if "ensemble" not in experiment.model_fields_set:  # a study compares its settings one trial each
+                variant = variant.model_copy(update={"ensemble": None})
             searches.append(run_search(variant, console, tags={STUDY_TAG: run_id, SWEEP_TAG: label}))
         report = build_study_report(
             load_study(experiment.tracking_uri, run_id), Path(experiment.tuner_dir) / f"{run_id}-study.pdf"
