@@ -70,7 +70,7 @@ from reports.contract.layout import (
     validation_measure,
 )
 from reports.source import ensemble_outcome, load_search
-from reports.verdict import capitalized
+from reports.verdict import capitalized, ensemble_name
 
 NO_FINISHED_TRIAL = "NoFinishedTrial: no trial finished with a finite score"  # the failure reason of such a search
 
@@ -367,7 +367,7 @@ def _log_best(
         gain, error = gain_metrics(to_beat.key)
         tracker.log_metrics({ENSEMBLE_BEST_TRIAL + gain: alone.gain, ENSEMBLE_BEST_TRIAL + error: alone.standard_error})
     _mark_best(tracker, best["run_id"])
-    what = f"Trial {best['trial_id']}" if ensemble is None else capitalized(ensemble.named())
+    what = f"Trial {best['trial_id']}" if ensemble is None else capitalized(ensemble_name(ensemble.selection.weights))
     registration = _register(
         tracker, experiment, what, outcome, uri, comparisons[to_beat.key], comparisons[baselines[0].key]
     )

@@ -94,11 +94,6 @@ class Ensemble(NamedTuple):
     best_trial_predictions: np.ndarray  # the best trial's on the test split: what it is compared with
     runs: dict[str, str] = {}  # trial id -> the run its model is logged in, once the caller knows them
 
-    def named(self) -> str:
-        """The ensemble in words: an ensemble of trials 03 (0.6), 07 (0.4)."""
-        members = ", ".join(f"{trial} ({weight:.2g})" for trial, weight in self.selection.weights.items())
-        return f"an ensemble of trials {members}"
-
 
 def choose_ensemble(
     library: dict[str, tuple[np.ndarray, np.ndarray]],
@@ -115,11 +110,11 @@ def choose_ensemble(
     when its place on validation is better than the best trial's, `best_validation` its scores there."""
     from pipelines import evaluation
     from pipelines.baselines import Baseline, compare
-    from reports.contract.layout import TEST, TEST_ACCURACY, TEST_MAE, VALIDATION, validation_measure
+    from reports.contract.layout import EVIDENCE_LOSSES, TEST, TEST_ACCURACY, TEST_MAE, VALIDATION, validation_measure
     from reports.contract.objectives import OBJECTIVES, objective_step, standing
 
     scorer = evaluation.classification_scores if classes else evaluation.regression_scores
-    measure, loss = validation_measure(objective, classes), VALIDATION + ("loss" if classes else "mse")
+    measure, loss = validation_measure(objective, classes), EVIDENCE_LOSSES[not classes]
     direction, step = OBJECTIVES[objective], objective_step(objective, len(y_validation))
 
     def place(scores: dict[str, float]) -> tuple:

@@ -209,6 +209,11 @@ def _lead_sentence(names: str, leads: list[tuple[str, float, float]]) -> str:
     )
 
 
+def ensemble_name(members: dict[str, float]) -> str:
+    """An ensemble in words, its trials with their weights: an ensemble of trials 03 (0.6), 07 (0.4)."""
+    return "an ensemble of trials " + ", ".join(f"{trial} ({weight:.2g})" for trial, weight in members.items())
+
+
 def ensemble_sentence(
     how: str,
     members: dict[str, float],
@@ -223,7 +228,7 @@ def ensemble_sentence(
     scores (the ensemble's flattered: validation chose it), and its gain on the test split with its standard
     error, called only beyond `z` of them. `measures` are (validation metric, the ensemble's, the trial's): the
     objective's, then the loss that breaks a tie on it. `how` is the ensemble tag: kept, or why not."""
-    named = "an ensemble of trials " + ", ".join(f"{trial} ({weight:.2g})" for trial, weight in members.items())
+    named = ensemble_name(members)
     scores = ", ".join(f"{metric_label(m)} {ours:.4g} against {theirs:.4g}" for m, ours, theirs in measures)
     on_validation = f"{scores}; validation chose the ensemble, so its scores there flatter it"
     if gain > z * standard_error and gain > 0:
