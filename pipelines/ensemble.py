@@ -22,6 +22,7 @@ import numpy as np
 
 PREDICTIONS_FILE = "predictions.npz"  # a trial's outputs on the validation and test splits, for the ensemble
 LIBRARY_SIZE = 20  # the best trials the ensemble may choose from: reading more costs time and rarely adds one
+MODEL_NAME, WEIGHT_PREFIX, MEMBER_PREFIX = "ensemble", "weight_", "trial_"  # the names in an ensemble's Keras model
 
 
 def predictions_file(validation: np.ndarray, test: np.ndarray) -> bytes:
@@ -74,10 +75,26 @@ def ensemble_model(members: dict[str, Any], weights: dict[str, float]):
     fed = inputs[0] if len(inputs) == 1 else inputs
     weighted = []
     for trial, model in members.items():
-        model.name = f"trial_{trial}"  # member models' default names repeat, and a model's layer names may not
+        model.name = MEMBER_PREFIX + trial  # member models' default names repeat, and a model's layer names may not
         # Keras' own layers only, so the file loads wherever Keras does, without this package imported.
-        weighted.append(keras.layers.Rescaling(weights[trial], name=f"weight_{trial}")(model(fed)))
-    return keras.Model(fed, keras.layers.Add(name="weighted_sum")(weighted), name="ensemble")
+        weighted.append(keras.layers.Rescaling(weights[trial], name=WEIGHT_PREFIX + trial)(model(fed)))
+    return keras.Model(fed, keras.layers.Add(name="weighted_sum")(weighted), name=MODEL_NAME)
+
+
+def heaviest_member(model):
+    """The member with the most weight, when `model` is an ensemble; else `model`. An ensemble's members sit side
+    by side with no layers in common, so there are no features of its own to transfer: a transfer from one
+    starts from its heaviest member, the model that counts most in its answers."""
+    import keras
+
+    weights = {
+        layer.name.removeprefix(WEIGHT_PREFIX): float(layer.scale)
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Rescaling) and layer.name.startswith(WEIGHT_PREFIX)
+    }
+    if model.name != MODEL_NAME or not weights:
+        return model
+    return model.get_layer(MEMBER_PREFIX + max(weights, key=weights.__getitem__))
 
 
 class Ensemble(NamedTuple):

@@ -19,6 +19,7 @@ from pipelines.config import Experiment
 from pipelines.data import Dataset, head
 from pipelines.data.core import IMBALANCED_NOTE
 from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
+from pipelines.ensemble import heaviest_member
 from pipelines.errors import ConfigError, DataError
 from pipelines.seams import HyperModel
 from pipelines.tracking.packaging import load_keras
@@ -57,15 +58,15 @@ def search_notes(experiment: Experiment, dataset: Dataset, chosen: str | None) -
 
 
 def load_base_model(experiment: Experiment) -> keras.Model:
-    """The trained model a transfer search starts from, read before any run of this search is created."""
+    """The trained model a transfer search starts from, read before any run of this search is created: an
+    ensemble's heaviest member (`ensemble.heaviest_member`)."""
     reference = experiment.base_model
     assert reference is not None, "called for a transfer search, which names its base model"
     try:
         if reference.startswith(("runs:/", "models:/")):
             open_store(experiment.tracking_uri)
-            return load_keras(reference, experiment.tracking_uri)
-        path = Path(experiment.source_file).parent / reference
-        return keras.saving.load_model(path)
+            return heaviest_member(load_keras(reference, experiment.tracking_uri))
+        return heaviest_member(keras.saving.load_model(Path(experiment.source_file).parent / reference))
     except (MlflowException, OSError, ValueError) as exc:
         raise DataError(
             f"{experiment.source_file}: base_model: cannot load {reference!r} ({str(exc).splitlines()[0][:200]}). "

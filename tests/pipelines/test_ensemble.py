@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from pipelines.config import load_experiment
 from pipelines.data import load_dataset
 from pipelines.data.encoding import ArrayInputs, Encoding
-from pipelines.ensemble import choose_ensemble, ensemble_model, select
+from pipelines.ensemble import choose_ensemble, ensemble_model, heaviest_member, select
 from pipelines.tracking.packaging import save_package
 from reports.contract.layout import ENSEMBLE, ENSEMBLE_TAG, ENSEMBLE_WEIGHTS_PARAM, TEST_ACCURACY
 from tests import processes
@@ -92,6 +92,10 @@ def test_the_ensemble_is_one_keras_model_that_packages_and_answers_as_the_weight
     package = save_package(model, encoding, tmp_path / "package", frame.head(2))
     answers = mlflow.pyfunc.load_model(str(package)).predict(frame)
     assert list(answers["prediction"]) == [("a", "b", "c")[k] for k in expected.argmax(axis=1)]
+    # A transfer from it starts from the member that counts most; a model that is no ensemble is itself.
+    heaviest = heaviest_member(loaded)
+    np.testing.assert_allclose(heaviest.predict(x, verbose=0), members["3"].predict(x, verbose=0), atol=1e-6)
+    assert heaviest_member(members["0"]) is members["0"]
 
 
 @pytest.mark.slow
