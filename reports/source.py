@@ -10,12 +10,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
-from mlflow.entities import Experiment, Run
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
+
+if TYPE_CHECKING:  # the read side loads no MLflow for a SQLite store (`contract.sqlite_reader`)
+    from mlflow.entities import Experiment, Run
+    from mlflow.tracking import MlflowClient
 
 from reports.analysis import Budget, Reference
 from reports.contract.errors import ReportError
@@ -42,9 +44,10 @@ from reports.contract.layout import (
     best_finished,
     gain_metrics,
     on_validation,
-    open_store,
+    open_reader,
     read_metric,
     search_step,
+    store_misses,
     test_metric_of,
     trials_frame,
     validation_measure,
@@ -61,7 +64,7 @@ class SearchRecord:
     experiment_name: str
     parent: Run
     trials: pd.DataFrame
-    client: MlflowClient
+    client: MlflowClient  # or the SQLite reader, which answers the same calls
     finishing: bool = False  # read by the search itself as it ends: its parent run closes right after the report
     # Read by the search itself too: waits until a run's files, still being written in the background, are logged.
     wait_for_files: Callable[[str], None] | None = None
@@ -234,7 +237,7 @@ class SearchRecord:
             self.wait_for_files(run_id)
         try:
             return Path(self.client.download_artifacts(run_id, name, str(into)))
-        except (MlflowException, OSError):
+        except store_misses():
             return None
 
     def table(self, run_id: str, name: str, **read_kwargs) -> pd.DataFrame | None:
@@ -295,11 +298,11 @@ def ensemble_outcome(parent: Run) -> str | None:
 
 def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experiment]:
     """The run `reference` names: a run id of that role, or an experiment name (its latest run of that role)."""
-    client = open_store(tracking_uri, create=False)
+    client = open_reader(tracking_uri)
     if RUN_ID.match(reference):
         try:
             run = client.get_run(reference)
-        except MlflowException:
+        except store_misses():
             raise ReportError(f"no run with id {reference} in {tracking_uri}. Check the id in the MLflow UI.") from None
         actual = run.data.tags.get(ROLE_TAG, role)
         if actual != role:
@@ -323,6 +326,6 @@ def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experim
 def load_search(tracking_uri: str, reference: str) -> SearchRecord:
     """`reference` is an experiment name (its latest search) or a parent run id."""
     parent, experiment = find_run(tracking_uri, reference, "search")
-    client = open_store(tracking_uri)
+    client = open_reader(tracking_uri)
     direction = OBJECTIVES.get(parent.data.params.get(OBJECTIVE_PARAM, ""), "max")
     return SearchRecord(experiment.name, parent, trials_frame(client, parent.info.run_id, direction), client)

@@ -9,16 +9,19 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
-from mlflow.entities import Run
-from mlflow.tracking import MlflowClient
 
 from reports import figures, verdict
-from reports.contract.layout import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, metric_label, open_store
+from reports.contract.layout import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, metric_label, open_reader
 from reports.document import ReportDocument
 from reports.source import against_baseline, find_run
+
+if TYPE_CHECKING:
+    from mlflow.entities import Run
+    from mlflow.tracking import MlflowClient
 
 
 @dataclasses.dataclass
@@ -76,7 +79,7 @@ def _seed_values(client: MlflowClient, child: Run, metric: str) -> list[float]:
 def load_study(tracking_uri: str, reference: str) -> StudyRecord:
     """`reference` is a study run id, or an experiment name (its latest study)."""
     run, experiment = find_run(tracking_uri, reference, "study")
-    client = open_store(tracking_uri)
+    client = open_reader(tracking_uri)
     with tempfile.TemporaryDirectory() as tmp:
         config = yaml.safe_load(Path(client.download_artifacts(run.info.run_id, "study.yaml", tmp)).read_text())
     searches = client.search_runs(

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import filelock
-import numpy as np
-import pandas as pd
 
-if TYPE_CHECKING:  # MLflow loads on first opening: validating an experiment file reads these names, not the store
+if TYPE_CHECKING:  # MLflow and pandas load on first use: validating an experiment file reads these names only
+    import pandas as pd
     from mlflow.tracking import MlflowClient
 
 from reports.contract.errors import StoreError
@@ -66,6 +66,27 @@ def open_store(tracking_uri: str, create: bool = True) -> MlflowClient:
             client = ensure_complete(path, _client)
     _opened[tracking_uri] = client
     return client
+
+
+def open_reader(tracking_uri: str):
+    """A reader of the store at `tracking_uri` for the read side (reports, trials tables): for a SQLite file, the
+    `SqliteReader`, which answers without importing MLflow; else MLflow's client. It never creates a store."""
+    path = sqlite_path(tracking_uri)
+    if path is None or tracking_uri in _opened:
+        return open_store(tracking_uri, create=False)
+    if not path.is_file():
+        open_store(tracking_uri, create=False)  # says there is no store there
+    from reports.contract.sqlite_reader import SqliteReader
+
+    return SqliteReader(path, tracking_uri)
+
+
+def store_misses() -> tuple[type[Exception], ...]:
+    """What reading a run or a file the store does not hold raises: the SQLite reader's LookupError or OSError,
+    or MLflow's exception. It is asked for as the miss happens, so MLflow's is named only once MLflow is loaded
+    (before, it cannot have raised one)."""
+    mlflow_exceptions = sys.modules.get("mlflow.exceptions")
+    return (LookupError, OSError, *((mlflow_exceptions.MlflowException,) if mlflow_exceptions else ()))
 
 
 def _client(tracking_uri: str) -> MlflowClient:
@@ -288,6 +309,8 @@ def latest_search(client: MlflowClient, experiment_name: str):
 
 def _typed(values: list) -> list:
     """MLflow stores params as text; numbers become numbers again so they sort and format as such."""
+    import pandas as pd
+
     try:
         return pd.to_numeric(pd.Series(values, dtype=object)).tolist()
     except (ValueError, TypeError):
@@ -312,6 +335,8 @@ def status_text(row) -> str:
 def best_finished(trials: pd.DataFrame) -> pd.Series | None:
     """The best trial that finished with a finite score (a NaN or infinite score never wins), from a trials
     table sorted best first; None if there is none. A pruned trial counts: it is best only if its score is."""
+    import numpy as np
+
     finished = trials[trials["status"].isin(["FINISHED", PRUNED]) & np.isfinite(trials[OBJECTIVE_METRIC].astype(float))]
     return None if finished.empty else finished.iloc[0]
 
@@ -319,6 +344,8 @@ def best_finished(trials: pd.DataFrame) -> pd.Series | None:
 def trials_frame(client: MlflowClient, parent_run_id: str, direction: str = "max") -> pd.DataFrame:
     """One row per trial run of a search, read back from MLflow, ranked best first (`ranked`): what the UI, the
     CLI and reports share."""
+    import pandas as pd
+
     parent = client.get_run(parent_run_id)  # read once: its experiment, and the objective it ranks by
     runs = _children_of(client, parent)
     if not runs:

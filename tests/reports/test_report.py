@@ -230,11 +230,12 @@ def test_trials_command_prints_and_exports_the_table(finished_search, tmp_path, 
     [["report", "e2e", "--out", "r.pdf"], ["trials", "e2e"], ["trials", "e2e", "--csv", "t.csv"]],
     ids=["report", "trials", "trials --csv"],
 )
-def test_reading_commands_never_load_tensorflow(finished_search, tmp_path, command):
-    """The read side stands alone: a report or a trials table from any machine that reaches the store, fast."""
+def test_reading_commands_never_load_tensorflow_nor_mlflow_for_a_sqlite_store(finished_search, tmp_path, command):
+    """The read side stands alone: a report or a trials table from any machine that reaches the store, fast. A
+    SQLite store is read without MLflow's client, whose import alone takes seconds (`contract.sqlite_reader`)."""
     probe = (
         "import sys, runner; code = runner.main(sys.argv[1:]); "
-        "loaded = [m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules]; "
+        "loaded = [m for m in ('tensorflow', 'keras', 'keras_tuner', 'mlflow') if m in sys.modules]; "
         "print('LOADED', loaded); sys.exit(code)"
     )
     proc = subprocess.run(
