@@ -198,11 +198,13 @@ class SqliteReader:
 
             return MlflowClient(self.tracking_uri).download_artifacts(run_id, path, dst_path)
         source, target = root / path, Path(dst_path) / path
+        if not source.exists():
+            raise FileNotFoundError(f"run {run_id} logged no artifact {path!r}")
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
             shutil.copytree(source, target, dirs_exist_ok=True)
         else:
-            shutil.copyfile(source, target)  # OSError when the run logged no such file, as MLflow's does
+            shutil.copyfile(source, target)
         return str(target)
 
 
