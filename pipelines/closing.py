@@ -55,6 +55,7 @@ from reports.contract.layout import (
     ENSEMBLE_TAG,
     ENSEMBLE_WEIGHTS_PARAM,
     EVIDENCE_LOSSES,
+    IMPORTANCE_FILE,
     NOTE_TAG,
     OBJECTIVE_METRIC,
     PRUNED,
@@ -136,6 +137,9 @@ def close_search(search: OpenSearch, tuner: Tuner) -> SearchResult:
     )
     report = build_report(record, Path(tuner.project_dir) / "report.pdf", overview)
     tracker.log_files(report)
+    importance = record.kept_importance()
+    if importance is not None:
+        tracker.log_table(importance.rename_axis("hyperparameter").reset_index(), IMPORTANCE_FILE)
     artifacts.close()
     tracker.log_table(trials_frame(tracker.client, tracker.parent_run_id, experiment.direction), "trials.csv")
     if best is None or logged is None:

@@ -20,7 +20,8 @@ from reports.verdict import capitalized
 MIN_TRIALS_FOR_IMPORTANCE = 4
 
 
-def _finished(trials: pd.DataFrame) -> pd.DataFrame:
+def finished_trials(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials that ended with a finite score: what effects and importance are fitted to."""
     ok = trials["status"].eq("FINISHED") & trials[OBJECTIVE_METRIC].map(lambda s: s is not None and math.isfinite(s))
     return trials[ok]
 
@@ -95,7 +96,7 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
     best first; only hyperparameters active in every finished trial (fANOVA needs a value in each). None with
     fewer than `MIN_TRIALS_FOR_IMPORTANCE` trials or two such hyperparameters, or when the scores leave no
     variance to split (every trial scored the same, or only the same settings differ in score)."""
-    finished = _finished(trials)
+    finished = finished_trials(trials)
     names = [n for n in searched if n not in unranked(trials, searched)]
     if len(finished) < MIN_TRIALS_FOR_IMPORTANCE or len(names) < 2 or finished[OBJECTIVE_METRIC].nunique() < 2:
         return None
@@ -145,7 +146,7 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
 def unranked(trials: pd.DataFrame, searched: list[str]) -> dict[str, str]:
     """The searched hyperparameters `importance` leaves out, each with why: fANOVA needs a value in every
     finished trial, and at least two values to split."""
-    finished = _finished(trials)
+    finished = finished_trials(trials)
     reasons = {}
     for name in searched:
         if finished[name].isna().any():
@@ -200,7 +201,7 @@ def effect_sentence(
     configured range or choices (is a best value at the edge of what could be tried?), `others` the other
     searched hyperparameters (did one always change with it?), `resolution` the smallest step the objective can
     take (one validation sample, for accuracy)."""
-    finished = _finished(trials).dropna(subset=[name])
+    finished = finished_trials(trials).dropna(subset=[name])
     if finished.empty:
         return f"{name}: no finished trial used it."
     better_first = direction == "max"
@@ -280,7 +281,7 @@ def objective_predicts_test(trials: pd.DataFrame, direction: str, test_metric: s
     """Whether ranking the finished trials by the objective ranked them by test score too: Spearman's rank
     correlation between the two, oriented so that +1 is full agreement, against the ±2/sqrt(n - 1) that chance
     alone reaches; None with fewer than 4 finished trials that have both."""
-    finished = _finished(trials)
+    finished = finished_trials(trials)
     if test_metric not in finished:
         return None
     pairs = finished[[OBJECTIVE_METRIC, test_metric]].astype(float).dropna()

@@ -340,7 +340,7 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     )
     if len(names) < 2:
         return  # one searched hyperparameter explains whatever the search varied: there is nothing to rank
-    ranking = analysis.importance(record.trials, names, record.direction)
+    ranking = record.importance
     if ranking is None:
         doc.paragraph(
             f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials whose "

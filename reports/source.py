@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import re
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # the read side loads no MLflow for a SQLite store (`contract
     from mlflow.entities import Experiment, Run
     from mlflow.tracking import MlflowClient
 
+from reports import analysis
 from reports.analysis import Budget, Reference
 from reports.contract.errors import ReportError
 from reports.contract.layout import (
@@ -32,6 +34,8 @@ from reports.contract.layout import (
     ENSEMBLE_TAG,
     ENSEMBLE_WEIGHTS_PARAM,
     EVIDENCE_LOSSES,
+    IMPORTANCE_FILE,
+    IMPORTANCE_FITTED_TO,
     OBJECTIVE_METRIC,
     OBJECTIVE_PARAM,
     PER_EPOCH,
@@ -115,6 +119,28 @@ class SearchRecord:
     def resolution(self) -> float | None:
         """The smallest step the objective can take: one validation sample, for an accuracy; None otherwise."""
         return search_step(self.params)
+
+    @functools.cached_property
+    def importance(self) -> pd.DataFrame | None:
+        """fANOVA's ranking of the searched hyperparameters (`analysis.importance`), mean and sd by name. Fitted
+        once: the search keeps it on its parent run (`kept_importance`), and a later report reads it back unless
+        the finished trials have changed since (a resumed search)."""
+        if not self.finishing:
+            kept = self.table(self.parent.info.run_id, IMPORTANCE_FILE, index_col=0)
+            if kept is not None and set(kept.pop(IMPORTANCE_FITTED_TO)) == {self._fitted_to}:
+                return kept
+        return analysis.importance(self.trials, self.searched, self.direction)
+
+    def kept_importance(self) -> pd.DataFrame | None:
+        """The ranking as the parent run keeps it (IMPORTANCE_FILE): with the finished trials it was fitted to."""
+        ranking = self.importance
+        return None if ranking is None else ranking.assign(**{IMPORTANCE_FITTED_TO: self._fitted_to})
+
+    @property
+    def _fitted_to(self) -> str:
+        finished = analysis.finished_trials(self.trials)
+        pairs = zip(finished["trial_id"], finished[OBJECTIVE_METRIC].astype(float), strict=True)
+        return " ".join(f"{trial}={score!r}" for trial, score in sorted(pairs))
 
     def spec(self, name: str):
         """A hyperparameter's range or choices as the experiment file gave them, or None when not recorded."""

@@ -158,6 +158,9 @@ CHAMPION_ALIAS = "champion"  # the registered model's version that scored best s
 SEARCH_SPACE_PREFIX = "search_space."  # each hyperparameter's spec as the file gave it, one line: {min: 1, max: 3}
 DATA_NOTES_PARAM = "data.notes"  # what loading changed in the data, in words, " | " between notes
 OBJECTIVE_PARAM = "objective"  # on the parent: which of OBJECTIVES the search ranks by (its value: objective_metric)
+# On the parent, fANOVA's ranking of the hyperparameters (reports/analysis.py), fitted once: a column names the
+# finished trials it was fitted to, so a report after more trials fitted it again.
+IMPORTANCE_FILE, IMPORTANCE_FITTED_TO = "importance.csv", "fitted_to"
 
 # Metric names. The MLflow UI draws a run's charts in sections named by the text before a metric's last "/", the
 # sections in sorted order, so a trial shows objective/, then per_epoch/ (its learning curves), then test/; the

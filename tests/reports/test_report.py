@@ -7,7 +7,11 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
+import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 from pypdf import PdfReader
@@ -16,6 +20,7 @@ from rich.console import Console
 import runner
 from pipelines.config import load_experiment
 from pipelines.search import run_search
+from reports.contract.layout import IMPORTANCE_FILE, IMPORTANCE_FITTED_TO, latest_search, trials_frame
 from reports.fonts import cjk_font
 from tests.conftest import OBJECTIVE, ROOT, TINY, missing_tool, write_experiment
 
@@ -303,6 +308,35 @@ def test_importance_names_what_it_ranks_and_what_it_leaves_out_with_why(tmp_path
     ranked = flat.split("its variance split by hyperparameter (", 1)[1].split(")", 1)[0]
     assert set(ranked.split("; ")[0].split(", ")) == {"learning_rate", "optimizer"}, ranked
     assert ranked.split("; ")[1:] == ["momentum left out, inactive in some trials"], ranked
+
+    # Fitted once: the search kept the ranking on its parent run, with the finished trials it was fitted to ...
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    parent = latest_search(client, "ranked")
+    kept_path = Path(url2pathname(urlparse(parent.info.artifact_uri).path)) / IMPORTANCE_FILE
+    kept = pd.read_csv(kept_path)
+    assert set(kept["hyperparameter"]) == {"learning_rate", "optimizer"}
+    trials = trials_frame(client, parent.info.run_id)
+    finished = sorted(trials.loc[trials["status"] == "FINISHED", "trial_id"])
+    assert sorted(pair.split("=")[0] for pair in kept[IMPORTANCE_FITTED_TO].iloc[0].split()) == finished
+    for share in kept["mean"]:
+        assert f"{share:.2f} ±" in flat.split("replacement, so the spread", 1)[1]
+
+    def ranking_reported(table: pd.DataFrame) -> str:
+        table.to_csv(kept_path, index=False)
+        again = tmp_path / "again.pdf"
+        assert (
+            runner.main(["report", parent.info.run_id, "--tracking-uri", client.tracking_uri, "--out", str(again)]) == 0
+        )
+        return " ".join(pdf_text(again).split())
+
+    # ... a later report reads it back instead of fitting again ...
+    altered = kept.assign(mean=[0.61, 0.39], sd=[0.004, 0.004])
+    assert "0.61 ± 0.00; " in ranking_reported(altered)
+    # ... unless the finished trials changed since: then it is fitted again.
+    refitted = ranking_reported(altered.assign(**{IMPORTANCE_FITTED_TO: "0=1.0"}))
+    assert "0.61 ± 0.00; " not in refitted
+    for share in kept["mean"]:
+        assert f"{share:.2f} ±" in refitted
 
 
 def test_a_configured_choice_the_trials_tried_once_is_still_in_the_configured_space(tmp_path):
