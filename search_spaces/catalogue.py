@@ -158,7 +158,7 @@ CATALOGUES: dict[str, tuple[Hyperparameter, ...]] = {
     "transfer": assemble(
         Hyperparameter("frozen_layers", int, Fixed(ALL), bounds=(ALL, 10_000), aliases=(("all", ALL),)),
         Hyperparameter("mode", str, Fixed("feature_extraction"), options=MODES),
-        Hyperparameter("fine_tune_factor", float, Fixed(0.1), bounds=(1e-4, 1.0)),
+        Hyperparameter("fine_tune_factor", float, Fixed(0.01), bounds=(1e-4, 1.0)),
         exclude=("batch_norm", "activation", "initializer", "regularizer", "regularization", "growth"),
     ),
     # A builder the user writes (search_spaces/custom.py): the runner's compile step and batch size only.

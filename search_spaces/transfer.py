@@ -14,6 +14,16 @@ def _weight_layers(model: keras.Model) -> list[keras.layers.Layer]:
     return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
 
 
+def _all_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """Every layer of a model, those of the models nested in it too."""
+    found = []
+    for layer in model.layers:
+        found.append(layer)
+        if isinstance(layer, keras.Model):
+            found += _all_layers(layer)
+    return found
+
+
 class Transfer(FamilyHyperModel):
     """The base model minus its output layer, then dropout and a new softmax (or regression) head.
 
@@ -21,8 +31,19 @@ class Transfer(FamilyHyperModel):
     one). `feature_extraction` trains what is not frozen from the start.
     `fine_tuning` first trains the head alone for half the epochs, then
     unfreezes the layers above `frozen_layers` and trains on at
-    `fine_tune_factor` times the learning rate; epochs keep counting, so both
-    phases form one learning curve.
+    `fine_tune_factor` times the learning rate (0.01 unless searched: the Keras
+    transfer-learning guide's rate about 100 times lower, so the new head's
+    large first gradients do not wreck what the base learnt); epochs keep
+    counting, so both phases form one learning curve.
+
+    BatchNormalization layers of the base never train, in either mode: the
+    Keras transfer-learning guide keeps them in inference mode when the base is
+    unfrozen, so they keep the moving statistics of the data the base learnt
+    on instead of replacing them with a few batches' of the new data while the
+    weights around them are tuned to the old ones. In Keras 3 a frozen
+    BatchNormalization layer runs in inference mode; a `training=False` given
+    when the model is built does not hold, as `fit` calls the model with
+    `training=True` (keras-team/keras#20285).
     """
 
     family = "transfer"
@@ -46,10 +67,14 @@ class Transfer(FamilyHyperModel):
         return layers if count == ALL else min(count, layers)
 
     def _unfreeze_above(self, body: keras.Model, hp, trainable: bool) -> None:
-        """Layers below `frozen_layers` never train; those above train when `trainable`."""
+        """Layers below `frozen_layers` never train; those above train when `trainable`, but for their
+        BatchNormalization layers, which stay frozen (in inference mode)."""
         frozen = self.frozen(hp)
         for i, layer in enumerate(_weight_layers(body)):
             layer.trainable = trainable and i >= frozen
+        for layer in _all_layers(body):
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False
 
     def features(self, x, hp):
         """A fresh copy of the base every trial, so no trial trains another's weights."""
