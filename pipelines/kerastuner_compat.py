@@ -2,7 +2,9 @@
 
 KerasTuner has no public hook for what these do: write and read a trial's
 checkpoint, train one model of a trial, tell a worker from the chief, quiet
-its debugging output, serve its oracle, and repair its grid oracle. Each was
+its debugging output, serve its oracle, stop an oracle instead of raising on
+failed trials, pause a worker's client when told IDLE, and repair its grid
+oracle (`pipelines/oracles.py` uses the last three). Each was
 checked on KerasTuner 1.4.7 (the lowest `pyproject.toml` allows) and 1.4.8,
 and `tests/pipelines/test_compat.py` fails if a release moves any of them, so
 an upgrade breaks that test, not a search.
@@ -11,7 +13,9 @@ an upgrade breaks that test, not a search.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import keras_tuner
 from keras_tuner.src import config as kerastuner_config
@@ -20,6 +24,12 @@ from keras_tuner.src.engine import conditions
 from keras_tuner.src.tuners.gridsearch import LinkedList
 
 TrialStatus = keras_tuner.engine.trial.TrialStatus
+IDLE_PAUSE_S = 0.5
+
+if TYPE_CHECKING:  # KerasTuner ships no type information: to mypy, a mixin is the oracle it is mixed into
+    from keras_tuner import Oracle as _OracleBase
+else:
+    _OracleBase = object
 
 
 def checkpoint_path(tuner: keras_tuner.Tuner, trial_id: str) -> str:
@@ -59,19 +69,22 @@ def serve_oracle(server, oracle) -> None:
     protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), server)
 
 
-def stop_instead_of_raising(oracle, on_stop: Callable[[str], None]) -> None:
-    """After too many consecutive failed trials, hand out no more trials instead of raising in `end_trial`,
-    where the raise leaves the trial under way for ever and fails the worker that ended it."""
-    check = oracle._check_consecutive_failures
+class StopsInsteadOfRaising(_OracleBase):
+    """Mixed in before a KerasTuner oracle: after too many consecutive failed trials it hands out no more trials
+    instead of raising in `end_trial`, where the raise leaves the trial under way for ever and fails the worker
+    that ended it. `on_failures_stop`, set by whoever serves the oracle to workers, hears why; unset, the oracle
+    raises as KerasTuner's does (a search in one process ends on it)."""
 
-    def check_and_stop() -> None:
+    on_failures_stop: Callable[[str], None] | None = None
+
+    def _check_consecutive_failures(self) -> None:
         try:
-            check()
+            super()._check_consecutive_failures()
         except RuntimeError as exc:
-            on_stop(str(exc).splitlines()[0])
-            oracle.max_trials = len(oracle.trials)  # create_trial now answers STOPPED to every worker
-
-    oracle._check_consecutive_failures = check_and_stop
+            if self.on_failures_stop is None:
+                raise
+            self.on_failures_stop(str(exc).splitlines()[0])
+            self.max_trials = len(self.trials)  # create_trial now answers STOPPED to every worker
 
 
 def restore_grid_order(oracle) -> None:
@@ -90,17 +103,24 @@ def restore_grid_order(oracle) -> None:
     oracle._populate_next = list(oracle.start_order)  # a trial whose next combination was tried is skipped
 
 
-def continue_grid_from_started_trials(oracle) -> None:
-    """KerasTuner's grid oracle derives each combination from a trial that has ended (all but the second), so
-    on several workers it hands out about one trial at a time and tells the other workers IDLE. Continuing
-    from each trial as soon as it starts, as it already does from the first, keeps every worker busy; each
-    combination is still handed out once (a trial whose next combination was tried is skipped)."""
-    populate_space = oracle.populate_space
+def continue_from(oracle, trial_id: str) -> None:
+    """Have KerasTuner's grid oracle derive a next combination from `trial_id` (it does so from a trial once it
+    has ended, and from the first at its start)."""
+    oracle._populate_next.append(trial_id)
 
-    def populate_and_continue(trial_id):
-        response = populate_space(trial_id)
-        if response["status"] == TrialStatus.RUNNING:
-            oracle._populate_next.append(trial_id)
-        return response
 
-    oracle.populate_space = populate_and_continue
+def pausing_when_idle(client):
+    """The client KerasTuner made for a worker's tuner, for the same oracle, but one that, told IDLE (the oracle
+    waits for running trials before it can choose), pauses before it asks again: KerasTuner's asks again at once,
+    a busy loop of gRPC calls on the chief. Its module is imported here, as KerasTuner does: its protobuf modules
+    load only where a search is distributed."""
+    from keras_tuner.src.distribute.oracle_client import OracleClient
+
+    class PausingOracleClient(OracleClient):
+        def create_trial(self, tuner_id):
+            trial = super().create_trial(tuner_id)
+            if trial.status == TrialStatus.IDLE:
+                time.sleep(IDLE_PAUSE_S)
+            return trial
+
+    return PausingOracleClient(client._oracle)

@@ -33,14 +33,13 @@ from pipelines.data.core import balanced_class_weights
 from pipelines.data.encoding import raw_example
 from pipelines.ensemble import PREDICTIONS_FILE, predictions_file
 from pipelines.kerastuner_compat import (
-    TrialStatus,
     build_and_fit,
     checkpoint_path,
-    continue_grid_from_started_trials,
     is_worker,
+    pausing_when_idle,
     quiet_failed_trials,
-    restore_grid_order,
 )
+from pipelines.oracles import make_oracle
 from pipelines.progress import SearchProgress
 from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
 from pipelines.seams import HyperModel, Trial, Tuner
@@ -140,18 +139,15 @@ class KeptModel(NamedTuple):
     test_predictions: np.ndarray
 
 
-if TYPE_CHECKING:  # KerasTuner ships no type information: to mypy, the mixin is the tuner it is mixed into
-    from keras_tuner import Tuner as _TunerBase
-else:
-    _TunerBase = object
-
-
-class TrackedTuner(_TunerBase):
-    """Mixed in before a KerasTuner tuner class; see `make_tuner`."""
+class TrackedTuner(keras_tuner.Tuner):
+    """KerasTuner's tuner over one of the runner's oracles (`pipelines.oracles`), each trial a tracked MLflow run;
+    see `make_tuner`."""
 
     def __init__(
         self,
-        *args,
+        oracle: keras_tuner.Oracle,
+        hypermodel: HyperModel,
+        *,
         tracker: SearchTracker,
         dataset: Dataset,
         progress,
@@ -161,13 +157,15 @@ class TrackedTuner(_TunerBase):
         pruning: PruningRule | None = None,
         **kwargs,
     ):
-        super().__init__(*args, **kwargs)
+        # KerasTuner's own: not super(), which for TrackedHyperband is keras_tuner.Hyperband's, whose __init__ only
+        # builds an oracle of its own in place of `oracle`.
+        keras_tuner.Tuner.__init__(self, oracle, hypermodel, **kwargs)
         self.tracker = tracker
         self.dataset = dataset
         self.progress = progress
         self.log_models = log_models
         self.max_retries = max_retries
-        objective = self.oracle.objective
+        objective = oracle.objective
         judge = (
             None
             if pruning is None
@@ -177,7 +175,7 @@ class TrackedTuner(_TunerBase):
         self.artifacts = artifacts
         self.best_so_far: KeptModel | None = None  # of the trials this process trained
         if is_worker():
-            _pause_when_idle(self.oracle)
+            self.oracle: Any = pausing_when_idle(self.oracle)
 
     def on_trial_begin(self, trial: Trial):
         super().on_trial_begin(trial)
@@ -335,106 +333,28 @@ class TrackedTuner(_TunerBase):
             self.best_so_far = KeptModel(trial.trial_id, place, model, predictions["test"])
 
 
-IDLE_PAUSE_S = 0.5
-
-
-def _pause_when_idle(client) -> None:
-    """A worker told IDLE (the oracle waits for running trials before it can choose) asks again at once in
-    KerasTuner, a busy loop of gRPC calls on the chief; here it pauses first."""
-    create_trial = client.create_trial
-
-    def create_trial_or_pause(tuner_id):
-        trial = create_trial(tuner_id)
-        if trial.status == TrialStatus.IDLE:
-            time.sleep(IDLE_PAUSE_S)
-        return trial
-
-    client.create_trial = create_trial_or_pause
-
-
-# The obvious model of each kind of data, as values of the hyperparameters that reach it: logistic or ridge
-# regression on a table (no hidden block, the wide path), TF-IDF with logistic regression on text (the bag), ridge
-# regression on a series' window (the linear skip).
-OBVIOUS_MODEL = {"depth": 0, "wide": True, "encoder": "bag", "linear_skip": True}
-
-
-def obvious_values(hyperparameters: keras_tuner.HyperParameters, space) -> dict | None:
-    """The values of a first trial that is the obvious model: `OBVIOUS_MODEL` where the space searches that knob
-    and allows that value, every other knob at its catalogue point or KerasTuner's default; None when the space
-    searches none of those knobs (the search then starts as KerasTuner starts it)."""
-    hps, reached = keras_tuner.HyperParameters(), False
-    for hp in hyperparameters.space:
-        hps.merge([hp])
-        if not hps.is_active(hp):
-            continue
-        wanted = OBVIOUS_MODEL.get(hp.name)
-        if wanted is not None and _allows(hp, wanted):  # a Fixed knob allows nothing: the file chose its value
-            hps.values[hp.name], reached = wanted, True
-        else:
-            point = space.params[hp.name].point if hp.name in space.params else None
-            hps.values[hp.name] = point if point is not None and _allows(hp, point) else hp.default
-    return hps.values if reached else None
-
-
-def _allows(hp, value) -> bool:
-    """Whether searching `hp` can give `value`: one of a choice's values, or within a range's bounds (never for
-    a fixed one)."""
-    kinds = keras_tuner.engine.hyperparameters
-    if isinstance(hp, (kinds.Choice, kinds.Boolean)):
-        return value in hp.values
-    return isinstance(hp, (kinds.Int, kinds.Float)) and hp.min_value <= value <= hp.max_value
-
-
-def start_from_the_obvious_model(oracle, space) -> None:
-    """A random or Bayesian search's first trial is the obvious model, so the search holds it from the start and
-    every later trial must beat it to be kept: with three random trials, a search on 1,000 movie reviews drew
-    only sequence encoders and ended 0.35 below TF-IDF with logistic regression."""
-    populate_space = oracle.populate_space
-
-    def obvious_first(trial_id):
-        values = obvious_values(oracle.hyperparameters, space) if not oracle.trials else None
-        if values is None:
-            return populate_space(trial_id)
-        return {"status": TrialStatus.RUNNING, "values": values}
-
-    oracle.populate_space = obvious_first
-
-
-def stop_when_spent(oracle, budget: TimeBudget) -> None:
-    """No new trial once the time budget is spent: the oracle answers STOPPED, as when its max_trials are done,
-    and every tuner asking it (this process's, or the workers' through the chief) ends its search."""
-    populate_space = oracle.populate_space
-
-    def within_budget(trial_id):
-        return populate_space(trial_id) if budget.allows_a_trial() else {"status": TrialStatus.STOPPED}
-
-    oracle.populate_space = within_budget
+class TrackedHyperband(TrackedTuner, keras_tuner.Hyperband):
+    """The tracked tuner with Hyperband's own steps: a round's epochs from its trial, and its model started from
+    the previous round's checkpoint."""
 
 
 def make_tuner(config, hypermodel: HyperModel, budget: TimeBudget | None = None, **kwargs) -> keras_tuner.Tuner:
-    """The KerasTuner tuner `config.algorithm` names, with its own settings from the experiment file, tracked;
-    it starts no trial once `budget` is spent."""
+    """The tracked tuner over the oracle `config.algorithm` names (`pipelines.oracles`), with the algorithm's own
+    settings from the experiment file; it starts no trial once `budget` is spent."""
     quiet_failed_trials()
     algorithm = ALGORITHMS[config.algorithm]
-    base = getattr(keras_tuner, algorithm.tuner)
-    tuner_cls = type(f"Tracked{base.__name__}", (TrackedTuner, base), {})
-    tuner = tuner_cls(
-        hypermodel,
-        executions_per_trial=config.executions_per_trial,
-        max_retries=config.max_retries,
-        **algorithm.arguments(config, len(hypermodel.space.searched)),
-        **kwargs,
+    oracle = make_oracle(
+        algorithm,
+        algorithm.arguments(config, len(hypermodel.space.searched)),
+        hypermodel.space,
+        None if is_worker() else budget,  # a worker's oracle is the chief's, which keeps the budget
+        objective=kwargs.pop("objective"),
+        seed=kwargs.pop("seed"),
     )
-    if isinstance(tuner.oracle, keras_tuner.oracles.GridSearchOracle):  # not on a worker, whose oracle is the chief's
-        restore_grid_order(tuner.oracle)
-        continue_grid_from_started_trials(tuner.oracle)
-    if isinstance(
-        tuner.oracle, (keras_tuner.oracles.RandomSearchOracle, keras_tuner.oracles.BayesianOptimizationOracle)
-    ):
-        start_from_the_obvious_model(tuner.oracle, hypermodel.space)
-    if budget is not None and not is_worker():
-        stop_when_spent(tuner.oracle, budget)
-    return tuner
+    tuner = TrackedHyperband if algorithm.tuner == "Hyperband" else TrackedTuner
+    return tuner(
+        oracle, hypermodel, executions_per_trial=config.executions_per_trial, max_retries=config.max_retries, **kwargs
+    )
 
 
 def experiment_tuner(

@@ -17,7 +17,7 @@ from concurrent import futures
 
 import grpc
 
-from pipelines.kerastuner_compat import quiet_condition_prints, serve_oracle, stop_instead_of_raising
+from pipelines.kerastuner_compat import quiet_condition_prints, serve_oracle
 
 quiet_condition_prints()
 
@@ -49,7 +49,7 @@ class OracleServer:
         self, oracle, host: str = LOOPBACK, port: int = 0, on_failures_stop: Callable[[str], None] = lambda reason: None
     ):
         self.oracle = oracle
-        stop_instead_of_raising(oracle, on_failures_stop)
+        oracle.on_failures_stop = on_failures_stop  # `pipelines.oracles.Stopping`: stop, do not raise
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))  # one call at a time, as KerasTuner's
         serve_oracle(self._server, oracle)
         self.port = self._server.add_insecure_port(f"{host}:{port}")

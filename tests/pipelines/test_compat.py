@@ -7,11 +7,14 @@ search fails on it.
 
 from __future__ import annotations
 
+import ast
 import inspect
+import textwrap
 
 import keras_tuner
 import mlflow.data
 import numpy as np
+import pytest
 from mlflow.entities import Dataset as DatasetEntity
 
 from pipelines import kerastuner_compat
@@ -58,15 +61,26 @@ def test_the_oracle_service_and_the_failure_check_are_there(tmp_path):
     from keras_tuner.src.distribute.oracle_chief import OracleServicer
 
     assert hasattr(protos.get_service_grpc(), "add_OracleServicer_to_server") and callable(OracleServicer)
-    _, oracle = _grid_oracle(tmp_path)
-    stops = []
-    kerastuner_compat.stop_instead_of_raising(oracle, stops.append)
-    oracle.max_consecutive_failed_trials = 1
-    trial = oracle.create_trial("tuner0")
-    trial.status, trial.message = kerastuner_compat.TrialStatus.FAILED, "boom"
-    oracle.end_trial(trial)  # KerasTuner raises in here; the wrapped check stops the search instead
+    from pipelines.oracles import Grid
+
+    def failing_trial(oracle):
+        oracle.max_consecutive_failed_trials = 1
+        trial = oracle.create_trial("tuner0")
+        trial.status, trial.message = kerastuner_compat.TrialStatus.FAILED, "boom"
+        return trial
+
+    unserved = Grid(objective="val_loss", hyperparameters=_grid_oracle(tmp_path / "a")[1].hyperparameters)
+    unserved._set_project_dir(str(tmp_path / "b"), "grid")
+    with pytest.raises(RuntimeError, match="consecutive failures"):  # as KerasTuner's: a search in one process ends
+        unserved.end_trial(failing_trial(unserved))
+    served = Grid(objective="val_loss", hyperparameters=unserved.hyperparameters)
+    served._set_project_dir(str(tmp_path / "c"), "grid")
+    stops: list[str] = []
+    served.on_failures_stop = stops.append
+    served.end_trial(failing_trial(served))  # KerasTuner raises in here; the served oracle stops the search instead
     assert stops == ["Number of consecutive failures exceeded the limit of 1."]
-    assert oracle.max_trials == len(oracle.trials) == 1
+    assert served.max_trials == len(served.trials) == 1
+    assert served.create_trial("tuner0").status == kerastuner_compat.TrialStatus.STOPPED
 
 
 def test_the_grid_oracle_s_order_is_rebuilt_from_the_trials_it_reloaded(tmp_path):
@@ -84,6 +98,26 @@ def test_the_grid_oracle_s_order_is_rebuilt_from_the_trials_it_reloaded(tmp_path
     oracle._ordered_ids, oracle._populate_next = None, None  # as a reloaded oracle has them: not at all
     kerastuner_compat.restore_grid_order(oracle)
     assert links(oracle._ordered_ids) == order and oracle._populate_next == list(oracle.start_order)
+
+
+def test_a_worker_s_client_keeps_its_oracle_where_the_pausing_client_reads_it(tmp_path, monkeypatch):
+    from keras_tuner.src.distribute.oracle_client import OracleClient
+
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", "1")  # a channel connects on its first call, never made here
+    monkeypatch.setenv("KERASTUNER_TUNER_ID", "worker0")
+    _, oracle = _grid_oracle(tmp_path)
+    pausing = kerastuner_compat.pausing_when_idle(OracleClient(oracle))
+    assert isinstance(pausing, OracleClient) and pausing._oracle is oracle and pausing.tuner_id == "worker0"
+    assert list(inspect.signature(OracleClient.create_trial).parameters) == ["self", "tuner_id"]
+
+
+def test_kerastuner_s_hyperband_tuner_builds_only_its_oracle_in_init():
+    """`TrackedTuner` skips it for KerasTuner's own `Tuner.__init__`, handing over the runner's oracle."""
+    function = ast.parse(textwrap.dedent(inspect.getsource(keras_tuner.Hyperband.__init__))).body[0]
+    statements = [ast.unparse(statement) for statement in function.body]
+    assert len(statements) == 2, statements
+    assert statements[0].startswith("oracle = HyperbandOracle(") and statements[1].startswith("super().__init__(")
 
 
 def test_mlflow_s_engine_map_and_dataset_entity_are_where_the_runner_reads_them(tmp_path):

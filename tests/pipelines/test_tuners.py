@@ -163,24 +163,22 @@ def test_bayesian_optimization_proposes_trials_of_its_own(tmp_path):
     )  # then the model proposes
 
 
-def grid_oracle(folder):
-    """KerasTuner's grid oracle over 2 x 2 combinations."""
+def grid_oracle(folder, oracle=None):
+    """The runner's grid oracle (or `oracle`, KerasTuner's) over 2 x 2 combinations."""
+    from pipelines.oracles import Grid
+
     hp = keras_tuner.HyperParameters()
     hp.Choice("optimizer", ["adam", "sgd"])
     hp.Choice("learning_rate", [0.01, 0.003])
-    grid = keras_tuner.oracles.GridSearchOracle(
-        objective=keras_tuner.Objective("score", "max"), max_trials=10, hyperparameters=hp
-    )
+    grid = (oracle or Grid)(objective=keras_tuner.Objective("score", "max"), max_trials=10, hyperparameters=hp)
     grid._set_project_dir(str(folder), "grid")
     return grid
 
 
 def test_a_grid_oracle_hands_every_worker_a_trial_and_each_combination_once(tmp_path):
-    """KerasTuner's grid oracle alone tells the third worker IDLE until one of the first two trials ends."""
-    from pipelines.tuners import continue_grid_from_started_trials
-
+    kerastuner = grid_oracle(tmp_path / "kerastuner", keras_tuner.oracles.GridSearchOracle)
+    assert [kerastuner.create_trial(worker).status for worker in "abc"] == ["RUNNING", "RUNNING", "IDLE"]
     oracle = grid_oracle(tmp_path)
-    continue_grid_from_started_trials(oracle)
     trials = [oracle.create_trial(worker) for worker in ("a", "b", "c", "d")]
     assert [t.status for t in trials] == ["RUNNING"] * 4
     assert (
@@ -189,23 +187,24 @@ def test_a_grid_oracle_hands_every_worker_a_trial_and_each_combination_once(tmp_
     assert oracle.create_trial("e").status == "IDLE"  # the grid is used up; the oracle waits for the four
 
 
-def test_a_reloaded_grid_oracle_carries_on_through_the_rest_of_the_grid(tmp_path):
-    """KerasTuner's grid oracle alone fails with a KeyError here: its order of tried combinations is not saved."""
-    from pipelines.tuners import restore_grid_order
+def _end(oracle, trial) -> None:
+    oracle.update_trial(trial.trial_id, {"score": 1.0})
+    trial.status = "COMPLETED"
+    oracle.end_trial(trial)
 
+
+def test_a_reloaded_grid_oracle_carries_on_through_the_rest_of_the_grid(tmp_path):
     first = grid_oracle(tmp_path)
     for tuner_id in ("a", "b"):  # two trials ended, as a search stopped after them leaves them
-        trial = first.create_trial(tuner_id)
-        first.update_trial(trial.trial_id, {"score": 1.0})
-        trial.status = "COMPLETED"
-        first.end_trial(trial)
+        _end(first, first.create_trial(tuner_id))
+    kerastuner = grid_oracle(tmp_path, keras_tuner.oracles.GridSearchOracle)
+    kerastuner.reload()
+    with pytest.raises(KeyError):  # KerasTuner's alone: its order of tried combinations was not saved
+        kerastuner.create_trial("a")
     reloaded = grid_oracle(tmp_path)
     reloaded.reload()
-    restore_grid_order(reloaded)  # without it, the next create_trial raises KeyError
     while (trial := reloaded.create_trial("a")).status == "RUNNING":
-        reloaded.update_trial(trial.trial_id, {"score": 1.0})
-        trial.status = "COMPLETED"
-        reloaded.end_trial(trial)
+        _end(reloaded, trial)
     combinations = sorted(
         (t.hyperparameters.values["optimizer"], t.hyperparameters.values["learning_rate"])
         for t in reloaded.trials.values()
