@@ -33,7 +33,8 @@ from pipelines.ensemble import (
 from pipelines.kerastuner_compat import checkpoint_path
 from pipelines.progress import say
 from pipelines.seams import Trial, Tuner
-from pipelines.tracking.artifact_process import ArtifactProcess, Job
+from pipelines.search_context import SearchContext
+from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.journal import send_journal
 from pipelines.tracking.packaging import load_keras, save_keras, save_package
 from pipelines.tracking.recorder import predict
@@ -91,19 +92,6 @@ class SearchResult:
     ensemble: str | None = None  # what became of the ensemble of the best trials, in a sentence
 
 
-@dataclasses.dataclass(frozen=True)
-class OpenSearch:
-    """What a search's training and its closing steps share, made just before its parent run opens."""
-
-    experiment: Experiment
-    dataset: Dataset
-    tracker: SearchTracker
-    artifacts: ArtifactProcess
-    console: Console
-    trivial: Baseline  # the baseline known without fitting
-    fitting: Job | None  # the model baseline, fitted in the artifact process while the first trial trains
-
-
 class BestModel(NamedTuple):
     uri: str
     path: Path
@@ -111,13 +99,13 @@ class BestModel(NamedTuple):
     registration: str
 
 
-def close_search(search: OpenSearch, tuner: Tuner) -> SearchResult:
+def close_search(search: SearchContext, tuner: Tuner) -> SearchResult:
     """The closing steps, in the parent run: they wait only for what they read (the journal sent, the baseline
     fitted, the best trial's files), and a search in which no trial finished ends FAILED with its report."""
     experiment, tracker, artifacts = search.experiment, search.tracker, search.artifacts
     say(search.console, "Trials done: logging the best model, comparing it with the baselines, writing the report.")
     send_journal(tracker.writer, experiment, search.console)
-    baselines = [search.trivial, *fitted_baselines(artifacts, search.fitting, search.console)]
+    baselines = [search.trivial_baseline(), *fitted_baselines(artifacts, search.fitting, search.console)]
     for baseline in baselines[1:]:
         log_baseline(tracker, baseline)
     trials = trials_frame(tracker.client, tracker.parent_run_id, experiment.direction)
@@ -160,7 +148,7 @@ def close_search(search: OpenSearch, tuner: Tuner) -> SearchResult:
     )
 
 
-def _overview_aside(search: OpenSearch, trials: pd.DataFrame) -> Callable[[], bytes] | None:
+def _overview_aside(search: SearchContext, trials: pd.DataFrame) -> Callable[[], bytes] | None:
     """The report's largest figure, the search at a glance, handed to the artifact process now (after the last
     trial's files) and read when the report reaches it: the best model is logged and the report's other
     sections are built meanwhile. None, for the report to draw it, when no trial finished or no worker runs."""
@@ -251,7 +239,7 @@ def _best_model(tuner: Tuner, trial: Trial, run_id: str, experiment: Experiment,
     return model, predict(model, dataset.x_test)
 
 
-def _ensemble(search: OpenSearch, tuner: Tuner, trials: pd.DataFrame, best: pd.Series) -> Ensemble | None:
+def _ensemble(search: SearchContext, tuner: Tuner, trials: pd.DataFrame, best: pd.Series) -> Ensemble | None:
     """The ensemble of the best finished trials, chosen from the predictions they logged, and its scores and
     weights logged on the parent run; None when fewer than two trials finished or selection kept one alone."""
     experiment, tracker, data = search.experiment, search.tracker, search.dataset

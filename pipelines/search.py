@@ -10,6 +10,7 @@ worker processes (`pipelines.distributed`); the closing steps
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from pathlib import Path
 
@@ -18,13 +19,14 @@ import yaml
 from rich.console import Console
 
 from pipelines.baselines import model_baseline, model_baseline_inputs, trivial_baseline
-from pipelines.closing import OpenSearch, SearchResult, close_search, log_baseline
+from pipelines.closing import SearchResult, close_search, log_baseline
 from pipelines.config import Experiment
 from pipelines.data import Dataset, load_dataset
 from pipelines.distributed.chief import Distribution, run_chief
 from pipelines.logs import quiet_libraries
 from pipelines.progress import say
-from pipelines.seams import HyperModel, Tuner
+from pipelines.seams import HyperModel
+from pipelines.search_context import SearchContext
 from pipelines.setup import prepare_search, project_name, search_notes, search_settings
 from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.journal import journal_in
@@ -64,24 +66,21 @@ def run_search(
         if resume:
             previous, claim = resumable_search(experiment, settings)
             claims.callback(claim.release)
-        search = _start(experiment, dataset, console, claims)
+        search = _start(experiment, hypermodel, dataset, console, claims)
         with search.tracker.search_run(
             f"{experiment.tuner.algorithm} search {time.strftime('%Y-%m-%d %H:%M')}",
             _parent_tags(experiment, tags, distribution),
             previous and previous.info.run_id,
         ):
-            project = _reopen(search, previous) if previous else _open(search, hypermodel, settings, claims)
-            result = close_search(search, _train(search, hypermodel, project, distribution))
+            project = _reopen(search, previous) if previous else _open(search, settings, claims)
+            search = dataclasses.replace(search, project=project)
+            result = close_search(search, run_chief(search, distribution) if distribution else run_tuner(search))
     return result
 
 
-def _train(search: OpenSearch, hypermodel: HyperModel, project: str, distribution: Distribution | None) -> Tuner:
-    """The search's trials: on worker processes with `distribution`, else in this process."""
-    parts = (search.experiment, hypermodel, search.dataset, search.tracker, project, search.console, search.artifacts)
-    return run_chief(*parts, distribution) if distribution else run_tuner(*parts)
-
-
-def _start(experiment: Experiment, dataset: Dataset, console: Console, claims: contextlib.ExitStack) -> OpenSearch:
+def _start(
+    experiment: Experiment, hypermodel: HyperModel, dataset: Dataset, console: Console, claims: contextlib.ExitStack
+) -> SearchContext:
     """The tracker and the artifact process (drained however the search ends), and the baselines: the trivial
     one now, the model baseline fitted in the artifact process while the first trial trains."""
     tracker = SearchTracker(experiment.tracking_uri, experiment.name)
@@ -89,7 +88,9 @@ def _start(experiment: Experiment, dataset: Dataset, console: Console, claims: c
     claims.callback(artifacts.close)
     inputs = model_baseline_inputs(dataset)
     fitting = artifacts.run(model_baseline, *inputs, experiment.seed) if inputs else None
-    return OpenSearch(experiment, dataset, tracker, artifacts, console, trivial_baseline(dataset), fitting)
+    return SearchContext(
+        experiment, hypermodel, dataset, tracker, artifacts, console, trivial=trivial_baseline(dataset), fitting=fitting
+    )
 
 
 def _parent_tags(
@@ -105,7 +106,7 @@ def _parent_tags(
     }
 
 
-def _open(search: OpenSearch, hypermodel, settings: dict, claims: contextlib.ExitStack) -> str:
+def _open(search: SearchContext, settings: dict, claims: contextlib.ExitStack) -> str:
     """A new search in the parent run just created: its KerasTuner folder (claimed: no other process holds a new
     one), its settings, data and search space logged; its project name."""
     experiment, tracker = search.experiment, search.tracker
@@ -118,13 +119,13 @@ def _open(search: OpenSearch, hypermodel, settings: dict, claims: contextlib.Exi
     tracker.log_params({**settings, PROJECT_PARAM: project})
     tracker.log_dataset(search.dataset.info.name, search.dataset.info.source, search.dataset.records())
     tracker.log_text(
-        yaml.safe_dump(hypermodel.space.describe(), sort_keys=False, allow_unicode=True), "search_space.yaml"
+        yaml.safe_dump(search.hypermodel.space.describe(), sort_keys=False, allow_unicode=True), "search_space.yaml"
     )
-    log_baseline(tracker, search.trivial)
+    log_baseline(tracker, search.trivial_baseline())
     return project
 
 
-def _reopen(search: OpenSearch, previous) -> str:
+def _reopen(search: SearchContext, previous) -> str:
     """An earlier search carried on in its reopened parent run: the journal it left sent, the trial runs its
     process left RUNNING marked KILLED, its old failure reason dropped; its project name."""
     experiment, tracker = search.experiment, search.tracker

@@ -43,6 +43,7 @@ from pipelines.oracles import make_oracle
 from pipelines.progress import SearchProgress
 from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
 from pipelines.seams import HyperModel, Trial, Tuner
+from pipelines.search_context import SearchContext
 from pipelines.time_budget import TimeBudget
 from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.packaging import save_package
@@ -71,8 +72,6 @@ from reports.contract.objectives import objective_step, standing
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-    from pipelines.config import Experiment
 
 
 class DivergenceGuard(keras.callbacks.Callback):
@@ -357,29 +356,21 @@ def make_tuner(config, hypermodel: HyperModel, budget: TimeBudget | None = None,
     )
 
 
-def experiment_tuner(
-    experiment: Experiment,
-    hypermodel: HyperModel,
-    dataset: Dataset,
-    tracker: SearchTracker,
-    project: str,
-    progress: SearchProgress,
-    artifacts: ArtifactProcess,
-    budget: TimeBudget | None = None,
-) -> keras_tuner.Tuner:
+def experiment_tuner(search: SearchContext, progress: SearchProgress, budget: TimeBudget | None) -> keras_tuner.Tuner:
     """The tracked tuner of an experiment's search, in KerasTuner's folder `tuner_dir/project`."""
+    experiment = search.experiment
     return make_tuner(
         experiment.tuner,
-        hypermodel,
+        search.hypermodel,
         budget,
         objective=keras_tuner.Objective(experiment.objective, direction=experiment.direction),
         seed=experiment.seed,
         directory=experiment.tuner_dir,
-        project_name=project,
-        tracker=tracker,
-        dataset=dataset,
+        project_name=search.project,
+        tracker=search.tracker,
+        dataset=search.dataset,
         progress=progress,
-        artifacts=artifacts,
+        artifacts=search.artifacts,
         log_models=experiment.log_trial_models,
         pruning=pruning_rule(experiment.tuner, experiment.direction),
     )
@@ -393,23 +384,15 @@ def pruning_rule(config, direction: str) -> PruningRule | None:
 
 
 @contextlib.contextmanager
-def tuner_with_progress(
-    experiment: Experiment,
-    hypermodel: HyperModel,
-    dataset: Dataset,
-    tracker: SearchTracker,
-    project: str,
-    console: Console,
-    artifacts: ArtifactProcess,
-) -> Iterator[tuple[keras_tuner.Tuner, SearchProgress]]:
+def tuner_with_progress(search: SearchContext) -> Iterator[tuple[keras_tuner.Tuner, SearchProgress]]:
     """The search's tracked tuner and its progress display, as a search in one process and a chief open them."""
-    tuner_cfg = experiment.tuner
+    experiment, tuner_cfg = search.experiment, search.experiment.tuner
     max_trials = tuner_cfg.max_trials if ALGORITHMS[tuner_cfg.algorithm].budget_in_trials else None
-    budget = time_budget(tuner_cfg.time_budget, tracker)
+    budget = time_budget(tuner_cfg.time_budget, search.tracker)
     with SearchProgress(
-        console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction, budget
+        search.console, max_trials, tuner_cfg.epochs, experiment.objective, experiment.direction, budget
     ) as progress:
-        yield experiment_tuner(experiment, hypermodel, dataset, tracker, project, progress, artifacts, budget), progress
+        yield experiment_tuner(search, progress, budget), progress
 
 
 def time_budget(seconds: float | None, tracker: SearchTracker) -> TimeBudget | None:
@@ -425,18 +408,10 @@ def time_budget(seconds: float | None, tracker: SearchTracker) -> TimeBudget | N
     return TimeBudget(seconds, spent, record)
 
 
-def run_tuner(
-    experiment: Experiment,
-    hypermodel: HyperModel,
-    dataset: Dataset,
-    tracker: SearchTracker,
-    project: str,
-    console: Console,
-    artifacts: ArtifactProcess,
-) -> Tuner:
+def run_tuner(search: SearchContext) -> Tuner:
     """Train the search's trials in this process (a search without workers, or one worker of a search)."""
-    tuner_cfg = experiment.tuner
-    with tuner_with_progress(experiment, hypermodel, dataset, tracker, project, console, artifacts) as (tuner, _):
+    experiment, dataset, tuner_cfg = search.experiment, search.dataset, search.experiment.tuner
+    with tuner_with_progress(search) as (tuner, _):
         # Validation loss, not accuracy: accuracy moves in steps of 1/len(val) and plateaus early.
         callbacks = (
             [keras.callbacks.EarlyStopping("val_loss", patience=tuner_cfg.patience)] if tuner_cfg.patience else []
@@ -452,8 +427,8 @@ def run_tuner(
         try:
             search_until_done(
                 tuner,
-                tracker,
-                console,
+                search.tracker,
+                search.console,
                 *fit_args,
                 validation_data=validation_data,
                 epochs=tuner_cfg.epochs,
@@ -462,7 +437,7 @@ def run_tuner(
                 **weights,
             )
         except BaseException:
-            artifacts.close()  # every finished trial's artifacts logged, also when the search is interrupted
+            search.artifacts.close()  # every finished trial's artifacts logged, also when the search is interrupted
             raise
     return tuner
 

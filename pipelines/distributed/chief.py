@@ -16,15 +16,11 @@ import math
 import time
 from pathlib import Path
 
-from rich.console import Console
-
-from pipelines.config import Experiment
-from pipelines.data import Dataset
 from pipelines.distributed.local_workers import LocalWorkers
 from pipelines.distributed.oracle_service import LOOPBACK, NO_AUTH_WARNING, OracleServer
 from pipelines.progress import SearchProgress
-from pipelines.seams import HyperModel, Tuner
-from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.seams import Tuner
+from pipelines.search_context import SearchContext
 from pipelines.tracking.tracker import SearchTracker
 from pipelines.tuners import active_values, tuner_with_progress
 from reports.contract.layout import (
@@ -51,21 +47,10 @@ class Distribution:
     port: int = 0
 
 
-def run_chief(
-    experiment: Experiment,
-    hypermodel: HyperModel,
-    dataset: Dataset,
-    tracker: SearchTracker,
-    project: str,
-    console: Console,
-    artifacts: ArtifactProcess,
-    distribution: Distribution,
-) -> Tuner:
+def run_chief(search: SearchContext, distribution: Distribution) -> Tuner:
     """Serve the search's oracle to its workers until every trial is done; the tuner, for the closing steps."""
-    with tuner_with_progress(experiment, hypermodel, dataset, tracker, project, console, artifacts) as (
-        tuner,
-        progress,
-    ):
+    experiment, tracker, console = search.experiment, search.tracker, search.console
+    with tuner_with_progress(search) as (tuner, progress):
         tuner.oracle.verbose = 0  # the trials' lines come from the view below, not from KerasTuner's display
         tuner.save()  # where `--resume` reloads the oracle from
         stops: list[str] = []

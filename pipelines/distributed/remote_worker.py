@@ -25,6 +25,7 @@ from pipelines.config import Experiment
 from pipelines.data import load_dataset
 from pipelines.distributed.oracle_service import split_address, worker_environment
 from pipelines.errors import ConfigError
+from pipelines.search_context import SearchContext
 from pipelines.setup import prepare_search, search_settings
 from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.journal import journal_in, send_journal
@@ -70,7 +71,7 @@ def run_worker(
     artifacts = ArtifactProcess(tracker.writer)
     try:
         with ChiefWatch(chief):
-            run_tuner(experiment, hypermodel, dataset, tracker, project, console, artifacts)
+            run_tuner(SearchContext(experiment, hypermodel, dataset, tracker, artifacts, console, project))
     finally:
         artifacts.close()
     send_journal(tracker.writer, experiment, console)
