@@ -72,8 +72,7 @@ def run_search(
             _parent_tags(experiment, tags, distribution),
             previous and previous.info.run_id,
         ):
-            project = _reopen(search, previous) if previous else _open(search, settings, claims)
-            search = dataclasses.replace(search, project=project)
+            search = _reopen(search, previous) if previous else _open(search, settings, claims)
             result = close_search(search, run_chief(search, distribution) if distribution else run_tuner(search))
     return result
 
@@ -106,9 +105,9 @@ def _parent_tags(
     }
 
 
-def _open(search: SearchContext, settings: dict, claims: contextlib.ExitStack) -> str:
+def _open(search: SearchContext, settings: dict, claims: contextlib.ExitStack) -> SearchContext:
     """A new search in the parent run just created: its KerasTuner folder (claimed: no other process holds a new
-    one), its settings, data and search space logged; its project name."""
+    one), its settings, data and search space logged: the search with its project."""
     experiment, tracker = search.experiment, search.tracker
     project = project_name(experiment, tracker.parent_run_id)
     project_dir = Path(experiment.tuner_dir) / project
@@ -122,12 +121,12 @@ def _open(search: SearchContext, settings: dict, claims: contextlib.ExitStack) -
         yaml.safe_dump(search.hypermodel.space.describe(), sort_keys=False, allow_unicode=True), "search_space.yaml"
     )
     log_baseline(tracker, search.trivial_baseline())
-    return project
+    return dataclasses.replace(search, project=project)
 
 
-def _reopen(search: SearchContext, previous) -> str:
+def _reopen(search: SearchContext, previous) -> SearchContext:
     """An earlier search carried on in its reopened parent run: the journal it left sent, the trial runs its
-    process left RUNNING marked KILLED, its old failure reason dropped; its project name."""
+    process left RUNNING marked KILLED, its old failure reason dropped: the search with its project."""
     experiment, tracker = search.experiment, search.tracker
     project = previous.data.params[PROJECT_PARAM]
     journal_in(tracker.writer, experiment, Path(experiment.tuner_dir) / project, search.console)
@@ -137,4 +136,4 @@ def _reopen(search: SearchContext, previous) -> str:
         f"resuming parent run {tracker.parent_run_id}"
         + (f"; {len(orphans)} trial runs left RUNNING were marked KILLED" if orphans else "")
     )
-    return project
+    return dataclasses.replace(search, project=project)
