@@ -380,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=Path(sys.argv[0]).name, description=__doc__.splitlines()[0]
     )  # automl or runner.py
     commands = parser.add_subparsers(dest="command", required=True)
-    search = commands.add_parser("search", help="run a hyperparameter search described by an experiment file")
+    search = _command(commands, "search", cmd_search, "run a hyperparameter search described by an experiment file")
     search.add_argument(
         "experiment",
         nargs="?",
@@ -416,8 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
         "needs a private network: KerasTuner's oracle has no authentication)",
     )
     search.add_argument("--chief-port", type=int, default=0, help="the chief's port (default: any free one)")
-    search.set_defaults(func=cmd_search)
-    worker = commands.add_parser("worker", help="train trials of a search running on another machine")
+    worker = _command(
+        commands, "worker", cmd_worker, "train trials of a search running on another machine", verbose=True
+    )
     worker.add_argument("experiment", help="the search's experiment YAML (same data paths and tracking_uri)")
     worker.add_argument("--chief", required=True, metavar="HOST:PORT", help="where the search's chief listens")
     worker.add_argument(
@@ -426,13 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
         "takes back the trial it was running (default: HOST-PID)",
     )
     worker.add_argument("--parent-run", help="the search's parent run id (default: found in the tracking store)")
-    worker.add_argument("--verbose", action="store_true", help="show the libraries' own messages")
-    worker.set_defaults(func=cmd_worker)
-    study = commands.add_parser("study", help="run a study from experiments/studies and answer its question")
+    study = _command(
+        commands, "study", cmd_study, "run a study from experiments/studies and answer its question", verbose=True
+    )
     study.add_argument("name", help="study name (e.g. gated_cells) or a study YAML file")
-    study.add_argument("--verbose", action="store_true", help="show the libraries' own messages")
-    study.set_defaults(func=cmd_study)
-    report = commands.add_parser("report", help="write a PDF report of a search, read from MLflow")
+    report = _command(commands, "report", cmd_report, "write a PDF report of a search, read from MLflow", store=True)
     report.add_argument(
         "experiments",
         nargs="+",
@@ -441,9 +440,14 @@ def build_parser() -> argparse.ArgumentParser:
         "several searches compare side by side",
     )
     report.add_argument("--out", help="PDF path (default: EXPERIMENT-report.pdf)")
-    report.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
-    report.set_defaults(func=cmd_report)
-    predict = commands.add_parser("predict", help="answer new data with a search's model, written to a CSV")
+    predict = _command(
+        commands,
+        "predict",
+        cmd_predict,
+        "answer new data with a search's model, written to a CSV",
+        store=True,
+        verbose=True,
+    )
     predict.add_argument(
         "model",
         help="an experiment's name (its registered champion), models:/NAME@champion or another models:/ or runs:/ "
@@ -455,28 +459,23 @@ def build_parser() -> argparse.ArgumentParser:
         "(answers each window; the last is the next value)",
     )
     predict.add_argument("--out", help="CSV of the answers (default: DATA-predictions.csv here)")
-    predict.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
-    predict.add_argument("--verbose", action="store_true", help="show the libraries' own messages")
-    predict.set_defaults(func=cmd_predict)
-    trials = commands.add_parser("trials", help="the trials of a search as a table, or as CSV with --csv")
+    trials = _command(
+        commands, "trials", cmd_trials, "the trials of a search as a table, or as CSV with --csv", store=True
+    )
     trials.add_argument("experiment", help="experiment name (its latest search) or a parent run id")
     trials.add_argument("--csv", help="write the table to this CSV file instead of printing it")
-    trials.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
-    trials.set_defaults(func=cmd_trials)
-    ui = commands.add_parser("ui", help="open the MLflow UI on the store (http://127.0.0.1:5000)")
-    ui.add_argument("--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)")
-    ui.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
-    ui.add_argument("--port", type=int, default=5000)
-    ui.set_defaults(func=cmd_ui)
-    server = commands.add_parser("server", help="start an MLflow tracking server for a team (PostgreSQL, artifacts)")
+    ui = _command(commands, "ui", cmd_ui, "open the MLflow UI on the store (http://127.0.0.1:5000)", store=True)
+    _listening(ui)
+    server = _command(
+        commands, "server", cmd_server, "start an MLflow tracking server for a team (PostgreSQL, artifacts)"
+    )
     server.add_argument(
         "--backend-store-uri",
         required=True,
         help="where runs are kept, e.g. postgresql://user:password@host:5432/mlflow",
     )
     server.add_argument("--artifacts-destination", required=True, help="folder (or s3://...) the artifacts go to")
-    server.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
-    server.add_argument("--port", type=int, default=5000)
+    _listening(server)
     server.add_argument("--workers", type=int, default=2, help="server processes (default: %(default)s)")
     server.add_argument(
         "--basic-auth",
@@ -484,8 +483,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="require a login (MLflow's basic-auth app); the first start creates the user admin with "
         "the password in MLFLOW_AUTH_ADMIN_PASSWORD",
     )
-    server.set_defaults(func=cmd_server)
     return parser
+
+
+def _command(commands, name: str, func, help: str, store: bool = False, verbose: bool = False):
+    """A subcommand that runs `func`, with the options several share: the store to read (`store`), and whether
+    the libraries' own messages show (`verbose`)."""
+    command = commands.add_parser(name, help=help)
+    command.set_defaults(func=func)
+    if store:
+        command.add_argument(
+            "--tracking-uri", default="sqlite:///mlflow.db", help="MLflow store (default: %(default)s)"
+        )
+    if verbose:
+        command.add_argument("--verbose", action="store_true", help="show the libraries' own messages")
+    return command
+
+
+def _listening(command) -> None:
+    """Where a server command listens: this machine only unless told otherwise."""
+    command.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
+    command.add_argument("--port", type=int, default=5000)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -378,20 +378,11 @@ def _in_trial_order(trials: pd.DataFrame) -> pd.DataFrame:
     return finished.sort_values("order")
 
 
-def overview_png(
-    trials: pd.DataFrame,
-    names: list[str],
-    objective: str,
-    direction: str,
-    test_metric: str,
-    val_curves: dict[str, list[tuple[int, float]]],
-    log_sampled: frozenset = frozenset(),
-) -> bytes:
-    """The overview as PNG bytes: what a process that draws it for another hands back (no file to share)."""
+def overview_png(*arguments, **keywords) -> bytes:
+    """`overview_figure(*arguments, **keywords)` as PNG bytes: what a process that draws it for another hands
+    back (no file to share)."""
     buffer = io.BytesIO()
-    overview_figure(trials, names, objective, direction, test_metric, val_curves, log_sampled).savefig(
-        buffer, dpi=DPI, format="png"
-    )
+    overview_figure(*arguments, **keywords).savefig(buffer, dpi=DPI, format="png")
     return buffer.getvalue()
 
 

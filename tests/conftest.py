@@ -61,6 +61,20 @@ def _fresh_keras_session():
     yield
 
 
+def searched(path, *options: str, timeout: float = 600, **environment: str) -> subprocess.CompletedProcess:
+    """`runner.py search` on the experiment file `path` with `options` (`--resume`), run to its end in the
+    file's folder, output captured; `environment` added to this process's (COLUMNS: rich folds its lines at
+    the terminal's width)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "runner.py"), "search", str(path), *options],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **environment},
+    )
+
+
 def write_experiment(directory, name="tiny", **changes):
     """A tiny experiment file in `directory`, its MLflow store and tuner state beside it."""
     config = {
@@ -111,14 +125,7 @@ def finished_search(tmp_path_factory):
     """Grid over optimizer [adam, sgd]: two trials, one with the conditional momentum, one without."""
     tmp = tmp_path_factory.mktemp("search")
     path = write_experiment(tmp, name="e2e", log_trial_models=True)
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp,
-        timeout=600,
-        env={**os.environ, "COLUMNS": "250"},  # rich folds long paths at the terminal width
-    )
+    proc = searched(path, COLUMNS="250")
     assert proc.returncode == 0, proc.stderr[-3000:]
     uri = f"sqlite:///{tmp}/mlflow.db"
     mlflow.set_tracking_uri(uri)

@@ -40,17 +40,6 @@ def search(path, *extra) -> subprocess.Popen:
     )
 
 
-def searched(path, timeout: float = 600) -> subprocess.CompletedProcess:
-    """`runner.py search` on the experiment file `path`, run to its end in the file's folder, output captured."""
-    return subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        cwd=path.parent,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def runs(tmp_path, name="signals") -> tuple[list, list]:
     """(parents, children) of the store, newest first; opened as the runner opens it, never mid-creation."""
     client = open_store(f"sqlite:///{tmp_path}/mlflow.db")
@@ -141,6 +130,27 @@ def wait_for_url(url: str, process: subprocess.Popen, seconds: float = 120) -> b
         except OSError:
             time.sleep(0.5)
     return False
+
+
+@contextlib.contextmanager
+def runner_ui(store_folder: Path):
+    """`runner.py ui` on the store in `store_folder`, on a free port, until the block ends: (its process, whose
+    output is piped, and its port), once it answers."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "runner.py"), "ui", "--port", str(port)],
+        cwd=store_folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert wait_for_url(f"http://127.0.0.1:{port}/health", proc)
+        yield proc, port
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
 
 
 def stop_mlflow_server(server: subprocess.Popen) -> None:

@@ -47,25 +47,13 @@ def sklearn_set(config: SklearnData, seed: int) -> Dataset:
     bunch = loader()
     x = bunch.data.astype("float32")
     inputs = ArrayInputs(x.shape[1:], tuple(str(n) for n in bunch.feature_names))  # predict reads them by name
-    if config.source == "diabetes":
-        return make_dataset(
-            x,
-            bunch.target.astype("float32"),
-            name=config.source,
-            source=f"scikit-learn load_{config.source}",
-            class_names=None,
-            config=config,
-            seed=seed,
-            where=config.source,
-            inputs=inputs,
-        )
-    names = tuple(str(n) for n in bunch.target_names)
+    values = config.source == "diabetes"  # the one scikit-learn set here whose target is a value, not a class
     return make_dataset(
         x,
-        bunch.target.astype("int64"),
+        bunch.target.astype("float32" if values else "int64"),
         name=config.source,
         source=f"scikit-learn load_{config.source}",
-        class_names=names,
+        class_names=None if values else tuple(str(n) for n in bunch.target_names),
         config=config,
         seed=seed,
         where=config.source,

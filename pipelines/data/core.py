@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -20,6 +20,8 @@ from sklearn.model_selection import train_test_split
 from pipelines.errors import DataError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import keras
     import pandas as pd
 
@@ -140,18 +142,9 @@ def split_indices(
     return parts
 
 
-def split(
-    x: np.ndarray,
-    y: np.ndarray,
-    test_split: float,
-    validation_split: float,
-    seed: int,
-    stratify: bool,
-    shuffle: bool = True,
-    given: np.ndarray | None = None,
-):
-    """x_train, y_train, x_val, y_val, x_test, y_test; see `split_indices`."""
-    parts = split_indices(y, test_split, validation_split, seed, stratify, shuffle, given)
+def split(x: np.ndarray, y: np.ndarray, *how, **more):
+    """x_train, y_train, x_val, y_val, x_test, y_test: the rows `split_indices(y, *how, **more)` gives."""
+    parts = split_indices(y, *how, **more)
     return tuple(array[parts[name]] for name in ("train", "validation", "test") for array in (x, y))
 
 
@@ -233,6 +226,19 @@ def balanced_class_weights(y_train: np.ndarray) -> dict[int, float]:
     """Keras class weights that give every class the same total weight: n / (classes x count)."""
     counts = np.bincount(y_train)
     return {k: float(len(y_train) / (len(counts) * c)) for k, c in enumerate(counts) if c}
+
+
+class Origin(TypedDict):
+    """Where data came from, as `make_dataset` is told it: its name, its source, and where an error points."""
+
+    name: str
+    source: str
+    where: str
+
+
+def read_from(path: Path) -> Origin:
+    """The origin of data read from the file or folder at `path`."""
+    return {"name": path.stem, "source": str(path), "where": str(path)}
 
 
 def make_dataset(

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.data import columns
-from pipelines.data.core import Dataset, encode_labels, make_dataset, split_indices
+from pipelines.data.core import Dataset, encode_labels, make_dataset, read_from, split_indices
 from pipelines.data.encoding import TableInputs, TextInputs
 from pipelines.data.sources import CsvData, NpzData, TextData
 from pipelines.errors import DataError
@@ -141,12 +141,10 @@ def csv_table(config: CsvData, seed: int, path: Path, extras: dict[str, Path]) -
     dataset = make_dataset(
         table.encode(frame[names], []),  # the encoding predict uses: the same code for the search's rows
         y,
-        name=path.stem,
-        source=str(path),
+        **read_from(path),
         class_names=classes,
         config=config,
         seed=seed,
-        where=str(path),
         given=given,
         notes=tuple(notes),
         inputs=table,
@@ -187,12 +185,10 @@ def npz_arrays(config: NpzData, seed: int, path: Path, extras: dict[str, Path]) 
     return make_dataset(
         x,
         y,
-        name=path.stem,
-        source=str(path),
+        **read_from(path),
         class_names=names,
         config=config,
         seed=seed,
-        where=str(path),
         given=given,
     )
 
@@ -232,12 +228,10 @@ def text_classification(config: TextData, seed: int, path: Path, extras: dict[st
     dataset = make_dataset(
         texts,
         y,
-        name=path.stem,
-        source=str(path),
+        **read_from(path),
         class_names=names,
         config=config,
         seed=seed,
-        where=str(path),
         preprocess=None,
         given=given,
         inputs=parts[0][2],

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
-import sys
 
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT, write_experiment
+from tests.conftest import searched, write_experiment
 
 
 @pytest.mark.slow
@@ -22,14 +19,7 @@ def test_a_search_runs_on_the_jax_backend(tmp_path):
         log_trial_models=True,
         tuner={"algorithm": "grid", "max_trials": 2, "epochs": 2, "patience": 0},
     )
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "KERAS_BACKEND": "jax"},
-    )
+    proc = searched(path, KERAS_BACKEND="jax")
     assert proc.returncode == 0, proc.stderr[-3000:]
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     experiment = client.get_experiment_by_name("on-jax")

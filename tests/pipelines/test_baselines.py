@@ -3,9 +3,6 @@ a search whose network loses to one, whose report then says so first."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +13,7 @@ from pipelines.baselines import Baseline, compare, model_baseline, model_baselin
 from pipelines.config import load_experiment
 from pipelines.data import load_dataset
 from reports.contract.layout import TEST_ACCURACY
-from tests.conftest import ROOT, write_experiment
+from tests.conftest import ROOT, searched, write_experiment
 
 EXPERIMENTS = ROOT / "experiments"
 SHARED = ROOT.parent / "shared" / "data"
@@ -100,14 +97,7 @@ def test_a_network_that_loses_to_ridge_regression_says_so_in_its_reports_first_s
         search_space={"cell": "gru", "units": 8, "optimizer": "adam", "learning_rate": 0.001, "batch_size": 16},
         tuner={"algorithm": "grid", "max_trials": 1, "epochs": 3, "patience": 0},
     )
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "COLUMNS": "400"},
-    )
+    proc = searched(path, COLUMNS="400")
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = " ".join(proc.stdout.split())
     assert "Warning: the best model's test mae" in out and "of ridge regression on the standardized inputs" in out

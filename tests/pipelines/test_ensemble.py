@@ -18,7 +18,7 @@ from pipelines.ensemble import choose_ensemble, ensemble_model, heaviest_member,
 from pipelines.tracking.packaging import save_package
 from reports.contract.layout import ENSEMBLE, ENSEMBLE_TAG, ENSEMBLE_WEIGHTS_PARAM, TEST_ACCURACY
 from tests import processes
-from tests.conftest import write_experiment
+from tests.conftest import searched, write_experiment
 
 
 def _one_hot(labels: np.ndarray, sure: float, classes: int = 2) -> np.ndarray:
@@ -111,7 +111,7 @@ def test_a_search_whose_ensemble_beats_its_best_trial_logs_registers_and_reports
         search_space=space,
         tuner={"algorithm": "grid", "max_trials": 3, "epochs": 6, "patience": 0},
     )
-    done = processes.searched(path)
+    done = searched(path)
     assert done.returncode == 0, done.stderr[-3000:]
     parent = processes.runs(tmp_path, "ensemble")[0][0]
     assert parent.data.tags[ENSEMBLE_TAG] == "kept", parent.data.tags[ENSEMBLE_TAG]

@@ -6,8 +6,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from pypdf import PdfReader
 
-from tests.conftest import ROOT, write_experiment
-from tests.processes import searched
+from tests.conftest import ROOT, searched, write_experiment
 
 DIVERGES = {  # this CNN's loss is NaN from the first epoch on digits
     "depth": 3,

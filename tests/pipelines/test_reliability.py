@@ -4,7 +4,6 @@ a process killed between MLflow's record of a trial and KerasTuner's, diverging 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -17,7 +16,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from pipelines.tuners import DivergenceGuard
-from tests.conftest import OBJECTIVE, ROOT
+from tests.conftest import OBJECTIVE, ROOT, searched
 from tests.processes import (
     EPOCHS,
     by_trial,
@@ -184,14 +183,7 @@ def test_a_best_model_no_better_than_the_majority_class_is_not_registered(tmp_pa
         search_space={"depth": 1, "units": 8, "learning_rate": 0.01, "optimizer": "adam"},
         tuner={"max_trials": 1, "epochs": 3},
     )
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "COLUMNS": "400"},
-    )
+    proc = searched(path, COLUMNS="400")
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = " ".join(proc.stdout.split())
     assert "is no better than the" in out and "of the majority class (0) on the 80 test samples" in out, out[-2000:]

@@ -10,7 +10,7 @@ import time
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import OBJECTIVE, ROOT, TINY
+from tests.conftest import OBJECTIVE, ROOT, TINY, searched
 from tests.processes import EPOCHS, by_trial, runs, search, wait_until_training
 from tests.processes import experiment as _experiment
 
@@ -70,13 +70,7 @@ def test_resume_after_sigkill_closes_orphans_and_runs_only_what_is_left(tmp_path
     _check_report_of_the_cut_off_search(tmp_path, finished)
 
     changed = _experiment(tmp_path, seed=4, search_space={**TINY["search_space"], "filters": 16, "depth": 2})
-    refused = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(changed), "--resume"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    refused = searched(changed, "--resume", timeout=300)
     assert refused.returncode == 2
     assert "experiment changed since parent run" in refused.stderr
     for key in ("seed", "search_space.depth", "search_space.filters"):

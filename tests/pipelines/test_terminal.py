@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -15,8 +13,7 @@ from rich.console import Console
 from pipelines.progress import SearchProgress, number
 from pipelines.summary import trials_table
 from reports.contract.layout import open_store
-from tests.conftest import OBJECTIVE, ROOT, write_experiment
-from tests.processes import searched
+from tests.conftest import OBJECTIVE, searched, write_experiment
 
 ITEM = re.compile(r"\b([a-z_]+)=(\S*)")
 
@@ -62,14 +59,7 @@ def piped_search(tmp_path_factory):
         },
         tuner={"algorithm": "random", "max_trials": 3, "epochs": 2, "patience": 0},
     )
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "COLUMNS": "80"},
-    )
+    proc = searched(path, COLUMNS="80")
     assert proc.returncode == 0, proc.stderr[-3000:]
     client = open_store(f"sqlite:///{tmp}/mlflow.db")
     runs = client.search_runs([client.get_experiment_by_name("terminal").experiment_id], "tags.`automl.role` = 'trial'")
@@ -168,28 +158,15 @@ def test_the_progress_shows_elapsed_time_and_an_eta():
 
 
 def test_ui_serves_the_store_on_this_machine(piped_search):
-    from tests.processes import free_port, wait_for_url
+    from tests.processes import runner_ui
 
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "runner.py"), "ui", "--port", str(port)],
-        cwd=piped_search["tmp"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert wait_for_url(f"http://127.0.0.1:{port}/health", proc)
+    with runner_ui(piped_search["tmp"]) as (proc, port):
         first, second = proc.stdout.readline(), proc.stdout.readline()
         assert f"http://127.0.0.1:{port}" in first and "automl.log" in first
         experiment = re.search(r"^  terminal: (\S+)$", second)
         assert experiment and experiment.group(1).startswith(f"http://127.0.0.1:{port}/#/experiments/"), second
         assert experiment.group(1).endswith("/runs?workflowType=machine_learning")
         assert f"127.0.0.1:{port}" in (piped_search["tmp"] / "automl.log").read_text()  # the server's own messages
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
 
 
 def test_at_80_columns_lines_break_between_items_end_without_spaces_and_the_closing_command_is_whole(piped_search):

@@ -28,17 +28,21 @@ CNN = {
 }
 
 
-def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
-    uri = f"sqlite:///{tmp_path}/mlflow.db"
+def _base_model(tmp_path, name: str, epochs: int) -> str:
+    """A CNN searched on digits 0-4 for `epochs`: its best model's runs:/ URI, to transfer from."""
     source = write_experiment(
         tmp_path,
-        name="digits-0-4",
+        name=name,
         data={"source": "digits", "classes": [0, 1, 2, 3, 4]},
         search_space=CNN,
-        tuner={"algorithm": "random", "max_trials": 1, "epochs": 3, "patience": 0},
+        tuner={"algorithm": "random", "max_trials": 1, "epochs": epochs, "patience": 0},
     )
-    base_search = run_search(load_experiment(source), Console(quiet=True))
-    base_uri = f"runs:/{base_search.parent_run_id}/best_model"
+    return f"runs:/{run_search(load_experiment(source), Console(quiet=True)).parent_run_id}/best_model"
+
+
+def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    base_uri = _base_model(tmp_path, "digits-0-4", epochs=3)
 
     target = write_experiment(
         tmp_path,
@@ -76,19 +80,11 @@ def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
 
 
 def test_fine_tuning_logs_both_phases_as_one_curve(tmp_path):
-    source = write_experiment(
-        tmp_path,
-        name="base",
-        data={"source": "digits", "classes": [0, 1, 2, 3, 4]},
-        search_space=CNN,
-        tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0},
-    )
-    base_search = run_search(load_experiment(source), Console(quiet=True))
     target = write_experiment(
         tmp_path,
         name="fine",
         family="transfer",
-        base_model=f"runs:/{base_search.parent_run_id}/best_model",
+        base_model=_base_model(tmp_path, "base", epochs=1),
         data={"source": "digits", "classes": [5, 6, 7, 8, 9]},
         search_space={
             "frozen_layers": 1,

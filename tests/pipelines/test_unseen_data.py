@@ -11,7 +11,7 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from benchmarks.workloads import monthly_sales
-from tests.processes import searched
+from tests.conftest import searched
 
 
 def _minimal_search(tmp_path, name: str, data: dict, family: str, **extra):

@@ -21,20 +21,24 @@ def test_summary_gives_mean_sample_sd_and_count():
     assert summary["n"] == 3
 
 
-def test_a_clear_difference_is_called_and_the_expectation_shown():
-    summary = summarize(_values({"simple": [0.166, 0.168, 0.167], "lstm": [0.004, 0.005, 0.003]}), ["cell"])
-    text = " ".join(
-        answer(
-            summary,
-            ["cell"],
-            "test/mse",
-            [],
-            ["lstm"],
-            "LSTM beats SimpleRNN",
-            baseline=0.167,
-            baseline_label="predict-the-mean baseline",
-        )
+def _against_the_mean(test_mse: dict[str, list[float]], expectation: str) -> str:
+    """The answer for cells' test MSE over seeds, LSTM expected best, against predicting the mean (0.167)."""
+    summary = summarize(_values(test_mse), ["cell"])
+    said = answer(
+        summary,
+        ["cell"],
+        "test/mse",
+        [],
+        ["lstm"],
+        expectation,
+        baseline=0.167,
+        baseline_label="predict-the-mean baseline",
     )
+    return " ".join(said)
+
+
+def test_a_clear_difference_is_called_and_the_expectation_shown():
+    text = _against_the_mean({"simple": [0.166, 0.168, 0.167], "lstm": [0.004, 0.005, 0.003]}, "LSTM beats SimpleRNN")
     assert "lstm 0.004 ± 0.001; simple 0.167 ± 0.001 (3 seeds each)" in text
     assert "lstm did best; simple is clearly higher" in text
     assert "simple did not get past the predict-the-mean baseline (0.167)" in text
@@ -69,19 +73,7 @@ def test_one_seed_claims_no_winner():
 
 
 def test_a_winner_still_at_the_baseline_does_not_show_the_expectation():
-    summary = summarize(_values({"lstm": [0.1630, 0.1632, 0.1628], "simple": [0.168, 0.172, 0.170]}), ["cell"])
-    text = " ".join(
-        answer(
-            summary,
-            ["cell"],
-            "test/mse",
-            [],
-            ["lstm"],
-            "LSTM learns",
-            baseline=0.167,
-            baseline_label="predict-the-mean baseline",
-        )
-    )
+    text = _against_the_mean({"lstm": [0.1630, 0.1632, 0.1628], "simple": [0.168, 0.172, 0.170]}, "LSTM learns")
     assert "lstm did best; simple is clearly higher" in text
     assert "lstm, simple did not get past the predict-the-mean baseline" in text
     assert "Measured: not so: no setting got past the predict-the-mean baseline." in text

@@ -11,7 +11,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 import runner
-from tests.conftest import ROOT, write_experiment
+from tests.conftest import ROOT, searched, write_experiment
 from tests.processes import runs, search, wait_until_training
 
 DIGITS = {"source": "digits", "layout": "flat"}
@@ -178,13 +178,7 @@ def test_resume_refuses_a_search_whose_builder_changed(tmp_path):
     proc.kill()
     proc.wait(timeout=60)
     (tmp_path / "model.py").write_text(BUILDER.replace("[8, 16]", "[8, 32]"))
-    refused = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path), "--resume"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    refused = searched(path, "--resume", timeout=300)
     assert refused.returncode == 2 and "builder.sha256" in refused.stderr, refused.stderr[-2000:]
 
 

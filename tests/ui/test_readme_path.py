@@ -7,17 +7,14 @@ tests/artifacts/, the pictures reports/examples/ shows.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 import yaml
 
 from reports.contract.layout import objective_metric
-from tests.conftest import ROOT, tiny_copy
-from tests.processes import free_port, wait_for_url
+from tests.conftest import ROOT, searched, tiny_copy
+from tests.processes import runner_ui
 from tests.ui.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.slow
@@ -31,13 +28,7 @@ def default_search(tmp_path_factory):
     """experiments/digits_cnn.yaml, the README's first command, shrunk to three trials of two epochs."""
     tmp = tmp_path_factory.mktemp("readme-path")
     path = tiny_copy(DEFAULT, tmp, {"max_trials": 3, "epochs": 2, "patience": 0})
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "runner.py"), "search", str(path)],
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = searched(path, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return tmp
 
@@ -45,23 +36,10 @@ def default_search(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ui(default_search):
     """`automl ui` on the store: the root URL and the experiment's URL it prints."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "runner.py"), "ui", "--port", str(port)],
-        cwd=default_search,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert wait_for_url(f"http://127.0.0.1:{port}/health", proc)
+    with runner_ui(default_search) as (proc, port):
         printed = proc.stdout.readline() + proc.stdout.readline()
         runs_url = re.search(r"digits-cnn: (\S+)", printed).group(1)
         yield {"root": f"http://127.0.0.1:{port}", "runs": runs_url}
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
 
 
 def _shot(page, name: str) -> None:
