@@ -380,6 +380,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog=Path(sys.argv[0]).name, description=__doc__.splitlines()[0]
     )  # automl or runner.py
     commands = parser.add_subparsers(dest="command", required=True)
+    _search_command(commands)
+    _worker_command(commands)
+    _study_command(commands)
+    _report_command(commands)
+    _predict_command(commands)
+    _trials_command(commands)
+    _ui_command(commands)
+    _server_command(commands)
+    return parser
+
+
+def _search_command(commands) -> None:
     search = _command(commands, "search", cmd_search, "run a hyperparameter search described by an experiment file")
     search.add_argument(
         "experiment",
@@ -416,6 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
         "needs a private network: KerasTuner's oracle has no authentication)",
     )
     search.add_argument("--chief-port", type=int, default=0, help="the chief's port (default: any free one)")
+
+
+def _worker_command(commands) -> None:
     worker = _command(
         commands, "worker", cmd_worker, "train trials of a search running on another machine", verbose=True
     )
@@ -427,10 +442,16 @@ def build_parser() -> argparse.ArgumentParser:
         "takes back the trial it was running (default: HOST-PID)",
     )
     worker.add_argument("--parent-run", help="the search's parent run id (default: found in the tracking store)")
+
+
+def _study_command(commands) -> None:
     study = _command(
         commands, "study", cmd_study, "run a study from experiments/studies and answer its question", verbose=True
     )
     study.add_argument("name", help="study name (e.g. gated_cells) or a study YAML file")
+
+
+def _report_command(commands) -> None:
     report = _command(commands, "report", cmd_report, "write a PDF report of a search, read from MLflow", store=True)
     report.add_argument(
         "experiments",
@@ -440,6 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
         "several searches compare side by side",
     )
     report.add_argument("--out", help="PDF path (default: EXPERIMENT-report.pdf)")
+
+
+def _predict_command(commands) -> None:
     predict = _command(
         commands,
         "predict",
@@ -459,13 +483,22 @@ def build_parser() -> argparse.ArgumentParser:
         "(answers each window; the last is the next value)",
     )
     predict.add_argument("--out", help="CSV of the answers (default: DATA-predictions.csv here)")
+
+
+def _trials_command(commands) -> None:
     trials = _command(
         commands, "trials", cmd_trials, "the trials of a search as a table, or as CSV with --csv", store=True
     )
     trials.add_argument("experiment", help="experiment name (its latest search) or a parent run id")
     trials.add_argument("--csv", help="write the table to this CSV file instead of printing it")
+
+
+def _ui_command(commands) -> None:
     ui = _command(commands, "ui", cmd_ui, "open the MLflow UI on the store (http://127.0.0.1:5000)", store=True)
     _listening(ui)
+
+
+def _server_command(commands) -> None:
     server = _command(
         commands, "server", cmd_server, "start an MLflow tracking server for a team (PostgreSQL, artifacts)"
     )
@@ -483,7 +516,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="require a login (MLflow's basic-auth app); the first start creates the user admin with "
         "the password in MLFLOW_AUTH_ADMIN_PASSWORD",
     )
-    return parser
 
 
 def _command(commands, name: str, func, help: str, store: bool = False, verbose: bool = False):

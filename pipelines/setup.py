@@ -75,10 +75,8 @@ def load_base_model(experiment: Experiment) -> keras.Model:
         ) from None
 
 
-def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None) -> HyperModel:
-    """The experiment's hypermodel for its data: a built-in family, or the user's builder (`build_model`, a
-    function given from Python, or the file's `builder`), built once here so a bad one is refused now."""
-    info = dataset.info
+def _refuse_settings_for_another_task(experiment: Experiment, info) -> None:
+    """An objective or class weighting that needs classes, on values, or the other way round."""
     if info.task == "regression" and experiment.objective == "val_accuracy":
         raise DataError(
             f"{experiment.source_file}: objective: val_accuracy needs classes, but {info.name!r} is a "
@@ -94,6 +92,13 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None)
             f"{experiment.source_file}: class_weight: balanced weighs classes, but {info.name!r} is a "
             "regression task. Remove it."
         )
+
+
+def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None) -> HyperModel:
+    """The experiment's hypermodel for its data: a built-in family, or the user's builder (`build_model`, a
+    function given from Python, or the file's `builder`), built once here so a bad one is refused now."""
+    info = dataset.info
+    _refuse_settings_for_another_task(experiment, info)
     if experiment.family == "custom":
         return custom_hypermodel(experiment, dataset, build_model)
     family_cls = FAMILIES[experiment.family]

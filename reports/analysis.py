@@ -107,18 +107,7 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
     distributions = {n: _distribution(finished[n]) for n in names}
 
     def study_of(rows: pd.DataFrame):
-        study = optuna.create_study(direction="maximize" if direction == "max" else "minimize")
-        for _, row in rows.iterrows():
-            params = {
-                n: row[n] if isinstance(d, optuna.distributions.FloatDistribution) else str(row[n])
-                for n, d in distributions.items()
-            }
-            study.add_trial(
-                optuna.trial.create_trial(
-                    params=params, distributions=distributions, value=float(row[OBJECTIVE_METRIC])
-                )
-            )
-        return study
+        return _optuna_study(rows, distributions, direction)
 
     try:
         get_param_importances(
@@ -141,6 +130,22 @@ def importance(trials: pd.DataFrame, searched: list[str], direction: str) -> pd.
         return None
     shares = pd.DataFrame(resampled).fillna(0.0)
     return pd.DataFrame({"mean": shares.mean(), "sd": shares.std(ddof=1)}).sort_values("mean", ascending=False)
+
+
+def _optuna_study(rows: pd.DataFrame, distributions: dict, direction: str):
+    """The trials `rows` as an Optuna study of finished trials over `distributions`, for its fANOVA to read."""
+    import optuna
+
+    study = optuna.create_study(direction="maximize" if direction == "max" else "minimize")
+    for _, row in rows.iterrows():
+        params = {
+            n: row[n] if isinstance(d, optuna.distributions.FloatDistribution) else str(row[n])
+            for n, d in distributions.items()
+        }
+        study.add_trial(
+            optuna.trial.create_trial(params=params, distributions=distributions, value=float(row[OBJECTIVE_METRIC]))
+        )
+    return study
 
 
 def unranked(trials: pd.DataFrame, searched: list[str]) -> dict[str, str]:

@@ -125,6 +125,17 @@ def panel_sentences(
     return sentences, str(best[label]), close + unknown, stuck
 
 
+def _not_shown_because(best: str, close: list[str], stuck: list[str], expected: set[str], baseline_label: str):
+    """Why a panel does not show the expectation, in words; None when it does: an expected setting did best,
+    beyond noise of every unexpected one, and got past the baseline."""
+    if best in stuck:
+        return f"no setting got past the {baseline_label}"
+    if best not in expected:
+        return f"{best} did best"
+    rivals = sorted(set(close) - expected)
+    return f"{', '.join(rivals)} within noise of {best}" if rivals else None
+
+
 def answer(
     summary: pd.DataFrame,
     compare: list[str],
@@ -153,15 +164,10 @@ def answer(
         lead = _lead(rows, label, expected, direction(metric))
         if lead is not None:
             leads.append((place, *lead))
-        if best in expected and not (set(close) - expected) and best not in stuck:
+        reason = _not_shown_because(best, close, stuck, expected, baseline_label)
+        if reason is None:
             shown.append(place)
         else:
-            if best in stuck:
-                reason = f"no setting got past the {baseline_label}"
-            elif best in expected:
-                reason = f"{', '.join(sorted(set(close) - expected))} within noise of {best}"
-            else:
-                reason = f"{best} did best"
             not_shown.append(f"{place} ({reason})" if place else reason)
     if expect_best:
         intro = f"Expected: {expectation or ', '.join(map(str, expect_best)) + ' do best'}."

@@ -192,6 +192,12 @@ def check_arrays(x: np.ndarray, y: np.ndarray, where: str, class_names: tuple[st
         raise DataError(f"{where}: only one class ({class_names[int(y[0])]!r}); classification needs at least two.")
     if class_names is None and not np.isfinite(np.asarray(y, dtype="float64")).all():
         raise DataError(f"{where}: the target has NaN or infinite values. Fill or drop them before the search.")
+    if class_names is not None and np.bincount(y).min() < 3:
+        rare = int(np.argmin(np.bincount(y)))
+        raise DataError(
+            f"{where}: class {class_names[rare]!r} has fewer than 3 samples; the stratified "
+            "train / validation / test split needs at least 3 per class."
+        )
 
 
 def encode_labels(y, where: str) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -236,6 +242,24 @@ class Origin(TypedDict):
     where: str
 
 
+def _first_per_class(parts: tuple, count: int, class_names: tuple[str, ...] | None, where: str) -> tuple:
+    """The split with only the first `count` training samples of each class (`data.train_per_class`)."""
+    if class_names is None:
+        raise DataError(f"{where}: data.train_per_class needs classes, but this is a regression task. Remove it.")
+    keep = np.sort(np.concatenate([np.flatnonzero(parts[1] == k)[:count] for k in range(len(class_names))]))
+    return (parts[0][keep], parts[1][keep], *parts[2:])
+
+
+def _preprocess_layer(preprocess: str | float | None, x_train: np.ndarray) -> Preprocess | None:
+    """What `make_dataset`'s `preprocess` makes: a normalizer fitted on the training split, a fixed rescaling,
+    or nothing."""
+    if preprocess == "normalize":
+        return normalizer(x_train.astype("float32"))
+    if isinstance(preprocess, float):
+        return rescaler(preprocess)
+    return None
+
+
 def read_from(path: Path) -> Origin:
     """The origin of data read from the file or folder at `path`."""
     return {"name": path.stem, "source": str(path), "where": str(path)}
@@ -265,39 +289,11 @@ def make_dataset(
     """
     task = "regression" if class_names is None else "classification"
     check_arrays(x, y, where, class_names)
-    if class_names is not None and np.bincount(y).min() < 3:
-        rare = int(np.argmin(np.bincount(y)))
-        raise DataError(
-            f"{where}: class {class_names[rare]!r} has fewer than 3 samples; the stratified "
-            "train / validation / test split needs at least 3 per class."
-        )
-    parts = split(
-        x,
-        y,
-        config.test_split,
-        config.validation_split,
-        seed,
-        stratify=task == "classification",
-        shuffle=shuffle,
-        given=given,
-    )
+    parts = split(x, y, config.test_split, config.validation_split, seed, task == "classification", shuffle, given)
     if getattr(config, "train_per_class", None):
-        if class_names is None:
-            raise DataError(f"{where}: data.train_per_class needs classes, but this is a regression task. Remove it.")
-        keep = np.concatenate(
-            [np.flatnonzero(parts[1] == k)[: config.train_per_class] for k in range(len(class_names))]
-        )
-        keep.sort()
-        parts = (parts[0][keep], parts[1][keep], *parts[2:])
-    x_train = parts[0]
+        parts = _first_per_class(parts, config.train_per_class, class_names, where)
     if class_names is not None:
         notes = (*notes, *imbalance(parts[1], class_names))
-    if preprocess == "normalize":
-        layer = normalizer(x_train.astype("float32"))
-    elif isinstance(preprocess, float):
-        layer = rescaler(preprocess)
-    else:
-        layer = None
     info = DatasetInfo(
         name=name,
         source=source,
@@ -306,7 +302,7 @@ def make_dataset(
         class_names=class_names or (),
         sizes={"train": len(parts[0]), "validation": len(parts[2]), "test": len(parts[4])},
         digest=digest(x, np.asarray(y)),
-        preprocess=layer,
+        preprocess=_preprocess_layer(preprocess, parts[0]),
         target_scale=None if task == "classification" else (float(parts[1].std() or 1.0), float(parts[1].mean())),
         notes=notes,
         inputs=inputs,
