@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 from mlflow.exceptions import MlflowException
 from rich.console import Console
@@ -239,19 +240,31 @@ def _best_model(tuner: Tuner, trial: Trial, run_id: str, experiment: Experiment,
     return model, predict(model, dataset.x_test)
 
 
+def _weights_here(experiment: Experiment, tuner: Tuner, trial_id: str) -> bool:
+    """Whether a trial's weights can be read here: its logged model, or its checkpoint in this machine's folder."""
+    return experiment.log_trial_models or Path(checkpoint_path(tuner, trial_id)).is_file()
+
+
+def _logged_predictions(tracker: SearchTracker, trials: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The validation and test predictions each of `trials` logged, by trial id; a trial without them is left
+    out (logged by an earlier version of the runner)."""
+    library = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for row in trials.itertuples():
+            try:
+                path = tracker.client.download_artifacts(row.run_id, PREDICTIONS_FILE, f"{tmp}/{row.trial_id}")
+            except (MlflowException, OSError):
+                continue
+            library[str(row.trial_id)] = read_predictions(path)
+    return library
+
+
 def _ensemble(search: SearchContext, tuner: Tuner, trials: pd.DataFrame, best: pd.Series) -> Ensemble | None:
     """The ensemble of the best finished trials, chosen from the predictions they logged, and its scores and
     weights logged on the parent run; None when fewer than two trials finished or selection kept one alone."""
     experiment, tracker, data = search.experiment, search.tracker, search.dataset
     finished = trials[trials["status"].isin(["FINISHED", PRUNED]) & trials[OBJECTIVE_METRIC].notna()]
-    library = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for row in finished.head(LIBRARY_SIZE).itertuples():
-            try:
-                path = tracker.client.download_artifacts(row.run_id, PREDICTIONS_FILE, f"{tmp}/{row.trial_id}")
-            except (MlflowException, OSError):  # a trial logged by an earlier version of the runner
-                continue
-            library[str(row.trial_id)] = read_predictions(path)
+    library = _logged_predictions(tracker, finished.head(LIBRARY_SIZE))
     if str(best["trial_id"]) not in library or len(library) < 2:
         return None
     assert experiment.ensemble is not None
@@ -283,11 +296,7 @@ def _ensemble(search: SearchContext, tuner: Tuner, trials: pd.DataFrame, best: p
         }
     )
     # A member trained by a worker elsewhere, without its model logged, has no weights here to build it from.
-    missing = [
-        trial
-        for trial in ensemble.selection.weights
-        if not (experiment.log_trial_models or Path(checkpoint_path(tuner, trial)).is_file())
-    ]
+    missing = [t for t in ensemble.selection.weights if not _weights_here(experiment, tuner, t)]
     if not ensemble.beats_best_trial:
         how = f"not kept: no better than trial {best['trial_id']} on validation"
     elif missing:

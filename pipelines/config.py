@@ -372,6 +372,21 @@ def _read_yaml(path: Path) -> dict:
 DICT_SOURCE = "(dict)"  # an experiment given as a mapping: where messages and the parent's tag name its source
 
 
+def _family_problems(experiment: Experiment) -> list[str]:
+    """A family there is no catalogue of, and a base model without the transfer family or the other way round."""
+    problems = []
+    if experiment.family not in CATALOGUES:
+        problems.append(f"family: {experiment.family!r} is not valid; use one of {', '.join(CATALOGUES)}.")
+    if (experiment.family == "transfer") != (experiment.base_model is not None):
+        fix = (
+            "add base_model: a .keras file, runs:/<run id>/<model name> or models:/<name>/<version>"
+            if experiment.family == "transfer"
+            else "remove it, or use family: transfer"
+        )
+        problems.append(f"base_model: the transfer family needs a base model and no other family takes one; {fix}.")
+    return problems
+
+
 def load_experiment(source: str | Path | Mapping[str, Any], base_dir: str | Path = ".") -> Experiment:
     """Read and validate an experiment file, or a mapping of the same keys (its relative data paths read from
     `base_dir`); raise ConfigError listing every problem found, not just the first."""
@@ -391,19 +406,8 @@ def load_experiment(source: str | Path | Mapping[str, Any], base_dir: str | Path
         if raw.get("family") in CATALOGUES and isinstance(raw.get("search_space"), dict):
             problems += _space_problems(raw["family"], raw["search_space"], raw.get("data"), grid=False)
         raise ConfigError(f"{path}: invalid experiment file:\n  " + "\n  ".join(problems)) from None
-    problems = []
-    known = experiment.family in CATALOGUES
-    if not known:
-        problems.append(f"family: {experiment.family!r} is not valid; use one of {', '.join(CATALOGUES)}.")
-    if (experiment.family == "transfer") != (experiment.base_model is not None):
-        fix = (
-            "add base_model: a .keras file, runs:/<run id>/<model name> or models:/<name>/<version>"
-            if experiment.family == "transfer"
-            else "remove it, or use family: transfer"
-        )
-        problems.append(f"base_model: the transfer family needs a base model and no other family takes one; {fix}.")
-    problems += _builder_problems(experiment)
-    if known:
+    problems = _family_problems(experiment) + _builder_problems(experiment)
+    if experiment.family in CATALOGUES:
         space_problems = _space_problems(
             experiment.family,
             experiment.space_overrides,

@@ -112,6 +112,16 @@ class Ensemble(NamedTuple):
     runs: dict[str, str] = {}  # trial id -> the run its model is logged in, once the caller knows them
 
 
+def _as_baseline(trial: str, test_outputs: np.ndarray, classes: bool):
+    """A trial's test answers as a baseline, for the ensemble's gain over it to be measured as the best model's
+    over a baseline is (`baselines.compare`)."""
+    from pipelines.baselines import Baseline
+    from reports.contract.layout import TEST_ACCURACY, TEST_MAE
+
+    answers = test_outputs.argmax(axis=1) if classes else test_outputs.reshape(len(test_outputs))
+    return Baseline("best_trial", f"trial {trial}", TEST_ACCURACY if classes else TEST_MAE, np.nan, np.nan, answers)
+
+
 def choose_ensemble(
     library: dict[str, tuple[np.ndarray, np.ndarray]],
     best_trial: str,
@@ -126,8 +136,8 @@ def choose_ensemble(
     None when selection keeps one trial alone (then there is no ensemble to speak of). It beats the best trial
     when its place on validation is better than the best trial's, `best_validation` its scores there."""
     from pipelines import evaluation
-    from pipelines.baselines import Baseline, compare
-    from reports.contract.layout import EVIDENCE_LOSSES, TEST, TEST_ACCURACY, TEST_MAE, VALIDATION, validation_measure
+    from pipelines.baselines import compare
+    from reports.contract.layout import EVIDENCE_LOSSES, TEST, VALIDATION, validation_measure
     from reports.contract.objectives import OBJECTIVES, objective_step, standing
 
     scorer = evaluation.classification_scores if classes else evaluation.regression_scores
@@ -146,15 +156,7 @@ def choose_ensemble(
     test = scorer(y_test, test_outputs, TEST)
     ours, theirs = place(validation), place(best_validation)
     theirs_test = library[best_trial][1]
-    best_as_baseline = Baseline(
-        "best_trial",
-        f"trial {best_trial}",
-        TEST_ACCURACY if classes else TEST_MAE,
-        np.nan,
-        np.nan,
-        theirs_test.argmax(axis=1) if classes else theirs_test.reshape(len(y_test)),
-    )
-    gain = compare(best_as_baseline, y_test, test_outputs)
+    gain = compare(_as_baseline(best_trial, theirs_test, classes), y_test, test_outputs)
     return Ensemble(
         selection,
         validation,

@@ -338,8 +338,11 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
             for n in names
         ]
     )
-    if len(names) < 2:
-        return  # one searched hyperparameter explains whatever the search varied: there is nothing to rank
+    if len(names) >= 2:  # one searched hyperparameter explains whatever the search varied: nothing to rank
+        _importance(doc, record, names, tmp)
+
+
+def _importance(doc: ReportDocument, record: SearchRecord, names: list[str], tmp: Path) -> None:
     ranking = record.importance
     if ranking is None:
         doc.paragraph(
