@@ -121,7 +121,7 @@ def trivial_baseline(data: Dataset) -> Baseline:
             "trivial", name, TEST_MAE, float(np.abs(data.y_test - predictions).mean()), float(validation), predictions
         )
     if info.class_names:
-        majority = int(np.bincount(y_train.astype(int)).argmax())
+        majority = int(np.bincount(y_train.astype(int)).argmax())  # DummyClassifier's most_frequent, ties low
         predictions = np.full(len(data.y_test), majority)
         return Baseline(
             "trivial",

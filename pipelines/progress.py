@@ -115,7 +115,8 @@ class SearchProgress:
         self._bars.stop()
 
     def eta(self) -> str:
-        """The time budget left, or the time left at the mean pace of the trials finished so far."""
+        """The time budget left, or the time left at the mean pace of the trials finished so far (not rich's
+        TimeRemainingColumn, which paces by the bar's own steps and knows no time budget)."""
         if self.budget is not None:
             left = self.budget.left()
             return f"{duration(left)} of the time budget left" if left else "time budget spent: finishing"

@@ -15,7 +15,7 @@ import pandas as pd
 
 from reports.contract.layout import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS, evidence_loss, metric_label
 from reports.contract.objectives import standing
-from reports.verdict import capitalized
+from reports.verdict import capitalized, two_standard_errors
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
 
@@ -254,7 +254,7 @@ def effect_sentence(
     gap = abs(best["mean"] - worst["mean"])
     # The noise of a difference of two means: twice its standard error from the trials' spread (Welch), and
     # never below one validation sample when the objective counts samples.
-    noise = 2 * math.sqrt(best["std"] ** 2 / best["count"] + worst["std"] ** 2 / worst["count"])
+    noise = two_standard_errors(best["std"], best["count"], worst["std"], worst["count"])
     floor = f"; one validation sample is {resolution:.4f}" if resolution else ""
     noise = max(noise, resolution or 0.0)
     head = (

@@ -61,7 +61,14 @@ def noise(a: pd.Series, b: pd.Series) -> float:
     """Twice the standard error of the difference of two settings' means; NaN with a single seed."""
     if a["n"] < 2 or b["n"] < 2:
         return float("nan")
-    return 2 * math.sqrt(a["std"] ** 2 / a["n"] + b["std"] ** 2 / b["n"])
+    return two_standard_errors(a["std"], a["n"], b["std"], b["n"])
+
+
+def two_standard_errors(sd_a: float, n_a: int, sd_b: float, n_b: int) -> float:
+    """The noise floor of a difference of two means: twice its standard error, each side's variance its own
+    (Welch's). Written out, not scipy's `ttest_ind(equal_var=False)`: the sentences state this bound, not a
+    p-value."""
+    return 2 * math.sqrt(sd_a**2 / n_a + sd_b**2 / n_b)
 
 
 def fmt(row: pd.Series) -> str:

@@ -14,7 +14,6 @@ import json
 import math
 import os
 import socket
-import subprocess
 import tempfile
 import time
 import warnings
@@ -53,16 +52,6 @@ from reports.contract.objectives import improves
 
 EPOCH_WRITE_S = 1.0  # per-epoch metrics reach the store at most this late (see `SearchTracker.log_epoch`)
 MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registered versions made from it (MLflow's key)
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
 
 
 def finite_metrics(values: Mapping[str, Any]) -> dict[str, float]:
@@ -123,11 +112,12 @@ class SearchTracker:
     @contextlib.contextmanager
     def search_run(self, run_name: str, tags: Mapping[str, str], resume_run_id: str | None = None) -> Iterator[str]:
         """A new parent run, or the earlier one reopened (`resume_run_id`) to carry on its search."""
-        commit = _git_commit()
+        from mlflow.tracking.context.registry import resolve_tags
+
         all_tags = {
+            **resolve_tags(),  # MLflow's own: the user, the entry point and, in a git checkout, its commit
             ROLE_TAG: "search",
             **tags,
-            **({"git_commit": commit} if commit else {}),
             PID_TAG: str(os.getpid()),
             HOST_TAG: socket.gethostname(),
         }

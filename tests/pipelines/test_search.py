@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import mlflow
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 from pipelines.tracking.packaging import load_keras
-from tests.conftest import EPOCHS, OBJECTIVE
+from tests.conftest import EPOCHS, OBJECTIVE, ROOT
 
 
 def test_one_parent_and_one_finished_child_per_trial(finished_search):
@@ -98,6 +99,10 @@ def test_parent_names_the_best_trial_and_registers_its_model(finished_search):
     assert sum(c.info.run_name.startswith("best: ") for c in children) == 1
     assert parent.data.params["tuner.algorithm"] == "grid"
     assert parent.data.tags["family"] == "cnn"
+    # MLflow's own source tags: the entry point, runner.py, and the commit of the checkout it ran from.
+    assert parent.data.tags["mlflow.source.name"].endswith("runner.py")
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    assert parent.data.tags.get("mlflow.source.git.commit") == (commit or None)
     artifacts = {a.path for a in finished_search["client"].list_artifacts(parent.info.run_id)}
     assert {"trials.csv", "search_space.yaml"} <= artifacts
     versions = finished_search["client"].search_model_versions("name='e2e'")
