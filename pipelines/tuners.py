@@ -54,6 +54,7 @@ from reports.contract.layout import (
     DURATION,
     EPOCH_METRICS_TAG,
     EPOCHS,
+    LOSS_GAP,
     NEAR_ZERO,
     ORPHAN_TAG,
     PARAMETERS,
@@ -265,6 +266,7 @@ class TrackedTuner(keras_tuner.Tuner):
                     EPOCHS: self.recorder.epochs,
                     DURATION: self._shown["seconds"],
                     VAL_LOSS_RISE: self.recorder.val_loss_rise(),
+                    LOSS_GAP: self.recorder.loss_gap(),
                     PEAK_MEMORY: memory.peak_mb(),
                 }
             )

@@ -18,7 +18,7 @@ from pipelines import evaluation, interrupts
 from pipelines.data import Dataset, batches
 from pipelines.pruning import TrialPruning
 from pipelines.tracking.tracker import SearchTracker, finite_metrics
-from reports.contract.layout import NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE
+from reports.contract.layout import LOSS_GAP, NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE
 from reports.contract.objectives import improves
 
 LEARNING_RATE = "learning_rate"  # a curve of the optimizer's rate, epoch by epoch
@@ -62,6 +62,7 @@ class TrialRecorder(keras.callbacks.Callback):
         self._finish_execution()
         self.execution += 1
         self._execution_best, self._execution_weights, self._execution_epoch, self._val_losses = None, None, None, []
+        self._gaps: list[float] = []
         self._trained = 0
         return self
 
@@ -70,7 +71,7 @@ class TrialRecorder(keras.callbacks.Callback):
         self.executions = executions
         self.curves: dict[str, list[tuple[int, float]]] = defaultdict(list, curves or {})
         self.execution = -1
-        self._execution_weights, self._val_losses = None, []
+        self._execution_weights, self._val_losses, self._gaps = None, [], []
         self.best: float | None = None  # over all executions, as KerasTuner's checkpoint
         self.best_weights, self.best_model, self.best_epoch = None, None, None
         self.results: list[dict[str, float]] = []  # one per execution, when there are several
@@ -105,6 +106,8 @@ class TrialRecorder(keras.callbacks.Callback):
                 self.curves[key].append((epoch, value))
         if "val_loss" in logs:
             self._val_losses.append(logs["val_loss"])
+            if "loss" in logs:
+                self._gaps.append(logs["val_loss"] - logs["loss"])
         value = logs.get(self.objective)
         if (
             value is not None
@@ -133,6 +136,7 @@ class TrialRecorder(keras.callbacks.Callback):
                     **score_on_test(self.model, self.dataset),
                     NEAR_ZERO: evaluation.near_zero_share(self.model),
                     VAL_LOSS_RISE: val_loss_rise(self._val_losses),
+                    LOSS_GAP: last_finite(self._gaps),
                 }
             )
         self._execution_weights = None
@@ -148,6 +152,12 @@ class TrialRecorder(keras.callbacks.Callback):
         if self.results:
             return float(np.mean([r[VAL_LOSS_RISE] for r in self.results]))
         return val_loss_rise(self._val_losses)  # this trial's own epochs, not those a Hyperband trial continues
+
+    def loss_gap(self) -> float:
+        """Mean over executions of how far validation loss stood above training loss at the last epoch."""
+        if self.results:
+            return float(np.mean([r[LOSS_GAP] for r in self.results]))
+        return last_finite(self._gaps)
 
     def log_executions(self) -> None:
         """Each execution's values (step = execution), and their mean and standard deviation."""
@@ -168,6 +178,11 @@ class TrialRecorder(keras.callbacks.Callback):
         """Drop the trial's model and weights, so a long search does not keep every trial's alive."""
         self.best_weights = self.best_model = self._execution_weights = None
         self.set_model(None)
+
+
+def last_finite(values) -> float:
+    """The last finite value, NaN when there is none."""
+    return next((float(v) for v in reversed(values) if math.isfinite(v)), float("nan"))
 
 
 def val_loss_rise(losses) -> float:

@@ -171,6 +171,7 @@ TEST, VALIDATION = "test/", "validation/"  # the kept (best-epoch) weights score
 TRIAL = "trial/"  # what a trial cost and what its model is
 EPOCHS, DURATION, PEAK_MEMORY = TRIAL + "epochs", TRIAL + "duration_s", TRIAL + "peak_memory_mb"
 PARAMETERS, NEAR_ZERO, VAL_LOSS_RISE = TRIAL + "parameters", TRIAL + "near_zero_weights", TRIAL + "val_loss_rise"
+LOSS_GAP = TRIAL + "loss_gap"  # validation loss minus training loss at the last epoch: the curves' gap, overfitting
 PER_EXECUTION = "per_execution/"  # executions_per_trial > 1: each one's values (step = execution), _mean and _std
 TEST_ACCURACY, TEST_MAE = TEST + "accuracy", TEST + "mae"
 TEST_METRICS = (TEST_ACCURACY, TEST_MAE)  # the test score a trial is shown with: for classes, for values

@@ -63,6 +63,14 @@ def test_children_hold_final_scores_and_pictures(finished_search):
         assert 0.0 <= metrics["test/accuracy"] <= 1.0
         history = client.get_metric_history(child.info.run_id, "per_epoch/val_accuracy")
         assert metrics[OBJECTIVE] == pytest.approx(max(m.value for m in history))
+        # Overfitting in two numbers: the rise of validation loss after its lowest epoch, and its gap over the
+        # training loss at the last epoch.
+        val_loss, loss = (
+            [m.value for m in sorted(client.get_metric_history(child.info.run_id, key), key=lambda m: m.step)]
+            for key in ("per_epoch/val_loss", "per_epoch/loss")
+        )
+        assert metrics["trial/val_loss_rise"] == pytest.approx(val_loss[-1] - min(val_loss), abs=1e-6)
+        assert metrics["trial/loss_gap"] == pytest.approx(val_loss[-1] - loss[-1], abs=1e-6)
         artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
         assert {
             "confusion_matrix.png",
