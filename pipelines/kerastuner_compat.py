@@ -27,9 +27,9 @@ TrialStatus = keras_tuner.engine.trial.TrialStatus
 IDLE_PAUSE_S = 0.5
 
 if TYPE_CHECKING:  # KerasTuner ships no type information: to mypy, a mixin is the oracle it is mixed into
-    from keras_tuner import Oracle as _OracleBase
+    from keras_tuner import Oracle as OracleMixin
 else:
-    _OracleBase = object
+    OracleMixin = object
 
 
 def checkpoint_path(tuner: keras_tuner.Tuner, trial_id: str) -> str:
@@ -69,7 +69,7 @@ def serve_oracle(server, oracle) -> None:
     protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), server)
 
 
-class StopsInsteadOfRaising(_OracleBase):
+class StopsInsteadOfRaising(OracleMixin):
     """Mixed in before a KerasTuner oracle: after too many consecutive failed trials it hands out no more trials
     instead of raising in `end_trial`, where the raise leaves the trial under way for ever and fails the worker
     that ended it. `on_failures_stop`, set by whoever serves the oracle to workers, hears why; unset, the oracle

@@ -37,7 +37,7 @@ class HyperModel(Protocol):
 
 
 class Tuner(Protocol):
-    """A tracked KerasTuner tuner (`pipelines.tuners.TrackedTuner` mixed into one of KerasTuner's)."""
+    """A tracked KerasTuner tuner (`pipelines.tuners.TrackedTuner`, over one of `pipelines.oracles`)."""
 
     oracle: Oracle
     hypermodel: HyperModel
