@@ -31,6 +31,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.workloads import monthly_sales  # noqa: E402
+from pipelines.baselines import called  # noqa: E402
 
 DATA = (ROOT / ".." / "shared" / "data").resolve()
 
@@ -137,10 +138,6 @@ def _mean_and_se(values: list[float]) -> str:
     return f"mean {statistics.fmean(values):+.3g} ± {statistics.stdev(values) / len(values) ** 0.5:.2g} SE"
 
 
-def _verdict(gain: float, error: float) -> str:
-    return "beats" if gain > 2 * error and gain > 0 else "worse" if -gain > 2 * error else "no better"
-
-
 def run(path: Path) -> dict:
     """One search in a process of its own, then its parent run's verdict against the baseline to beat."""
     from reports.contract.layout import (
@@ -170,7 +167,7 @@ def run(path: Path) -> dict:
         return {**row, "error": f"exit {proc.returncode}: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:160]}
     metric = next(m for m in TEST_METRICS if m in metrics)
     gain, error = (metrics.get(name, float("nan")) for name in gain_metrics(key))
-    verdict = _verdict(gain, error)
+    verdict = called(gain, error)
     kept = parent.data.tags.get(ENSEMBLE_TAG, "")
     # Without the ensemble the best trial is the model: its own gain, logged beside the ensemble's when kept.
     alone = [metrics.get(ENSEMBLE_BEST_TRIAL + name, float("nan")) for name in gain_metrics(key)]
@@ -190,7 +187,7 @@ def run(path: Path) -> dict:
         "ensemble_se": metrics.get(ENSEMBLE_GAIN + "_se", float("nan")),
         "gain_alone": gain_alone,
         "se_alone": error_alone,
-        "verdict_alone": _verdict(gain_alone, error_alone),
+        "verdict_alone": called(gain_alone, error_alone),
         "trials": params.get("tuner.max_trials"),
         "epochs": params.get("tuner.epochs"),
         "chosen": params.get("chosen_from_data", ""),

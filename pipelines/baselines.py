@@ -64,7 +64,7 @@ class Comparison:
 
     @property
     def better(self) -> bool:
-        return self.gain > Z * self.standard_error and self.gain > 0
+        return called(self.gain, self.standard_error) == "beats"
 
     def advice(self) -> str:
         """What to do about a model that is not better: where the test split is too small to tell a gain of the
@@ -103,6 +103,13 @@ class Comparison:
             self.n,
             Z,
         )
+
+
+def called(gain: float, standard_error: float) -> str:
+    """A gain over a baseline in a word: "beats" or "worse" only beyond `Z` standard errors, else "no better"."""
+    if gain > Z * standard_error and gain > 0:
+        return "beats"
+    return "worse" if -gain > Z * standard_error else "no better"
 
 
 def trivial_baseline(data: Dataset) -> Baseline:
