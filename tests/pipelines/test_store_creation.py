@@ -65,7 +65,7 @@ def test_a_search_killed_at_any_point_of_store_creation_leaves_a_store_that_resu
 
 def _half_made_by_mlflow(tmp_path):
     """A store MLflow was killed while creating in place, checked to be one MLflow itself cannot open."""
-    for attempt, delay_s in enumerate((0.3, 0.6, 0.9, 0.2, 0.5, 1.2, 0.1, 1.5)):  # a loaded machine shifts them
+    for attempt, delay_s in enumerate((0.3, 0.6, 0.9, 0.2, 0.5, 1.2, 0.1, 1.5, 2.0, 3.0, 0.05)):  # load shifts them
         database = tmp_path / f"half-{attempt}.db"
         proc = subprocess.Popen(
             [sys.executable, "-c", HALF_MAKE, f"sqlite:///{database}"],
