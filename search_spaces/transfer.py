@@ -94,7 +94,8 @@ class Transfer(FamilyHyperModel):
         head = super().fit(hp, model, *args, epochs=switch, initial_epoch=initial_epoch, **kwargs)
         self._unfreeze_above(model.get_layer("base"), hp, trainable=True)
         optimizer = make_optimizer(hp, self.space)
-        optimizer.learning_rate = float(optimizer.learning_rate) * self.space.declare(hp, "fine_tune_factor")
+        rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))  # a variable, not a float, in Keras 3.3
+        optimizer.learning_rate = rate * self.space.declare(hp, "fine_tune_factor")
         model.compile(
             optimizer=optimizer,
             loss=model.loss,

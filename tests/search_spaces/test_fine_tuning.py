@@ -61,7 +61,7 @@ def test_fine_tuning_keeps_batch_norm_statistics_and_trains_the_unfrozen_weights
     # The base was fine-tuned all the same: its unfrozen kernels below and above the normalization moved.
     moved = {path.split("/")[-2] for path in before if not np.array_equal(before[path], after[path])}
     assert moved == {"below", "above"}, moved
-    assert float(model.optimizer.learning_rate) == np.float32(0.01 * 0.01)
+    assert keras.ops.convert_to_numpy(model.optimizer.learning_rate) == np.float32(0.01 * 0.01)
 
 
 def test_batch_norm_stays_in_inference_mode_in_feature_extraction_too():
