@@ -72,7 +72,7 @@ from reports.contract.layout import (
     trials_frame,
     validation_measure,
 )
-from reports.source import ensemble_outcome, load_search
+from reports.source import ensemble_outcome, kept_importance, load_search
 from reports.verdict import capitalized, ensemble_name
 
 NO_FINISHED_TRIAL = "NoFinishedTrial: no trial finished with a finite score"  # the failure reason of such a search
@@ -126,7 +126,7 @@ def close_search(search: SearchContext, tuner: Tuner) -> SearchResult:
     )
     report = build_report(record, Path(tuner.project_dir) / "report.pdf", overview)
     tracker.log_files(report)
-    importance = record.kept_importance()
+    importance = kept_importance(record)
     if importance is not None:
         tracker.log_table(importance.rename_axis("hyperparameter").reset_index(), IMPORTANCE_FILE)
     artifacts.close()

@@ -127,20 +127,9 @@ class SearchRecord:
         the finished trials have changed since (a resumed search)."""
         if not self.finishing:
             kept = self.table(self.parent.info.run_id, IMPORTANCE_FILE, index_col=0)
-            if kept is not None and set(kept.pop(IMPORTANCE_FITTED_TO)) == {self._fitted_to}:
+            if kept is not None and set(kept.pop(IMPORTANCE_FITTED_TO)) == {fitted_to(self.trials)}:
                 return kept
         return analysis.importance(self.trials, self.searched, self.direction)
-
-    def kept_importance(self) -> pd.DataFrame | None:
-        """The ranking as the parent run keeps it (IMPORTANCE_FILE): with the finished trials it was fitted to."""
-        ranking = self.importance
-        return None if ranking is None else ranking.assign(**{IMPORTANCE_FITTED_TO: self._fitted_to})
-
-    @property
-    def _fitted_to(self) -> str:
-        finished = analysis.finished_trials(self.trials)
-        pairs = zip(finished["trial_id"], finished[OBJECTIVE_METRIC].astype(float), strict=True)
-        return " ".join(f"{trial}={score!r}" for trial, score in sorted(pairs))
 
     def spec(self, name: str):
         """A hyperparameter's range or choices as the experiment file gave them, or None when not recorded."""
@@ -270,6 +259,19 @@ class SearchRecord:
         with tempfile.TemporaryDirectory() as tmp:
             path = self.artifact(run_id, name, Path(tmp))
             return pd.read_csv(path, **read_kwargs) if path else None
+
+
+def fitted_to(trials: pd.DataFrame) -> str:
+    """The finished trials a ranking is fitted to, as `id=score` pairs: what the parent run keeps beside it."""
+    finished = analysis.finished_trials(trials)
+    pairs = zip(finished["trial_id"], finished[OBJECTIVE_METRIC].astype(float), strict=True)
+    return " ".join(f"{trial}={score!r}" for trial, score in sorted(pairs))
+
+
+def kept_importance(record: SearchRecord) -> pd.DataFrame | None:
+    """The ranking as the parent run keeps it (IMPORTANCE_FILE): with the finished trials it was fitted to."""
+    ranking = record.importance
+    return None if ranking is None else ranking.assign(**{IMPORTANCE_FITTED_TO: fitted_to(record.trials)})
 
 
 def _varies(spec) -> bool:
