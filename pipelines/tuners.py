@@ -339,7 +339,9 @@ class TrackedHyperband(TrackedTuner, keras_tuner.Hyperband):
     the previous round's checkpoint."""
 
 
-def make_tuner(config, hypermodel: HyperModel, budget: TimeBudget | None = None, **kwargs) -> keras_tuner.Tuner:
+def make_tuner(
+    config, hypermodel: HyperModel, budget: TimeBudget | None = None, *, objective, seed: int, **kwargs
+) -> keras_tuner.Tuner:
     """The tracked tuner over the oracle `config.algorithm` names (`pipelines.oracles`), with the algorithm's own
     settings from the experiment file; it starts no trial once `budget` is spent."""
     quiet_failed_trials()
@@ -349,8 +351,8 @@ def make_tuner(config, hypermodel: HyperModel, budget: TimeBudget | None = None,
         algorithm.arguments(config, len(hypermodel.space.searched)),
         hypermodel.space,
         None if is_worker() else budget,  # a worker's oracle is the chief's, which keeps the budget
-        objective=kwargs.pop("objective"),
-        seed=kwargs.pop("seed"),
+        objective=objective,
+        seed=seed,
     )
     tuner = TrackedHyperband if algorithm.tuner == "Hyperband" else TrackedTuner
     return tuner(

@@ -324,9 +324,9 @@ def ensemble_outcome(parent: Run) -> str | None:
     )
 
 
-def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experiment]:
-    """The run `reference` names: a run id of that role, or an experiment name (its latest run of that role)."""
-    client = open_reader(tracking_uri)
+def find_run(client: MlflowClient, tracking_uri: str, reference: str, role: str) -> tuple[Run, Experiment]:
+    """The run `reference` names in the store `client` reads (at `tracking_uri`): a run id of that role, or an
+    experiment name (its latest run of that role)."""
     if RUN_ID.match(reference):
         try:
             run = client.get_run(reference)
@@ -353,7 +353,7 @@ def find_run(tracking_uri: str, reference: str, role: str) -> tuple[Run, Experim
 
 def load_search(tracking_uri: str, reference: str) -> SearchRecord:
     """`reference` is an experiment name (its latest search) or a parent run id."""
-    parent, experiment = find_run(tracking_uri, reference, "search")
     client = open_reader(tracking_uri)
+    parent, experiment = find_run(client, tracking_uri, reference, "search")
     direction = OBJECTIVES.get(parent.data.params.get(OBJECTIVE_PARAM, ""), "max")
     return SearchRecord(experiment.name, parent, trials_frame(client, parent.info.run_id, direction), client)

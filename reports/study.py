@@ -78,8 +78,8 @@ def _seed_values(client: MlflowClient, child: Run, metric: str) -> list[float]:
 
 def load_study(tracking_uri: str, reference: str) -> StudyRecord:
     """`reference` is a study run id, or an experiment name (its latest study)."""
-    run, experiment = find_run(tracking_uri, reference, "study")
     client = open_reader(tracking_uri)
+    run, experiment = find_run(client, tracking_uri, reference, "study")
     with tempfile.TemporaryDirectory() as tmp:
         config = yaml.safe_load(Path(client.download_artifacts(run.info.run_id, "study.yaml", tmp)).read_text())
     searches = client.search_runs(

@@ -149,15 +149,16 @@ class TrialRecorder(keras.callbacks.Callback):
 
     def val_loss_rise(self) -> float:
         """Mean over executions of how far validation loss climbed after its lowest epoch."""
-        if self.results:
-            return float(np.mean([r[VAL_LOSS_RISE] for r in self.results]))
-        return val_loss_rise(self._val_losses)  # this trial's own epochs, not those a Hyperband trial continues
+        return self._over_executions(VAL_LOSS_RISE, val_loss_rise(self._val_losses))
 
     def loss_gap(self) -> float:
         """Mean over executions of how far validation loss stood above training loss at the last epoch."""
-        if self.results:
-            return float(np.mean([r[LOSS_GAP] for r in self.results]))
-        return last_finite(self._gaps)
+        return self._over_executions(LOSS_GAP, last_finite(self._gaps))
+
+    def _over_executions(self, key: str, own: float) -> float:
+        """The mean of `key` over the executions' results; with one execution, `own`: this trial's own epochs,
+        not those a Hyperband trial continues."""
+        return float(np.mean([r[key] for r in self.results])) if self.results else own
 
     def log_executions(self) -> None:
         """Each execution's values (step = execution), and their mean and standard deviation."""
