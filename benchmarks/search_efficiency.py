@@ -142,6 +142,7 @@ def main() -> None:
         nargs="*",
         help="wall-time budgets in seconds: each search under each, its best at the end of the budget",
     )
+    parser.add_argument("--conditions", default="", help="what else ran on the machine meanwhile, for the record")
     args = parser.parse_args()
     if args.budget:
         return under_budgets(args)
@@ -234,17 +235,18 @@ def main() -> None:
 
 def under_budgets(args) -> None:
     """Each search under each time budget, seeds side by side: the best val_loss and its trial's test score
-    when the budget is spent, against random search's, so the ranking decides pruning's default under a budget."""
-    from benchmarks.results import publish
+    when the budget is spent, against random search's, so the ranking decides pruning's default under a budget.
 
-    rows = []
+    Seeds are the outer loop and the table is written after each seed's round, so a run stopped part-way keeps
+    every search compared on the same seeds, and the machine's load over the hours falls on every search alike."""
+    rows: list[tuple] = []
     started = time.monotonic()
     epochs = None if args.own_epochs else args.epochs
     with tempfile.TemporaryDirectory() as tmp:
-        for seconds in args.budget:
-            for experiment_file in args.experiments:
-                for name in args.searches:
-                    for seed in range(1, args.seeds + 1):
+        for seed in range(1, args.seeds + 1):
+            for seconds in args.budget:
+                for experiment_file in args.experiments:
+                    for name in args.searches:
                         outcome: dict = {}
                         folder = Path(tmp) / f"{seconds:g}"
                         folder.mkdir(exist_ok=True)
@@ -252,11 +254,20 @@ def under_budgets(args) -> None:
                         best = min(score for _, _, score in trials)
                         rows.append((seconds, experiment_file, name, seed, best, outcome["test"], outcome["trials"]))
                         print(f"{seconds:g} s {experiment_file} {name} seed {seed}: {rows[-1][4:]}", flush=True)
+            _publish_budgets(args, rows, seed, epochs, (time.monotonic() - started) / 60)
+
+
+def _publish_budgets(args, rows: list[tuple], seeds: int, epochs: int | None, minutes: float) -> None:
+    """The budget table over the seeds run so far."""
+    from benchmarks.results import publish
+
     table = [
-        f"- each search: seeds 1 to {args.seeds}; objective val_loss; "
+        *([f"- conditions: {args.conditions}"] if args.conditions else []),
+        f"- each search: seeds 1 to {seeds}"
+        + (f" (of {args.seeds} asked for; the run was stopped after seed {seeds})" if seeds < args.seeds else "")
+        + "; objective val_loss; "
         + ("each experiment's own epochs and early stopping" if epochs is None else f"{epochs} epochs a trial")
-        + f"; no count of trials, the time budget alone; no ensemble; total {(time.monotonic() - started) / 60:.0f}"
-        " min",
+        + f"; no count of trials, the time budget alone; no ensemble; total {minutes:.0f} min",
         "- against random: the mean over seeds of (this search's best val_loss - random's with the same seed), "
         "± its standard error; called only beyond 2 standard errors",
         "",
