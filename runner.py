@@ -242,6 +242,10 @@ def cmd_study(args: argparse.Namespace) -> int:
     experiment = load_experiment(path)
     if experiment.study is None:
         raise ConfigError(f"{path}: not a study (no study: section); run it with `runner.py search {path}`.")
+    if args.language:
+        experiment = experiment.model_copy(
+            update={"report": experiment.report.model_copy(update={"language": args.language})}
+        )
     console = Console()
     library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, args.verbose, console)
     load_tensorflow()
@@ -268,12 +272,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     if len(args.experiments) == 1:
         study = _study_or_none(args.tracking_uri, args.experiments[0])
         if study is not None:
-            out = build_study_report(study, Path(args.out or f"{study.experiment_name}-study-report.pdf"))
+            out = build_study_report(
+                study, Path(args.out or f"{study.experiment_name}-study-report.pdf"), args.language or "en"
+            )
             print(f"study report of {study.experiment_name} (study run {study.run.info.run_id}): {out}")
             return 0
     records = [load_search(args.tracking_uri, reference) for reference in args.experiments]
     if len(records) == 1:
-        out = build_report(records[0], Path(args.out or f"{records[0].experiment_name}-report.pdf"))
+        out = build_report(
+            records[0], Path(args.out or f"{records[0].experiment_name}-report.pdf"), language=args.language or "en"
+        )
     else:
         out = build_comparison(records, Path(args.out or "comparison-report.pdf"))
     print(
@@ -449,6 +457,7 @@ def _study_command(commands) -> None:
         commands, "study", cmd_study, "run a study from experiments/studies and answer its question", verbose=True
     )
     study.add_argument("name", help="study name (e.g. gated_cells) or a study YAML file")
+    _language_option(study, "the study report's language (default: the study file's report.language, else en)")
 
 
 def _report_command(commands) -> None:
@@ -461,6 +470,13 @@ def _report_command(commands) -> None:
         "several searches compare side by side",
     )
     report.add_argument("--out", help="PDF path (default: EXPERIMENT-report.pdf)")
+    _language_option(report, "the report's language: en (default) or zh, Simplified Chinese")
+
+
+def _language_option(command, help: str) -> None:
+    from reports.words import LANGUAGES
+
+    command.add_argument("--language", choices=LANGUAGES, help=help)
 
 
 def _predict_command(commands) -> None:

@@ -73,7 +73,7 @@ from reports.contract.layout import (
     validation_measure,
 )
 from reports.source import ensemble_outcome, kept_importance, load_search
-from reports.verdict import capitalized, ensemble_name
+from reports.verdict import ONE_TRIAL_ALONE, capitalized, ensemble_name
 
 NO_FINISHED_TRIAL = "NoFinishedTrial: no trial finished with a finite score"  # the failure reason of such a search
 
@@ -124,7 +124,7 @@ def close_search(search: SearchContext, tuner: Tuner) -> SearchResult:
         finishing=True,
         wait_for_files=lambda run_id: artifacts.log_ready(wait_for={run_id}),
     )
-    report = build_report(record, Path(tuner.project_dir) / "report.pdf", overview)
+    report = build_report(record, Path(tuner.project_dir) / "report.pdf", overview, experiment.report.language)
     tracker.log_files(report)
     importance = kept_importance(record)
     if importance is not None:
@@ -156,7 +156,7 @@ def _overview_aside(search: SearchContext, trials: pd.DataFrame) -> Callable[[],
     if not (search.artifacts.started and trials["status"].eq("FINISHED").any()):
         return None
     record = load_search(search.experiment.tracking_uri, search.tracker.parent_run_id)
-    job = search.artifacts.run(figures.overview_png, *overview_arguments(record))
+    job = search.artifacts.run(figures.overview_png, search.experiment.report.language, *overview_arguments(record))
     return lambda: search.artifacts.result(job)
 
 
@@ -281,7 +281,7 @@ def _ensemble(search: SearchContext, tuner: Tuner, trials: pd.DataFrame, best: p
         experiment.ensemble.size,
     )
     if ensemble is None:
-        tracker.set_tag(ENSEMBLE_TAG, "none: selection kept one trial alone")
+        tracker.set_tag(ENSEMBLE_TAG, ONE_TRIAL_ALONE)
         return None
     run_of = dict(zip(finished["trial_id"].astype(str), finished["run_id"], strict=True))
     ensemble = ensemble._replace(runs={trial: run_of[trial] for trial in ensemble.selection.weights})

@@ -24,6 +24,7 @@ from pipelines.errors import ConfigError, DataError
 from pipelines.time_budget import seconds_of
 from reports.contract.layout import TEST_ACCURACY
 from reports.contract.objectives import OBJECTIVES
+from reports.words import LANGUAGES
 from search_spaces.catalogue import CATALOGUES, full_catalogue
 from search_spaces.space import SearchSpace, SearchSpaceError
 
@@ -184,6 +185,12 @@ class EnsembleConfig(StrictModel):
     )
 
 
+class ReportConfig(StrictModel):
+    language: Literal[LANGUAGES] = Field(  # type: ignore[valid-type]
+        "en", description="the PDF report's language: en, or zh (Simplified Chinese); numbers and names unchanged"
+    )
+
+
 class Experiment(StrictModel):
     name: str = Field(min_length=1, description="MLflow experiment name; defaults to the file name")
     seed: int = 42
@@ -218,6 +225,7 @@ class Experiment(StrictModel):
     )
     tuner_dir: str = Field(".keras_tuner", description="where KerasTuner keeps trial state and checkpoints")
     study: StudyConfig | None = None
+    report: ReportConfig = ReportConfig()
     source_file: str = Field("", exclude=True)
     chosen_for_user: tuple[str, ...] = Field((), exclude=True)  # settings the file left out and the data decided
 

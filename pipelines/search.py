@@ -83,7 +83,7 @@ def _start(
     """The tracker and the artifact process (drained however the search ends), and the baselines: the trivial
     one now, the model baseline fitted in the artifact process while the first trial trains."""
     tracker = SearchTracker(experiment.tracking_uri, experiment.name)
-    artifacts = ArtifactProcess(tracker.writer)
+    artifacts = ArtifactProcess(tracker.writer, experiment.report.language)
     claims.callback(artifacts.close)
     inputs = model_baseline_inputs(dataset)
     fitting = artifacts.run(model_baseline, *inputs, experiment.seed) if inputs else None

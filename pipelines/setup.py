@@ -23,13 +23,13 @@ from pipelines.ensemble import heaviest_member
 from pipelines.errors import ConfigError, DataError
 from pipelines.seams import HyperModel
 from pipelines.tracking.packaging import load_keras
-from reports.analysis import CLASS_WEIGHT_ADVICE
 from reports.contract.layout import (
     DATA_NOTES_PARAM,
     OBJECTIVE_PARAM,
     SEARCH_SPACE_PREFIX,
     open_store,
 )
+from reports.words import say
 from search_spaces import FAMILIES, InputShapeError
 from search_spaces.custom import BuilderError, CustomHyperModel, DataFacts, load_builder
 
@@ -224,7 +224,7 @@ def class_weight_advice(experiment: Experiment, dataset: Dataset) -> str | None:
     """Where classes are imbalanced and nothing weighs them, what `class_weight: balanced` would do and cost."""
     if experiment.class_weight == "balanced" or not any(n.startswith(IMBALANCED_NOTE) for n in dataset.info.notes):
         return None
-    return f"Advice: {CLASS_WEIGHT_ADVICE}."
+    return f"Advice: {say('missed.advice')}."
 
 
 def objective_resolution(objective: str, validation_samples: int) -> str | None:

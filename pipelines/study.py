@@ -100,7 +100,9 @@ def run_study(experiment: Experiment, console: Console | None = None) -> StudyRe
                 variant = variant.model_copy(update={"ensemble": None})
             searches.append(run_search(variant, console, tags={STUDY_TAG: run_id, SWEEP_TAG: label}))
         report = build_study_report(
-            load_study(experiment.tracking_uri, run_id), Path(experiment.tuner_dir) / f"{run_id}-study.pdf"
+            load_study(experiment.tracking_uri, run_id),
+            Path(experiment.tuner_dir) / f"{run_id}-study.pdf",
+            experiment.report.language,
         )
         client.log_artifact(run_id, str(report))
     except BaseException as exc:

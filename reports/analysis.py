@@ -13,9 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from reports.contract.layout import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS, evidence_loss, metric_label
+from reports.contract.layout import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS, evidence_loss
 from reports.contract.objectives import standing
 from reports.verdict import capitalized, two_standard_errors
+from reports.words import listed, metric_words, say, say_n
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
 
@@ -42,46 +43,52 @@ def chosen_among_ties(trials: pd.DataFrame, best_id: str, objective: str, direct
     if not tied:
         return None
     names = sorted([best_id, *(str(row["trial_id"]) for row, _ in tied)], key=lambda t: (len(t), t))
-    within = f"within one step of {step:.3g}" if step else "equal"
-    said = (
-        f"{capitalized(_named(names))} tied on {objective} ({best[OBJECTIVE_METRIC]:.4g} for "
-        f"trial {best_id}; {within}); ties go to the lower validation loss, then to fewer parameters."
+    within = say("ties.within", step=f"{step:.3g}") if step else say("ties.equal")
+    said = say(
+        "ties.tied",
+        trials=capitalized(_named(names)),
+        objective=objective,
+        score=f"{best[OBJECTIVE_METRIC]:.4g}",
+        trial=best_id,
+        within=within,
     )
-    loss_name = metric_label(next((m for m in EVIDENCE_LOSSES if m in trials), EVIDENCE_LOSSES[0]))
+    loss_name = metric_words(next((m for m in EVIDENCE_LOSSES if m in trials), EVIDENCE_LOSSES[0]))
     same_loss = [(row, k) for row, k in tied if k[1] == key[1]]
     if not same_loss:
-        others = ", ".join(f"{_measured(k[1])} (trial {row['trial_id']})" for row, k in tied)
-        return (
-            f"{said} Trial {best_id}'s kept weights (its best epoch by {objective}) had the lowest {loss_name}, "
-            f"{_measured(key[1])}, against {others}."
+        others = ", ".join(say("ties.other", value=_measured(k[1]), trial=row["trial_id"]) for row, k in tied)
+        return said + say(
+            "ties.lowest_loss",
+            trial=best_id,
+            objective=objective,
+            loss=loss_name,
+            value=_measured(key[1]),
+            others=others,
         )
     same = _named([str(row["trial_id"]) for row, _ in same_loss])
     more = [(row, k) for row, k in same_loss if k[2] != key[2]]
     as_many = [str(row["trial_id"]) for row, k in same_loss if k[2] == key[2]]
-    said += f" Trial {best_id}'s kept weights had the same {loss_name} as {same} ({_measured(key[1])})"
+    said += say("ties.same_loss", trial=best_id, loss=loss_name, same=same, value=_measured(key[1]))
     if more:
-        others = ", ".join(f"{_count(k[2])} (trial {row['trial_id']})" for row, k in more)
-        said += f" and the fewest parameters, {_count(key[2])}, against {others}"
+        others = ", ".join(say("ties.other", value=_count(k[2]), trial=row["trial_id"]) for row, k in more)
+        said += say("ties.fewest", value=_count(key[2]), others=others)
     if as_many:
-        said += (
-            f"; trial {', '.join(as_many)} {'has' if len(as_many) == 1 else 'have'} as many, and the earlier is kept"
-        )
-    return said + "."
+        said += say_n("ties.as_many", len(as_many), trials=", ".join(as_many))
+    return said + say("full_stop")
 
 
 def _named(trial_ids: list[str]) -> str:
     """Trials in words: trial 2; trials 0, 2 and 3."""
     if len(trial_ids) == 1:
-        return f"trial {trial_ids[0]}"
-    return f"trials {', '.join(trial_ids[:-1])} and {trial_ids[-1]}"
+        return say("trial", trial=trial_ids[0])
+    return say("trials", trials=listed(trial_ids))
 
 
 def _measured(value: float) -> str:
-    return f"{value:.4g}" if math.isfinite(value) else "not recorded"
+    return f"{value:.4g}" if math.isfinite(value) else say("not_recorded")
 
 
 def _count(value: float) -> str:
-    return f"{int(value):,}" if math.isfinite(value) else "not recorded"
+    return f"{int(value):,}" if math.isfinite(value) else say("not_recorded")
 
 
 IMPORTANCE_RESAMPLES = 10  # fANOVA forests per report, each on a resample of the trials: their spread is the ranking's
@@ -155,9 +162,9 @@ def unranked(trials: pd.DataFrame, searched: list[str]) -> dict[str, str]:
     reasons = {}
     for name in searched:
         if finished[name].isna().any():
-            reasons[name] = "inactive in some trials"
+            reasons[name] = say("unranked.inactive")
         elif finished[name].nunique() < 2:
-            reasons[name] = "one value in the finished trials"
+            reasons[name] = say("unranked.one_value")
     return reasons
 
 
@@ -208,7 +215,7 @@ def effect_sentence(
     take (one validation sample, for accuracy)."""
     finished = finished_trials(trials).dropna(subset=[name])
     if finished.empty:
-        return f"{name}: no finished trial used it."
+        return say("effect.unused", name=name)
     better_first = direction == "max"
     values = finished[name]
     if pd.api.types.is_numeric_dtype(values) and values.nunique() > 4:
@@ -219,13 +226,18 @@ def effect_sentence(
         side = at_edge(float(ranked.iloc[0][name]), spec)
         if side is not None:
             bound = spec["min"] if side == "low" else spec["max"]
-            edge = (
-                f"; the best trial ({_fmt(float(ranked.iloc[0][name]))}) is within {EDGE_SHARE:.0%} of the range's "
-                f"{side} end ({bound}), so the range could be widened that way"
+            edge = say(
+                f"effect.edge_{side}", value=_fmt(float(ranked.iloc[0][name])), share=f"{EDGE_SHARE:.0%}", bound=bound
             )
-        return (
-            f"{name}: the best third of trials used {_fmt(top.min())} to {_fmt(top.max())} "
-            f"(tried {_fmt(values.min())} to {_fmt(values.max())}); {trend}{edge}."
+        return say(
+            "effect.range",
+            name=name,
+            low=_fmt(top.min()),
+            high=_fmt(top.max()),
+            tried_low=_fmt(values.min()),
+            tried_high=_fmt(values.max()),
+            trend=trend,
+            edge=edge,
         )
     groups = (
         finished.groupby(name)[OBJECTIVE_METRIC]
@@ -233,39 +245,39 @@ def effect_sentence(
         .sort_values("mean", ascending=not better_first)
     )
     if len(groups) == 1:
-        return f"{name}: only {_fmt(groups.index[0])} finished, so its effect cannot be told."
+        return say("effect.one_value", name=name, value=_fmt(groups.index[0]))
     twin = _confounded(finished, name, others)
     if twin is not None:
-        return (
-            f"{name}: confounded with {twin}: each value of {name} came with one value of {twin} in every "
-            f"finished trial, so what either did cannot be told apart."
-        )
+        return say("effect.confounded", name=name, twin=twin)
     compared = groups[groups["count"] >= 2]  # a value tried once has no spread to weigh its mean against
     if len(compared) < 2:
         counts = ", ".join(f"{_fmt(v)} {int(n)}" for v, n in groups["count"].items())
-        return (
-            f"{name}: too few trials per value to tell an effect (trials per value: {counts}); a comparison "
-            "needs two values each tried at least twice: one trial of a value cannot separate its effect from "
-            "that of the others that changed with it."
-        )
+        return say("effect.too_few", name=name, counts=counts)
     best, worst = compared.iloc[0], compared.iloc[-1]
     once = [_fmt(v) for v, n in groups["count"].items() if n < 2]
-    aside = f"; left out, tried once: {', '.join(once)}" if once else ""
+    aside = say("effect.once", values=", ".join(once)) if once else ""
     gap = abs(best["mean"] - worst["mean"])
     # The noise of a difference of two means: twice its standard error from the trials' spread (Welch), and
     # never below one validation sample when the objective counts samples.
     noise = two_standard_errors(best["std"], best["count"], worst["std"], worst["count"])
-    floor = f"; one validation sample is {resolution:.4f}" if resolution else ""
+    floor = say("effect.floor", sample=f"{resolution:.4f}") if resolution else ""
     noise = max(noise, resolution or 0.0)
-    head = (
-        f"{name}: {_fmt(compared.index[0])} gave the best mean {objective} ({best['mean']:.4f}, sd {best['std']:.4f} "
-        f"over {int(best['count'])} trials), {_fmt(compared.index[-1])} the worst ({worst['mean']:.4f}, sd "
-        f"{worst['std']:.4f} over {int(worst['count'])}){aside}"
+    head = say(
+        "effect.means",
+        name=name,
+        best=_fmt(compared.index[0]),
+        objective=objective,
+        best_mean=f"{best['mean']:.4f}",
+        best_sd=f"{best['std']:.4f}",
+        best_n=int(best["count"]),
+        worst=_fmt(compared.index[-1]),
+        worst_mean=f"{worst['mean']:.4f}",
+        worst_sd=f"{worst['std']:.4f}",
+        worst_n=int(worst["count"]),
+        aside=aside,
     )
-    rule = f"twice the standard error of the difference, {noise:.4f}{floor}"
-    if gap <= noise:
-        return f"{head}; the difference, {gap:.4f}, is within its noise ({rule}): the search cannot tell an effect."
-    return f"{head}; the difference, {gap:.4f}, is beyond its noise ({rule})."
+    rule = say("effect.rule", noise=f"{noise:.4f}", floor=floor)
+    return head + say(f"effect.{'within' if gap <= noise else 'beyond'}", gap=f"{gap:.4f}", rule=rule)
 
 
 def _rank_trend(values: pd.Series, scores: pd.Series, better_first: bool) -> str:
@@ -274,12 +286,12 @@ def _rank_trend(values: pd.Series, scores: pd.Series, better_first: bool) -> str
     rho = pd.concat([values, scores], axis=1).corr(method="spearman").iloc[0, 1]
     n = len(values)
     if not np.isfinite(rho):
-        return "no trend can be told"
+        return say("trend.none")
     chance = 2 / math.sqrt(n - 1)
     if abs(rho) <= chance:
-        return f"no clear trend (Spearman {rho:+.2f} over {n} trials, within the ±{chance:.2f} chance alone reaches)"
+        return say("trend.unclear", rho=f"{rho:+.2f}", n=n, chance=f"{chance:.2f}")
     way = "better" if (rho > 0) == better_first else "worse"
-    return f"higher values scored {way} (Spearman {rho:+.2f} over {n} trials, beyond the ±{chance:.2f} of chance)"
+    return say(f"trend.{way}", rho=f"{rho:+.2f}", n=n, chance=f"{chance:.2f}")
 
 
 def objective_predicts_test(trials: pd.DataFrame, direction: str, test_metric: str) -> str | None:
@@ -298,17 +310,16 @@ def objective_predicts_test(trials: pd.DataFrame, direction: str, test_metric: s
     if not np.isfinite(rho):
         return None
     chance = 2 / math.sqrt(n - 1)
-    verdict = (
-        "the objective's ranking predicted the test score's"
-        if rho > chance
-        else "the objective's ranking ran against the test score's"
-        if rho < -chance
-        else "the objective's ranking did not predict the test score's beyond chance"
+    verdict = say(
+        "agreement.predicted" if rho > chance else "agreement.against" if rho < -chance else "agreement.chance"
     )
-    return (
-        f"Across the {n} finished trials, ranking by the objective and by {test_metric.replace('/', ' ')} agree "
-        f"with a rank correlation of {rho:+.2f} (Spearman, +1 is the same order; chance alone reaches "
-        f"±{chance:.2f} with {n} trials): {verdict}. The test split picked nothing here; it only checks."
+    return say(
+        "agreement.sentence",
+        n=n,
+        metric=metric_words(test_metric),
+        rho=f"{rho:+.2f}",
+        chance=f"{chance:.2f}",
+        verdict=verdict,
     )
 
 
@@ -324,13 +335,6 @@ def _confounded(finished: pd.DataFrame, name: str, others) -> str | None:
     return None
 
 
-CLASS_WEIGHT_ADVICE = (
-    "class_weight: balanced in the experiment file weighs the rare classes up; it trades "
-    "accuracy for their recall, and can cost more accuracy than it gives them, so judge it by "
-    "macro F1, not accuracy"
-)
-
-
 def never_predicted(per_class: pd.DataFrame, class_weight: str | None) -> str | None:
     """A sentence on the classes the model never got right on the test split (recall 0 with test samples), which
     happens when classes are imbalanced and the model answers the common ones; None when there are none."""
@@ -338,11 +342,12 @@ def never_predicted(per_class: pd.DataFrame, class_weight: str | None) -> str | 
     if missed.empty:
         return None
     shares = per_class["support"] / per_class["support"].sum()
-    listed = ", ".join(
-        f"{row['class']} ({int(row['support'])} test samples, {shares[i]:.1%} of them)" for i, row in missed.iterrows()
+    classes = ", ".join(
+        say("missed.class", name=row["class"], n=int(row["support"]), share=f"{shares[i]:.1%}")
+        for i, row in missed.iterrows()
     )
-    advice = "class_weight: balanced is on" if class_weight == "balanced" else CLASS_WEIGHT_ADVICE
-    return f"Never recognized on the test split: {listed}. The model answers the more common classes instead; {advice}."
+    advice = say("missed.balanced_on") if class_weight == "balanced" else say("missed.advice")
+    return say("missed.sentence", classes=classes, advice=advice)
 
 
 TREND_T = 2.0  # a rise of validation loss counts as overfitting only when its slope is this many standard errors
@@ -408,12 +413,12 @@ def diagnose(
     val_loss = [v for _, v in curves.get("val_loss", [])]
     epochs = [s + 1 for s, _ in curves.get("loss", [])]
     if len(loss) < 2 or len(val_loss) < 2:
-        return "too few epochs to judge the curves."
+        return say("diagnose.too_few")
     findings = []
     for i in range(2, len(loss)):
         low = min(loss[:i])
         if loss[i] > 1.5 * low and loss[i] - low > 0.1 * loss[0]:
-            findings.append(f"unstable: training loss jumped from {low:.3g} to {loss[i]:.3g} at epoch {epochs[i]}")
+            findings.append(say("diagnose.unstable", low=f"{low:.3g}", high=f"{loss[i]:.3g}", epoch=epochs[i]))
             break
     best = int(np.argmin(val_loss))
     after = len(val_loss) - 1 - best  # epochs trained after the lowest validation loss
@@ -421,25 +426,34 @@ def diagnose(
     wobble = None
     if after >= 2 and min(later) > DIP_FACTOR * val_loss[best]:
         findings.append(
-            f"a lone dip at epoch {epochs[best]}: validation loss was {val_loss[best]:.3g} there, and each of the "
-            f"{after} epochs after it was {min(later) / val_loss[best]:.1f} to {max(later) / val_loss[best]:.1f} "
-            f"times higher ({min(later):.3g} to {max(later):.3g}); the kept weights' score is likely that epoch's "
-            "luck, so expect the test score to fall short of it"
+            say(
+                "diagnose.dip",
+                epoch=epochs[best],
+                loss=f"{val_loss[best]:.3g}",
+                after=after,
+                low=f"{min(later) / val_loss[best]:.1f}",
+                high=f"{max(later) / val_loss[best]:.1f}",
+                lowest=f"{min(later):.3g}",
+                highest=f"{max(later):.3g}",
+            )
         )
     elif after >= 2 and val_loss[-1] > 1.1 * val_loss[best] and loss[-1] < loss[best]:
         slope, t = trend(val_loss[best:])
         if t > TREND_T:
             findings.append(
-                f"overfitting from epoch {epochs[best]}: validation loss rose from {val_loss[best]:.3g} to "
-                f"{val_loss[-1]:.3g} ({slope:+.2g} per epoch, {t:.1f} standard errors above flat) while training "
-                f"loss fell from {loss[best]:.3g} to {loss[-1]:.3g}"
+                say(
+                    "diagnose.overfitting",
+                    epoch=epochs[best],
+                    start=f"{val_loss[best]:.3g}",
+                    end=f"{val_loss[-1]:.3g}",
+                    slope=f"{slope:+.2g}",
+                    t=f"{t:.1f}",
+                    train_start=f"{loss[best]:.3g}",
+                    train_end=f"{loss[-1]:.3g}",
+                )
             )
         else:
-            wobble = (
-                f"the {after} epochs after it moved without a clear rise "
-                f"({slope:+.2g} per epoch, {t:.1f} standard errors from flat: within the epoch-to-epoch "
-                f"noise), the wait of early stopping rather than overfitting"
-            )
+            wobble = say("diagnose.wobble", after=after, slope=f"{slope:+.2g}", t=f"{t:.1f}")
     val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
     perfect = bool(val_accuracy) and max(val_accuracy) >= 1.0  # no more epochs can raise it
     slope, falling = trend(val_loss[-TAIL_EPOCHS:])
@@ -448,32 +462,41 @@ def diagnose(
     steep = slope < -MIN_FALL * val_loss[-1]
     if best == len(val_loss) - 1 and falling < -TREND_T and steep and not perfect:
         findings.append(
-            f"under-trained: validation loss was still falling at the last epoch, {epochs[best]} "
-            f"(to {val_loss[best]:.3g}, from {val_loss[-2]:.3g}; {-falling:.1f} standard errors below flat over "
-            f"the last {min(TAIL_EPOCHS, len(val_loss))} epochs), so the budget ended its training; allow more "
-            "epochs (tuner.epochs in the experiment file)"
+            say(
+                "diagnose.under_trained",
+                epoch=epochs[best],
+                to=f"{val_loss[best]:.3g}",
+                start=f"{val_loss[-2]:.3g}",
+                t=f"{-falling:.1f}",
+                tail=min(TAIL_EPOCHS, len(val_loss)),
+            )
         )
     findings += _against_reference(curves, reference, bar, loss)
     if not findings:
         accuracy = [v for _, v in curves.get("accuracy", [])]
         gap = _gap(accuracy[-1] - val_accuracy[-1]) if accuracy and val_accuracy else ""
-        where = wobble or f"the run ended {after} epoch{'s' if after != 1 else ''} later, at epoch {epochs[-1]}"
-        lowest = f"validation loss was lowest at epoch {epochs[best]} ({val_loss[best]:.3g})"
+        where = wobble or say_n("diagnose.ended_later", after, n=after, epoch=epochs[-1])
+        lowest = say("diagnose.lowest", epoch=epochs[best], loss=f"{val_loss[best]:.3g}")
         cut = budget.patience and budget.epochs and epochs[-1] >= budget.epochs and after < budget.patience
         if cut:
             ceiling = (
-                f"; its validation accuracy had reached {max(val_accuracy):.4g}, the most it can be"
-                if perfect
-                else "; more epochs might still have improved it"
+                say("diagnose.ceiling", accuracy=f"{max(val_accuracy):.4g}") if perfect else say("diagnose.more_epochs")
             )
             findings.append(
-                f"ended by the epoch cap: {lowest}, and the run reached tuner.epochs ({budget.epochs}) {after} "
-                f"epoch{'s' if after != 1 else ''} after it, before early stopping's patience of {budget.patience} "
-                f"could end it{ceiling}{gap}"
+                say_n(
+                    "diagnose.capped",
+                    after,
+                    lowest=lowest,
+                    epochs=budget.epochs,
+                    n=after,
+                    patience=budget.patience,
+                    ceiling=ceiling,
+                    gap=gap,
+                )
             )
         else:
-            findings.append(f"healthy: {lowest}; {where}{gap}")
-    return "; ".join(findings) + "."
+            findings.append(say("diagnose.healthy", lowest=lowest, where=where, gap=gap))
+    return say("clauses").join(findings) + say("full_stop")
 
 
 MIN_FALL = 0.01  # a share of the validation loss per epoch: a slower fall at the end is not under-training
@@ -482,8 +505,7 @@ TAIL_EPOCHS = 5  # the last epochs whose slope tells a validation loss still fal
 
 def _gap(difference: float) -> str:
     """Training accuracy against validation accuracy at the last epoch, in words: above or below."""
-    side = "above" if difference >= 0 else "below"
-    return f"; at the last epoch training accuracy was {abs(difference):.3f} {side} validation accuracy"
+    return say(f"diagnose.gap_{'above' if difference >= 0 else 'below'}", gap=f"{abs(difference):.3f}")
 
 
 def _against_reference(
@@ -499,22 +521,36 @@ def _against_reference(
         better = best > reference.value if reference.direction == "max" else best < reference.value
         if not better:
             findings.append(
-                f"learned nothing: its best {reference.metric} {best:.4g} is no better than the "
-                f"{reference.value:.4g} of {reference.name} on the validation split"
+                say(
+                    "diagnose.learned_nothing",
+                    metric=reference.metric,
+                    best=f"{best:.4g}",
+                    value=f"{reference.value:.4g}",
+                    name=reference.name,
+                )
             )
     accuracy = [v for _, v in curves.get("accuracy", [])]
     training_error = [v for _, v in curves.get("mae", [])]
     if accuracy and bar is not None and bar.direction == "max":
         if accuracy[-1] < bar.value - bar.noise:
             findings.append(
-                f"underfitting: training accuracy only reached {accuracy[-1]:.3f}, below the {bar.value:.3f} "
-                f"validation accuracy of {bar.name} by more than its noise ({bar.noise:.3f}, two standard errors)"
+                say(
+                    "diagnose.underfitting_bar",
+                    accuracy=f"{accuracy[-1]:.3f}",
+                    value=f"{bar.value:.3f}",
+                    name=bar.name,
+                    noise=f"{bar.noise:.3f}",
+                )
             )
     elif training_error and reference and reference.direction == "min" and training_error[-1] >= reference.value:
         findings.append(
-            f"underfitting: its training mae {training_error[-1]:.4g} is no lower than the "
-            f"{reference.value:.4g} of {reference.name} on the validation split"
+            say(
+                "diagnose.underfitting_error",
+                error=f"{training_error[-1]:.4g}",
+                value=f"{reference.value:.4g}",
+                name=reference.name,
+            )
         )
     elif accuracy and bar is None and loss[-1] > 0.5 * loss[0] and loss[-1] > 0.3:
-        findings.append(f"underfitting: training loss only fell from {loss[0]:.3f} to {loss[-1]:.3f}")
+        findings.append(say("diagnose.underfitting_loss", start=f"{loss[0]:.3f}", end=f"{loss[-1]:.3f}"))
     return findings

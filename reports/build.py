@@ -23,12 +23,11 @@ from reports.contract.layout import (
     SEARCH_SPACE_PREFIX,
     STOPPED_TAG,
     TEST_F1_MACRO,
-    metric_label,
     read_metric,
-    status_text,
 )
 from reports.document import ReportDocument
 from reports.source import SearchRecord, ensemble_outcome
+from reports.words import language, metric_words, say, say_n, speaking
 
 TOP_TRIALS_DIAGNOSED = 3
 PAIR_PLOT_WIDTH = 130  # mm on the page
@@ -49,71 +48,107 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     p, info = record.params, record.parent.info
     trials = record.trials
     counts = trials["status"].value_counts().to_dict()
-    pruning = f"{p.get('tuner.pruning', '-')} rule, judged from epoch {p.get('tuner.pruning_warmup_epochs', '-')}"
+    pruning = say("summary.pruning", rule=p.get("tuner.pruning", "-"), warmup=p.get("tuner.pruning_warmup_epochs", "-"))
     minutes = (record.end_millis - info.start_time) / 60000
-    doc.title_block(f"Hyperparameter search: {record.experiment_name}")
+    doc.title_block(say("search.title", name=record.experiment_name))
     verdict = record.against_baseline()
     if verdict:
         doc.paragraph(verdict)
     if record.state != "finished":
         doc.paragraph(
-            f"This search is {record.state}. Finished trials: {counts.get('FINISHED', 0)} ({_trials_bound(p)}); "
-            "what follows covers those."
+            say("search.incomplete", state=record.state, finished=counts.get("FINISHED", 0), bound=_trials_bound(p))
         )
     rows = [
-        ("experiment", record.experiment_name),
-        ("parent run", info.run_id),
+        (say("summary.experiment"), record.experiment_name),
+        (say("summary.parent_run"), info.run_id),
         (
-            "data",
-            f"{record.data_label}: {_count(p.get('data.train_size'))} train, "
-            f"{_count(p.get('data.validation_size'))} validation, {_count(p.get('data.test_size'))} test",
+            say("summary.data"),
+            say(
+                "summary.data_sizes",
+                data=record.data_label,
+                train=_count(p.get("data.train_size")),
+                validation=_count(p.get("data.validation_size")),
+                test=_count(p.get("data.test_size")),
+            ),
         ),
-        *([("data as loaded", p[DATA_NOTES_PARAM].replace(" | ", "; "))] if p.get(DATA_NOTES_PARAM) else []),
-        ("model family", p.get("family", "-")),
+        *([(say("summary.data_notes"), p[DATA_NOTES_PARAM].replace(" | ", "; "))] if p.get(DATA_NOTES_PARAM) else []),
+        (say("summary.family"), p.get("family", "-")),
         (
-            "tuner",
-            f"{p.get('tuner.algorithm', '-')}, {_trials_bound(p)} of "
-            f"{p.get('tuner.epochs', '-')} epochs, patience {p.get('tuner.patience', '-')}",
+            say("summary.tuner"),
+            say(
+                "summary.tuner_value",
+                algorithm=p.get("tuner.algorithm", "-"),
+                bound=_trials_bound(p),
+                epochs=p.get("tuner.epochs", "-"),
+                patience=p.get("tuner.patience", "-"),
+            ),
         ),
-        *([("time budget", _time_budget(record))] if _number_param(p, "tuner.time_budget") else []),
-        ("objective", f"{record.objective} ({record.direction}imize), seed {p.get('seed', '-')}"),
-        ("started", f"{_when(info.start_time)}, {minutes:.1f} minutes, {record.state}"),
+        *([(say("summary.time_budget"), _time_budget(record))] if _number_param(p, "tuner.time_budget") else []),
         (
-            "trials",
-            f"{len(trials)}: {counts.get('FINISHED', 0)} finished, "
-            + (f"{counts[PRUNED]} pruned ({pruning}), " if counts.get(PRUNED) else "")
-            + f"{counts.get('FAILED', 0)} failed, "
-            f"{counts.get('KILLED', 0) + counts.get('RUNNING', 0)} interrupted",
+            say("summary.objective"),
+            say(
+                "summary.objective_value",
+                objective=record.objective,
+                direction=say(f"direction.{record.direction}"),
+                seed=p.get("seed", "-"),
+            ),
+        ),
+        (
+            say("summary.started"),
+            say("summary.started_value", when=_when(info.start_time), minutes=f"{minutes:.1f}", state=record.state),
+        ),
+        (
+            say("summary.trials"),
+            say(
+                "summary.trials_value",
+                n=len(trials),
+                finished=counts.get("FINISHED", 0),
+                pruned=say("summary.pruned", n=counts[PRUNED], how=pruning) if counts.get(PRUNED) else "",
+                failed=counts.get("FAILED", 0),
+                interrupted=counts.get("KILLED", 0) + counts.get("RUNNING", 0),
+            ),
         ),
     ]
     stopped = record.parent.data.tags.get(STOPPED_TAG)
     if stopped:
-        rows.append(("stopped early", stopped))
+        rows.append((say("summary.stopped"), stopped))
     best = record.best
     if best is None:
-        rows.append(("best trial", "none: no trial finished with a finite score"))
+        rows.append((say("summary.best_trial"), say("summary.no_best")))
     else:
         f1 = record.client.get_run(best["run_id"]).data.metrics.get(TEST_F1_MACRO)
         rows.append(
             (
-                "best trial",
-                f"trial {best['trial_id']}: {record.objective} {best[OBJECTIVE_METRIC]:.4g}, "
-                f"{metric_label(record.test_metric)} {_fmt(best.get(record.test_metric))}"
-                + (f", {metric_label(TEST_F1_MACRO)} {_fmt(f1)}" if f1 is not None else ""),
+                say("summary.best_trial"),
+                say(
+                    "summary.best_value",
+                    trial=best["trial_id"],
+                    objective=record.objective,
+                    score=f"{best[OBJECTIVE_METRIC]:.4g}",
+                    test=metric_words(record.test_metric),
+                    test_score=_fmt(best.get(record.test_metric)),
+                )
+                + (f", {metric_words(TEST_F1_MACRO)} {_fmt(f1)}" if f1 is not None else ""),
             )
         )
         ties = analysis.chosen_among_ties(
             trials, str(best["trial_id"]), record.objective, record.direction, record.resolution
         )
         if ties:
-            rows.append(("chosen among ties", ties))
+            rows.append((say("summary.ties"), ties))
         ensemble = ensemble_outcome(record.parent)
         if ensemble:
-            rows.append(("ensemble", ensemble))
+            rows.append((say("summary.ensemble"), ensemble))
     rows += [
         (
-            f"baseline ({key})",
-            f"{name}: {metric_label(record.test_metric)} {_fmt(value)} (validation {_fmt(validation)})"
+            say("summary.baseline", key=say(f"baseline.{key}")),
+            say(
+                "summary.baseline_value",
+                name=name,
+                test=metric_words(record.test_metric),
+                score=_fmt(value),
+                validation=_fmt(validation),
+            )
             + record.gain_over(key),
         )
         for key, name, value, validation in record.baselines()
@@ -133,17 +168,17 @@ def _trials_bound(params: dict[str, str]) -> str:
     allowed."""
     bound = _number_param(params, "tuner.max_trials")
     if _number_param(params, "tuner.time_budget") is None:
-        return f"up to {int(bound) if bound else '?'} trials"
-    return "as many trials as the time budget allowed" + (f" (at most {int(bound)})" if bound else "")
+        return say("bound.trials", n=int(bound) if bound else "?")
+    return say("bound.budget") + (say("bound.at_most", n=int(bound)) if bound else "")
 
 
-def spoken(seconds: float) -> str:
+def duration(seconds: float) -> str:
     """A duration in the unit a person would say it: 20 s, 5 min, 1.5 h."""
     if seconds < 120:
-        return f"{seconds:.3g} s"
+        return say("unit.seconds", n=f"{seconds:.3g}")
     if seconds < 7200:
-        return f"{seconds / 60:.3g} min"
-    return f"{seconds / 3600:.3g} h"
+        return say("unit.minutes", n=f"{seconds / 60:.3g}")
+    return say("unit.hours", n=f"{seconds / 3600:.3g}")
 
 
 def _time_budget(record: SearchRecord) -> str:
@@ -153,15 +188,10 @@ def _time_budget(record: SearchRecord) -> str:
     trials = record.trials
     counts = trials["status"].value_counts()
     epochs = int(trials[EPOCHS].fillna(0).sum()) if EPOCHS in trials else 0
-    bought = (
-        f"bought {len(trials)} trials ({epochs:,} epochs in all"
-        + (f", {counts[PRUNED]} of them pruned" if counts.get(PRUNED) else "")
-        + ")"
-    )
-    when = "" if spent is None else f"; {spoken(spent)} had been spent training when the last trial was asked for"
-    return (
-        f"{spoken(seconds)} of training (setup and closing steps not counted): {bought}{when}. A trial under way "
-        "when it ran out was finished, not cut off."
+    pruned = say("budget.pruned", n=counts[PRUNED]) if counts.get(PRUNED) else ""
+    when = "" if spent is None else say("budget.spent", spent=duration(spent))
+    return say(
+        "budget.bought", budget=duration(seconds), trials=len(trials), epochs=f"{epochs:,}", pruned=pruned, when=when
     )
 
 
@@ -185,23 +215,23 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
         return
     best_id, run_id = best["trial_id"], best["run_id"]
     run = record.client.get_run(run_id)
-    doc.section(f"The best model: trial {best_id}", new_page=True)
+    doc.section(say("best.heading", trial=best_id), new_page=True)
     _hyperparameters(doc, record, run, tmp)
     layers = record.table(run_id, "layers.csv")
     if layers is not None:
         count = run.data.metrics.get(PARAMETERS)
-        doc.paragraph("Architecture" + (f" ({int(count):,} parameters):" if count is not None else ":"))
+        doc.paragraph(say("best.architecture", n=f"{int(count):,}") if count is not None else say("best.layers"))
         doc.frame_table(layers, font_size=8)
     curves = record.curves(run_id)
     if curves:  # the trial's own picture when it was logged; drawn again for runs without one
         drawn = record.artifact(run_id, "learning_curves.png", tmp)
-        doc.figure(drawn or figures.learning_curves(curves, f"trial {best_id}", tmp / "best_curves.png"))
+        doc.figure(drawn or figures.learning_curves(curves, say("trial", trial=best_id), tmp / "best_curves.png"))
     confusion = record.artifact(run_id, "confusion_matrix.png", tmp)
     if confusion:
         doc.figure(confusion, width=CONFUSION_WIDTH)
     per_class = record.table(run_id, "per_class_report.csv")
     if per_class is not None:
-        doc.paragraph("Per-class scores on the test split:")
+        doc.paragraph(say("best.per_class"))
         doc.frame_table(per_class.round(3), font_size=8)
         missed = analysis.never_predicted(per_class, record.params.get("class_weight"))
         if missed:
@@ -223,17 +253,14 @@ def _hyperparameters(doc: ReportDocument, record: SearchRecord, run, tmp: Path) 
                     (name, _number(value), record.params.get(SEARCH_SPACE_PREFIX + name, "-"))
                     for name, value in sorted(searched.items())
                 ],
-                columns=["searched hyperparameter", "value", "searched over"],
+                columns=[say("column.searched"), say("column.value"), say("column.searched_over")],
             ),
             font_size=8,
         )
     fixed = {k: v for k, v in every.items() if k not in searched}
     if fixed:
-        doc.paragraph(
-            "Fixed for every trial: "
-            + "; ".join(f"{name} {_number(str(value))}" for name, value in sorted(fixed.items()))
-            + "."
-        )
+        values = "; ".join(f"{name} {_number(str(value))}" for name, value in sorted(fixed.items()))
+        doc.paragraph(say("best.fixed", values=values))
 
 
 def overview_arguments(record: SearchRecord) -> tuple:
@@ -259,35 +286,38 @@ def _overview(doc: ReportDocument, record: SearchRecord, tmp: Path, drawn: Calla
         return
     # The heading, its sentence and its figure on one page: the figure alone spilling over reads as another section.
     doc.keep_together(OVERVIEW_HEIGHT)
-    doc.section("The search at a glance")
+    doc.section(say("overview.heading"))
     agreement = analysis.objective_predicts_test(record.trials, record.direction, record.test_metric)
     if agreement:  # above the figure: the sentence reads the figure's "validation against test" panel
         doc.paragraph(agreement)
     path = tmp / "overview.png"
-    path.write_bytes(drawn() if drawn else figures.overview_png(*overview_arguments(record)))
+    path.write_bytes(drawn() if drawn else figures.overview_png(language(), *overview_arguments(record)))
     doc.figure(path)
     rows = []
     for name in record.configured_searched:
         values = finished[name].dropna() if name in finished else pd.Series(dtype=object)
         if values.empty:
-            tried = "inactive in every finished trial"
+            tried = say("overview.inactive")
         elif pd.api.types.is_numeric_dtype(values) and values.nunique() > 4:
-            tried = f"{_number(str(values.min()))} to {_number(str(values.max()))} ({values.nunique()} values)"
+            tried = say(
+                "overview.range", low=_number(str(values.min())), high=_number(str(values.max())), n=values.nunique()
+            )
         else:
             tried = ", ".join(f"{_number(str(v))} ({n})" for v, n in values.value_counts().sort_index().items())
         rows.append((name, record.params.get(SEARCH_SPACE_PREFIX + name, "-"), tried))
     if rows:
         doc.keep_together(15 + 5 * len(rows))  # the sentence and its table
-        doc.paragraph("The search space as configured, and the values the finished trials tried (trials per value):")
-        doc.frame_table(pd.DataFrame(rows, columns=["hyperparameter", "configured", "tried"]), font_size=8)
+        doc.paragraph(say("overview.space"))
+        columns = [say("column.hyperparameter"), say("column.configured"), say("column.tried")]
+        doc.frame_table(pd.DataFrame(rows, columns=columns), font_size=8)
 
 
 def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
     doc.keep_together(40)  # the heading with the table's first rows; a long table runs on over the next pages
-    doc.section("All trials, best first")
+    doc.section(say("trials.heading"))
     columns = ["trial_id", "status", OBJECTIVE_METRIC, record.test_metric, EPOCHS, DURATION, *record.searched]
     table = record.trials[[c for c in columns if c in record.trials]].copy()
-    table["status"] = [status_text(row) for _, row in record.trials.iterrows()]
+    table["status"] = [_status(row) for _, row in record.trials.iterrows()]
     for column in table.columns:  # one precision for every score, minutes and seconds, booleans as YAML
         if column == DURATION:
             table[column] = [_minutes(v) for v in table[column]]
@@ -298,7 +328,16 @@ def _all_trials(doc: ReportDocument, record: SearchRecord) -> None:
                 _number(str(v)) if not isinstance(v, float) else "-" if v != v else f"{v:#.4g}".rstrip(".")
                 for v in table[column]
             ]  # 0.009550 beside 0.009677
-    doc.frame_table(table.rename(columns={DURATION: "duration"}), font_size=7)
+    doc.frame_table(
+        table.rename(columns={DURATION: say("column.duration"), "status": say("column.status")}), font_size=7
+    )
+
+
+def _status(row) -> str:
+    """A trial's status in words: finished, failed, pruned at epoch 4."""
+    if row["status"] == PRUNED:
+        return say("status.pruned_at", epoch=int(row["pruned_at"]))
+    return say(f"status.{str(row['status']).lower()}")
 
 
 def _pruned_left_out(trials) -> str:
@@ -306,10 +345,7 @@ def _pruned_left_out(trials) -> str:
     pruned = int(trials["status"].eq(PRUNED).sum())
     if not pruned:
         return ""
-    return (
-        f" {pruned} pruned trial{'s are' if pruned > 1 else ' is'} left out: stopped early, "
-        f"{'their scores are' if pruned > 1 else 'its score is'} not comparable to those of full training."
-    )
+    return " " + say_n("effects.pruned_left_out", pruned, n=pruned)
 
 
 def _minutes(seconds) -> str:
@@ -317,16 +353,12 @@ def _minutes(seconds) -> str:
 
 
 def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
-    doc.section("What each hyperparameter did", new_page=True)
+    doc.section(say("effects.heading"), new_page=True)
     names = record.searched
     if not names:
-        doc.paragraph("No hyperparameter took more than one value, so there is nothing to compare.")
+        doc.paragraph(say("effects.nothing"))
         return
-    doc.paragraph(
-        "Each point is a finished trial; for choices the bar is the mean. Look for values whose best trials "
-        "sit at the edge of the range searched: the range should then be widened that way."
-        + _pruned_left_out(record.trials)
-    )
+    doc.paragraph(say("effects.how_to_read") + _pruned_left_out(record.trials))
     doc.figure(
         figures.hyperparameter_effects(record.trials, names, record.objective, tmp / "effects.png", record.log_sampled)
     )
@@ -345,27 +377,28 @@ def _effects(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
 def _importance(doc: ReportDocument, record: SearchRecord, names: list[str], tmp: Path) -> None:
     ranking = record.importance
     if ranking is None:
-        doc.paragraph(
-            f"Importance needs at least {analysis.MIN_TRIALS_FOR_IMPORTANCE} finished trials whose "
-            "settings differ in score, and two hyperparameters active in all of them; this search has too "
-            "few to rank them."
-        )
+        doc.paragraph(say("importance.too_few", n=analysis.MIN_TRIALS_FOR_IMPORTANCE))
         return
     finished = int(record.trials["status"].eq("FINISHED").sum())
-    left_out = "".join(f"; {name} left out, {why}" for name, why in analysis.unranked(record.trials, names).items())
+    left_out = "".join(
+        say("importance.left_out", name=name, why=why) for name, why in analysis.unranked(record.trials, names).items()
+    )
     doc.paragraph(
-        f"Importance (Optuna's fANOVA): a random forest fitted to the {finished} finished trials' {record.objective}, "
-        f"its variance split by hyperparameter ({', '.join(ranking.index)}{left_out}). Mean and standard deviation "
-        f"over {analysis.IMPORTANCE_RESAMPLES} forests, each fitted to the {finished} trials drawn again with "
-        "replacement, so the spread shows how much the ranking hangs on which trials ran: "
-        + "; ".join(f"{name} {row['mean']:.2f} ± {row['sd']:.2f}" for name, row in ranking.iterrows())
-        + ". Read a share as larger than another only when their difference exceeds both spreads."
+        say(
+            "importance.explained",
+            n=finished,
+            objective=record.objective,
+            names=", ".join(ranking.index),
+            left_out=left_out,
+            forests=analysis.IMPORTANCE_RESAMPLES,
+            shares="; ".join(f"{name} {row['mean']:.2f} ± {row['sd']:.2f}" for name, row in ranking.iterrows()),
+        )
     )
     doc.figure(figures.importance_bars(ranking, tmp / "importance.png"), width=120)
     first, second = ranking.index[:2]
     width, height = figures.PAIR_PLOT_INCHES
     doc.keep_together(PAIR_PLOT_WIDTH * height / width + 15)  # the figure and the sentence above it
-    doc.paragraph(f"{first} against {second}, the two that explain most (the best trial ringed in red).")
+    doc.paragraph(say("importance.pair", first=first, second=second))
     doc.figure(
         figures.pair_plot(
             record.trials, first, second, record.objective, record.direction, tmp / "pair.png", record.log_sampled
@@ -375,44 +408,59 @@ def _importance(doc: ReportDocument, record: SearchRecord, names: list[str], tmp
 
 
 def _diagnosis(doc: ReportDocument, record: SearchRecord) -> None:
-    doc.section("Diagnosis from the learning curves")
+    doc.section(say("diagnosis.heading"))
     finished = record.trials[record.trials["status"] == "FINISHED"].head(TOP_TRIALS_DIAGNOSED)
     if finished.empty:
-        doc.paragraph("No trial finished, so there are no curves to diagnose.")
+        doc.paragraph(say("diagnosis.none"))
     reference, bar, budget = record.trivial_reference(), record.fit_bar(), record.budget
     lines = [
-        f"trial {row.trial_id} ({record.objective} {getattr(row, OBJECTIVE_METRIC):.4g}): "
-        f"{analysis.diagnose(record.curves(row.run_id), reference, bar, budget)}"
+        say(
+            "diagnosis.trial",
+            trial=row.trial_id,
+            objective=record.objective,
+            score=f"{getattr(row, OBJECTIVE_METRIC):.4g}",
+            finding=analysis.diagnose(record.curves(row.run_id), reference, bar, budget),
+        )
         for row in finished.itertuples()
     ]
     pruned = record.trials[record.trials["status"] == PRUNED]
     if not pruned.empty:
-        lines.append(
-            f"{len(pruned)} pruned (stopped where they were losing to the other trials), left out of this "
-            "diagnosis and of the effects, whose scores are those of full training: "
-            + ", ".join(
-                f"trial {row.trial_id} at epoch {int(row.pruned_at)} ({record.objective} "
-                f"{getattr(row, OBJECTIVE_METRIC):.4g} by then)"
-                for row in pruned.itertuples()
+        each = [
+            say(
+                "diagnosis.pruned_trial",
+                trial=row.trial_id,
+                epoch=int(row.pruned_at),
+                objective=record.objective,
+                score=f"{getattr(row, OBJECTIVE_METRIC):.4g}",
             )
-        )
+            for row in pruned.itertuples()
+        ]
+        lines.append(say("diagnosis.pruned", n=len(pruned), trials=", ".join(each)))
     failed = record.trials[record.trials["status"] == "FAILED"]
     for _, row in failed.iterrows():
-        reason = row.get(FAILURE_TAG) or "no reason recorded"
-        lines.append(f"trial {row['trial_id']} failed: {reason.splitlines()[0][:200]}")
+        reason = row.get(FAILURE_TAG) or say("diagnosis.no_reason")
+        lines.append(say("diagnosis.failed", trial=row["trial_id"], reason=reason.splitlines()[0][:200]))
     doc.bullets(lines)
 
 
-def build_report(record: SearchRecord, out: Path, overview: Callable[[], bytes] | None = None) -> Path:
-    """The report of `record` written to `out`. `overview`, when given, returns the search at a glance as PNG
-    bytes, drawn elsewhere from `overview_arguments` (a search's closing steps have the artifact process draw
-    it); it is called when the report reaches that figure, after the sections before it are built."""
-    doc = ReportDocument(f"{record.experiment_name}: search report")
+def build_report(
+    record: SearchRecord, out: Path, overview: Callable[[], bytes] | None = None, language: str = "en"
+) -> Path:
+    """The report of `record` written to `out`, in `language` (`reports.words.LANGUAGES`). `overview`, when
+    given, returns the search at a glance as PNG bytes, drawn elsewhere from `overview_arguments` (a search's
+    closing steps have the artifact process draw it); it is called when the report reaches that figure, after
+    the sections before it are built."""
+    with speaking(language):
+        return _build(record, out, overview)
+
+
+def _build(record: SearchRecord, out: Path, overview: Callable[[], bytes] | None) -> Path:
+    doc = ReportDocument(say("search.heading", name=record.experiment_name))
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         _summary(doc, record)
         if record.trials.empty:
-            doc.paragraph("This search has no trials: it was stopped or failed before the first one ended.")
+            doc.paragraph(say("search.no_trials"))
         else:
             _diagnosis(doc, record)
             _best_model(doc, record, tmp)

@@ -10,6 +10,7 @@ from fpdf.fonts import FontFace
 
 from reports.contract.errors import ReportError
 from reports.fonts import DEJAVU, cjk_font
+from reports.words import say
 
 CJK_START = 0x2E80  # CJK radicals; DejaVu covers the scripts below it
 SECTION_ROOM = 0.6  # a section that would start with less than this share of a page free starts a new one
@@ -53,7 +54,7 @@ class ReportDocument(FPDF):
     def footer(self):
         self.set_y(-12)
         self.set_font("body", size=8)
-        self.cell(0, 6, f"page {self.page_no()} of {{nb}}", align="C")
+        self.cell(0, 6, say("page", page=self.page_no(), pages="{nb}"), align="C")
 
     def title_block(self, text: str) -> None:
         self.set_font("body", "B", 16)

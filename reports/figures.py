@@ -18,8 +18,9 @@ from matplotlib import colormaps, rcParams
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from reports.contract.layout import OBJECTIVE_METRIC, metric_label
+from reports.contract.layout import OBJECTIVE_METRIC
 from reports.fonts import matplotlib_families
+from reports.words import metric_words, say, speaking
 
 DPI = 110
 LOG_SCALED = ("loss", "mae")  # curves that fall by orders of magnitude: on a linear axis the late epochs look flat
@@ -160,7 +161,7 @@ class _PlainLogFormatter(LogFormatter):
 def _training_and_validation(
     ax, curves: dict[str, list[tuple[int, float]]], metric: str, title: str, kept_epoch: int | None = None
 ) -> None:
-    for key, label in ((metric, "training"), (f"val_{metric}", "validation")):
+    for key, label in ((metric, say("figure.training")), (f"val_{metric}", say("figure.validation"))):
         if curves.get(key):
             steps, values = zip(*curves[key], strict=False)
             ax.plot([s + 1 for s in steps], values, marker=".", label=label)  # epochs from 1, as Keras prints them
@@ -170,9 +171,9 @@ def _training_and_validation(
         ax.yaxis.set_major_formatter(_PlainLogFormatter())
         ax.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
     if kept_epoch is not None:
-        ax.axvline(kept_epoch + 1, color="grey", ls=":", lw=1, label=f"kept (epoch {kept_epoch + 1})")
+        ax.axvline(kept_epoch + 1, color="grey", ls=":", lw=1, label=say("figure.kept", epoch=kept_epoch + 1))
     ax.set_title(title, fontsize=10)
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(say("figure.epoch"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
 
@@ -185,7 +186,7 @@ def learning_curves(
     metrics = [m for m in ("loss", "accuracy", "mae") if m in curves]
     fig, axes = _fixed_figure(4.6 * len(metrics), 3.2, left=0.65, bottom=0.5, columns=len(metrics))
     for ax, metric in zip(axes, metrics, strict=False):
-        _training_and_validation(ax, curves, metric, f"{title}: {metric}", kept_epoch)
+        _training_and_validation(ax, curves, metric, f"{title}: {metric_words(metric)}", kept_epoch)
     return _save(fig, path)
 
 
@@ -199,10 +200,10 @@ def confusion_matrix(table: pd.DataFrame, path: Path, title: str) -> Path:
     left, bottom = 0.55 + label_inches, 0.5 + 0.75 * label_inches  # x labels are turned 45 degrees
     fig, (ax,) = _fixed_figure(max(4.6, left + cells + 1.3), max(4.0, bottom + cells + 0.4), left, bottom, right=0.1)
     image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
-    fig.colorbar(image, ax=ax, shrink=0.8, label="share of the true class")
-    ax.set_title(f"{title}: confusion matrix (counts)", fontsize=10)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    fig.colorbar(image, ax=ax, shrink=0.8, label=say("figure.share_of_class"))
+    ax.set_title(say("figure.confusion", title=title), fontsize=10)
+    ax.set_xlabel(say("figure.predicted"))
+    ax.set_ylabel(say("figure.true"))
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
     ax.set_yticks(range(len(labels)), labels)
     for (i, j), v in np.ndenumerate(counts):
@@ -218,10 +219,10 @@ def probability_curves(curves: dict, path: Path, title: str) -> Path:
         roc.plot(c["fpr"], c["tpr"], lw=1.2, label=f"{name} (AUC {c['roc_auc']:.3f})")
         pr.plot(c["recall"], c["precision"], lw=1.2, label=f"{name} (AP {c['average_precision']:.3f})")
     roc.plot([0, 1], [0, 1], color="grey", ls=":", lw=1)
-    roc.set(xlabel="false positive rate", ylabel="true positive rate")
-    roc.set_title(f"{title}: ROC (one-vs-rest)", fontsize=10)
-    pr.set(xlabel="recall", ylabel="precision", ylim=(0, 1.02))
-    pr.set_title(f"{title}: precision-recall", fontsize=10)
+    roc.set(xlabel=say("figure.fpr"), ylabel=say("figure.tpr"))
+    roc.set_title(say("figure.roc", title=title), fontsize=10)
+    pr.set(xlabel=say("figure.recall"), ylabel=say("figure.precision"), ylim=(0, 1.02))
+    pr.set_title(say("figure.pr", title=title), fontsize=10)
     for ax in (roc, pr):
         ax.legend(fontsize=7, loc="lower right" if ax is roc else "lower left")
     return _save(fig, path)
@@ -239,9 +240,9 @@ def trial_figures(
     into = Path(folder)
     paths = [learning_curves(curves, title, into / "learning_curves.png", kept_epoch)]
     if confusion is not None:
-        paths.append(confusion_matrix(confusion, into / "confusion_matrix.png", f"{title}, test"))
+        paths.append(confusion_matrix(confusion, into / "confusion_matrix.png", say("figure.on_test", title=title)))
     if probability:
-        paths.append(probability_curves(probability, into / "roc_pr_curves.png", f"{title}, test"))
+        paths.append(probability_curves(probability, into / "roc_pr_curves.png", say("figure.on_test", title=title)))
     return [str(p) for p in paths]
 
 
@@ -251,7 +252,7 @@ def importance_bars(importance: pd.DataFrame, path: Path) -> Path:
     ax = fig.add_subplot()
     ordered = importance[::-1]
     ax.barh(ordered.index, ordered["mean"], xerr=ordered["sd"].fillna(0), capsize=3)
-    ax.set_xlabel("share of the objective's variance (fANOVA; mean ± sd over resamples)")
+    ax.set_xlabel(say("figure.importance"))
     return _save(fig, path)
 
 
@@ -367,7 +368,7 @@ def study_comparison(
             color="grey",
             va="bottom",
         )
-    ax.set_ylabel(f"{metric_label(metric)} (mean ± sd over seeds)")
+    ax.set_ylabel(say("figure.over_seeds", metric=metric_words(metric)))
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
 
@@ -378,11 +379,12 @@ def _in_trial_order(trials: pd.DataFrame) -> pd.DataFrame:
     return finished.sort_values("order")
 
 
-def overview_png(*arguments, **keywords) -> bytes:
-    """`overview_figure(*arguments, **keywords)` as PNG bytes: what a process that draws it for another hands
+def overview_png(language: str, *arguments) -> bytes:
+    """`overview_figure(*arguments)` in `language`, as PNG bytes: what a process that draws it for another hands
     back (no file to share)."""
     buffer = io.BytesIO()
-    overview_figure(*arguments, **keywords).savefig(buffer, dpi=DPI, format="png")
+    with speaking(language):
+        overview_figure(*arguments).savefig(buffer, dpi=DPI, format="png")
     return buffer.getvalue()
 
 
@@ -403,9 +405,9 @@ def overview_figure(
     ordered = _in_trial_order(trials)
     scores = ordered[OBJECTIVE_METRIC].astype(float)
     best = scores.cummax() if direction == "max" else scores.cummin()
-    history.plot(ordered["order"], scores, "o", alpha=0.7, label="trial")
-    history.step(ordered["order"], best, where="post", color="black", label="best so far")
-    history.set(xlabel="trial", ylabel=objective, title="Objective by trial")
+    history.plot(ordered["order"], scores, "o", alpha=0.7, label=say("figure.trial"))
+    history.step(ordered["order"], best, where="post", color="black", label=say("figure.best_so_far"))
+    history.set(xlabel=say("figure.trial"), ylabel=objective, title=say("figure.by_trial"))
     history.legend(fontsize=8)
     leader = (
         ordered.loc[scores.idxmax() if direction == "max" else scores.idxmin(), "trial_id"] if len(ordered) else None
@@ -415,7 +417,9 @@ def overview_figure(
             steps, values = zip(*points, strict=False)
             epochs = [s + 1 for s in steps]
             if trial_id == leader:
-                curves.plot(epochs, values, lw=2.2, color="black", label=f"best trial ({trial_id})", zorder=3)
+                curves.plot(
+                    epochs, values, lw=2.2, color="black", label=say("figure.best_trial", trial=trial_id), zorder=3
+                )
             else:
                 curves.plot(epochs, values, lw=1, alpha=0.6)
     if leader in val_curves:
@@ -424,7 +428,11 @@ def overview_figure(
         curves.set_yscale("log")
         curves.yaxis.set_major_formatter(_PlainLogFormatter())
         curves.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
-    curves.set(xlabel="epoch", ylabel="validation loss", title=f"Validation loss of all {len(val_curves)} trials")
+    curves.set(
+        xlabel=say("figure.epoch"),
+        ylabel=metric_words("val_loss"),
+        title=say("figure.all_losses", n=len(val_curves)),
+    )
     if test_metric in ordered:
         agreement.scatter(ordered[OBJECTIVE_METRIC], ordered[test_metric], alpha=0.8)
         for _, row in ordered.iterrows():
@@ -435,7 +443,7 @@ def overview_figure(
                 xytext=(3, 3),
                 textcoords="offset points",
             )
-    agreement.set(xlabel=objective, ylabel=metric_label(test_metric), title="Validation against test, per trial")
+    agreement.set(xlabel=objective, ylabel=metric_words(test_metric), title=say("figure.agreement"))
     parallel_coordinates(parallel, ordered, names, objective, log_sampled)
     for ax in axes.flat:
         ax.grid(alpha=0.3)
@@ -481,4 +489,4 @@ def parallel_coordinates(
     ax.set_xticks(range(len(columns)), [*names, objective], rotation=20, ha="right", fontsize=8)
     ax.set_yticks([])
     ax.set_xlim(-0.2, len(columns) - 0.4)
-    ax.set_title(f"One line per trial (yellow: higher {objective})")
+    ax.set_title(say("figure.parallel", objective=objective))

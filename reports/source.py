@@ -57,7 +57,8 @@ from reports.contract.layout import (
     validation_measure,
 )
 from reports.contract.objectives import OBJECTIVES
-from reports.verdict import baseline_sentence, capitalized, ensemble_sentence
+from reports.verdict import baseline_sentence, capitalized, ensemble_reason, ensemble_sentence
+from reports.words import say
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
@@ -148,10 +149,11 @@ class SearchRecord:
         """How the search stands, in words: finished, or why it is not."""
         status = self.parent.info.status
         if status == "FINISHED" or self.finishing:
-            return "finished"
+            return say("state.finished")
         if status == "RUNNING":
-            return "incomplete: still running, or its process died (--resume carries it on)"
-        return f"incomplete: {'interrupted' if status == 'KILLED' else status.lower()} (--resume carries it on)"
+            return say("state.running")
+        why = say("state.interrupted") if status == "KILLED" else say(f"status.{status.lower()}")
+        return say("state.stopped", why=why)
 
     @property
     def end_millis(self) -> int:
@@ -198,7 +200,7 @@ class SearchRecord:
         gain, error = (read_metric(self.parent.data.metrics, name) for name in gain_metrics(key))
         if gain is None or error is None:
             return ""
-        return f"; the best model's gain per test sample {gain:.3g} ± {error:.2g} standard error"
+        return say("summary.gain", gain=f"{gain:.3g}", error=f"{error:.2g}")
 
     def trivial_reference(self):
         """The trivial baseline's validation score on the objective's curve, against which a trial that learned
@@ -305,7 +307,7 @@ def ensemble_outcome(parent: Run) -> str | None:
     params, metrics, tags = parent.data.params, parent.data.metrics, parent.data.tags
     how = tags.get(ENSEMBLE_TAG)
     if how is None or ENSEMBLE_WEIGHTS_PARAM not in params:
-        return None if how is None else f"Ensemble: {how}."
+        return None if how is None else say("ensemble.none", how=ensemble_reason(how))
     classes = params.get("data.task") != "regression"
     measures = dict.fromkeys(
         [validation_measure(params.get(OBJECTIVE_PARAM, "val_accuracy"), classes), EVIDENCE_LOSSES[not classes]]

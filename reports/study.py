@@ -15,9 +15,10 @@ import pandas as pd
 import yaml
 
 from reports import figures, verdict
-from reports.contract.layout import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, metric_label, open_reader
+from reports.contract.layout import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, open_reader
 from reports.document import ReportDocument
 from reports.source import against_baseline, find_run
+from reports.words import metric_words, say, say_or, speaking
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
@@ -47,6 +48,11 @@ class StudyRecord:
             drop=True
         )
 
+    def words(self, key: str) -> str:
+        """The study file's `key` (question, expectation, baseline_label) in the report's language: a shipped
+        study's from the catalogue, a user's own as written."""
+        return say_or(f"study.{self.experiment_name}.{key}", self.config.get(key) or "")
+
     def answer(self) -> list[str]:
         c = self.config
         sentences = []
@@ -58,12 +64,12 @@ class StudyRecord:
                 metric,
                 self.panels,
                 expected,
-                c.get("expectation", ""),
+                self.words("expectation"),
                 c.get("baseline") if i == 0 else None,
-                c.get("baseline_label", "baseline"),
+                self.words("baseline_label") or say("study.baseline"),
             )
         if self.failures:
-            sentences.append(f"{len(self.failures)} trial(s) failed and are left out: {'; '.join(self.failures)}.")
+            sentences.append(say("study.failures", n=len(self.failures), failures="; ".join(self.failures)))
         return sentences
 
 
@@ -129,14 +135,20 @@ def _natural(value):
         return (1, 0.0, str(value))
 
 
-def build_study_report(record: StudyRecord, out: Path) -> Path:
+def build_study_report(record: StudyRecord, out: Path, language: str = "en") -> Path:
+    """The study's report written to `out`, in `language` (`reports.words.LANGUAGES`)."""
+    with speaking(language):
+        return _build(record, out)
+
+
+def _build(record: StudyRecord, out: Path) -> Path:
     c = record.config
-    doc = ReportDocument(f"Study: {record.experiment_name}")
-    doc.title_block(f"Study: {record.experiment_name}")
-    doc.paragraph(c["question"])
-    doc.section("Answer")
+    doc = ReportDocument(say("study.title", name=record.experiment_name))
+    doc.title_block(say("study.title", name=record.experiment_name))
+    doc.paragraph(record.words("question"))
+    doc.section(say("study.answer"))
     if record.values.empty:
-        doc.paragraph("No trial finished, so there is nothing to compare.")
+        doc.paragraph(say("study.nothing"))
         return doc.save(out)
     doc.bullets(record.answer())
     label = c["compare"][0]
@@ -145,28 +157,31 @@ def build_study_report(record: StudyRecord, out: Path) -> Path:
         for i, metric in enumerate(c["metrics"]):
             summary = record.summary(metric)
             baseline = c.get("baseline") if i == 0 else None
+            baseline_label = record.words("baseline_label") or say("study.baseline")
             doc.figure(
-                figures.study_comparison(
-                    summary, label, metric, Path(tmp) / f"{i}.png", x, baseline, c.get("baseline_label", "baseline")
-                ),
+                figures.study_comparison(summary, label, metric, Path(tmp) / f"{i}.png", x, baseline, baseline_label),
                 width=doc.epw * 0.8,
             )
-            doc.frame_table(
-                summary.rename(
-                    columns={"mean": f"{metric_label(metric)} mean", "std": "sd", "n": "seeds", "seeds": "per seed"}
-                )
-            )
-    doc.section("Searches")
+            columns = {
+                "mean": say("study.column_mean", metric=metric_words(metric)),
+                "std": say("study.column_sd"),
+                "n": say("study.column_seeds"),
+                "seeds": say("study.column_per_seed"),
+                "sweep": say("study.column_sweep"),
+            }
+            doc.frame_table(summary.rename(columns=columns))
+    doc.section(say("study.searches"))
     doc.bullets(
         [
-            f"{s.data.tags.get(SWEEP_TAG) or record.experiment_name}: parent run {s.info.run_id}, "
-            f"{s.info.status.lower()}. {against_baseline(s) or ''}".strip()
+            say(
+                "study.search",
+                name=s.data.tags.get(SWEEP_TAG) or record.experiment_name,
+                run=s.info.run_id,
+                status=say(f"status.{s.info.status.lower()}"),
+                verdict=against_baseline(s) or "",
+            ).strip()
             for s in record.searches
         ]
     )
-    doc.paragraph(
-        f"Study run {record.run.info.run_id}. Each search has its own report on its parent run. "
-        "Two settings are called different only when their means differ by more than twice the standard "
-        "error of the difference over seeds."
-    )
+    doc.paragraph(say("study.closing", run=record.run.info.run_id))
     return doc.save(out)

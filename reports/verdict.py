@@ -8,10 +8,11 @@ single seed there is no spread, and the text says so instead of claiming a winne
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
-from reports.contract.layout import metric_label
+from reports.words import metric_words, say, say_n
 
 
 def baseline_sentence(
@@ -29,13 +30,19 @@ def baseline_sentence(
     if gain > 0 and gain > z * standard_error:
         verdict = "beats"
     elif gain < 0 and -gain > z * standard_error:
-        verdict = "is worse than"
+        verdict = "worse"
     else:
-        verdict = "is no better than"
-    return (
-        f"the best model's {metric_label(metric)} {model_value:.4g} {verdict} the {baseline_value:.4g} of "
-        f"{baseline_name} on the {n:,} test samples (gain per sample {gain:.3g} ± {standard_error:.2g} standard "
-        f"error; a difference is called only beyond {z:g} standard errors)"
+        verdict = "no_better"
+    return say(
+        f"baseline_sentence.{verdict}",
+        metric=metric_words(metric),
+        model=f"{model_value:.4g}",
+        baseline=f"{baseline_value:.4g}",
+        name=baseline_name,
+        n=f"{n:,}",
+        gain=f"{gain:.3g}",
+        error=f"{standard_error:.2g}",
+        z=f"{z:g}",
     )
 
 
@@ -80,9 +87,9 @@ def fmt(row: pd.Series) -> str:
 def _seeds(rows: pd.DataFrame) -> str:
     counts = sorted(set(rows["n"]))
     return (
-        f"{counts[0]} seed{'s' if counts[0] > 1 else ''} each"
+        say_n("seeds.each", counts[0], n=counts[0])
         if len(counts) == 1
-        else "seeds: " + "/".join(map(str, counts))
+        else say("seeds.mixed", counts="/".join(map(str, counts)))
     )
 
 
@@ -105,7 +112,7 @@ def panel_sentences(
     way = direction(metric)
     ordered = rows.sort_values("mean", ascending=way == "min").reset_index(drop=True)
     values = "; ".join(f"{r[label]} {fmt(r)}" for _, r in ordered.iterrows())
-    sentences = [f"{where}{metric_label(metric)}: {values} ({_seeds(ordered)})."]
+    sentences = [say("panel.values", where=where, metric=metric_words(metric), values=values, seeds=_seeds(ordered))]
     best = ordered.iloc[0]
     close, clear, unknown = [], [], []
     for _, other in ordered.iloc[1:].iterrows():
@@ -116,19 +123,19 @@ def panel_sentences(
             close.append(str(other[label]))
         else:
             clear.append(str(other[label]))
-    verdict = f"{best[label]} did best"
+    verdict = say("panel.best", best=best[label])
     if close:
-        verdict += f", but {', '.join(close)} {'is' if len(close) == 1 else 'are'} within noise of it"
+        verdict += say_n("panel.close", len(close), settings=", ".join(close))
     if clear:
-        verdict += (
-            f"; {', '.join(clear)} {'is' if len(clear) == 1 else 'are'} clearly {'higher' if way == 'min' else 'lower'}"
-        )
+        verdict += say_n(f"panel.clear_{'higher' if way == 'min' else 'lower'}", len(clear), settings=", ".join(clear))
     if unknown:
-        verdict += f"; with one seed there is no spread to tell {', '.join(unknown)} apart from it"
-    sentences.append(verdict + ".")
+        verdict += say("panel.one_seed", settings=", ".join(unknown))
+    sentences.append(verdict + say("full_stop"))
     stuck = [] if baseline is None else [str(r[label]) for _, r in ordered.iterrows() if not_past(r, baseline, way)]
     if stuck:
-        sentences.append(f"{', '.join(stuck)} did not get past the {baseline_label} ({baseline:.3g}).")
+        sentences.append(
+            say("panel.stuck", settings=", ".join(stuck), baseline=baseline_label, value=f"{baseline:.3g}")
+        )
     return sentences, str(best[label]), close + unknown, stuck
 
 
@@ -136,11 +143,11 @@ def _not_shown_because(best: str, close: list[str], stuck: list[str], expected: 
     """Why a panel does not show the expectation, in words; None when it does: an expected setting did best,
     beyond noise of every unexpected one, and got past the baseline."""
     if best in stuck:
-        return f"no setting got past the {baseline_label}"
+        return say("answer.none_past", baseline=baseline_label)
     if best not in expected:
-        return f"{best} did best"
+        return say("answer.other_best", best=best)
     rivals = sorted(set(close) - expected)
-    return f"{', '.join(rivals)} within noise of {best}" if rivals else None
+    return say("answer.rivals", rivals=", ".join(rivals), best=best) if rivals else None
 
 
 def answer(
@@ -162,12 +169,13 @@ def answer(
     for key, rows in groups:
         key = key if isinstance(key, tuple) else (key,)
         where = "".join(f"{v} " if n == "sweep" else f"{n}={v} " for n, v in zip(panels, key, strict=False) if v != "")
-        where = f"At {where.strip()}, " if where.strip() else ""
-        said, best, close, stuck = panel_sentences(rows, label, metric, where, baseline, baseline_label)
+        place = where.strip()
+        said, best, close, stuck = panel_sentences(
+            rows, label, metric, say("panel.at", place=place) if place else "", baseline, baseline_label
+        )
         sentences += said
         if not expect_best:
             continue
-        place = where.removeprefix("At ").rstrip(", ")
         lead = _lead(rows, label, expected, direction(metric))
         if lead is not None:
             leads.append((place, *lead))
@@ -177,15 +185,17 @@ def answer(
         else:
             not_shown.append(f"{place} ({reason})" if place else reason)
     if expect_best:
-        intro = f"Expected: {expectation or ', '.join(map(str, expect_best)) + ' do best'}."
-        names = " or ".join(map(str, expect_best))
+        intro = say(
+            "answer.expected", expectation=expectation or say("answer.do_best", names=", ".join(map(str, expect_best)))
+        )
+        names = say("or").join(map(str, expect_best))
         if not not_shown:
-            cases = {1: "", 2: " in both cases measured"}.get(len(shown), f" in all {len(shown)} cases measured")
-            sentences.append(f"{intro} Measured: {names} did best, beyond noise of the rest{cases}.")
+            cases = {1: "", 2: say("answer.both")}.get(len(shown), say("answer.all", n=len(shown)))
+            sentences.append(intro + say("answer.shown", names=names, cases=cases))
         elif not shown:
-            sentences.append(f"{intro} Measured: not so: {'; '.join(not_shown)}.")
+            sentences.append(intro + say("answer.not_shown", why="; ".join(not_shown)))
         else:
-            sentences.append(f"{intro} Measured: so at {', '.join(shown)}; not at {'; '.join(not_shown)}.")
+            sentences.append(intro + say("answer.partly", shown=", ".join(shown), not_shown="; ".join(not_shown)))
         if len(leads) >= 2:
             sentences.append(_lead_sentence(names, leads))
     return sentences
@@ -208,23 +218,25 @@ def _lead_sentence(names: str, leads: list[tuple[str, float, float]]) -> str:
     listed = ", ".join(f"{place} {lead:.3g}" + ("" if math.isnan(se) else f" ± {se:.2g}") for place, lead, se in leads)
     (first, lead_first, se_first), (last, lead_last, se_last) = leads[0], leads[-1]
     change = lead_last - lead_first
-    said = (
-        f"The lead of {names} over the best other setting (mean difference ± its standard error over seeds): "
-        f"{listed}. From {first} to {last} it {'grows' if change > 0 else 'shrinks'} by {abs(change):.3g}"
+    said = say(
+        f"lead.{'grows' if change > 0 else 'shrinks'}",
+        names=names,
+        leads=listed,
+        first=first,
+        last=last,
+        change=f"{abs(change):.3g}",
     )
     margin = 2 * math.sqrt(se_first**2 + se_last**2)
     if math.isnan(margin):
-        return said + "; with one seed there is no spread to tell whether that is more than noise."
+        return said + say("lead.one_seed")
     if abs(change) > margin:
-        return said + f", beyond noise (twice its standard error, {margin:.2g})."
-    return said + (
-        f", within noise (twice its standard error, {margin:.2g}): these runs cannot tell whether the lead changes."
-    )
+        return said + say("lead.beyond", margin=f"{margin:.2g}")
+    return said + say("lead.within", margin=f"{margin:.2g}")
 
 
 def ensemble_name(members: dict[str, float]) -> str:
     """An ensemble in words, its trials with their weights: an ensemble of trials 03 (0.6), 07 (0.4)."""
-    return "an ensemble of trials " + ", ".join(f"{trial} ({weight:.2g})" for trial, weight in members.items())
+    return say("ensemble.name", members=", ".join(f"{trial} ({weight:.2g})" for trial, weight in members.items()))
 
 
 def ensemble_sentence(
@@ -242,23 +254,42 @@ def ensemble_sentence(
     error, called only beyond `z` of them. `measures` are (validation metric, the ensemble's, the trial's): the
     objective's, then the loss that breaks a tie on it. `how` is the ensemble tag: kept, or why not."""
     named = ensemble_name(members)
-    scores = ", ".join(f"{metric_label(m)} {ours:.4g} against {theirs:.4g}" for m, ours, theirs in measures)
-    on_validation = f"{scores}; validation chose the ensemble, so its scores there flatter it"
-    if gain > z * standard_error and gain > 0:
-        called = f"beyond {z:g} standard errors"
-    elif -gain > z * standard_error:
-        called = f"a loss beyond {z:g} standard errors"
-    else:
-        called = f"within {z:g} standard errors: no difference is called"
-    on_test = (
-        f"gain per test sample over trial {best_trial} {gain:.3g} ± {standard_error:.2g} on {n:,} samples, {called}"
+    scores = ", ".join(
+        say("ensemble.score", metric=metric_words(m), ours=f"{ours:.4g}", theirs=f"{theirs:.4g}")
+        for m, ours, theirs in measures
     )
+    on_validation = say("ensemble.on_validation", scores=scores)
+    if gain > z * standard_error and gain > 0:
+        called = say("ensemble.beyond", z=f"{z:g}")
+    elif -gain > z * standard_error:
+        called = say("ensemble.loss", z=f"{z:g}")
+    else:
+        called = say("ensemble.within", z=f"{z:g}")
+    on_test = say(
+        "ensemble.on_test",
+        trial=best_trial,
+        gain=f"{gain:.3g}",
+        error=f"{standard_error:.2g}",
+        n=f"{n:,}",
+        called=called,
+    )
+    values = {"named": named, "trial": best_trial, "on_validation": on_validation, "on_test": on_test}
     if how == "kept":
-        return f"The best model is {named}, better than trial {best_trial} on validation ({on_validation}); {on_test}."
+        return say("ensemble.kept", **values)
     why = how.removeprefix("not kept: ")
     if why.startswith("no better"):
-        return (
-            f"{capitalized(named)} did no better than trial {best_trial} on validation ({on_validation}), so the "
-            f"trial is the best model; {on_test}."
-        )
-    return f"{capitalized(named)} is not the model, as {why} ({on_validation}); {on_test}."
+        return capitalized(say("ensemble.no_better", **values))
+    return capitalized(say("ensemble.not_kept", why=ensemble_reason(how), **values))
+
+
+ONE_TRIAL_ALONE = "none: selection kept one trial alone"
+MISSING_WEIGHTS = re.compile(r"(?:not kept: )?the weights of trials (.+) are not here")
+
+
+def ensemble_reason(how: str) -> str:
+    """Why the search has no ensemble, from the tag the closing steps wrote (`ONE_TRIAL_ALONE`, the weights of
+    some members missing), in the report's language; a tag of another form as it was written."""
+    if how == ONE_TRIAL_ALONE:
+        return say("ensemble.one_trial")
+    missing = MISSING_WEIGHTS.match(how)
+    return say("ensemble.weights_missing", trials=missing.group(1)) if missing else how

@@ -68,7 +68,7 @@ def run_worker(
     own_folder.mkdir(parents=True, exist_ok=True)
     journal_in(tracker.writer, experiment, own_folder, console)
     console.print(f"{worker_id}: joined the search of parent run {parent.info.run_id} (chief {chief})")
-    artifacts = ArtifactProcess(tracker.writer)
+    artifacts = ArtifactProcess(tracker.writer, experiment.report.language)
     try:
         with ChiefWatch(chief):
             run_tuner(SearchContext(experiment, hypermodel, dataset, tracker, artifacts, console, project))

@@ -40,6 +40,7 @@ import threadpoolctl
 from pipelines import evaluation
 from reports import figures
 from reports.contract.layout import TEST
+from reports.words import speaking
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ def trial_artifacts(
     curves: dict,
     kept_epoch: int | None,
     test: tuple[np.ndarray, np.ndarray, tuple[str, ...]] | None,
+    language: str = "en",
 ) -> tuple[list[str], dict[str, float]]:
     """The job the worker runs: a trial's files, written into `folder`, and the areas under its test curves.
 
@@ -92,7 +94,8 @@ def trial_artifacts(
     if test is not None:
         written = evaluation.write_test_artifacts(*test, Path(folder), TEST)
         files, scores, confusion, probability = written.files, written.scores, written.confusion, written.curves
-    drawn = figures.trial_figures(folder, title, curves, kept_epoch, confusion, probability)
+    with speaking(language):
+        drawn = figures.trial_figures(folder, title, curves, kept_epoch, confusion, probability)
     return [str(p) for p in files] + drawn, scores
 
 
@@ -127,8 +130,9 @@ class Job:
 class ArtifactProcess:
     """Hands trials' artifacts to one worker process and logs what it writes, through `writer`."""
 
-    def __init__(self, writer):
+    def __init__(self, writer, language: str = "en"):
         self.writer = writer
+        self.language = language  # of the figures' words (the experiment's report.language)
         self._pool: ProcessPoolExecutor | None = None
         self._pending: list[tuple[str, Path, Job]] = []  # (run key, folder, job)
         self._overtaken = False  # a job was done here: the worker is starved or stuck, and is not waited for
@@ -152,7 +156,7 @@ class ArtifactProcess:
         """Write a trial's artifacts for `run` in the background; see `trial_artifacts`."""
         folder = Path(tempfile.mkdtemp(prefix="automl-trial-"))
         self._pending.append(
-            (run, folder, self.run(trial_artifacts, str(folder), title, dict(curves), kept_epoch, test))
+            (run, folder, self.run(trial_artifacts, str(folder), title, dict(curves), kept_epoch, test, self.language))
         )
 
     def log_ready(self, wait_for: Collection[str] = ()) -> None:
