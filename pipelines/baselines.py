@@ -29,6 +29,7 @@ import numpy as np
 from reports.contract.layout import TEST_ACCURACY, TEST_MAE, metric_label
 from reports.contract.objectives import improves
 from reports.verdict import baseline_sentence
+from reports.words import logged
 
 if TYPE_CHECKING:  # the worker process that fits the model baseline loads no Keras
     from pipelines.data import Dataset
@@ -118,9 +119,9 @@ def trivial_baseline(data: Dataset) -> Baseline:
     validation split; else the training split's mean."""
     info, y_train = data.info, data.y_train
     if info.last_value_index is not None:
-        candidates = [("the naive forecast (the last observed value)", info.last_value_index)]
+        candidates = [(logged("logged.naive"), info.last_value_index)]
         if info.season_index is not None:
-            candidates.append(("the seasonal naive forecast (the value one season back)", info.season_index))
+            candidates.append((logged("logged.seasonal_naive"), info.season_index))
         scored = [(np.abs(data.y_val - data.x_val[:, -1, index]).mean(), name, index) for name, index in candidates]
         validation, name, index = min(scored)
         predictions = data.x_test[:, -1, index]
@@ -132,7 +133,7 @@ def trivial_baseline(data: Dataset) -> Baseline:
         predictions = np.full(len(data.y_test), majority)
         return Baseline(
             "trivial",
-            f"the majority class ({info.class_names[majority]})",
+            logged("logged.majority", name=info.class_names[majority]),
             TEST_ACCURACY,
             float((predictions == data.y_test).mean()),
             float((data.y_val == majority).mean()),
@@ -141,7 +142,7 @@ def trivial_baseline(data: Dataset) -> Baseline:
     mean = float(np.mean(y_train))
     return Baseline(
         "trivial",
-        "predicting the training mean",
+        logged("logged.training_mean"),
         TEST_MAE,
         float(np.abs(data.y_test - mean).mean()),
         float(np.abs(data.y_val - mean).mean()),
@@ -222,25 +223,25 @@ def _candidates(x_train: np.ndarray, classes: bool):
 
         for c in (0.01, 0.1, 1.0):
             yield (
-                f"logistic regression on the standardized inputs (C={c:g})",
+                logged("logged.logistic", c=f"{c:g}"),
                 make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000)),
             )
         if table:
             from sklearn.ensemble import HistGradientBoostingClassifier
 
-            yield "gradient boosting (scikit-learn's histogram trees)", HistGradientBoostingClassifier(random_state=0)
+            yield logged("logged.boosting"), HistGradientBoostingClassifier(random_state=0)
         return
     from sklearn.linear_model import Ridge
 
     for alpha in (0.1, 10.0, 1000.0):
         yield (
-            f"ridge regression on the standardized inputs (alpha={alpha:g})",
+            logged("logged.ridge", alpha=f"{alpha:g}"),
             make_pipeline(StandardScaler(), Ridge(alpha=alpha)),
         )
     if table:
         from sklearn.ensemble import HistGradientBoostingRegressor
 
-        yield "gradient boosting (scikit-learn's histogram trees)", HistGradientBoostingRegressor(random_state=0)
+        yield logged("logged.boosting"), HistGradientBoostingRegressor(random_state=0)
 
 
 def compare(baseline: Baseline, y_test: np.ndarray, model_output: np.ndarray) -> Comparison:

@@ -73,7 +73,8 @@ from reports.contract.layout import (
     validation_measure,
 )
 from reports.source import ensemble_outcome, kept_importance, load_search
-from reports.verdict import ONE_TRIAL_ALONE, capitalized, ensemble_name
+from reports.verdict import NOT_KEPT, capitalized, ensemble_name
+from reports.words import logged
 
 NO_FINISHED_TRIAL = "NoFinishedTrial: no trial finished with a finite score"  # the failure reason of such a search
 
@@ -281,7 +282,7 @@ def _ensemble(search: SearchContext, tuner: Tuner, trials: pd.DataFrame, best: p
         experiment.ensemble.size,
     )
     if ensemble is None:
-        tracker.set_tag(ENSEMBLE_TAG, ONE_TRIAL_ALONE)
+        tracker.set_tag(ENSEMBLE_TAG, logged("logged.one_trial_alone"))
         return None
     run_of = dict(zip(finished["trial_id"].astype(str), finished["run_id"], strict=True))
     ensemble = ensemble._replace(runs={trial: run_of[trial] for trial in ensemble.selection.weights})
@@ -298,9 +299,9 @@ def _ensemble(search: SearchContext, tuner: Tuner, trials: pd.DataFrame, best: p
     # A member trained by a worker elsewhere, without its model logged, has no weights here to build it from.
     missing = [t for t in ensemble.selection.weights if not _weights_here(experiment, tuner, t)]
     if not ensemble.beats_best_trial:
-        how = f"not kept: no better than trial {best['trial_id']} on validation"
+        how = NOT_KEPT + logged("logged.no_better", trial=best["trial_id"])
     elif missing:
-        how = f"not kept: the weights of trials {', '.join(missing)} are not here (log_trial_models: true keeps them)"
+        how = NOT_KEPT + logged("logged.weights_missing", trials=", ".join(missing))
         ensemble = ensemble._replace(beats_best_trial=False)
     else:
         how = "kept"

@@ -54,7 +54,7 @@ def _summary(doc: ReportDocument, record: SearchRecord) -> None:
     verdict = record.against_baseline()
     if verdict:
         doc.paragraph(verdict)
-    if record.state != "finished":
+    if not record.finished:
         doc.paragraph(
             say("search.incomplete", state=record.state, finished=counts.get("FINISHED", 0), bound=_trials_bound(p))
         )

@@ -57,8 +57,8 @@ from reports.contract.layout import (
     validation_measure,
 )
 from reports.contract.objectives import OBJECTIVES
-from reports.verdict import baseline_sentence, capitalized, ensemble_reason, ensemble_sentence
-from reports.words import say
+from reports.verdict import baseline_sentence, capitalized, ensemble_sentence
+from reports.words import relogged, say
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 CURVE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae")
@@ -145,10 +145,15 @@ class SearchRecord:
         return best_finished(self.trials if best_id is None else self.trials[self.trials["trial_id"] == best_id])
 
     @property
+    def finished(self) -> bool:
+        """Whether the search ended normally (or is in its closing steps)."""
+        return self.parent.info.status == "FINISHED" or self.finishing
+
+    @property
     def state(self) -> str:
         """How the search stands, in words: finished, or why it is not."""
         status = self.parent.info.status
-        if status == "FINISHED" or self.finishing:
+        if self.finished:
             return say("state.finished")
         if status == "RUNNING":
             return say("state.running")
@@ -187,7 +192,7 @@ class SearchRecord:
                 out.append(
                     (
                         key,
-                        name,
+                        relogged(name),
                         read_metric(metrics, baseline_metric(key, self.test_metric), float("nan")),
                         read_metric(metrics, baseline_metric(key, validation), float("nan")),
                     )
@@ -292,13 +297,13 @@ def against_baseline(parent: Run) -> str | None:
     sentence = baseline_sentence(
         test_metric,
         read_metric(metrics, test_metric, best=True),
-        params.get(BASELINE_PARAM_PREFIX + key, key),
+        relogged(params.get(BASELINE_PARAM_PREFIX + key, key)),
         read_metric(metrics, baseline_metric(key, test_metric)),
         gain,
         error,
         int(params.get("data.test_size", 0)),
     )
-    return capitalized(sentence) + "."
+    return capitalized(sentence) + say("full_stop")
 
 
 def ensemble_outcome(parent: Run) -> str | None:
@@ -307,7 +312,7 @@ def ensemble_outcome(parent: Run) -> str | None:
     params, metrics, tags = parent.data.params, parent.data.metrics, parent.data.tags
     how = tags.get(ENSEMBLE_TAG)
     if how is None or ENSEMBLE_WEIGHTS_PARAM not in params:
-        return None if how is None else say("ensemble.none", how=ensemble_reason(how))
+        return None if how is None else say("ensemble.none", how=relogged(how))
     classes = params.get("data.task") != "regression"
     measures = dict.fromkeys(
         [validation_measure(params.get(OBJECTIVE_PARAM, "val_accuracy"), classes), EVIDENCE_LOSSES[not classes]]

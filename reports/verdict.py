@@ -8,11 +8,10 @@ single seed there is no spread, and the text says so instead of claiming a winne
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 
-from reports.words import metric_words, say, say_n
+from reports.words import logged, metric_words, relogged, say, say_n
 
 
 def baseline_sentence(
@@ -276,20 +275,10 @@ def ensemble_sentence(
     values = {"named": named, "trial": best_trial, "on_validation": on_validation, "on_test": on_test}
     if how == "kept":
         return say("ensemble.kept", **values)
-    why = how.removeprefix("not kept: ")
-    if why.startswith("no better"):
+    why = how.removeprefix(NOT_KEPT)
+    if why == logged("logged.no_better", trial=best_trial):
         return capitalized(say("ensemble.no_better", **values))
-    return capitalized(say("ensemble.not_kept", why=ensemble_reason(how), **values))
+    return capitalized(say("ensemble.not_kept", why=relogged(why), **values))
 
 
-ONE_TRIAL_ALONE = "none: selection kept one trial alone"
-MISSING_WEIGHTS = re.compile(r"(?:not kept: )?the weights of trials (.+) are not here")
-
-
-def ensemble_reason(how: str) -> str:
-    """Why the search has no ensemble, from the tag the closing steps wrote (`ONE_TRIAL_ALONE`, the weights of
-    some members missing), in the report's language; a tag of another form as it was written."""
-    if how == ONE_TRIAL_ALONE:
-        return say("ensemble.one_trial")
-    missing = MISSING_WEIGHTS.match(how)
-    return say("ensemble.weights_missing", trials=missing.group(1)) if missing else how
+NOT_KEPT = "not kept: "  # the ensemble tag's opening when selection chose an ensemble the search did not keep

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import importlib
+import re
+import string
 from collections.abc import Iterator
 
 LANGUAGES = ("en", "zh")
@@ -42,6 +45,37 @@ def language() -> str:
 def say(key: str, /, **values) -> str:
     """The sentence `key` in the current language, its blanks filled with `values`."""
     return catalogue(_SPOKEN.get())[key].format(**values)
+
+
+@functools.cache
+def _logged_patterns() -> list[tuple[str, re.Pattern]]:
+    """Each English `logged.` sentence as a pattern that reads its blanks back out of a logged text."""
+    patterns = []
+    for key, template in catalogue("en").items():
+        if key.startswith("logged."):
+            pattern = "".join(
+                re.escape(text) + (f"(?P<{name}>.+?)" if name else "")
+                for text, name, _, _ in string.Formatter().parse(template)
+            )
+            patterns.append((key, re.compile(pattern)))
+    return patterns
+
+
+def logged(key: str, /, **values) -> str:
+    """A `logged.` sentence in English, whatever the current language: what the search writes to MLflow, which
+    `relogged` reads back in a report's language."""
+    return catalogue("en")[key].format(**values)
+
+
+def relogged(text: str) -> str:
+    """A text the search logged in English (a baseline's name, why there is no ensemble), in the current language:
+    MLflow keeps one text for every reader, written from a `logged.` sentence, which is read back and said again.
+    A text of no known form is returned as it was written."""
+    for key, pattern in _logged_patterns():
+        found = pattern.fullmatch(text)
+        if found:
+            return say(key, **found.groupdict())
+    return text
 
 
 def say_or(key: str, default: str) -> str:

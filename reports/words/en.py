@@ -145,8 +145,6 @@ SENTENCES = {
     ),
     "ensemble.not_kept": "{named} is not the model, as {why} ({on_validation}); {on_test}.",
     "ensemble.none": "Ensemble: {how}.",
-    "ensemble.one_trial": "none: selection kept one trial alone",
-    "ensemble.weights_missing": ("the weights of trials {trials} are not here (log_trial_models: true keeps them)"),
     # a study's answer
     "seeds.each.one": "{n} seed each",
     "seeds.each": "{n} seeds each",
@@ -353,4 +351,15 @@ SENTENCES = {
     "metric.test/": "test ",
     "metric.val_": "val ",
     "metric.trial/": "trial ",
+    # what the search writes to MLflow in English, read back in a report's language (`relogged`)
+    "logged.naive": "the naive forecast (the last observed value)",
+    "logged.seasonal_naive": "the seasonal naive forecast (the value one season back)",
+    "logged.majority": "the majority class ({name})",
+    "logged.training_mean": "predicting the training mean",
+    "logged.logistic": "logistic regression on the standardized inputs (C={c})",
+    "logged.ridge": "ridge regression on the standardized inputs (alpha={alpha})",
+    "logged.boosting": "gradient boosting (scikit-learn's histogram trees)",
+    "logged.one_trial_alone": "none: selection kept one trial alone",
+    "logged.no_better": "no better than trial {trial} on validation",
+    "logged.weights_missing": "the weights of trials {trials} are not here (log_trial_models: true keeps them)",
 }
