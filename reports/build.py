@@ -27,7 +27,7 @@ from reports.contract.layout import (
 )
 from reports.document import ReportDocument
 from reports.source import SearchRecord, ensemble_outcome
-from reports.words import language, metric_words, say, say_n, speaking
+from reports.words import language, metric_words, say, say_n, say_or, speaking
 
 TOP_TRIALS_DIAGNOSED = 3
 PAIR_PLOT_WIDTH = 130  # mm on the page
@@ -221,7 +221,7 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     if layers is not None:
         count = run.data.metrics.get(PARAMETERS)
         doc.paragraph(say("best.architecture", n=f"{int(count):,}") if count is not None else say("best.layers"))
-        doc.frame_table(layers, font_size=8)
+        doc.frame_table(_headed(layers), font_size=8)
     curves = record.curves(run_id)
     if curves:  # the trial's own picture when it was logged; drawn again for runs without one
         drawn = record.artifact(run_id, "learning_curves.png", tmp)
@@ -232,10 +232,15 @@ def _best_model(doc: ReportDocument, record: SearchRecord, tmp: Path) -> None:
     per_class = record.table(run_id, "per_class_report.csv")
     if per_class is not None:
         doc.paragraph(say("best.per_class"))
-        doc.frame_table(per_class.round(3), font_size=8)
+        doc.frame_table(_headed(per_class.round(3)), font_size=8)
         missed = analysis.never_predicted(per_class, record.params.get("class_weight"))
         if missed:
             doc.paragraph(missed)
+
+
+def _headed(table: pd.DataFrame) -> pd.DataFrame:
+    """A table a trial logged, its column heads in the report's language."""
+    return table.rename(columns={c: say_or(f"column.{c}", c) for c in table.columns})
 
 
 def _hyperparameters(doc: ReportDocument, record: SearchRecord, run, tmp: Path) -> None:

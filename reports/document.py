@@ -79,12 +79,12 @@ class ReportDocument(FPDF):
             self.add_page()
 
     def paragraph(self, text: str) -> None:
-        self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5, text, **_flow(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1.5)
 
     def bullets(self, lines: list[str]) -> None:
         for line in lines:
-            self.multi_cell(0, 5, f"\u2022 {line}", new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 5, f"\u2022 {line}", **_flow(line), new_x="LMARGIN", new_y="NEXT")
         self.ln(1.5)
 
     def frame_table(self, frame: pd.DataFrame, font_size: float = 8, headings: bool = True) -> None:
@@ -144,6 +144,14 @@ class ReportDocument(FPDF):
         width = width or self.epw
         self.image(str(path), w=width, x=self.l_margin + (self.epw - width) / 2)
         self.ln(2)
+
+
+def _flow(text: str) -> dict:
+    """Justified and broken between words, unless the text is CJK: it has no spaces between words, so it is
+    broken between characters, and justifying would stretch the few spaces beside its numbers into gaps."""
+    if any(ord(c) >= CJK_START for c in text):
+        return {"align": "L", "wrapmode": "CHAR"}
+    return {"align": "J"}
 
 
 def _cell(value) -> str:

@@ -68,3 +68,28 @@ def test_study_answers_with_the_numbers_mlflow_holds(path, tmp_path):
         runner.main(["report", experiment.name, "--tracking-uri", experiment.tracking_uri, "--out", str(rebuilt)]) == 0
     )
     assert experiment.study.question in re.sub(r"\s+", " ", PdfReader(rebuilt).pages[0].extract_text())
+
+
+def test_a_chinese_study_report_answers_with_the_english_ones_numbers(tmp_path):
+    from tests.reports.test_language import numbers, pdf_text, untranslated
+
+    path = ROOT / "experiments" / "studies" / "dropout.yaml"
+
+    def chinese(config: dict) -> None:
+        shrink_study(config, tmp_path, path.parent)
+        config["report"] = {"language": "zh"}
+
+    experiment = load_experiment(
+        tiny_copy(path, tmp_path, {"epochs": 2, "patience": 0, "executions_per_trial": 2}, edit=chinese)
+    )
+    result = run_study(experiment, Console(quiet=True))
+    english_pdf = tmp_path / "english.pdf"
+    args = ["report", experiment.name, "--tracking-uri", experiment.tracking_uri, "--out", str(english_pdf)]
+    assert runner.main([*args, "--language", "en"]) == 0
+    text, english = pdf_text(result.report_path), pdf_text(english_pdf)
+    assert "研究：study-dropout" in text and "回答" in text and "各次搜索" in text
+    assert "对于用少量样本训练的过大网络，dropout 能否减轻过拟合？" in text
+    assert "预期：使用 dropout 时" in text and "实测：" in text  # the verdict on the textbook's expectation
+    assert "Expected:" in english and "Expected:" not in text
+    assert numbers(text) == numbers(english)
+    assert untranslated(text) == []
