@@ -283,7 +283,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             records[0], Path(args.out or f"{records[0].experiment_name}-report.pdf"), language=args.language or "en"
         )
     else:
-        out = build_comparison(records, Path(args.out or "comparison-report.pdf"))
+        out = build_comparison(records, Path(args.out or "comparison-report.pdf"), args.language or "en")
     print(
         "report of "
         + ", ".join(f"{r.experiment_name} (parent run {r.parent.info.run_id})" for r in records)

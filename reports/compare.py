@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from reports import figures
-from reports.contract.layout import BEST_RUN_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC, metric_label
+from reports.contract.layout import BEST_RUN_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC
 from reports.document import ReportDocument
 from reports.source import SearchRecord
+from reports.words import metric_words, say, speaking
 
 
 def _settings_row(record: SearchRecord) -> dict:
@@ -19,15 +20,20 @@ def _settings_row(record: SearchRecord) -> dict:
     trials = record.trials
     best = record.best
     return {
-        "experiment": record.experiment_name,
-        "family": p.get("family", "-"),
-        "data": record.data_label,
-        "tuner": p.get("tuner.algorithm", "-"),
-        "trials": f"{int((trials['status'] == 'FINISHED').sum())}/{len(trials)} finished",
-        "best trial": "-" if best is None else best["trial_id"],
+        EXPERIMENT: record.experiment_name,
+        say("summary.family"): p.get("family", "-"),
+        say("summary.data"): record.data_label,
+        say("summary.tuner"): p.get("tuner.algorithm", "-"),
+        say("summary.trials"): say(
+            "compare.finished", finished=int((trials["status"] == "FINISHED").sum()), n=len(trials)
+        ),
+        BEST_TRIAL: "-" if best is None else best["trial_id"],
         record.objective: None if best is None else float(best[OBJECTIVE_METRIC]),
-        metric_label(record.test_metric): None if best is None else best.get(record.test_metric),
+        metric_words(record.test_metric): None if best is None else best.get(record.test_metric),
     }
+
+
+EXPERIMENT, BEST_TRIAL = "experiment", "best trial"  # the settings table's keys, headed in the report's language
 
 
 def _labels(records: list[SearchRecord]) -> list[str]:
@@ -51,22 +57,26 @@ def difference_on_test(first: tuple[str, SearchRecord], second: tuple[str, Searc
     if not (m and n and p == p and q == q):
         return None
     margin = 2 * math.sqrt(p * (1 - p) / m + q * (1 - q) / n)
-    said = (
-        f"On test, {name_a}'s best model {p:.4g} against {name_b}'s {q:.4g} ({m:,} and {n:,} samples): "
-        f"a difference of {p - q:+.3g}"
+    said = say(
+        "compare.on_test", a=name_a, p=f"{p:.4g}", b=name_b, q=f"{q:.4g}", m=f"{m:,}", n=f"{n:,}", d=f"{p - q:+.3g}"
     )
-    rule = f"twice the standard error of the difference, {margin:.2g}, counting the two test sets as independent"
-    if abs(p - q) > margin:
-        return f"{said}, beyond noise ({rule})."
-    return f"{said}, within noise ({rule}): these scores cannot tell the two apart."
+    rule = say("compare.rule", margin=f"{margin:.2g}")
+    return said + say(f"compare.{'beyond' if abs(p - q) > margin else 'within'}", rule=rule)
 
 
-def build_comparison(records: list[SearchRecord], out: Path) -> Path:
+def build_comparison(records: list[SearchRecord], out: Path, language: str = "en") -> Path:
+    """The searches `records` side by side, written to `out` in `language` (`reports.words.LANGUAGES`)."""
+    with speaking(language):
+        return _build(records, out)
+
+
+def _build(records: list[SearchRecord], out: Path) -> Path:
     names = _labels(records)
-    doc = ReportDocument("comparison: " + " vs ".join(names))
-    doc.title_block("Comparison of searches: " + " vs ".join(names))
-    settings = pd.DataFrame([{**_settings_row(r), "experiment": name} for r, name in zip(records, names, strict=False)])
-    doc.frame_table(settings, font_size=8)
+    doc = ReportDocument(say("compare.heading", names=" vs ".join(names)))
+    doc.title_block(say("compare.title", names=" vs ".join(names)))
+    settings = pd.DataFrame([{**_settings_row(r), EXPERIMENT: name} for r, name in zip(records, names, strict=False)])
+    heads = {EXPERIMENT: say("summary.experiment"), BEST_TRIAL: say("summary.best_trial")}
+    doc.frame_table(settings.rename(columns=heads), font_size=8)
     with_best = [
         (name, r) for name, r in zip(names, records, strict=False) if r.params.get(BEST_TRIAL_PARAM) is not None
     ]
@@ -75,11 +85,17 @@ def build_comparison(records: list[SearchRecord], out: Path) -> Path:
         ranked = settings.dropna(subset=[objective]).sort_values(objective, ascending=records[0].direction == "min")
         top = ranked.iloc[0]
         doc.paragraph(
-            f"Best {objective}: {top['experiment']} with {top[objective]:.4f} (trial {top['best trial']}). "
-            + "; ".join(f"{row['experiment']}: {row[objective]:.4f}" for _, row in ranked.iloc[1:].iterrows())
+            say(
+                "compare.best",
+                objective=objective,
+                name=top[EXPERIMENT],
+                score=f"{top[objective]:.4f}",
+                trial=top[BEST_TRIAL],
+                others="; ".join(f"{row[EXPERIMENT]}: {row[objective]:.4f}" for _, row in ranked.iloc[1:].iterrows()),
+            )
         )
         by_name = dict(zip(names, records, strict=False))
-        leaders = [(row["experiment"], by_name[row["experiment"]]) for _, row in ranked.iloc[:2].iterrows()]
+        leaders = [(row[EXPERIMENT], by_name[row[EXPERIMENT]]) for _, row in ranked.iloc[:2].iterrows()]
         difference = difference_on_test(*leaders) if len(leaders) == 2 else None
         if difference:
             doc.paragraph(difference)
@@ -89,7 +105,7 @@ def build_comparison(records: list[SearchRecord], out: Path) -> Path:
         width = min(doc.epw, 65 * len(with_best))
         curves = {name: r.curves(r.params[BEST_RUN_PARAM]) for name, r in with_best}
         if curves:
-            doc.section("Learning curves of each search's best trial")
+            doc.section(say("compare.curves"))
             doc.figure(figures.curves_side_by_side(curves, tmp / "curves.png"), width=width)
         matrices = {}
         for name, r in with_best:
@@ -97,7 +113,7 @@ def build_comparison(records: list[SearchRecord], out: Path) -> Path:
             if table is not None:
                 matrices[name] = table
         if matrices:
-            doc.section("Confusion matrices of each search's best trial (test split, normalized by true class)")
+            doc.section(say("compare.confusions"))
             doc.figure(figures.confusions_side_by_side(matrices, tmp / "confusions.png"), width=width)
         doc.save(out)
     return out

@@ -362,4 +362,15 @@ SENTENCES = {
     "logged.one_trial_alone": "none: selection kept one trial alone",
     "logged.no_better": "no better than trial {trial} on validation",
     "logged.weights_missing": "the weights of trials {trials} are not here (log_trial_models: true keeps them)",
+    # several searches side by side
+    "compare.heading": "comparison: {names}",
+    "compare.title": "Comparison of searches: {names}",
+    "compare.finished": "{finished}/{n} finished",
+    "compare.best": "Best {objective}: {name} with {score} (trial {trial}). {others}",
+    "compare.on_test": "On test, {a}'s best model {p} against {b}'s {q} ({m} and {n} samples): a difference of {d}",
+    "compare.rule": "twice the standard error of the difference, {margin}, counting the two test sets as independent",
+    "compare.beyond": ", beyond noise ({rule}).",
+    "compare.within": ", within noise ({rule}): these scores cannot tell the two apart.",
+    "compare.curves": "Learning curves of each search's best trial",
+    "compare.confusions": "Confusion matrices of each search's best trial (test split, normalized by true class)",
 }

@@ -348,4 +348,15 @@ SENTENCES = {
     "logged.one_trial_alone": "无：选择只保留了一个试验",
     "logged.no_better": "在验证集上并不比试验 {trial} 更好",
     "logged.weights_missing": "试验 {trials} 的权重不在本机（log_trial_models: true 会保留它们）",
+    # several searches side by side
+    "compare.heading": "对比：{names}",
+    "compare.title": "搜索对比：{names}",
+    "compare.finished": "{finished}/{n} 个完成",
+    "compare.best": "最佳 {objective}：{name}，为 {score}（试验 {trial}）。{others}",
+    "compare.on_test": "在测试集上，{a} 的最佳模型为 {p}，{b} 的为 {q}（{m} 个和 {n} 个样本）：差值为 {d}",
+    "compare.rule": "差值标准误的两倍，{margin}，把两个测试集视为相互独立",
+    "compare.beyond": "，超出噪声（{rule}）。",
+    "compare.within": "，在噪声之内（{rule}）：这些分数无法区分二者。",
+    "compare.curves": "每次搜索最佳试验的学习曲线",
+    "compare.confusions": "每次搜索最佳试验的混淆矩阵（测试集，按真实类别归一化）",
 }

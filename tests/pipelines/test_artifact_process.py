@@ -157,8 +157,8 @@ def test_the_overview_the_worker_draws_for_the_report_is_the_one_the_report_draw
     arguments = (trials, ["learning_rate", "dropout"], "val_loss", "min", "test/accuracy", curves)
     worker = ArtifactProcess(writer=None)
     try:
-        drawn_aside = worker.run(figures.overview_png, *arguments).future.result(timeout=120)
+        drawn_aside = worker.run(figures.overview_png, "en", *arguments).future.result(timeout=120)
     finally:
         worker.close()
-    drawn_here = figures.overview_png(*arguments)
+    drawn_here = figures.overview_png("en", *arguments)
     assert drawn_aside.startswith(b"\x89PNG") and drawn_aside == drawn_here

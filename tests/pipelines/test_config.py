@@ -42,7 +42,7 @@ BAD_FILES = {
     "unknown top-level key": (
         {"epochz": 3},
         r"epochz: unknown key; valid keys here are name, seed, data, family, base_model, builder, search_space, tuner, "
-        r"objective, tracking_uri, class_weight, log_trial_models, ensemble, tuner_dir, study\.",
+        r"objective, tracking_uri, class_weight, log_trial_models, ensemble, tuner_dir, study, report\.",
     ),
     "unknown nested key": (
         {"tuner": {"algorithm": "random", "trials": 3}},

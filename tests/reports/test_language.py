@@ -86,3 +86,12 @@ def test_a_chinese_search_report_says_in_chinese_what_the_english_one_says(finis
     assert numbers(chinese) == numbers(english)
     assert untranslated(chinese) == []
     assert untranslated(english)  # the rule finds English where it is
+
+
+def test_a_chinese_comparison_of_searches(finished_search, tmp_path):
+    out = tmp_path / "compare.pdf"
+    args = ["report", "e2e", "e2e", "--tracking-uri", finished_search["uri"], "--out", str(out), "--language", "zh"]
+    assert runner.main(args) == 0
+    text = pdf_text(out)
+    assert "搜索对比：e2e" in text and "最佳 val_accuracy：e2e" in text and "每次搜索最佳试验的学习曲线" in text
+    assert untranslated(text) == []
