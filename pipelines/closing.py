@@ -72,7 +72,7 @@ from reports.contract.layout import (
     trials_frame,
     validation_measure,
 )
-from reports.source import ensemble_outcome, kept_importance, load_search
+from reports.source import SearchRecord, ensemble_outcome, kept_importance
 from reports.verdict import NOT_KEPT, capitalized, ensemble_name
 from reports.words import logged
 
@@ -110,8 +110,10 @@ def close_search(search: SearchContext, tuner: Tuner) -> SearchResult:
     baselines = [search.trivial_baseline(), *fitted_baselines(artifacts, search.fitting, search.console)]
     for baseline in baselines[1:]:
         log_baseline(tracker, baseline)
+    # The one read of the trials: from here on only the parent run changes, and it is read again for the report.
     trials = trials_frame(tracker.client, tracker.parent_run_id, experiment.direction)
-    overview = _overview_aside(search, trials)
+    record = SearchRecord(experiment.name, tracker.client.get_run(tracker.parent_run_id), trials, tracker.client)
+    overview = _overview_aside(search, record)
     best = best_finished(trials)
     logged = None
     if best is not None:
@@ -121,7 +123,8 @@ def close_search(search: SearchContext, tuner: Tuner) -> SearchResult:
         tracker.set_tag(NOTE_TAG, _description(experiment, trials, best, logged.comparison, logged.registration))
     # The last trial's files are still being written: the report waits for a trial's files when it reads them.
     record = dataclasses.replace(
-        load_search(experiment.tracking_uri, tracker.parent_run_id),
+        record,
+        parent=tracker.client.get_run(tracker.parent_run_id),
         finishing=True,
         wait_for_files=lambda run_id: artifacts.log_ready(wait_for={run_id}),
     )
@@ -131,7 +134,7 @@ def close_search(search: SearchContext, tuner: Tuner) -> SearchResult:
     if importance is not None:
         tracker.log_table(importance.rename_axis("hyperparameter").reset_index(), IMPORTANCE_FILE)
     artifacts.close()
-    tracker.log_table(trials_frame(tracker.client, tracker.parent_run_id, experiment.direction), "trials.csv")
+    tracker.log_table(trials, "trials.csv")
     if best is None or logged is None:
         tracker.end_failed(NO_FINISHED_TRIAL)
         return SearchResult(experiment, tracker.parent_run_id, trials, None, None, None, None, report)
@@ -150,13 +153,12 @@ def close_search(search: SearchContext, tuner: Tuner) -> SearchResult:
     )
 
 
-def _overview_aside(search: SearchContext, trials: pd.DataFrame) -> Callable[[], bytes] | None:
+def _overview_aside(search: SearchContext, record: SearchRecord) -> Callable[[], bytes] | None:
     """The report's largest figure, the search at a glance, handed to the artifact process now (after the last
     trial's files) and read when the report reaches it: the best model is logged and the report's other
     sections are built meanwhile. None, for the report to draw it, when no trial finished or no worker runs."""
-    if not (search.artifacts.started and trials["status"].eq("FINISHED").any()):
+    if not (search.artifacts.started and record.trials["status"].eq("FINISHED").any()):
         return None
-    record = load_search(search.experiment.tracking_uri, search.tracker.parent_run_id)
     job = search.artifacts.run(figures.overview_png, search.experiment.report.language, *overview_arguments(record))
     return lambda: search.artifacts.result(job)
 

@@ -215,3 +215,32 @@ def test_children_record_trial_id_parameter_count_and_peak_memory(finished_searc
         assert 100 < child.data.metrics["trial/peak_memory_mb"] < 24 * 1024  # TensorFlow alone takes a few hundred MiB
         assert {"loss", "val_loss"} <= set(child.data.tags["automl.epoch_metrics"].split(","))
         assert "learning_rate" not in child.data.tags["automl.epoch_metrics"]  # constant here: not a curve
+
+
+def test_the_closing_steps_read_the_trials_from_the_store_once(tmp_path, monkeypatch):
+    """The report, the ensemble, the best model and trials.csv all work from one read of the trial runs."""
+    from rich.console import Console
+
+    import pipelines.search
+    from pipelines.config import load_experiment
+    from reports.contract import layout
+    from tests.conftest import write_experiment
+
+    reads, closing = [], []
+    read_children, close = layout._children_of, pipelines.search.close_search
+
+    def counted(client, parent, condition=""):
+        if closing:
+            reads.append(condition)
+        return read_children(client, parent, condition)
+
+    def closed(*args, **kwargs):
+        closing.append(True)
+        return close(*args, **kwargs)
+
+    monkeypatch.setattr(layout, "_children_of", counted)
+    monkeypatch.setattr(pipelines.search, "close_search", closed)
+    result = pipelines.search.run_search(load_experiment(write_experiment(tmp_path)), Console(quiet=True))
+    assert closing and len(result.trials) == 2 and result.report_path.is_file()
+    # Every trial run once; then only the runs a resumed search may have tagged best before, to untag them.
+    assert reads == ["", f"tags.`{layout.BEST_TRIAL_TAG}` = 'true'"]
