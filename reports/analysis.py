@@ -219,26 +219,7 @@ def effect_sentence(
     better_first = direction == "max"
     values = finished[name]
     if pd.api.types.is_numeric_dtype(values) and values.nunique() > 4:
-        ranked = finished.sort_values(OBJECTIVE_METRIC, ascending=not better_first)
-        top = ranked.head(max(1, len(ranked) // 3))[name]
-        trend = _rank_trend(finished[name], finished[OBJECTIVE_METRIC], better_first)
-        edge = ""
-        side = at_edge(float(ranked.iloc[0][name]), spec)
-        if side is not None:
-            bound = spec["min"] if side == "low" else spec["max"]
-            edge = say(
-                f"effect.edge_{side}", value=_fmt(float(ranked.iloc[0][name])), share=f"{EDGE_SHARE:.0%}", bound=bound
-            )
-        return say(
-            "effect.range",
-            name=name,
-            low=_fmt(top.min()),
-            high=_fmt(top.max()),
-            tried_low=_fmt(values.min()),
-            tried_high=_fmt(values.max()),
-            trend=trend,
-            edge=edge,
-        )
+        return _range_effect(finished, name, better_first, spec)
     groups = (
         finished.groupby(name)[OBJECTIVE_METRIC]
         .agg(["mean", "std", "count"])
@@ -278,6 +259,32 @@ def effect_sentence(
     )
     rule = say("effect.rule", noise=f"{noise:.4f}", floor=floor)
     return head + say(f"effect.{'within' if gap <= noise else 'beyond'}", gap=f"{gap:.4f}", rule=rule)
+
+
+def _range_effect(finished: pd.DataFrame, name: str, better_first: bool, spec) -> str:
+    """A numeric hyperparameter tried at many values: where its best third of trials lies, its trend, and
+    whether the best value sits at the edge of the configured range."""
+    values = finished[name]
+    ranked = finished.sort_values(OBJECTIVE_METRIC, ascending=not better_first)
+    top = ranked.head(max(1, len(ranked) // 3))[name]
+    trend = _rank_trend(values, finished[OBJECTIVE_METRIC], better_first)
+    edge = ""
+    side = at_edge(float(ranked.iloc[0][name]), spec)
+    if side is not None:
+        bound = spec["min"] if side == "low" else spec["max"]
+        edge = say(
+            f"effect.edge_{side}", value=_fmt(float(ranked.iloc[0][name])), share=f"{EDGE_SHARE:.0%}", bound=bound
+        )
+    return say(
+        "effect.range",
+        name=name,
+        low=_fmt(top.min()),
+        high=_fmt(top.max()),
+        tried_low=_fmt(values.min()),
+        tried_high=_fmt(values.max()),
+        trend=trend,
+        edge=edge,
+    )
 
 
 def _rank_trend(values: pd.Series, scores: pd.Series, better_first: bool) -> str:
@@ -421,82 +428,94 @@ def diagnose(
             findings.append(say("diagnose.unstable", low=f"{low:.3g}", high=f"{loss[i]:.3g}", epoch=epochs[i]))
             break
     best = int(np.argmin(val_loss))
-    after = len(val_loss) - 1 - best  # epochs trained after the lowest validation loss
-    later = val_loss[best + 1 :]
-    wobble = None
-    if after >= 2 and min(later) > DIP_FACTOR * val_loss[best]:
-        findings.append(
-            say(
-                "diagnose.dip",
-                epoch=epochs[best],
-                loss=f"{val_loss[best]:.3g}",
-                after=after,
-                low=f"{min(later) / val_loss[best]:.1f}",
-                high=f"{max(later) / val_loss[best]:.1f}",
-                lowest=f"{min(later):.3g}",
-                highest=f"{max(later):.3g}",
-            )
-        )
-    elif after >= 2 and val_loss[-1] > 1.1 * val_loss[best] and loss[-1] < loss[best]:
-        slope, t = trend(val_loss[best:])
-        if t > TREND_T:
-            findings.append(
-                say(
-                    "diagnose.overfitting",
-                    epoch=epochs[best],
-                    start=f"{val_loss[best]:.3g}",
-                    end=f"{val_loss[-1]:.3g}",
-                    slope=f"{slope:+.2g}",
-                    t=f"{t:.1f}",
-                    train_start=f"{loss[best]:.3g}",
-                    train_end=f"{loss[-1]:.3g}",
-                )
-            )
-        else:
-            wobble = say("diagnose.wobble", after=after, slope=f"{slope:+.2g}", t=f"{t:.1f}")
+    after_best, wobble = _after_best(loss, val_loss, epochs, best)
+    findings += after_best
     val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
     perfect = bool(val_accuracy) and max(val_accuracy) >= 1.0  # no more epochs can raise it
-    slope, falling = trend(val_loss[-TAIL_EPOCHS:])
-    # Falling beyond its noise, and by a share of itself that more epochs would still add up: a loss that creeps
-    # down by 0.2% an epoch is smooth enough to be "beyond noise" and still gains nothing.
-    steep = slope < -MIN_FALL * val_loss[-1]
-    if best == len(val_loss) - 1 and falling < -TREND_T and steep and not perfect:
-        findings.append(
-            say(
-                "diagnose.under_trained",
-                epoch=epochs[best],
-                to=f"{val_loss[best]:.3g}",
-                start=f"{val_loss[-2]:.3g}",
-                t=f"{-falling:.1f}",
-                tail=min(TAIL_EPOCHS, len(val_loss)),
-            )
-        )
+    findings += _still_falling(val_loss, epochs, best, perfect)
     findings += _against_reference(curves, reference, bar, loss)
     if not findings:
-        accuracy = [v for _, v in curves.get("accuracy", [])]
-        gap = _gap(accuracy[-1] - val_accuracy[-1]) if accuracy and val_accuracy else ""
-        where = wobble or say_n("diagnose.ended_later", after, n=after, epoch=epochs[-1])
-        lowest = say("diagnose.lowest", epoch=epochs[best], loss=f"{val_loss[best]:.3g}")
-        cut = budget.patience and budget.epochs and epochs[-1] >= budget.epochs and after < budget.patience
-        if cut:
-            ceiling = (
-                say("diagnose.ceiling", accuracy=f"{max(val_accuracy):.4g}") if perfect else say("diagnose.more_epochs")
-            )
-            findings.append(
-                say_n(
-                    "diagnose.capped",
-                    after,
-                    lowest=lowest,
-                    epochs=budget.epochs,
-                    n=after,
-                    patience=budget.patience,
-                    ceiling=ceiling,
-                    gap=gap,
-                )
-            )
-        else:
-            findings.append(say("diagnose.healthy", lowest=lowest, where=where, gap=gap))
+        findings.append(_settled(curves, val_loss, epochs, best, budget, wobble))
     return say("clauses").join(findings) + say("full_stop")
+
+
+def _after_best(loss: list[float], val_loss: list[float], epochs: list[int], best: int) -> tuple[list[str], str | None]:
+    """What the epochs after the lowest validation loss show: a lone dip or overfitting (as findings), or the
+    wobble of early stopping's wait (a clause for a healthy run)."""
+    after = len(val_loss) - 1 - best  # epochs trained after the lowest validation loss
+    later = val_loss[best + 1 :]
+    if after >= 2 and min(later) > DIP_FACTOR * val_loss[best]:
+        dip = say(
+            "diagnose.dip",
+            epoch=epochs[best],
+            loss=f"{val_loss[best]:.3g}",
+            after=after,
+            low=f"{min(later) / val_loss[best]:.1f}",
+            high=f"{max(later) / val_loss[best]:.1f}",
+            lowest=f"{min(later):.3g}",
+            highest=f"{max(later):.3g}",
+        )
+        return [dip], None
+    if after >= 2 and val_loss[-1] > 1.1 * val_loss[best] and loss[-1] < loss[best]:
+        slope, t = trend(val_loss[best:])
+        if t <= TREND_T:
+            return [], say("diagnose.wobble", after=after, slope=f"{slope:+.2g}", t=f"{t:.1f}")
+        overfitting = say(
+            "diagnose.overfitting",
+            epoch=epochs[best],
+            start=f"{val_loss[best]:.3g}",
+            end=f"{val_loss[-1]:.3g}",
+            slope=f"{slope:+.2g}",
+            t=f"{t:.1f}",
+            train_start=f"{loss[best]:.3g}",
+            train_end=f"{loss[-1]:.3g}",
+        )
+        return [overfitting], None
+    return [], None
+
+
+def _still_falling(val_loss: list[float], epochs: list[int], best: int, perfect: bool) -> list[str]:
+    """Under-training: validation loss still falling at the last epoch, beyond its noise and by a share of itself
+    that more epochs would still add up (a loss that creeps down by 0.2% an epoch is smooth enough to be beyond
+    noise and still gains nothing); never once validation accuracy is 1."""
+    slope, falling = trend(val_loss[-TAIL_EPOCHS:])
+    steep = slope < -MIN_FALL * val_loss[-1]
+    if best != len(val_loss) - 1 or falling >= -TREND_T or not steep or perfect:
+        return []
+    return [
+        say(
+            "diagnose.under_trained",
+            epoch=epochs[best],
+            to=f"{val_loss[best]:.3g}",
+            start=f"{val_loss[-2]:.3g}",
+            t=f"{-falling:.1f}",
+            tail=min(TAIL_EPOCHS, len(val_loss)),
+        )
+    ]
+
+
+def _settled(curves: dict, val_loss: list[float], epochs: list[int], best: int, budget: Budget, wobble) -> str:
+    """A run with nothing wrong: healthy, or ended by the epoch cap before early stopping could end it."""
+    after = len(val_loss) - 1 - best
+    accuracy = [v for _, v in curves.get("accuracy", [])]
+    val_accuracy = [v for _, v in curves.get("val_accuracy", [])]
+    gap = _gap(accuracy[-1] - val_accuracy[-1]) if accuracy and val_accuracy else ""
+    lowest = say("diagnose.lowest", epoch=epochs[best], loss=f"{val_loss[best]:.3g}")
+    if not (budget.patience and budget.epochs and epochs[-1] >= budget.epochs and after < budget.patience):
+        where = wobble or say_n("diagnose.ended_later", after, n=after, epoch=epochs[-1])
+        return say("diagnose.healthy", lowest=lowest, where=where, gap=gap)
+    perfect = bool(val_accuracy) and max(val_accuracy) >= 1.0
+    ceiling = say("diagnose.ceiling", accuracy=f"{max(val_accuracy):.4g}") if perfect else say("diagnose.more_epochs")
+    return say_n(
+        "diagnose.capped",
+        after,
+        lowest=lowest,
+        epochs=budget.epochs,
+        n=after,
+        patience=budget.patience,
+        ceiling=ceiling,
+        gap=gap,
+    )
 
 
 MIN_FALL = 0.01  # a share of the validation loss per epoch: a slower fall at the end is not under-training

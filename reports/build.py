@@ -23,6 +23,7 @@ from reports.contract.layout import (
     SEARCH_SPACE_PREFIX,
     STOPPED_TAG,
     TEST_F1_MACRO,
+    gain_metrics,
     read_metric,
 )
 from reports.document import ReportDocument
@@ -45,115 +46,111 @@ def _count(value: str | None) -> str:
 
 
 def _summary(doc: ReportDocument, record: SearchRecord) -> None:
-    p, info = record.params, record.parent.info
-    trials = record.trials
-    counts = trials["status"].value_counts().to_dict()
-    pruning = say("summary.pruning", rule=p.get("tuner.pruning", "-"), warmup=p.get("tuner.pruning_warmup_epochs", "-"))
-    minutes = (record.end_millis - info.start_time) / 60000
+    """Page 1: the verdict against the baseline to beat, then the search's settings and outcome as a table."""
+    counts = record.trials["status"].value_counts().to_dict()
     doc.title_block(say("search.title", name=record.experiment_name))
     verdict = record.against_baseline()
     if verdict:
         doc.paragraph(verdict)
     if not record.finished:
-        doc.paragraph(
-            say("search.incomplete", state=record.state, finished=counts.get("FINISHED", 0), bound=_trials_bound(p))
-        )
-    rows = [
+        bound = _trials_bound(record.params)
+        doc.paragraph(say("search.incomplete", state=record.state, finished=counts.get("FINISHED", 0), bound=bound))
+    rows = [*_setting_rows(record), *_outcome_rows(record, counts)]
+    doc.frame_table(pd.DataFrame(rows), font_size=9, headings=False)
+
+
+def _setting_rows(record: SearchRecord) -> list[tuple[str, str]]:
+    """What the search was asked to do: its data, family, tuner, budget and objective."""
+    p = record.params
+    sizes = {k: _count(p.get(f"data.{k}_size")) for k in ("train", "validation", "test")}
+    tuner = say(
+        "summary.tuner_value",
+        algorithm=p.get("tuner.algorithm", "-"),
+        bound=_trials_bound(p),
+        epochs=p.get("tuner.epochs", "-"),
+        patience=p.get("tuner.patience", "-"),
+    )
+    direction = say(f"direction.{record.direction}")
+    return [
         (say("summary.experiment"), record.experiment_name),
-        (say("summary.parent_run"), info.run_id),
-        (
-            say("summary.data"),
-            say(
-                "summary.data_sizes",
-                data=record.data_label,
-                train=_count(p.get("data.train_size")),
-                validation=_count(p.get("data.validation_size")),
-                test=_count(p.get("data.test_size")),
-            ),
-        ),
+        (say("summary.parent_run"), record.parent.info.run_id),
+        (say("summary.data"), say("summary.data_sizes", data=record.data_label, **sizes)),
         *([(say("summary.data_notes"), p[DATA_NOTES_PARAM].replace(" | ", "; "))] if p.get(DATA_NOTES_PARAM) else []),
         (say("summary.family"), p.get("family", "-")),
-        (
-            say("summary.tuner"),
-            say(
-                "summary.tuner_value",
-                algorithm=p.get("tuner.algorithm", "-"),
-                bound=_trials_bound(p),
-                epochs=p.get("tuner.epochs", "-"),
-                patience=p.get("tuner.patience", "-"),
-            ),
-        ),
+        (say("summary.tuner"), tuner),
         *([(say("summary.time_budget"), _time_budget(record))] if _number_param(p, "tuner.time_budget") else []),
         (
             say("summary.objective"),
-            say(
-                "summary.objective_value",
-                objective=record.objective,
-                direction=say(f"direction.{record.direction}"),
-                seed=p.get("seed", "-"),
-            ),
+            say("summary.objective_value", objective=record.objective, direction=direction, seed=p.get("seed", "-")),
         ),
+    ]
+
+
+def _outcome_rows(record: SearchRecord, counts: dict) -> list[tuple[str, str]]:
+    """What the search did: its time and trials, the best trial (and how it was chosen), the ensemble and each
+    baseline against the best model."""
+    p, info = record.params, record.parent.info
+    minutes = f"{(record.end_millis - info.start_time) / 60000:.1f}"
+    pruning = say("summary.pruning", rule=p.get("tuner.pruning", "-"), warmup=p.get("tuner.pruning_warmup_epochs", "-"))
+    trials = say(
+        "summary.trials_value",
+        n=len(record.trials),
+        finished=counts.get("FINISHED", 0),
+        pruned=say("summary.pruned", n=counts[PRUNED], how=pruning) if counts.get(PRUNED) else "",
+        failed=counts.get("FAILED", 0),
+        interrupted=counts.get("KILLED", 0) + counts.get("RUNNING", 0),
+    )
+    rows = [
         (
             say("summary.started"),
-            say("summary.started_value", when=_when(info.start_time), minutes=f"{minutes:.1f}", state=record.state),
+            say("summary.started_value", when=_when(info.start_time), minutes=minutes, state=record.state),
         ),
-        (
-            say("summary.trials"),
-            say(
-                "summary.trials_value",
-                n=len(trials),
-                finished=counts.get("FINISHED", 0),
-                pruned=say("summary.pruned", n=counts[PRUNED], how=pruning) if counts.get(PRUNED) else "",
-                failed=counts.get("FAILED", 0),
-                interrupted=counts.get("KILLED", 0) + counts.get("RUNNING", 0),
-            ),
-        ),
+        (say("summary.trials"), trials),
     ]
     stopped = record.parent.data.tags.get(STOPPED_TAG)
     if stopped:
         rows.append((say("summary.stopped"), stopped))
+    rows += _best_rows(record)
+    test = metric_words(record.test_metric)
+    for key, name, value, validation in record.baselines():
+        scores = say("summary.baseline_value", name=name, test=test, score=_fmt(value), validation=_fmt(validation))
+        rows.append((say("summary.baseline", key=say(f"baseline.{key}")), scores + _gain_over(record, key)))
+    return rows
+
+
+def _best_rows(record: SearchRecord) -> list[tuple[str, str]]:
+    """The best trial with its scores, how it was chosen among ties, and what became of the ensemble."""
     best = record.best
     if best is None:
-        rows.append((say("summary.best_trial"), say("summary.no_best")))
-    else:
-        f1 = record.client.get_run(best["run_id"]).data.metrics.get(TEST_F1_MACRO)
-        rows.append(
-            (
-                say("summary.best_trial"),
-                say(
-                    "summary.best_value",
-                    trial=best["trial_id"],
-                    objective=record.objective,
-                    score=f"{best[OBJECTIVE_METRIC]:.4g}",
-                    test=metric_words(record.test_metric),
-                    test_score=_fmt(best.get(record.test_metric)),
-                )
-                + (f", {metric_words(TEST_F1_MACRO)} {_fmt(f1)}" if f1 is not None else ""),
-            )
-        )
-        ties = analysis.chosen_among_ties(
-            trials, str(best["trial_id"]), record.objective, record.direction, record.resolution
-        )
-        if ties:
-            rows.append((say("summary.ties"), ties))
-        ensemble = ensemble_outcome(record.parent)
-        if ensemble:
-            rows.append((say("summary.ensemble"), ensemble))
-    rows += [
-        (
-            say("summary.baseline", key=say(f"baseline.{key}")),
-            say(
-                "summary.baseline_value",
-                name=name,
-                test=metric_words(record.test_metric),
-                score=_fmt(value),
-                validation=_fmt(validation),
-            )
-            + record.gain_over(key),
-        )
-        for key, name, value, validation in record.baselines()
-    ]
-    doc.frame_table(pd.DataFrame(rows), font_size=9, headings=False)
+        return [(say("summary.best_trial"), say("summary.no_best"))]
+    f1 = record.client.get_run(best["run_id"]).data.metrics.get(TEST_F1_MACRO)
+    scores = say(
+        "summary.best_value",
+        trial=best["trial_id"],
+        objective=record.objective,
+        score=f"{best[OBJECTIVE_METRIC]:.4g}",
+        test=metric_words(record.test_metric),
+        test_score=_fmt(best.get(record.test_metric)),
+    ) + (f", {metric_words(TEST_F1_MACRO)} {_fmt(f1)}" if f1 is not None else "")
+    rows = [(say("summary.best_trial"), scores)]
+    ties = analysis.chosen_among_ties(
+        record.trials, str(best["trial_id"]), record.objective, record.direction, record.resolution
+    )
+    if ties:
+        rows.append((say("summary.ties"), ties))
+    ensemble = ensemble_outcome(record.parent)
+    if ensemble:
+        rows.append((say("summary.ensemble"), ensemble))
+    return rows
+
+
+def _gain_over(record: SearchRecord, key: str) -> str:
+    """The best model's mean gain per test sample over a baseline with its standard error, as a clause; empty
+    before the search compared them."""
+    gain, error = (read_metric(record.parent.data.metrics, name) for name in gain_metrics(key))
+    if gain is None or error is None:
+        return ""
+    return say("summary.gain", gain=f"{gain:.3g}", error=f"{error:.2g}")
 
 
 def _number_param(params: dict[str, str], key: str) -> float | None:

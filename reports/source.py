@@ -199,14 +199,6 @@ class SearchRecord:
                 )
         return out
 
-    def gain_over(self, key: str) -> str:
-        """The best model's mean gain per test sample over a baseline with its standard error, as a clause; empty
-        before the search compared them."""
-        gain, error = (read_metric(self.parent.data.metrics, name) for name in gain_metrics(key))
-        if gain is None or error is None:
-            return ""
-        return say("summary.gain", gain=f"{gain:.3g}", error=f"{error:.2g}")
-
     def trivial_reference(self):
         """The trivial baseline's validation score on the objective's curve, against which a trial that learned
         nothing is told apart; None when the search logged none."""
