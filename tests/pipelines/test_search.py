@@ -219,6 +219,7 @@ def test_children_record_trial_id_parameter_count_and_peak_memory(finished_searc
 
 def test_the_closing_steps_read_the_trials_from_the_store_once(tmp_path, monkeypatch):
     """The report, the ensemble, the best model and trials.csv all work from one read of the trial runs."""
+    from mlflow import MlflowClient
     from rich.console import Console
 
     import pipelines.search
@@ -227,18 +228,18 @@ def test_the_closing_steps_read_the_trials_from_the_store_once(tmp_path, monkeyp
     from tests.conftest import write_experiment
 
     reads, closing = [], []
-    read_children, close = layout._children_of, pipelines.search.close_search
+    search_runs, close = MlflowClient.search_runs, pipelines.search.close_search
 
-    def counted(client, parent, condition=""):
-        if closing:
-            reads.append(condition)
-        return read_children(client, parent, condition)
+    def counted(client, experiment_ids, filter_string="", *args, **kwargs):
+        if closing and "mlflow.parentRunId" in filter_string:
+            reads.append(filter_string.partition(" and ")[2])
+        return search_runs(client, experiment_ids, filter_string, *args, **kwargs)
 
     def closed(*args, **kwargs):
         closing.append(True)
         return close(*args, **kwargs)
 
-    monkeypatch.setattr(layout, "_children_of", counted)
+    monkeypatch.setattr(MlflowClient, "search_runs", counted)
     monkeypatch.setattr(pipelines.search, "close_search", closed)
     result = pipelines.search.run_search(load_experiment(write_experiment(tmp_path)), Console(quiet=True))
     assert closing and len(result.trials) == 2 and result.report_path.is_file()
