@@ -124,6 +124,30 @@ def near_zero_share(model, tolerance: float = 1e-3) -> float:
     return float((values < tolerance).mean())
 
 
+def input_gradient_norms(model, x, y, samples: int = 256) -> np.ndarray | None:
+    """The mean size, over `samples` sequences, of the loss's gradient with respect to each input step.
+
+    Taken before training, it is the picture the vanishing gradient is drawn
+    with: how much a step T steps before the end can move the weights. Only
+    for float sequences (samples, steps, features) on the TensorFlow backend;
+    None otherwise (tokens have no gradient, other backends are not measured).
+    """
+    if not isinstance(x, np.ndarray) or x.ndim != 3 or x.dtype.kind != "f":
+        return None
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    inputs, targets = tf.constant(x[:samples]), y[:samples]
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        loss = model.compute_loss(x=inputs, y=targets, y_pred=model(inputs, training=False), training=False)
+    gradient = tape.gradient(loss, inputs)
+    return None if gradient is None else np.linalg.norm(gradient.numpy(), axis=2).mean(axis=0)
+
+
 def write_layer_table(model, path: Path) -> Path:
     """Layers, output shapes and parameter counts, for the report's architecture section."""
     rows = [

@@ -373,6 +373,24 @@ def study_comparison(
     return _save(fig, path)
 
 
+def gradient_over_time(means: pd.DataFrame, label: str, panel: str, path: Path) -> Path:
+    """The untrained network's input gradient against how many steps before the end the input came, one line per
+    value of `label`, on a log scale: a vanishing gradient is a line that falls to the left."""
+    fig = _figure(7, 3.8)
+    ax = fig.add_subplot()
+    for value, rows in means.groupby(label, sort=False):
+        rows = rows.sort_values("step")
+        ax.plot(rows["step"].max() - rows["step"], rows["norm"].clip(lower=1e-30), label=str(value))
+    ax.set_yscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel(say("figure.steps_before_end"))
+    ax.set_ylabel(say("figure.input_gradient"))
+    ax.set_title(say("figure.input_gradient_title", panel=panel), fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
 def _in_trial_order(trials: pd.DataFrame) -> pd.DataFrame:
     finished = trials[trials["status"].eq("FINISHED")].copy()
     finished["order"] = pd.to_numeric(finished["trial_id"], errors="coerce")

@@ -15,7 +15,14 @@ import pandas as pd
 import yaml
 
 from reports import figures, verdict
-from reports.contract.layout import FAILURE_TAG, PER_EXECUTION, STUDY_TAG, SWEEP_TAG, open_reader
+from reports.contract.layout import (
+    FAILURE_TAG,
+    INPUT_GRADIENT,
+    PER_EXECUTION,
+    STUDY_TAG,
+    SWEEP_TAG,
+    open_reader,
+)
 from reports.document import ReportDocument
 from reports.source import against_baseline, find_run
 from reports.words import metric_words, say, say_or, speaking
@@ -33,6 +40,7 @@ class StudyRecord:
     searches: list[Run]
     values: pd.DataFrame  # one row per seed of each finished trial: sweep, compared hyperparameters, metric, value
     failures: list[str]  # "<setting>: <reason>" for each trial that did not finish
+    gradients: pd.DataFrame  # sequences: sweep, compare[0]'s value, step, norm of the input gradient at initialization
 
     @property
     def panels(self) -> list[str]:
@@ -68,9 +76,35 @@ class StudyRecord:
                 c.get("baseline") if i == 0 else None,
                 self.words("baseline_label") or say("study.baseline"),
             )
+        sentences += self.gradient_sentences()
         if self.failures:
             sentences.append(say("study.failures", n=len(self.failures), failures="; ".join(self.failures)))
         return sentences
+
+    def gradient_panel(self) -> tuple[str, pd.DataFrame]:
+        """The longest sequences' panel (the sweep's last value) of the input gradients: mean norm per value of
+        compare[0] and step, the trials of one value averaged."""
+        last = sorted(self.gradients["sweep"].unique(), key=_natural)[-1]
+        rows = self.gradients[self.gradients["sweep"] == last]
+        return last or self.experiment_name, rows.groupby([self.config["compare"][0], "step"], sort=False)[
+            "norm"
+        ].mean().reset_index()
+
+    def gradient_sentences(self) -> list[str]:
+        """How much of the gradient reaching the last step reaches the first, per compared value, untrained."""
+        if self.gradients.empty:
+            return []
+        panel, means = self.gradient_panel()
+        first = self.config["compare"][0]
+        parts = []
+        for value, rows in means.groupby(first, sort=False):
+            norms = rows.sort_values("step")["norm"].to_numpy()
+            if norms[-1] > 0:
+                parts.append(say("study.gradient_part", setting=value, ratio=f"{norms[0] / norms[-1]:.1e}"))
+        if not parts:
+            return []
+        steps = int(means["step"].max()) + 1
+        return [say("study.gradient", panel=panel, steps=steps, parts="; ".join(parts))]
 
 
 def _seed_values(client: MlflowClient, child: Run, metric: str) -> list[float]:
@@ -91,7 +125,7 @@ def load_study(tracking_uri: str, reference: str) -> StudyRecord:
     searches = client.search_runs(
         [experiment.experiment_id], f"tags.`{STUDY_TAG}` = '{run.info.run_id}'", order_by=["attributes.start_time ASC"]
     )
-    rows, failures = [], []
+    rows, failures, gradients = [], [], []
     for search in searches:
         sweep = search.data.tags.get(SWEEP_TAG, "")
         for child in client.search_runs(
@@ -105,8 +139,12 @@ def load_study(tracking_uri: str, reference: str) -> StudyRecord:
             for metric in config["metrics"]:
                 for value in _seed_values(client, child, metric):
                     rows.append({"sweep": sweep, **setting, "metric": metric, "value": value})
+            first = config["compare"][0]
+            for point in client.get_metric_history(child.info.run_id, INPUT_GRADIENT):
+                gradients.append({"sweep": sweep, first: setting[first], "step": point.step, "norm": point.value})
     values = pd.DataFrame(rows, columns=["sweep", *config["compare"], "metric", "value"])
-    return StudyRecord(experiment.name, run, config, searches, values, failures)
+    gradient_frame = pd.DataFrame(gradients, columns=["sweep", config["compare"][0], "step", "norm"])
+    return StudyRecord(experiment.name, run, config, searches, values, failures, gradient_frame)
 
 
 def _setting(params: dict[str, str], config: dict) -> dict[str, str | None]:
@@ -170,6 +208,11 @@ def _build(record: StudyRecord, out: Path) -> Path:
                 "sweep": say("study.column_sweep"),
             }
             doc.frame_table(summary.rename(columns=columns))
+        if not record.gradients.empty:
+            panel, means = record.gradient_panel()
+            doc.figure(
+                figures.gradient_over_time(means, label, panel, Path(tmp) / "gradients.png"), width=doc.epw * 0.8
+            )
     doc.section(say("study.searches"))
     doc.bullets(
         [

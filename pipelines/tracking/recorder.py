@@ -18,7 +18,15 @@ from pipelines import evaluation, interrupts
 from pipelines.data import Dataset, batches
 from pipelines.pruning import TrialPruning
 from pipelines.tracking.tracker import SearchTracker, finite_metrics
-from reports.contract.layout import LOSS_GAP, NEAR_ZERO, OBJECTIVE_METRIC, PER_EXECUTION, TEST, VAL_LOSS_RISE
+from reports.contract.layout import (
+    INPUT_GRADIENT,
+    LOSS_GAP,
+    NEAR_ZERO,
+    OBJECTIVE_METRIC,
+    PER_EXECUTION,
+    TEST,
+    VAL_LOSS_RISE,
+)
 from reports.contract.objectives import improves
 
 LEARNING_RATE = "learning_rate"  # a curve of the optimizer's rate, epoch by epoch
@@ -75,6 +83,9 @@ class TrialRecorder(keras.callbacks.Callback):
         self.best: float | None = None  # over all executions, as KerasTuner's checkpoint
         self.best_weights, self.best_model, self.best_epoch = None, None, None
         self.results: list[dict[str, float]] = []  # one per execution, when there are several
+        self.continues = bool(curves)  # a Hyperband round starts from trained weights: nothing is at its start
+        self._gradients: list[np.ndarray] = []  # each execution's input gradient at initialization
+        self._trained = 0
         self.epochs = 0  # trained by this trial: the most of any execution
         if self.pruning is not None:
             self.pruning.start_trial()
@@ -86,11 +97,21 @@ class TrialRecorder(keras.callbacks.Callback):
         self._finish_execution()
         if LEARNING_RATE in self.logged_curves():
             self.tracker.log_curves({LEARNING_RATE: self.curves[LEARNING_RATE]})
+        if self._gradients:
+            self.tracker.log_steps(INPUT_GRADIENT, np.mean(self._gradients, axis=0))
 
     def logged_curves(self) -> list[str]:
         """The curves this trial logs to MLflow: Keras' metrics, and the learning rate where it changed."""
         constant = len({value for _, value in self.curves.get(LEARNING_RATE, [])}) <= 1
         return sorted(k for k in self.curves if not (k == LEARNING_RATE and constant))
+
+    def on_train_begin(self, logs=None):
+        """Before an execution's first epoch (not fine-tuning's second phase, not a Hyperband continuation):
+        the untrained network's gradient over the input's steps."""
+        if self._trained == 0 and not self.continues:
+            norms = evaluation.input_gradient_norms(self.model, self.dataset.x_val, self.dataset.y_val)
+            if norms is not None:
+                self._gradients.append(norms)
 
     def on_epoch_end(self, epoch, logs=None):
         interrupts.check()

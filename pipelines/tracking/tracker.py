@@ -208,6 +208,10 @@ class SearchTracker:
             self.run, [(PER_EPOCH + key, value, step) for key, points in curves.items() for step, value in points]
         )
 
+    def log_steps(self, metric: str, values) -> None:
+        """One value per step (a sequence's time steps) as the history of `metric` in the open run."""
+        self.writer.log_metric_points(self.run, [(metric, float(value), step) for step, value in enumerate(values)])
+
     def copy_history(self, trial_id: str, before_step: int) -> dict[str, list[tuple[int, float]]]:
         """Log an earlier trial's curves, up to `before_step`, into the open trial run and return them.
 

@@ -311,6 +311,12 @@ SENTENCES = {
     "study.nothing": "No trial finished, so there is nothing to compare.",
     "study.baseline": "baseline",
     "study.failures": "{n} trial(s) failed and are left out: {failures}.",
+    "study.gradient": (
+        "Before training, on {panel} ({steps} steps), the share of the loss's gradient reaching the last step "
+        "that reached the first: {parts} (mean over the trials and their seeds; the figure below draws it step by "
+        "step)."
+    ),
+    "study.gradient_part": "{setting} {ratio}",
     "study.column_mean": "{metric} mean",
     "study.column_sd": "sd",
     "study.column_seeds": "seeds",
@@ -340,6 +346,9 @@ SENTENCES = {
     "figure.on_test": "{title}, test",
     "figure.importance": "share of the objective's variance (fANOVA; mean ± sd over resamples)",
     "figure.over_seeds": "{metric} (mean ± sd over seeds)",
+    "figure.steps_before_end": "steps before the last input",
+    "figure.input_gradient": "size of the loss's gradient at that step",
+    "figure.input_gradient_title": "before training: {panel}",
     "figure.trial": "trial",
     "figure.best_so_far": "best so far",
     "figure.by_trial": "Objective by trial",
