@@ -83,7 +83,7 @@ class TrialRecorder(keras.callbacks.Callback):
         self.best: float | None = None  # over all executions, as KerasTuner's checkpoint
         self.best_weights, self.best_model, self.best_epoch = None, None, None
         self.results: list[dict[str, float]] = []  # one per execution, when there are several
-        self.continues = bool(curves)  # a Hyperband round starts from trained weights: nothing is at its start
+        self._continues = bool(curves)  # a Hyperband round starts from trained weights: nothing is at its start
         self._gradients: list[np.ndarray] = []  # each execution's input gradient at initialization
         self._trained = 0
         self.epochs = 0  # trained by this trial: the most of any execution
@@ -108,7 +108,7 @@ class TrialRecorder(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         """Before an execution's first epoch (not fine-tuning's second phase, not a Hyperband continuation):
         the untrained network's gradient over the input's steps."""
-        if self._trained == 0 and not self.continues:
+        if self._trained == 0 and not self._continues:
             norms = evaluation.input_gradient_norms(self.model, self.dataset.x_val, self.dataset.y_val)
             if norms is not None:
                 self._gradients.append(norms)
