@@ -143,7 +143,8 @@ def input_gradient_norms(model, x, y, samples: int = 256) -> np.ndarray | None:
     inputs, targets = tf.constant(x[:samples]), y[:samples]
     with tf.GradientTape() as tape:
         tape.watch(inputs)
-        loss = model.compute_loss(x=inputs, y=targets, y_pred=model(inputs, training=False), training=False)
+        # No `training=` argument: Keras before 3.4 does not take one; the loss is the same either way.
+        loss = model.compute_loss(x=inputs, y=targets, y_pred=model(inputs, training=False))
     gradient = tape.gradient(loss, inputs)
     return None if gradient is None else np.linalg.norm(gradient.numpy(), axis=2).mean(axis=0)
 
