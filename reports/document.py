@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 from fpdf import FPDF
+from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
 from reports.contract.errors import ReportError
@@ -13,6 +15,8 @@ from reports.fonts import DEJAVU, cjk_font
 from reports.words import say
 
 CJK_START = 0x2E80  # CJK radicals; DejaVu covers the scripts below it
+CLOSING_MARKS = "，。、：；！？）》」』】%)]}.,:;!?"
+OPENING_MARKS = "（《「『【([{"
 SECTION_ROOM = 0.6  # a section that would start with less than this share of a page free starts a new one
 SMALLEST_TABLE_FONT = 5.5
 BOLD_WIDER = 1.1  # bold text is at most this much wider than regular DejaVu Sans
@@ -35,7 +39,7 @@ class ReportDocument(FPDF):
     def normalize_text(self, text: str) -> str:
         """Every text passes here before it is written: the CJK font (large, slow to load) is added as a
         fallback the first time a text needs it."""
-        if not self._cjk_added and any(ord(c) >= CJK_START for c in text):
+        if not self._cjk_added and _is_cjk(text):
             self._cjk_added = True
             cjk = cjk_font()
             if cjk is not None:
@@ -79,13 +83,37 @@ class ReportDocument(FPDF):
             self.add_page()
 
     def paragraph(self, text: str) -> None:
-        self.multi_cell(0, 5, text, **_flow(text), new_x="LMARGIN", new_y="NEXT")
+        self._flowing(text)
         self.ln(1.5)
 
     def bullets(self, lines: list[str]) -> None:
         for line in lines:
-            self.multi_cell(0, 5, f"\u2022 {line}", **_flow(line), new_x="LMARGIN", new_y="NEXT")
+            self._flowing(f"\u2022 {line}")
         self.ln(1.5)
+
+    def _flowing(self, text: str) -> None:
+        """Justified and broken between words, unless the text is CJK: it has no spaces between words, so it is
+        broken between characters (justifying would stretch the few spaces beside its numbers into gaps), but
+        never inside a number or a Latin word, nor before a closing mark such as '，'."""
+        if not _is_cjk(text):
+            self.multi_cell(0, 5, text, align="J", new_x="LMARGIN", new_y="NEXT")
+            return
+        lines = [line for part in text.split("\n") for line in self._cjk_lines(part)]
+        self.multi_cell(0, 5, "\n".join(lines), align="L", wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
+
+    def _cjk_lines(self, text: str) -> list[str]:
+        """fpdf2 finds where each line fills up (it measures with the fallback fonts); the break moves back to
+        the last place a CJK line may break."""
+        lines, rest = [], text.strip()
+        while rest:
+            lines_of_rest = self.multi_cell(0, 5, rest, wrapmode=WrapMode.CHAR, dry_run=True, output="LINES")
+            first = cast(list[str], lines_of_rest)[0]
+            cut = len(first) if rest.startswith(first) else len(rest)
+            if cut < len(rest):
+                cut = next((p for p in range(cut, 0, -1) if _may_break(rest, p)), cut)
+            lines.append(rest[:cut].rstrip())
+            rest = rest[cut:].lstrip()
+        return lines
 
     def frame_table(self, frame: pd.DataFrame, font_size: float = 8, headings: bool = True) -> None:
         """Headings repeat on every page a long table spills onto; columns are as wide as their longest word at
@@ -146,12 +174,17 @@ class ReportDocument(FPDF):
         self.ln(2)
 
 
-def _flow(text: str) -> dict:
-    """Justified and broken between words, unless the text is CJK: it has no spaces between words, so it is
-    broken between characters, and justifying would stretch the few spaces beside its numbers into gaps."""
-    if any(ord(c) >= CJK_START for c in text):
-        return {"align": "L", "wrapmode": "CHAR"}
-    return {"align": "J"}
+def _is_cjk(text: str) -> bool:
+    return any(ord(c) >= CJK_START for c in text)
+
+
+def _may_break(text: str, at: int) -> bool:
+    """Between two characters of a CJK line: next to a space or a CJK character, but not before a closing mark
+    nor after an opening one."""
+    before, after = text[at - 1], text[at]
+    if after in CLOSING_MARKS or before in OPENING_MARKS:
+        return False
+    return before.isspace() or after.isspace() or _is_cjk(before) or _is_cjk(after)
 
 
 def _cell(value) -> str:

@@ -95,3 +95,18 @@ def test_a_chinese_comparison_of_searches(finished_search, tmp_path):
     text = pdf_text(out)
     assert "搜索对比：e2e" in text and "最佳 val_accuracy：e2e" in text and "每次搜索最佳试验的学习曲线" in text
     assert untranslated(text) == []
+
+
+def test_a_chinese_paragraph_breaks_between_characters_but_never_inside_a_number(tmp_path):
+    from reports.document import ReportDocument
+
+    sentence = "在训练集上花费了 360 秒，最好的验证损失为 0.0047，基线 study-dropout 为 0.015。"
+    document = ReportDocument("breaks")
+    for shift in range(30):  # every number lands on a line's end in some paragraph
+        document.paragraph("字" * shift + sentence * 3)
+    page_lines = ("breaks", "page ")  # the running heading and the foot
+    lines = [s for s in pdf_text(document.save(tmp_path / "breaks.pdf")).splitlines() if not s.startswith(page_lines)]
+    assert len(lines) > 60  # the paragraphs were broken across lines
+    body = "\n".join(lines)
+    assert numbers(body) == Counter({"360": 90, "0.0047": 90, "0.015": 90}) and body.count("study-dropout") == 90
+    assert not any(line.startswith(("，", "。")) for line in lines)
