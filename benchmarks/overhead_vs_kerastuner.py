@@ -67,7 +67,8 @@ def runner(experiment) -> tuple[float, float]:
     from rich.console import Console
 
     from pipelines.search import run_search
-    from reports.contract.layout import children, open_store
+    from pipelines.store.opening import open_store
+    from pipelines.store.trials import children
 
     started = time.perf_counter()
     result = run_search(experiment, Console(quiet=True))

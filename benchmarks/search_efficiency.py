@@ -59,7 +59,9 @@ def search(
 
     from pipelines.config import load_experiment
     from pipelines.search import run_search
-    from reports.contract.layout import children, objective_metric, open_store
+    from pipelines.store.names import objective_metric
+    from pipelines.store.opening import open_store
+    from pipelines.store.trials import children
 
     spec = yaml.safe_load((ROOT / "experiments" / experiment_file).read_text())
     data = spec["data"]

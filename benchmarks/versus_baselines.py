@@ -140,7 +140,7 @@ def _mean_and_se(values: list[float]) -> str:
 
 def run(path: Path) -> dict:
     """One search in a process of its own, then its parent run's verdict against the baseline to beat."""
-    from reports.contract.layout import (
+    from pipelines.store.names import (
         BEST_BASELINE_PARAM,
         ENSEMBLE_BEST_TRIAL,
         ENSEMBLE_GAIN,
@@ -148,9 +148,9 @@ def run(path: Path) -> dict:
         TEST_METRICS,
         baseline_metric,
         gain_metrics,
-        latest_search,
-        open_store,
     )
+    from pipelines.store.opening import open_store
+    from pipelines.store.trials import latest_search
 
     started = time.monotonic()
     proc = subprocess.run(

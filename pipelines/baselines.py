@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reports.contract.layout import TEST_ACCURACY, TEST_MAE, metric_label
-from reports.contract.objectives import improves
+from pipelines.store.names import TEST_ACCURACY, TEST_MAE, metric_label
+from pipelines.store.objectives import improves
 from reports.verdict import baseline_sentence
 from reports.words import logged
 

@@ -35,15 +35,7 @@ from pipelines.kerastuner_compat import checkpoint_path
 from pipelines.progress import say
 from pipelines.seams import Trial, Tuner
 from pipelines.search_context import SearchContext
-from pipelines.tracking.artifact_process import ArtifactProcess
-from pipelines.tracking.journal import send_journal
-from pipelines.tracking.packaging import load_keras, save_keras, save_package
-from pipelines.tracking.recorder import predict
-from pipelines.tracking.tracker import SearchTracker
-from pipelines.tuners import active_values
-from reports import figures
-from reports.build import build_report, overview_arguments
-from reports.contract.layout import (
+from pipelines.store.names import (
     BASELINE_PARAM_PREFIX,
     BEATS_BASELINE_TAG,
     BEST_BASELINE_PARAM,
@@ -60,18 +52,23 @@ from reports.contract.layout import (
     IMPORTANCE_FILE,
     NOTE_TAG,
     OBJECTIVE_METRIC,
-    PRUNED,
     TEST_METRICS,
     baseline_metric,
-    best_finished,
-    children,
     gain_metrics,
     metric_label,
     objective_metric,
     on_validation,
-    trials_frame,
     validation_measure,
 )
+from pipelines.store.trials import PRUNED, best_finished, children, trials_frame
+from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.tracking.journal import send_journal
+from pipelines.tracking.packaging import load_keras, save_keras, save_package
+from pipelines.tracking.recorder import predict
+from pipelines.tracking.tracker import SearchTracker
+from pipelines.tuners import active_values
+from reports import figures
+from reports.build import build_report, overview_arguments
 from reports.source import SearchRecord, ensemble_outcome, kept_importance
 from reports.verdict import NOT_KEPT, capitalized, ensemble_name
 from reports.words import logged

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from pipelines.progress import say
-from reports.contract.layout import sqlite_path
+from pipelines.store.opening import sqlite_path
 
 
 def library_logs_to_file(

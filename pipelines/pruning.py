@@ -28,8 +28,9 @@ import dataclasses
 import statistics
 import time
 
-from reports.contract.layout import PER_EPOCH, PRUNED_TAG, children
-from reports.contract.objectives import improves
+from pipelines.store.names import PER_EPOCH, PRUNED_TAG
+from pipelines.store.objectives import improves
+from pipelines.store.trials import children
 
 RUNG_FACTOR = 3  # successive halving keeps the best third at each rung, and rungs are 3 times apart
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.progress import duration, items, number, say
-from reports.contract.layout import (
+from pipelines.store.names import (
     DURATION,
     EPOCHS,
     FAILURE_TAG,
@@ -20,8 +20,8 @@ from reports.contract.layout import (
     TEST_METRICS,
     TRIAL_COLUMNS,
     metric_label,
-    status_text,
 )
+from pipelines.store.trials import status_text
 
 if TYPE_CHECKING:  # importing the search at run time would load TensorFlow for `runner.py trials`
     from pipelines.closing import SearchResult

@@ -44,12 +44,7 @@ from pipelines.progress import SearchProgress
 from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
 from pipelines.seams import HyperModel, Trial, Tuner
 from pipelines.search_context import SearchContext
-from pipelines.time_budget import TimeBudget
-from pipelines.tracking.artifact_process import ArtifactProcess
-from pipelines.tracking.packaging import save_package
-from pipelines.tracking.recorder import TrialRecorder, predict
-from pipelines.tracking.tracker import SearchTracker
-from reports.contract.layout import (
+from pipelines.store.names import (
     BUDGET_SPENT,
     DURATION,
     EPOCH_METRICS_TAG,
@@ -69,7 +64,12 @@ from reports.contract.layout import (
     objective_metric,
     read_metric,
 )
-from reports.contract.objectives import objective_step, standing
+from pipelines.store.objectives import objective_step, standing
+from pipelines.time_budget import TimeBudget
+from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.tracking.packaging import save_package
+from pipelines.tracking.recorder import TrialRecorder, predict
+from pipelines.tracking.tracker import SearchTracker
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports import analysis, figures
-from reports.contract.layout import (
+from pipelines.store.names import (
     BUDGET_SPENT,
     DATA_NOTES_PARAM,
     DURATION,
@@ -19,13 +18,14 @@ from reports.contract.layout import (
     FAILURE_TAG,
     OBJECTIVE_METRIC,
     PARAMETERS,
-    PRUNED,
     SEARCH_SPACE_PREFIX,
     STOPPED_TAG,
     TEST_F1_MACRO,
     gain_metrics,
     read_metric,
 )
+from pipelines.store.trials import PRUNED
+from reports import analysis, figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord, ensemble_outcome
 from reports.words import language, metric_words, say, say_n, say_or, speaking

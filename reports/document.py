@@ -10,7 +10,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
-from reports.contract.errors import ReportError
+from pipelines.store.errors import ReportError
 from reports.fonts import DEJAVU, cjk_font
 from reports.words import say
 

@@ -18,7 +18,7 @@ from matplotlib import colormaps, rcParams
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from reports.contract.layout import OBJECTIVE_METRIC
+from pipelines.store.names import OBJECTIVE_METRIC
 from reports.fonts import matplotlib_families
 from reports.words import metric_words, say, speaking
 

@@ -16,14 +16,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
-if TYPE_CHECKING:  # the read side loads no MLflow for a SQLite store (`contract.sqlite_reader`)
+if TYPE_CHECKING:  # the read side loads no MLflow for a SQLite store (`pipelines.store.sqlite_reader`)
     from mlflow.entities import Experiment, Run
     from mlflow.tracking import MlflowClient
 
-from reports import analysis
-from reports.analysis import Budget, Reference
-from reports.contract.errors import ReportError
-from reports.contract.layout import (
+from pipelines.store.errors import ReportError
+from pipelines.store.names import (
     BASELINE_KEYS,
     BASELINE_PARAM_PREFIX,
     BEST_BASELINE_PARAM,
@@ -45,18 +43,17 @@ from reports.contract.layout import (
     TEST_METRICS,
     TRIAL_COLUMNS,
     baseline_metric,
-    best_finished,
     gain_metrics,
     on_validation,
-    open_reader,
     read_metric,
-    search_step,
-    store_misses,
     test_metric_of,
-    trials_frame,
     validation_measure,
 )
-from reports.contract.objectives import OBJECTIVES
+from pipelines.store.objectives import OBJECTIVES
+from pipelines.store.opening import open_reader, store_misses
+from pipelines.store.trials import best_finished, search_step, trials_frame
+from reports import analysis
+from reports.analysis import Budget, Reference
 from reports.verdict import baseline_sentence, capitalized, ensemble_sentence
 from reports.words import relogged, say
 

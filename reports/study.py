@@ -14,15 +14,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
+from pipelines.store.names import FAILURE_TAG, INPUT_GRADIENT, PER_EXECUTION, STUDY_TAG, SWEEP_TAG
+from pipelines.store.opening import open_reader
 from reports import figures, verdict
-from reports.contract.layout import (
-    FAILURE_TAG,
-    INPUT_GRADIENT,
-    PER_EXECUTION,
-    STUDY_TAG,
-    SWEEP_TAG,
-    open_reader,
-)
 from reports.document import ReportDocument
 from reports.source import against_baseline, find_run
 from reports.words import metric_words, say, say_or, speaking

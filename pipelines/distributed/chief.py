@@ -21,9 +21,7 @@ from pipelines.distributed.oracle_service import LOOPBACK, NO_AUTH_WARNING, Orac
 from pipelines.progress import SearchProgress
 from pipelines.seams import Tuner
 from pipelines.search_context import SearchContext
-from pipelines.tracking.tracker import SearchTracker
-from pipelines.tuners import active_values, tuner_with_progress
-from reports.contract.layout import (
+from pipelines.store.names import (
     CHIEF_TAG,
     DURATION,
     EPOCHS,
@@ -32,8 +30,10 @@ from reports.contract.layout import (
     STOPPED_TAG,
     TEST_METRICS,
     WORKER_TAG,
-    trial_runs,
 )
+from pipelines.store.trials import trial_runs
+from pipelines.tracking.tracker import SearchTracker
+from pipelines.tuners import active_values, tuner_with_progress
 
 POLL_S = 0.5
 

@@ -33,7 +33,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from pipelines import interrupts
-from reports.contract.errors import RunnerError
+from pipelines.store.errors import RunnerError
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -17,8 +17,7 @@ import numpy as np
 from pipelines import evaluation, interrupts
 from pipelines.data import Dataset, batches
 from pipelines.pruning import TrialPruning
-from pipelines.tracking.tracker import SearchTracker, finite_metrics
-from reports.contract.layout import (
+from pipelines.store.names import (
     INPUT_GRADIENT,
     LOSS_GAP,
     NEAR_ZERO,
@@ -27,7 +26,8 @@ from reports.contract.layout import (
     TEST,
     VAL_LOSS_RISE,
 )
-from reports.contract.objectives import improves
+from pipelines.store.objectives import improves
+from pipelines.tracking.tracker import SearchTracker, finite_metrics
 
 LEARNING_RATE = "learning_rate"  # a curve of the optimizer's rate, epoch by epoch
 

@@ -16,8 +16,10 @@ import filelock
 
 from pipelines.config import Experiment
 from pipelines.errors import ResumeError
-from reports.contract.errors import StoreError
-from reports.contract.layout import PROJECT_PARAM, latest_search, open_store
+from pipelines.store.errors import StoreError
+from pipelines.store.names import PROJECT_PARAM
+from pipelines.store.opening import open_store
+from pipelines.store.trials import latest_search
 
 CLAIM_FILE = "search.lock"
 

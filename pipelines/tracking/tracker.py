@@ -1,6 +1,6 @@
 """Writing a search to MLflow: one parent run per search, one nested child run per KerasTuner trial.
 
-The names written are those of `reports.contract.layout`, which the reports read with.
+The names written are those of `pipelines.store.names`, which the reports read with.
 Child runs name their parent by id (`parent_run_id`), never through state of
 the process that started the search, so a worker on another machine can log
 its trials under the same parent; every write goes through a journal that
@@ -25,8 +25,8 @@ import pandas as pd
 from mlflow.data.numpy_dataset import from_numpy
 from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
 
-from pipelines.tracking.journal import JournaledWriter, StoreUnreachable, bound_http_retries
-from reports.contract.layout import (
+from pipelines.store.mlflow_compat import dataset_entity
+from pipelines.store.names import (
     CHAMPION_ALIAS,
     EPOCH_METRICS_TAG,
     FAILURE_TAG,
@@ -38,17 +38,13 @@ from reports.contract.layout import (
     ROLE_TAG,
     TRIAL_ID_TAG,
     WORKER_TAG,
-    champion_version,
-    children,
-    experiment_id,
-    mlflow_helpers_on,
     objective_metric,
-    open_store,
     read_metric,
-    trial_runs,
 )
-from reports.contract.mlflow_compat import dataset_entity
-from reports.contract.objectives import improves
+from pipelines.store.objectives import improves
+from pipelines.store.opening import experiment_id, mlflow_helpers_on, open_store
+from pipelines.store.trials import champion_version, children, trial_runs
+from pipelines.tracking.journal import JournaledWriter, StoreUnreachable, bound_http_retries
 
 EPOCH_WRITE_S = 1.0  # per-epoch metrics reach the store at most this late (see `SearchTracker.log_epoch`)
 MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registered versions made from it (MLflow's key)

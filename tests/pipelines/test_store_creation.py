@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from reports.contract.errors import StoreError
-from reports.contract.layout import open_store
-from reports.contract.sqlite_store import building_path
+from pipelines.store.errors import StoreError
+from pipelines.store.migrations import building_path
+from pipelines.store.opening import open_store
 from tests.conftest import ROOT, TINY, write_experiment
 from tests.processes import runs, search
 

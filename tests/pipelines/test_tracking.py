@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 
 from pipelines.data.encoding import ArrayInputs, Encoding
+from pipelines.store.names import CHAMPION_ALIAS, objective_metric
+from pipelines.store.opening import mlflow_helpers_on
+from pipelines.store.trials import champion_version
 from pipelines.tracking.packaging import save_package
 from pipelines.tracking.tracker import SearchTracker
-from reports.contract.layout import CHAMPION_ALIAS, champion_version, mlflow_helpers_on, objective_metric
 
 
 def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
@@ -64,8 +66,8 @@ def test_epochs_are_written_together_with_their_own_times_and_all_of_them_when_t
 
     import pytest
 
+    from pipelines.store.names import PER_EPOCH
     from pipelines.tracking.tracker import EPOCH_WRITE_S
-    from reports.contract.layout import PER_EPOCH
 
     tracker = SearchTracker(f"sqlite:///{tmp_path}/mlflow.db", "epochs")
     with tracker.search_run("search", {}):

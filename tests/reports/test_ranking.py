@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipelines.store.names import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS
+from pipelines.store.objectives import objective_step
+from pipelines.store.trials import ranked
 from reports.analysis import chosen_among_ties
-from reports.contract.layout import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS, ranked
-from reports.contract.objectives import objective_step
 
 LOSS = EVIDENCE_LOSSES[0]
 

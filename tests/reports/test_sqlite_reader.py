@@ -7,19 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reports.contract.errors import StoreError
-from reports.contract.layout import (
-    PER_EPOCH,
-    ROLE_TAG,
-    TRIAL_ID_TAG,
-    children,
-    latest_search,
-    sqlite_path,
-    store_misses,
-    trial_runs,
-    trials_frame,
-)
-from reports.contract.sqlite_reader import SqliteReader
+from pipelines.store.errors import StoreError
+from pipelines.store.names import PER_EPOCH, ROLE_TAG, TRIAL_ID_TAG
+from pipelines.store.opening import sqlite_path, store_misses
+from pipelines.store.sqlite_reader import SqliteReader
+from pipelines.store.trials import children, latest_search, trial_runs, trials_frame
 
 
 @pytest.fixture(scope="module")
