@@ -62,9 +62,11 @@ from pipelines.store.names import (
 )
 from pipelines.store.trials import PRUNED, best_finished, children, trials_frame
 from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.tracking.history import learning_curves
 from pipelines.tracking.journal import send_journal
 from pipelines.tracking.packaging import load_keras, save_keras, save_package
 from pipelines.tracking.recorder import predict
+from pipelines.tracking.registry import register_champion
 from pipelines.tracking.tracker import SearchTracker
 from pipelines.tuners import active_values
 from reports import figures
@@ -174,7 +176,7 @@ def _mark_best(tracker: SearchTracker, run_id: str) -> None:
     best = client.get_run(run_id)
     client.set_tag(run_id, BEST_TRIAL_TAG, "true")
     client.update_run(run_id, name=BEST_NAME + best.info.run_name)
-    tracker.log_curves(tracker.curves(best))
+    tracker.log_curves(learning_curves(client, best))
 
 
 def _test_scores(best: pd.Series) -> str:
@@ -408,7 +410,8 @@ def _register(
         f"({'higher' if experiment.direction == 'max' else 'lower'} is better), {_test_scores(best)}. "
         f"{capitalized(against.sentence())}."
     )
-    return tracker.register_champion(
+    return register_champion(
+        tracker,
         experiment.name,
         uri,
         float(best[OBJECTIVE_METRIC]),

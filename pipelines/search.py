@@ -30,6 +30,7 @@ from pipelines.search_context import SearchContext
 from pipelines.setup import prepare_search, project_name, search_notes, search_settings
 from pipelines.store.names import FAILURE_TAG, PROJECT_PARAM
 from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.tracking.datasets import log_dataset
 from pipelines.tracking.journal import journal_in
 from pipelines.tracking.resume import claim_search, resumable_search
 from pipelines.tracking.tracker import SearchTracker, close_orphans
@@ -116,7 +117,7 @@ def _open(search: SearchContext, settings: dict, claims: contextlib.ExitStack) -
     claims.callback(claim.release)
     journal_in(tracker.writer, experiment, project_dir, search.console)
     tracker.log_params({**settings, PROJECT_PARAM: project})
-    tracker.log_dataset(search.dataset.info.name, search.dataset.info.source, search.dataset.records())
+    log_dataset(tracker, search.dataset.info.name, search.dataset.info.source, search.dataset.records())
     tracker.log_text(
         yaml.safe_dump(search.hypermodel.space.describe(), sort_keys=False, allow_unicode=True), "search_space.yaml"
     )

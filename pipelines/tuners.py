@@ -67,6 +67,7 @@ from pipelines.store.names import (
 from pipelines.store.objectives import objective_step, standing
 from pipelines.time_budget import TimeBudget
 from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.tracking.history import copy_history
 from pipelines.tracking.packaging import save_package
 from pipelines.tracking.recorder import TrialRecorder, predict
 from pipelines.tracking.tracker import SearchTracker
@@ -238,7 +239,7 @@ class TrackedTuner(keras_tuner.Tuner):
                 )
             continued = {}
             if "tuner/trial_id" in hp.values:  # Hyperband trains on from an earlier trial's checkpoint
-                continued = self.tracker.copy_history(hp.values["tuner/trial_id"], hp.values["tuner/initial_epoch"])
+                continued = copy_history(self.tracker, hp.values["tuner/trial_id"], hp.values["tuner/initial_epoch"])
             self.recorder.start_trial(self.executions_per_trial, continued)
             callbacks = [*kwargs.pop("callbacks", []), DivergenceGuard(unit=self.hypermodel.loss_unit), self.recorder]
             pruned = None

@@ -10,28 +10,21 @@ keeps it while a tracking server is down.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import socket
 import tempfile
 import time
-import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from mlflow.data.numpy_dataset import from_numpy
-from mlflow.entities import DatasetInput, InputTag, RunStatus, RunTag
+from mlflow.entities import RunStatus, RunTag
 
-from pipelines.store.mlflow_compat import dataset_entity
 from pipelines.store.names import (
-    CHAMPION_ALIAS,
-    EPOCH_METRICS_TAG,
     FAILURE_TAG,
     HOST_TAG,
-    OBJECTIVE_PARAM,
     ORPHAN_TAG,
     PER_EPOCH,
     PID_TAG,
@@ -39,15 +32,12 @@ from pipelines.store.names import (
     TRIAL_ID_TAG,
     WORKER_TAG,
     objective_metric,
-    read_metric,
 )
-from pipelines.store.objectives import improves
-from pipelines.store.opening import experiment_id, mlflow_helpers_on, open_store
-from pipelines.store.trials import champion_version, children, trial_runs
+from pipelines.store.opening import experiment_id, open_store
+from pipelines.store.trials import children, trial_runs
 from pipelines.tracking.journal import JournaledWriter, StoreUnreachable, bound_http_retries
 
 EPOCH_WRITE_S = 1.0  # per-epoch metrics reach the store at most this late (see `SearchTracker.log_epoch`)
-MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registered versions made from it (MLflow's key)
 
 
 def finite_metrics(values: Mapping[str, Any]) -> dict[str, float]:
@@ -189,15 +179,6 @@ class SearchTracker:
         """The trial's runs in the store; none known while the store is down."""
         return [] if self.writer.offline else trial_runs(self.client, self.parent_run_id, trial_id)
 
-    def curves(self, run) -> dict[str, list[tuple[int, float]]]:
-        """A trial run's learning curves: (epoch, value) points of each per-epoch metric, in order."""
-        curves = {}
-        for key in filter(None, run.data.tags.get(EPOCH_METRICS_TAG, "").split(",")):
-            points = [(m.step, m.value) for m in self.client.get_metric_history(run.info.run_id, PER_EPOCH + key)]
-            if points:
-                curves[key] = sorted(points)
-        return curves
-
     def log_curves(self, curves: dict[str, list[tuple[int, float]]]) -> None:
         """Learning curves into the open run (each point at its epoch)."""
         self.writer.log_metric_points(
@@ -207,28 +188,6 @@ class SearchTracker:
     def log_steps(self, metric: str, values) -> None:
         """One value per step (a sequence's time steps) as the history of `metric` in the open run."""
         self.writer.log_metric_points(self.run, [(metric, float(value), step) for step, value in enumerate(values)])
-
-    def copy_history(self, trial_id: str, before_step: int) -> dict[str, list[tuple[int, float]]]:
-        """Log an earlier trial's curves, up to `before_step`, into the open trial run and return them.
-
-        A Hyperband trial trains on from an earlier trial's weights, with epoch
-        numbers that continue; copying the earlier epochs keeps its curves whole.
-        """
-        if self.writer.offline:
-            return {}
-        earlier = children(
-            self.client, self.parent_run_id, f"tags.`{TRIAL_ID_TAG}` = '{trial_id}' and attributes.status = 'FINISHED'"
-        )
-        if not earlier:
-            return {}
-        curves = {
-            key: [(step, value) for step, value in points if step < before_step]
-            for key, points in self.curves(earlier[0]).items()
-        }
-        curves = {key: points for key, points in curves.items() if points}
-        self.log_params({"continues_trial": trial_id, "continues_run_id": earlier[0].info.run_id})
-        self.log_curves(curves)
-        return curves
 
     def log_epoch(self, logs: Mapping[str, Any], epoch: int) -> None:
         """One epoch's Keras logs, each under `per_epoch/` and its Keras name, with the epoch's own time.
@@ -255,17 +214,6 @@ class SearchTracker:
         Models tab shows and ranks models by them."""
         model_id = model_uri.removeprefix("models:/") if model_uri else None
         self.writer.log_batch(self.run, metrics=finite_metrics(values), step=step, model_id=model_id)
-
-    def log_dataset(self, name: str, source: str, splits: Mapping[str, tuple[Any, Any]]) -> None:
-        """Each split as an MLflow dataset input (context = split), so runs on other data never compare by mistake."""
-        inputs = []
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
-            for context, (x, y) in splits.items():
-                features = x.astype(str) if x.dtype == object else x
-                dataset = from_numpy(features, targets=y, source=source, name=name)
-                inputs.append(DatasetInput(dataset_entity(dataset), tags=[InputTag("mlflow.data.context", context)]))
-        self.client.log_inputs(self.run, datasets=inputs)
 
     def set_tag(self, key: str, value: str) -> None:
         self.writer.log_batch(self.run, tags={key: value})
@@ -300,55 +248,6 @@ class SearchTracker:
             self.run, self.experiment_id, name, package, {k: str(v) for k, v in (params or {}).items()}
         )
         return f"models:/{model_id}" if model_id else None
-
-    def register_champion(
-        self,
-        registered_name: str,
-        model_uri: str,
-        score: float,
-        direction: str,
-        description: str = "",
-        tags: Mapping[str, str] | None = None,
-    ) -> str:
-        """Register the logged model `model_uri` (`models:/<id>`, of the open run) as a new version only when
-        `score` beats the current champion's `best_score`; the `champion` alias then moves to it. Returns what
-        happened, in a sentence.
-
-        As MLflow's `register_model` does, without its prints to stderr: the version's source is the logged
-        model's URI and names its id, and the logged model lists the version in its `mlflow.modelVersions` tag,
-        which is what links the two in the UI. The registry resolves a `models:/` source on MLflow's
-        process-global URI, set around the call.
-        """
-        champion = champion_version(self.client, registered_name)
-        if champion is not None:
-            held_by = self.client.get_run(champion.run_id).data
-            held = read_metric(
-                held_by.metrics, objective_metric(held_by.params.get(OBJECTIVE_PARAM, "val_accuracy")), best=True
-            )
-            if held is not None and not improves(score, held, direction):
-                return (
-                    f"not registered: version {champion.version} of {registered_name!r} scored {held:.4g}, and "
-                    f"this search {score:.4g}; it stays the {CHAMPION_ALIAS}"
-                )
-        if not self.client.search_registered_models(f"name = '{registered_name}'"):
-            self.client.create_registered_model(registered_name)
-        model_id = model_uri.removeprefix("models:/")
-        with mlflow_helpers_on(self.tracking_uri):
-            version = self.client.create_model_version(
-                registered_name,
-                model_uri,
-                run_id=self.writer.run_id(self.run),
-                tags=dict(tags or {}),
-                description=description,
-                model_id=model_id,
-            )
-        listed = json.loads(self.client.get_logged_model(model_id).tags.get(MODEL_VERSIONS_TAG, "[]"))
-        self.client.set_logged_model_tags(
-            model_id,
-            {MODEL_VERSIONS_TAG: json.dumps([*listed, {"name": registered_name, "version": str(version.version)}])},
-        )
-        self.client.set_registered_model_alias(registered_name, CHAMPION_ALIAS, version.version)
-        return f"registered as version {version.version} of {registered_name!r}, now its {CHAMPION_ALIAS}"
 
 
 def close_orphans(client, parent_run_id: str, worker_id: str | None = None) -> list[str]:

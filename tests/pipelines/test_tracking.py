@@ -12,6 +12,7 @@ from pipelines.store.names import CHAMPION_ALIAS, objective_metric
 from pipelines.store.opening import mlflow_helpers_on
 from pipelines.store.trials import champion_version
 from pipelines.tracking.packaging import save_package
+from pipelines.tracking.registry import register_champion
 from pipelines.tracking.tracker import SearchTracker
 
 
@@ -28,7 +29,7 @@ def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
             package = save_package(model, encoding, tmp_path / f"package-{len(runs)}")
             uri = tracker.log_model("best_model", package, {"units": 2})
             said.append(
-                tracker.register_champion("champions", uri, score, "max", f"scored {score}", {"score": str(score)})
+                register_champion(tracker, "champions", uri, score, "max", f"scored {score}", {"score": str(score)})
             )
             runs.append(run_id)
     assert said[0] == "registered as version 1 of 'champions', now its champion"
