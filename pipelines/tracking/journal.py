@@ -18,7 +18,6 @@ database locked is tried again for a while instead of failing the trial.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import time
@@ -28,12 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
-from mlflow.entities import LoggedModelOutput, LoggedModelStatus, Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from pipelines import interrupts
 from pipelines.store.errors import RunnerError
+from pipelines.tracking.sending import KEY_PREFIX, send_entry, send_when_unlocked
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,10 +39,7 @@ if TYPE_CHECKING:
     from pipelines.config import Experiment
 
 JOURNAL_FILE, IDS_FILE, FILES_DIR = "tracking-journal.jsonl", "tracking-journal-ids.json", "tracking-journal-files"
-log = logging.getLogger(__name__)
 PROBE_EVERY_S = 5.0
-LOCKED_RETRY_S = 120.0  # how long a write waits out other processes holding a SQLite store's lock
-KEY_PREFIX = "journal-"
 STORE_WAIT_S = 120  # how long the closing steps wait for a tracking store that is down
 
 
@@ -207,56 +202,10 @@ class JournaledWriter:
             return None
 
     def _send_when_unlocked(self, entry: dict) -> str | None:
-        """Send, retrying while SQLite says another process holds its lock (its own wait is 5 s; a rolled-back
-        write is safe to send again)."""
-        deadline = time.monotonic() + LOCKED_RETRY_S
-        pause = 0.05
-        while True:
-            try:
-                with interrupts.deferred():  # a Ctrl-C inside a statement leaves SQLite locked by this process
-                    return self._send(entry)
-            except Exception as exc:  # MLflow's wrapper or SQLAlchemy's own error, depending on the call
-                if "database is locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                log.warning("the SQLite store was locked by another process; the write is sent again in %.2f s", pause)
-                time.sleep(pause)
-                pause = min(pause * 2, 2.0)
+        return send_when_unlocked(self._send, entry)
 
     def _send(self, entry: dict) -> str | None:
-        op = entry["op"]
-        if op == "create_run":
-            run = self.client.create_run(entry["experiment_id"], run_name=entry["run_name"], tags=entry["tags"])
-            return run.info.run_id
-        run_id = self.ids[entry["run"]] if entry["run"].startswith(KEY_PREFIX) else entry["run"]  # created by now
-        if op == "log_batch":
-            model_id = entry.get("model_id")
-            self.client.log_batch(
-                run_id,
-                metrics=[Metric(k, v, t, s, model_id=model_id) for k, v, t, s in entry["metrics"]],
-                params=[Param(k, v) for k, v in entry["params"]],
-                tags=[RunTag(k, v) for k, v in entry["tags"]],
-            )
-        elif op == "log_artifacts":
-            local = Path(entry["local"])
-            if local.is_dir():
-                self.client.log_artifacts(run_id, str(local), entry["artifact_path"])
-            else:
-                self.client.log_artifact(run_id, str(local), entry["artifact_path"])
-        elif op == "log_model":
-            model = self.client.create_logged_model(
-                entry["experiment_id"],
-                name=entry["name"],
-                source_run_id=run_id,
-                params=entry["params"],
-                model_type="pyfunc",
-            )
-            self.client.log_outputs(run_id, [LoggedModelOutput(model.model_id, step=0)])
-            self.client.log_model_artifacts(model.model_id, entry["local"])
-            self.client.finalize_logged_model(model.model_id, LoggedModelStatus.READY)
-            return model.model_id
-        elif op == "set_terminated":
-            self.client.set_terminated(run_id, entry["status"])
-        return None
+        return send_entry(self.client, entry, self.ids)
 
     def _append(self, entry: dict) -> None:
         """Add a write to the journal; a file to log is copied in first, since the caller's copy is temporary."""
