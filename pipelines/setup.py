@@ -28,6 +28,7 @@ from pipelines.tracking.packaging import load_keras
 from reports.words import say
 from search_spaces import FAMILIES, InputShapeError
 from search_spaces.custom import BuilderError, CustomHyperModel, DataFacts, load_builder
+from search_spaces.starts import fit_bag_logistic, fit_linear_start, fit_ridge
 
 RESOLVED_SAMPLES = 1000  # from here on, one sample moves val_accuracy by at most 0.001
 
@@ -121,11 +122,11 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None)
             "Choose a family that fits the data, or change data.layout."
         ) from None
     if not dataset.streamed and any(n in hypermodel.space.params for n in ("wide", "linear_skip")):
-        hypermodel.fit_ridge(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
+        fit_ridge(hypermodel, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
     if "encoder" in hypermodel.space.params and "bag" in hypermodel.space.values_of("encoder"):
-        hypermodel.fit_bag_logistic(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
+        fit_bag_logistic(hypermodel, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
     if not dataset.streamed:
-        hypermodel.fit_linear_start(dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
+        fit_linear_start(hypermodel, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
     return hypermodel
 
 

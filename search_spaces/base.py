@@ -95,14 +95,14 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         return embed(vectorize(inputs))
 
     def _bag_of_words(self, inputs, hp):
-        """Raw strings -> the bag (`_bag_layers`) -> dropout: with the output layer, logistic regression on
+        """Raw strings -> the bag (`bag_layers`) -> dropout: with the output layer, logistic regression on
         TF-IDF."""
         x = inputs
-        for layer in self._bag_layers():
+        for layer in self.bag_layers():
             x = layer(x)
         return keras.layers.Dropout(self.space.declare(hp, "dropout"))(x)
 
-    def _bag_layers(self) -> list[keras.layers.Layer]:
+    def bag_layers(self) -> list[keras.layers.Layer]:
         """Which words and word pairs a text holds, each weighted by its IDF, the text's vector of one length.
 
         Presence, not counts: on SMS spam, logistic regression on count x IDF scored 0.974 on test against
@@ -156,49 +156,6 @@ class FamilyHyperModel(keras_tuner.HyperModel):
             layer.set_weights(list(self.ridge))
         return path
 
-    def fit_ridge(self, x_train, y_train, x_val, y_val, alphas=(0.1, 10.0, 1000.0)) -> None:
-        """Ridge regression from the preprocessed inputs to what the output layer must produce (before the
-        target's rescaling and the last value's addition), its strength chosen on validation from the grid the
-        scikit-learn baseline uses, for the linear path of a regression."""
-        if self.num_classes is not None or self.preprocess is None:
-            return
-        flat = [np.asarray(self.preprocess()(x)).reshape(len(x), -1).astype("float64") for x in (x_train, x_val)]
-        targets = [self._output_target(x, y) for x, y in ((x_train, y_train), (x_val, y_val))]
-        mean_x, mean_t = flat[0].mean(axis=0), targets[0].mean()
-        centred = flat[0] - mean_x
-        gram, moment = centred.T @ centred, centred.T @ (targets[0] - mean_t)
-        best = None
-        for alpha in alphas:
-            kernel = np.linalg.solve(gram + alpha * np.eye(len(gram)), moment)
-            bias = mean_t - mean_x @ kernel
-            error = np.abs(flat[1] @ kernel + bias - targets[1]).mean()
-            if best is None or error < best[0]:
-                best = (error, kernel, bias)
-        assert best is not None, "alphas is never empty"
-        _, kernel, bias = best
-        self.ridge = (kernel.reshape(-1, 1).astype("float32"), np.array([bias], dtype="float32"))
-
-    def fit_bag_logistic(self, x_train, y_train, x_val, y_val, strengths=(1.0, 10.0, 100.0)) -> None:
-        """Logistic regression on the bag, its C chosen on validation from the scikit-learn baseline's grid, for
-        the output layer of a bag trial to start from: trained from random weights, the bag's search on SMS spam
-        ended at 0.979 test accuracy against TF-IDF with logistic regression's 0.987."""
-        if self.bag is None or self.num_classes is None:
-            return
-        import scipy.sparse
-
-        layers = self._bag_layers()
-
-        def read(texts):
-            rows = []
-            for start in range(0, len(texts), 512):
-                x = texts[start : start + 512].astype(str)
-                for layer in layers:
-                    x = layer(x)
-                rows.append(scipy.sparse.csr_matrix(np.asarray(x)))
-            return scipy.sparse.vstack(rows)
-
-        self.bag_start = _fitted_softmax(read(x_train), y_train, read(x_val), y_val, strengths, self.num_classes)
-
     def reads_inputs(self, hp: keras_tuner.HyperParameters) -> bool:
         """Whether the output layer reads the preprocessed inputs themselves (an MLP of depth 0): the trial is
         then logistic or linear regression, and its output layer starts from the fitted one."""
@@ -207,26 +164,6 @@ class FamilyHyperModel(keras_tuner.HyperModel):
     def can_read_inputs(self) -> bool:
         """Whether some trial of this space is one that `reads_inputs`."""
         return False
-
-    def fit_linear_start(self, x_train, y_train, x_val, y_val, strengths=(0.01, 0.1, 1.0)) -> None:
-        """Logistic regression on the preprocessed inputs, its C chosen on validation from the scikit-learn
-        baseline's grid, for the output layer of a trial that `reads_inputs` to start from (for values the
-        ridge fit, `fit_ridge`, is that start). Trained from random weights, the depth-0 trial on a 569-row table
-        scored 0.904 on test against logistic regression's 0.974 on the same rows."""
-        if self.num_classes is None or self.preprocess is None or not self.can_read_inputs():
-            return
-        train, val = (np.asarray(self.preprocess()(x)).reshape(len(x), -1).astype("float64") for x in (x_train, x_val))
-        self.linear_start = _fitted_softmax(train, y_train, val, y_val, strengths, self.num_classes)
-
-    def _output_target(self, x, y) -> np.ndarray:
-        """`y` in the output layer's units: without the last observed value and the target's scale."""
-        target = np.asarray(y, dtype="float64").reshape(len(y))
-        if self.last_value_index is not None:
-            target = target - np.asarray(x)[:, -1, self.last_value_index]
-        if self.target_scale is not None:
-            scale, offset = self.target_scale
-            target = (target - offset) / scale
-        return target
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         inputs, x, preprocessed = self._body(hp)
@@ -283,30 +220,3 @@ class FamilyHyperModel(keras_tuner.HyperModel):
 
     def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x, y=None, *, validation_data=None, **kwargs):
         return fit_in_batches(model, self.space.declare(hp, "batch_size"), x, y, validation_data, **kwargs)
-
-
-def _fitted_softmax(train, y_train, val, y_val, strengths, classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Logistic regression fitted at each C of `strengths`, the best on validation accuracy (the first among
-    ties, as the scikit-learn baseline picks), as the kernel and bias of a softmax layer of `classes` units."""
-    from sklearn.linear_model import LogisticRegression
-
-    best = None
-    for c in strengths:
-        model = LogisticRegression(C=c, max_iter=2000).fit(train, y_train)
-        accuracy = float((model.predict(val) == y_val).mean())
-        if best is None or accuracy > best[0]:
-            best = (accuracy, model)
-    assert best is not None, "strengths is never empty"
-    return _output_weights(best[1], train.shape[1], classes)
-
-
-def _output_weights(model, features: int, classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """A fitted scikit-learn logistic regression as the kernel and bias of a softmax layer of `classes` units."""
-    kernel = np.zeros((features, classes), dtype="float32")
-    bias = np.zeros(classes, dtype="float32")
-    if len(model.classes_) == 2:  # one weight vector: softmax over (0, z) is the sigmoid of z
-        kernel[:, model.classes_[1]], bias[model.classes_[1]] = model.coef_[0], model.intercept_[0]
-    else:
-        kernel[:, model.classes_] = model.coef_.T
-        bias[model.classes_] = model.intercept_
-    return kernel, bias
