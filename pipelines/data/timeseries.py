@@ -34,23 +34,7 @@ def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
     readings = [c for c in frame.columns if c != config.time_column]
     frame = columns.mark_missing(frame, config.missing_values, readings, path, notes)
     frame = columns.numbers(frame, readings, config.invalid, path, notes)  # before sorting: rows as in the file
-    if config.time_column:
-        column(frame, config.time_column, path, "time_column")
-    inputs = (
-        [column(frame, c, path, "inputs") for c in config.inputs]
-        if config.inputs
-        else [c for c in readings if pd.api.types.is_numeric_dtype(frame[c])]
-    )
-    non_numeric = [c for c in inputs if not pd.api.types.is_numeric_dtype(frame[c])]
-    if non_numeric:
-        raise DataError(f"{path}: data.inputs: {non_numeric} are not numeric; list numeric columns only.")
-    if not pd.api.types.is_numeric_dtype(frame[target]):
-        raise DataError(f"{path}: data.target: column {target!r} is not numeric.")
-    if config.season and config.season < config.horizon:
-        raise DataError(
-            f"{path}: data.season: {config.season} rows is shorter than the horizon {config.horizon}; "
-            "give the season's length in rows (12 for monthly data with a yearly cycle)."
-        )
+    inputs = _checked_inputs(frame, config, target, readings, path)
     series = SeriesInputs(
         tuple(map(str, inputs)),
         str(target),
@@ -88,6 +72,29 @@ def time_series(config: TimeSeriesData, seed: int, path: Path) -> Dataset:
     if config.season:
         info = dataclasses.replace(info, season_index=len(window_inputs) - 1)
     return dataclasses.replace(dataset, info=info)
+
+
+def _checked_inputs(frame: pd.DataFrame, config: TimeSeriesData, target, readings: list, path: Path) -> list:
+    """The columns the windows read (`data.inputs`, else every numeric reading), each checked to be there and a
+    number, like the target; a season shorter than the horizon is refused."""
+    if config.time_column:
+        column(frame, config.time_column, path, "time_column")
+    inputs = (
+        [column(frame, c, path, "inputs") for c in config.inputs]
+        if config.inputs
+        else [c for c in readings if pd.api.types.is_numeric_dtype(frame[c])]
+    )
+    non_numeric = [c for c in inputs if not pd.api.types.is_numeric_dtype(frame[c])]
+    if non_numeric:
+        raise DataError(f"{path}: data.inputs: {non_numeric} are not numeric; list numeric columns only.")
+    if not pd.api.types.is_numeric_dtype(frame[target]):
+        raise DataError(f"{path}: data.target: column {target!r} is not numeric.")
+    if config.season and config.season < config.horizon:
+        raise DataError(
+            f"{path}: data.season: {config.season} rows is shorter than the horizon {config.horizon}; "
+            "give the season's length in rows (12 for monthly data with a yearly cycle)."
+        )
+    return inputs
 
 
 def in_time_order(frame: pd.DataFrame, time_column: str | None, path: Path, notes: list[str]) -> pd.DataFrame:
