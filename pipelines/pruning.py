@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import statistics
 import time
+from typing import ClassVar
 
 from pipelines.store.names import PER_EPOCH, PRUNED_TAG
 from pipelines.store.objectives import improves
@@ -66,36 +67,57 @@ def best_so_far(values: list[float], direction: str) -> tuple[float, ...]:
 
 @dataclasses.dataclass(frozen=True)
 class PruningRule:
-    kind: str  # "median" or "successive_halving"
+    """What every rule shares: a trial is judged only after `warmup_epochs`, and only against at least
+    `startup_trials` others. A rule is one subclass, as Optuna's pruners are behind `BasePruner.prune`."""
+
     direction: str  # "max" or "min"
     warmup_epochs: int
     startup_trials: int
+    sees_running: ClassVar[bool] = False  # whether it judges against trials still running (then read afresh)
 
     def judges_at(self, epochs: int) -> bool:
-        """Whether the rule looks at a trial after `epochs` epochs (successive halving: only at its rungs)."""
+        """Whether the rule looks at a trial after `epochs` epochs."""
+        return epochs >= self.warmup_epochs
+
+    def verdict(self, epochs: int, best: float, others: list[Curve]) -> str | None:
+        """Why a trial whose best after `epochs` epochs is `best` stops, or None to let it go on."""
+        raise NotImplementedError
+
+
+class MedianRule(PruningRule):
+    """Stop a trial whose best so far is worse than the median of the complete trials' best at that epoch."""
+
+    def verdict(self, epochs: int, best: float, others: list[Curve]) -> str | None:
+        if not self.judges_at(epochs):
+            return None
+        values = [v for c in others if c.complete and (v := c.at(epochs)) is not None]
+        if len(values) < self.startup_trials:
+            return None
+        median = statistics.median(values)
+        if improves(median, best, self.direction):
+            return (
+                f"its best {best:.4g} after {epochs} epochs is worse than the median {median:.4g} of "
+                f"{len(values)} complete trials there"
+            )
+        return None
+
+
+class SuccessiveHalvingRule(PruningRule):
+    """At the rungs warmup, warmup x 3, warmup x 9, ..., keep a trial only in the best third of those that reached
+    the rung, running ones included."""
+
+    sees_running = True
+
+    def judges_at(self, epochs: int) -> bool:
         if epochs < self.warmup_epochs:
             return False
-        if self.kind == "median":
-            return True
         rung = self.warmup_epochs
         while rung < epochs:
             rung *= RUNG_FACTOR
         return rung == epochs
 
     def verdict(self, epochs: int, best: float, others: list[Curve]) -> str | None:
-        """Why a trial whose best after `epochs` epochs is `best` stops, or None to let it go on."""
         if not self.judges_at(epochs):
-            return None
-        if self.kind == "median":
-            values = [v for c in others if c.complete and (v := c.at(epochs)) is not None]
-            if len(values) < self.startup_trials:
-                return None
-            median = statistics.median(values)
-            if improves(median, best, self.direction):
-                return (
-                    f"its best {best:.4g} after {epochs} epochs is worse than the median {median:.4g} of "
-                    f"{len(values)} complete trials there"
-                )
             return None
         values = [c.best[epochs - 1] for c in others if epochs <= len(c.best)]  # reached this rung
         if len(values) < self.startup_trials:
@@ -108,6 +130,9 @@ class PruningRule:
                 f"{len(ranked)} trials that reached epoch {epochs}"
             )
         return None
+
+
+RULES: dict[str, type[PruningRule]] = {"median": MedianRule, "successive_halving": SuccessiveHalvingRule}
 
 
 class StoreCurves:
@@ -158,7 +183,7 @@ class TrialPruning:
         if best is None or self.tracker.writer.offline or not self.rule.judges_at(epochs):
             return
         now = time.monotonic()
-        if self._others is None or self.rule.kind != "median" or now - self._read_at > self.REREAD_S:
+        if self._others is None or self.rule.sees_running or now - self._read_at > self.REREAD_S:
             self._others = self.curves.others(self.tracker.parent_run_id, self.tracker.run)
             self._read_at = now
         reason = self.rule.verdict(epochs, best, self._others)

@@ -41,7 +41,7 @@ from pipelines.kerastuner_compat import (
 )
 from pipelines.oracles import make_oracle
 from pipelines.progress import SearchProgress
-from pipelines.pruning import PruningRule, StoreCurves, TrialPruned, TrialPruning
+from pipelines.pruning import RULES, PruningRule, StoreCurves, TrialPruned, TrialPruning
 from pipelines.seams import HyperModel, Trial, Tuner
 from pipelines.search_context import SearchContext
 from pipelines.store.names import (
@@ -385,7 +385,7 @@ def pruning_rule(config, direction: str) -> PruningRule | None:
     """The experiment's pruning rule, or None without pruning."""
     if config.pruning == "none":
         return None
-    return PruningRule(config.pruning, direction, config.warmup_epochs(), config.pruning_startup_trials)
+    return RULES[config.pruning](direction, config.warmup_epochs(), config.pruning_startup_trials)
 
 
 @contextlib.contextmanager

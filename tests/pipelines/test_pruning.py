@@ -10,7 +10,7 @@ from mlflow.tracking import MlflowClient
 
 from pipelines.config import load_experiment
 from pipelines.errors import ConfigError
-from pipelines.pruning import Curve, PruningRule, best_so_far
+from pipelines.pruning import Curve, MedianRule, SuccessiveHalvingRule, best_so_far
 from pipelines.store.names import BEST_TRIAL_PARAM, PER_EPOCH, PRUNED_TAG
 from pipelines.store.trials import best_finished, trials_frame
 from tests.conftest import OBJECTIVE, TINY, write_experiment
@@ -19,8 +19,8 @@ from tests.processes import by_trial, runs, search, wait_until_training
 HOPELESS = 1.0e-6  # a learning rate that leaves the digits at chance for every epoch of these searches
 
 
-def _median(warmup=1, startup=2) -> PruningRule:
-    return PruningRule("median", "max", warmup, startup)
+def _median(warmup=1, startup=2) -> MedianRule:
+    return MedianRule("max", warmup, startup)
 
 
 def test_the_median_rule_stops_a_trial_behind_the_median_of_complete_trials_after_the_warmup():
@@ -38,12 +38,12 @@ def test_the_median_rule_reads_curves_as_best_so_far_in_the_objective_s_directio
     assert best_so_far([0.3, 0.5, 0.4, 0.6], "max") == (0.3, 0.5, 0.5, 0.6)
     assert best_so_far([3.0, 1.0, 2.0], "min") == (3.0, 1.0, 1.0)
     losses = [Curve((1.0, 0.5), True), Curve((2.0, 0.7), True)]
-    rule = PruningRule("median", "min", 1, 2)
+    rule = MedianRule("min", 1, 2)
     assert rule.verdict(2, 0.55, losses) is None and rule.verdict(2, 0.65, losses) is not None
 
 
 def test_successive_halving_keeps_the_best_third_at_rungs_warmup_times_three():
-    rule = PruningRule("successive_halving", "max", 2, 2)
+    rule = SuccessiveHalvingRule("max", 2, 2)
     assert [e for e in range(1, 40) if rule.judges_at(e)] == [2, 6, 18]
     reached = [Curve(tuple([v] * 6), False) for v in (0.9, 0.8, 0.7, 0.6, 0.5)]  # running ones count
     assert rule.verdict(6, 0.85, reached) is None  # second of six: the best third keeps two
@@ -130,7 +130,7 @@ def test_a_trial_is_pruned_at_the_epoch_the_median_rule_says_read_back_from_mlfl
     _, children = runs(tmp_path, "pruned")
     children = sorted(children, key=lambda c: c.info.start_time)
     curves = _curves(client, children)
-    rule = PruningRule("median", "max", 1, 2)
+    rule = MedianRule("max", 1, 2)
     for k, child in enumerate(children):  # one process: every earlier trial had ended when this one started
         earlier = [
             Curve(best_so_far(curves[c.info.run_id], "max"), PRUNED_TAG not in c.data.tags) for c in children[:k]
