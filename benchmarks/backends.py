@@ -9,7 +9,6 @@ compiling, the later ones show the steady pace. Usage:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -55,11 +54,9 @@ def run(backend: str, epochs: int, fits: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--fits", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "backends.md")
-    args = parser.parse_args()
+    from benchmarks.results import arguments
+
+    args = arguments(__doc__, "backends", epochs=20, fits=3)
     from benchmarks.results import publish
 
     results = {backend: run(backend, args.epochs, args.fits) for backend in ("tensorflow", "jax")}

@@ -12,7 +12,6 @@ per-pair ratios. Usage:
 
 from __future__ import annotations
 
-import argparse
 import copy
 import os
 import statistics
@@ -66,11 +65,9 @@ def train(data, epochs: int, logging: bool, tracker: SearchTracker) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "logging_overhead.md")
-    args = parser.parse_args()
+    from benchmarks.results import arguments
+
+    args = arguments(__doc__, "logging_overhead", pairs=5, epochs=30)
     data = load_dataset(DigitsData(source="digits"), seed=0)
     with tempfile.TemporaryDirectory() as tmp:
         tracker = SearchTracker(f"sqlite:///{tmp}/mlflow.db", "logging-overhead")

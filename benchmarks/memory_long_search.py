@@ -9,7 +9,6 @@ trial's `peak_memory_mb` back from MLflow. Usage:
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -41,11 +40,9 @@ SPACE = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=50)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "memory_long_search.md")
-    args = parser.parse_args()
+    from benchmarks.results import arguments
+
+    args = arguments(__doc__, "memory_long_search", trials=50, epochs=3)
     with tempfile.TemporaryDirectory() as tmp:
         config = {
             "name": "memory",

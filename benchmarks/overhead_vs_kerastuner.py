@@ -16,7 +16,6 @@ of the per-pair ratios and the runner's extra seconds per trial. Usage:
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -80,11 +79,9 @@ def runner(experiment) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "overhead_vs_kerastuner.md")
-    args = parser.parse_args()
+    from benchmarks.results import arguments
+
+    args = arguments(__doc__, "overhead_vs_kerastuner", pairs=3, epochs=5)
     import keras
     import keras_tuner
     import mlflow

@@ -13,7 +13,6 @@ leaves out the fixed start-up and closing steps. Usage:
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
@@ -59,17 +58,15 @@ def one_search(arguments: list[str], epochs: int) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "parallel_search.md")
-    args = parser.parse_args()
+    from benchmarks.results import arguments
+
+    args = arguments(__doc__, "parallel_search", rounds=2, epochs=10)
     from benchmarks.results import publish
 
     results: dict[str, list[tuple[float, float, int]]] = {mode: [] for mode in MODES}
     for round_ in range(args.rounds):
-        for mode, arguments in MODES.items():
-            results[mode].append(one_search(arguments, args.epochs))
+        for mode, command in MODES.items():
+            results[mode].append(one_search(command, args.epochs))
             print(
                 f"round {round_ + 1}, {mode}: {results[mode][-1][0]:.1f} s, {results[mode][-1][1]:.0f} trials/h",
                 flush=True,

@@ -6,7 +6,6 @@ Python's start, pandas and pydantic. Writes benchmarks/results/validation_time.m
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
@@ -23,10 +22,9 @@ BAD = "data: {source: digits}\nfamily: cnn\nsearch_space: {dropuot: 0.2}\n"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "validation_time.md")
-    args = parser.parse_args()
+    from benchmarks.results import arguments
+
+    args = arguments(__doc__, "validation_time", runs=10)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bad.yaml"
         path.write_text(BAD)

@@ -14,9 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
-from mlflow.exceptions import MlflowException
 from rich.console import Console
 
 from pipelines.baselines import Baseline, Comparison, compare
@@ -24,13 +22,10 @@ from pipelines.config import Experiment
 from pipelines.data import Dataset
 from pipelines.data.encoding import raw_example
 from pipelines.ensemble import (
-    LIBRARY_SIZE,
-    PREDICTIONS_FILE,
     Ensemble,
-    choose_ensemble,
     ensemble_model,
-    read_predictions,
 )
+from pipelines.ensemble_step import logged_ensemble
 from pipelines.kerastuner_compat import checkpoint_path
 from pipelines.progress import say
 from pipelines.seams import Trial, Tuner
@@ -43,12 +38,8 @@ from pipelines.store.names import (
     BEST_RUN_PARAM,
     BEST_TRIAL_PARAM,
     BEST_TRIAL_TAG,
-    ENSEMBLE,
     ENSEMBLE_BEST_TRIAL,
-    ENSEMBLE_GAIN,
-    ENSEMBLE_TAG,
     ENSEMBLE_WEIGHTS_PARAM,
-    EVIDENCE_LOSSES,
     IMPORTANCE_FILE,
     NOTE_TAG,
     OBJECTIVE_METRIC,
@@ -58,7 +49,6 @@ from pipelines.store.names import (
     metric_label,
     objective_metric,
     on_validation,
-    validation_measure,
 )
 from pipelines.store.trials import PRUNED, best_finished, children, trials_frame
 from pipelines.tracking.artifact_process import ArtifactProcess
@@ -72,8 +62,7 @@ from pipelines.tuners import active_values
 from reports import figures
 from reports.build import build_report, overview_arguments
 from reports.source import SearchRecord, ensemble_outcome, kept_importance
-from reports.verdict import NOT_KEPT, capitalized, ensemble_name
-from reports.words import logged
+from reports.verdict import capitalized, ensemble_name
 
 NO_FINISHED_TRIAL = "NoFinishedTrial: no trial finished with a finite score"  # the failure reason of such a search
 
@@ -116,7 +105,7 @@ def close_search(search: SearchContext, tuner: Tuner) -> SearchResult:
     best = best_finished(trials)
     logged = None
     if best is not None:
-        ensemble = _ensemble(search, tuner, trials, best) if experiment.ensemble else None
+        ensemble = logged_ensemble(search, tuner, trials, best) if experiment.ensemble else None
         kept = ensemble if ensemble is not None and ensemble.beats_best_trial else None
         logged = _log_best(tracker, tuner, best, experiment, search.dataset, baselines, kept)
         tracker.set_tag(NOTE_TAG, _description(experiment, trials, best, logged.comparison, logged.registration))
@@ -240,74 +229,6 @@ def _best_model(tuner: Tuner, trial: Trial, run_id: str, experiment: Experiment,
     else:
         model = load_keras(f"runs:/{run_id}/model", experiment.tracking_uri)
     return model, predict(model, dataset.x_test)
-
-
-def _weights_here(experiment: Experiment, tuner: Tuner, trial_id: str) -> bool:
-    """Whether a trial's weights can be read here: its logged model, or its checkpoint in this machine's folder."""
-    return experiment.log_trial_models or Path(checkpoint_path(tuner, trial_id)).is_file()
-
-
-def _logged_predictions(tracker: SearchTracker, trials: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The validation and test predictions each of `trials` logged, by trial id; a trial without them is left
-    out (logged by an earlier version of the runner)."""
-    library = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for row in trials.itertuples():
-            try:
-                path = tracker.client.download_artifacts(row.run_id, PREDICTIONS_FILE, f"{tmp}/{row.trial_id}")
-            except (MlflowException, OSError):
-                continue
-            library[str(row.trial_id)] = read_predictions(path)
-    return library
-
-
-def _ensemble(search: SearchContext, tuner: Tuner, trials: pd.DataFrame, best: pd.Series) -> Ensemble | None:
-    """The ensemble of the best finished trials, chosen from the predictions they logged, and its scores and
-    weights logged on the parent run; None when fewer than two trials finished or selection kept one alone."""
-    experiment, tracker, data = search.experiment, search.tracker, search.dataset
-    finished = trials[trials["status"].isin(["FINISHED", PRUNED]) & trials[OBJECTIVE_METRIC].notna()]
-    library = _logged_predictions(tracker, finished.head(LIBRARY_SIZE))
-    if str(best["trial_id"]) not in library or len(library) < 2:
-        return None
-    assert experiment.ensemble is not None
-    classes = data.info.num_classes is not None
-    best_validation = tracker.client.get_run(best["run_id"]).data.metrics
-    ensemble = choose_ensemble(
-        library,
-        str(best["trial_id"]),
-        best_validation,
-        data.y_val,
-        data.y_test,
-        classes,
-        experiment.objective,
-        experiment.ensemble.size,
-    )
-    if ensemble is None:
-        tracker.set_tag(ENSEMBLE_TAG, logged("logged.one_trial_alone"))
-        return None
-    run_of = dict(zip(finished["trial_id"].astype(str), finished["run_id"], strict=True))
-    ensemble = ensemble._replace(runs={trial: run_of[trial] for trial in ensemble.selection.weights})
-    tracker.log_params({ENSEMBLE_WEIGHTS_PARAM: json.dumps(ensemble.selection.weights)})
-    measure = validation_measure(experiment.objective, classes)
-    tracker.log_metrics(
-        {
-            **{ENSEMBLE + k: v for k, v in {**ensemble.validation, **ensemble.test}.items()},
-            **{ENSEMBLE_BEST_TRIAL + m: best_validation.get(m) for m in (measure, *EVIDENCE_LOSSES)},
-            ENSEMBLE_GAIN: ensemble.gain,
-            ENSEMBLE_GAIN + "_se": ensemble.standard_error,
-        }
-    )
-    # A member trained by a worker elsewhere, without its model logged, has no weights here to build it from.
-    missing = [t for t in ensemble.selection.weights if not _weights_here(experiment, tuner, t)]
-    if not ensemble.beats_best_trial:
-        how = NOT_KEPT + logged("logged.no_better", trial=best["trial_id"])
-    elif missing:
-        how = NOT_KEPT + logged("logged.weights_missing", trials=", ".join(missing))
-        ensemble = ensemble._replace(beats_best_trial=False)
-    else:
-        how = "kept"
-    tracker.set_tag(ENSEMBLE_TAG, how)
-    return ensemble
 
 
 def _champion(tuner: Tuner, best: pd.Series, experiment: Experiment, dataset: Dataset, ensemble: Ensemble | None):
