@@ -254,7 +254,7 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 def _study_or_none(tracking_uri: str, reference: str):
     """The study `reference` names (a study run, or an experiment that has one), else None."""
-    from pipelines.store.errors import ReportError
+    from reports.store.errors import ReportError
     from reports.study import load_study
 
     try:
@@ -295,9 +295,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_trials(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from pipelines.store.names import BEST_TRIAL_PARAM
     from pipelines.summary import print_trimmed, trials_table
     from reports.source import load_search
+    from reports.store.names import BEST_TRIAL_PARAM
 
     record = load_search(args.tracking_uri, args.experiment)
     if args.csv:
@@ -318,7 +318,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     """The MLflow UI on the store, on this machine only unless a host is given; runs until Ctrl-C."""
     from pipelines.logs import library_logs_to_file
-    from pipelines.store.opening import open_store, sqlite_path
+    from reports.store.opening import open_store, sqlite_path
 
     if args.tracking_uri.startswith(("http://", "https://")):
         print(f"{args.tracking_uri} is an MLflow server already: open it in a browser.")
@@ -360,7 +360,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def _latest_searches(client, root: str, shown: int = 5) -> list[str]:
     """Where each experiment's runs are, newest search first: `name: URL` lines, the URL opening the runs table
     (the experiment's tag mlflow.experimentKind picks MLflow 3's model-training view)."""
-    from pipelines.store.names import ROLE_TAG
+    from reports.store.names import ROLE_TAG
 
     experiments = []
     for experiment in client.search_experiments():
@@ -558,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet_libraries()
     interrupts.install()
-    from pipelines.store.errors import RunnerError
+    from reports.store.errors import RunnerError
 
     try:
         return args.func(args)

@@ -66,8 +66,8 @@ def runner(experiment) -> tuple[float, float]:
     from rich.console import Console
 
     from pipelines.search import run_search
-    from pipelines.store.opening import open_store
-    from pipelines.store.trials import children
+    from reports.store.opening import open_store
+    from reports.store.trials import children
 
     started = time.perf_counter()
     result = run_search(experiment, Console(quiet=True))

@@ -59,9 +59,9 @@ def search(
 
     from pipelines.config import load_experiment
     from pipelines.search import run_search
-    from pipelines.store.names import objective_metric
-    from pipelines.store.opening import open_store
-    from pipelines.store.trials import children
+    from reports.store.names import objective_metric
+    from reports.store.opening import open_store
+    from reports.store.trials import children
 
     spec = yaml.safe_load((ROOT / "experiments" / experiment_file).read_text())
     data = spec["data"]

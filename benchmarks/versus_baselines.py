@@ -140,7 +140,7 @@ def _mean_and_se(values: list[float]) -> str:
 
 def run(path: Path) -> dict:
     """One search in a process of its own, then its parent run's verdict against the baseline to beat."""
-    from pipelines.store.names import (
+    from reports.store.names import (
         BEST_BASELINE_PARAM,
         ENSEMBLE_BEST_TRIAL,
         ENSEMBLE_GAIN,
@@ -149,8 +149,8 @@ def run(path: Path) -> dict:
         baseline_metric,
         gain_metrics,
     )
-    from pipelines.store.opening import open_store
-    from pipelines.store.trials import latest_search
+    from reports.store.opening import open_store
+    from reports.store.trials import latest_search
 
     started = time.monotonic()
     proc = subprocess.run(

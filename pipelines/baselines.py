@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipelines.store.names import TEST_ACCURACY, TEST_MAE, metric_label
-from pipelines.store.objectives import improves
+from reports.store.names import TEST_ACCURACY, TEST_MAE, metric_label
+from reports.store.objectives import improves
 from reports.verdict import baseline_sentence
 from reports.words import logged
 

@@ -30,7 +30,18 @@ from pipelines.kerastuner_compat import checkpoint_path
 from pipelines.progress import say
 from pipelines.seams import Trial, Tuner
 from pipelines.search_context import SearchContext
-from pipelines.store.names import (
+from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.tracking.history import learning_curves
+from pipelines.tracking.journal import send_journal
+from pipelines.tracking.packaging import load_keras, save_keras, save_package
+from pipelines.tracking.recorder import predict
+from pipelines.tracking.registry import register_champion
+from pipelines.tracking.tracker import SearchTracker
+from pipelines.tuners import active_values
+from reports import figures
+from reports.build import build_report, overview_arguments
+from reports.source import SearchRecord, ensemble_outcome, kept_importance
+from reports.store.names import (
     BASELINE_PARAM_PREFIX,
     BEATS_BASELINE_TAG,
     BEST_BASELINE_PARAM,
@@ -50,18 +61,7 @@ from pipelines.store.names import (
     objective_metric,
     on_validation,
 )
-from pipelines.store.trials import PRUNED, best_finished, children, trials_frame
-from pipelines.tracking.artifact_process import ArtifactProcess
-from pipelines.tracking.history import learning_curves
-from pipelines.tracking.journal import send_journal
-from pipelines.tracking.packaging import load_keras, save_keras, save_package
-from pipelines.tracking.recorder import predict
-from pipelines.tracking.registry import register_champion
-from pipelines.tracking.tracker import SearchTracker
-from pipelines.tuners import active_values
-from reports import figures
-from reports.build import build_report, overview_arguments
-from reports.source import SearchRecord, ensemble_outcome, kept_importance
+from reports.store.trials import PRUNED, best_finished, children, trials_frame
 from reports.verdict import capitalized, ensemble_name
 
 NO_FINISHED_TRIAL = "NoFinishedTrial: no trial finished with a finite score"  # the failure reason of such a search

@@ -21,9 +21,9 @@ from pipelines.algorithms import ALGORITHMS, only_for
 from pipelines.data.sources import SOURCE_MODELS, DataConfig, StrictModel, data_paths
 from pipelines.defaults import PRUNING_DEFAULT, objective_for
 from pipelines.errors import ConfigError, DataError
-from pipelines.store.names import TEST_ACCURACY
-from pipelines.store.objectives import OBJECTIVES
 from pipelines.time_budget import seconds_of
+from reports.store.names import TEST_ACCURACY
+from reports.store.objectives import OBJECTIVES
 from reports.words import LANGUAGES
 from search_spaces.catalogue import CATALOGUES, full_catalogue
 from search_spaces.space import SearchSpace, SearchSpaceError

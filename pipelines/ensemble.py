@@ -4,7 +4,7 @@
 The library is the finished trials' predictions on the validation split, kept by each trial
 (`PREDICTIONS_FILE`), so selecting needs no training, also for trials that workers trained. Each round adds the
 trial (again, if it helps most) whose predictions, averaged in, place the ensemble best by the rule that ranks
-trials (`pipelines.store.objectives.standing`): the objective in its resolution, then the validation loss, which
+trials (`reports.store.objectives.standing`): the objective in its resolution, then the validation loss, which
 tells apart the many rounds an accuracy on a few hundred rows would tie. The first round so picks the best trial.
 A trial's weight is the share of rounds that chose it.
 
@@ -116,7 +116,7 @@ def _as_baseline(trial: str, test_outputs: np.ndarray, classes: bool):
     """A trial's test answers as a baseline, for the ensemble's gain over it to be measured as the best model's
     over a baseline is (`baselines.compare`)."""
     from pipelines.baselines import Baseline
-    from pipelines.store.names import TEST_ACCURACY, TEST_MAE
+    from reports.store.names import TEST_ACCURACY, TEST_MAE
 
     answers = test_outputs.argmax(axis=1) if classes else test_outputs.reshape(len(test_outputs))
     return Baseline("best_trial", f"trial {trial}", TEST_ACCURACY if classes else TEST_MAE, np.nan, np.nan, answers)
@@ -137,8 +137,8 @@ def choose_ensemble(
     when its place on validation is better than the best trial's, `best_validation` its scores there."""
     from pipelines import evaluation
     from pipelines.baselines import compare
-    from pipelines.store.names import EVIDENCE_LOSSES, TEST, VALIDATION, validation_measure
-    from pipelines.store.objectives import OBJECTIVES, objective_step, standing
+    from reports.store.names import EVIDENCE_LOSSES, TEST, VALIDATION, validation_measure
+    from reports.store.objectives import OBJECTIVES, objective_step, standing
 
     scorer = evaluation.classification_scores if classes else evaluation.regression_scores
     measure, loss = validation_measure(objective, classes), EVIDENCE_LOSSES[not classes]

@@ -19,9 +19,9 @@ from pipelines.ensemble import LIBRARY_SIZE, PREDICTIONS_FILE, Ensemble, choose_
 from pipelines.kerastuner_compat import checkpoint_path
 from pipelines.seams import Tuner
 from pipelines.search_context import SearchContext
-from pipelines.store import names
-from pipelines.store.trials import PRUNED
 from pipelines.tracking.tracker import SearchTracker
+from reports.store import names
+from reports.store.trials import PRUNED
 from reports.verdict import NOT_KEPT
 from reports.words import logged
 

@@ -1,6 +1,6 @@
 """Errors a user can fix in an experiment, its data or a resume; `RunnerError` is their common base."""
 
-from pipelines.store.errors import RunnerError
+from reports.store.errors import RunnerError
 
 
 class ConfigError(RunnerError):

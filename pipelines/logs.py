@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from pipelines.progress import say
-from pipelines.store.opening import sqlite_path
+from reports.store.opening import sqlite_path
 
 
 def library_logs_to_file(

@@ -17,9 +17,9 @@ import pandas as pd
 
 from pipelines.data.encoding import PREDICTION, PROBABILITY, Encoding, SeriesInputs
 from pipelines.errors import DataError
-from pipelines.store.errors import StoreError
-from pipelines.store.names import CHAMPION_ALIAS
-from pipelines.store.opening import mlflow_helpers_on, open_store
+from reports.store.errors import StoreError
+from reports.store.names import CHAMPION_ALIAS
+from reports.store.opening import mlflow_helpers_on, open_store
 
 SHOWN_CLASSES = 5  # the most frequent answers a summary names
 MATRIX_NOTE = (

@@ -14,8 +14,8 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipelines.store.names import metric_label
 from pipelines.time_budget import TimeBudget
+from reports.store.names import metric_label
 
 
 def number(value) -> str:

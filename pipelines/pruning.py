@@ -29,9 +29,9 @@ import statistics
 import time
 from typing import ClassVar
 
-from pipelines.store.names import PER_EPOCH, PRUNED_TAG
-from pipelines.store.objectives import improves
-from pipelines.store.trials import children
+from reports.store.names import PER_EPOCH, PRUNED_TAG
+from reports.store.objectives import improves
+from reports.store.trials import children
 
 RUNG_FACTOR = 3  # successive halving keeps the best third at each rung, and rungs are 3 times apart
 

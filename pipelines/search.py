@@ -28,13 +28,13 @@ from pipelines.progress import say
 from pipelines.seams import HyperModel
 from pipelines.search_context import SearchContext
 from pipelines.setup import prepare_search, project_name, search_notes, search_settings
-from pipelines.store.names import FAILURE_TAG, PROJECT_PARAM
 from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.datasets import log_dataset
 from pipelines.tracking.journal import journal_in
 from pipelines.tracking.resume import claim_search, resumable_search
 from pipelines.tracking.tracker import SearchTracker, close_orphans
 from pipelines.tuners import run_tuner
+from reports.store.names import FAILURE_TAG, PROJECT_PARAM
 
 
 def run_search(

@@ -22,9 +22,9 @@ from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
 from pipelines.ensemble import heaviest_member
 from pipelines.errors import ConfigError, DataError
 from pipelines.seams import HyperModel
-from pipelines.store.names import DATA_NOTES_PARAM, OBJECTIVE_PARAM, SEARCH_SPACE_PREFIX
-from pipelines.store.opening import open_store
 from pipelines.tracking.packaging import load_keras
+from reports.store.names import DATA_NOTES_PARAM, OBJECTIVE_PARAM, SEARCH_SPACE_PREFIX
+from reports.store.opening import open_store
 from reports.words import say
 from search_spaces import FAMILIES, InputShapeError
 from search_spaces.custom import BuilderError, CustomHyperModel, DataFacts, load_builder

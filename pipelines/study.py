@@ -18,8 +18,8 @@ from pipelines.closing import SearchResult
 from pipelines.config import Experiment, StudyConfig, load_experiment
 from pipelines.errors import DataError
 from pipelines.search import run_search
-from pipelines.store.names import FAILURE_TAG, ROLE_TAG, STUDY_TAG, SWEEP_TAG
-from pipelines.store.opening import experiment_id, open_store
+from reports.store.names import FAILURE_TAG, ROLE_TAG, STUDY_TAG, SWEEP_TAG
+from reports.store.opening import experiment_id, open_store
 from reports.study import build_study_report, load_study
 
 

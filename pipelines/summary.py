@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.progress import duration, items, number, say
-from pipelines.store.names import (
+from reports.store.names import (
     DURATION,
     EPOCHS,
     FAILURE_TAG,
@@ -21,7 +21,7 @@ from pipelines.store.names import (
     TRIAL_COLUMNS,
     metric_label,
 )
-from pipelines.store.trials import status_text
+from reports.store.trials import status_text
 
 if TYPE_CHECKING:  # importing the search at run time would load TensorFlow for `runner.py trials`
     from pipelines.closing import SearchResult

@@ -44,7 +44,13 @@ from pipelines.progress import SearchProgress
 from pipelines.pruning import RULES, PruningRule, StoreCurves, TrialPruned, TrialPruning
 from pipelines.seams import HyperModel, Trial, Tuner
 from pipelines.search_context import SearchContext
-from pipelines.store.names import (
+from pipelines.time_budget import TimeBudget
+from pipelines.tracking.artifact_process import ArtifactProcess
+from pipelines.tracking.history import copy_history
+from pipelines.tracking.packaging import save_package
+from pipelines.tracking.recorder import TrialRecorder, predict
+from pipelines.tracking.tracker import SearchTracker
+from reports.store.names import (
     BUDGET_SPENT,
     DURATION,
     EPOCH_METRICS_TAG,
@@ -64,13 +70,7 @@ from pipelines.store.names import (
     objective_metric,
     read_metric,
 )
-from pipelines.store.objectives import objective_step, standing
-from pipelines.time_budget import TimeBudget
-from pipelines.tracking.artifact_process import ArtifactProcess
-from pipelines.tracking.history import copy_history
-from pipelines.tracking.packaging import save_package
-from pipelines.tracking.recorder import TrialRecorder, predict
-from pipelines.tracking.tracker import SearchTracker
+from reports.store.objectives import objective_step, standing
 
 if TYPE_CHECKING:
     from rich.console import Console

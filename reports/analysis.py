@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from pipelines.store.names import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS, evidence_loss
-from pipelines.store.objectives import standing
+from reports.store.names import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS, evidence_loss
+from reports.store.objectives import standing
 from reports.verdict import capitalized, two_standard_errors
 from reports.words import listed, metric_words, say, say_n
 

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.store.names import (
+from reports import analysis, figures
+from reports.document import ReportDocument
+from reports.source import SearchRecord, ensemble_outcome
+from reports.store.names import (
     BUDGET_SPENT,
     DATA_NOTES_PARAM,
     DURATION,
@@ -24,10 +27,7 @@ from pipelines.store.names import (
     gain_metrics,
     read_metric,
 )
-from pipelines.store.trials import PRUNED
-from reports import analysis, figures
-from reports.document import ReportDocument
-from reports.source import SearchRecord, ensemble_outcome
+from reports.store.trials import PRUNED
 from reports.words import language, metric_words, say, say_n, say_or, speaking
 
 TOP_TRIALS_DIAGNOSED = 3

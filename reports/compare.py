@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.store.names import BEST_RUN_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC
 from reports import figures
 from reports.document import ReportDocument
 from reports.source import SearchRecord
+from reports.store.names import BEST_RUN_PARAM, BEST_TRIAL_PARAM, OBJECTIVE_METRIC
 from reports.words import metric_words, say, speaking
 
 

@@ -10,8 +10,8 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
-from pipelines.store.errors import ReportError
 from reports.fonts import DEJAVU, cjk_font
+from reports.store.errors import ReportError
 from reports.words import say
 
 CJK_START = 0x2E80  # CJK radicals; DejaVu covers the scripts below it

@@ -18,8 +18,8 @@ from matplotlib import colormaps, rcParams
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from pipelines.store.names import OBJECTIVE_METRIC
 from reports.fonts import matplotlib_families
+from reports.store.names import OBJECTIVE_METRIC
 from reports.words import metric_words, say, speaking
 
 DPI = 110

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
-if TYPE_CHECKING:  # the read side loads no MLflow for a SQLite store (`pipelines.store.sqlite_reader`)
+if TYPE_CHECKING:  # the read side loads no MLflow for a SQLite store (`reports.store.sqlite_reader`)
     from mlflow.entities import Experiment, Run
     from mlflow.tracking import MlflowClient
 
-from pipelines.store.errors import ReportError
-from pipelines.store.names import (
+from reports import analysis
+from reports.analysis import Budget, Reference
+from reports.store.errors import ReportError
+from reports.store.names import (
     BASELINE_KEYS,
     BASELINE_PARAM_PREFIX,
     BEST_BASELINE_PARAM,
@@ -49,11 +51,9 @@ from pipelines.store.names import (
     test_metric_of,
     validation_measure,
 )
-from pipelines.store.objectives import OBJECTIVES
-from pipelines.store.opening import open_reader, store_misses
-from pipelines.store.trials import best_finished, search_step, trials_frame
-from reports import analysis
-from reports.analysis import Budget, Reference
+from reports.store.objectives import OBJECTIVES
+from reports.store.opening import open_reader, store_misses
+from reports.store.trials import best_finished, search_step, trials_frame
 from reports.verdict import baseline_sentence, capitalized, ensemble_sentence
 from reports.words import relogged, say
 

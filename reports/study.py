@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
-from pipelines.store.names import FAILURE_TAG, INPUT_GRADIENT, PER_EXECUTION, STUDY_TAG, SWEEP_TAG
-from pipelines.store.opening import open_reader
 from reports import figures, verdict
 from reports.document import ReportDocument
 from reports.source import against_baseline, find_run
+from reports.store.names import FAILURE_TAG, INPUT_GRADIENT, PER_EXECUTION, STUDY_TAG, SWEEP_TAG
+from reports.store.opening import open_reader
 from reports.words import metric_words, say, say_or, speaking
 
 if TYPE_CHECKING:

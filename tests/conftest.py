@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 import yaml  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
-from pipelines.store.names import objective_metric
+from reports.store.names import objective_metric
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.store.opening import open_store
+from reports.store.opening import open_store
 from tests.conftest import ROOT, missing_tool, write_experiment
 
 EPOCHS = 12  # long enough to catch a trial mid-way, short enough to finish the search after a resume

@@ -21,7 +21,9 @@ from pipelines.distributed.oracle_service import LOOPBACK, NO_AUTH_WARNING, Orac
 from pipelines.progress import SearchProgress
 from pipelines.seams import Tuner
 from pipelines.search_context import SearchContext
-from pipelines.store.names import (
+from pipelines.tracking.tracker import SearchTracker
+from pipelines.tuners import active_values, tuner_with_progress
+from reports.store.names import (
     CHIEF_TAG,
     DURATION,
     EPOCHS,
@@ -31,9 +33,7 @@ from pipelines.store.names import (
     TEST_METRICS,
     WORKER_TAG,
 )
-from pipelines.store.trials import trial_runs
-from pipelines.tracking.tracker import SearchTracker
-from pipelines.tuners import active_values, tuner_with_progress
+from reports.store.trials import trial_runs
 
 POLL_S = 0.5
 

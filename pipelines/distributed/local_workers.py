@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 
 from pipelines.errors import ConfigError
-from pipelines.store.errors import RunnerError
 from pipelines.tracking.tracker import close_orphans
+from reports.store.errors import RunnerError
 
 RUNNER = Path(__file__).resolve().parents[2] / "runner.py"
 START_FAILURES = 3  # deaths in a row without a trial run open: the worker cannot start

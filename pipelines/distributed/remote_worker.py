@@ -27,12 +27,12 @@ from pipelines.distributed.oracle_service import split_address, worker_environme
 from pipelines.errors import ConfigError
 from pipelines.search_context import SearchContext
 from pipelines.setup import prepare_search, search_settings
-from pipelines.store.names import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG
 from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.journal import journal_in, send_journal
 from pipelines.tracking.resume import changed_settings
 from pipelines.tracking.tracker import SearchTracker
 from pipelines.tuners import run_tuner
+from reports.store.names import CHIEF_TAG, PROJECT_PARAM, ROLE_TAG
 
 CHIEF_GRACE_S = 30.0  # how long a worker waits for a chief that stopped answering
 CHIEF_GONE_EXIT = 3  # the exit status of a worker whose chief went away

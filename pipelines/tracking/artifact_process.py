@@ -38,8 +38,8 @@ import numpy as np
 import threadpoolctl
 
 from pipelines import evaluation
-from pipelines.store.names import TEST
 from reports import figures
+from reports.store.names import TEST
 from reports.words import speaking
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from typing import Any
 from mlflow.data.numpy_dataset import from_numpy
 from mlflow.entities import DatasetInput, InputTag
 
-from pipelines.store.mlflow_compat import dataset_entity
 from pipelines.tracking.tracker import SearchTracker
+from reports.store.mlflow_compat import dataset_entity
 
 
 def log_dataset(tracker: SearchTracker, name: str, source: str, splits: Mapping[str, tuple[Any, Any]]) -> None:

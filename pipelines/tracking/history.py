@@ -3,9 +3,9 @@ weights carries on that trial's curves, and the search run shows its best trial'
 
 from __future__ import annotations
 
-from pipelines.store.names import EPOCH_METRICS_TAG, PER_EPOCH, TRIAL_ID_TAG
-from pipelines.store.trials import children
 from pipelines.tracking.tracker import SearchTracker
+from reports.store.names import EPOCH_METRICS_TAG, PER_EPOCH, TRIAL_ID_TAG
+from reports.store.trials import children
 
 
 def learning_curves(client, run) -> dict[str, list[tuple[int, float]]]:

@@ -30,8 +30,8 @@ import requests
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from pipelines.store.errors import RunnerError
 from pipelines.tracking.sending import KEY_PREFIX, send_entry, send_when_unlocked
+from reports.store.errors import RunnerError
 
 if TYPE_CHECKING:
     from rich.console import Console

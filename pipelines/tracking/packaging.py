@@ -83,7 +83,7 @@ def load_keras(uri: str, tracking_uri: str):
     (logged by earlier versions of the runner)."""
     import keras
 
-    from pipelines.store.opening import mlflow_helpers_on
+    from reports.store.opening import mlflow_helpers_on
 
     with mlflow_helpers_on(tracking_uri), tempfile.TemporaryDirectory() as tmp:
         local = Path(mlflow.artifacts.download_artifacts(uri, dst_path=tmp))

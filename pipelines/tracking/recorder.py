@@ -17,7 +17,8 @@ import numpy as np
 from pipelines import evaluation, interrupts
 from pipelines.data import Dataset, batches
 from pipelines.pruning import TrialPruning
-from pipelines.store.names import (
+from pipelines.tracking.tracker import SearchTracker, finite_metrics
+from reports.store.names import (
     INPUT_GRADIENT,
     LOSS_GAP,
     NEAR_ZERO,
@@ -26,8 +27,7 @@ from pipelines.store.names import (
     TEST,
     VAL_LOSS_RISE,
 )
-from pipelines.store.objectives import improves
-from pipelines.tracking.tracker import SearchTracker, finite_metrics
+from reports.store.objectives import improves
 
 LEARNING_RATE = "learning_rate"  # a curve of the optimizer's rate, epoch by epoch
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from pipelines.store.names import CHAMPION_ALIAS, OBJECTIVE_PARAM, objective_metric, read_metric
-from pipelines.store.objectives import improves
-from pipelines.store.opening import mlflow_helpers_on
-from pipelines.store.trials import champion_version
 from pipelines.tracking.tracker import SearchTracker
+from reports.store.names import CHAMPION_ALIAS, OBJECTIVE_PARAM, objective_metric, read_metric
+from reports.store.objectives import improves
+from reports.store.opening import mlflow_helpers_on
+from reports.store.trials import champion_version
 
 MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registered versions made from it (MLflow's key)
 

@@ -16,10 +16,10 @@ import filelock
 
 from pipelines.config import Experiment
 from pipelines.errors import ResumeError
-from pipelines.store.errors import StoreError
-from pipelines.store.names import PROJECT_PARAM
-from pipelines.store.opening import open_store
-from pipelines.store.trials import latest_search
+from reports.store.errors import StoreError
+from reports.store.names import PROJECT_PARAM
+from reports.store.opening import open_store
+from reports.store.trials import latest_search
 
 CLAIM_FILE = "search.lock"
 

@@ -1,6 +1,6 @@
 """Writing a search to MLflow: one parent run per search, one nested child run per KerasTuner trial.
 
-The names written are those of `pipelines.store.names`, which the reports read with.
+The names written are those of `reports.store.names`, which the reports read with.
 Child runs name their parent by id (`parent_run_id`), never through state of
 the process that started the search, so a worker on another machine can log
 its trials under the same parent; every write goes through a journal that
@@ -22,7 +22,8 @@ from typing import Any
 import pandas as pd
 from mlflow.entities import RunStatus, RunTag
 
-from pipelines.store.names import (
+from pipelines.tracking.journal import JournaledWriter, StoreUnreachable, bound_http_retries
+from reports.store.names import (
     FAILURE_TAG,
     HOST_TAG,
     ORPHAN_TAG,
@@ -33,9 +34,8 @@ from pipelines.store.names import (
     WORKER_TAG,
     objective_metric,
 )
-from pipelines.store.opening import experiment_id, open_store
-from pipelines.store.trials import children, trial_runs
-from pipelines.tracking.journal import JournaledWriter, StoreUnreachable, bound_http_retries
+from reports.store.opening import experiment_id, open_store
+from reports.store.trials import children, trial_runs
 
 EPOCH_WRITE_S = 1.0  # per-epoch metrics reach the store at most this late (see `SearchTracker.log_epoch`)
 

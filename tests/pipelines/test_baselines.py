@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from pipelines.baselines import Baseline, compare, model_baseline, model_baseline_inputs, trivial_baseline
 from pipelines.config import load_experiment
 from pipelines.data import load_dataset
-from pipelines.store.names import TEST_ACCURACY
+from reports.store.names import TEST_ACCURACY
 from tests.conftest import ROOT, searched, write_experiment
 
 EXPERIMENTS = ROOT / "experiments"

@@ -1,6 +1,6 @@
 """Every private API of KerasTuner and MLflow the runner touches is still there, as the compat modules use it.
 
-`pipelines/kerastuner_compat.py` and `pipelines/store/mlflow_compat.py` hold
+`pipelines/kerastuner_compat.py` and `reports/store/mlflow_compat.py` hold
 every such touch; a release that moves one fails here, naming it, before any
 search fails on it.
 """
@@ -18,8 +18,8 @@ import pytest
 from mlflow.entities import Dataset as DatasetEntity
 
 from pipelines import kerastuner_compat
-from pipelines.store import mlflow_compat
-from pipelines.store.opening import open_store
+from reports.store import mlflow_compat
+from reports.store.opening import open_store
 from search_spaces import MLP
 
 

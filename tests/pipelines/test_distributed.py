@@ -14,7 +14,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from pipelines.distributed.local_workers import worker_count, worker_environments
-from pipelines.store.names import CHIEF_TAG, ORPHAN_TAG, PID_TAG, WORKER_TAG
+from reports.store.names import CHIEF_TAG, ORPHAN_TAG, PID_TAG, WORKER_TAG
 from tests.conftest import ROOT, TINY
 from tests.pipelines.test_failures import DIVERGES
 from tests.processes import (
@@ -248,7 +248,7 @@ def test_a_worker_that_cannot_start_stops_the_search_with_the_end_of_its_log(tmp
     from rich.console import Console
 
     from pipelines.distributed.local_workers import LocalWorkers, WorkerFailed
-    from pipelines.store.opening import experiment_id, open_store
+    from reports.store.opening import experiment_id, open_store
 
     client = open_store(f"sqlite:///{tmp_path}/mlflow.db")
     parent = client.create_run(experiment_id(client, "nothing"))

@@ -15,8 +15,8 @@ from pipelines.config import load_experiment
 from pipelines.data import load_dataset
 from pipelines.data.encoding import ArrayInputs, Encoding
 from pipelines.ensemble import choose_ensemble, ensemble_model, heaviest_member, select
-from pipelines.store.names import ENSEMBLE, ENSEMBLE_TAG, ENSEMBLE_WEIGHTS_PARAM, TEST_ACCURACY
 from pipelines.tracking.packaging import save_package
+from reports.store.names import ENSEMBLE, ENSEMBLE_TAG, ENSEMBLE_WEIGHTS_PARAM, TEST_ACCURACY
 from tests import processes
 from tests.conftest import searched, write_experiment
 

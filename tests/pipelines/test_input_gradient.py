@@ -10,8 +10,8 @@ from rich.console import Console
 from pipelines.config import load_experiment
 from pipelines.evaluation import input_gradient_norms
 from pipelines.search import run_search
-from pipelines.store.names import INPUT_GRADIENT
-from pipelines.store.trials import children
+from reports.store.names import INPUT_GRADIENT
+from reports.store.trials import children
 from tests.conftest import write_experiment
 
 

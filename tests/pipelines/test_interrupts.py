@@ -45,8 +45,8 @@ def test_a_signal_during_a_store_write_is_raised_once_the_write_is_done_and_leav
     import sqlalchemy
     from mlflow.tracking import MlflowClient
 
-    from pipelines.store.opening import open_store
     from pipelines.tracking.journal import JournaledWriter
+    from reports.store.opening import open_store
 
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     client = open_store(uri)

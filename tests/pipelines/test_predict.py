@@ -26,7 +26,7 @@ from pipelines.data import load_dataset
 from pipelines.errors import DataError
 from pipelines.predict import load, predict
 from pipelines.search import run_search
-from pipelines.store.opening import mlflow_helpers_on
+from reports.store.opening import mlflow_helpers_on
 from tests.conftest import ROOT, write_experiment
 
 SHARED = ROOT.parent / "shared" / "data"

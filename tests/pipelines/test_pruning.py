@@ -11,8 +11,8 @@ from mlflow.tracking import MlflowClient
 from pipelines.config import load_experiment
 from pipelines.errors import ConfigError
 from pipelines.pruning import Curve, MedianRule, SuccessiveHalvingRule, best_so_far
-from pipelines.store.names import BEST_TRIAL_PARAM, PER_EPOCH, PRUNED_TAG
-from pipelines.store.trials import best_finished, trials_frame
+from reports.store.names import BEST_TRIAL_PARAM, PER_EPOCH, PRUNED_TAG
+from reports.store.trials import best_finished, trials_frame
 from tests.conftest import OBJECTIVE, TINY, write_experiment
 from tests.processes import by_trial, runs, search, wait_until_training
 

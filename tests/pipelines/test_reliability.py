@@ -31,7 +31,7 @@ from tests.processes import (
 
 OPEN_AND_LOG = textwrap.dedent("""
     import sys
-    from pipelines.store.opening import open_store
+    from reports.store.opening import open_store
     client = open_store(sys.argv[1])
     try:
         experiment_id = client.create_experiment("shared")

@@ -224,7 +224,7 @@ def test_the_closing_steps_read_the_trials_from_the_store_once(tmp_path, monkeyp
 
     import pipelines.search
     from pipelines.config import load_experiment
-    from pipelines.store import names as layout
+    from reports.store import names as layout
     from tests.conftest import write_experiment
 
     reads, closing = [], []

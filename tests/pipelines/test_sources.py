@@ -12,8 +12,8 @@ from rich.console import Console
 from pipelines.config import load_experiment
 from pipelines.data import load_dataset
 from pipelines.search import run_search
-from pipelines.store.opening import mlflow_helpers_on
 from pipelines.tracking.packaging import load_keras
+from reports.store.opening import mlflow_helpers_on
 from tests.conftest import write_experiment
 
 pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
@@ -282,8 +282,8 @@ def test_what_loading_changed_is_printed_logged_and_in_the_report(tmp_path, caps
     assert "Data: classes are imbalanced: 'yes' has" in said
     assert "class_weight" not in said.split("Data: classes are imbalanced")[1].split("\n\n")[0]  # on already
     assert "Advice: class_weight" not in said
-    from pipelines.store.names import DATA_NOTES_PARAM
-    from pipelines.store.opening import open_store
+    from reports.store.names import DATA_NOTES_PARAM
+    from reports.store.opening import open_store
 
     parent = open_store(f"sqlite:///{tmp_path}/mlflow.db").get_run(result.parent_run_id)
     assert "3 missing input cells filled" in parent.data.params[DATA_NOTES_PARAM]

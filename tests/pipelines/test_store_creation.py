@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from pipelines.store.errors import StoreError
-from pipelines.store.migrations import building_path
-from pipelines.store.opening import open_store
+from reports.store.errors import StoreError
+from reports.store.migrations import building_path
+from reports.store.opening import open_store
 from tests.conftest import ROOT, TINY, write_experiment
 from tests.processes import runs, search
 

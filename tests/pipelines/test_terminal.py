@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console
 
 from pipelines.progress import SearchProgress, number
-from pipelines.store.opening import open_store
 from pipelines.summary import trials_table
+from reports.store.opening import open_store
 from tests.conftest import OBJECTIVE, searched, write_experiment
 
 ITEM = re.compile(r"\b([a-z_]+)=(\S*)")

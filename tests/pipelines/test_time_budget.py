@@ -8,9 +8,9 @@ import pytest
 
 from pipelines.config import load_experiment, with_time_budget
 from pipelines.errors import ConfigError
-from pipelines.store.names import BUDGET_SPENT
-from pipelines.store.opening import open_store
 from pipelines.time_budget import TimeBudget, seconds_of
+from reports.store.names import BUDGET_SPENT
+from reports.store.opening import open_store
 from tests import processes
 from tests.conftest import TINY, write_experiment
 

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 
 from pipelines.data.encoding import ArrayInputs, Encoding
-from pipelines.store.names import CHAMPION_ALIAS, objective_metric
-from pipelines.store.opening import mlflow_helpers_on
-from pipelines.store.trials import champion_version
 from pipelines.tracking.packaging import save_package
 from pipelines.tracking.registry import register_champion
 from pipelines.tracking.tracker import SearchTracker
+from reports.store.names import CHAMPION_ALIAS, objective_metric
+from reports.store.opening import mlflow_helpers_on
+from reports.store.trials import champion_version
 
 
 def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
@@ -67,8 +67,8 @@ def test_epochs_are_written_together_with_their_own_times_and_all_of_them_when_t
 
     import pytest
 
-    from pipelines.store.names import PER_EPOCH
     from pipelines.tracking.tracker import EPOCH_WRITE_S
+    from reports.store.names import PER_EPOCH
 
     tracker = SearchTracker(f"sqlite:///{tmp_path}/mlflow.db", "epochs")
     with tracker.search_run("search", {}):

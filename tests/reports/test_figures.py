@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from pipelines.store.names import OBJECTIVE_METRIC
 from reports import figures
+from reports.store.names import OBJECTIVE_METRIC
 
 # The demo's eight trials: learning rates sampled on a log scale over less than a decade, which a linear axis
 # with matplotlib's default tick count labels 0.00050, 0.00075, ... close enough to run together.

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.store.names import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS
-from pipelines.store.objectives import objective_step
-from pipelines.store.trials import ranked
 from reports.analysis import chosen_among_ties
+from reports.store.names import EVIDENCE_LOSSES, OBJECTIVE_METRIC, PARAMETERS
+from reports.store.objectives import objective_step
+from reports.store.trials import ranked
 
 LOSS = EVIDENCE_LOSSES[0]
 

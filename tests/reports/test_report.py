@@ -20,9 +20,9 @@ from rich.console import Console
 import runner
 from pipelines.config import load_experiment
 from pipelines.search import run_search
-from pipelines.store.names import IMPORTANCE_FILE, IMPORTANCE_FITTED_TO
-from pipelines.store.trials import latest_search, trials_frame
 from reports.fonts import cjk_font
+from reports.store.names import IMPORTANCE_FILE, IMPORTANCE_FITTED_TO
+from reports.store.trials import latest_search, trials_frame
 from tests.conftest import OBJECTIVE, ROOT, TINY, missing_tool, write_experiment
 
 
@@ -238,7 +238,7 @@ def test_trials_command_prints_and_exports_the_table(finished_search, tmp_path, 
 )
 def test_reading_commands_never_load_tensorflow_nor_mlflow_for_a_sqlite_store(finished_search, tmp_path, command):
     """The read side stands alone: a report or a trials table from any machine that reaches the store, fast. A
-    SQLite store is read without MLflow's client, whose import alone takes seconds (`pipelines.store.sqlite_reader`)."""
+    SQLite store is read without MLflow's client, whose import alone takes seconds (`reports.store.sqlite_reader`)."""
     probe = (
         "import sys, runner; code = runner.main(sys.argv[1:]); "
         "loaded = [m for m in ('tensorflow', 'keras', 'keras_tuner', 'mlflow') if m in sys.modules]; "

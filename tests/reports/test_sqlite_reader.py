@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.store.errors import StoreError
-from pipelines.store.names import PER_EPOCH, ROLE_TAG, TRIAL_ID_TAG
-from pipelines.store.opening import sqlite_path, store_misses
-from pipelines.store.sqlite_reader import SqliteReader
-from pipelines.store.trials import children, latest_search, trial_runs, trials_frame
+from reports.store.errors import StoreError
+from reports.store.names import PER_EPOCH, ROLE_TAG, TRIAL_ID_TAG
+from reports.store.opening import sqlite_path, store_misses
+from reports.store.sqlite_reader import SqliteReader
+from reports.store.trials import children, latest_search, trial_runs, trials_frame
 
 
 @pytest.fixture(scope="module")

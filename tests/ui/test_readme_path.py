@@ -12,7 +12,7 @@ import re
 import pytest
 import yaml
 
-from pipelines.store.names import objective_metric
+from reports.store.names import objective_metric
 from tests.conftest import ROOT, searched, tiny_copy
 from tests.processes import runner_ui
 from tests.ui.conftest import SCREENSHOTS

@@ -25,7 +25,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
-from pipelines.store.errors import StoreError
+from reports.store.errors import StoreError
 
 
 class Metric(NamedTuple):

@@ -3,7 +3,7 @@ build a name from another. The training side writes with them and the read side 
 each, so a name is changed in one place.
 """
 
-from pipelines.store.objectives import OBJECTIVES
+from reports.store.objectives import OBJECTIVES
 
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"  # which view MLflow 3's UI opens an experiment in
 MODEL_TRAINING = "custom_model_development"  # its runs table and charts; without the tag it opens the GenAI view
@@ -56,7 +56,7 @@ PER_EXECUTION = "per_execution/"  # executions_per_trial > 1: each one's values 
 TEST_ACCURACY, TEST_MAE = TEST + "accuracy", TEST + "mae"
 TEST_METRICS = (TEST_ACCURACY, TEST_MAE)  # the test score a trial is shown with: for classes, for values
 # The kept weights' validation loss, for classes (cross-entropy) and for values (squared error): what breaks a tie
-# on the objective (see pipelines/store/objectives.py).
+# on the objective (see reports/store/objectives.py).
 EVIDENCE_LOSSES = (VALIDATION + "loss", VALIDATION + "mse")
 TEST_F1_MACRO = TEST + "f1_macro"  # beside accuracy where classes are imbalanced: each class counts the same
 BASELINE_KEYS = ("trivial", "model")  # the baselines of a search (see pipelines/baselines.py)

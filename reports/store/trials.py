@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # MLflow and pandas load on first use
     import pandas as pd
     from mlflow.tracking import MlflowClient
 
-from pipelines.store.names import (
+from reports.store.names import (
     CHAMPION_ALIAS,
     DURATION,
     EPOCHS,
@@ -30,7 +30,7 @@ from pipelines.store.names import (
     read_metric,
     test_metric_of,
 )
-from pipelines.store.objectives import OBJECTIVES, objective_step, standing
+from reports.store.objectives import OBJECTIVES, objective_step, standing
 
 
 def children(client: MlflowClient, parent_run_id: str, condition: str = "") -> list:

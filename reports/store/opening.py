@@ -7,7 +7,7 @@ migration and leave the database half-migrated for good. Here the first
 opening in each process holds a lock file beside the database, so exactly one
 process creates the tables and the others wait, then find them; the tables
 are made in a file beside the database and renamed into place
-(`pipelines/store/migrations.py`), so a kill meanwhile leaves no half-made store.
+(`reports/store/migrations.py`), so a kill meanwhile leaves no half-made store.
 Readers never create a store: a report on a store that is not there says so.
 """
 
@@ -23,9 +23,9 @@ import filelock
 if TYPE_CHECKING:  # MLflow and pandas load on first use: validating an experiment file reads these names only
     from mlflow.tracking import MlflowClient
 
-from pipelines.store.errors import StoreError
-from pipelines.store.migrations import ensure_complete
-from pipelines.store.names import EXPERIMENT_KIND_TAG, MODEL_TRAINING
+from reports.store.errors import StoreError
+from reports.store.migrations import ensure_complete
+from reports.store.names import EXPERIMENT_KIND_TAG, MODEL_TRAINING
 
 LOCK_TIMEOUT_S = 600  # migrating a new store takes seconds; a lock held this long belongs to a hung process
 _opened: dict[str, MlflowClient] = {}
@@ -70,7 +70,7 @@ def open_reader(tracking_uri: str):
         return open_store(tracking_uri, create=False)
     if not path.is_file():
         open_store(tracking_uri, create=False)  # says there is no store there
-    from pipelines.store.sqlite_reader import SqliteReader
+    from reports.store.sqlite_reader import SqliteReader
 
     return SqliteReader(path, tracking_uri)
 

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from pipelines.store.errors import StoreError
-from pipelines.store.mlflow_compat import dispose_engine
+from reports.store.errors import StoreError
+from reports.store.mlflow_compat import dispose_engine
 
 Client = TypeVar("Client")
 
