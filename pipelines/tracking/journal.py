@@ -193,16 +193,13 @@ class JournaledWriter:
             self._append(entry)
             return None
         try:
-            return self._send_when_unlocked(entry)
+            return send_when_unlocked(self._send, entry)
         except Exception as exc:
             if not (self.remote and self.folder and unreachable(exc)):
                 raise
             self._append(entry)
             self.on_offline()
             return None
-
-    def _send_when_unlocked(self, entry: dict) -> str | None:
-        return send_when_unlocked(self._send, entry)
 
     def _send(self, entry: dict) -> str | None:
         return send_entry(self.client, entry, self.ids)
