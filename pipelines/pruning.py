@@ -31,7 +31,7 @@ from typing import ClassVar
 
 from reports.store.names import PER_EPOCH, PRUNED_TAG
 from reports.store.objectives import improves
-from reports.store.trials import children
+from reports.store.trials import children, metric_points
 
 RUNG_FACTOR = 3  # successive halving keeps the best third at each rung, and rungs are 3 times apart
 
@@ -159,7 +159,7 @@ class StoreCurves:
         return curves
 
     def _read(self, run, complete: bool) -> Curve | None:
-        points = sorted((m.step, m.value) for m in self.client.get_metric_history(run.info.run_id, self.metric))
+        points = metric_points(self.client, run.info.run_id, self.metric)
         return Curve(best_so_far([v for _, v in points], self.direction), complete) if points else None
 
 

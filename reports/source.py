@@ -53,7 +53,7 @@ from reports.store.names import (
 )
 from reports.store.objectives import OBJECTIVES
 from reports.store.opening import open_reader, store_misses
-from reports.store.trials import best_finished, search_step, trials_frame
+from reports.store.trials import best_finished, metric_points, search_step, trials_frame
 from reports.verdict import baseline_sentence, capitalized, ensemble_sentence
 from reports.words import relogged, say
 
@@ -230,18 +230,10 @@ class SearchRecord:
 
     def curve(self, run_id: str, key: str) -> list[tuple[int, float]]:
         """One per-epoch curve of a run (Keras' name: val_loss), in epoch order."""
-        return [
-            (m.step, m.value)
-            for m in sorted(self.client.get_metric_history(run_id, PER_EPOCH + key), key=lambda m: m.step)
-        ]
+        return metric_points(self.client, run_id, PER_EPOCH + key)
 
     def curves(self, run_id: str) -> dict[str, list[tuple[int, float]]]:
-        out = {}
-        for key in CURVE_KEYS:
-            history = self.client.get_metric_history(run_id, PER_EPOCH + key)
-            if history:
-                out[key] = [(m.step, m.value) for m in sorted(history, key=lambda m: m.step)]
-        return out
+        return {key: points for key in CURVE_KEYS if (points := self.curve(run_id, key))}
 
     def artifact(self, run_id: str, name: str, into: Path) -> Path | None:
         if self.wait_for_files is not None:

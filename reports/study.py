@@ -19,6 +19,7 @@ from reports.document import ReportDocument
 from reports.source import against_baseline, find_run
 from reports.store.names import FAILURE_TAG, INPUT_GRADIENT, PER_EXECUTION, STUDY_TAG, SWEEP_TAG
 from reports.store.opening import open_reader
+from reports.store.trials import metric_points
 from reports.words import metric_words, say, say_or, speaking
 
 if TYPE_CHECKING:
@@ -103,9 +104,9 @@ class StudyRecord:
 
 def _seed_values(client: MlflowClient, child: Run, metric: str) -> list[float]:
     """The per-execution values when a trial ran several seeds, else its one value."""
-    history = client.get_metric_history(child.info.run_id, PER_EXECUTION + metric)
+    history = metric_points(client, child.info.run_id, PER_EXECUTION + metric)
     if history:
-        return [m.value for m in sorted(history, key=lambda m: m.step)]
+        return [value for _, value in history]
     value = child.data.metrics.get(metric)
     return [] if value is None else [value]
 
@@ -134,8 +135,8 @@ def load_study(tracking_uri: str, reference: str) -> StudyRecord:
                 for value in _seed_values(client, child, metric):
                     rows.append({"sweep": sweep, **setting, "metric": metric, "value": value})
             first = config["compare"][0]
-            for point in client.get_metric_history(child.info.run_id, INPUT_GRADIENT):
-                gradients.append({"sweep": sweep, first: setting[first], "step": point.step, "norm": point.value})
+            for step, norm in metric_points(client, child.info.run_id, INPUT_GRADIENT):
+                gradients.append({"sweep": sweep, first: setting[first], "step": step, "norm": norm})
     values = pd.DataFrame(rows, columns=["sweep", *config["compare"], "metric", "value"])
     gradient_frame = pd.DataFrame(gradients, columns=["sweep", config["compare"][0], "step", "norm"])
     return StudyRecord(experiment.name, run, config, searches, values, failures, gradient_frame)

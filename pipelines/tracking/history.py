@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from pipelines.tracking.tracker import SearchTracker
 from reports.store.names import EPOCH_METRICS_TAG, PER_EPOCH, TRIAL_ID_TAG
-from reports.store.trials import children
+from reports.store.trials import children, metric_points
 
 
 def learning_curves(client, run) -> dict[str, list[tuple[int, float]]]:
     """A trial run's learning curves: (epoch, value) points of each per-epoch metric, in order."""
     curves = {}
     for key in filter(None, run.data.tags.get(EPOCH_METRICS_TAG, "").split(",")):
-        points = [(m.step, m.value) for m in client.get_metric_history(run.info.run_id, PER_EPOCH + key)]
+        points = metric_points(client, run.info.run_id, PER_EPOCH + key)
         if points:
-            curves[key] = sorted(points)
+            curves[key] = points
     return curves
 
 

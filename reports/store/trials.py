@@ -43,6 +43,11 @@ def _children_of(client: MlflowClient, parent, condition: str = "") -> list:
     return client.search_runs([parent.info.experiment_id], query, max_results=50000)
 
 
+def metric_points(client: MlflowClient, run_id: str, metric: str) -> list[tuple[int, float]]:
+    """A metric's history in a run as (step, value) points, in step order: every reader of a curve reads it so."""
+    return sorted((m.step, m.value) for m in client.get_metric_history(run_id, metric))
+
+
 def trial_runs(client: MlflowClient, parent_run_id: str, trial_id: str) -> list:
     """Every run of one trial under a search, oldest first: reruns after a crash add runs."""
     runs = children(client, parent_run_id, f"tags.`{TRIAL_ID_TAG}` = '{trial_id}'")
