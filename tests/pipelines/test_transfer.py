@@ -17,15 +17,8 @@ from tests.conftest import write_experiment
 
 pytestmark = pytest.mark.slow  # real searches taking minutes on 2 cores: CI runs them, the fast lane does not
 
-CNN = {
-    "depth": 2,
-    "filters": 8,
-    "kernel_size": 3,
-    "dropout": 0.0,
-    "optimizer": "adam",
-    "learning_rate": 0.01,
-    "batch_size": 64,
-}
+TRAINING = {"dropout": 0.0, "optimizer": "adam", "learning_rate": 0.01, "batch_size": 64}
+CNN = {"depth": 2, "filters": 8, "kernel_size": 3, **TRAINING}
 
 
 def _base_model(tmp_path, name: str, epochs: int) -> str:
@@ -50,14 +43,7 @@ def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
         family="transfer",
         base_model=base_uri,
         data={"source": "digits", "classes": [5, 6, 7, 8, 9]},
-        search_space={
-            "frozen_layers": [2, "all"],
-            "mode": "feature_extraction",
-            "dropout": 0.0,
-            "optimizer": "adam",
-            "learning_rate": 0.01,
-            "batch_size": 64,
-        },
+        search_space={"frozen_layers": [2, "all"], "mode": "feature_extraction", **TRAINING},
         tuner={"algorithm": "grid", "max_trials": 2, "epochs": 2, "patience": 0},
         ensemble="none",  # the best model is then one trial's, whose layers are compared below
     )
@@ -86,14 +72,7 @@ def test_fine_tuning_logs_both_phases_as_one_curve(tmp_path):
         family="transfer",
         base_model=_base_model(tmp_path, "base", epochs=1),
         data={"source": "digits", "classes": [5, 6, 7, 8, 9]},
-        search_space={
-            "frozen_layers": 1,
-            "mode": "fine_tuning",
-            "dropout": 0.0,
-            "optimizer": "adam",
-            "learning_rate": 0.01,
-            "batch_size": 64,
-        },
+        search_space={"frozen_layers": 1, "mode": "fine_tuning", **TRAINING},
         tuner={"algorithm": "random", "max_trials": 1, "epochs": 4, "patience": 0},
     )
     result = run_search(load_experiment(target), Console(quiet=True))
