@@ -14,7 +14,6 @@ import contextlib
 import os
 import socket
 import sys
-import time
 from pathlib import Path
 
 from pipelines import interrupts
@@ -26,44 +25,17 @@ STUDIES = Path(__file__).parent / "experiments" / "studies"
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from pipelines import commands
 
-    from pipelines.config import load_experiment, with_time_budget
-    from pipelines.logs import announce_log_file, library_logs_to_file
-
-    experiment = load_experiment(args.experiment)
-    if args.time_budget is not None:
-        experiment = with_time_budget(experiment, args.time_budget)
-    console = Console()
-    library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, args.verbose, console, announce=False)
-    distribution = _distribution(args)
-    if experiment.study:
-        if distribution:
-            raise ConfigError(
-                f"{experiment.source_file}: a study runs its searches one after another; --workers is for one search."
-            )
-        announce_log_file(console)
-        return _run_study(experiment, console, args.resume)
-    from pipelines.data import load_dataset
-    from pipelines.progress import say
-
-    # Tables, series and arrays are read and checked before TensorFlow loads: a data error is told in a second.
-    dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
-    announce_log_file(console)
-    load_tensorflow()
-    from pipelines.search import run_search
-    from pipelines.summary import print_summary
-
-    say(
-        console,
-        f"{experiment.name}: {experiment.family} on {experiment.data.source}, "
-        f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}",
-        "bold",
+    return commands.search(
+        args.experiment,
+        time_budget=args.time_budget,
+        workers=args.workers,
+        chief_host=args.chief_host,
+        chief_port=args.chief_port,
+        resume=args.resume,
+        verbose=args.verbose,
     )
-    started = time.monotonic()
-    result = run_search(experiment, console, resume=args.resume, distribution=distribution, dataset=dataset)
-    print_summary(result, console, time.monotonic() - started)
-    return 0 if result.best_trial_id is not None else 1
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -84,18 +56,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
     console.print(result.summary(), highlight=False)
     console.print(f"answers written to {out}", highlight=False)
     return 0
-
-
-def _distribution(args: argparse.Namespace):
-    """`--workers` and where the chief listens, or None for a search in this process."""
-    if args.workers is None:
-        if args.chief_host != "127.0.0.1" or args.chief_port:
-            raise ConfigError("--chief-host and --chief-port are for a search on --workers.")
-        return None
-    from pipelines.distributed.chief import Distribution
-    from pipelines.distributed.local_workers import worker_count
-
-    return Distribution(worker_count(args.workers), args.chief_host, args.chief_port)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -212,44 +172,14 @@ def _serve(command: list[str], env: dict[str, str] | None, started: str, log: Pa
         return 0
 
 
-def _run_study(experiment, console, resume: bool) -> int:
-    from pipelines.study import run_study
-    from reports.study import load_study
-
-    if resume:
-        raise ConfigError(
-            f"{experiment.source_file}: --resume carries on one search; a study runs its searches afresh."
-        )
-    console.print(f"[bold]study {experiment.name}[/]: {experiment.study.question}")
-    result = run_study(experiment, console)
-    console.rule("answer")
-    for sentence in load_study(experiment.tracking_uri, result.study_run_id).answer():
-        console.print(f"- {sentence}")
-    console.print(f"study report: {result.report_path} (study run {result.study_run_id})")
-    return 0
-
-
 def cmd_study(args: argparse.Namespace) -> int:
-    from pipelines.config import load_experiment
-    from pipelines.logs import library_logs_to_file
+    from pipelines import commands
 
     path = Path(args.name) if args.name.endswith((".yaml", ".yml")) else STUDIES / f"{args.name}.yaml"
     if not path.is_file():
         names = ", ".join(sorted(p.stem for p in STUDIES.glob("*.yaml")))
         raise ConfigError(f"{path}: no such study; the studies are: {names}.")
-    from rich.console import Console
-
-    experiment = load_experiment(path)
-    if experiment.study is None:
-        raise ConfigError(f"{path}: not a study (no study: section); run it with `runner.py search {path}`.")
-    if args.language:
-        experiment = experiment.model_copy(
-            update={"report": experiment.report.model_copy(update={"language": args.language})}
-        )
-    console = Console()
-    library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, args.verbose, console)
-    load_tensorflow()
-    return _run_study(experiment, console, resume=False)
+    return commands.study(path, args.language, args.verbose)
 
 
 def _study_or_none(tracking_uri: str, reference: str):

@@ -21,19 +21,24 @@ def run_search(
     *,
     resume: bool = False,
     workers: int | str | None = None,
+    chief_host: str = "127.0.0.1",
+    chief_port: int = 0,
     console=None,
     verbose: bool = False,
     build_model=None,
 ):
     """Run the experiment's search (or with `resume` carry on its latest unfinished one), on `workers` local
-    processes (a count or "auto") or in this one; returns a `pipelines.closing.SearchResult`: the trials, the
-    best trial, its model's path and URI, the baseline comparison and the report's path.
+    processes (a count or "auto") or in this one, the chief listening on `chief_host`:`chief_port` for them and
+    for workers elsewhere; returns a `pipelines.closing.SearchResult`: the trials, the best trial, its model's
+    path and URI, the baseline comparison and the report's path.
 
     `build_model(hp)` or `build_model(hp, facts)` is the builder of a `family: custom` experiment: it returns a
     keras.Model, compiled or not (see search_spaces/custom.py)."""
     from rich.console import Console
 
-    from pipelines.logs import library_logs_to_file, load_tensorflow, quiet_libraries
+    from pipelines.data import load_dataset
+    from pipelines.logs import announce_log_file, library_logs_to_file, load_tensorflow, quiet_libraries
+    from pipelines.progress import say
 
     if workers is not None and Path(experiment.source_file).name == DICT_SOURCE:
         raise ConfigError(
@@ -47,14 +52,25 @@ def run_search(
         )
     quiet_libraries()
     console = console or Console()
-    library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, verbose, console)
+    library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, verbose, console, announce=False)
+    # Tables, series and arrays are read and checked before TensorFlow loads: a data error is told in a second.
+    dataset = load_dataset(experiment.data, experiment.seed, Path(experiment.source_file).parent)
+    announce_log_file(console)
     load_tensorflow()
     from pipelines.distributed.chief import Distribution
     from pipelines.distributed.local_workers import worker_count
     from pipelines.search import run_search as search
 
-    distribution = Distribution(worker_count(str(workers))) if workers is not None else None
-    return search(experiment, console, resume=resume, distribution=distribution, build_model=build_model)
+    distribution = Distribution(worker_count(str(workers)), chief_host, chief_port) if workers is not None else None
+    say(
+        console,
+        f"{experiment.name}: {experiment.family} on {experiment.data.source}, "
+        f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}",
+        "bold",
+    )
+    return search(
+        experiment, console, resume=resume, distribution=distribution, dataset=dataset, build_model=build_model
+    )
 
 
 def _store_and_name(experiment: Experiment | str, tracking_uri: str | None) -> tuple[str, str]:
