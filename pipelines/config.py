@@ -163,6 +163,11 @@ class StudyConfig(StrictModel):
         min_length=1,
         description="child-run metrics (see the README's table of names); the first decides",
     )
+    tune: list[str] = Field(
+        default_factory=list,
+        description="searched hyperparameters each compared setting is given at its best, chosen on the validation "
+        "objective (learning_rate: each optimizer at its own best rate)",
+    )
     expect_best: list[str] = Field(default_factory=list, description="values of compare[0] expected to do best")
     expectation: str = Field("", description="the expected outcome, in words")
     baseline: float | None = Field(None, description="a reference value of the first metric, e.g. predict-the-mean")
@@ -536,8 +541,9 @@ def _study_problems(experiment: Experiment) -> list[str]:
     study = experiment.study
     assert study is not None, "checked only for a file with a study section"
     problems = [
-        f"study.compare: {name!r} must be searched over a list of values in search_space (e.g. {name}: [a, b])."
-        for name in [*study.compare, *study.detail]
+        f"study.{key}: {name!r} must be searched over a list of values in search_space (e.g. {name}: [a, b])."
+        for key in ("compare", "detail", "tune")
+        for name in getattr(study, key)
         if not isinstance(experiment.search_space.get(name), list)
     ]
     if problems:

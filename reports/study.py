@@ -17,7 +17,16 @@ import yaml
 from reports import figures, verdict
 from reports.document import ReportDocument
 from reports.source import against_baseline, find_run
-from reports.store.names import FAILURE_TAG, INPUT_GRADIENT, PER_EXECUTION, STUDY_TAG, SWEEP_TAG
+from reports.store.names import (
+    FAILURE_TAG,
+    INPUT_GRADIENT,
+    OBJECTIVE_PARAM,
+    PER_EXECUTION,
+    STUDY_TAG,
+    SWEEP_TAG,
+    objective_metric,
+)
+from reports.store.objectives import OBJECTIVES
 from reports.store.opening import open_reader
 from reports.store.trials import metric_points
 from reports.words import metric_words, say, say_or, speaking
@@ -33,7 +42,9 @@ class StudyRecord:
     run: Run
     config: dict
     searches: list[Run]
-    values: pd.DataFrame  # one row per seed of each finished trial: sweep, compared hyperparameters, metric, value
+    # One row per seed of each finished trial: sweep, compared and tuned hyperparameters, the trial's validation
+    # objective (lower is better: a score that is better higher is negated), metric, value.
+    values: pd.DataFrame
     failures: list[str]  # "<setting>: <reason>" for each trial that did not finish
     gradients: pd.DataFrame  # sequences: sweep, compare[0]'s value, step, norm of the input gradient at initialization
 
@@ -44,7 +55,9 @@ class StudyRecord:
 
     def summary(self, metric: str) -> pd.DataFrame:
         keys = [*self.panels, self.config["compare"][0]]
-        summary = verdict.summarize(self.values[self.values["metric"] == metric], keys)
+        tune = self.config.get("tune") or []
+        rows = self.values[self.values["metric"] == metric]
+        summary = verdict.summarize(_at_best_tuning(rows, keys, tune) if tune else rows, keys + tune)
         if not self.panels:
             return summary
         return summary.sort_values(self.panels, key=lambda column: column.map(_natural), kind="stable").reset_index(
@@ -58,7 +71,7 @@ class StudyRecord:
 
     def answer(self) -> list[str]:
         c = self.config
-        sentences = []
+        sentences = self.tuning_sentences()
         for i, metric in enumerate(c["metrics"]):
             expected = [label(c["compare"][0], v) for v in c.get("expect_best", [])] if i == 0 else []
             sentences += verdict.answer(
@@ -75,6 +88,20 @@ class StudyRecord:
         if self.failures:
             sentences.append(say("study.failures", n=len(self.failures), failures="; ".join(self.failures)))
         return sentences
+
+    def tuning_sentences(self) -> list[str]:
+        """Which value of the tuned hyperparameters each compared setting is shown at, and how it was chosen."""
+        tune = self.config.get("tune") or []
+        if not tune:
+            return []
+        summary = self.summary(self.config["metrics"][0])
+        settings = "; ".join(
+            " ".join(str(row[n]) for n in [*self.panels, self.config["compare"][0]] if row[n])
+            + " "
+            + ", ".join(f"{n} {row[n]}" for n in tune)
+            for _, row in summary.iterrows()
+        )
+        return [say("study.tuned", names=", ".join(tune), settings=settings)]
 
     def gradient_panel(self) -> tuple[str, pd.DataFrame]:
         """The longest sequences' panel (the sweep's last value) of the input gradients: mean norm per value of
@@ -127,19 +154,41 @@ def load_study(tracking_uri: str, reference: str) -> StudyRecord:
             [experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{search.info.run_id}'"
         ):
             setting = _setting(child.data.params, config)
+            tuned = {name: child.data.params.get(name) for name in config.get("tune") or []}
+            rank = _objective_rank(child, search.data.params.get(OBJECTIVE_PARAM))
             if child.info.status != "FINISHED":
                 where = ", ".join(str(v) for v in (sweep, *setting.values()) if v)
                 failures.append(f"{where}: {child.data.tags.get(FAILURE_TAG, child.info.status.lower())}")
                 continue
             for metric in config["metrics"]:
                 for value in _seed_values(client, child, metric):
-                    rows.append({"sweep": sweep, **setting, "metric": metric, "value": value})
+                    rows.append(
+                        {"sweep": sweep, **setting, **tuned, "objective": rank, "metric": metric, "value": value}
+                    )
             first = config["compare"][0]
             for step, norm in metric_points(client, child.info.run_id, INPUT_GRADIENT):
                 gradients.append({"sweep": sweep, first: setting[first], "step": step, "norm": norm})
-    values = pd.DataFrame(rows, columns=["sweep", *config["compare"], "metric", "value"])
+    columns = ["sweep", *config["compare"], *(config.get("tune") or []), "objective", "metric", "value"]
+    values = pd.DataFrame(rows, columns=columns)
     gradient_frame = pd.DataFrame(gradients, columns=["sweep", config["compare"][0], "step", "norm"])
     return StudyRecord(experiment.name, run, config, searches, values, failures, gradient_frame)
+
+
+def _objective_rank(child: Run, objective: str | None) -> float:
+    """The trial's validation objective, lower is better (NaN when the search did not log one)."""
+    if objective not in OBJECTIVES:
+        return float("nan")
+    score = child.data.metrics.get(objective_metric(objective), float("nan"))
+    return -score if OBJECTIVES[objective] == "max" else score
+
+
+def _at_best_tuning(rows: pd.DataFrame, keys: list[str], tune: list[str]) -> pd.DataFrame:
+    """Each setting of `keys` at the values of `tune` whose trials scored best on the validation objective (mean
+    over them): the rate is chosen as a user would, before the test split is looked at."""
+    means = rows.groupby(keys + tune, sort=False, dropna=False)["objective"].mean().reset_index()
+    means = means.dropna(subset=["objective"])
+    best = means.loc[means.groupby(keys, sort=False, dropna=False)["objective"].idxmin(), keys + tune]
+    return rows.merge(best, on=keys + tune)
 
 
 def _setting(params: dict[str, str], config: dict) -> dict[str, str | None]:

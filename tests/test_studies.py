@@ -57,6 +57,14 @@ def test_study_answers_with_the_numbers_mlflow_holds(path, tmp_path):
         assert f"{row['mean']:.3g}" in answer  # the mean of the seeds' values MLflow holds
     if experiment.study.expect_best:
         assert "Expected:" in answer
+    tune = experiment.study.tune
+    if tune:  # each setting at the tuned values its trials scored best with on validation, and the answer says so
+        keys, rows = [*record.panels, experiment.study.compare[0]], record.values[record.values["metric"] == metric]
+        for _, row in summary.iterrows():
+            own = rows[(rows[keys] == row[keys]).all(axis=1)]
+            best = own.groupby(tune)["objective"].mean().idxmin()
+            assert tuple(row[tune]) == (best if isinstance(best, tuple) else (best,))
+        assert f"at its best {', '.join(tune)}" in answer
     if isinstance(experiment.data, SyntheticData):  # float sequences: the untrained gradient is stated
         assert not record.gradients.empty and "Before training" in answer
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(result.report_path).pages))

@@ -17,6 +17,7 @@ BUILTIN_LOADERS = {
     "digits": "digits",
     **dict.fromkeys(("iris", "wine", "breast_cancer", "diabetes"), "sklearn_set"),
     **dict.fromkeys(("adding", "long_range", "ends"), "synthetic"),
+    "scaled_features": "scaled_features",
 }
 FILE_LOADERS = {"images": ("images", "image_folder"), "timeseries": ("timeseries", "time_series")}
 # These also take explicit validation and test files.

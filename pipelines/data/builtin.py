@@ -1,4 +1,5 @@
-"""Data sets that need no file: scikit-learn's bundled sets and synthetic sequence tasks."""
+"""Data sets that need no file: scikit-learn's bundled sets, synthetic sequence tasks and a table of badly scaled
+features."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from sklearn import datasets as sk_datasets
 
 from pipelines.data.core import Dataset, make_dataset
 from pipelines.data.encoding import ArrayInputs
-from pipelines.data.sources import DigitsData, SklearnData, SyntheticData
+from pipelines.data.sources import DigitsData, ScaledFeaturesData, SklearnData, SyntheticData
 from pipelines.errors import DataError
 
 LAYOUTS = {
@@ -123,4 +124,34 @@ def synthetic(config: SyntheticData, seed: int) -> Dataset:
         seed=seed,
         where=config.source,
         preprocess=None,
+    )
+
+
+def scaled_features(config: ScaledFeaturesData, seed: int) -> Dataset:
+    """Two classes split by a plane through standard normal features, each column then multiplied by its own scale
+    (10 ** -2 to 10 ** 2 for 4 decades) and left so in the model: no normalizing layer.
+
+    The loss is then far steeper along the large columns than along the small
+    ones, so one learning rate for every weight is either too large for the
+    first or too small for the second; per-weight rates (RMSprop, Adam) are
+    not. Label noise of a fifth of the plane's spread caps the accuracy below 1.
+    """
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(config.samples, config.features))
+    normal = rng.choice([-1.0, 1.0], config.features)
+    y = (z @ normal + rng.normal(0, 0.2 * np.sqrt(config.features), config.samples) > 0).astype("int64")
+    scales = 10.0 ** np.linspace(-config.decades / 2, config.decades / 2, config.features)
+    x = (z * scales).astype("float32")
+    names = tuple(f"x{i}_scale_{scale:.2g}" for i, scale in enumerate(scales))
+    return make_dataset(
+        x,
+        y,
+        name=f"scaled-features-{config.features}x{config.decades:g}",
+        source="synthetic features on scales 10^-d/2 to 10^d/2",
+        class_names=("below", "above"),
+        config=config,
+        seed=seed,
+        where=config.source,
+        preprocess=None,
+        inputs=ArrayInputs(x.shape[1:], names),
     )

@@ -135,6 +135,15 @@ class SyntheticData(Splits):
     samples: int = Field(3000, ge=30)
 
 
+class ScaledFeaturesData(Splits):
+    source: Literal["scaled_features"]
+    samples: int = Field(3000, ge=30)
+    features: int = Field(10, ge=2, description="input columns, each a standard normal times its scale")
+    decades: float = Field(
+        4.0, ge=0, description="the scales run evenly in powers of ten over this many, centred on 1, left unscaled"
+    )
+
+
 DataConfig = Annotated[
     DigitsData
     | SklearnData
@@ -144,7 +153,8 @@ DataConfig = Annotated[
     | TextData
     | ImageFolderData
     | TimeSeriesData
-    | SyntheticData,
+    | SyntheticData
+    | ScaledFeaturesData,
     Field(discriminator="source"),
 ]
 
@@ -160,6 +170,7 @@ SOURCE_MODELS: dict[str, type[StrictModel]] = {
         ImageFolderData,
         TimeSeriesData,
         SyntheticData,
+        ScaledFeaturesData,
     )
     for tag in get_args(model.model_fields["source"].annotation)
 }

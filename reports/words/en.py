@@ -316,6 +316,10 @@ SENTENCES = {
         "that reached the first: {parts} (mean over the trials and their seeds; the figure below draws it step by "
         "step)."
     ),
+    "study.tuned": (
+        "Each setting is shown at its best {names}, chosen on the validation objective before the test split is "
+        "read: {settings}."
+    ),
     "study.gradient_part": "{setting} {ratio}",
     "study.column_mean": "{metric} mean",
     "study.column_sd": "sd",

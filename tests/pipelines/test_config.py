@@ -122,6 +122,10 @@ BAD_STUDIES = {
         {**STUDY, "compare": ["depth"]},
         r"study\.compare: 'depth' must be searched over a list of values",
     ),
+    "tuned hyperparameter not searched": (
+        {**STUDY, "tune": ["learning_rate"]},
+        r"study\.tune: 'learning_rate' must be searched over a list of values",
+    ),
     "expected value not searched": (
         {**STUDY, "expect_best": ["nadam"]},
         r"study\.expect_best: nadam not among the values of optimizer \(adam, sgd\)",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pipelines.data import load_dataset, split
-from pipelines.data.sources import DigitsData
+from pipelines.data.sources import DigitsData, ScaledFeaturesData
 from pipelines.errors import DataError
 
 
@@ -80,3 +80,11 @@ def test_cells_every_one_written_in_quotes_are_read_without_them(tmp_path):
     (tmp_path / "m.csv").write_text("\n".join(mixed) + "\n")  # quotes on some cells only: part of the values
     kept = load_dataset(CsvData(source="csv", path="m.csv", target="label"), seed=0, base_dir=tmp_path)
     assert kept.info.class_names == ("'no'", "yes")
+
+
+def test_scaled_features_reach_the_model_on_their_own_scales():
+    dataset = load_dataset(ScaledFeaturesData(source="scaled_features", samples=900, features=5, decades=4), 0)
+    spread = dataset.x_train.std(axis=0)
+    assert dataset.info.preprocess is None  # no normalizing layer evens the scales out
+    assert np.all(np.diff(spread) > 0) and 10**3.5 < spread[-1] / spread[0] < 10**4.5
+    assert 0.35 < dataset.y_train.mean() < 0.65  # the plane splits the classes about evenly
