@@ -373,9 +373,10 @@ def study_comparison(
     return _save(fig, path)
 
 
-def gradient_over_time(means: pd.DataFrame, label: str, panel: str, path: Path) -> Path:
-    """The untrained network's input gradient against how many steps before the end the input came, one line per
-    value of `label`, on a log scale: a vanishing gradient is a line that falls to the left."""
+def gradient_over_time(means: pd.DataFrame, label: str, panel: str, path: Path, when: str = "before") -> Path:
+    """The network's input gradient, `when` ("before" or "after" training), against how many steps before the end
+    the input came, one line per value of `label`, on a log scale: a vanishing gradient is a line that falls to
+    the left."""
     fig = _figure(7, 3.8)
     ax = fig.add_subplot()
     for value, rows in means.groupby(label, sort=False):
@@ -385,7 +386,7 @@ def gradient_over_time(means: pd.DataFrame, label: str, panel: str, path: Path) 
     ax.invert_xaxis()
     ax.set_xlabel(say("figure.steps_before_end"))
     ax.set_ylabel(say("figure.input_gradient"))
-    ax.set_title(say("figure.input_gradient_title", panel=panel), fontsize=10)
+    ax.set_title(say(f"figure.input_gradient_{when}", panel=panel), fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, path)

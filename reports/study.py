@@ -20,6 +20,7 @@ from reports.source import against_baseline, find_run
 from reports.store.names import (
     FAILURE_TAG,
     INPUT_GRADIENT,
+    INPUT_GRADIENT_TRAINED,
     OBJECTIVE_PARAM,
     PER_EXECUTION,
     STUDY_TAG,
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
 
 
+GRADIENT_TIMES = ("before", "after")  # the input gradient is taken before training and at its end
+
+
 @dataclasses.dataclass
 class StudyRecord:
     experiment_name: str
@@ -46,7 +50,8 @@ class StudyRecord:
     # objective (lower is better: a score that is better higher is negated), metric, value.
     values: pd.DataFrame
     failures: list[str]  # "<setting>: <reason>" for each trial that did not finish
-    gradients: pd.DataFrame  # sequences: sweep, compare[0]'s value, step, norm of the input gradient at initialization
+    # Sequences: sweep, compare[0]'s value, when ("before" or "after" training), step, norm of the input gradient.
+    gradients: pd.DataFrame
 
     @property
     def panels(self) -> list[str]:
@@ -86,7 +91,9 @@ class StudyRecord:
             )
         sentences += self.gradient_sentences()
         if self.failures:
-            sentences.append(say("study.failures", n=len(self.failures), failures="; ".join(self.failures)))
+            sentences.append(
+                say("study.failures", n=len(self.failures), failures="; ".join(f.rstrip(".") for f in self.failures))
+            )
         return sentences
 
     def tuning_sentences(self) -> list[str]:
@@ -103,30 +110,32 @@ class StudyRecord:
         )
         return [say("study.tuned", names=", ".join(tune), settings=settings)]
 
-    def gradient_panel(self) -> tuple[str, pd.DataFrame]:
-        """The longest sequences' panel (the sweep's last value) of the input gradients: mean norm per value of
-        compare[0] and step, the trials of one value averaged."""
+    def gradient_panel(self, when: str) -> tuple[str, pd.DataFrame]:
+        """The longest sequences' panel (the sweep's last value) of the input gradients `when` ("before" or
+        "after" training): mean norm per value of compare[0] and step, the trials of one value averaged."""
         last = sorted(self.gradients["sweep"].unique(), key=_natural)[-1]
-        rows = self.gradients[self.gradients["sweep"] == last]
+        rows = self.gradients[(self.gradients["sweep"] == last) & (self.gradients["when"] == when)]
         return last or self.experiment_name, rows.groupby([self.config["compare"][0], "step"], sort=False)[
             "norm"
         ].mean().reset_index()
 
     def gradient_sentences(self) -> list[str]:
-        """How much of the gradient reaching the last step reaches the first, per compared value, untrained."""
+        """How much of the gradient reaching the last step reaches the first, per compared value, before training
+        (the vanishing gradient) and after it (how far back the trained network reaches)."""
         if self.gradients.empty:
             return []
-        panel, means = self.gradient_panel()
-        first = self.config["compare"][0]
-        parts = []
-        for value, rows in means.groupby(first, sort=False):
-            norms = rows.sort_values("step")["norm"].to_numpy()
-            if norms[-1] > 0:
-                parts.append(say("study.gradient_part", setting=value, ratio=f"{norms[0] / norms[-1]:.1e}"))
-        if not parts:
-            return []
-        steps = int(means["step"].max()) + 1
-        return [say("study.gradient", panel=panel, steps=steps, parts="; ".join(parts))]
+        first, sentences = self.config["compare"][0], []
+        for when in GRADIENT_TIMES:
+            panel, means = self.gradient_panel(when)
+            parts = []
+            for value, rows in means.groupby(first, sort=False):
+                norms = rows.sort_values("step")["norm"].to_numpy()
+                if norms[-1] > 0:
+                    parts.append(say("study.gradient_part", setting=value, ratio=f"{norms[0] / norms[-1]:.1e}"))
+            if parts:
+                steps = int(means["step"].max()) + 1
+                sentences.append(say(f"study.gradient_{when}", panel=panel, steps=steps, parts="; ".join(parts)))
+        return sentences
 
 
 def _seed_values(client: MlflowClient, child: Run, metric: str) -> list[float]:
@@ -166,11 +175,12 @@ def load_study(tracking_uri: str, reference: str) -> StudyRecord:
                         {"sweep": sweep, **setting, **tuned, "objective": rank, "metric": metric, "value": value}
                     )
             first = config["compare"][0]
-            for step, norm in metric_points(client, child.info.run_id, INPUT_GRADIENT):
-                gradients.append({"sweep": sweep, first: setting[first], "step": step, "norm": norm})
+            for when, name in (("before", INPUT_GRADIENT), ("after", INPUT_GRADIENT_TRAINED)):
+                for step, norm in metric_points(client, child.info.run_id, name):
+                    gradients.append({"sweep": sweep, first: setting[first], "when": when, "step": step, "norm": norm})
     columns = ["sweep", *config["compare"], *(config.get("tune") or []), "objective", "metric", "value"]
     values = pd.DataFrame(rows, columns=columns)
-    gradient_frame = pd.DataFrame(gradients, columns=["sweep", config["compare"][0], "step", "norm"])
+    gradient_frame = pd.DataFrame(gradients, columns=["sweep", config["compare"][0], "when", "step", "norm"])
     return StudyRecord(experiment.name, run, config, searches, values, failures, gradient_frame)
 
 
@@ -252,11 +262,11 @@ def _build(record: StudyRecord, out: Path) -> Path:
                 "sweep": say("study.column_sweep"),
             }
             doc.frame_table(summary.rename(columns=columns))
-        if not record.gradients.empty:
-            panel, means = record.gradient_panel()
-            doc.figure(
-                figures.gradient_over_time(means, label, panel, Path(tmp) / "gradients.png"), width=doc.epw * 0.8
-            )
+        for when in GRADIENT_TIMES if not record.gradients.empty else ():
+            panel, means = record.gradient_panel(when)
+            if not means.empty:
+                path = Path(tmp) / f"gradients-{when}.png"
+                doc.figure(figures.gradient_over_time(means, label, panel, path, when), width=doc.epw * 0.8)
     doc.section(say("study.searches"))
     doc.bullets(
         [

@@ -20,6 +20,7 @@ from pipelines.pruning import TrialPruning
 from pipelines.tracking.tracker import SearchTracker, finite_metrics
 from reports.store.names import (
     INPUT_GRADIENT,
+    INPUT_GRADIENT_TRAINED,
     LOSS_GAP,
     NEAR_ZERO,
     OBJECTIVE_METRIC,
@@ -85,6 +86,7 @@ class TrialRecorder(keras.callbacks.Callback):
         self.results: list[dict[str, float]] = []  # one per execution, when there are several
         self._continues = bool(curves)  # a Hyperband round starts from trained weights: nothing is at its start
         self._gradients: list[np.ndarray] = []  # each execution's input gradient at initialization
+        self._trained_gradients: dict[int, np.ndarray] = {}  # and at its end (fine-tuning: after its second phase)
         self._trained = 0
         self.epochs = 0  # trained by this trial: the most of any execution
         if self.pruning is not None:
@@ -99,6 +101,8 @@ class TrialRecorder(keras.callbacks.Callback):
             self.tracker.log_curves({LEARNING_RATE: self.curves[LEARNING_RATE]})
         if self._gradients:
             self.tracker.log_steps(INPUT_GRADIENT, np.mean(self._gradients, axis=0))
+        if self._trained_gradients:
+            self.tracker.log_steps(INPUT_GRADIENT_TRAINED, np.mean(list(self._trained_gradients.values()), axis=0))
 
     def logged_curves(self) -> list[str]:
         """The curves this trial logs to MLflow: Keras' metrics, and the learning rate where it changed."""
@@ -112,6 +116,13 @@ class TrialRecorder(keras.callbacks.Callback):
             norms = evaluation.input_gradient_norms(self.model, self.dataset.x_val, self.dataset.y_val)
             if norms is not None:
                 self._gradients.append(norms)
+
+    def on_train_end(self, logs=None):
+        """After an execution's training (each phase: the last one stays), where the gradient was taken before."""
+        if self._gradients:
+            norms = evaluation.input_gradient_norms(self.model, self.dataset.x_val, self.dataset.y_val)
+            if norms is not None:
+                self._trained_gradients[self.execution] = norms
 
     def on_epoch_end(self, epoch, logs=None):
         interrupts.check()

@@ -49,8 +49,10 @@ TRIAL = "trial/"  # what a trial cost and what its model is
 EPOCHS, DURATION, PEAK_MEMORY = TRIAL + "epochs", TRIAL + "duration_s", TRIAL + "peak_memory_mb"
 PARAMETERS, NEAR_ZERO, VAL_LOSS_RISE = TRIAL + "parameters", TRIAL + "near_zero_weights", TRIAL + "val_loss_rise"
 # At initialization, the size of the loss's gradient reaching each input step of a sequence (step = time step,
-# mean over executions): how far back the untrained network can learn from, the vanishing gradient drawn.
+# mean over executions): how far back the untrained network can learn from, the vanishing gradient drawn; and the
+# same at the end of training: how far back the trained network reaches.
 INPUT_GRADIENT = TRIAL + "input_gradient_norm"
+INPUT_GRADIENT_TRAINED = INPUT_GRADIENT + "_trained"
 LOSS_GAP = TRIAL + "loss_gap"  # validation loss minus training loss at the last epoch: the curves' gap, overfitting
 PER_EXECUTION = "per_execution/"  # executions_per_trial > 1: each one's values (step = execution), _mean and _std
 TEST_ACCURACY, TEST_MAE = TEST + "accuracy", TEST + "mae"

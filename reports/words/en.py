@@ -311,7 +311,11 @@ SENTENCES = {
     "study.nothing": "No trial finished, so there is nothing to compare.",
     "study.baseline": "baseline",
     "study.failures": "{n} trial(s) failed and are left out: {failures}.",
-    "study.gradient": (
+    "study.gradient_after": (
+        "After training, on {panel} ({steps} steps), the same share: {parts} (how far back the trained network "
+        "still learns from; the second figure below)."
+    ),
+    "study.gradient_before": (
         "Before training, on {panel} ({steps} steps), the share of the loss's gradient reaching the last step "
         "that reached the first: {parts} (mean over the trials and their seeds; the figure below draws it step by "
         "step)."
@@ -352,7 +356,8 @@ SENTENCES = {
     "figure.over_seeds": "{metric} (mean ± sd over seeds)",
     "figure.steps_before_end": "steps before the last input",
     "figure.input_gradient": "size of the loss's gradient at that step",
-    "figure.input_gradient_title": "before training: {panel}",
+    "figure.input_gradient_before": "before training: {panel}",
+    "figure.input_gradient_after": "after training: {panel}",
     "figure.trial": "trial",
     "figure.best_so_far": "best so far",
     "figure.by_trial": "Objective by trial",

@@ -1,4 +1,5 @@
-"""The untrained network's gradient over a sequence's steps: what the vanishing-gradient figure draws."""
+"""The network's gradient over a sequence's steps, before and after training: what the vanishing-gradient figures
+draw."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rich.console import Console
 from pipelines.config import load_experiment
 from pipelines.evaluation import input_gradient_norms
 from pipelines.search import run_search
-from reports.store.names import INPUT_GRADIENT
+from reports.store.names import INPUT_GRADIENT, INPUT_GRADIENT_TRAINED
 from reports.store.trials import children
 from tests.conftest import write_experiment
 
@@ -47,11 +48,16 @@ def test_a_search_on_sequences_logs_each_step_s_gradient_and_a_table_search_none
     result = run_search(experiment, Console(quiet=True))
     client = MlflowClient(experiment.tracking_uri)
     for run in children(client, result.parent_run_id):
-        history = sorted(client.get_metric_history(run.info.run_id, INPUT_GRADIENT), key=lambda m: m.step)
-        assert [m.step for m in history] == list(range(15))
-        assert all(np.isfinite(m.value) and m.value >= 0 for m in history) and history[-1].value > 0
+        before, after = (
+            sorted(client.get_metric_history(run.info.run_id, name), key=lambda m: m.step)
+            for name in (INPUT_GRADIENT, INPUT_GRADIENT_TRAINED)
+        )
+        for history in (before, after):
+            assert [m.step for m in history] == list(range(15))
+            assert all(np.isfinite(m.value) and m.value >= 0 for m in history) and history[-1].value > 0
+        assert [m.value for m in before] != [m.value for m in after]  # taken again once the weights trained
     (tmp_path / "images").mkdir()
     images = load_experiment(write_experiment(tmp_path / "images"))
     table = run_search(images, Console(quiet=True))
     for run in children(MlflowClient(images.tracking_uri), table.parent_run_id):
-        assert INPUT_GRADIENT not in run.data.metrics
+        assert INPUT_GRADIENT not in run.data.metrics and INPUT_GRADIENT_TRAINED not in run.data.metrics
