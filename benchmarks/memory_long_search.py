@@ -27,7 +27,7 @@ from rich.console import Console  # noqa: E402
 from benchmarks.results import publish  # noqa: E402
 from pipelines import memory  # noqa: E402
 from pipelines.config import load_experiment  # noqa: E402
-from pipelines.search import run_search  # noqa: E402
+from pipelines.search import search_experiment  # noqa: E402
 
 SPACE = {
     "depth": {"min": 1, "max": 3},
@@ -57,7 +57,7 @@ def main() -> None:
         path = Path(tmp) / "memory.yaml"
         path.write_text(yaml.safe_dump(config))
         started = time.perf_counter()
-        result = run_search(load_experiment(path), Console(quiet=True))
+        result = search_experiment(load_experiment(path), Console(quiet=True))
         elapsed = time.perf_counter() - started
         trials = result.trials.sort_values("trial_id", key=lambda s: s.astype(int))
     peaks = trials["trial/peak_memory_mb"].tolist()

@@ -65,12 +65,12 @@ def runner(experiment) -> tuple[float, float]:
     trial's run ended, read from the runs' times in MLflow."""
     from rich.console import Console
 
-    from pipelines.search import run_search
+    from pipelines.search import search_experiment
     from reports.store.opening import open_store
     from reports.store.trials import children
 
     started = time.perf_counter()
-    result = run_search(experiment, Console(quiet=True))
+    result = search_experiment(experiment, Console(quiet=True))
     total = time.perf_counter() - started
     assert len(result.trials) == TRIALS and result.best_trial_id is not None
     client = open_store(experiment.tracking_uri)

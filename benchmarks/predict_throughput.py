@@ -49,7 +49,7 @@ def search(tmp: Path, name: str, data: dict, family: str, space: dict):
     from rich.console import Console
 
     from pipelines.config import load_experiment
-    from pipelines.search import run_search
+    from pipelines.search import search_experiment
 
     config = {
         "name": name,
@@ -64,7 +64,7 @@ def search(tmp: Path, name: str, data: dict, family: str, space: dict):
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config))
     experiment = load_experiment(path)
-    return experiment, run_search(experiment, Console(quiet=True))
+    return experiment, search_experiment(experiment, Console(quiet=True))
 
 
 def rounds(model, frame: pd.DataFrame, count: int) -> dict[str, list[float]]:

@@ -58,7 +58,7 @@ def search(
     from rich.console import Console
 
     from pipelines.config import load_experiment
-    from pipelines.search import run_search
+    from pipelines.search import search_experiment
     from reports.store.names import objective_metric
     from reports.store.opening import open_store
     from reports.store.trials import children
@@ -90,7 +90,7 @@ def search(
     path = folder / f"{run}.yaml"
     path.write_text(yaml.safe_dump(spec))
     started = time.time()
-    result = run_search(load_experiment(path), Console(quiet=True))
+    result = search_experiment(load_experiment(path), Console(quiet=True))
     client = open_store(spec["tracking_uri"])
     trials = []
     for child in sorted(

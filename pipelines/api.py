@@ -59,7 +59,7 @@ def run_search(
     load_tensorflow()
     from pipelines.distributed.chief import Distribution
     from pipelines.distributed.local_workers import worker_count
-    from pipelines.search import run_search as search
+    from pipelines.search import search_experiment
 
     distribution = Distribution(worker_count(str(workers)), chief_host, chief_port) if workers is not None else None
     say(
@@ -68,7 +68,7 @@ def run_search(
         f"{experiment.tuner.algorithm} search, tracking at {experiment.tracking_uri}",
         "bold",
     )
-    return search(
+    return search_experiment(
         experiment, console, resume=resume, distribution=distribution, dataset=dataset, build_model=build_model
     )
 

@@ -37,7 +37,7 @@ from pipelines.tuners import run_tuner
 from reports.store.names import FAILURE_TAG, PROJECT_PARAM
 
 
-def run_search(
+def search_experiment(
     experiment: Experiment,
     console: Console | None = None,
     resume: bool = False,

@@ -17,7 +17,7 @@ from rich.console import Console
 from pipelines.closing import SearchResult
 from pipelines.config import Experiment, StudyConfig, load_experiment
 from pipelines.errors import DataError
-from pipelines.search import run_search
+from pipelines.search import search_experiment
 from reports.store.names import FAILURE_TAG, ROLE_TAG, STUDY_TAG, SWEEP_TAG
 from reports.store.opening import experiment_id, open_store
 from reports.study import build_study_report, load_study
@@ -62,7 +62,7 @@ def _prepare(experiment: Experiment, console: Console) -> None:
     if open_store(experiment.tracking_uri).search_model_versions(f"name='{base.name}'"):
         return
     console.rule(f"preparing {base.name} ({path})")
-    if run_search(base, console).best_trial_id is None:
+    if search_experiment(base, console).best_trial_id is None:
         raise DataError(
             f"{experiment.source_file}: study.prepare: {path} finished no trial, so there is no model to "
             "start from. Run it alone to see why."
@@ -80,26 +80,26 @@ def _logged_study(experiment: Experiment) -> dict:
 
 def run_study(experiment: Experiment, console: Console | None = None) -> StudyResult:
     console = console or Console()
-    client = open_store(experiment.tracking_uri)
-    if _study(experiment).prepare:
+    # What the file says is read whole before the store is touched: a bad study section leaves no study run.
+    study, variants = _logged_study(experiment), _variants(experiment)
+    if study["prepare"]:
         _prepare(experiment, console)
+    client = open_store(experiment.tracking_uri)
     study_run = client.create_run(
         experiment_id(client, experiment.name),
         run_name="study",
         tags={ROLE_TAG: "study", "experiment_file": experiment.source_file},
     )
     run_id = study_run.info.run_id
-    client.log_text(
-        run_id, yaml.safe_dump(_logged_study(experiment), sort_keys=False, allow_unicode=True), "study.yaml"
-    )
+    client.log_text(run_id, yaml.safe_dump(study, sort_keys=False, allow_unicode=True), "study.yaml")
     searches = []
     try:
-        for label, variant in _variants(experiment):
+        for label, variant in variants:
             if label:
                 console.rule(f"{experiment.name}: {label}")
             if "ensemble" not in experiment.model_fields_set:  # a study compares its settings one trial each
                 variant = variant.model_copy(update={"ensemble": None})
-            searches.append(run_search(variant, console, tags={STUDY_TAG: run_id, SWEEP_TAG: label}))
+            searches.append(search_experiment(variant, console, tags={STUDY_TAG: run_id, SWEEP_TAG: label}))
         report = build_study_report(
             load_study(experiment.tracking_uri, run_id),
             Path(experiment.tuner_dir) / f"{run_id}-study.pdf",

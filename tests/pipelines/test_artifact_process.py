@@ -68,8 +68,8 @@ def test_a_script_without_a_main_guard_runs_a_search_once_with_every_artifact_an
     script = tmp_path / "plain_script.py"
     script.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nprint('top level ran', flush=True)\n"
-        "from pipelines.config import load_experiment\nfrom pipelines.search import run_search\n"
-        f"result = run_search(load_experiment({str(path)!r}))\nprint('trials', len(result.trials))\n"
+        "from pipelines.config import load_experiment\nfrom pipelines.search import search_experiment\n"
+        f"result = search_experiment(load_experiment({str(path)!r}))\nprint('trials', len(result.trials))\n"
     )
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

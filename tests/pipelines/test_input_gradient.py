@@ -10,7 +10,7 @@ from rich.console import Console
 
 from pipelines.config import load_experiment
 from pipelines.evaluation import input_gradient_norms
-from pipelines.search import run_search
+from pipelines.search import search_experiment
 from reports.store.names import INPUT_GRADIENT, INPUT_GRADIENT_TRAINED
 from reports.store.trials import children
 from tests.conftest import write_experiment
@@ -45,7 +45,7 @@ def test_a_search_on_sequences_logs_each_step_s_gradient_and_a_table_search_none
         tuner={"algorithm": "grid", "max_trials": 2, "epochs": 1, "patience": 0, "executions_per_trial": 2},
     )
     experiment = load_experiment(sequences)
-    result = run_search(experiment, Console(quiet=True))
+    result = search_experiment(experiment, Console(quiet=True))
     client = MlflowClient(experiment.tracking_uri)
     for run in children(client, result.parent_run_id):
         before, after = (
@@ -58,6 +58,6 @@ def test_a_search_on_sequences_logs_each_step_s_gradient_and_a_table_search_none
         assert [m.value for m in before] != [m.value for m in after]  # taken again once the weights trained
     (tmp_path / "images").mkdir()
     images = load_experiment(write_experiment(tmp_path / "images"))
-    table = run_search(images, Console(quiet=True))
+    table = search_experiment(images, Console(quiet=True))
     for run in children(MlflowClient(images.tracking_uri), table.parent_run_id):
         assert INPUT_GRADIENT not in run.data.metrics and INPUT_GRADIENT_TRAINED not in run.data.metrics

@@ -25,7 +25,7 @@ from pipelines.config import load_experiment
 from pipelines.data import load_dataset
 from pipelines.errors import DataError
 from pipelines.predict import load, predict
-from pipelines.search import run_search
+from pipelines.search import search_experiment
 from reports.store.opening import mlflow_helpers_on
 from tests.conftest import ROOT, write_experiment
 
@@ -72,7 +72,7 @@ def weather(tmp_path_factory):
         search_space=LINEAR,
         tuner={"algorithm": "grid", "epochs": 15, "patience": 0},
     )
-    result = run_search(load_experiment(path), Console(quiet=True))
+    result = search_experiment(load_experiment(path), Console(quiet=True))
     return {"tmp": tmp, "result": result, "uri": result.experiment.tracking_uri}
 
 
@@ -220,7 +220,7 @@ def test_mlflow_models_serve_answers_raw_rows_over_http(weather):
 def _search(tmp: Path, name: str, **changes):
     path = write_experiment(tmp, name=name, **changes)
     experiment = load_experiment(path)
-    return experiment, run_search(experiment, Console(quiet=True))
+    return experiment, search_experiment(experiment, Console(quiet=True))
 
 
 def _test_score(result, metric: str) -> float:

@@ -241,7 +241,7 @@ def test_the_closing_steps_read_the_trials_from_the_store_once(tmp_path, monkeyp
 
     monkeypatch.setattr(MlflowClient, "search_runs", counted)
     monkeypatch.setattr(pipelines.search, "close_search", closed)
-    result = pipelines.search.run_search(load_experiment(write_experiment(tmp_path)), Console(quiet=True))
+    result = pipelines.search.search_experiment(load_experiment(write_experiment(tmp_path)), Console(quiet=True))
     assert closing and len(result.trials) == 2 and result.report_path.is_file()
     # Every trial run once; then only the runs a resumed search may have tagged best before, to untag them.
     assert reads == ["", f"tags.`{layout.BEST_TRIAL_TAG}` = 'true'"]

@@ -102,14 +102,14 @@ def test_resume_after_sigkill_closes_orphans_and_runs_only_what_is_left(tmp_path
 def test_resume_refuses_a_finished_search_and_a_store_without_one(tmp_path, finished_search):
     from pipelines.config import load_experiment
     from pipelines.errors import ResumeError
-    from pipelines.search import run_search
+    from pipelines.search import search_experiment
 
     with pytest.raises(ResumeError, match=r"no MLflow store at sqlite:///.*Run a search first"):
-        run_search(load_experiment(_experiment(tmp_path)), resume=True)
+        search_experiment(load_experiment(_experiment(tmp_path)), resume=True)
     assert not (tmp_path / "mlflow.db").exists()  # a refused resume leaves nothing behind
     finished = load_experiment(finished_search["tmp"] / "e2e.yaml")
     with pytest.raises(ResumeError, match=r"\(parent run \w+\) finished"):
-        run_search(finished, resume=True)
+        search_experiment(finished, resume=True)
 
 
 def _check_report_of_the_cut_off_search(tmp_path, finished):

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from pipelines.config import load_experiment
 from pipelines.data import load_dataset
-from pipelines.search import run_search
+from pipelines.search import search_experiment
 from pipelines.tracking.packaging import load_keras
 from reports.store.opening import mlflow_helpers_on
 from tests.conftest import write_experiment
@@ -162,7 +162,7 @@ def test_source_runs_a_short_search(tmp_path, data, family, space, objective):
         objective=objective,
         tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0},
     )
-    result = run_search(load_experiment(path), Console(quiet=True))
+    result = search_experiment(load_experiment(path), Console(quiet=True))
     assert result.best_trial_id is not None
     assert np.isfinite(result.best_score)
     metric = "test/mae" if objective == "val_mae" else "test/accuracy"
@@ -179,7 +179,7 @@ def test_logged_text_model_classifies_raw_strings(tmp_path):
         search_space={**SMALL_RNN, "embedding_dim": 4, "sequence_length": 6},
         tuner={"algorithm": "random", "max_trials": 1, "epochs": 3, "patience": 0},
     )
-    result = run_search(load_experiment(path), Console(quiet=True))
+    result = search_experiment(load_experiment(path), Console(quiet=True))
     with mlflow_helpers_on(result.experiment.tracking_uri):
         model = mlflow.pyfunc.load_model(result.best_model_uri)
     answers = model.predict(pd.DataFrame({"text": ["ball goal team", "soup rice bread"]}))
@@ -200,7 +200,7 @@ def test_logged_tabular_model_predicts_on_raw_rows(tmp_path):
         tuner={"algorithm": "random", "max_trials": 1, "epochs": 2, "patience": 0},
     )
     experiment = load_experiment(path)
-    result = run_search(experiment, Console(quiet=True))
+    result = search_experiment(experiment, Console(quiet=True))
     dataset = load_dataset(experiment.data, experiment.seed)
     model = load_keras(result.best_model_uri, result.experiment.tracking_uri)
     predicted = model.predict(dataset.x_test, verbose=0).argmax(axis=1)
@@ -275,7 +275,7 @@ def test_what_loading_changed_is_printed_logged_and_in_the_report(tmp_path, caps
         class_weight="balanced",
         tuner={"algorithm": "grid", "max_trials": 1, "epochs": 1, "patience": 0},
     )
-    result = run_search(load_experiment(experiment), Console(width=200))
+    result = search_experiment(load_experiment(experiment), Console(width=200))
     said = capsys.readouterr().out
     assert "Data: column 'date' holds dates: left out" in said
     assert "Data: 3 missing input cells filled with the training rows' median ('humidity' 3)." in said

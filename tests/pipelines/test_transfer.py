@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from pipelines.config import load_experiment
-from pipelines.search import run_search
+from pipelines.search import search_experiment
 from pipelines.tracking.packaging import load_keras
 from search_spaces import CNN as CNN_FAMILY
 from tests.conftest import write_experiment
@@ -30,7 +30,7 @@ def _base_model(tmp_path, name: str, epochs: int) -> str:
         search_space=CNN,
         tuner={"algorithm": "random", "max_trials": 1, "epochs": epochs, "patience": 0},
     )
-    return f"runs:/{run_search(load_experiment(source), Console(quiet=True)).parent_run_id}/best_model"
+    return f"runs:/{search_experiment(load_experiment(source), Console(quiet=True)).parent_run_id}/best_model"
 
 
 def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
@@ -47,7 +47,7 @@ def test_transfer_from_a_logged_run_keeps_frozen_layers_unchanged(tmp_path):
         tuner={"algorithm": "grid", "max_trials": 2, "epochs": 2, "patience": 0},
         ensemble="none",  # the best model is then one trial's, whose layers are compared below
     )
-    result = run_search(load_experiment(target), Console(quiet=True))
+    result = search_experiment(load_experiment(target), Console(quiet=True))
 
     assert sorted(result.trials["frozen_layers"]) == [-1, 2]
     assert result.trials["test/accuracy"].notna().all()
@@ -75,7 +75,7 @@ def test_fine_tuning_logs_both_phases_as_one_curve(tmp_path):
         search_space={"frozen_layers": 1, "mode": "fine_tuning", **TRAINING},
         tuner={"algorithm": "random", "max_trials": 1, "epochs": 4, "patience": 0},
     )
-    result = run_search(load_experiment(target), Console(quiet=True))
+    result = search_experiment(load_experiment(target), Console(quiet=True))
     client = mlflow.tracking.MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     history = client.get_metric_history(result.trials.iloc[0]["run_id"], "per_epoch/val_loss")
     assert sorted(m.step for m in history) == [0, 1, 2, 3]

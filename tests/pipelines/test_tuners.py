@@ -10,7 +10,7 @@ from mlflow.tracking import MlflowClient
 from rich.console import Console
 
 from pipelines.config import load_experiment
-from pipelines.search import run_search
+from pipelines.search import search_experiment
 from pipelines.tuners import trial_score
 from tests.conftest import OBJECTIVE, write_experiment
 
@@ -38,7 +38,7 @@ def test_every_algorithm_completes_a_tracked_search(tmp_path, algorithm):
             **({"factor": 2} if algorithm == "hyperband" else {}),
         },  # shorter rounds need epochs >= factor
     )
-    result = run_search(load_experiment(path), Console(quiet=True))
+    result = search_experiment(load_experiment(path), Console(quiet=True))
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     parent = client.get_run(result.parent_run_id)
     children = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{result.parent_run_id}'")
@@ -76,7 +76,7 @@ def test_hyperband_continuations_keep_whole_learning_curves(tmp_path):
         },
         tuner={"algorithm": "hyperband", "epochs": 4, "patience": 0},
     )
-    result = run_search(load_experiment(path), Console(quiet=True))
+    result = search_experiment(load_experiment(path), Console(quiet=True))
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     parent = client.get_run(result.parent_run_id)
     children = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{result.parent_run_id}'")
@@ -113,7 +113,7 @@ def test_each_execution_of_a_trial_is_scored_so_seeds_can_be_compared(tmp_path):
         },
         tuner={"algorithm": "grid", "max_trials": 1, "epochs": 2, "patience": 0, "executions_per_trial": 3},
     )
-    result = run_search(load_experiment(path), Console(quiet=True))
+    result = search_experiment(load_experiment(path), Console(quiet=True))
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     child = client.get_run(result.trials["run_id"][0])
     per_execution = sorted(
@@ -151,7 +151,7 @@ def test_bayesian_optimization_proposes_trials_of_its_own(tmp_path):
             objective="val_loss",
             tuner={"algorithm": algorithm, "max_trials": 8, "epochs": 2, "patience": 0},
         )
-        result = run_search(load_experiment(path), Console(quiet=True))
+        result = search_experiment(load_experiment(path), Console(quiet=True))
         trials = result.trials.sort_values("trial_id")
         values[algorithm] = [
             tuple(row[["depth", "units", "dropout", "optimizer", "learning_rate"]]) for _, row in trials.iterrows()

@@ -19,7 +19,7 @@ from rich.console import Console
 
 import runner
 from pipelines.config import load_experiment
-from pipelines.search import run_search
+from pipelines.search import search_experiment
 from reports.fonts import cjk_font
 from reports.store.names import IMPORTANCE_FILE, IMPORTANCE_FITTED_TO
 from reports.store.trials import latest_search, trials_frame
@@ -172,7 +172,7 @@ def test_chinese_experiment_and_class_names_survive_into_the_pdf(tmp_path):
         },
         tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0},
     )
-    result = run_search(load_experiment(path), Console(quiet=True))
+    result = search_experiment(load_experiment(path), Console(quiet=True))
     # poppler, not pypdf: pypdf pads each glyph of this CFF font with a NUL when extracting.
     text = subprocess.run(
         ["pdftotext", str(result.report_path), "-"], capture_output=True, text=True, check=True
@@ -189,7 +189,7 @@ def test_comparison_report_puts_searches_side_by_side(finished_search, tmp_path)
         tracking_uri=finished_search["uri"],
         tuner={"algorithm": "grid", "max_trials": 1, "epochs": 2, "patience": 0},
     )
-    deeper = run_search(load_experiment(other), Console(quiet=True))
+    deeper = search_experiment(load_experiment(other), Console(quiet=True))
     out = tmp_path / "comparison.pdf"
     assert (
         runner.main(["report", "e2e", "e2e-deeper", "--tracking-uri", finished_search["uri"], "--out", str(out)]) == 0
@@ -359,7 +359,7 @@ def test_a_configured_choice_the_trials_tried_once_is_still_in_the_configured_sp
         },
         tuner={"algorithm": "random", "max_trials": 1, "epochs": 1, "patience": 0},
     )
-    result = run_search(load_experiment(path), Console(quiet=True))
+    result = search_experiment(load_experiment(path), Console(quiet=True))
     flat = " ".join(pdf_text(result.report_path).split())
     units = int(result.trials["units"].iloc[0])
     wide = str(result.trials["wide"].iloc[0]).lower()

@@ -202,7 +202,7 @@ def test_a_grid_over_both_encoders_with_a_regularizer_trains_every_combination(t
     is itself conditional on the encoder: KerasTuner's grid must find every value it needs in every trial."""
     from rich.console import Console
 
-    from pipelines.search import run_search
+    from pipelines.search import search_experiment
 
     _texts(tmp_path / "texts", np.random.default_rng(0))
     path = write_experiment(
@@ -218,7 +218,7 @@ def test_a_grid_over_both_encoders_with_a_regularizer_trains_every_combination(t
         },
         tuner={"algorithm": "grid", "epochs": 1, "patience": 0},
     )
-    result = run_search(load_experiment(path), Console(quiet=True))
+    result = search_experiment(load_experiment(path), Console(quiet=True))
     assert sorted(result.trials["status"]) == ["FINISHED"] * 3  # bag; sequence with none, with l2
 
 
@@ -261,7 +261,7 @@ def test_a_random_search_starts_from_the_obvious_model_and_then_searches(tmp_pat
     from mlflow.tracking import MlflowClient
     from rich.console import Console
 
-    from pipelines.search import run_search
+    from pipelines.search import search_experiment
 
     data = {
         "source": "csv",
@@ -276,7 +276,7 @@ def test_a_random_search_starts_from_the_obvious_model_and_then_searches(tmp_pat
         search_space={},
         tuner={"algorithm": "random", "max_trials": 3, "epochs": 2, "patience": 0},
     )
-    run_search(load_experiment(path), Console(quiet=True))
+    search_experiment(load_experiment(path), Console(quiet=True))
     client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
     runs = client.search_runs([client.get_experiment_by_name("tiny").experiment_id], "tags.`automl.role` = 'trial'")
     params = {r.data.tags["trial_id"]: r.data.params for r in runs}
