@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
 
 
-GRADIENT_TIMES = ("before", "after")  # the input gradient is taken before training and at its end
+# The input gradient is taken before training and at its end: each time's metric.
+GRADIENT_METRICS = {"before": INPUT_GRADIENT, "after": INPUT_GRADIENT_TRAINED}
 
 
 @dataclasses.dataclass
@@ -54,15 +55,19 @@ class StudyRecord:
     gradients: pd.DataFrame
 
     @property
+    def tune(self) -> list[str]:
+        """The hyperparameters each compared setting is shown at its best value of (`study.tune`)."""
+        return self.config.get("tune") or []
+
+    @property
     def panels(self) -> list[str]:
         """What splits the answer into separate statements: the sweep, and a second compared hyperparameter."""
         return (["sweep"] if self.config.get("sweep") else []) + self.config["compare"][1:]
 
     def summary(self, metric: str) -> pd.DataFrame:
         keys = [*self.panels, self.config["compare"][0]]
-        tune = self.config.get("tune") or []
         rows = self.values[self.values["metric"] == metric]
-        summary = verdict.summarize(_at_best_tuning(rows, keys, tune) if tune else rows, keys + tune)
+        summary = verdict.summarize(_at_best_tuning(rows, keys, self.tune) if self.tune else rows, keys + self.tune)
         if not self.panels:
             return summary
         return summary.sort_values(self.panels, key=lambda column: column.map(_natural), kind="stable").reset_index(
@@ -98,17 +103,16 @@ class StudyRecord:
 
     def tuning_sentences(self) -> list[str]:
         """Which value of the tuned hyperparameters each compared setting is shown at, and how it was chosen."""
-        tune = self.config.get("tune") or []
-        if not tune:
+        if not self.tune:
             return []
         summary = self.summary(self.config["metrics"][0])
         settings = "; ".join(
             " ".join(str(row[n]) for n in [*self.panels, self.config["compare"][0]] if row[n])
             + " "
-            + ", ".join(f"{n} {row[n]}" for n in tune)
+            + ", ".join(f"{n} {row[n]}" for n in self.tune)
             for _, row in summary.iterrows()
         )
-        return [say("study.tuned", names=", ".join(tune), settings=settings)]
+        return [say("study.tuned", names=", ".join(self.tune), settings=settings)]
 
     def gradient_panel(self, when: str) -> tuple[str, pd.DataFrame]:
         """The longest sequences' panel (the sweep's last value) of the input gradients `when` ("before" or
@@ -125,7 +129,7 @@ class StudyRecord:
         if self.gradients.empty:
             return []
         first, sentences = self.config["compare"][0], []
-        for when in GRADIENT_TIMES:
+        for when in GRADIENT_METRICS:
             panel, means = self.gradient_panel(when)
             parts = []
             for value, rows in means.groupby(first, sort=False):
@@ -157,28 +161,29 @@ def load_study(tracking_uri: str, reference: str) -> StudyRecord:
         [experiment.experiment_id], f"tags.`{STUDY_TAG}` = '{run.info.run_id}'", order_by=["attributes.start_time ASC"]
     )
     rows, failures, gradients = [], [], []
+    tune = config.get("tune") or []
     for search in searches:
         sweep = search.data.tags.get(SWEEP_TAG, "")
         for child in client.search_runs(
             [experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{search.info.run_id}'"
         ):
             setting = _setting(child.data.params, config)
-            tuned = {name: child.data.params.get(name) for name in config.get("tune") or []}
-            rank = _objective_rank(child, search.data.params.get(OBJECTIVE_PARAM))
             if child.info.status != "FINISHED":
                 where = ", ".join(str(v) for v in (sweep, *setting.values()) if v)
                 failures.append(f"{where}: {child.data.tags.get(FAILURE_TAG, child.info.status.lower())}")
                 continue
+            tuned = {name: child.data.params.get(name) for name in tune}
+            rank = _objective_rank(child, search.data.params.get(OBJECTIVE_PARAM))
             for metric in config["metrics"]:
                 for value in _seed_values(client, child, metric):
                     rows.append(
                         {"sweep": sweep, **setting, **tuned, "objective": rank, "metric": metric, "value": value}
                     )
             first = config["compare"][0]
-            for when, name in (("before", INPUT_GRADIENT), ("after", INPUT_GRADIENT_TRAINED)):
+            for when, name in GRADIENT_METRICS.items():
                 for step, norm in metric_points(client, child.info.run_id, name):
                     gradients.append({"sweep": sweep, first: setting[first], "when": when, "step": step, "norm": norm})
-    columns = ["sweep", *config["compare"], *(config.get("tune") or []), "objective", "metric", "value"]
+    columns = ["sweep", *config["compare"], *tune, "objective", "metric", "value"]
     values = pd.DataFrame(rows, columns=columns)
     gradient_frame = pd.DataFrame(gradients, columns=["sweep", config["compare"][0], "when", "step", "norm"])
     return StudyRecord(experiment.name, run, config, searches, values, failures, gradient_frame)
@@ -262,7 +267,7 @@ def _build(record: StudyRecord, out: Path) -> Path:
                 "sweep": say("study.column_sweep"),
             }
             doc.frame_table(summary.rename(columns=columns))
-        for when in GRADIENT_TIMES if not record.gradients.empty else ():
+        for when in GRADIENT_METRICS if not record.gradients.empty else ():
             panel, means = record.gradient_panel(when)
             if not means.empty:
                 path = Path(tmp) / f"gradients-{when}.png"
