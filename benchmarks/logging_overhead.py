@@ -70,7 +70,7 @@ def main() -> None:
     args = arguments(__doc__, "logging_overhead", pairs=5, epochs=30)
     data = load_dataset(DigitsData(source="digits"), seed=0)
     with tempfile.TemporaryDirectory() as tmp:
-        tracker = SearchTracker(f"sqlite:///{tmp}/mlflow.db", "logging-overhead")
+        tracker = SearchTracker.open(f"sqlite:///{tmp}/mlflow.db", "logging-overhead")
         with tracker.search_run("benchmark", {}):
             train(data, 2, True, tracker)  # warm-up: graph tracing, store creation
             train(data, 2, False, tracker)

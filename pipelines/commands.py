@@ -33,28 +33,28 @@ def search(
     if workers is None and (chief_host != "127.0.0.1" or chief_port):
         raise ConfigError("--chief-host and --chief-port are for a search on --workers.")
     console = Console()
-    if experiment.study:
-        if workers is not None:
-            raise ConfigError(
-                f"{experiment.source_file}: a study runs its searches one after another; --workers is for one search."
-            )
-        if resume:
-            raise ConfigError(
-                f"{experiment.source_file}: --resume carries on one search; a study runs its searches afresh."
-            )
-        return study_experiment(experiment, console, verbose)
-    started = time.monotonic()
-    result = run_search(
-        experiment,
-        resume=resume,
-        workers=workers,
-        chief_host=chief_host,
-        chief_port=chief_port,
-        console=console,
-        verbose=verbose,
-    )
-    print_summary(result, console, time.monotonic() - started)
-    return 0 if result.best_trial_id is not None else 1
+    if not experiment.study:
+        started = time.monotonic()
+        result = run_search(
+            experiment,
+            resume=resume,
+            workers=workers,
+            chief_host=chief_host,
+            chief_port=chief_port,
+            console=console,
+            verbose=verbose,
+        )
+        print_summary(result, console, time.monotonic() - started)
+        return 0 if result.best_trial_id is not None else 1
+    if workers is not None:
+        raise ConfigError(
+            f"{experiment.source_file}: a study runs its searches one after another; --workers is for one search."
+        )
+    if resume:
+        raise ConfigError(
+            f"{experiment.source_file}: --resume carries on one search; a study runs its searches afresh."
+        )
+    return study_experiment(experiment, console, verbose)
 
 
 def study(path: Path, language: str | None = None, verbose: bool = False) -> int:

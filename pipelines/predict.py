@@ -89,7 +89,6 @@ def load(reference: str, tracking_uri: str):
         return RawDataModel.of(model, Encoding.from_json(beside.read_text(encoding="utf-8")))
     import mlflow
 
-    open_store(tracking_uri, create=False)
     try:
         with mlflow_helpers_on(tracking_uri):
             flavour = mlflow.models.get_model_info(reference).flavors.get("python_function", {})

@@ -31,7 +31,7 @@ from pipelines.setup import prepare_search, project_name, search_notes, search_s
 from pipelines.tracking.artifact_process import ArtifactProcess
 from pipelines.tracking.datasets import log_dataset
 from pipelines.tracking.journal import journal_in
-from pipelines.tracking.resume import claim_search, resumable_search
+from pipelines.tracking.resume import claim_resumed, claim_search, open_tracker
 from pipelines.tracking.tracker import SearchTracker, close_orphans
 from pipelines.tuners import run_tuner
 from reports.store.names import FAILURE_TAG, PROJECT_PARAM
@@ -63,27 +63,31 @@ def search_experiment(
     for note in search_notes(experiment, dataset, chosen):
         say(console, note)
     with contextlib.ExitStack() as claims:  # this process's claim on the search, released when it ends
-        previous = None
+        tracker, previous = open_tracker(experiment, resume)
         if resume:
-            previous, claim = resumable_search(experiment, settings)
-            claims.callback(claim.release)
-        search = _start(experiment, hypermodel, dataset, console, claims)
+            claims.callback(claim_resumed(previous, experiment, settings, tracker.client).release)
+        search = _start(experiment, hypermodel, dataset, console, tracker, claims)
         with search.tracker.search_run(
             f"{experiment.tuner.algorithm} search {time.strftime('%Y-%m-%d %H:%M')}",
             _parent_tags(experiment, tags, distribution),
-            previous and previous.info.run_id,
+            previous.info.run_id if previous else None,
         ):
             search = _reopen(search, previous) if previous else _open(search, settings, claims)
-            result = close_search(search, run_chief(search, distribution) if distribution else run_tuner(search))
+            tuner = run_chief(search, distribution) if distribution else run_tuner(search)
+            result = close_search(search, tuner)
     return result
 
 
 def _start(
-    experiment: Experiment, hypermodel: HyperModel, dataset: Dataset, console: Console, claims: contextlib.ExitStack
+    experiment: Experiment,
+    hypermodel: HyperModel,
+    dataset: Dataset,
+    console: Console,
+    tracker: SearchTracker,
+    claims: contextlib.ExitStack,
 ) -> SearchContext:
-    """The tracker and the artifact process (drained however the search ends), and the baselines: the trivial
-    one now, the model baseline fitted in the artifact process while the first trial trains."""
-    tracker = SearchTracker(experiment.tracking_uri, experiment.name)
+    """The artifact process (drained however the search ends), and the baselines: the trivial one now, the model
+    baseline fitted in the artifact process while the first trial trains."""
     artifacts = ArtifactProcess(tracker.writer, experiment.report.language)
     claims.callback(artifacts.close)
     inputs = model_baseline_inputs(dataset)

@@ -23,8 +23,8 @@ from pipelines.ensemble import heaviest_member
 from pipelines.errors import ConfigError, DataError
 from pipelines.seams import HyperModel
 from pipelines.tracking.packaging import load_keras
+from reports.store.errors import StoreError
 from reports.store.names import DATA_NOTES_PARAM, OBJECTIVE_PARAM, SEARCH_SPACE_PREFIX
-from reports.store.opening import open_store
 from reports.words import say
 from search_spaces import FAMILIES, InputShapeError
 from search_spaces.custom import BuilderError, CustomHyperModel, DataFacts, load_builder
@@ -61,10 +61,9 @@ def load_base_model(experiment: Experiment) -> keras.Model:
     assert reference is not None, "called for a transfer search, which names its base model"
     try:
         if reference.startswith(("runs:/", "models:/")):
-            open_store(experiment.tracking_uri)
             return heaviest_member(load_keras(reference, experiment.tracking_uri))
         return heaviest_member(keras.saving.load_model(Path(experiment.source_file).parent / reference))
-    except (MlflowException, OSError, ValueError) as exc:
+    except (MlflowException, OSError, ValueError, StoreError) as exc:
         raise DataError(
             f"{experiment.source_file}: base_model: cannot load {reference!r} ({str(exc).splitlines()[0][:200]}). "
             "Give a .keras file (relative to the experiment file), runs:/<run id>/<model name> or "
@@ -93,18 +92,20 @@ def _refuse_settings_for_another_task(experiment: Experiment, info) -> None:
 
 def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None) -> HyperModel:
     """The experiment's hypermodel for its data: a built-in family, or the user's builder (`build_model`, a
-    function given from Python, or the file's `builder`), built once here so a bad one is refused now."""
+    function given from Python, or the file's `builder`), built once here so a bad one is refused now.
+
+    What the runner reads for it (the base model, the builder's place, the sequence length the texts call for) is
+    gathered first; then search_spaces builds, in one go."""
     info = dataset.info
     _refuse_settings_for_another_task(experiment, info)
-    if experiment.family == "custom":
-        return custom_hypermodel(experiment, dataset, build_model)
-    family_cls = FAMILIES[experiment.family]
-    extra = {"base_model": load_base_model(experiment)} if experiment.base_model else {}
+    base_model = load_base_model(experiment) if experiment.base_model else None
     overrides = dict(experiment.space_overrides)
     if info.text is not None:
         overrides.setdefault("sequence_length", info.text.default_length())
+    if experiment.family == "custom":
+        return custom_hypermodel(experiment, dataset, build_model)
     try:
-        hypermodel = family_cls(
+        hypermodel = FAMILIES[experiment.family](
             info.input_shape,
             info.num_classes,
             overrides,
@@ -114,7 +115,7 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None)
             last_value_index=info.last_value_index if info.forecast_change else None,
             bag=(info.text.bag_vocabulary, info.text.idf, info.text.bag_scale) if info.text else None,
             series=experiment.data.source == "timeseries",
-            **extra,
+            **({"base_model": base_model} if base_model is not None else {}),
         )
     except InputShapeError as exc:
         raise DataError(
@@ -149,10 +150,11 @@ def custom_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None
         info.vocabulary,
         info.target_scale,
     )
+    sample = head(dataset.x_train, 2)
     try:
         function = build_model or load_builder(*location)  # type: ignore[misc]  # one of the two, checked above
         hypermodel = CustomHyperModel(function, facts, experiment.space_overrides)
-        hypermodel.check(head(dataset.x_train, 2))
+        hypermodel.check(sample)
     except BuilderError as exc:
         raise ConfigError(f"{experiment.source_file}: builder: {exc}") from None
     return hypermodel

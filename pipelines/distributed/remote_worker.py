@@ -48,7 +48,7 @@ def run_worker(
 ) -> None:
     """Train the trials the chief at `chief` (HOST:PORT) hands out until it says the search is done."""
     console = console or Console()
-    tracker = SearchTracker(experiment.tracking_uri, experiment.name)
+    tracker = SearchTracker.open(experiment.tracking_uri, experiment.name)
     parent = tracker.client.get_run(parent_run_id) if parent_run_id else find_search(tracker, experiment, chief)
     os.environ.update(worker_environment(chief, worker_id))
     keras.utils.set_random_seed(experiment.seed)

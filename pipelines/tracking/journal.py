@@ -43,9 +43,12 @@ PROBE_EVERY_S = 5.0
 STORE_WAIT_S = 120  # how long the closing steps wait for a tracking store that is down
 
 
-def bound_http_retries() -> None:
-    """Settings for a remote store. MLflow's client retries a failed request for about a minute by default,
-    stalling training; here a failed write fails fast (one retry) and goes to the journal instead."""
+def bound_http_retries(tracking_uri: str) -> None:
+    """Settings for a remote store, made before it is opened. MLflow's client retries a failed request for about a
+    minute by default, stalling training; here a failed write fails fast (one retry) and goes to the journal
+    instead."""
+    if not tracking_uri.startswith(("http://", "https://")):
+        return
     for name, value in (
         ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1"),
         ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1"),

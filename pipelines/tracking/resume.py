@@ -1,8 +1,11 @@
-"""Whether `--resume` may carry on an experiment's latest search, and the claim that only one process does.
+"""Which search a process carries on: a new one, or with `--resume` the experiment's latest, and the claim that
+only one process does.
 
-Carrying on is refused rather than guessed at: with nothing to resume, a
-finished search, a search another process holds, a changed experiment file,
-or KerasTuner's folder gone. A search is claimed by an OS lock on a file in
+The store is opened once for it (`open_tracker`): a new search creates the
+store and its experiment, `--resume` creates neither and reads the latest
+search in the same go. Carrying on is refused rather than guessed at: with
+nothing to resume, a finished search, a search another process holds, a
+changed experiment file, or KerasTuner's folder gone. A search is claimed by an OS lock on a file in
 its KerasTuner folder, held for the life of the process that runs it: the
 operating system releases it when that process ends, however it ends, so a
 crashed search is free to resume and a running one is never resumed twice.
@@ -11,15 +14,21 @@ crashed search is free to resume and a running one is never resumed twice.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import filelock
 
 from pipelines.config import Experiment
 from pipelines.errors import ResumeError
+from pipelines.tracking.journal import bound_http_retries
+from pipelines.tracking.tracker import SearchTracker
 from reports.store.errors import StoreError
 from reports.store.names import PROJECT_PARAM
-from reports.store.opening import open_store
+from reports.store.opening import experiment_id, open_store
 from reports.store.trials import latest_search
+
+if TYPE_CHECKING:
+    from mlflow.entities import Run
 
 CLAIM_FILE = "search.lock"
 
@@ -35,15 +44,25 @@ def claim_search(project_dir: Path) -> filelock.BaseFileLock | None:
     return lock
 
 
-def resumable_search(experiment: Experiment, settings: dict):
-    """The parent run `--resume` carries on and this process's claim on it, after checking that carrying it on
-    is safe and meaningful."""
-    where = f"{experiment.source_file}: --resume"
+def open_tracker(experiment: Experiment, resume: bool) -> tuple[SearchTracker, Run | None]:
+    """The search's tracker and, with `resume`, the parent run of the experiment's latest search, read as the
+    store opens: a new search creates the store and its experiment there; `--resume` creates neither."""
+    bound_http_retries(experiment.tracking_uri)
     try:
-        client = open_store(experiment.tracking_uri, create=False)
+        client = open_store(experiment.tracking_uri, create=not resume)
     except StoreError as exc:
-        raise ResumeError(f"{where}: {exc}") from None
-    previous = latest_search(client, experiment.name)
+        if not resume:
+            raise
+        raise ResumeError(f"{experiment.source_file}: --resume: {exc}") from None
+    previous = latest_search(client, experiment.name) if resume else None
+    known = None if resume else experiment_id(client, experiment.name)
+    return SearchTracker(client, experiment.tracking_uri, experiment.name, known), previous
+
+
+def claim_resumed(previous: Run | None, experiment: Experiment, settings: dict, client) -> filelock.BaseFileLock:
+    """This process's claim on the search `--resume` carries on (`previous`, its parent run), after checking that
+    carrying it on is safe and meaningful."""
+    where = f"{experiment.source_file}: --resume"
     if previous is None:
         raise ResumeError(
             f"{where}: no earlier search of {experiment.name!r} in {experiment.tracking_uri}. "
@@ -74,7 +93,7 @@ def resumable_search(experiment: Experiment, settings: dict):
     except ResumeError:
         claim.release()
         raise
-    return previous, claim
+    return claim
 
 
 def changed_settings(settings: dict, stored: dict[str, str]) -> list[str]:

@@ -111,9 +111,11 @@ def experiment_id(client: MlflowClient, name: str) -> str:
 @contextlib.contextmanager
 def mlflow_helpers_on(tracking_uri: str):
     """MLflow's model helpers (`mlflow.keras.load_model`, `models:/` and `runs:/` URIs) read a process-global
-    tracking URI and take none: it is set only around their calls, and restored after."""
+    tracking URI and take none: it is set only around their calls, and restored after. The store is opened first
+    (never created: a helper only reads what a search wrote), so they find its tables complete."""
     import mlflow
 
+    open_store(tracking_uri, create=False)
     before = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(tracking_uri)
     try:

@@ -29,7 +29,7 @@ def _writes_while_down(folder, uri: str, experiment_id: str) -> str:
 
 @pytest.mark.slow
 def test_a_replay_cut_off_half_way_carries_on_in_a_new_process_and_sends_each_write_once(tmp_path):
-    bound_http_retries()  # a refused write fails at once instead of after MLflow's minute of retries
+    bound_http_retries("http://127.0.0.1")  # a refused write fails at once instead of after MLflow's minute of retries
     port = free_port()
     uri = f"http://127.0.0.1:{port}"
     backend = f"sqlite:///{tmp_path}/mlflow.db"

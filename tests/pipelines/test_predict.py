@@ -327,7 +327,7 @@ def test_a_model_logged_by_an_earlier_version_still_answers_the_encoded_matrix(t
 
     from pipelines.tracking.tracker import SearchTracker
 
-    tracker = SearchTracker(f"sqlite:///{tmp_path}/mlflow.db", "old")
+    tracker = SearchTracker.open(f"sqlite:///{tmp_path}/mlflow.db", "old")
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
     folder = tmp_path / "old_model"
     folder.mkdir()

@@ -17,7 +17,7 @@ from reports.store.trials import champion_version
 
 
 def test_a_new_version_only_when_it_beats_the_champion(tmp_path):
-    tracker = SearchTracker(f"sqlite:///{tmp_path}/mlflow.db", "champions")
+    tracker = SearchTracker.open(f"sqlite:///{tmp_path}/mlflow.db", "champions")
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
     x = np.zeros((2, 3), dtype="float32")
     encoding = Encoding(ArrayInputs((3,)), ("no", "yes"))
@@ -70,7 +70,7 @@ def test_epochs_are_written_together_with_their_own_times_and_all_of_them_when_t
     from pipelines.tracking.tracker import EPOCH_WRITE_S
     from reports.store.names import PER_EPOCH
 
-    tracker = SearchTracker(f"sqlite:///{tmp_path}/mlflow.db", "epochs")
+    tracker = SearchTracker.open(f"sqlite:///{tmp_path}/mlflow.db", "epochs")
     with tracker.search_run("search", {}):
         with tracker.trial_run("0", {}, "trial 0", "val_loss") as run:
             for epoch in range(3):
