@@ -21,10 +21,7 @@ from pipelines.baselines import Baseline, Comparison, compare
 from pipelines.config import Experiment
 from pipelines.data import Dataset
 from pipelines.data.encoding import raw_example
-from pipelines.ensemble import (
-    Ensemble,
-    ensemble_model,
-)
+from pipelines.ensemble import Ensemble
 from pipelines.ensemble_step import logged_ensemble
 from pipelines.kerastuner_compat import checkpoint_path
 from pipelines.progress import say
@@ -63,6 +60,7 @@ from reports.store.names import (
 )
 from reports.store.trials import PRUNED, best_finished, children, trials_frame
 from reports.verdict import capitalized, ensemble_name
+from search_spaces.ensemble_model import ensemble_model
 
 NO_FINISHED_TRIAL = "NoFinishedTrial: no trial finished with a finite score"  # the failure reason of such a search
 

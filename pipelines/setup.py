@@ -19,7 +19,6 @@ from pipelines.config import Experiment
 from pipelines.data import Dataset, head
 from pipelines.data.core import IMBALANCED_NOTE
 from pipelines.defaults import CHOSEN_PARAM, with_data_defaults
-from pipelines.ensemble import heaviest_member
 from pipelines.errors import ConfigError, DataError
 from pipelines.seams import HyperModel
 from pipelines.tracking.packaging import load_keras
@@ -28,7 +27,7 @@ from reports.store.names import DATA_NOTES_PARAM, OBJECTIVE_PARAM, SEARCH_SPACE_
 from reports.words import say
 from search_spaces import FAMILIES, InputShapeError
 from search_spaces.custom import BuilderError, CustomHyperModel, DataFacts, load_builder
-from search_spaces.starts import fit_bag_logistic, fit_linear_start, fit_ridge
+from search_spaces.starts import fit_starts
 
 RESOLVED_SAMPLES = 1000  # from here on, one sample moves val_accuracy by at most 0.001
 
@@ -55,14 +54,13 @@ def search_notes(experiment: Experiment, dataset: Dataset, chosen: str | None) -
 
 
 def load_base_model(experiment: Experiment) -> keras.Model:
-    """The trained model a transfer search starts from, read before any run of this search is created: an
-    ensemble's heaviest member (`ensemble.heaviest_member`)."""
+    """The trained model a transfer search starts from, read before any run of this search is created."""
     reference = experiment.base_model
     assert reference is not None, "called for a transfer search, which names its base model"
     try:
         if reference.startswith(("runs:/", "models:/")):
-            return heaviest_member(load_keras(reference, experiment.tracking_uri))
-        return heaviest_member(keras.saving.load_model(Path(experiment.source_file).parent / reference))
+            return load_keras(reference, experiment.tracking_uri)
+        return keras.saving.load_model(Path(experiment.source_file).parent / reference)
     except (MlflowException, OSError, ValueError, StoreError) as exc:
         raise DataError(
             f"{experiment.source_file}: base_model: cannot load {reference!r} ({str(exc).splitlines()[0][:200]}). "
@@ -94,17 +92,23 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None)
     """The experiment's hypermodel for its data: a built-in family, or the user's builder (`build_model`, a
     function given from Python, or the file's `builder`), built once here so a bad one is refused now.
 
-    What the runner reads for it (the base model, the builder's place, the sequence length the texts call for) is
-    gathered first; then search_spaces builds, in one go."""
+    What the runner reads for it (the builder's place, the base model, the sequence length the texts call for) is
+    gathered first; search_spaces then builds it in one go, and fits the starts its trials begin from."""
     info = dataset.info
     _refuse_settings_for_another_task(experiment, info)
-    base_model = load_base_model(experiment) if experiment.base_model else None
+    location = _builder_location(experiment, build_model)
+    facts, sample = _data_facts(info), head(dataset.x_train, 2) if experiment.family == "custom" else None
     overrides = dict(experiment.space_overrides)
-    if info.text is not None:
+    if info.text is not None and experiment.family != "custom":
         overrides.setdefault("sequence_length", info.text.default_length())
-    if experiment.family == "custom":
-        return custom_hypermodel(experiment, dataset, build_model)
+    base_model = load_base_model(experiment) if experiment.base_model else None
     try:
+        if experiment.family == "custom":
+            function = build_model or load_builder(*location)  # type: ignore[misc]  # one of the two, checked
+            custom = CustomHyperModel(function, facts, overrides)
+            assert sample is not None, "taken for a custom family, above"
+            custom.check(sample)
+            return custom
         hypermodel = FAMILIES[experiment.family](
             info.input_shape,
             info.num_classes,
@@ -117,23 +121,22 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None)
             series=experiment.data.source == "timeseries",
             **({"base_model": base_model} if base_model is not None else {}),
         )
+    except BuilderError as exc:
+        raise ConfigError(f"{experiment.source_file}: builder: {exc}") from None
     except InputShapeError as exc:
         raise DataError(
             f"{experiment.source_file}: data {dataset.info.name!r} does not fit family {experiment.family!r}: {exc} "
             "Choose a family that fits the data, or change data.layout."
         ) from None
-    if not dataset.streamed and any(n in hypermodel.space.params for n in ("wide", "linear_skip")):
-        fit_ridge(hypermodel, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
-    if "encoder" in hypermodel.space.params and "bag" in hypermodel.space.values_of("encoder"):
-        fit_bag_logistic(hypermodel, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
-    if not dataset.streamed:
-        fit_linear_start(hypermodel, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
+    fit_starts(hypermodel, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val, dataset.streamed)
     return hypermodel
 
 
-def custom_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None) -> HyperModel:
-    """The user's builder as a hypermodel, built once with default values on two training samples; a builder
-    that cannot be used is a ConfigError naming the file, the function, the line and the reason."""
+def _builder_location(experiment: Experiment, build_model) -> tuple[Path, str] | None:
+    """Where a `family: custom` experiment's builder is (None when given from Python, or for a built-in family);
+    a custom experiment with no builder, or with two, is a ConfigError."""
+    if experiment.family != "custom":
+        return None
     location = experiment.builder_location()
     if (build_model is None) == (location is None):
         raise ConfigError(
@@ -141,8 +144,12 @@ def custom_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None
             "the experiment, or from Python run_search(experiment, build_model=fn)"
             + (", not both." if location else ".")
         )
-    info = dataset.info
-    facts = DataFacts(
+    return location
+
+
+def _data_facts(info) -> DataFacts:
+    """What a user's builder is told of the data (see search_spaces/custom.py)."""
+    return DataFacts(
         tuple(info.input_shape) if info.vocabulary is None else (),
         info.num_classes,
         info.task,
@@ -150,14 +157,6 @@ def custom_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None
         info.vocabulary,
         info.target_scale,
     )
-    sample = head(dataset.x_train, 2)
-    try:
-        function = build_model or load_builder(*location)  # type: ignore[misc]  # one of the two, checked above
-        hypermodel = CustomHyperModel(function, facts, experiment.space_overrides)
-        hypermodel.check(sample)
-    except BuilderError as exc:
-        raise ConfigError(f"{experiment.source_file}: builder: {exc}") from None
-    return hypermodel
 
 
 def prepare_search(

@@ -51,7 +51,6 @@ from pipelines.tracking.packaging import save_package
 from pipelines.tracking.recorder import TrialRecorder, predict
 from pipelines.tracking.tracker import SearchTracker
 from reports.store.names import (
-    BUDGET_SPENT,
     DURATION,
     EPOCH_METRICS_TAG,
     EPOCHS,
@@ -402,15 +401,10 @@ def tuner_with_progress(search: SearchContext) -> Iterator[tuple[keras_tuner.Tun
 
 def time_budget(seconds: float | None, tracker: SearchTracker) -> TimeBudget | None:
     """The search's time budget, its clock started now, less what earlier attempts of the search spent (the
-    parent run's record: `--resume` carries it on); None without one."""
+    parent run's record, which `--resume` carries on); None without one."""
     if seconds is None:
         return None
-    spent = read_metric(tracker.client.get_run(tracker.parent_run_id).data.metrics, BUDGET_SPENT, 0.0)
-
-    def record(total: float) -> None:  # its step the milliseconds spent, so the latest is the last across attempts
-        tracker.writer.log_batch(tracker.parent_run_id, metrics={BUDGET_SPENT: total}, step=int(total * 1000))
-
-    return TimeBudget(seconds, spent, record)
+    return TimeBudget(seconds, tracker.budget_spent_before, tracker.record_budget_spent)
 
 
 def run_tuner(search: SearchContext) -> Tuner:

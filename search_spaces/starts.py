@@ -14,6 +14,18 @@ if TYPE_CHECKING:
     from search_spaces.base import FamilyHyperModel
 
 
+def fit_starts(hypermodel: FamilyHyperModel, x_train, y_train, x_val, y_val, streamed: bool) -> None:
+    """Every start the hypermodel's space has a place for: the ridge path where it has a wide or a linear skip
+    path, the text bag's logistic output, and the output layer's linear start, each fitted on the training split
+    (the ridge and the linear start need the split as arrays, so a streamed one goes without)."""
+    if not streamed and any(n in hypermodel.space.params for n in ("wide", "linear_skip")):
+        fit_ridge(hypermodel, x_train, y_train, x_val, y_val)
+    if "encoder" in hypermodel.space.params and "bag" in (hypermodel.space.values_of("encoder") or ()):
+        fit_bag_logistic(hypermodel, x_train, y_train, x_val, y_val)
+    if not streamed:
+        fit_linear_start(hypermodel, x_train, y_train, x_val, y_val)
+
+
 def fit_ridge(hypermodel: FamilyHyperModel, x_train, y_train, x_val, y_val, alphas=(0.1, 10.0, 1000.0)) -> None:
     """Ridge regression from the preprocessed inputs to what the output layer must produce (before the
     target's rescaling and the last value's addition), its strength chosen on validation from the grid the

@@ -7,6 +7,7 @@ import keras
 from search_spaces.base import FamilyHyperModel, InputShapeError
 from search_spaces.catalogue import ALL
 from search_spaces.common import make_optimizer, value_loss_weight
+from search_spaces.ensemble_model import heaviest_member
 
 
 def _weight_layers(model: keras.Model) -> list[keras.layers.Layer]:
@@ -51,6 +52,7 @@ class Transfer(FamilyHyperModel):
     input_ranks_hint = "samples shaped like the base model's input"
 
     def __init__(self, input_shape, num_classes, overrides=None, *, base_model: keras.Model, **kwargs):
+        base_model = heaviest_member(base_model)  # an ensemble has no features of its own to transfer
         expected = tuple(base_model.input_shape[1:])
         if expected != tuple(input_shape):
             raise InputShapeError(

@@ -23,7 +23,7 @@ from pipelines.errors import ResumeError
 from pipelines.tracking.journal import bound_http_retries
 from pipelines.tracking.tracker import SearchTracker
 from reports.store.errors import StoreError
-from reports.store.names import PROJECT_PARAM
+from reports.store.names import BUDGET_SPENT, PROJECT_PARAM, read_metric
 from reports.store.opening import experiment_id, open_store
 from reports.store.trials import latest_search
 
@@ -56,7 +56,8 @@ def open_tracker(experiment: Experiment, resume: bool) -> tuple[SearchTracker, R
         raise ResumeError(f"{experiment.source_file}: --resume: {exc}") from None
     previous = latest_search(client, experiment.name) if resume else None
     known = None if resume else experiment_id(client, experiment.name)
-    return SearchTracker(client, experiment.tracking_uri, experiment.name, known), previous
+    spent = read_metric(previous.data.metrics, BUDGET_SPENT, 0.0) if previous else 0.0
+    return SearchTracker(client, experiment.tracking_uri, experiment.name, known, spent), previous
 
 
 def claim_resumed(previous: Run | None, experiment: Experiment, settings: dict, client) -> filelock.BaseFileLock:

@@ -25,6 +25,7 @@ from mlflow.tracking import MlflowClient
 
 from pipelines.tracking.journal import JournaledWriter, StoreUnreachable, bound_http_retries
 from reports.store.names import (
+    BUDGET_SPENT,
     FAILURE_TAG,
     HOST_TAG,
     ORPHAN_TAG,
@@ -34,6 +35,7 @@ from reports.store.names import (
     TRIAL_ID_TAG,
     WORKER_TAG,
     objective_metric,
+    read_metric,
 )
 from reports.store.opening import experiment_id, open_store
 from reports.store.trials import children, trial_runs
@@ -63,10 +65,19 @@ class SearchTracker:
     open, else the search's.
     """
 
-    def __init__(self, client: MlflowClient, tracking_uri: str, experiment_name: str, experiment: str | None = None):
+    def __init__(
+        self,
+        client: MlflowClient,
+        tracking_uri: str,
+        experiment_name: str,
+        experiment: str | None = None,
+        budget_spent_before: float = 0.0,
+    ):
         """A tracker on an open store; `experiment` is the MLflow experiment's id where a new search opens its
-        parent run there (a resumed search and a worker learn it from the parent run)."""
+        parent run there (a resumed search and a worker learn it from the parent run), `budget_spent_before` the
+        seconds of time budget that earlier attempts of a resumed search spent."""
         self.client = client
+        self.budget_spent_before = budget_spent_before
         self.tracking_uri = tracking_uri
         self.writer = JournaledWriter(self.client, tracking_uri)
         self.experiment_name = experiment_name
@@ -128,9 +139,15 @@ class SearchTracker:
     def join(self, parent_run_id: str, worker_id: str) -> None:
         """Log trials under a search another process runs (a worker of a distributed search); the parent run
         stays that process's to open and close."""
-        self._parent_run_id = parent_run_id
-        self._experiment_id = self.client.get_run(parent_run_id).info.experiment_id
+        parent = self.client.get_run(parent_run_id)
+        self._parent_run_id, self._experiment_id = parent_run_id, parent.info.experiment_id
+        self.budget_spent_before = read_metric(parent.data.metrics, BUDGET_SPENT, 0.0)
         self.worker_id = worker_id
+
+    def record_budget_spent(self, total: float) -> None:
+        """The time budget spent so far, on the parent run; its step the milliseconds spent, so the latest is the
+        last across attempts."""
+        self.writer.log_batch(self.parent_run_id, metrics={BUDGET_SPENT: total}, step=int(total * 1000))
 
     @contextlib.contextmanager
     def trial_run(self, trial_id: str, params: dict[str, Any], run_name: str, objective: str) -> Iterator[str]:

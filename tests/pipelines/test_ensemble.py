@@ -14,9 +14,10 @@ from pypdf import PdfReader
 from pipelines.config import load_experiment
 from pipelines.data import load_dataset
 from pipelines.data.encoding import ArrayInputs, Encoding
-from pipelines.ensemble import choose_ensemble, ensemble_model, heaviest_member, select
+from pipelines.ensemble import choose_ensemble, select
 from pipelines.tracking.packaging import save_package
 from reports.store.names import ENSEMBLE, ENSEMBLE_TAG, ENSEMBLE_WEIGHTS_PARAM, TEST_ACCURACY
+from search_spaces.ensemble_model import ensemble_model, heaviest_member
 from tests import processes
 from tests.conftest import searched, write_experiment
 
