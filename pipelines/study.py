@@ -1,8 +1,8 @@
 """A study: one experiment file, searched once per value of its sweep, answered in one report.
 
 The study itself is an MLflow run (role "study") that names its searches'
-parent runs by tag; it is opened with the client rather than the fluent API
-so that each search can still open its own parent run.
+parent runs by tag; the tracker opens it by id, as it opens a search's parent
+run, so that each search can still open its own.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import dataclasses
 from pathlib import Path
 
 import yaml
-from mlflow.entities import RunStatus
 from rich.console import Console
 
 from pipelines.closing import SearchResult
 from pipelines.config import Experiment, StudyConfig, load_experiment
 from pipelines.errors import DataError
 from pipelines.search import search_experiment
-from reports.store.names import FAILURE_TAG, ROLE_TAG, STUDY_TAG, SWEEP_TAG
-from reports.store.opening import experiment_id, open_store
+from pipelines.tracking.tracker import SearchTracker
+from reports.store.names import ROLE_TAG, STUDY_TAG, SWEEP_TAG
+from reports.store.opening import open_store
 from reports.study import build_study_report, load_study
 
 
@@ -84,16 +84,11 @@ def run_study(experiment: Experiment, console: Console | None = None) -> StudyRe
     study, variants = _logged_study(experiment), _variants(experiment)
     if study["prepare"]:
         _prepare(experiment, console)
-    client = open_store(experiment.tracking_uri)
-    study_run = client.create_run(
-        experiment_id(client, experiment.name),
-        run_name="study",
-        tags={ROLE_TAG: "study", "experiment_file": experiment.source_file},
-    )
-    run_id = study_run.info.run_id
-    client.log_text(run_id, yaml.safe_dump(study, sort_keys=False, allow_unicode=True), "study.yaml")
+    tracker = SearchTracker.open(experiment.tracking_uri, experiment.name)
     searches = []
-    try:
+    # The tracker's parent run, with its honest end: FAILED with the reason, KILLED on Ctrl-C, never left RUNNING.
+    with tracker.search_run("study", {ROLE_TAG: "study", "experiment_file": experiment.source_file}) as run_id:
+        tracker.log_text(yaml.safe_dump(study, sort_keys=False, allow_unicode=True), "study.yaml")
         for label, variant in variants:
             if label:
                 console.rule(f"{experiment.name}: {label}")
@@ -105,12 +100,5 @@ def run_study(experiment: Experiment, console: Console | None = None) -> StudyRe
             Path(experiment.tuner_dir) / f"{run_id}-study.pdf",
             experiment.report.language,
         )
-        client.log_artifact(run_id, str(report))
-    except BaseException as exc:
-        failed = isinstance(exc, Exception)
-        if failed:
-            client.set_tag(run_id, FAILURE_TAG, f"{type(exc).__name__}: {exc}"[:5000])
-        client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED if failed else RunStatus.KILLED))
-        raise
-    client.set_terminated(run_id)
+        tracker.log_files(report)
     return StudyResult(run_id, searches, report)

@@ -116,7 +116,8 @@ class SearchTracker:
 
     @contextlib.contextmanager
     def search_run(self, run_name: str, tags: Mapping[str, str], resume_run_id: str | None = None) -> Iterator[str]:
-        """A new parent run, or the earlier one reopened (`resume_run_id`) to carry on its search."""
+        """A new parent run, or the earlier one reopened (`resume_run_id`) to carry on its search; a study's run
+        too, which names its own role in `tags`."""
         from mlflow.tracking.context.registry import resolve_tags
 
         all_tags = {
