@@ -40,16 +40,8 @@ def run_search(
     from pipelines.logs import announce_log_file, library_logs_to_file, load_tensorflow, quiet_libraries
     from pipelines.progress import say
 
-    if workers is not None and Path(experiment.source_file).name == DICT_SOURCE:
-        raise ConfigError(
-            f"{DICT_SOURCE}: workers read the experiment from its file; save it as YAML and load that "
-            "file, or search without workers."
-        )
-    if workers is not None and build_model is not None:
-        raise ConfigError(
-            f"{experiment.source_file}: workers import the builder from a file; put it in one and name "
-            "it in the experiment (builder: FILE.py:FUNCTION), or search without workers."
-        )
+    if workers is not None:
+        _refuse_what_workers_cannot_read(experiment, build_model)
     quiet_libraries()
     console = console or Console()
     library_logs_to_file(experiment.tracking_uri, experiment.tuner_dir, verbose, console, announce=False)
@@ -71,6 +63,20 @@ def run_search(
     return search_experiment(
         experiment, console, resume=resume, distribution=distribution, dataset=dataset, build_model=build_model
     )
+
+
+def _refuse_what_workers_cannot_read(experiment: Experiment, build_model) -> None:
+    """Workers read the experiment from its file and import its builder from one."""
+    if Path(experiment.source_file).name == DICT_SOURCE:
+        raise ConfigError(
+            f"{DICT_SOURCE}: workers read the experiment from its file; save it as YAML and load that "
+            "file, or search without workers."
+        )
+    if build_model is not None:
+        raise ConfigError(
+            f"{experiment.source_file}: workers import the builder from a file; put it in one and name "
+            "it in the experiment (builder: FILE.py:FUNCTION), or search without workers."
+        )
 
 
 def _store_and_name(experiment: Experiment | str, tracking_uri: str | None) -> tuple[str, str]:

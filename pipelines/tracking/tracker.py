@@ -56,6 +56,34 @@ def finite_metrics(values: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
+class EpochPoints:
+    """The open run's per-epoch points, held and written at most once every `EPOCH_WRITE_S` and when the run ends:
+    one write costs about 6 ms on SQLite, a tenth of a small model's epoch. MLflow's asynchronous mode costs more
+    here, as closing a run waits about a second for its queue to drain."""
+
+    def __init__(self, writer: JournaledWriter):
+        self.writer = writer
+        self._points: list[tuple[str, float, int]] = []
+        self._stamps: list[int] = []
+        self._written_at = 0.0
+
+    def add(self, run: str, logs: Mapping[str, Any], epoch: int) -> None:
+        """One epoch's Keras logs, each under `per_epoch/` and its Keras name, with the epoch's own time."""
+        stamp = int(time.time() * 1000)
+        for key, value in finite_metrics(logs).items():
+            self._points.append((PER_EPOCH + key, value, epoch))
+            self._stamps.append(stamp)
+        if time.monotonic() - self._written_at >= EPOCH_WRITE_S:
+            self.write(run)
+
+    def write(self, run: str) -> None:
+        """Write the points held."""
+        if self._points:
+            self.writer.log_metric_points(run, self._points, stamps=self._stamps)
+        self._points, self._stamps = [], []
+        self._written_at = time.monotonic()
+
+
 class SearchTracker:
     """Opens the parent run, hands out child runs, and closes both with an honest status.
 
@@ -86,9 +114,7 @@ class SearchTracker:
         self.worker_id: str | None = None  # the tuner id of a worker process of a distributed search
         self._open: list[str] = []  # keys of the open runs, innermost last
         self._failures: dict[str, str] = {}  # open runs to end FAILED, with the reason
-        self._epochs: list[tuple[str, float, int]] = []  # per-epoch points of the open run not written yet
-        self._epoch_stamps: list[int] = []
-        self._epochs_written_at = 0.0
+        self._epochs = EpochPoints(self.writer)  # of the open run, not written yet
 
     @classmethod
     def open(cls, tracking_uri: str, experiment_name: str) -> SearchTracker:
@@ -176,7 +202,7 @@ class SearchTracker:
             try:
                 yield
             finally:
-                self.write_epochs()
+                self._epochs.write(key)
         except StoreUnreachable:
             raise
         except Exception as exc:
@@ -214,24 +240,8 @@ class SearchTracker:
         self.writer.log_metric_points(self.run, [(metric, float(value), step) for step, value in enumerate(values)])
 
     def log_epoch(self, logs: Mapping[str, Any], epoch: int) -> None:
-        """One epoch's Keras logs, each under `per_epoch/` and its Keras name, with the epoch's own time.
-
-        Written at most once every `EPOCH_WRITE_S` and when the run ends: one write costs about 6 ms on SQLite,
-        a tenth of a small model's epoch. MLflow's asynchronous mode costs more here, as closing a run waits
-        about a second for its queue to drain."""
-        stamp = int(time.time() * 1000)
-        for key, value in finite_metrics(logs).items():
-            self._epochs.append((PER_EPOCH + key, value, epoch))
-            self._epoch_stamps.append(stamp)
-        if time.monotonic() - self._epochs_written_at >= EPOCH_WRITE_S:
-            self.write_epochs()
-
-    def write_epochs(self) -> None:
-        """Write the open run's epochs that `log_epoch` holds."""
-        if self._epochs:
-            self.writer.log_metric_points(self.run, self._epochs, stamps=self._epoch_stamps)
-        self._epochs, self._epoch_stamps = [], []
-        self._epochs_written_at = time.monotonic()
+        """One epoch's Keras logs into the open run (see `EpochPoints`)."""
+        self._epochs.add(self.run, logs, epoch)
 
     def log_metrics(self, values: Mapping[str, Any], step: int | None = None, model_uri: str | None = None) -> None:
         """Metrics of the open run; with `model_uri` (models:/<id>) also of that logged model, so MLflow's
