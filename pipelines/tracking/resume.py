@@ -5,10 +5,11 @@ The store is opened once for it (`open_tracker`): a new search creates the
 store and its experiment, `--resume` creates neither and reads the latest
 search in the same go. Carrying on is refused rather than guessed at: with
 nothing to resume, a finished search, a search another process holds, a
-changed experiment file, or KerasTuner's folder gone. A search is claimed by an OS lock on a file in
-its KerasTuner folder, held for the life of the process that runs it: the
-operating system releases it when that process ends, however it ends, so a
-crashed search is free to resume and a running one is never resumed twice.
+changed experiment file, or KerasTuner's folder gone. A search is claimed by
+an OS lock on a file in its KerasTuner folder, held for the life of the
+process that runs it: the operating system releases it when that process
+ends, however it ends, so a crashed search is free to resume and a running
+one is never resumed twice.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reports.store.trials import latest_search
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
+    from mlflow.tracking import MlflowClient
 
 CLAIM_FILE = "search.lock"
 
@@ -60,7 +62,9 @@ def open_tracker(experiment: Experiment, resume: bool) -> tuple[SearchTracker, R
     return SearchTracker(client, experiment.tracking_uri, experiment.name, known, spent), previous
 
 
-def claim_resumed(previous: Run | None, experiment: Experiment, settings: dict, client) -> filelock.BaseFileLock:
+def claim_resumed(
+    previous: Run | None, experiment: Experiment, settings: dict, client: MlflowClient
+) -> filelock.BaseFileLock:
     """This process's claim on the search `--resume` carries on (`previous`, its parent run), after checking that
     carrying it on is safe and meaningful."""
     where = f"{experiment.source_file}: --resume"
