@@ -2,7 +2,7 @@
 
 KerasTuner has no public hook for what these do: write and read a trial's
 checkpoint, train one model of a trial, tell a worker from the chief, quiet
-its debugging output, serve its oracle, stop an oracle instead of raising on
+its debugging output, write its state files whole, serve its oracle, stop an oracle instead of raising on
 failed trials, pause a worker's client when told IDLE, and repair its grid
 oracle (`pipelines/oracles.py` uses the last three). Each was
 checked on KerasTuner 1.4.7 (the lowest `pyproject.toml` allows) and 1.4.8,
@@ -13,12 +13,16 @@ an upgrade breaks that test, not a search.
 from __future__ import annotations
 
 import functools
+import json
+import os
+import tempfile
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import keras_tuner
 from keras_tuner.src import config as kerastuner_config
+from keras_tuner.src import utils as kerastuner_utils
 from keras_tuner.src.distribute import utils as distribute_utils
 from keras_tuner.src.engine import conditions
 from keras_tuner.src.tuners.gridsearch import LinkedList
@@ -58,6 +62,33 @@ def quiet_condition_prints() -> None:
     """KerasTuner 1.4.7 and 1.4.8 print the first value of every condition they send over gRPC (a debugging
     line left in `Parent.to_proto`); silenced for that module alone."""
     conditions.print = lambda *args, **kwargs: None
+
+
+def whole_state_files() -> None:
+    """KerasTuner writes its oracle's, its tuners' and each trial's state (oracle.json, tuner0.json, trial.json) in
+    place: a process killed mid-write leaves a file cut short, and the next reload, which `--resume` does, fails on
+    it. Written beside it and renamed over it, a local state file is the new one whole or the one before."""
+    kerastuner_utils.save_json = _save_json_whole
+
+
+_SAVE_JSON_IN_PLACE = kerastuner_utils.save_json  # KerasTuner's own, kept for a folder on a remote filesystem
+
+
+def _save_json_whole(path, obj) -> str:
+    """`keras_tuner.src.utils.save_json`, writing a local file to a sibling first and renaming it over the file."""
+    path = str(path)
+    if "://" in path:
+        return _SAVE_JSON_IN_PLACE(path, obj)
+    text = json.dumps(obj)
+    handle, partial = tempfile.mkstemp(dir=os.path.dirname(path) or ".", suffix=".partial")  # one per writer
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    return text
 
 
 def serve_oracle(server, oracle) -> None:

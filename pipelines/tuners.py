@@ -38,6 +38,7 @@ from pipelines.kerastuner_compat import (
     is_worker,
     pausing_when_idle,
     quiet_failed_trials,
+    whole_state_files,
 )
 from pipelines.oracles import make_oracle
 from pipelines.progress import SearchProgress
@@ -345,6 +346,7 @@ def make_tuner(
     """The tracked tuner over the oracle `config.algorithm` names (`pipelines.oracles`), with the algorithm's own
     settings from the experiment file; it starts no trial once `budget` is spent."""
     quiet_failed_trials()
+    whole_state_files()
     algorithm = ALGORITHMS[config.algorithm]
     oracle = make_oracle(
         algorithm,

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
+import subprocess
+import sys
 import textwrap
+import time
+from pathlib import Path
 
 import keras_tuner
 import mlflow.data
@@ -54,6 +59,51 @@ def test_kerastuner_s_debug_flag_and_condition_prints_can_be_quieted():
     assert config.DEBUG is False
     kerastuner_compat.quiet_condition_prints()
     assert "print(" in inspect.getsource(conditions.Parent.to_proto) or conditions.print(1) is None
+
+
+WRITER = """
+import sys
+from keras_tuner.src import utils
+from pipelines import kerastuner_compat
+kerastuner_compat.whole_state_files()
+n = 0
+while True:
+    n += 1
+    utils.save_json(sys.argv[1], {"n": n, "padding": "x" * 20_000_000})
+"""
+
+
+def _killed_while_writing(path) -> None:
+    """A process that saves KerasTuner state to `path` over and over, killed (SIGKILL) while it does."""
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], cwd=Path(__file__).parents[2])
+    deadline = time.monotonic() + 120
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # several writes in, each about a tenth of a second
+    writer.kill()
+    writer.wait(timeout=30)
+
+
+def test_kerastuner_s_state_files_are_replaced_whole_not_rewritten_in_place(tmp_path):
+    """A file rewritten in place keeps its inode and is cut short while it is written; one renamed over it is
+    a new file each time, whole when it appears."""
+    kerastuner_compat.whole_state_files()
+    _, oracle = _grid_oracle(tmp_path)
+    state = tmp_path / "grid" / "oracle.json"
+    oracle.save()
+    first = state.stat().st_ino
+    oracle.save()
+    assert state.stat().st_ino != first
+    assert json.loads(state.read_text())["ongoing_trials"] == {}
+    assert not list(state.parent.glob("*.partial"))
+
+
+@pytest.mark.slow
+def test_a_kerastuner_state_file_is_whole_however_its_writer_is_killed(tmp_path):
+    for attempt in range(2):
+        path = tmp_path / f"oracle-{attempt}.json"
+        _killed_while_writing(path)
+        assert json.loads(path.read_text())["n"] >= 1
 
 
 def test_the_oracle_service_and_the_failure_check_are_there(tmp_path):
