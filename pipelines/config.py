@@ -257,8 +257,7 @@ class Experiment(StrictModel):
         at one value (see SearchSpace.held_for_grid)."""
         if self.tuner.algorithm != "grid" or self.family not in CATALOGUES:
             return self.search_space
-        catalogue = catalogue_for(self.family, self.data.source)
-        return SearchSpace.held_for_grid(catalogue, self.search_space)
+        return SearchSpace.held_for_grid(catalogue_for(self.family, self.data.source), self.search_space)
 
     def grid_note(self) -> str | None:
         """A grid over a file that writes no list or range is one trial; said, since a user may expect a search."""
@@ -278,8 +277,7 @@ class Experiment(StrictModel):
 
     def space(self) -> SearchSpace:
         """The family's catalogue with this file's search_space overrides applied."""
-        catalogue, overrides = catalogue_for(self.family, self.data.source), self.space_overrides
-        return SearchSpace(catalogue, overrides)
+        return SearchSpace(catalogue_for(self.family, self.data.source), self.space_overrides)
 
 
 def _section(loc: tuple) -> tuple[type[BaseModel], tuple]:
@@ -501,8 +499,7 @@ def _space_problems(family: str, overrides: dict, data: dict | None, grid: bool)
     """Every search_space key at fault, each with its fix."""
     try:
         source = data.get("source") if isinstance(data, dict) else None
-        catalogue = catalogue_for(family, source)
-        space = SearchSpace(catalogue, overrides)
+        space = SearchSpace(catalogue_for(family, source), overrides)
         if grid:
             space.require_steps()
     except SearchSpaceError as exc:

@@ -2,9 +2,9 @@
 
 KerasTuner has no public hook for what these do: write and read a trial's
 checkpoint, train one model of a trial, tell a worker from the chief, quiet
-its debugging output, write its state files whole, serve its oracle, stop an oracle instead of raising on
-failed trials, pause a worker's client when told IDLE, and repair its grid
-oracle (`pipelines/oracles.py` uses the last three). Each was
+its debugging output, write its state files whole, serve its oracle, stop an
+oracle instead of raising on failed trials, pause a worker's client when told
+IDLE, and repair its grid oracle (`pipelines/oracles.py` uses the last three). Each was
 checked on KerasTuner 1.4.7 (the lowest `pyproject.toml` allows) and 1.4.8,
 and `tests/pipelines/test_compat.py` fails if a release moves any of them, so
 an upgrade breaks that test, not a search.

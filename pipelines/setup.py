@@ -92,23 +92,22 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None)
     """The experiment's hypermodel for its data: a built-in family, or the user's builder (`build_model`, a
     function given from Python, or the file's `builder`), built once here so a bad one is refused now.
 
-    What the runner reads for it (the builder's place, the base model, the sequence length the texts call for) is
-    gathered first; search_spaces then builds it in one go, and fits the starts its trials begin from."""
+    What the runner reads for it (the builder's place, the sequence length the texts call for, the base model) is
+    gathered first; search_spaces then builds it, and fits the starts its trials begin from."""
     info = dataset.info
     _refuse_settings_for_another_task(experiment, info)
-    location = _builder_location(experiment, build_model)
-    facts, sample = _data_facts(info), head(dataset.x_train, 2) if experiment.family == "custom" else None
+    custom = _custom_inputs(experiment, dataset, build_model)  # None for a built-in family
     overrides = dict(experiment.space_overrides)
     if info.text is not None and experiment.family != "custom":
         overrides.setdefault("sequence_length", info.text.default_length())
     base_model = load_base_model(experiment) if experiment.base_model else None
     try:
-        if experiment.family == "custom":
-            function = build_model or load_builder(*location)  # type: ignore[misc]  # one of the two, checked
-            custom = CustomHyperModel(function, facts, overrides)
-            assert sample is not None, "taken for a custom family, above"
-            custom.check(sample)
-            return custom
+        if custom is not None:
+            location, facts, sample = custom
+            function = build_model or load_builder(*location)  # one of the two, checked by _custom_inputs
+            builder = CustomHyperModel(function, facts, overrides)
+            builder.check(sample)
+            return builder
         hypermodel = FAMILIES[experiment.family](
             info.input_shape,
             info.num_classes,
@@ -132,9 +131,10 @@ def build_hypermodel(experiment: Experiment, dataset: Dataset, build_model=None)
     return hypermodel
 
 
-def _builder_location(experiment: Experiment, build_model) -> tuple[Path, str] | None:
-    """Where a `family: custom` experiment's builder is (None when given from Python, or for a built-in family);
-    a custom experiment with no builder, or with two, is a ConfigError."""
+def _custom_inputs(experiment: Experiment, dataset: Dataset, build_model):
+    """For a `family: custom` experiment, what its builder is built from: where the builder is (None when given
+    from Python), what it is told of the data, and the two training samples it is built once on; None for a
+    built-in family. A custom experiment with no builder, or with two, is a ConfigError."""
     if experiment.family != "custom":
         return None
     location = experiment.builder_location()
@@ -144,12 +144,8 @@ def _builder_location(experiment: Experiment, build_model) -> tuple[Path, str] |
             "the experiment, or from Python run_search(experiment, build_model=fn)"
             + (", not both." if location else ".")
         )
-    return location
-
-
-def _data_facts(info) -> DataFacts:
-    """What a user's builder is told of the data (see search_spaces/custom.py)."""
-    return DataFacts(
+    info = dataset.info
+    facts = DataFacts(
         tuple(info.input_shape) if info.vocabulary is None else (),
         info.num_classes,
         info.task,
@@ -157,6 +153,7 @@ def _data_facts(info) -> DataFacts:
         info.vocabulary,
         info.target_scale,
     )
+    return location, facts, head(dataset.x_train, 2)
 
 
 def prepare_search(

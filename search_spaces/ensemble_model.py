@@ -1,6 +1,6 @@
 """An ensemble's Keras model: its members side by side on the same inputs, each one's outputs weighted and summed,
-and its heaviest member, where a transfer from it starts. Keras' own layers only, so the file loads wherever Keras
-does. Which trials are members, and with what weight, `pipelines.ensemble` chooses."""
+and its heaviest member, where a transfer from it starts. Which trials are members, and with what weight,
+`pipelines.ensemble` chooses."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 only one process does.
 
 The store is opened once for it (`open_tracker`): a new search creates the
-store and its experiment, `--resume` creates neither and reads the latest
-search in the same go. Carrying on is refused rather than guessed at: with
+store when it is new, `--resume` never does and reads the latest search in
+the same go. Carrying on is refused rather than guessed at: with
 nothing to resume, a finished search, a search another process holds, a
 changed experiment file, or KerasTuner's folder gone. A search is claimed by
 an OS lock on a file in its KerasTuner folder, held for the life of the
@@ -21,11 +21,9 @@ import filelock
 
 from pipelines.config import Experiment
 from pipelines.errors import ResumeError
-from pipelines.tracking.journal import bound_http_retries
 from pipelines.tracking.tracker import SearchTracker
 from reports.store.errors import StoreError
 from reports.store.names import BUDGET_SPENT, PROJECT_PARAM, read_metric
-from reports.store.opening import experiment_id, open_store
 from reports.store.trials import latest_search
 
 if TYPE_CHECKING:
@@ -48,18 +46,17 @@ def claim_search(project_dir: Path) -> filelock.BaseFileLock | None:
 
 def open_tracker(experiment: Experiment, resume: bool) -> tuple[SearchTracker, Run | None]:
     """The search's tracker and, with `resume`, the parent run of the experiment's latest search, read as the
-    store opens: a new search creates the store and its experiment there; `--resume` creates neither."""
-    bound_http_retries(experiment.tracking_uri)
+    store opens: a new search creates the store when it is new; `--resume` never does."""
     try:
-        client = open_store(experiment.tracking_uri, create=not resume)
+        tracker = SearchTracker.open(experiment.tracking_uri, experiment.name, create=not resume)
     except StoreError as exc:
         if not resume:
             raise
         raise ResumeError(f"{experiment.source_file}: --resume: {exc}") from None
-    previous = latest_search(client, experiment.name) if resume else None
-    known = None if resume else experiment_id(client, experiment.name)
-    spent = read_metric(previous.data.metrics, BUDGET_SPENT, 0.0) if previous else 0.0
-    return SearchTracker(client, experiment.tracking_uri, experiment.name, known, spent), previous
+    previous = latest_search(tracker.client, experiment.name) if resume else None
+    if previous is not None:
+        tracker.budget_spent_before = read_metric(previous.data.metrics, BUDGET_SPENT, 0.0)
+    return tracker, previous
 
 
 def claim_resumed(

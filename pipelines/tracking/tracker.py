@@ -93,35 +93,25 @@ class SearchTracker:
     open, else the search's.
     """
 
-    def __init__(
-        self,
-        client: MlflowClient,
-        tracking_uri: str,
-        experiment_name: str,
-        experiment: str | None = None,
-        budget_spent_before: float = 0.0,
-    ):
-        """A tracker on an open store; `experiment` is the MLflow experiment's id where a new search opens its
-        parent run there (a resumed search and a worker learn it from the parent run), `budget_spent_before` the
-        seconds of time budget that earlier attempts of a resumed search spent."""
+    def __init__(self, client: MlflowClient, tracking_uri: str, experiment_name: str):
         self.client = client
-        self.budget_spent_before = budget_spent_before
+        self.budget_spent_before = 0.0  # seconds of time budget spent by earlier attempts of a resumed search
         self.tracking_uri = tracking_uri
         self.writer = JournaledWriter(self.client, tracking_uri)
         self.experiment_name = experiment_name
         self._parent_run_id: str | None = None
-        self._experiment_id = experiment
+        self._experiment_id: str | None = None
         self.worker_id: str | None = None  # the tuner id of a worker process of a distributed search
         self._open: list[str] = []  # keys of the open runs, innermost last
         self._failures: dict[str, str] = {}  # open runs to end FAILED, with the reason
         self._epochs = EpochPoints(self.writer)  # of the open run, not written yet
 
     @classmethod
-    def open(cls, tracking_uri: str, experiment_name: str) -> SearchTracker:
-        """A tracker on the store at `tracking_uri`, the store and the experiment created when new."""
+    def open(cls, tracking_uri: str, experiment_name: str, create: bool = True) -> SearchTracker:
+        """A tracker on the store at `tracking_uri`, the store created when new unless `create` is False (then a
+        missing SQLite store is a StoreError)."""
         bound_http_retries(tracking_uri)
-        client = open_store(tracking_uri)
-        return cls(client, tracking_uri, experiment_name, experiment_id(client, experiment_name))
+        return cls(open_store(tracking_uri, create=create), tracking_uri, experiment_name)
 
     @property
     def parent_run_id(self) -> str:
@@ -133,7 +123,7 @@ class SearchTracker:
     @property
     def experiment_id(self) -> str:
         if self._experiment_id is None:
-            raise RuntimeError("no experiment yet: open the tracker on one, or join a parent run")
+            raise RuntimeError("no parent run yet: open one with search_run, or join one")
         return self._experiment_id
 
     @property
@@ -158,7 +148,9 @@ class SearchTracker:
             self.client.log_batch(resume_run_id, tags=[RunTag(k, v) for k, v in all_tags.items()])
             run = self.client.get_run(resume_run_id)
         else:
-            run = self.client.create_run(self.experiment_id, run_name=run_name, tags=all_tags)
+            run = self.client.create_run(
+                experiment_id(self.client, self.experiment_name), run_name=run_name, tags=all_tags
+            )
         self._parent_run_id, self._experiment_id = run.info.run_id, run.info.experiment_id
         with self._scope(self.parent_run_id):
             yield self.parent_run_id
